@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	gosync "sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/scanner"
+)
+
+type runOptions struct {
+	sources      []string
+	listen       string
+	apiToken     string
+	dryRun       bool
+	exitWhenDone bool
+	repeat       time.Duration
+}
+
+func newRunCmd(g *globalOptions) *cobra.Command {
+	o := &runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the gate: scan from cameras, handheld scanners and the local HTTP API",
+		Long: `Run reads every --source in its own lane, serves the local HTTP API on
+--listen, and prints one JSON verdict line per scan on standard output.
+
+Sources:
+  PATH or dir:PATH             pictures (.jpg, .png) and .txt code lists
+  mjpeg:-                      an MJPEG stream on standard input
+  cmd:COMMAND ARGS...          an MJPEG stream from a command, e.g.
+                               cmd:rpicam-vid -t 0 -n --codec mjpeg -o -
+  yuv:WxH:-  yuv:WxH:cmd:...   raw YUV420 frames, e.g. rpicam-vid --codec yuv420
+  lines:-  lines:PATH          one code per line: a USB keyboard-wedge scanner`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := g.logger(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			d, err := newDaemon(g, o, cmd.InOrStdin(), cmd.OutOrStdout(), log)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			return d.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&o.sources, "source", nil, "frame or code source (repeatable; see above)")
+	f.StringVar(&o.listen, "listen", "127.0.0.1:8091", `local HTTP API address ("" to disable)`)
+	f.StringVar(&o.apiToken, "api-token", "", "bearer token required on /v1/ routes (env ADMITONE_API_TOKEN)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "check without recording check-ins")
+	f.BoolVar(&o.exitWhenDone, "exit-when-done", false, "exit when every source has ended instead of serving on")
+	f.DurationVar(&o.repeat, "repeat-window", scanner.DefaultRepeatWindow, "the same code in front of the same camera within this window is one scan")
+	return cmd
+}
+
+// daemon is `scannerd run`: lanes, the HTTP API and the verdict output.
+type daemon struct {
+	opts    *runOptions
+	store   *scanner.Store
+	engine  *scanner.Engine
+	metrics *scanner.Metrics
+	sources []scanner.Source
+	listed  bool
+	log     *slog.Logger
+
+	outMu gosync.Mutex
+	out   *json.Encoder
+
+	// Addr is the HTTP API's address once listening.
+	Addr net.Addr
+}
+
+func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Writer, log *slog.Logger) (*daemon, error) {
+	if len(o.sources) == 0 && o.listen == "" {
+		return nil, errors.New("nothing to do: give at least one --source or a --listen address")
+	}
+	d := &daemon{opts: o, log: log, out: json.NewEncoder(stdout)}
+	for _, spec := range o.sources {
+		src, err := scanner.ParseSource(spec, stdin)
+		if err != nil {
+			return nil, err
+		}
+		d.sources = append(d.sources, src)
+	}
+	s, err := g.openStore(max(1, len(d.sources)))
+	if err != nil {
+		return nil, err
+	}
+	d.store = s
+	profile, ok := s.Profile()
+	if !ok {
+		s.Close()
+		return nil, fmt.Errorf("%w (data dir %s)", scanner.ErrNotConfigured, g.dataDir)
+	}
+	d.listed = profile.Mode == bundle.ModeListed
+	d.engine = &scanner.Engine{Store: s, Log: log}
+	d.metrics = scanner.NewMetrics(func() float64 {
+		st, err := s.Status()
+		if err != nil {
+			return -1
+		}
+		return float64(st.Outbox)
+	})
+	return d, nil
+}
+
+// Close releases the store.
+func (d *daemon) Close() error { return d.store.Close() }
+
+// Run serves until ctx ends (or, with --exit-when-done, the sources end).
+func (d *daemon) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var srv *http.Server
+	errc := make(chan error, 1)
+	if d.opts.listen != "" {
+		ln, err := net.Listen("tcp", d.opts.listen)
+		if err != nil {
+			return fmt.Errorf("--listen: %w", err)
+		}
+		d.Addr = ln.Addr()
+		api := &scanner.API{Engine: d.engine, Metrics: d.metrics, Token: d.opts.apiToken, Log: d.log,
+			NewDecoder: func() scanner.FrameDecoder { return scanner.NewQRDecoder(d.listed, false) }}
+		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
+			MaxHeaderBytes: 16 << 10}
+		go func() {
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+		d.log.Info("http api listening", "addr", d.Addr.String())
+	}
+	var lanes gosync.WaitGroup
+	for _, src := range d.sources {
+		lanes.Go(func() { d.runLane(ctx, src) })
+	}
+	sdNotify("READY=1")
+	go sdWatchdog(ctx, func() bool { _, err := d.store.Status(); return err == nil })
+	lanesDone := make(chan struct{})
+	go func() { lanes.Wait(); close(lanesDone) }()
+
+	var err error
+	switch {
+	case d.opts.exitWhenDone || srv == nil:
+		select {
+		case <-lanesDone:
+		case <-ctx.Done():
+		case err = <-errc:
+		}
+	default:
+		select {
+		case <-ctx.Done():
+		case err = <-errc:
+		}
+	}
+	sdNotify("STOPPING=1")
+	cancel()
+	<-lanesDone
+	if srv != nil {
+		shutdownCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		srv.Shutdown(shutdownCtx)
+	}
+	return err
+}
+
+// runLane feeds one source through its lane until the source ends.
+func (d *daemon) runLane(ctx context.Context, src scanner.Source) {
+	lane := &scanner.Lane{Engine: d.engine, DryRun: d.opts.dryRun, RepeatWindow: d.opts.repeat,
+		Decoder: scanner.NewQRDecoder(d.listed, false)}
+	in := make(chan scanner.Input, 1)
+	srcErr := make(chan error, 1)
+	go func() { srcErr <- src.Run(ctx, in); close(in) }()
+	for input := range in {
+		res, err := lane.Handle(input)
+		if err != nil {
+			d.metrics.Errors.WithLabelValues("store").Inc()
+			d.log.Error("scan failed: not recorded, do not admit", "source", src.Name(), "err", err)
+			d.emit(scanner.Result{Verdict: "error", Reason: "the check-in could not be recorded; do not admit",
+				Source: input.Source, At: time.Now().UTC().Format(time.RFC3339Nano)})
+			continue
+		}
+		d.metrics.Observe(src.Name(), res)
+		if res.Decoded && !res.Repeat {
+			d.emit(res.Result)
+		}
+	}
+	if err := <-srcErr; err != nil && !errors.Is(err, context.Canceled) {
+		d.log.Error("source stopped", "source", src.Name(), "err", err)
+	} else {
+		d.log.Info("source ended", "source", src.Name())
+	}
+}
+
+func (d *daemon) emit(r scanner.Result) {
+	d.outMu.Lock()
+	defer d.outMu.Unlock()
+	d.out.Encode(r)
+}

@@ -1,0 +1,39 @@
+// Package scanner is the gate side of AdmitOne: it turns what a camera,
+// a handheld scanner or an app saw into a verdict, durably and offline.
+//
+// The pipeline of one lane: a Source yields Inputs (camera frames as
+// luminance planes, or code text); a Lane decodes frames (package qr),
+// drops repeats of the code held in front of the same camera, and hands
+// the text to the Engine; the Engine parses and verifies the token
+// (package crypto) against the gate's keyring, applies the gate's rules
+// (Decide, a pure function) to the ticket's stored state, and has the
+// Store commit the check-in before it answers accepted.
+//
+// The Store is one bbolt file in the gate's data directory holding the
+// gate profile, keyring, ticket list, revocations, per-ticket state, the
+// check-in log and the outbox of check-ins the server has not yet
+// acknowledged.
+//
+// # Verdicts
+//
+// accepted, already_used, revoked, wrong_event, not_allowed_here,
+// not_yet_valid, expired, invalid_signature, unknown_key, code_expired,
+// malformed and unknown_ticket; see the Verdict constants. The checks run
+// in that spirit of order: the code's form and signature first (malformed,
+// wrong_event, unknown_key, invalid_signature, code_expired), then the
+// list (unknown_ticket in listed mode), revocation, the gate's ticket types,
+// the validity window, and last the ticket's use (already_used).
+//
+// # Caveats
+//
+//   - accepted is returned only after the check-in's transaction has been
+//     fsynced. With one lane each check-in is its own transaction (about a
+//     millisecond); several lanes share commits through bbolt's Batch.
+//   - Exit scans are always recorded for a valid ticket, even one with no
+//     entry on record (a gate that missed the entry must still let people
+//     out); the reason says so.
+//   - The same code seen again by the same camera within the lane's repeat
+//     window is not scanned again; a keyboard-wedge or API scan always is.
+//   - A store belongs to one event: importing another event's bundle is
+//     refused, and bundles older than the last import are refused.
+package scanner

@@ -1,0 +1,535 @@
+package scanner
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	gosync "sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/admitone/admitone/bundle"
+	ticketcrypto "github.com/admitone/admitone/crypto"
+)
+
+// Bucket names of the gate store.
+var (
+	bucketMeta    = []byte("meta")    // profile, trusted signers, import info
+	bucketTickets = []byte("tickets") // ticket id -> listEntry JSON
+	bucketCodes   = []byte("codes")   // foreign barcode text -> ticket id
+	bucketRevoked = []byte("revoked") // ticket id -> bundle.Revocation JSON
+	bucketState   = []byte("state")   // ticket id -> ticketRecord JSON
+	bucketLog     = []byte("log")     // check-in id -> Checkin JSON, in time order
+	bucketOutbox  = []byte("outbox")  // check-in id -> nothing: not yet acknowledged by the server
+
+	keyProfile = []byte("profile")
+	keyTrusted = []byte("trusted")
+	keyImport  = []byte("import")
+	keyKeyring = []byte("keyring")
+)
+
+// ErrNotConfigured is returned by scans before a bundle has been imported.
+var ErrNotConfigured = errors.New("gate has no gate profile yet: import a bundle or enroll")
+
+// StoreOptions tune a Store.
+type StoreOptions struct {
+	// Lanes is the number of scan lanes that share the store. With more
+	// than one, check-ins are committed with bbolt's Batch so lanes share
+	// fsyncs; a lone lane commits directly, as Batch would only add delay.
+	Lanes int
+	// MaxBatchDelay bounds how long Batch waits for other lanes (default 1 ms).
+	MaxBatchDelay time.Duration
+	// NoSync skips fsync: only for benchmarks that measure everything else.
+	NoSync bool
+}
+
+// Store is the gate's local state in one bbolt file: the gate profile, the
+// keyring, the ticket list, revocations, per-ticket check-in state, the
+// check-in log and the outbox of check-ins not yet acknowledged by the
+// server. It is safe for concurrent use.
+type Store struct {
+	db    *bolt.DB
+	batch bool
+	conf  atomic.Pointer[gateConfig]
+	mu    gosync.Mutex // serializes Import
+}
+
+// gateConfig is the in-memory copy of what every scan reads.
+type gateConfig struct {
+	profile bundle.GateProfile
+	keyring *ticketcrypto.Keyring
+}
+
+// ticketRecord is the check-in state of one ticket.
+type ticketRecord struct {
+	Uses   int      `json:"uses"`
+	Inside bool     `json:"inside"`
+	Last   *Checkin `json:"last,omitempty"`
+}
+
+// StoreFile is the store's file name inside a gate data directory.
+const StoreFile = "gate.db"
+
+// OpenStore opens (creating if needed) the store in dir.
+func OpenStore(dir string, opt StoreOptions) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("gate data dir: %w", err)
+	}
+	db, err := bolt.Open(filepath.Join(dir, StoreFile), 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: opt.NoSync})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("open %s: another scannerd holds it", filepath.Join(dir, StoreFile))
+		}
+		return nil, fmt.Errorf("open gate store: %w", err)
+	}
+	db.MaxBatchDelay = opt.MaxBatchDelay
+	if db.MaxBatchDelay == 0 {
+		db.MaxBatchDelay = time.Millisecond
+	}
+	s := &Store{db: db, batch: opt.Lanes > 1}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketMeta, bucketTickets, bucketCodes, bucketRevoked, bucketState, bucketLog, bucketOutbox} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = s.loadConfig()
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open gate store: %w", err)
+	}
+	return s, nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+func (s *Store) loadConfig() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		raw := meta.Get(keyProfile)
+		if raw == nil {
+			return nil
+		}
+		var c gateConfig
+		if err := json.Unmarshal(raw, &c.profile); err != nil {
+			return fmt.Errorf("stored gate profile: %w", err)
+		}
+		var kr storedKeyring
+		if err := json.Unmarshal(meta.Get(keyKeyring), &kr); err != nil {
+			return fmt.Errorf("stored keyring: %w", err)
+		}
+		k, err := kr.build()
+		if err != nil {
+			return fmt.Errorf("stored keyring: %w", err)
+		}
+		c.keyring = k
+		s.conf.Store(&c)
+		return nil
+	})
+}
+
+// storedKeyring is the keyring as kept in the meta bucket.
+type storedKeyring struct {
+	Entries  []ticketcrypto.KeyringEntry `json:"entries"`
+	Rotation []bundle.RotationKey        `json:"rotation,omitempty"`
+}
+
+func (k storedKeyring) build() (*ticketcrypto.Keyring, error) {
+	p := bundle.Payload{Keyring: k.Entries, RotationKeys: k.Rotation}
+	return p.BuildKeyring()
+}
+
+// Profile returns the gate profile, or false before the first import.
+func (s *Store) Profile() (bundle.GateProfile, bool) {
+	c := s.conf.Load()
+	if c == nil {
+		return bundle.GateProfile{}, false
+	}
+	return c.profile, true
+}
+
+func (s *Store) config() (*gateConfig, error) {
+	c := s.conf.Load()
+	if c == nil {
+		return nil, ErrNotConfigured
+	}
+	return c, nil
+}
+
+// Trusted returns the bundle signer keys this gate trusts.
+func (s *Store) Trusted() ([]ticketcrypto.PublicKey, error) {
+	var keys []ticketcrypto.PublicKey
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketMeta).Get(keyTrusted)
+		if raw == nil {
+			return nil
+		}
+		return json.Unmarshal(raw, &keys)
+	})
+	return keys, err
+}
+
+// Trust adds bundle signer keys to the trusted set.
+func (s *Store) Trust(keys ...ticketcrypto.PublicKey) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		var cur []ticketcrypto.PublicKey
+		meta := tx.Bucket(bucketMeta)
+		if raw := meta.Get(keyTrusted); raw != nil {
+			if err := json.Unmarshal(raw, &cur); err != nil {
+				return err
+			}
+		}
+		for _, k := range keys {
+			if !slices.ContainsFunc(cur, k.Equal) {
+				cur = append(cur, k)
+			}
+		}
+		raw, err := json.Marshal(cur)
+		if err != nil {
+			return err
+		}
+		return meta.Put(keyTrusted, raw)
+	})
+}
+
+// ImportInfo describes the last import.
+type ImportInfo struct {
+	Signer      ticketcrypto.PublicKey `json:"signer"`
+	CreatedAt   time.Time              `json:"created_at"`
+	ImportedAt  time.Time              `json:"imported_at"`
+	GateID      string                 `json:"gate_id"`
+	Tickets     int                    `json:"tickets"`
+	Revocations int                    `json:"revocations"`
+	Keys        int                    `json:"keys"`
+}
+
+// Import replaces the gate profile, keyring, ticket list and revocations
+// with a bundle's, in one transaction: a failed import leaves the store as
+// it was. Check-in state, the log and the outbox are kept. A bundle older
+// than the one imported last is refused, so an old USB stick cannot undo
+// revocations.
+func (s *Store) Import(p *bundle.Payload, gateID string, signer ticketcrypto.PublicKey, now time.Time) (ImportInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	profile, err := p.Profile(gateID)
+	if err != nil {
+		return ImportInfo{}, err
+	}
+	if cur, ok := s.Profile(); ok && cur.Event != profile.Event {
+		return ImportInfo{}, fmt.Errorf("this gate checks event %s; the bundle is for %s (make a new data dir for another event)", cur.Event, profile.Event)
+	}
+	kr, err := p.BuildKeyring()
+	if err != nil {
+		return ImportInfo{}, err
+	}
+	info := ImportInfo{Signer: signer, CreatedAt: p.CreatedAt, ImportedAt: now, GateID: profile.GateID,
+		Tickets: len(p.Tickets), Revocations: len(p.Revocations), Keys: kr.Len()}
+	tickets := slices.Clone(p.Tickets)
+	slices.SortFunc(tickets, func(a, b bundle.Ticket) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if raw := meta.Get(keyImport); raw != nil {
+			var last ImportInfo
+			if err := json.Unmarshal(raw, &last); err != nil {
+				return err
+			}
+			if p.CreatedAt.Before(last.CreatedAt) {
+				return fmt.Errorf("bundle was made at %s, before the one already imported (%s)", p.CreatedAt.UTC().Format(time.RFC3339), last.CreatedAt.UTC().Format(time.RFC3339))
+			}
+		}
+		for _, name := range [][]byte{bucketTickets, bucketCodes, bucketRevoked} {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
+		}
+		tb, err := tx.CreateBucket(bucketTickets)
+		if err != nil {
+			return err
+		}
+		cb, err := tx.CreateBucket(bucketCodes)
+		if err != nil {
+			return err
+		}
+		rb, err := tx.CreateBucket(bucketRevoked)
+		if err != nil {
+			return err
+		}
+		tb.FillPercent = 1 // keys arrive sorted: pack pages full
+		// bbolt keeps references to keys and values until commit: one
+		// backing array, never reused within the transaction.
+		vals := make([]byte, 2*len(tickets))
+		for i, t := range tickets {
+			val := vals[2*i : 2*i+2 : 2*i+2]
+			val[0], val[1] = byte(t.Type>>8), byte(t.Type)
+			if err := tb.Put(t.ID[:], val); err != nil {
+				return err
+			}
+			if t.Code != "" {
+				if err := cb.Put([]byte(t.Code), t.ID[:]); err != nil {
+					return err
+				}
+			}
+		}
+		for _, r := range p.Revocations {
+			raw, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if err := rb.Put(r.Ticket[:], raw); err != nil {
+				return err
+			}
+		}
+		for key, v := range map[string]any{string(keyProfile): profile, string(keyImport): info,
+			string(keyKeyring): storedKeyring{Entries: p.Keyring, Rotation: p.RotationKeys}} {
+			raw, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			if err := meta.Put([]byte(key), raw); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return ImportInfo{}, fmt.Errorf("import: %w", err)
+	}
+	s.conf.Store(&gateConfig{profile: profile, keyring: kr})
+	return info, nil
+}
+
+// LastImport returns what the last import brought, if any.
+func (s *Store) LastImport() (ImportInfo, bool, error) {
+	var info ImportInfo
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketMeta).Get(keyImport)
+		if raw == nil {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(raw, &info)
+	})
+	return info, ok, err
+}
+
+// LookupCode finds a listed ticket by its foreign barcode text.
+func (s *Store) LookupCode(code string) (bundle.Ticket, bool, error) {
+	var t bundle.Ticket
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketCodes).Get([]byte(code))
+		if id == nil {
+			return nil
+		}
+		copy(t.ID[:], id)
+		if v := tx.Bucket(bucketTickets).Get(id); len(v) == 2 {
+			t.Type = uint16(v[0])<<8 | uint16(v[1])
+		}
+		t.Code, ok = code, true
+		return nil
+	})
+	return t, ok, err
+}
+
+// Admit decides a scan of ticket t with the gate's rules and, when the
+// decision is to record it, commits the check-in (log, state, outbox)
+// before returning. The decision and the write happen in one transaction.
+// With dryRun nothing is written.
+func (s *Store) Admit(t Ticket, now time.Time, offline, dryRun bool) (Decision, *Checkin, error) {
+	c, err := s.config()
+	if err != nil {
+		return Decision{}, nil, err
+	}
+	var d Decision
+	var rec *Checkin
+	fn := func(tx *bolt.Tx) error {
+		d, rec = Decision{}, nil // Batch may run fn again
+		st, err := readState(tx, t.ID)
+		if err != nil {
+			return err
+		}
+		d = Decide(c.profile, now, t, st)
+		if !d.Record || dryRun {
+			return nil
+		}
+		ci := &Checkin{ID: NewCheckinID(now), Ticket: t.ID, Event: t.Event, Type: t.Type,
+			Gate: c.profile.GateID, Direction: c.profile.Direction, At: now.UTC(), Offline: offline}
+		if err := writeCheckin(tx, ci, st, true); err != nil {
+			return err
+		}
+		rec = ci
+		return nil
+	}
+	switch {
+	case dryRun:
+		err = s.db.View(fn)
+	case s.batch:
+		err = s.db.Batch(fn)
+	default:
+		err = s.db.Update(fn)
+	}
+	if err != nil {
+		return Decision{}, nil, fmt.Errorf("record check-in of %s: %w", t.ID, err)
+	}
+	return d, rec, nil
+}
+
+// readState loads what the store knows of a ticket.
+func readState(tx *bolt.Tx, id ticketcrypto.TicketID) (TicketState, error) {
+	var st TicketState
+	st.Listed = tx.Bucket(bucketTickets).Get(id[:]) != nil
+	if raw := tx.Bucket(bucketRevoked).Get(id[:]); raw != nil {
+		var r bundle.Revocation
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return st, fmt.Errorf("stored revocation of %s: %w", id, err)
+		}
+		st.Revoked = &r
+	}
+	if raw := tx.Bucket(bucketState).Get(id[:]); raw != nil {
+		var r ticketRecord
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return st, fmt.Errorf("stored state of %s: %w", id, err)
+		}
+		st.Uses, st.Inside, st.Last = r.Uses, r.Inside, r.Last
+	}
+	return st, nil
+}
+
+// writeCheckin appends a check-in to the log, updates the ticket's state
+// and, for the gate's own check-ins, queues it in the outbox.
+func writeCheckin(tx *bolt.Tx, ci *Checkin, st TicketState, outbox bool) error {
+	raw, err := json.Marshal(ci)
+	if err != nil {
+		return err
+	}
+	logb := tx.Bucket(bucketLog)
+	if logb.Get(ci.ID[:]) != nil {
+		return nil // already recorded: a resend
+	}
+	logb.FillPercent = 0.9 // ids grow with time
+	if err := logb.Put(ci.ID[:], raw); err != nil {
+		return err
+	}
+	if outbox {
+		if err := tx.Bucket(bucketOutbox).Put(ci.ID[:], nil); err != nil {
+			return err
+		}
+	}
+	r := ticketRecord{Uses: st.Uses, Inside: st.Inside, Last: st.Last}
+	if ci.Direction == bundle.Exit {
+		r.Inside = false
+	} else {
+		r.Uses++
+		r.Inside = true
+	}
+	r.Last = ci
+	sraw, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketState).Put(ci.Ticket[:], sraw)
+}
+
+// Outbox returns up to limit check-ins not yet acknowledged by the server,
+// oldest first.
+func (s *Store) Outbox(limit int) ([]Checkin, error) {
+	var out []Checkin
+	err := s.db.View(func(tx *bolt.Tx) error {
+		logb := tx.Bucket(bucketLog)
+		c := tx.Bucket(bucketOutbox).Cursor()
+		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+			var ci Checkin
+			if err := json.Unmarshal(logb.Get(k), &ci); err != nil {
+				return fmt.Errorf("outbox entry %x: %w", k, err)
+			}
+			out = append(out, ci)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Ack removes acknowledged check-ins from the outbox; they stay in the log.
+func (s *Store) Ack(ids ...CheckinID) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketOutbox)
+		for _, id := range ids {
+			if err := b.Delete(id[:]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Checkins calls fn for each logged check-in in time order until fn
+// returns false.
+func (s *Store) Checkins(fn func(Checkin) bool) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketLog).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var ci Checkin
+			if err := json.Unmarshal(v, &ci); err != nil {
+				return fmt.Errorf("log entry %x: %w", k, err)
+			}
+			if !fn(ci) {
+				return nil
+			}
+		}
+		return nil
+	})
+}
+
+// Status counts what the store holds.
+type Status struct {
+	Configured  bool               `json:"configured"`
+	Profile     *bundle.GateProfile `json:"profile,omitempty"`
+	Import      *ImportInfo        `json:"last_import,omitempty"`
+	Tickets     int                `json:"tickets"`
+	Revocations int                `json:"revocations"`
+	Checkins    int                `json:"checkins"`
+	Inside      int                `json:"inside"`
+	Outbox      int                `json:"outbox"`
+}
+
+// Status reports counts for `scannerd status` and /readyz.
+func (s *Store) Status() (Status, error) {
+	var st Status
+	if p, ok := s.Profile(); ok {
+		st.Configured, st.Profile = true, &p
+	}
+	if info, ok, err := s.LastImport(); err != nil {
+		return st, err
+	} else if ok {
+		st.Import = &info
+	}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		st.Tickets = tx.Bucket(bucketTickets).Stats().KeyN
+		st.Revocations = tx.Bucket(bucketRevoked).Stats().KeyN
+		st.Checkins = tx.Bucket(bucketLog).Stats().KeyN
+		st.Outbox = tx.Bucket(bucketOutbox).Stats().KeyN
+		return tx.Bucket(bucketState).ForEach(func(_, v []byte) error {
+			var r ticketRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			if r.Inside {
+				st.Inside++
+			}
+			return nil
+		})
+	})
+	return st, err
+}
