@@ -79,15 +79,17 @@ type daemon struct {
 	outMu gosync.Mutex
 	out   *json.Encoder
 
-	// Addr is the HTTP API's address once listening.
-	Addr net.Addr
+	// Addr is the HTTP API's address once listening; started is closed
+	// when the API listens and the lanes run.
+	Addr    net.Addr
+	started chan struct{}
 }
 
 func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Writer, log *slog.Logger) (*daemon, error) {
 	if len(o.sources) == 0 && o.listen == "" {
 		return nil, errors.New("nothing to do: give at least one --source or a --listen address")
 	}
-	d := &daemon{opts: o, log: log, out: json.NewEncoder(stdout)}
+	d := &daemon{opts: o, log: log, out: json.NewEncoder(stdout), started: make(chan struct{})}
 	for _, spec := range o.sources {
 		src, err := scanner.ParseSource(spec, stdin)
 		if err != nil {
@@ -148,6 +150,7 @@ func (d *daemon) Run(ctx context.Context) error {
 	for _, src := range d.sources {
 		lanes.Go(func() { d.runLane(ctx, src) })
 	}
+	close(d.started)
 	sdNotify("READY=1")
 	go sdWatchdog(ctx, func() bool { _, err := d.store.Status(); return err == nil })
 	lanesDone := make(chan struct{})
