@@ -44,12 +44,12 @@ const (
 
 // GateProfile is the rule set of one gate (pretix calls it a check-in list).
 type GateProfile struct {
-	GateID    string                `json:"gate_id"`
-	Name      string                `json:"name,omitempty"`
-	Event     ticketcrypto.EventID  `json:"event_id"`
-	EventName string                `json:"event_name,omitempty"`
-	Mode      Mode                  `json:"mode"`
-	Direction Direction             `json:"direction"`
+	GateID    string               `json:"gate_id"`
+	Name      string               `json:"name,omitempty"`
+	Event     ticketcrypto.EventID `json:"event_id"`
+	EventName string               `json:"event_name,omitempty"`
+	Mode      Mode                 `json:"mode"`
+	Direction Direction            `json:"direction"`
 	// AllowReentry lets a ticket that was scanned out at an exit come in
 	// again. Without it a ticket enters once.
 	AllowReentry bool `json:"allow_reentry,omitempty"`

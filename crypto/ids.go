@@ -87,4 +87,3 @@ func ParseTicketID(s string) (TicketID, error) {
 	}
 	return id, nil
 }
-

@@ -494,14 +494,14 @@ func (s *Store) Checkins(fn func(Checkin) bool) error {
 
 // Status counts what the store holds.
 type Status struct {
-	Configured  bool               `json:"configured"`
+	Configured  bool                `json:"configured"`
 	Profile     *bundle.GateProfile `json:"profile,omitempty"`
-	Import      *ImportInfo        `json:"last_import,omitempty"`
-	Tickets     int                `json:"tickets"`
-	Revocations int                `json:"revocations"`
-	Checkins    int                `json:"checkins"`
-	Inside      int                `json:"inside"`
-	Outbox      int                `json:"outbox"`
+	Import      *ImportInfo         `json:"last_import,omitempty"`
+	Tickets     int                 `json:"tickets"`
+	Revocations int                 `json:"revocations"`
+	Checkins    int                 `json:"checkins"`
+	Inside      int                 `json:"inside"`
+	Outbox      int                 `json:"outbox"`
 }
 
 // Status reports counts for `scannerd status` and /readyz.

@@ -101,4 +101,3 @@ func trimNewline(b []byte) []byte {
 	}
 	return b
 }
-
