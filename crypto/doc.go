@@ -56,8 +56,8 @@
 //     lookup hint within one event's keyring, not a global name: Keyring.Add
 //     refuses a second key with the same id for the same event, and the
 //     issuer then generates another key.
-//   - Validity windows have minute precision and end on 2055-11-29; a later
-//     date needs a new format version.
+//   - Validity windows have minute precision and end on 2055-11-24T20:15Z;
+//     a later date needs a new format version.
 //   - Base45 has no room for a separator, so the token's length tells a
 //     rotating code from a static one; lower case is accepted as upper case
 //     because keyboard-wedge scanners with Caps Lock on invert it.

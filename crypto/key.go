@@ -20,7 +20,8 @@ const (
 	keyIDPrefix       = "kid_"
 )
 
-var b64 = base64.RawURLEncoding
+// b64 is strict so that every key has exactly one text form.
+var b64 = base64.RawURLEncoding.Strict()
 
 // KeyID names an issuer key inside one event's keyring. It is the first two
 // bytes of SHA-256("admitone key id v1" || public key): short, because it
@@ -138,6 +139,9 @@ func (k PrivateKey) IsZero() bool { return k.priv == nil }
 // String hides the secret so that a key never reaches a log by accident.
 func (k PrivateKey) String() string { return "aosk_<secret " + k.ID().String() + ">" }
 
+// GoString hides the secret from %#v too.
+func (k PrivateKey) GoString() string { return k.String() }
+
 // Secret returns the text form of the private key, "aosk_" and base64url of
 // the seed. Only for writing into a sealed file.
 func (k PrivateKey) Secret() string { return privateKeyPrefix + b64.EncodeToString(k.seed[:]) }
@@ -194,6 +198,9 @@ func (k RotationKey) IsZero() bool { return subtle.ConstantTimeCompare(k.k[:], m
 
 // String hides the secret.
 func (k RotationKey) String() string { return "aork_<secret>" }
+
+// GoString hides the secret from %#v too.
+func (k RotationKey) GoString() string { return k.String() }
 
 // Secret returns the text form, for writing into a sealed file only.
 func (k RotationKey) Secret() string { return rotationKeyPrefix + b64.EncodeToString(k.k[:]) }

@@ -62,8 +62,9 @@ func (k RotationKey) VerifyCode(ev EventID, t TicketID, code string, now time.Ti
 }
 
 // TOTP computes an RFC 6238 code with HMAC-SHA1.
+// step is at least a second (shorter steps are treated as one second).
 func TOTP(secret []byte, at time.Time, step time.Duration, digits int) string {
-	counter := uint64(at.Unix()) / uint64(step/time.Second)
+	counter := uint64(at.Unix()) / uint64(max(step/time.Second, 1))
 	var msg [8]byte
 	binary.BigEndian.PutUint64(msg[:], counter)
 	mac := hmac.New(sha1.New, secret)

@@ -65,8 +65,8 @@ var DefaultKDF = KDFParams{Time: 3, MemoryKiB: 64 * 1024, Threads: 4}
 // Limits on parameters read from a file, so a crafted file cannot make the
 // reader spend minutes or gigabytes.
 const (
-	maxKDFTime   = 16
-	maxKDFMemory = 1 << 20 // KiB = 1 GiB
+	maxKDFTime   = 10
+	maxKDFMemory = 256 << 10 // KiB = 256 MiB
 	maxSealed    = 256 << 20
 )
 

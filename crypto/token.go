@@ -36,7 +36,7 @@ const (
 )
 
 // validityEpoch is minute zero of the validity fields: 2024-01-01T00:00Z.
-// Three bytes of minutes reach 2055-11-29 (see Caveats).
+// Three bytes of minutes reach 2055-11-24T20:15Z (see Caveats).
 var validityEpoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const maxValidityMinutes = 1<<24 - 1
@@ -103,8 +103,10 @@ func encodeValidity(t time.Time, roundUp bool) (uint32, error) {
 	if roundUp && d%time.Minute != 0 {
 		m++
 	}
-	if d <= 0 || m > maxValidityMinutes {
-		return 0, fmt.Errorf("%s is outside %s..2055-11-29", t.UTC().Format(time.RFC3339), validityEpoch.Format(time.RFC3339))
+	// Minute 0 means "unbounded", so the first minute is not representable.
+	if d <= 0 || m == 0 || m > maxValidityMinutes {
+		return 0, fmt.Errorf("%s is outside %s..%s", t.UTC().Format(time.RFC3339),
+			validityEpoch.Add(time.Minute).Format(time.RFC3339), validityEpoch.Add(maxValidityMinutes*time.Minute).Format(time.RFC3339))
 	}
 	return uint32(m), nil
 }
@@ -238,6 +240,11 @@ func ParseText(s string) (Scanned, error) {
 	sc, err := ParseBytes(raw)
 	if err != nil {
 		return Scanned{}, err
+	}
+	if code != "" && !sc.Rotating() {
+		// Digits appended to a static ticket change nothing a gate checks,
+		// so the text would have two spellings: refuse it.
+		return Scanned{}, fmt.Errorf("%w: a rotating code was appended to a ticket that does not use one", ErrMalformed)
 	}
 	sc.Code = code
 	return sc, nil
