@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
-	"image/jpeg"
 	"io"
 	"log/slog"
 	"net/http"
@@ -127,9 +125,9 @@ func (a *API) handleFrame(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("frame is larger than %d bytes", maxFrameBody))
 		return
 	}
-	frame, err := DecodeJPEGLuma(bytes.NewReader(body))
+	frame, err := sourceDecodeJPEG(body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_frame", err.Error())
+		writeError(w, http.StatusBadRequest, "bad_frame", "frame is not a usable JPEG: "+err.Error())
 		return
 	}
 	l, err := a.lane(camera)
@@ -204,36 +202,6 @@ func (a *API) storeFailure(w http.ResponseWriter, err error) {
 		a.Log.Error("scan failed", "err", err)
 	}
 	writeError(w, http.StatusInternalServerError, "store_failed", "the check-in could not be recorded; do not admit")
-}
-
-// DecodeJPEGLuma decodes a JPEG and returns its luminance plane without
-// colour conversion: image/jpeg yields Y'CbCr, whose Y plane is shared.
-func DecodeJPEGLuma(r io.Reader) (*image.Gray, error) {
-	img, err := jpeg.Decode(r)
-	if err != nil {
-		return nil, fmt.Errorf("frame is not a JPEG: %w", err)
-	}
-	return LumaOf(img), nil
-}
-
-// LumaOf returns the luminance plane of an image, sharing memory for
-// *image.YCbCr and *image.Gray and converting anything else once.
-func LumaOf(img image.Image) *image.Gray {
-	switch m := img.(type) {
-	case *image.Gray:
-		return m
-	case *image.YCbCr:
-		return &image.Gray{Pix: m.Y, Stride: m.YStride, Rect: m.Rect}
-	}
-	b := img.Bounds()
-	g := image.NewGray(b)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, gg, bb, _ := img.At(x, y).RGBA()
-			g.Pix[(y-b.Min.Y)*g.Stride+(x-b.Min.X)] = uint8((19595*r + 38470*gg + 7471*bb + 1<<15) >> 24)
-		}
-	}
-	return g
 }
 
 type errorBody struct {

@@ -23,7 +23,8 @@ const DefaultRepeatWindow = 3 * time.Second
 type Lane struct {
 	Engine  *Engine
 	Decoder FrameDecoder
-	// RepeatWindow overrides DefaultRepeatWindow.
+	// RepeatWindow overrides DefaultRepeatWindow; a negative window turns
+	// repeat suppression off (scanning a folder of pictures).
 	RepeatWindow time.Duration
 	// DryRun makes every check a look-up.
 	DryRun bool
@@ -65,7 +66,7 @@ func (l *Lane) Handle(in Input) (LaneResult, error) {
 		if window == 0 {
 			window = DefaultRepeatWindow
 		}
-		if text == l.lastText && at.Sub(l.lastSeen) < window && !at.Before(l.lastSeen) {
+		if window > 0 && text == l.lastText && at.Sub(l.lastSeen) < window && !at.Before(l.lastSeen) {
 			l.lastSeen = at
 			return LaneResult{Decoded: true, Repeat: true}, nil
 		}

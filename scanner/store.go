@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,6 +59,22 @@ type Store struct {
 	batch bool
 	conf  atomic.Pointer[gateConfig]
 	mu    gosync.Mutex // serializes Import
+	// lastID is the time part of the last check-in id, so ids made by
+	// this store strictly increase and the log and outbox keep scan order
+	// even when the clock stands still or steps back.
+	lastID atomic.Int64
+}
+
+// nextCheckinID makes a check-in id whose time part is after every id
+// this store made before.
+func (s *Store) nextCheckinID(now time.Time) CheckinID {
+	for {
+		last := s.lastID.Load()
+		n := max(now.UnixNano(), last+1)
+		if s.lastID.CompareAndSwap(last, n) {
+			return NewCheckinID(time.Unix(0, n))
+		}
+	}
 }
 
 // gateConfig is the in-memory copy of what every scan reads.
@@ -98,6 +115,9 @@ func OpenStore(dir string, opt StoreOptions) (*Store, error) {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		if k, _ := tx.Bucket(bucketLog).Cursor().Last(); len(k) == len(CheckinID{}) {
+			s.lastID.Store(int64(binary.BigEndian.Uint64(k[:8])))
 		}
 		return nil
 	})
@@ -364,7 +384,7 @@ func (s *Store) Admit(t Ticket, now time.Time, offline, dryRun bool) (Decision, 
 		if !d.Record || dryRun {
 			return nil
 		}
-		ci := &Checkin{ID: NewCheckinID(now), Ticket: t.ID, Event: t.Event, Type: t.Type,
+		ci := &Checkin{ID: s.nextCheckinID(now), Ticket: t.ID, Event: t.Event, Type: t.Type,
 			Gate: c.profile.GateID, Direction: c.profile.Direction, At: now.UTC(), Offline: offline}
 		if err := writeCheckin(tx, ci, st, true); err != nil {
 			return err

@@ -49,10 +49,15 @@ func TestScanTextAndPictures(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(pics, "c.png"), []byte("not a picture"), 0o600)
 
-	out := runCLI(t, "", "scan", "--data-dir", g.dir, pics)
+	out := runCLI(t, "", "scan", "--data-dir", g.dir, pics, filepath.Join(pics, "c.png"))
 	rs := decodeResults(t, out)
+	// In a folder the unreadable c.png is skipped with a warning; named on
+	// its own it is a malformed verdict.
 	if got := strings.Join(verdicts(rs), ","); got != "accepted,accepted,malformed" {
 		t.Fatalf("folder scan verdicts %s\n%s", got, out)
+	}
+	if !strings.Contains(rs[2].Reason, "c.png") {
+		t.Fatalf("malformed verdict does not name the file: %+v", rs[2])
 	}
 	if rs[0].TicketID != g.tokens[0].Ticket.String() || rs[0].Reason == "" {
 		t.Fatalf("result lacks ticket_id or reason: %+v", rs[0])

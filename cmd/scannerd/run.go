@@ -24,6 +24,7 @@ type runOptions struct {
 	apiToken     string
 	dryRun       bool
 	exitWhenDone bool
+	lossless     bool
 	repeat       time.Duration
 }
 
@@ -62,6 +63,7 @@ Sources:
 	f.StringVar(&o.apiToken, "api-token", "", "bearer token required on /v1/ routes (env ADMITONE_API_TOKEN)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "check without recording check-ins")
 	f.BoolVar(&o.exitWhenDone, "exit-when-done", false, "exit when every source has ended instead of serving on")
+	f.BoolVar(&o.lossless, "lossless", false, "camera sources wait for the decoder instead of dropping frames (replaying a recording; never for a live camera)")
 	f.DurationVar(&o.repeat, "repeat-window", scanner.DefaultRepeatWindow, "the same code in front of the same camera within this window is one scan")
 	return cmd
 }
@@ -91,7 +93,7 @@ func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Write
 	}
 	d := &daemon{opts: o, log: log, out: json.NewEncoder(stdout), started: make(chan struct{})}
 	for _, spec := range o.sources {
-		src, err := scanner.ParseSource(spec, stdin)
+		src, err := scanner.SourceConfig{Stdin: stdin, Logger: log, Lossless: o.lossless}.Parse(spec)
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +190,12 @@ func (d *daemon) runLane(ctx context.Context, src scanner.Source) {
 	in := make(chan scanner.Input, 1)
 	srcErr := make(chan error, 1)
 	go func() { srcErr <- src.Run(ctx, in); close(in) }()
+	var dropped uint64
 	for input := range in {
+		if st := scanner.SourceStatsOf(src); st.Dropped > dropped {
+			d.metrics.Dropped.WithLabelValues(src.Name()).Add(float64(st.Dropped - dropped))
+			dropped = st.Dropped
+		}
 		res, err := lane.Handle(input)
 		if err != nil {
 			d.metrics.Errors.WithLabelValues("store").Inc()

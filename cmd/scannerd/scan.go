@@ -1,17 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"image"
-	_ "image/jpeg" // decoders for scanned pictures
-	_ "image/png"
 	"io"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
+	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,7 +26,8 @@ func newScanCmd(g *globalOptions) *cobra.Command {
 		Long: `Scan checks tickets like a gate lane would and prints one JSON object per
 picture or text line: verdict, reason, ticket_id when a token was read.
 A PNG or JPEG file is decoded for a code; a .txt file or - (standard input)
-holds one code per line; a directory is scanned file by file in name order.
+holds one code per line; a directory is scanned file by file in name order
+(unreadable files in it are reported on standard error and skipped).
 With --dry-run nothing is recorded: a supervisor looking a ticket up.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -49,14 +44,15 @@ With --dry-run nothing is recorded: a supervisor looking a ticket up.`,
 			if err != nil {
 				return err
 			}
-			sc := &stillScanner{
-				engine: &scanner.Engine{Store: s, Log: log},
-				dec:    scanner.NewQRDecoder(profile.Mode == bundle.ModeListed, true),
-				enc:    json.NewEncoder(cmd.OutOrStdout()),
-				dryRun: o.dryRun,
+			lane := &scanner.Lane{
+				Engine:       &scanner.Engine{Store: s},
+				Decoder:      scanner.NewQRDecoder(profile.Mode == bundle.ModeListed, true),
+				RepeatWindow: -1, // every picture is its own scan
+				DryRun:       o.dryRun,
 			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
 			for _, arg := range args {
-				if err := sc.scanArg(arg, cmd.InOrStdin()); err != nil {
+				if err := scanArg(cmd, arg, lane, enc, log); err != nil {
 					return err
 				}
 			}
@@ -67,99 +63,45 @@ With --dry-run nothing is recorded: a supervisor looking a ticket up.`,
 	return cmd
 }
 
-// stillScanner scans files and text one input at a time.
-type stillScanner struct {
-	engine *scanner.Engine
-	dec    scanner.FrameDecoder
-	enc    *json.Encoder
-	dryRun bool
-}
-
-func (s *stillScanner) scanArg(arg string, stdin io.Reader) error {
+// scanArg scans one argument through the same sources `run` uses, one
+// input at a time.
+func scanArg(cmd *cobra.Command, arg string, lane *scanner.Lane, enc *json.Encoder, log *slog.Logger) error {
+	spec := "file:" + arg
 	if arg == "-" {
-		return s.scanLines(stdin, "stdin")
+		spec = "lines:-"
 	}
-	st, err := os.Stat(arg)
+	src, err := scanner.SourceConfig{Stdin: cmd.InOrStdin(), Logger: log}.Parse(spec)
 	if err != nil {
 		return err
 	}
-	if !st.IsDir() {
-		return s.scanFile(arg)
-	}
-	entries, err := os.ReadDir(arg)
-	if err != nil {
-		return err
-	}
-	names := make([]string, 0, len(entries))
-	for _, e := range entries {
-		if e.Type().IsRegular() && scannableExt(e.Name()) {
-			names = append(names, e.Name())
+	in := make(chan scanner.Input)
+	errc := make(chan error, 1)
+	go func() { errc <- src.Run(cmd.Context(), in); close(in) }()
+	var storeErr error
+	for input := range in {
+		if storeErr != nil {
+			continue // drain so the source can end
+		}
+		res, err := lane.Handle(input)
+		switch {
+		case err != nil:
+			storeErr = err
+		case !res.Decoded:
+			storeErr = enc.Encode(malformed(input.Source, "no QR code or barcode found in "+input.Source))
+		default:
+			storeErr = enc.Encode(res.Result)
 		}
 	}
-	slices.Sort(names)
-	for _, n := range names {
-		if err := s.scanFile(filepath.Join(arg, n)); err != nil {
-			return err
-		}
+	srcErr := <-errc
+	if storeErr != nil {
+		return storeErr
 	}
-	return nil
+	if srcErr != nil && !errors.Is(srcErr, io.ErrUnexpectedEOF) {
+		// A single unreadable picture is a verdict, not a failure.
+		return enc.Encode(malformed(arg, fmt.Sprintf("cannot read %s: %v", arg, srcErr)))
+	}
+	return srcErr
 }
-
-func scannableExt(name string) bool {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".png", ".jpg", ".jpeg", ".txt":
-		return true
-	}
-	return false
-}
-
-func (s *stillScanner) scanFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if strings.EqualFold(filepath.Ext(path), ".txt") {
-		return s.scanLines(f, path)
-	}
-	img, _, err := image.Decode(io.LimitReader(f, 64<<20))
-	if err != nil {
-		return s.emit(malformed(path, fmt.Sprintf("%s is not a readable PNG or JPEG picture: %v", path, err)))
-	}
-	text, ok := s.dec.DecodeText(scanner.LumaOf(img))
-	if !ok {
-		return s.emit(malformed(path, "no QR code or barcode found in "+path))
-	}
-	return s.check(text, path)
-}
-
-func (s *stillScanner) scanLines(r io.Reader, source string) error {
-	br := bufio.NewScanner(r)
-	br.Buffer(make([]byte, 0, 4096), 64<<10)
-	for br.Scan() {
-		line := strings.TrimSpace(br.Text())
-		if line == "" {
-			continue
-		}
-		if err := s.check(line, source); err != nil {
-			return err
-		}
-	}
-	if err := br.Err(); err != nil {
-		return fmt.Errorf("%s: %w", source, err)
-	}
-	return nil
-}
-
-func (s *stillScanner) check(code, source string) error {
-	res, err := s.engine.Check(code, scanner.CheckOptions{DryRun: s.dryRun, Source: source})
-	if err != nil {
-		return err
-	}
-	return s.emit(res)
-}
-
-func (s *stillScanner) emit(r scanner.Result) error { return s.enc.Encode(r) }
 
 func malformed(source, reason string) scanner.Result {
 	return scanner.Result{Verdict: scanner.Malformed, Reason: reason, Source: source, At: time.Now().UTC().Format(time.RFC3339Nano)}
