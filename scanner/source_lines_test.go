@@ -90,6 +90,11 @@ func TestSourceLinesInteractive(t *testing.T) {
 	recv("NO1:DEF", 2)
 	w.Write([]byte(strings.Repeat("z", 5000) + "\n\nNO1:GHI\n"))
 	recv("NO1:GHI", 3)
+	// Sent is counted just after the consumer takes the input: wait for it.
+	deadline := time.Now().Add(5 * time.Second)
+	for SourceStatsOf(src).Sent < 3 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 	if st := SourceStatsOf(src); st.Rejected != 1 || st.Sent != 3 {
 		t.Errorf("stats %+v, want Rejected 1 Sent 3", st)
 	}
