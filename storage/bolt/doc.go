@@ -1,0 +1,28 @@
+// Package bolt stores the server's accounts and catalog in one bbolt file,
+// syncserver.db in the server's data directory: the embedded default, so
+// `syncserver serve` runs with no database to set up.
+//
+// Each entity has a bucket keyed by id, holding the domain type as JSON.
+// Secondary buckets index what is looked up another way: lower-cased email
+// to user id, memberships and tokens by user, admins, and ticket types by
+// event id and number. Every method is one bbolt transaction; values are
+// decoded inside it, so nothing returned refers to bbolt's memory, which
+// is only valid until the transaction ends.
+//
+// # Caveats
+//
+//   - One process at a time: bbolt locks the file, and a second Open
+//     fails after a short timeout naming the file.
+//   - Writes are serialized. Each write transaction ends with an fsync,
+//     so throughput is bounded by the disk, not by the CPU.
+//   - Times are stored in UTC, truncated to microseconds, the precision
+//     PostgreSQL keeps, so both backends return the same values; empty
+//     slices come back nil.
+//   - Update closures run inside the write transaction, which blocks
+//     every other writer: keep them short and never call the store from
+//     inside one (that deadlocks).
+//   - References are checked as PostgreSQL's foreign keys check them: a
+//     venue's or event's organization, an event's venue (when set), a
+//     ticket type's event, a token's or membership's user must exist, or
+//     the create fails with ErrNotFound.
+package bolt

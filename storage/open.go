@@ -1,0 +1,70 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/admitone/admitone/account"
+	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/storage/bolt"
+	"github.com/admitone/admitone/storage/postgres"
+)
+
+// Backend is an open storage backend.
+type Backend struct {
+	// Kind is "bolt" or "postgres", for logs.
+	Kind string
+	// Accounts and Catalog are the domain stores; one database holds both.
+	Accounts account.Store
+	Catalog  catalog.Store
+
+	ping  func(context.Context) error
+	close func() error
+}
+
+// Open opens bbolt in dataDir when dsn is empty, or the PostgreSQL
+// database at dsn (postgres:// or postgresql://), applying its migrations.
+func Open(ctx context.Context, dsn, dataDir string) (*Backend, error) {
+	if dsn == "" {
+		db, err := bolt.Open(dataDir)
+		if err != nil {
+			return nil, err
+		}
+		return &Backend{Kind: "bolt", Accounts: db, Catalog: db, ping: db.Ping, close: db.Close}, nil
+	}
+	scheme, _, hasScheme := strings.Cut(dsn, "://")
+	switch s := strings.ToLower(scheme); {
+	case s == "postgres" || s == "postgresql":
+	case hasScheme && isScheme(scheme):
+		return nil, fmt.Errorf("database URL scheme %q: want postgres:// or postgresql://, or no database for the embedded store", scheme)
+	default:
+		// Not echoed: it may hold a password.
+		return nil, fmt.Errorf("database: want a postgres:// or postgresql:// URL, or no database for the embedded store")
+	}
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	return &Backend{Kind: "postgres", Accounts: db, Catalog: db, ping: db.Ping, close: db.Close}, nil
+}
+
+// Ping reports whether the backend can serve requests, for /readyz.
+func (b *Backend) Ping(ctx context.Context) error { return b.ping(ctx) }
+
+// Close closes the backend.
+func (b *Backend) Close() error { return b.close() }
+
+// isScheme reports whether s looks like a URL scheme (RFC 3986), so an
+// error may show it without showing a password.
+func isScheme(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}

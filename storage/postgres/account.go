@@ -1,0 +1,185 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/admitone/admitone/account"
+)
+
+var _ account.Store = (*DB)(nil)
+
+// emailKey is the unique, case-insensitive form of an email. It must agree
+// with the bbolt backend's.
+func emailKey(email string) string { return strings.ToLower(email) }
+
+func accountErr(err error) error { return translate(err, account.ErrNotFound, account.ErrExists) }
+
+const userColumns = `id, email, name, password_hash, admin, created_at,
+	totp_secret, pending_totp, totp_last_step, recovery_codes`
+
+func scanUser(row pgx.Row) (account.User, error) {
+	var u account.User
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Admin, &u.CreatedAt,
+		&u.TOTPSecret, &u.PendingTOTP, &u.TOTPLastStep, &u.RecoveryCodes)
+	u.CreatedAt = u.CreatedAt.UTC()
+	u.RecoveryCodes = storedSlice(u.RecoveryCodes)
+	return u, err
+}
+
+// CreateUser implements account.Store.
+func (s *DB) CreateUser(ctx context.Context, u account.User) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO users (`+userColumns+`, email_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		u.ID, u.Email, u.Name, u.PasswordHash, u.Admin, storedTime(u.CreatedAt),
+		u.TOTPSecret, u.PendingTOTP, u.TOTPLastStep, array(u.RecoveryCodes), emailKey(u.Email))
+	if err != nil {
+		return fmt.Errorf("create user %s: %w", u.ID, accountErr(err))
+	}
+	return nil
+}
+
+// UserByID implements account.Store.
+func (s *DB) UserByID(ctx context.Context, id string) (account.User, error) {
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	if err != nil {
+		return account.User{}, fmt.Errorf("user %s: %w", id, accountErr(err))
+	}
+	return u, nil
+}
+
+// UserByEmail implements account.Store.
+func (s *DB) UserByEmail(ctx context.Context, email string) (account.User, error) {
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email_key = $1`, emailKey(email)))
+	if err != nil {
+		return account.User{}, fmt.Errorf("user with email %s: %w", email, accountErr(err))
+	}
+	return u, nil
+}
+
+// UpdateUser implements account.Store: the row stays locked from read to
+// write. An error from fn is returned as it is; changing ID or Email fails
+// with account.ErrInvalid.
+func (s *DB) UpdateUser(ctx context.Context, id string, fn func(*account.User) error) (account.User, error) {
+	var next account.User
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		old, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 FOR NO KEY UPDATE`, id))
+		if err != nil {
+			return fmt.Errorf("user %s: %w", id, accountErr(err))
+		}
+		next = old
+		next.RecoveryCodes = append([]string(nil), old.RecoveryCodes...)
+		if err := fn(&next); err != nil {
+			return err
+		}
+		if next.ID != old.ID || next.Email != old.Email {
+			return fmt.Errorf("update user %s: id and email cannot change: %w", id, account.ErrInvalid)
+		}
+		next.CreatedAt = storedTime(next.CreatedAt)
+		next.RecoveryCodes = storedSlice(next.RecoveryCodes)
+		_, err = tx.Exec(ctx, `UPDATE users SET name = $2, password_hash = $3, admin = $4,
+			created_at = $5, totp_secret = $6, pending_totp = $7, totp_last_step = $8,
+			recovery_codes = $9 WHERE id = $1`,
+			id, next.Name, next.PasswordHash, next.Admin, next.CreatedAt, next.TOTPSecret,
+			next.PendingTOTP, next.TOTPLastStep, array(next.RecoveryCodes))
+		if err != nil {
+			return fmt.Errorf("update user %s: %w", id, accountErr(err))
+		}
+		return nil
+	})
+	if err != nil {
+		return account.User{}, err
+	}
+	return next, nil
+}
+
+// CountAdmins implements account.Store.
+func (s *DB) CountAdmins(ctx context.Context) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE admin`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count admins: %w", err)
+	}
+	return n, nil
+}
+
+// PutMembership implements account.Store: it creates the membership or
+// replaces the role of an existing one. The user must exist.
+func (s *DB) PutMembership(ctx context.Context, m account.Membership) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3)
+		ON CONFLICT (user_id, org_id) DO UPDATE SET role = excluded.role`,
+		m.UserID, m.OrgID, string(m.Role))
+	if err != nil {
+		return fmt.Errorf("put membership of %s in %s: %w", m.UserID, m.OrgID, accountErr(err))
+	}
+	return nil
+}
+
+// Memberships implements account.Store: a user's memberships in org id
+// order; none (not an error) for an unknown user.
+func (s *DB) Memberships(ctx context.Context, userID string) ([]account.Membership, error) {
+	rows, err := s.pool.Query(ctx, `SELECT user_id, org_id, role FROM memberships
+		WHERE user_id = $1 ORDER BY org_id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("memberships of %s: %w", userID, err)
+	}
+	ms, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (account.Membership, error) {
+		var m account.Membership
+		err := row.Scan(&m.UserID, &m.OrgID, &m.Role)
+		return m, err
+	})
+	if err != nil || len(ms) == 0 {
+		return nil, err
+	}
+	return ms, nil
+}
+
+// CreateToken implements account.Store. The user must exist.
+func (s *DB) CreateToken(ctx context.Context, t account.Token) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO tokens (hash, user_id, kind, name, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+		t.Hash, t.UserID, t.Kind, t.Name, storedTime(t.CreatedAt), storedTime(t.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("create token: %w", accountErr(err))
+	}
+	return nil
+}
+
+// TokenByHash implements account.Store. It returns expired tokens too:
+// expiry is the caller's rule.
+func (s *DB) TokenByHash(ctx context.Context, hash string) (account.Token, error) {
+	var t account.Token
+	var created, expires time.Time
+	err := s.pool.QueryRow(ctx, `SELECT hash, user_id, kind, name, created_at, expires_at
+		FROM tokens WHERE hash = $1`, hash).Scan(&t.Hash, &t.UserID, &t.Kind, &t.Name, &created, &expires)
+	if err != nil {
+		return account.Token{}, fmt.Errorf("token: %w", accountErr(err))
+	}
+	t.CreatedAt, t.ExpiresAt = created.UTC(), expires.UTC()
+	return t, nil
+}
+
+// DeleteToken implements account.Store: account.ErrNotFound if there is
+// no such token.
+func (s *DB) DeleteToken(ctx context.Context, hash string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM tokens WHERE hash = $1`, hash)
+	if err != nil {
+		return fmt.Errorf("delete token: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("delete token: %w", account.ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteUserTokens implements account.Store. A user with no tokens is not
+// an error.
+func (s *DB) DeleteUserTokens(ctx context.Context, userID string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM tokens WHERE user_id = $1`, userID); err != nil {
+		return fmt.Errorf("delete tokens of %s: %w", userID, err)
+	}
+	return nil
+}
