@@ -74,7 +74,7 @@ func hybridBinarize(p plane, s *bitScratch) (*gozxing.BitMatrix, error) {
 const noiseRange = 7
 
 // biasedBinarize is hybridBinarize with two departures from gozxing, both
-// measured in BENCHMARKS-qr.md. First, gozxing calls a block flat when its
+// measured in BENCHMARKS.md. First, gozxing calls a block flat when its
 // values span at most 24 levels; in a noisy frame most flat blocks span
 // more, their noise is thresholded at their mean into salt and pepper, and
 // the finder pattern search wades through it (30 ms on some 720p frames

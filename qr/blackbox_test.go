@@ -8,7 +8,7 @@ import (
 )
 
 // blackboxFloor is a little under the 168 of 179 this decoder reads as
-// stills (zxing-cpp 1.4 reads 162, zbar 0.23 147; BENCHMARKS-qr.md), so
+// stills (zxing-cpp 1.4 reads 162, zbar 0.23 147; BENCHMARKS.md), so
 // that a change that loses photos fails.
 const blackboxFloor = 165
 

@@ -75,7 +75,7 @@ type Options struct {
 	Formats []Format
 	// Thorough adds passes with other thresholds after the usual ones.
 	// They read a few more hard frames (up to 2 more of 50 in
-	// BENCHMARKS-qr.md's synthetic sets) and more than double the cost of
+	// BENCHMARKS.md's synthetic sets) and more than double the cost of
 	// a frame without a code; for lanes with CPU to spare.
 	Thorough bool
 	// Still says frames are single pictures, not a camera stream: the
@@ -271,7 +271,7 @@ type passSpec struct {
 
 // darkBias raises the full-resolution threshold by a few grey levels. Blur
 // spreads light into the 1-module dark rings of small finder patterns, and
-// at gozxing's threshold they break up; in BENCHMARKS-qr.md's sets a bias
+// at gozxing's threshold they break up; in BENCHMARKS.md's sets a bias
 // of 3 to 9 levels reads 1 to 2 more of 50 synthetic frames and 2 more
 // blackbox photos than none, 12 starts to lose frames.
 const darkBias = 6
@@ -301,7 +301,7 @@ const (
 
 // plan returns the passes for a frame of w x h, cheapest and likeliest
 // first. Each later pass catches codes the earlier ones miss; see
-// BENCHMARKS-qr.md for the measurements behind the order.
+// BENCHMARKS.md for the measurements behind the order.
 func plan(w, h int, opts Options) []passSpec {
 	large := min(w, h) >= halfMinSide
 	var ps []passSpec

@@ -40,7 +40,7 @@ func decodeSet(t *testing.T, d *qr.Decoder, frames []qrtest.Frame) (int, []*qr.R
 
 // TestSyntheticDecodeRate decodes the standard synthetic gate frames. The
 // floor is 90%; the decoder reads 47 of 50 at both sizes, 49 with the
-// Thorough passes, zxing-cpp 1.4 reads 49 and 47 (BENCHMARKS-qr.md).
+// Thorough passes, zxing-cpp 1.4 reads 49 and 47 (BENCHMARKS.md).
 func TestSyntheticDecodeRate(t *testing.T) {
 	for _, size := range [][2]int{{1280, 720}, {640, 480}} {
 		w, h := size[0], size[1]

@@ -14,7 +14,7 @@ import (
 // This file drives gozxing's QR finder, alignment, sampling and decoding
 // steps itself instead of calling qrcode.QRCodeReader, which commits to its
 // first guess at every step. Camera frames of tilted, blurred codes defeat
-// those guesses often enough to matter (BENCHMARKS-qr.md):
+// those guesses often enough to matter (BENCHMARKS.md):
 //
 //   - the version is estimated from the distance between finder patterns
 //     divided by a module size, and perspective skews that ratio: 41
@@ -47,7 +47,7 @@ const maxTriples = 4
 
 // maxAttempts bounds the grids sampled and decoded per pass. Junk finder
 // patterns in a busy scene can otherwise cost tens of milliseconds; no
-// code in BENCHMARKS-qr.md's sets needed more than 9.
+// code in BENCHMARKS.md's sets needed more than 9.
 const maxAttempts = 16
 
 var errBudget = gozxing.NewNotFoundException("attempt budget spent")

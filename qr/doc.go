@@ -25,7 +25,7 @@
 //     sampled from the luminance plane;
 //   - after a hit, it first tries the region around it for the next frames.
 //
-// BENCHMARKS-qr.md at the repository root has what each pass reads and
+// BENCHMARKS.md at the repository root has what each pass reads and
 // costs, and a comparison with zbar and zxing-cpp on the same frames.
 //
 // Listed-mode tickets imported from other systems may carry Code 128,
@@ -52,7 +52,7 @@
 // nil or inconsistent *image.Gray gets ErrBadFrame.
 //
 // Frames without a code are the common case at a gate and the most
-// expensive: every pass runs. On the machine of BENCHMARKS-qr.md that is
+// expensive: every pass runs. On the machine of BENCHMARKS.md that is
 // about 5 ms of CPU for a 1280x720 frame and 1.5 ms for 640x480, more than
 // twice that with Thorough; linear formats add their row scans. A lane
 // short of CPU should skip frames, not passes: a ticket is held up for many

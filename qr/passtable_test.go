@@ -15,7 +15,7 @@ import (
 )
 
 // TestPassTable measures each decode pass on its own, for the strategy
-// table in BENCHMARKS-qr.md: how many frames of each set it reads alone,
+// table in BENCHMARKS.md: how many frames of each set it reads alone,
 // and its CPU time per frame. Run with
 //
 //	ADMITONE_PASSTABLE=1 go test ./qr/ -run PassTable -v
