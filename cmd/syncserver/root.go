@@ -35,7 +35,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newKeysCmd(), newTicketsCmd(), newBundleCmd())
+	root.AddCommand(newServeCmd(), newAdminCmd(), newMigrateCmd(), newKeysCmd(), newTicketsCmd(), newBundleCmd())
 	return root
 }
 

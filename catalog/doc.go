@@ -1,0 +1,52 @@
+// Package catalog is the event catalog: organizations, venues, events and
+// the ticket types sold for them, with the rules for creating and changing
+// them.
+//
+// Service holds the rules and talks to storage through the Store interface
+// (implemented by storage/bolt and storage/postgres). It keeps a search
+// index current through the small Indexer interface (implemented by the
+// search package) and serves event pages and availability through a
+// read-through Cache.
+//
+// # Lifecycle
+//
+// An event is created as a draft, published (it needs a ticket type and a
+// start in the future), and then cancelled or ended:
+//
+//	draft -> published -> ended
+//	  |          |
+//	  +----------+-----> cancelled
+//
+// A transition that is not allowed returns an error wrapping ErrState.
+// Only published events are in the search index.
+//
+// # Errors
+//
+// Invalid input returns a *FieldError that wraps ErrInvalid and names the
+// field in JSON spelling ("capacity", "starts_at", "tags"); its Message is a
+// sentence that starts with the field name. Missing rows wrap ErrNotFound.
+// Nothing is stored when an error is returned.
+//
+// # Caveats
+//
+// The index is updated after the store commits, outside the store's
+// transaction. If that update fails the change still stands and the error
+// is logged; the event is stale in search until its next change or until
+// the index is reconciled with the store (search.Index.EnsureBuilt does
+// that at start-up).
+//
+// Cached pages and availability are invalidated by this process only. With
+// several syncserver instances on one PostgreSQL, another instance's change
+// is seen here when the entry expires: after PageTTL (a minute) for pages,
+// AvailabilityTTL (two seconds) for availability. Set shorter TTLs, or
+// NoCache, if that is too long; or forward invalidations between instances
+// (as the sync hub forwards check-ins) and call Cache.Invalidate.
+//
+// The Store interface has no way to change a venue or a ticket type once
+// created, so those changes do not exist yet; when they are added they
+// must call the same invalidation and re-index path (Service.Reindex).
+//
+// Event times are stored in UTC truncated to the second; the time zone
+// field only says how to show them. The zone database is embedded
+// (time/tzdata), so zone validation works on hosts without one.
+package catalog

@@ -1,0 +1,271 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/admitone/admitone/account"
+	"github.com/admitone/admitone/catalog"
+	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/httpapi"
+	"github.com/admitone/admitone/search"
+	"github.com/admitone/admitone/storage"
+)
+
+// serverConfig is syncserver's configuration; flags and ADMITONE_*
+// variables fill it.
+type serverConfig struct {
+	DataDir  string
+	Database string
+	Listen   string
+	LogJSON  bool
+	LogLevel string
+}
+
+func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data-dir", "syncserver-data", "data directory: the embedded database, search index and seal key (env ADMITONE_DATA_DIR)")
+	fs.StringVar(&c.Database, "database", "", "PostgreSQL URL (postgres://...); empty uses the embedded database (env ADMITONE_DATABASE)")
+	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "HTTP address (env ADMITONE_LISTEN)")
+	fs.BoolVar(&c.LogJSON, "log-json", false, "JSON logs (env ADMITONE_LOG_JSON)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (env ADMITONE_LOG_LEVEL)")
+}
+
+// fillFromEnv sets flags the user did not give from ADMITONE_<FLAG>.
+func fillFromEnv(fs *pflag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *pflag.Flag) {
+		name := "ADMITONE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok && !f.Changed && err == nil {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s: %w", name, e)
+			}
+		}
+	})
+	return err
+}
+
+func (c *serverConfig) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogJSON {
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})), nil
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), nil
+}
+
+// app is the running server: storage, services, search and HTTP.
+type app struct {
+	cfg      serverConfig
+	log      *slog.Logger
+	backend  *storage.Backend
+	accounts *account.Service
+	catalog  *catalog.Service
+	index    *search.Index
+	api      *httpapi.Server
+	// Addr is where the HTTP server listens once Run started it; started
+	// is closed then.
+	Addr    net.Addr
+	started chan struct{}
+}
+
+// openApp opens storage (applying migrations), the search index (rebuilt
+// from the store if missing) and the services.
+func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	key, err := loadSealKey(filepath.Join(cfg.DataDir, "seal.key"))
+	if err != nil {
+		return nil, err
+	}
+	backend, err := storage.Open(ctx, cfg.Database, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, backend: backend, started: make(chan struct{})}
+	a.index, err = search.Open(filepath.Join(cfg.DataDir, "search.bleve"))
+	if err != nil {
+		backend.Close()
+		return nil, err
+	}
+	start := time.Now()
+	st, err := a.index.EnsureBuilt(ctx, backend.Catalog)
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("build search index: %w", err)
+	}
+	log.Info("search index ready", "stats", fmt.Sprintf("%+v", st), "took", time.Since(start).Round(time.Millisecond))
+	a.accounts = &account.Service{Store: backend.Accounts, SealKey: key, Issuer: "AdmitOne", Log: log}
+	a.catalog = &catalog.Service{Store: backend.Catalog, Index: a.index, Log: log}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.api = &httpapi.Server{Accounts: a.accounts, Catalog: a.catalog, Search: a.index, Ready: backend.Ping, Log: log, Registry: reg}
+	return a, nil
+}
+
+// Close releases storage and the index.
+func (a *app) Close() error {
+	var errs []error
+	if a.index != nil {
+		errs = append(errs, a.index.Close())
+	}
+	errs = append(errs, a.backend.Close())
+	return errors.Join(errs...)
+}
+
+// Run serves HTTP until ctx ends, then shuts down gracefully.
+func (a *app) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen: %w", err)
+	}
+	a.Addr = ln.Addr()
+	srv := &http.Server{Handler: a.api.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("syncserver listening", "addr", a.Addr.String(), "storage", a.backend.Kind)
+	close(a.started)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}
+
+// loadSealKey reads the key that seals secrets at rest (TOTP secrets),
+// creating it on first start. Several servers on one PostgreSQL must share
+// this file.
+func loadSealKey(path string) (*ticketcrypto.SealKey, error) {
+	var key ticketcrypto.SealKey
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		rand.Read(key[:])
+		text := base64.RawURLEncoding.EncodeToString(key[:]) + "\n"
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			return nil, fmt.Errorf("create seal key %s: %w", path, err)
+		}
+		return &key, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("seal key %s: %w", path, err)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(raw) != len(key) {
+		return nil, fmt.Errorf("seal key %s: want %d bytes of base64url", path, len(key))
+	}
+	copy(key[:], raw)
+	return &key, nil
+}
+
+func newServeCmd() *cobra.Command {
+	cfg := &serverConfig{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the server: catalog, search, accounts (embedded storage unless --database)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := fillFromEnv(cmd.Flags()); err != nil {
+				return err
+			}
+			log, err := cfg.logger(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			a, err := openApp(cmd.Context(), *cfg, log)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			return a.Run(cmd.Context())
+		},
+	}
+	cfg.addFlags(cmd.Flags())
+	return cmd
+}
+
+func newAdminCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "admin", Short: "Manage administrators"}
+	cfg := &serverConfig{}
+	var email, passFile string
+	create := &cobra.Command{
+		Use:   "create --email EMAIL",
+		Short: "Create the first administrator (password from --password-file or ADMITONE_ADMIN_PASSWORD)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := fillFromEnv(cmd.Flags()); err != nil {
+				return err
+			}
+			pass, err := readPassphrase(passFile, "ADMITONE_ADMIN_PASSWORD", "--password-file")
+			if err != nil {
+				return err
+			}
+			log, err := cfg.logger(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			a, err := openApp(cmd.Context(), *cfg, log)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			u, err := a.accounts.CreateAdmin(cmd.Context(), nil, email, string(pass))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "admin %s created (%s); sign in and enrol two-factor authentication before anything else\n", u.Email, u.ID)
+			return nil
+		},
+	}
+	cfg.addFlags(create.Flags())
+	create.Flags().StringVar(&email, "email", "", "the administrator's email")
+	create.Flags().StringVar(&passFile, "password-file", "", "file holding the password")
+	create.MarkFlagRequired("email")
+	cmd.AddCommand(create)
+	return cmd
+}
+
+func newMigrateCmd() *cobra.Command {
+	cfg := &serverConfig{}
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply database migrations and exit (serve also applies them on start)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := fillFromEnv(cmd.Flags()); err != nil {
+				return err
+			}
+			b, err := storage.Open(cmd.Context(), cfg.Database, cfg.DataDir)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			fmt.Fprintf(cmd.OutOrStdout(), "%s storage is at the current schema\n", b.Kind)
+			return nil
+		},
+	}
+	cfg.addFlags(cmd.Flags())
+	return cmd
+}

@@ -1,0 +1,64 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// MaxBody bounds a JSON request body.
+const MaxBody = 64 << 10
+
+// decodeJSON reads one JSON object into v: at most MaxBody bytes, unknown
+// fields refused, nothing after the object. Errors name the field.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &apiError{status: http.StatusRequestEntityTooLarge, code: "too_large",
+				msg: fmt.Sprintf("request body is larger than %d bytes", MaxBody)}
+		}
+		return &apiError{status: http.StatusBadRequest, code: "bad_request", msg: "could not read the request body"}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return &apiError{status: http.StatusBadRequest, code: "bad_json", msg: "request body is empty; want a JSON object"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return &apiError{status: http.StatusBadRequest, code: "bad_json", msg: "request body has data after the JSON object"}
+	}
+	return nil
+}
+
+// jsonError turns an encoding/json error into a message naming the field.
+func jsonError(err error) *apiError {
+	e := &apiError{status: http.StatusBadRequest, code: "bad_json"}
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		e.msg = fmt.Sprintf("malformed JSON at byte %d: %v", syntax.Offset, syntax)
+	case errors.As(err, &typ):
+		e.field = typ.Field
+		e.msg = fmt.Sprintf("field %q: want %s, got %s", typ.Field, typ.Type, typ.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		e.msg = "malformed JSON: the body ends in the middle of a value"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		e.field = name
+		e.msg = fmt.Sprintf("unknown field %q", name)
+	default:
+		// Errors from a type's UnmarshalJSON/UnmarshalText (times, ids).
+		e.msg = "invalid value: " + err.Error()
+	}
+	return e
+}

@@ -1,0 +1,82 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/admitone/admitone/account"
+	"github.com/admitone/admitone/catalog"
+)
+
+// apiError is an error with its HTTP status and wire code.
+type apiError struct {
+	status int
+	code   string
+	msg    string
+	field  string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+// errorBody is the wire form of every error: {"error":{"code","message"}}.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// toAPIError maps domain errors to statuses. Unexpected errors become a
+// 500 whose message says nothing about internals; the caller logs them.
+func toAPIError(err error) (*apiError, bool) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae, true
+	}
+	var fe *catalog.FieldError
+	if errors.As(err, &fe) {
+		return &apiError{status: http.StatusUnprocessableEntity, code: "invalid", msg: err.Error(), field: fe.Field}, true
+	}
+	table := []struct {
+		target error
+		status int
+		code   string
+	}{
+		{account.ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
+		{account.ErrBadLogin, http.StatusUnauthorized, "bad_login"},
+		{account.ErrTOTPRequired, http.StatusUnauthorized, "totp_required"},
+		{account.ErrBadTOTP, http.StatusUnauthorized, "bad_totp"},
+		{account.ErrForbidden, http.StatusForbidden, "forbidden"},
+		{account.ErrRateLimited, http.StatusTooManyRequests, "rate_limited"},
+		{account.ErrExists, http.StatusConflict, "exists"},
+		{account.ErrNotFound, http.StatusNotFound, "not_found"},
+		{account.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},
+		{catalog.ErrNotFound, http.StatusNotFound, "not_found"},
+		{catalog.ErrExists, http.StatusConflict, "exists"},
+		{catalog.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},
+		{catalog.ErrState, http.StatusConflict, "wrong_state"},
+	}
+	for _, t := range table {
+		if errors.Is(err, t.target) {
+			return &apiError{status: t.status, code: t.code, msg: err.Error()}, true
+		}
+	}
+	return &apiError{status: http.StatusInternalServerError, code: "internal", msg: "internal error; it has been logged"}, false
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeAPIError(w http.ResponseWriter, e *apiError) {
+	if e.status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="admitone"`)
+	}
+	writeJSON(w, e.status, errorBody{Error: errorDetail{Code: e.code, Message: e.msg, Field: e.field}})
+}

@@ -1,0 +1,230 @@
+package httpapi
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/admitone/admitone/account"
+	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/search"
+)
+
+// Server is syncserver's HTTP API under /v1/.
+type Server struct {
+	Accounts *account.Service
+	Catalog  *catalog.Service
+	Search   *search.Index
+	// Ready reports whether storage answers, for /readyz.
+	Ready func(context.Context) error
+	Log   *slog.Logger
+	// Registry receives the syncserver_http_* metrics; /metrics serves it.
+	Registry *prometheus.Registry
+
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// policy says who may call a route. The handler gets the principal; org-
+// and event-scoped checks need the path, so they run in the handler via
+// requireOrg / requireEventOrg.
+type policy int
+
+const (
+	anyone       policy = iota // no sign-in needed (a principal is attached when given)
+	signedIn                   // any signed-in user
+	enrolling                  // signed in, allowed before a required 2FA enrolment
+	orgManager                 // admin or organizer of the {org} in the path
+	eventManager               // admin or organizer of the org owning the {id} event
+)
+
+// route is one entry of the API: the router, the OpenAPI test and the
+// authorization test all read this table.
+type route struct {
+	method, pattern string
+	policy          policy
+	handle          func(*Server, http.ResponseWriter, *http.Request, *account.Principal) error
+}
+
+func routes() []route {
+	return []route{
+		{"POST", "/v1/auth/signup", anyone, (*Server).signUp},
+		{"POST", "/v1/auth/login", anyone, (*Server).login},
+		{"POST", "/v1/auth/logout", enrolling, (*Server).logout},
+		{"POST", "/v1/auth/totp/enroll", enrolling, (*Server).enrollTOTP},
+		{"POST", "/v1/auth/totp/confirm", enrolling, (*Server).confirmTOTP},
+		{"POST", "/v1/orgs", signedIn, (*Server).createOrg},
+		{"POST", "/v1/orgs/{org}/members", orgManager, (*Server).addMember},
+		{"POST", "/v1/orgs/{org}/venues", orgManager, (*Server).createVenue},
+		{"POST", "/v1/orgs/{org}/events", orgManager, (*Server).createEvent},
+		{"PATCH", "/v1/events/{id}", eventManager, (*Server).updateEvent},
+		{"POST", "/v1/events/{id}/publish", eventManager, (*Server).publishEvent},
+		{"POST", "/v1/events/{id}/ticket-types", eventManager, (*Server).createTicketType},
+		{"GET", "/v1/events", anyone, (*Server).searchEvents},
+		{"GET", "/v1/events/{id}", anyone, (*Server).getEvent},
+	}
+}
+
+//go:embed openapi.json
+var openAPI []byte
+
+// Handler returns the API with its middleware: panic recovery, metrics,
+// request logging, and a per-request timeout.
+func (s *Server) Handler() http.Handler {
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "syncserver_http_requests_total", Help: "HTTP requests by route and status class.",
+	}, []string{"route", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "syncserver_http_request_seconds", Help: "HTTP request latency by route.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+	}, []string{"route"})
+	if s.Registry == nil {
+		s.Registry = prometheus.NewRegistry()
+	}
+	s.Registry.MustRegister(s.requests, s.latency)
+
+	mux := http.NewServeMux()
+	for _, rt := range routes() {
+		mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
+	}
+	mux.HandleFunc("GET /v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(openAPI)
+	})
+	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if s.Ready != nil {
+			if err := s.Ready(r.Context()); err != nil {
+				writeAPIError(w, &apiError{status: http.StatusServiceUnavailable, code: "not_ready", msg: "storage is not answering"})
+				return
+			}
+		}
+		io.WriteString(w, "ready\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeAPIError(w, &apiError{status: http.StatusNotFound, code: "not_found", msg: "no route " + r.Method + " " + r.URL.Path})
+	})
+	return mux
+}
+
+// statusWriter records the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// wrap applies authentication, the route's policy and error mapping.
+func (s *Server) wrap(rt route) http.Handler {
+	name := rt.method + " " + rt.pattern
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		w := &statusWriter{ResponseWriter: rw}
+		ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+		defer cancel()
+		r = r.WithContext(ctx)
+		defer func() {
+			if v := recover(); v != nil {
+				s.log().Error("panic", "route", name, "panic", v, "stack", string(debug.Stack()))
+				if w.status == 0 {
+					writeAPIError(w, &apiError{status: 500, code: "internal", msg: "internal error; it has been logged"})
+				}
+			}
+			code := w.status
+			s.requests.WithLabelValues(name, statusClass(code)).Inc()
+			s.latency.WithLabelValues(name).Observe(time.Since(start).Seconds())
+			s.log().Debug("request", "route", name, "status", code, "ms", time.Since(start).Milliseconds())
+		}()
+		p, err := s.authenticate(r, rt.policy)
+		if err == nil {
+			err = rt.handle(s, w, r, p)
+		}
+		if err != nil {
+			ae, known := toAPIError(err)
+			if !known {
+				s.log().Error("request failed", "route", name, "err", err)
+			}
+			if ae.status == http.StatusTooManyRequests {
+				w.Header().Set("Retry-After", "60")
+			}
+			writeAPIError(w, ae)
+		}
+	})
+}
+
+func statusClass(code int) string {
+	if code == 0 {
+		code = 200
+	}
+	return string(rune('0'+code/100)) + "xx"
+}
+
+func (s *Server) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// authenticate resolves the bearer token and applies the route's policy
+// as far as it can without the path's resources.
+func (s *Server) authenticate(r *http.Request, pol policy) (*account.Principal, error) {
+	bearer, hasAuth := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !hasAuth {
+		if pol == anyone {
+			return nil, nil
+		}
+		return nil, account.ErrUnauthorized
+	}
+	p, err := s.Accounts.Authenticate(r.Context(), strings.TrimSpace(bearer))
+	if err != nil {
+		if errors.Is(err, account.ErrUnauthorized) || errors.Is(err, account.ErrNotFound) {
+			return nil, account.ErrUnauthorized
+		}
+		return nil, err
+	}
+	if p.MustEnroll2FA && pol != enrolling {
+		return nil, &apiError{status: http.StatusForbidden, code: "enroll_2fa",
+			msg: "this account must enrol two-factor authentication first (POST /v1/auth/totp/enroll)"}
+	}
+	return &p, nil
+}
+
+// requireOrg checks that p may manage the organization, including the
+// organization's own two-factor requirement.
+func (s *Server) requireOrg(ctx context.Context, p *account.Principal, orgID string) error {
+	org, err := s.Catalog.Org(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	if !p.CanManageOrg(org.ID) {
+		return account.ErrForbidden
+	}
+	if org.Require2FA && !p.IsAdmin() && !p.TwoFactor {
+		return &apiError{status: http.StatusForbidden, code: "enroll_2fa", msg: "organization " + org.ID + " requires two-factor authentication"}
+	}
+	return nil
+}
