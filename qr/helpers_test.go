@@ -17,8 +17,21 @@ import (
 	"github.com/admitone/admitone/qr/qrtest"
 )
 
-// blackboxDir holds the ZXing QR photo sets qrcode-1 .. qrcode-6.
-const blackboxDir = "/work/shared/testdata/qr-blackbox"
+// blackboxDir holds the ZXing QR photo sets qrcode-1 .. qrcode-6: the
+// project's shared test data, which sits beside the repository
+// (../shared from its root; tests run in qr/), or where
+// ADMITONE_BLACKBOX_DIR points.
+var blackboxDir = func() string {
+	if d := os.Getenv("ADMITONE_BLACKBOX_DIR"); d != "" {
+		return d
+	}
+	for _, d := range []string{"../../shared/testdata/qr-blackbox", "/work/shared/testdata/qr-blackbox"} {
+		if _, err := os.Stat(d); err == nil {
+			return d
+		}
+	}
+	return "../../shared/testdata/qr-blackbox"
+}()
 
 // labelled is a picture with the text its code must decode to.
 type labelled struct {
