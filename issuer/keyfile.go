@@ -8,13 +8,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/internal/fileutil"
 )
 
 // KeyFileFormat is the format field of a key file's plaintext.
@@ -300,7 +300,7 @@ func sealedKDF(data []byte) ticketcrypto.KDFParams {
 // Load reads and opens a sealed key file. Errors name the file; a wrong
 // passphrase or an altered file gives an error wrapping crypto.ErrOpen.
 func Load(path string, passphrase []byte) (*KeyFile, error) {
-	data, err := readLimited(path, MaxKeyFileSize)
+	data, err := fileutil.ReadLimited(path, MaxKeyFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("key file: %w", err)
 	}
@@ -319,7 +319,7 @@ func (f *KeyFile) Save(path string, passphrase []byte) error {
 	if err != nil {
 		return fmt.Errorf("key file %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := fileutil.WriteAtomic(path, data, 0o600); err != nil {
 		return fmt.Errorf("key file %s: %w", path, err)
 	}
 	return nil
@@ -342,78 +342,9 @@ func (f *KeyFile) Create(path string, passphrase []byte) error {
 		return fmt.Errorf("key file: %w", err)
 	}
 	r.Close()
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := fileutil.WriteAtomic(path, data, 0o600); err != nil {
 		os.Remove(path)
 		return fmt.Errorf("key file %s: %w", path, err)
 	}
 	return nil
-}
-
-// writeFileAtomic replaces path with data through a synced temporary file
-// and a rename, then syncs the directory so the rename is durable.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	// CreateTemp makes the file with mode 0600, as a key file needs.
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	syncDir(dir)
-	return nil
-}
-
-// syncDir makes a rename in dir durable. Some systems (Windows) cannot
-// sync a directory; the rename is then as durable as the system makes it.
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	d.Sync()
-	d.Close()
-}
-
-// readLimited reads a whole file, refusing one larger than max bytes.
-func readLimited(path string, max int64) ([]byte, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	if st.Size() > max {
-		return nil, fmt.Errorf("%s is %d bytes, more than the %d allowed", path, st.Size(), max)
-	}
-	b, err := io.ReadAll(io.LimitReader(fh, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s is more than the %d bytes allowed", path, max)
-	}
-	return b, nil
 }

@@ -2,12 +2,12 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/internal/fileutil"
 )
 
 type importOptions struct {
@@ -23,7 +23,7 @@ func newImportCmd(g *globalOptions) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			start := time.Now()
-			data, err := readLimited(args[0], bundle.MaxSize)
+			data, err := fileutil.ReadLimited(args[0], bundle.MaxSize)
 			if err != nil {
 				return err
 			}
@@ -41,7 +41,7 @@ func newImportCmd(g *globalOptions) *cobra.Command {
 			}
 			var pass []byte
 			if bundle.IsSealed(data) {
-				if pass, err = readPassphrase(o.passphraseFile, "ADMITONE_BUNDLE_PASSPHRASE"); err != nil {
+				if pass, err = fileutil.ReadSecret(o.passphraseFile, "ADMITONE_BUNDLE_PASSPHRASE", "--passphrase-file"); err != nil {
 					return fmt.Errorf("%s is sealed: %w", args[0], err)
 				}
 			}
@@ -61,43 +61,4 @@ func newImportCmd(g *globalOptions) *cobra.Command {
 	cmd.Flags().StringVar(&o.gate, "gate", "", "gate id to take the profile of, when the bundle has several")
 	cmd.Flags().StringVar(&o.passphraseFile, "passphrase-file", "", "file holding the passphrase of a sealed bundle (or env ADMITONE_BUNDLE_PASSPHRASE)")
 	return cmd
-}
-
-// readLimited reads a whole file, refusing one larger than max.
-func readLimited(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() > max {
-		return nil, fmt.Errorf("%s is %d bytes, more than the %d allowed", path, st.Size(), max)
-	}
-	return os.ReadFile(path)
-}
-
-// readPassphrase reads a passphrase from a file or an environment variable.
-func readPassphrase(file, env string) ([]byte, error) {
-	if file != "" {
-		b, err := readLimited(file, 4096)
-		if err != nil {
-			return nil, fmt.Errorf("passphrase file: %w", err)
-		}
-		return trimNewline(b), nil
-	}
-	if v := os.Getenv(env); v != "" {
-		return []byte(v), nil
-	}
-	return nil, fmt.Errorf("no passphrase: give --passphrase-file or set %s", env)
-}
-
-func trimNewline(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
 }

@@ -4,12 +4,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
+	"github.com/admitone/admitone/internal/cliconf"
 	"github.com/admitone/admitone/scanner"
 )
 
@@ -28,7 +26,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			return applyEnv(cmd.Flags())
+			return cliconf.ApplyEnv(cmd.Flags())
 		},
 	}
 	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", "scannerd-data", "gate data directory (env ADMITONE_DATA_DIR)")
@@ -36,24 +34,6 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().BoolVar(&g.logJSON, "log-json", false, "log JSON instead of text (env ADMITONE_LOG_JSON)")
 	root.AddCommand(newInitCmd(g), newImportCmd(g), newScanCmd(g), newRunCmd(g), newStatusCmd(g), newDemoCmd(g))
 	return root
-}
-
-// applyEnv fills flags the user did not set from ADMITONE_<FLAG> variables
-// (dashes become underscores).
-func applyEnv(fs *pflag.FlagSet) error {
-	var err error
-	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Changed || err != nil {
-			return
-		}
-		name := "ADMITONE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := os.LookupEnv(name); ok {
-			if e := fs.Set(f.Name, v); e != nil {
-				err = fmt.Errorf("%s: %w", name, e)
-			}
-		}
-	})
-	return err
 }
 
 func (g *globalOptions) logger(w io.Writer) (*slog.Logger, error) {

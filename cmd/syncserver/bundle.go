@@ -14,6 +14,7 @@ import (
 
 	"github.com/admitone/admitone/bundle"
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/internal/fileutil"
 	"github.com/admitone/admitone/issuer"
 )
 
@@ -126,7 +127,7 @@ func (o *bundleExportOptions) run(cmd *cobra.Command) error {
 	}
 	var bundlePass []byte
 	if o.seal {
-		if bundlePass, err = readPassphrase(o.bundlePassphraseFile, envBundlePassphrase, "--bundle-passphrase-file"); err != nil {
+		if bundlePass, err = fileutil.ReadSecret(o.bundlePassphraseFile, envBundlePassphrase, "--bundle-passphrase-file"); err != nil {
 			return fmt.Errorf("--seal: bundle %w", err)
 		}
 	}
@@ -179,7 +180,7 @@ func (o *bundleExportOptions) run(cmd *cobra.Command) error {
 	if o.seal {
 		perm = 0o600
 	}
-	if err := writeFileAtomic(o.out, buf.Bytes(), perm); err != nil {
+	if err := fileutil.WriteAtomic(o.out, buf.Bytes(), perm); err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
 
@@ -220,7 +221,7 @@ func readTicketList(path string, ev ticketcrypto.EventID, key ticketcrypto.KeyID
 // readWith opens a file of at most max bytes and parses it with parse;
 // errors name the file.
 func readWith(path string, max int64, parse func(*os.File) error) error {
-	f, err := openLimited(path, max)
+	f, err := fileutil.OpenLimited(path, max)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,8 @@ import (
 	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/httpapi"
+	"github.com/admitone/admitone/internal/cliconf"
+	"github.com/admitone/admitone/internal/fileutil"
 	"github.com/admitone/admitone/search"
 	"github.com/admitone/admitone/storage"
 )
@@ -44,20 +46,6 @@ func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "HTTP address (env ADMITONE_LISTEN)")
 	fs.BoolVar(&c.LogJSON, "log-json", false, "JSON logs (env ADMITONE_LOG_JSON)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (env ADMITONE_LOG_LEVEL)")
-}
-
-// fillFromEnv sets flags the user did not give from ADMITONE_<FLAG>.
-func fillFromEnv(fs *pflag.FlagSet) error {
-	var err error
-	fs.VisitAll(func(f *pflag.Flag) {
-		name := "ADMITONE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := os.LookupEnv(name); ok && !f.Changed && err == nil {
-			if e := fs.Set(f.Name, v); e != nil {
-				err = fmt.Errorf("%s: %w", name, e)
-			}
-		}
-	})
-	return err
 }
 
 func (c *serverConfig) logger(w io.Writer) (*slog.Logger, error) {
@@ -187,7 +175,7 @@ func newServeCmd() *cobra.Command {
 		Short: "Run the server: catalog, search, accounts (embedded storage unless --database)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := fillFromEnv(cmd.Flags()); err != nil {
+			if err := cliconf.ApplyEnv(cmd.Flags()); err != nil {
 				return err
 			}
 			log, err := cfg.logger(cmd.ErrOrStderr())
@@ -215,10 +203,10 @@ func newAdminCmd() *cobra.Command {
 		Short: "Create the first administrator (password from --password-file or ADMITONE_ADMIN_PASSWORD)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := fillFromEnv(cmd.Flags()); err != nil {
+			if err := cliconf.ApplyEnv(cmd.Flags()); err != nil {
 				return err
 			}
-			pass, err := readPassphrase(passFile, "ADMITONE_ADMIN_PASSWORD", "--password-file")
+			pass, err := fileutil.ReadSecret(passFile, "ADMITONE_ADMIN_PASSWORD", "--password-file")
 			if err != nil {
 				return err
 			}
@@ -254,7 +242,7 @@ func newMigrateCmd() *cobra.Command {
 		Short: "Apply database migrations and exit (serve also applies them on start)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := fillFromEnv(cmd.Flags()); err != nil {
+			if err := cliconf.ApplyEnv(cmd.Flags()); err != nil {
 				return err
 			}
 			b, err := storage.Open(cmd.Context(), cfg.Database, cfg.DataDir)
