@@ -344,15 +344,16 @@ func (s *Server) createTicketType(w http.ResponseWriter, r *http.Request, p *acc
 	return nil
 }
 
-// getEvent shows a published event to anyone, and a draft or cancelled
-// one only to its organization's staff and admins (others get 404, so
-// unpublished events cannot be discovered by id).
+// getEvent shows a published, cancelled or ended event to anyone (ticket
+// holders must be able to see a cancellation), and a draft only to its
+// organization's staff and admins: others get 404, so drafts cannot be
+// discovered by id.
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
 	page, err := s.Catalog.EventPage(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if page.Event.Status != catalog.StatusPublished && page.Event.Status != catalog.StatusEnded {
+	if page.Event.Status == catalog.StatusDraft {
 		if p == nil || !p.CanStaff(page.Event.OrgID) {
 			return fmt.Errorf("%w: no event %s", catalog.ErrNotFound, r.PathValue("id"))
 		}
