@@ -494,6 +494,17 @@ func (s *Store) Ack(ids ...CheckinID) error {
 	})
 }
 
+// OutboxLen counts check-ins not yet acknowledged by the server. It reads
+// only the outbox, so it is cheap enough for every metrics scrape.
+func (s *Store) OutboxLen() (int, error) {
+	var n int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketOutbox).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
 // Checkins calls fn for each logged check-in in time order until fn
 // returns false.
 func (s *Store) Checkins(fn func(Checkin) bool) error {

@@ -123,11 +123,11 @@ func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Write
 	d.listed = profile.Mode == bundle.ModeListed
 	d.engine = &scanner.Engine{Store: s, Log: log}
 	d.metrics = scanner.NewMetrics(func() float64 {
-		st, err := s.Status()
+		n, err := s.OutboxLen()
 		if err != nil {
 			return -1
 		}
-		return float64(st.Outbox)
+		return float64(n)
 	})
 	return d, nil
 }
@@ -165,7 +165,7 @@ func (d *daemon) Run(ctx context.Context) error {
 	}
 	close(d.started)
 	sdNotify("READY=1")
-	go sdWatchdog(ctx, func() bool { _, err := d.store.Status(); return err == nil })
+	go sdWatchdog(ctx, func() bool { _, err := d.store.OutboxLen(); return err == nil })
 	lanesDone := make(chan struct{})
 	go func() { lanes.Wait(); close(lanesDone) }()
 
