@@ -168,6 +168,19 @@ func loadSealKey(path string) (*ticketcrypto.SealKey, error) {
 	return &key, nil
 }
 
+// openFor fills the config from ADMITONE_* variables and opens the app
+// with a logger on the command's standard error.
+func (c *serverConfig) openFor(cmd *cobra.Command) (*app, error) {
+	if err := cliconf.ApplyEnv(cmd.Flags()); err != nil {
+		return nil, err
+	}
+	log, err := c.logger(cmd.ErrOrStderr())
+	if err != nil {
+		return nil, err
+	}
+	return openApp(cmd.Context(), *c, log)
+}
+
 func newServeCmd() *cobra.Command {
 	cfg := &serverConfig{}
 	cmd := &cobra.Command{
@@ -175,14 +188,7 @@ func newServeCmd() *cobra.Command {
 		Short: "Run the server: catalog, search, accounts (embedded storage unless --database)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := cliconf.ApplyEnv(cmd.Flags()); err != nil {
-				return err
-			}
-			log, err := cfg.logger(cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			a, err := openApp(cmd.Context(), *cfg, log)
+			a, err := cfg.openFor(cmd)
 			if err != nil {
 				return err
 			}
@@ -203,18 +209,11 @@ func newAdminCmd() *cobra.Command {
 		Short: "Create the first administrator (password from --password-file or ADMITONE_ADMIN_PASSWORD)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := cliconf.ApplyEnv(cmd.Flags()); err != nil {
-				return err
-			}
 			pass, err := fileutil.ReadSecret(passFile, "ADMITONE_ADMIN_PASSWORD", "--password-file")
 			if err != nil {
 				return err
 			}
-			log, err := cfg.logger(cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			a, err := openApp(cmd.Context(), *cfg, log)
+			a, err := cfg.openFor(cmd)
 			if err != nil {
 				return err
 			}
