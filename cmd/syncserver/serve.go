@@ -209,6 +209,9 @@ func newAdminCmd() *cobra.Command {
 		Short: "Create the first administrator (password from --password-file or ADMITONE_ADMIN_PASSWORD)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cliconf.ApplyEnv(cmd.Flags()); err != nil { // --password-file may come from the environment
+				return err
+			}
 			pass, err := fileutil.ReadSecret(passFile, "ADMITONE_ADMIN_PASSWORD", "--password-file")
 			if err != nil {
 				return err
