@@ -47,6 +47,8 @@ func jsonError(err error) *apiError {
 	switch {
 	case errors.As(err, &syntax):
 		e.msg = fmt.Sprintf("malformed JSON at byte %d: %v", syntax.Offset, syntax)
+	case errors.As(err, &typ) && typ.Field == "":
+		e.msg = fmt.Sprintf("request body must be a JSON object, not %s", typ.Value)
 	case errors.As(err, &typ):
 		e.field = typ.Field
 		e.msg = fmt.Sprintf("field %q: want %s, got %s", typ.Field, typ.Type, typ.Value)

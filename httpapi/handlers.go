@@ -57,7 +57,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *account.Princi
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, loginResponse{Token: secret, User: userView(u)})
+	// The returned user has its TOTP material cleared; the principal
+	// says whether two-factor authentication is on.
+	p, err := s.Accounts.Authenticate(r.Context(), secret)
+	if err != nil {
+		return err
+	}
+	view := userView(u)
+	view.TwoFactor = p.TwoFactor
+	writeJSON(w, http.StatusOK, loginResponse{Token: secret, User: view})
 	return nil
 }
 
@@ -356,6 +364,9 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, p *account.Pri
 	if page.Event.Status == catalog.StatusDraft {
 		if p == nil || !p.CanStaff(page.Event.OrgID) {
 			return fmt.Errorf("%w: no event %s", catalog.ErrNotFound, r.PathValue("id"))
+		}
+		if err := s.require2FA(r.Context(), p, page.Event.OrgID); err != nil {
+			return err
 		}
 	}
 	writeJSON(w, http.StatusOK, page)

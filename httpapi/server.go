@@ -223,6 +223,23 @@ func (s *Server) requireOrg(ctx context.Context, p *account.Principal, orgID str
 	if !p.CanManageOrg(org.ID) {
 		return account.ErrForbidden
 	}
+	return checkOrg2FA(org, p)
+}
+
+// require2FA applies an organization's two-factor requirement to its
+// organizers and staff (admins always have it).
+func (s *Server) require2FA(ctx context.Context, p *account.Principal, orgID string) error {
+	if p.IsAdmin() || p.TwoFactor {
+		return nil
+	}
+	org, err := s.Catalog.Org(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	return checkOrg2FA(org, p)
+}
+
+func checkOrg2FA(org catalog.Organization, p *account.Principal) error {
 	if org.Require2FA && !p.IsAdmin() && !p.TwoFactor {
 		return &apiError{status: http.StatusForbidden, code: "enroll_2fa", msg: "organization " + org.ID + " requires two-factor authentication"}
 	}

@@ -1,17 +1,13 @@
 package storage
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/admitone/admitone/storage/postgres/pgtest"
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/storage/bolt"
@@ -63,14 +59,7 @@ func TestOpenRefusesOtherDatabases(t *testing.T) {
 }
 
 func TestOpenPostgres(t *testing.T) {
-	dsn := os.Getenv("ADMITONE_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ADMITONE_TEST_POSTGRES is not set")
-		}
-		t.Skip("ADMITONE_TEST_POSTGRES is not set")
-	}
-	b, err := Open(t.Context(), freshSchema(t, dsn), "")
+	b, err := Open(t.Context(), pgtest.FreshSchema(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,38 +70,4 @@ func TestOpenPostgres(t *testing.T) {
 	if err := b.Ping(t.Context()); err != nil {
 		t.Errorf("Ping: %v", err)
 	}
-}
-
-// freshSchema creates a schema dropped when the test ends and returns dsn
-// (a URL) with that schema as its search_path.
-func freshSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	var b [8]byte
-	rand.Read(b[:])
-	schema := "test_" + hex.EncodeToString(b[:])
-	exec := func(sql string) error {
-		conn, err := pgx.Connect(context.Background(), dsn)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(context.Background())
-		_, err = conn.Exec(context.Background(), sql)
-		return err
-	}
-	if err := exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Error(err)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }

@@ -2,14 +2,12 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"strings"
 	gosync "sync"
 	"testing"
 	"time"
+
+	"github.com/admitone/admitone/storage/postgres/pgtest"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,78 +17,10 @@ import (
 	"github.com/admitone/admitone/storage/storetest"
 )
 
-// envDSN names the environment variable holding the test server's DSN,
-// e.g. postgres://admitone@127.0.0.1:5432/admitone_test?sslmode=disable.
-// .ci/postgres.sh starts a server and prints it.
-const envDSN = "ADMITONE_TEST_POSTGRES"
-
-// testDSN returns the test server's DSN. Without one the test fails in CI
-// and is skipped elsewhere.
-func testDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv(envDSN)
-	if dsn == "" {
-		msg := envDSN + " is not set: start a server with eval \"$(bash .ci/postgres.sh)\""
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return dsn
-}
-
-// freshSchema creates an empty schema, dropped when the test ends, and
-// returns a DSN whose search_path is that schema: tests run in parallel
-// and again without seeing each other's tables.
-func freshSchema(t *testing.T) string {
-	t.Helper()
-	base := testDSN(t)
-	var b [8]byte
-	rand.Read(b[:])
-	schema := "test_" + hex.EncodeToString(b[:])
-	admin := func(sql string) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	if err := admin("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := admin("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return withSearchPath(t, base, schema)
-}
-
-// withSearchPath adds search_path to a URL or key=value DSN; pgx sends
-// parameters it does not know to the server as settings.
-func withSearchPath(t *testing.T, dsn, schema string) string {
-	t.Helper()
-	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
-		return dsn + " search_path=" + schema
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("%s: %v", envDSN, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // openTest opens a store on a fresh schema, closed when the test ends.
 func openTest(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(t.Context(), freshSchema(t))
+	db, err := Open(t.Context(), pgtest.FreshSchema(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +52,7 @@ func appliedVersions(t *testing.T, pool *pgxpool.Pool) []int32 {
 
 func TestMigrateIdempotent(t *testing.T) {
 	t.Parallel()
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	all, err := migrations()
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +84,7 @@ func TestMigrateIdempotent(t *testing.T) {
 
 func TestMigrateConcurrentOpen(t *testing.T) {
 	t.Parallel()
-	dsn := freshSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	const n = 4
 	dbs := make([]*DB, n)
 	errs := make([]error, n)

@@ -1,0 +1,305 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/admitone/admitone/storage/postgres/pgtest"
+
+	"github.com/admitone/admitone/account"
+)
+
+const servePassword = "correct horse battery"
+
+// lockedBuffer is a log sink safe for the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// runningApp is the real syncserver app serving on a free port.
+type runningApp struct {
+	a    *app
+	base string // http://host:port
+	logs *lockedBuffer
+	// stop ends Run and closes the app; it runs at cleanup if not before.
+	stop func()
+}
+
+// startApp opens the app as `syncserver serve` does and runs it until
+// stop, waiting for it to listen.
+func startApp(t *testing.T, cfg serverConfig) *runningApp {
+	t.Helper()
+	logs := &lockedBuffer{}
+	a, err := openApp(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)))
+	if err != nil {
+		t.Fatalf("openApp: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	select {
+	case <-a.started:
+	case err := <-done:
+		cancel()
+		a.Close()
+		t.Fatalf("Run ended before it listened: %v\n%s", err, logs)
+	}
+	r := &runningApp{a: a, base: "http://" + a.Addr.String(), logs: logs}
+	r.stop = sync.OnceFunc(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		if err := a.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs)
+		}
+	})
+	t.Cleanup(r.stop)
+	return r
+}
+
+// call sends a JSON request and checks the status; out, if set, receives
+// the JSON answer.
+func (r *runningApp) call(t *testing.T, method, path, token string, body any, want int, out any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, r.base+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != want {
+		t.Fatalf("%s %s: status %d, want %d; body %s", method, path, res.StatusCode, want, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, path, err, b)
+		}
+	}
+}
+
+// find searches for q and returns the ids found.
+func (r *runningApp) find(t *testing.T, q string) []string {
+	t.Helper()
+	var res struct {
+		Total  int `json:"total"`
+		Events []struct {
+			Event struct {
+				ID string `json:"id"`
+			} `json:"event"`
+		} `json:"events"`
+	}
+	r.call(t, "GET", "/v1/events?q="+url.QueryEscape(q), "", nil, http.StatusOK, &res)
+	var ids []string
+	for _, e := range res.Events {
+		ids = append(ids, e.Event.ID)
+	}
+	if res.Total != len(ids) {
+		t.Fatalf("search %q: total %d but %d events", q, res.Total, len(ids))
+	}
+	return ids
+}
+
+type idJSON struct {
+	ID string `json:"id"`
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	t.Run("bolt", func(t *testing.T) { testServeEndToEnd(t, "") })
+	t.Run("postgres", func(t *testing.T) { testServeEndToEnd(t, pgtest.FreshSchema(t)) })
+}
+
+func testServeEndToEnd(t *testing.T, database string) {
+	cfg := serverConfig{DataDir: t.TempDir(), Database: database, Listen: "127.0.0.1:0"}
+	r := startApp(t, cfg)
+	r.call(t, "GET", "/readyz", "", nil, http.StatusOK, nil)
+
+	const email = "organizer@example.com"
+	r.call(t, "POST", "/v1/auth/signup", "", map[string]any{"email": email, "password": servePassword}, http.StatusCreated, nil)
+	var login struct {
+		Token string `json:"token"`
+	}
+	r.call(t, "POST", "/v1/auth/login", "", map[string]any{"email": email, "password": servePassword}, http.StatusOK, &login)
+	tok := login.Token
+	var org, venue, ev, draft idJSON
+	r.call(t, "POST", "/v1/orgs", tok, map[string]any{"name": "Zeppelin Events"}, http.StatusCreated, &org)
+	r.call(t, "POST", "/v1/orgs/"+org.ID+"/venues", tok, map[string]any{"name": "Tempelhofer Feld", "city": "Berlin",
+		"country": "DE", "lat": 52.47, "lon": 13.40}, http.StatusCreated, &venue)
+	starts := time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second)
+	event := func(title string) map[string]any {
+		return map[string]any{"venue_id": venue.ID, "title": title, "category": "festival", "time_zone": "Europe/Berlin",
+			"starts_at": starts.Format(time.RFC3339), "ends_at": starts.Add(8 * time.Hour).Format(time.RFC3339)}
+	}
+	r.call(t, "POST", "/v1/orgs/"+org.ID+"/events", tok, event("Zeppelinfest Open Air"), http.StatusCreated, &ev)
+	r.call(t, "POST", "/v1/events/"+ev.ID+"/ticket-types", tok, map[string]any{"name": "Day ticket",
+		"price": map[string]any{"amount": 4900, "currency": "EUR"}, "capacity": 5000, "per_order_max": 6}, http.StatusCreated, nil)
+	r.call(t, "POST", "/v1/events/"+ev.ID+"/publish", tok, nil, http.StatusOK, nil)
+	// A draft with the same word stays out of search, before and after
+	// a rebuild.
+	r.call(t, "POST", "/v1/orgs/"+org.ID+"/events", tok, event("Zeppelinfest Rehearsal"), http.StatusCreated, &draft)
+
+	wantFound := func(t *testing.T, r *runningApp) {
+		t.Helper()
+		if got := r.find(t, "zeppelinfest"); len(got) != 1 || got[0] != ev.ID {
+			t.Fatalf("search for zeppelinfest found %v, want [%s]", got, ev.ID)
+		}
+		r.call(t, "GET", "/v1/events/"+ev.ID, "", nil, http.StatusOK, nil)
+	}
+	wantFound(t, r)
+	r.stop()
+
+	t.Run("reopened", func(t *testing.T) {
+		r := startApp(t, cfg)
+		// openApp logs what EnsureBuilt did: the index on disk was
+		// current, so nothing was written.
+		if l := r.logs.String(); !strings.Contains(l, "Indexed:0 ") || !strings.Contains(l, "Unchanged:1 ") {
+			t.Errorf("reopening did not reuse the index:\n%s", l)
+		}
+		wantFound(t, r)
+		// The session and the membership outlived the restart.
+		r.call(t, "POST", "/v1/orgs/"+org.ID+"/venues", tok, map[string]any{"name": "Second stage", "city": "Berlin",
+			"country": "DE"}, http.StatusCreated, nil)
+		r.stop()
+	})
+
+	t.Run("index deleted and rebuilt", func(t *testing.T) {
+		idx := filepath.Join(cfg.DataDir, "search.bleve")
+		if _, err := os.Stat(idx); err != nil {
+			t.Fatalf("no index where expected: %v", err)
+		}
+		if err := os.RemoveAll(idx); err != nil {
+			t.Fatal(err)
+		}
+		r := startApp(t, cfg)
+		if _, err := os.Stat(filepath.Join(idx, "index_meta.json")); err != nil {
+			t.Errorf("the index was not recreated: %v", err)
+		}
+		if l := r.logs.String(); !strings.Contains(l, "Scanned:2 Indexed:1 ") {
+			t.Errorf("the index was not built from the store's two events:\n%s", l)
+		}
+		wantFound(t, r)
+		// The draft is still reachable by its organizer, not by search.
+		r.call(t, "GET", "/v1/events/"+draft.ID, tok, nil, http.StatusOK, nil)
+		r.call(t, "GET", "/v1/events/"+draft.ID, "", nil, http.StatusNotFound, nil)
+		r.stop()
+	})
+}
+
+// runSyncserver runs the cobra root with args, as main does, and returns
+// what it printed.
+func runSyncserver(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := newRootCmd()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(t.Context())
+	return out.String(), err
+}
+
+func TestAdminCreate(t *testing.T) {
+	t.Run("bolt", func(t *testing.T) { testAdminCreate(t, "") })
+	t.Run("postgres", func(t *testing.T) { testAdminCreate(t, pgtest.FreshSchema(t)) })
+}
+
+func testAdminCreate(t *testing.T, database string) {
+	// Flags come from ADMITONE_* when not given: keep the developer's
+	// environment out.
+	for _, k := range []string{"ADMITONE_DATA_DIR", "ADMITONE_DATABASE", "ADMITONE_LISTEN", "ADMITONE_LOG_JSON",
+		"ADMITONE_LOG_LEVEL", "ADMITONE_EMAIL", "ADMITONE_PASSWORD_FILE"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	const password = "a long admin passphrase"
+	t.Setenv("ADMITONE_ADMIN_PASSWORD", password)
+	dir := t.TempDir()
+	create := func(email string) (string, error) {
+		args := []string{"admin", "create", "--email", email, "--data-dir", dir}
+		if database != "" {
+			args = append(args, "--database", database)
+		}
+		return runSyncserver(t, args...)
+	}
+
+	out, err := create("root@example.com")
+	if err != nil {
+		t.Fatalf("admin create: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "admin root@example.com created") {
+		t.Errorf("admin create printed %q", out)
+	}
+
+	for _, email := range []string{"second@example.com", "root@example.com"} {
+		out, err := create(email)
+		if !errors.Is(err, account.ErrForbidden) || !strings.Contains(err.Error(), "an admin exists already") {
+			t.Errorf("admin create %s with an admin in place: err %v, want ErrForbidden naming the existing admin; output %q", email, err, out)
+		}
+		if strings.Contains(out, "created") {
+			t.Errorf("refused admin create printed %q", out)
+		}
+	}
+
+	// The admin can sign in, and is sent to enrol 2FA first.
+	r := startApp(t, serverConfig{DataDir: dir, Database: database, Listen: "127.0.0.1:0"})
+	var login struct {
+		Token string `json:"token"`
+		User  struct {
+			Admin     bool `json:"admin"`
+			TwoFactor bool `json:"two_factor"`
+		} `json:"user"`
+	}
+	r.call(t, "POST", "/v1/auth/login", "", map[string]any{"email": "root@example.com", "password": password}, http.StatusOK, &login)
+	if !login.User.Admin {
+		t.Errorf("the created account is not an admin: %+v", login.User)
+	}
+	r.call(t, "POST", "/v1/orgs", login.Token, map[string]any{"name": "Too early"}, http.StatusForbidden, nil)
+	r.call(t, "POST", "/v1/auth/totp/enroll", login.Token, nil, http.StatusOK, nil)
+	r.call(t, "POST", "/v1/auth/login", "", map[string]any{"email": "second@example.com", "password": password}, http.StatusUnauthorized, nil)
+}

@@ -1,0 +1,468 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/admitone/admitone/account"
+	"github.com/admitone/admitone/catalog"
+)
+
+// The callers of the authorization walk, in the matrix's column order.
+const (
+	anon       = iota // no Authorization header
+	attendee          // signed in, no membership
+	staff             // staff of org A
+	organizer         // organizer of org A
+	otherOrg          // organizer of org B only
+	admin             // admin with 2FA enrolled
+	adminNo2FA        // admin who has not enrolled 2FA yet
+	nCallers
+)
+
+var callerNames = [nCallers]string{"anon", "attendee", "staff", "organizer", "other-org", "admin", "admin-no-2fa"}
+
+// row is the expected status per caller, in callerNames order.
+type row [nCallers]int
+
+// walkFixture is what the walk's requests refer to. Everything in it is
+// shared by the read-only cases; mutating cases make their own.
+type walkFixture struct {
+	h            *harness
+	orgA, orgB   catalog.Organization
+	venueA       catalog.Venue
+	published    catalog.Event // published event of org A
+	draft        catalog.Event // draft event of org A, with a ticket type
+	callers      [nCallers]*user
+	memberTarget *user // an account organizers add to org A
+	loginTarget  *user // an account whose credentials the login case sends
+}
+
+func newWalkFixture(t *testing.T, h *harness) *walkFixture {
+	t.Helper()
+	f := &walkFixture{h: h}
+	f.callers[organizer] = h.newUser(t, "organizer")
+	f.callers[staff] = h.newUser(t, "staff")
+	f.callers[attendee] = h.newUser(t, "attendee")
+	f.callers[otherOrg] = h.newUser(t, "other")
+	f.callers[admin] = h.admin(t)
+	f.callers[adminNo2FA] = h.pendingAdmin(t)
+	f.memberTarget = h.signUp(t, h.email("member"))
+	f.loginTarget = f.callers[attendee]
+
+	org := f.callers[organizer]
+	f.orgA = h.createOrg(t, org, "Org A", false)
+	f.orgB = h.createOrg(t, f.callers[otherOrg], "Org B", false)
+	h.addMember(t, org, f.orgA.ID, f.callers[staff].Email, account.RoleStaff)
+	f.venueA = h.createVenue(t, org, f.orgA.ID, venueBody("Hall A", "Berlin", "DE", 52.52, 13.40))
+	f.published = h.createEvent(t, org, f.orgA.ID, eventBody(f.venueA.ID, "Published Show", "music", h.clock.Now().Add(40*24*time.Hour)))
+	h.createTicketType(t, org, f.published.ID, ticketTypeBody("Standing", 2500, "EUR"))
+	f.published = h.publish(t, org, f.published.ID)
+	f.draft = h.draftWithTicketType(t, f.orgA.ID, f.venueA.ID, "Draft Show")
+	return f
+}
+
+// freshCaller makes a new account in caller role c, for a request that
+// changes its caller (logging out, turning 2FA on).
+func (f *walkFixture) freshCaller(t *testing.T, c int) *user {
+	t.Helper()
+	h := f.h
+	put := func(u *user, orgID string, r account.Role) {
+		t.Helper()
+		if err := h.acctStore.PutMembership(t.Context(), account.Membership{UserID: u.ID, OrgID: orgID, Role: r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	switch c {
+	case anon:
+		return nil
+	case attendee:
+		return h.newUser(t, "attendee")
+	case staff:
+		u := h.newUser(t, "staff")
+		put(u, f.orgA.ID, account.RoleStaff)
+		return u
+	case organizer:
+		u := h.newUser(t, "organizer")
+		put(u, f.orgA.ID, account.RoleOrganizer)
+		return u
+	case otherOrg:
+		u := h.newUser(t, "other")
+		put(u, f.orgB.ID, account.RoleOrganizer)
+		return u
+	case admin:
+		return h.admin(t)
+	case adminNo2FA:
+		return h.pendingAdmin(t)
+	}
+	t.Fatalf("no caller %d", c)
+	return nil
+}
+
+// walkRequest is one valid request of a case.
+type walkRequest struct {
+	path string
+	body any
+	// after, if set, checks the effect of the request given its status.
+	after func(t *testing.T, status int)
+}
+
+// authzCase is one row of the matrix: a route, a valid request for it and
+// the status each caller must get.
+type authzCase struct {
+	route string // "METHOD pattern", as in routes()
+	name  string // the variant, when a route has several rows
+	// fresh gives each caller a new account: the request changes it.
+	fresh bool
+	want  row
+	req   func(t *testing.T, f *walkFixture, u *user) walkRequest
+}
+
+// authzCases is the expected authorization matrix. Besides 2xx, 401 and
+// 403, two answers are not about the role: a caller who already has 2FA
+// gets 409 from the enrolment routes, and a draft is 404 to whoever may not
+// see it, so drafts cannot be found by id.
+var authzCases = []authzCase{
+	{
+		route: "POST /v1/auth/signup",
+		//    anon attendee staff organizer other admin no-2fa
+		want: row{201, 201, 201, 201, 201, 201, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			email := f.h.email("signup")
+			return walkRequest{path: "/v1/auth/signup", body: map[string]any{"email": email, "password": testPassword},
+				after: func(t *testing.T, status int) {
+					_, err := f.h.acctStore.UserByEmail(t.Context(), email)
+					if stored := err == nil; stored != (status == 201) {
+						t.Errorf("status %d but account stored = %v (%v)", status, stored, err)
+					}
+				}}
+		},
+	},
+	{
+		route: "POST /v1/auth/login",
+		want:  row{200, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/auth/login", body: map[string]any{"email": f.loginTarget.Email, "password": testPassword}}
+		},
+	},
+	{
+		route: "POST /v1/auth/logout",
+		fresh: true,
+		want:  row{401, 204, 204, 204, 204, 204, 204},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			return walkRequest{path: "/v1/auth/logout", after: func(t *testing.T, status int) {
+				if status != 204 {
+					return
+				}
+				// The session is over.
+				f.h.do(t, "POST", "/v1/auth/logout", u.Token, nil).want(t, 401)
+			}}
+		},
+	},
+	{
+		route: "POST /v1/auth/totp/enroll",
+		want:  row{401, 200, 200, 200, 200, 409, 200},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/auth/totp/enroll"}
+		},
+	},
+	{
+		route: "POST /v1/auth/totp/confirm",
+		fresh: true,
+		want:  row{401, 200, 200, 200, 200, 409, 200},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			code := "123456"
+			switch {
+			case u == nil:
+			case u.TOTPSecret != "":
+				code = totpCode(t, u.TOTPSecret, f.h.clock.Now())
+			default:
+				e := decodeAs[enrollJSON](t, f.h.do(t, "POST", "/v1/auth/totp/enroll", u.Token, nil), 200)
+				code = totpCode(t, e.Secret, f.h.clock.Now())
+			}
+			return walkRequest{path: "/v1/auth/totp/confirm", body: map[string]any{"code": code}}
+		},
+	},
+	{
+		route: "POST /v1/orgs",
+		want:  row{401, 201, 201, 201, 201, 201, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/orgs", body: map[string]any{"name": "Walk Org"}}
+		},
+	},
+	{
+		route: "POST /v1/orgs/{org}/members",
+		want:  row{401, 403, 403, 201, 403, 201, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/orgs/" + f.orgA.ID + "/members",
+				body: map[string]any{"email": f.memberTarget.Email, "role": "staff"}}
+		},
+	},
+	{
+		route: "POST /v1/orgs/{org}/venues",
+		want:  row{401, 403, 403, 201, 403, 201, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/orgs/" + f.orgA.ID + "/venues", body: venueBody("Walk Hall", "Berlin", "DE", 52.5, 13.4)}
+		},
+	},
+	{
+		route: "POST /v1/orgs/{org}/events",
+		want:  row{401, 403, 403, 201, 403, 201, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/orgs/" + f.orgA.ID + "/events",
+				body: eventBody(f.venueA.ID, "Walk Event", "comedy", f.h.clock.Now().Add(50*24*time.Hour))}
+		},
+	},
+	{
+		route: "PATCH /v1/events/{id}",
+		want:  row{401, 403, 403, 200, 403, 200, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			before, err := f.h.catStore.Event(t.Context(), f.draft.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			title := "Renamed " + strconv.Itoa(int(before.Version))
+			return walkRequest{path: "/v1/events/" + f.draft.ID, body: map[string]any{"title": title},
+				after: func(t *testing.T, status int) {
+					after, err := f.h.catStore.Event(t.Context(), f.draft.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if changed := after.Title == title; changed != (status == 200) {
+						t.Errorf("status %d but title %q (was %q)", status, after.Title, before.Title)
+					}
+				}}
+		},
+	},
+	{
+		route: "POST /v1/events/{id}/publish",
+		want:  row{401, 403, 403, 200, 403, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			e := f.h.draftWithTicketType(t, f.orgA.ID, f.venueA.ID, "To Publish")
+			return walkRequest{path: "/v1/events/" + e.ID + "/publish", after: func(t *testing.T, status int) {
+				got, err := f.h.catStore.Event(t.Context(), e.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := catalog.StatusDraft
+				if status == 200 {
+					want = catalog.StatusPublished
+				}
+				if got.Status != want {
+					t.Errorf("status %d left the event %s, want %s", status, got.Status, want)
+				}
+			}}
+		},
+	},
+	{
+		route: "POST /v1/events/{id}/ticket-types",
+		want:  row{401, 403, 403, 201, 403, 201, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			before, err := f.h.catStore.TicketTypes(t.Context(), f.draft.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return walkRequest{path: "/v1/events/" + f.draft.ID + "/ticket-types", body: ticketTypeBody("Seated", 4000, "EUR"),
+				after: func(t *testing.T, status int) {
+					after, err := f.h.catStore.TicketTypes(t.Context(), f.draft.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := len(before)
+					if status == 201 {
+						want++
+					}
+					if len(after) != want {
+						t.Errorf("status %d: %d ticket types, want %d", status, len(after), want)
+					}
+				}}
+		},
+	},
+	{
+		route: "GET /v1/events",
+		want:  row{200, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events?q=published"}
+		},
+	},
+	{
+		route: "GET /v1/events/{id}",
+		name:  "published",
+		want:  row{200, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID}
+		},
+	},
+	{
+		route: "GET /v1/events/{id}",
+		name:  "draft",
+		want:  row{404, 404, 200, 200, 404, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.draft.ID}
+		},
+	},
+}
+
+// TestAuthorizationWalk sends a valid request to every route as every
+// caller and checks the answer against authzCases. A route without a case
+// fails the test, so a new route cannot be left out.
+func TestAuthorizationWalk(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		h := newHarness(t, backend)
+		f := newWalkFixture(t, h)
+
+		var matrix []string
+		header := fmt.Sprintf("%-42s", "route")
+		for _, n := range callerNames {
+			header += fmt.Sprintf(" %12s", n)
+		}
+		matrix = append(matrix, header)
+
+		covered := map[string]bool{}
+		for _, rt := range routes() {
+			key := rt.method + " " + rt.pattern
+			var cases []authzCase
+			for _, c := range authzCases {
+				if c.route == key {
+					cases = append(cases, c)
+				}
+			}
+			if len(cases) == 0 {
+				t.Errorf("route %s has no case in authzCases", key)
+				continue
+			}
+			covered[key] = true
+			for _, c := range cases {
+				name := key
+				if c.name != "" {
+					name += " (" + c.name + ")"
+				}
+				line := fmt.Sprintf("%-42s", name)
+				for who := range nCallers {
+					got := walkOne(t, f, rt.method, name, c, who)
+					cell := strconv.Itoa(got)
+					if got != c.want[who] {
+						cell += "!"
+					}
+					line += fmt.Sprintf(" %12s", cell)
+				}
+				matrix = append(matrix, line)
+			}
+		}
+		for _, c := range authzCases {
+			if !covered[c.route] {
+				t.Errorf("authzCases has a case for %s, which is not in routes()", c.route)
+			}
+		}
+		t.Logf("authorization matrix (%s; ! marks a status other than expected):\n%s", backend, strings.Join(matrix, "\n"))
+	})
+}
+
+// walkOne sends case c's request as caller who and checks the answer. It
+// returns the status.
+func walkOne(t *testing.T, f *walkFixture, method, name string, c authzCase, who int) int {
+	var got int
+	t.Run(strings.NewReplacer(" ", "_", "/", "_").Replace(name)+"/"+callerNames[who], func(t *testing.T) {
+		u := f.callers[who]
+		if c.fresh {
+			u = f.freshCaller(t, who)
+		}
+		req := c.req(t, f, u)
+		var token string
+		if u != nil {
+			token = u.Token
+		}
+		mark := f.h.spy.mark()
+		res := f.h.do(t, method, req.path, token, req.body)
+		got = res.status
+		want := c.want[who]
+		if got != want {
+			t.Errorf("%s %s as %s: status %d, want %d; body: %s", method, req.path, callerNames[who], got, want, res.short())
+		}
+		switch {
+		case got >= 400:
+			e := res.apiErr(t)
+			wantCode := map[int]string{401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "exists"}[got]
+			if got == 403 && who == adminNo2FA {
+				wantCode = "enroll_2fa"
+			}
+			if e.Code != wantCode {
+				t.Errorf("error code %q, want %q (%s)", e.Code, wantCode, e.Message)
+			}
+			if got == 401 && res.header.Get("WWW-Authenticate") == "" {
+				t.Error("401 without WWW-Authenticate")
+			}
+			// A refused request changes nothing.
+			if w := f.h.spy.since(mark); len(w) > 0 {
+				t.Errorf("status %d, yet the store was written: %v", got, w)
+			}
+		case got != http.StatusNoContent:
+			if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("status %d with Content-Type %q, want JSON", got, ct)
+			}
+		}
+		if req.after != nil {
+			req.after(t, got)
+		}
+	})
+	return got
+}
+
+// TestOrgRequires2FA checks that an organization with require_2fa refuses
+// its members until they enrol 2FA.
+func TestOrgRequires2FA(t *testing.T) {
+	h := newHarness(t, "bolt")
+	org := h.newUser(t, "organizer")
+	o := h.createOrg(t, org, "Strict Org", true)
+	if !o.Require2FA {
+		t.Fatal("the organization was created without require_2fa")
+	}
+	venue := venueBody("Strict Hall", "Hamburg", "DE", 53.55, 9.99)
+
+	t.Run("organizer without 2FA is refused", func(t *testing.T) {
+		mark := h.spy.mark()
+		for _, r := range []struct {
+			path string
+			body any
+		}{
+			{"/v1/orgs/" + o.ID + "/venues", venue},
+			{"/v1/orgs/" + o.ID + "/members", map[string]any{"email": org.Email, "role": "staff"}},
+		} {
+			res := h.do(t, "POST", r.path, org.Token, r.body)
+			if res.status != http.StatusForbidden {
+				t.Fatalf("POST %s: status %d, want 403; body %s", r.path, res.status, res.short())
+			}
+			if e := res.apiErr(t); e.Code != "enroll_2fa" {
+				t.Errorf("POST %s: code %q, want enroll_2fa", r.path, e.Code)
+			}
+		}
+		if w := h.spy.since(mark); len(w) > 0 {
+			t.Errorf("refused requests wrote %v", w)
+		}
+	})
+
+	h.enrolTOTP(t, org)
+	var draft catalog.Event
+	t.Run("organizer with 2FA is allowed", func(t *testing.T) {
+		v := h.createVenue(t, org, o.ID, venue)
+		draft = h.createEvent(t, org, o.ID, eventBody(v.ID, "Strict Draft", "theatre", h.clock.Now().Add(20*24*time.Hour)))
+	})
+	if draft.ID == "" {
+		t.Fatal("no draft to go on with")
+	}
+
+	t.Run("staff without 2FA does not see drafts", func(t *testing.T) {
+		st := h.newUser(t, "staff")
+		h.addMember(t, org, o.ID, st.Email, account.RoleStaff)
+		res := h.do(t, "GET", "/v1/events/"+draft.ID, st.Token, nil)
+		if res.status == http.StatusOK {
+			t.Errorf("staff without 2FA read a draft of an organization that requires 2FA (status 200); want 403 enroll_2fa or 404")
+		}
+		h.enrolTOTP(t, st)
+		h.do(t, "GET", "/v1/events/"+draft.ID, st.Token, nil).want(t, http.StatusOK)
+	})
+}
