@@ -7,6 +7,7 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/purchase"
 )
 
 // apiError is an error with its HTTP status and wire code.
@@ -59,6 +60,12 @@ func toAPIError(err error) (*apiError, bool) {
 		{catalog.ErrExists, http.StatusConflict, "exists"},
 		{catalog.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},
 		{catalog.ErrState, http.StatusConflict, "wrong_state"},
+		{purchase.ErrSoldOut, http.StatusConflict, "sold_out"},
+		{purchase.ErrNotOnSale, http.StatusConflict, "not_on_sale"},
+		{purchase.ErrExpired, http.StatusGone, "expired"},
+		{purchase.ErrConflict, http.StatusConflict, "conflict"},
+		{purchase.ErrState, http.StatusConflict, "wrong_state"},
+		{purchase.ErrNotFound, http.StatusNotFound, "not_found"},
 	}
 	for _, t := range table {
 		if errors.Is(err, t.target) {

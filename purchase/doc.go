@@ -1,6 +1,93 @@
-// Package purchase will hold holds, orders, inventory that never
-// oversells, payment providers, refunds and ticket issuance. It is not
-// built yet; see ../shared/DESIGN.md ("The server") and the open
-// purchasing issue. catalog.Inventory is the interface through which it
-// will report taken quantities to the catalog's availability.
+// Package purchase sells tickets: holds (a cart that reserves quantities
+// for a while), orders awaiting payment, payments, refunds, and the
+// inventory that never oversells.
+//
+// Service holds the rules (what may be held, by whom, for how long; how a
+// hold becomes an order and the order is paid) and reads events and
+// ticket types through the small Catalog interface (*catalog.Service). It
+// talks to storage through Store, implemented by storage/bolt and
+// storage/postgres and checked by storage/storetest. Service implements
+// catalog.Inventory, so the catalog's availability shows what is taken.
+//
+// # Lifecycle
+//
+//	CreateHold ──> hold active ──Checkout──> order pending_payment ──MarkPaid──> paid ──Refund──> refunded
+//	                   │                            │
+//	                   ├─ReleaseHold─> released     ├─CancelOrder─────────────> cancelled
+//	                   └─Expire──────> expired      └─Expire (payment deadline)> cancelled
+//
+// A hold lasts HoldTTL (10 minutes by default); its order waits
+// PaymentTTL (15 minutes) for payment. A paid order is never expired.
+//
+// # Inventory
+//
+// For every ticket type the store keeps two counters: sold (the
+// quantities in pending and paid orders) and held (in active holds).
+// Capacity minus sold minus held is what is left. The event has the same
+// two counters for its shared capacity (Limits.EventCapacity: e.g. three
+// price levels of one standing area that holds 60), which admission types
+// draw on and merchandise does not.
+//
+// Store.Reserve is the one atomic step that matters: it checks every line
+// of a hold (and the event's shared capacity) against the counters and,
+// only if all fit, stores the hold and adds to held, in one transaction.
+// Otherwise it returns ErrSoldOut naming what ran out, and writes no
+// hold. Checkout moves a hold's quantities from held to sold; release,
+// expiry, cancellation and refund give them back, each in the same
+// transaction as the status change. The limits (capacities, per-order
+// maxima) come with each Reserve from the catalog, so a capacity changed
+// in the catalog applies to the next reservation.
+//
+// An expired hold never makes a sale fail: when a line does not fit,
+// Reserve first releases the holds that expired by the new hold's
+// CreatedAt, then decides again. Expire (run periodically by RunExpiry)
+// does the same for all events, and cancels orders whose payment deadline
+// has passed.
+//
+// Reservations are the hot path, so stores do not make every buyer wait
+// for a durable commit of their own: storage/bolt runs Reserve through
+// bbolt's Batch, which commits concurrent reservations together (one
+// fsync for up to 1000), and storage/postgres runs a group commit: one
+// transaction decides every reservation queued in the last millisecond,
+// in order, and answers each after the commit. Either way each buyer's
+// answer comes only after the data is on disk, and a reservation that
+// does not fit never causes another's to fail.
+//
+// # Idempotency
+//
+// The HTTP layer makes every mutating call idempotent with an
+// Idempotency-Key: it stores the response with PutIdempotent under a key
+// that includes the buyer, with a hash of the request. The same key with
+// the same request replays the stored response; with a different request
+// it is ErrConflict.
+//
+// # Errors
+//
+// Invalid input is a *catalog.FieldError, which wraps ErrInvalid (an
+// alias of catalog.ErrInvalid) and names the field, e.g.
+// "lines[1].quantity". Other failures wrap ErrNotFound, ErrSoldOut,
+// ErrExpired, ErrConflict, ErrState or ErrNotOnSale. Nothing is stored
+// when an error is returned (except that a refused Reserve may have
+// released expired holds).
+//
+// # Caveats
+//
+//   - Reserve uses h.CreatedAt as the current time when deciding which
+//     holds have expired: the Service sets it from its clock.
+//   - Holds and orders belong to a buyer: the Service answers ErrNotFound
+//     for another buyer's ids. Who may refund or mark paid is the
+//     caller's decision.
+//   - The Service's catalog reads go through the catalog's cache; a
+//     change made by another server instance (a new ticket type, a
+//     cancelled event) is seen after catalog.DefaultPageTTL. The counters
+//     are never cached.
+//   - Taken counts holds that have expired but not been swept yet, until
+//     Expire or a reservation that needs the room releases them.
+//   - The catalog has no event-level capacity yet: Service.EventCapacity
+//     supplies it (nil: none).
+//   - Idempotency records are never deleted yet. Two requests with the
+//     same new key at the same moment both run; the first to store its
+//     response wins, and the other gets that response back.
+//   - Orders are priced at Checkout from the catalog's current prices.
+//     Free orders still wait for MarkPaid.
 package purchase

@@ -24,6 +24,7 @@ import (
 	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/httpapi"
+	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/internal/cliconf"
 	"github.com/admitone/admitone/internal/fileutil"
 	"github.com/admitone/admitone/search"
@@ -66,6 +67,7 @@ type app struct {
 	backend  *storage.Backend
 	accounts *account.Service
 	catalog  *catalog.Service
+	purchase *purchase.Service
 	index    *search.Index
 	api      *httpapi.Server
 	// Addr is where the HTTP server listens once Run started it; started
@@ -103,6 +105,10 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	log.Info("search index ready", "stats", fmt.Sprintf("%+v", st), "took", time.Since(start).Round(time.Millisecond))
 	a.accounts = &account.Service{Store: backend.Accounts, SealKey: key, Issuer: "AdmitOne", Log: log}
 	a.catalog = &catalog.Service{Store: backend.Catalog, Index: a.index, Log: log}
+	// Availability counts what purchasing holds and sells; every change
+	// there invalidates the cached figures.
+	a.purchase = &purchase.Service{Store: backend.Purchases, Catalog: a.catalog, Changed: a.catalog.InvalidateAvailability, Log: log}
+	a.catalog.Inventory = a.purchase
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.api = &httpapi.Server{Accounts: a.accounts, Catalog: a.catalog, Search: a.index, Ready: backend.Ping, Log: log, Registry: reg}
@@ -131,6 +137,7 @@ func (a *app) Run(ctx context.Context) error {
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go a.purchase.RunExpiry(ctx, 15*time.Second) // releases expired holds and unpaid orders
 	a.log.Info("syncserver listening", "addr", a.Addr.String(), "storage", a.backend.Kind)
 	close(a.started)
 	select {

@@ -40,13 +40,15 @@ var (
 		bucketMeta, bucketUsers, bucketUserEmails, bucketAdmins, bucketMemberships,
 		bucketTokens, bucketUserTokens, bucketOrgs, bucketVenues, bucketEvents,
 		bucketTicketTypes, bucketTicketIDs,
+		// purchase.go
+		bucketHolds, bucketOrders, bucketExpiry, bucketInventory, bucketEventTypes, bucketIdempotency,
 	}
 
 	keyVersion = []byte("version")
 )
 
-// DB is the bbolt store. It implements account.Store and catalog.Store and
-// is safe for concurrent use.
+// DB is the bbolt store. It implements account.Store, catalog.Store and
+// purchase.Store and is safe for concurrent use.
 type DB struct {
 	db *bbolt.DB
 }
@@ -71,6 +73,7 @@ func Open(dir string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	db.MaxBatchDelay, db.MaxBatchSize = reserveBatchDelay, reserveBatchSize
 	return &DB{db: db}, nil
 }
 

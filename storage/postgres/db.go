@@ -11,10 +11,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// DB is the PostgreSQL store. It implements account.Store and
-// catalog.Store and is safe for concurrent use.
+// DB is the PostgreSQL store. It implements account.Store,
+// catalog.Store and purchase.Store and is safe for concurrent use.
 type DB struct {
 	pool *pgxpool.Pool
+	// reservations is Reserve's group commit (purchase.go).
+	reservations groupCommit
 }
 
 // Open connects to the database at dsn (a postgres:// URL or a key=value
@@ -36,8 +38,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return &DB{pool: pool}, nil
 }
 
-// Close closes the pool's connections, waiting for those in use.
+// Close closes the pool's connections, waiting for those in use; queued
+// reservations are decided first.
 func (s *DB) Close() error {
+	s.reservations.close()
 	s.pool.Close()
 	return nil
 }

@@ -1,0 +1,41 @@
+package purchase
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/admitone/admitone/catalog"
+)
+
+// Domain errors. Stores return them wrapped with context ("reserve
+// hld_...: sold out"); the HTTP edge maps each to a status code.
+var (
+	ErrNotFound = errors.New("not found")
+	// ErrSoldOut is a reservation that does not fit what is left of a
+	// ticket type or of the event's shared capacity. The wrapping error
+	// names the ticket type (or event) that ran out.
+	ErrSoldOut = errors.New("sold out")
+	// ErrExpired is a hold past its expiry: it can no longer be checked
+	// out.
+	ErrExpired = errors.New("hold expired")
+	// ErrConflict is a request that clashes with what is stored: a hold
+	// ordered twice, an id taken, an Idempotency-Key reused for a
+	// different request, a payment recorded with another intent.
+	ErrConflict = errors.New("conflict")
+	// ErrState is an order or hold transition that is not allowed in its
+	// current status, e.g. refunding an unpaid order.
+	ErrState = errors.New("not allowed in the current status")
+	// ErrNotOnSale is a purchase of an event that is not published, or of
+	// a ticket type outside its sale window.
+	ErrNotOnSale = errors.New("not on sale")
+)
+
+// ErrInvalid is catalog.ErrInvalid: invalid input. Where one field is at
+// fault the error is a *catalog.FieldError naming it, so the HTTP edge
+// reports purchase and catalog input errors the same way.
+var ErrInvalid = catalog.ErrInvalid
+
+// invalid returns a FieldError whose message starts with the field name.
+func invalid(field, format string, args ...any) error {
+	return &catalog.FieldError{Field: field, Message: field + " " + fmt.Sprintf(format, args...)}
+}

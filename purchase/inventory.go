@@ -1,0 +1,120 @@
+package purchase
+
+import (
+	"fmt"
+	"time"
+)
+
+// TypeLimit bounds one ticket type in a reservation.
+type TypeLimit struct {
+	// Capacity is how many of the type exist in all.
+	Capacity int
+	// PerOrderMax is the most of the type one hold may have; 0 means no
+	// limit.
+	PerOrderMax int
+	// Shared says the type draws on the event's capacity
+	// (Limits.EventCapacity) as well as its own. The Service shares
+	// admission types, not merchandise.
+	Shared bool
+}
+
+// Limits is what a reservation must fit, as the catalog says at the time
+// of the reservation. Stores do not keep limits: each Reserve brings the
+// current ones.
+type Limits struct {
+	// Types holds a limit for every ticket type a hold's lines name, by
+	// ticket type id.
+	Types map[string]TypeLimit
+	// EventCapacity caps the taken quantities of all the event's Shared
+	// types together (e.g. three price levels of one standing area); 0
+	// means no cap beyond each type's own.
+	EventCapacity int
+}
+
+// shared is the part of h that draws on the event's capacity.
+func (l Limits) shared(h Hold) int {
+	n := 0
+	for _, line := range h.Lines {
+		if l.Types[line.TicketTypeID].Shared {
+			n += line.Quantity
+		}
+	}
+	return n
+}
+
+// Counter is what is taken of a ticket type, or of an event's shared
+// capacity: sold (in pending or paid orders) and held (in active holds).
+type Counter struct {
+	Sold int
+	Held int
+}
+
+// Taken is sold plus held.
+func (c Counter) Taken() int { return c.Sold + c.Held }
+
+// CheckHold checks a hold's shape before a store reserves it: an id, a
+// buyer, an event, 1..MaxLines lines with positive quantities and
+// distinct ticket types each named in l, within each type's PerOrderMax,
+// and an expiry after its creation. It returns an error wrapping
+// ErrInvalid; stores call it first so that both backends refuse the same
+// holds.
+func CheckHold(h Hold, l Limits) error {
+	switch {
+	case h.ID == "":
+		return fmt.Errorf("hold has no id: %w", ErrInvalid)
+	case h.BuyerID == "":
+		return fmt.Errorf("hold %s has no buyer: %w", h.ID, ErrInvalid)
+	case h.EventID == "":
+		return fmt.Errorf("hold %s has no event: %w", h.ID, ErrInvalid)
+	case len(h.Lines) == 0 || len(h.Lines) > MaxLines:
+		return fmt.Errorf("hold %s has %d lines, want 1 to %d: %w", h.ID, len(h.Lines), MaxLines, ErrInvalid)
+	case !h.ExpiresAt.After(h.CreatedAt):
+		return fmt.Errorf("hold %s expires at %s, not after its creation: %w", h.ID, h.ExpiresAt.Format(time.RFC3339Nano), ErrInvalid)
+	case l.EventCapacity < 0:
+		return fmt.Errorf("hold %s: event capacity %d is negative: %w", h.ID, l.EventCapacity, ErrInvalid)
+	}
+	seen := make(map[string]bool, len(h.Lines))
+	for _, line := range h.Lines {
+		tl, ok := l.Types[line.TicketTypeID]
+		switch {
+		case !ok:
+			return fmt.Errorf("hold %s: no limits for ticket type %q: %w", h.ID, line.TicketTypeID, ErrInvalid)
+		case seen[line.TicketTypeID]:
+			return fmt.Errorf("hold %s names ticket type %s twice: %w", h.ID, line.TicketTypeID, ErrInvalid)
+		case line.Quantity < 1:
+			return fmt.Errorf("hold %s: quantity %d of %s is not positive: %w", h.ID, line.Quantity, line.TicketTypeID, ErrInvalid)
+		case tl.PerOrderMax > 0 && line.Quantity > tl.PerOrderMax:
+			return fmt.Errorf("hold %s: %d of %s is more than the %d allowed per order: %w",
+				h.ID, line.Quantity, line.TicketTypeID, tl.PerOrderMax, ErrInvalid)
+		case tl.Capacity < 0:
+			return fmt.Errorf("hold %s: capacity %d of %s is negative: %w", h.ID, tl.Capacity, line.TicketTypeID, ErrInvalid)
+		}
+		seen[line.TicketTypeID] = true
+	}
+	return nil
+}
+
+// Fit reports whether h fits in what is left: nil, or an error wrapping
+// ErrSoldOut that names the first ticket type (or the event) without
+// room. taken returns sold plus held for a ticket type id, or for the
+// event id (the shared capacity's counter). h must have passed CheckHold.
+func Fit(h Hold, l Limits, taken func(id string) int) error {
+	for _, line := range h.Lines {
+		capacity := l.Types[line.TicketTypeID].Capacity
+		if left := capacity - taken(line.TicketTypeID); line.Quantity > left {
+			return fmt.Errorf("ticket type %s has %d left, %d wanted: %w", line.TicketTypeID, max(left, 0), line.Quantity, ErrSoldOut)
+		}
+	}
+	if l.EventCapacity > 0 {
+		want := l.shared(h)
+		if left := l.EventCapacity - taken(h.EventID); want > 0 && want > left {
+			return fmt.Errorf("event %s has %d left, %d wanted: %w", h.EventID, max(left, 0), want, ErrSoldOut)
+		}
+	}
+	return nil
+}
+
+// Shared is the part of h's quantity that draws on the event's capacity
+// under l. Stores record it with the hold so that releasing the hold
+// later gives back exactly what it took, whatever the limits are then.
+func Shared(h Hold, l Limits) int { return l.shared(h) }

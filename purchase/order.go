@@ -1,0 +1,140 @@
+package purchase
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/admitone/admitone/catalog"
+)
+
+// DefaultPaymentTTL is how long an order waits for its payment when the
+// Service is not told otherwise; then ExpireHolds cancels it.
+const DefaultPaymentTTL = 15 * time.Minute
+
+// Status is an order's place in its life:
+//
+//	pending_payment -> paid -> refunded
+//	       |
+//	       +---------> cancelled (payment deadline passed, or cancelled)
+type Status string
+
+const (
+	StatusPendingPayment Status = "pending_payment"
+	StatusPaid           Status = "paid"
+	StatusRefunded       Status = "refunded"
+	StatusCancelled      Status = "cancelled"
+)
+
+// OrderLine is a quantity of one ticket type at the price it was sold for.
+type OrderLine struct {
+	TicketTypeID string        `json:"ticket_type_id"`
+	Quantity     int           `json:"quantity"`
+	UnitPrice    catalog.Money `json:"unit_price"`
+}
+
+// Order is a hold checked out: what the buyer pays for. Pending and paid
+// orders count as sold; refunded and cancelled ones have given their
+// quantities back.
+type Order struct {
+	ID      string        `json:"id"` // "ord_" + 24 hex
+	HoldID  string        `json:"hold_id"`
+	BuyerID string        `json:"buyer_id"`
+	EventID string        `json:"event_id"`
+	Lines   []OrderLine   `json:"lines"`
+	Total   catalog.Money `json:"total"`
+	Status  Status        `json:"status"`
+	// PaymentIntentID is the payment provider's id of the payment that
+	// paid the order.
+	PaymentIntentID string    `json:"payment_intent_id,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	// ExpiresAt is the payment deadline: an order still pending then is
+	// cancelled by ExpireHolds and its quantities return.
+	ExpiresAt   time.Time `json:"expires_at"`
+	PaidAt      time.Time `json:"paid_at,omitzero"`
+	RefundedAt  time.Time `json:"refunded_at,omitzero"`
+	CancelledAt time.Time `json:"cancelled_at,omitzero"`
+}
+
+// Counts reports whether the order's quantities count as sold.
+func (o Order) Counts() bool {
+	return o.Status == StatusPendingPayment || o.Status == StatusPaid
+}
+
+// The functions below are the order rules both stores apply inside their
+// transactions, so that the backends agree on every transition.
+
+// CheckOrder checks that o may be created from the hold h: h is active
+// and unexpired at o.CreatedAt, and o has h's buyer, event and lines
+// (ticket types and quantities, in order).
+func CheckOrder(o Order, h Hold) error {
+	if err := h.Orderable(o.CreatedAt); err != nil {
+		return err
+	}
+	switch {
+	case o.BuyerID != h.BuyerID || o.EventID != h.EventID:
+		return fmt.Errorf("order %s: buyer or event differs from hold %s: %w", o.ID, h.ID, ErrInvalid)
+	case len(o.Lines) != len(h.Lines):
+		return fmt.Errorf("order %s has %d lines, hold %s has %d: %w", o.ID, len(o.Lines), h.ID, len(h.Lines), ErrInvalid)
+	}
+	for i, l := range o.Lines {
+		if l.TicketTypeID != h.Lines[i].TicketTypeID || l.Quantity != h.Lines[i].Quantity {
+			return fmt.Errorf("order %s: line %d differs from hold %s: %w", o.ID, i, h.ID, ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// Pay records the payment intentID of o at the time at, reporting
+// whether o changed. Paying a paid order again with the same intent
+// changes nothing.
+func Pay(o *Order, intentID string, at time.Time) (bool, error) {
+	switch o.Status {
+	case StatusPendingPayment:
+		o.Status, o.PaymentIntentID, o.PaidAt = StatusPaid, intentID, at
+		return true, nil
+	case StatusPaid:
+		if o.PaymentIntentID == intentID {
+			return false, nil
+		}
+		return false, fmt.Errorf("order %s was paid by %s, not %s: %w", o.ID, o.PaymentIntentID, intentID, ErrConflict)
+	default:
+		return false, fmt.Errorf("pay order %s: it is %s: %w", o.ID, o.Status, ErrState)
+	}
+}
+
+// RefundOrder marks a paid order refunded at the time at, reporting
+// whether o changed (and so whether its quantities return).
+func RefundOrder(o *Order, at time.Time) (bool, error) {
+	switch o.Status {
+	case StatusPaid:
+		o.Status, o.RefundedAt = StatusRefunded, at
+		return true, nil
+	case StatusRefunded:
+		return false, nil
+	default:
+		return false, fmt.Errorf("refund order %s: it is %s: %w", o.ID, o.Status, ErrState)
+	}
+}
+
+// Cancel cancels a pending order at the time at, reporting whether o
+// changed (and so whether its quantities return).
+func Cancel(o *Order, at time.Time) (bool, error) {
+	switch o.Status {
+	case StatusPendingPayment:
+		o.Status, o.CancelledAt = StatusCancelled, at
+		return true, nil
+	case StatusCancelled:
+		return false, nil
+	default:
+		return false, fmt.Errorf("cancel order %s: it is %s (refund a paid order instead): %w", o.ID, o.Status, ErrState)
+	}
+}
+
+// HoldLines are the order's lines without prices, as its hold had them.
+func (o Order) HoldLines() []Line {
+	lines := make([]Line, len(o.Lines))
+	for i, l := range o.Lines {
+		lines[i] = Line{TicketTypeID: l.TicketTypeID, Quantity: l.Quantity}
+	}
+	return lines
+}
