@@ -10,6 +10,7 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/purchase"
 )
 
 // The callers of the authorization walk, in the matrix's column order.
@@ -38,8 +39,10 @@ type walkFixture struct {
 	published    catalog.Event // published event of org A
 	draft        catalog.Event // draft event of org A, with a ticket type
 	callers      [nCallers]*user
-	memberTarget *user // an account organizers add to org A
-	loginTarget  *user // an account whose credentials the login case sends
+	memberTarget *user              // an account organizers add to org A
+	loginTarget  *user              // an account whose credentials the login case sends
+	standing     catalog.TicketType // the published event's ticket type
+	buyer        *user              // owns the holds and orders that are not the caller's
 }
 
 func newWalkFixture(t *testing.T, h *harness) *walkFixture {
@@ -60,8 +63,9 @@ func newWalkFixture(t *testing.T, h *harness) *walkFixture {
 	h.addMember(t, org, f.orgA.ID, f.callers[staff].Email, account.RoleStaff)
 	f.venueA = h.createVenue(t, org, f.orgA.ID, venueBody("Hall A", "Berlin", "DE", 52.52, 13.40))
 	f.published = h.createEvent(t, org, f.orgA.ID, eventBody(f.venueA.ID, "Published Show", "music", h.clock.Now().Add(40*24*time.Hour)))
-	h.createTicketType(t, org, f.published.ID, ticketTypeBody("Standing", 2500, "EUR"))
+	f.standing = h.createTicketType(t, org, f.published.ID, ticketTypeBody("Standing", 2500, "EUR"))
 	f.published = h.publish(t, org, f.published.ID)
+	f.buyer = h.newUser(t, "buyer")
 	f.draft = h.draftWithTicketType(t, f.orgA.ID, f.venueA.ID, "Draft Show")
 	return f
 }
@@ -101,6 +105,50 @@ func (f *walkFixture) freshCaller(t *testing.T, c int) *user {
 	}
 	t.Fatalf("no caller %d", c)
 	return nil
+}
+
+// hold makes an active hold of one standing ticket for u, or for the
+// fixture's buyer when u is nil (the anonymous caller has no holds).
+func (f *walkFixture) hold(t *testing.T, u *user) purchase.Hold {
+	t.Helper()
+	if u == nil {
+		u = f.buyer
+	}
+	h, err := f.h.purchase.CreateHold(t.Context(), u.ID, f.published.ID,
+		[]purchase.Line{{TicketTypeID: f.standing.ID, Quantity: 1}})
+	if err != nil {
+		t.Fatalf("CreateHold: %v", err)
+	}
+	return h
+}
+
+// order checks out a fresh hold of u (or of the fixture's buyer).
+func (f *walkFixture) order(t *testing.T, u *user) purchase.Order {
+	t.Helper()
+	h := f.hold(t, u)
+	o, err := f.h.purchase.Checkout(t.Context(), h.ID, h.BuyerID)
+	if err != nil {
+		t.Fatalf("Checkout: %v", err)
+	}
+	return o
+}
+
+// holdStatusAfter checks, given a request's status, that the hold is in
+// status ifOK after a success and still active otherwise.
+func (f *walkFixture) holdStatusAfter(holdID string, okStatus int, ifOK purchase.HoldStatus) func(t *testing.T, status int) {
+	return func(t *testing.T, status int) {
+		got, err := f.h.purStore.Hold(t.Context(), holdID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := purchase.HoldActive
+		if status == okStatus {
+			want = ifOK
+		}
+		if got.Status != want {
+			t.Errorf("status %d left hold %s %s, want %s", status, holdID, got.Status, want)
+		}
+	}
 }
 
 // walkRequest is one valid request of a case.
@@ -303,6 +351,85 @@ var authzCases = []authzCase{
 		want:  row{404, 404, 200, 200, 404, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			return walkRequest{path: "/v1/events/" + f.draft.ID}
+		},
+	},
+	{
+		route: "POST /v1/holds",
+		want:  row{401, 201, 201, 201, 201, 201, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			_, heldBefore, err := f.h.purStore.Counts(t.Context(), f.standing.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return walkRequest{path: "/v1/holds", body: map[string]any{"event_id": f.published.ID,
+				"lines": []map[string]any{{"ticket_type_id": f.standing.ID, "quantity": 1}}},
+				after: func(t *testing.T, status int) {
+					_, held, err := f.h.purStore.Counts(t.Context(), f.standing.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := heldBefore
+					if status == 201 {
+						want++
+					}
+					if held != want {
+						t.Errorf("status %d: %d held, want %d", status, held, want)
+					}
+				}}
+		},
+	},
+	{
+		route: "DELETE /v1/holds/{id}",
+		name:  "own",
+		want:  row{401, 204, 204, 204, 204, 204, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			h := f.hold(t, u)
+			return walkRequest{path: "/v1/holds/" + h.ID, after: f.holdStatusAfter(h.ID, 204, purchase.HoldReleased)}
+		},
+	},
+	{
+		route: "DELETE /v1/holds/{id}",
+		name:  "another buyer's",
+		want:  row{401, 404, 404, 404, 404, 404, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			h := f.hold(t, f.buyer)
+			return walkRequest{path: "/v1/holds/" + h.ID, after: f.holdStatusAfter(h.ID, 204, purchase.HoldReleased)}
+		},
+	},
+	{
+		route: "POST /v1/orders",
+		name:  "own hold",
+		want:  row{401, 201, 201, 201, 201, 201, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			h := f.hold(t, u)
+			return walkRequest{path: "/v1/orders", body: map[string]any{"hold_id": h.ID},
+				after: f.holdStatusAfter(h.ID, 201, purchase.HoldOrdered)}
+		},
+	},
+	{
+		route: "POST /v1/orders",
+		name:  "another buyer's hold",
+		want:  row{401, 404, 404, 404, 404, 404, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			h := f.hold(t, f.buyer)
+			return walkRequest{path: "/v1/orders", body: map[string]any{"hold_id": h.ID},
+				after: f.holdStatusAfter(h.ID, 201, purchase.HoldOrdered)}
+		},
+	},
+	{
+		route: "GET /v1/orders/{id}",
+		name:  "own",
+		want:  row{401, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			return walkRequest{path: "/v1/orders/" + f.order(t, u).ID}
+		},
+	},
+	{
+		route: "GET /v1/orders/{id}",
+		name:  "another buyer's",
+		want:  row{401, 404, 404, 404, 404, 404, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/orders/" + f.order(t, f.buyer).ID}
 		},
 	},
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 	"github.com/admitone/admitone/storage"
 )
@@ -77,11 +78,13 @@ type harness struct {
 	accounts *account.Service
 	catalog  *catalog.Service
 	index    *search.Index
+	purchase *purchase.Service
 	clock    *testClock
 	// acctStore and catStore are the stores the services use; writes
 	// through them are counted in spy.
 	acctStore account.Store
 	catStore  catalog.Store
+	purStore  purchase.Store
 	spy       *storeSpy
 
 	emails    atomic.Int64
@@ -129,7 +132,13 @@ func newHarness(t *testing.T, backend string) *harness {
 		// would stop the walk, and tests here count failures of their own.
 		Limits: account.RateLimits{AddrAttempts: 1 << 20, AccountFailures: 1000}}
 	h.catalog = &catalog.Service{Store: h.catStore, Now: h.clock.Now, Index: idx, Log: log}
-	h.api = &Server{Accounts: h.accounts, Catalog: h.catalog, Search: idx, Ready: b.Ping, Log: log}
+	// Purchasing is wired as syncserver wires it: availability counts
+	// what it holds and sells, and every change invalidates the cache.
+	h.purStore = b.Purchases
+	h.purchase = &purchase.Service{Store: b.Purchases, Catalog: h.catalog, Now: h.clock.Now,
+		Changed: h.catalog.InvalidateAvailability, Log: log}
+	h.catalog.Inventory = h.purchase
+	h.api = &Server{Accounts: h.accounts, Catalog: h.catalog, Search: idx, Purchase: h.purchase, Ready: b.Ping, Log: log}
 	h.srv = httptest.NewServer(h.api.Handler())
 	t.Cleanup(h.srv.Close)
 	return h

@@ -16,6 +16,7 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 )
 
@@ -24,6 +25,9 @@ type Server struct {
 	Accounts *account.Service
 	Catalog  *catalog.Service
 	Search   *search.Index
+	// Purchase serves holds and orders; nil answers their routes with
+	// 503.
+	Purchase *purchase.Service
 	// Ready reports whether storage answers, for /readyz.
 	Ready func(context.Context) error
 	Log   *slog.Logger
@@ -71,6 +75,10 @@ func routes() []route {
 		{"POST", "/v1/events/{id}/ticket-types", eventManager, (*Server).createTicketType},
 		{"GET", "/v1/events", anyone, (*Server).searchEvents},
 		{"GET", "/v1/events/{id}", anyone, (*Server).getEvent},
+		{"POST", "/v1/holds", signedIn, (*Server).createHold},
+		{"DELETE", "/v1/holds/{id}", signedIn, (*Server).releaseHold},
+		{"POST", "/v1/orders", signedIn, (*Server).checkout},
+		{"GET", "/v1/orders/{id}", signedIn, (*Server).getOrder},
 	}
 }
 
