@@ -111,7 +111,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	a.catalog.Inventory = a.purchase
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.api = &httpapi.Server{Accounts: a.accounts, Catalog: a.catalog, Search: a.index, Ready: backend.Ping, Log: log, Registry: reg}
+	a.api = &httpapi.Server{Accounts: a.accounts, Catalog: a.catalog, Search: a.index, Purchase: a.purchase, Ready: backend.Ping, Log: log, Registry: reg}
 	return a, nil
 }
 
