@@ -4,9 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/admitone/admitone/internal/testclock"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
@@ -16,31 +17,13 @@ import (
 	"github.com/admitone/admitone/storage/bolt"
 )
 
-// testClock is an injected clock that moves only when told.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // start is 5 s into a TOTP step, so small advances stay in the same step.
 var start = time.Date(2026, 3, 1, 10, 0, 5, 0, time.UTC)
 
 type fixture struct {
 	svc   *account.Service
 	store account.Store
-	clock *testClock
+	clock *testclock.Clock
 }
 
 // newFixture returns a Service over a fresh store, with a clock at start.
@@ -48,7 +31,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	var key ticketcrypto.SealKey
 	rand.Read(key[:])
-	f := &fixture{store: newStore(t), clock: &testClock{t: start}}
+	f := &fixture{store: newStore(t), clock: testclock.New(start)}
 	f.svc = &account.Service{Store: f.store, Now: f.clock.Now, SealKey: &key, Issuer: "AdmitOne Test"}
 	return f
 }

@@ -7,30 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admitone/admitone/internal/testclock"
+
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/storage/bolt"
 )
 
 // t0 is the tests' "now".
 var t0 = time.Date(2030, 5, 1, 12, 0, 0, 0, time.UTC)
-
-// clock is a settable time source.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // countingStore counts the reads an event page needs, to tell cache hits
 // from misses.
@@ -96,7 +80,7 @@ type fixture struct {
 	svc   *catalog.Service
 	store *countingStore
 	index *recordingIndex
-	clock *clock
+	clock *testclock.Clock
 	org   catalog.Organization
 	venue catalog.Venue
 }
@@ -106,7 +90,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{
 		store: &countingStore{Store: newStore(t)},
 		index: newRecordingIndex(),
-		clock: &clock{now: t0},
+		clock: testclock.New(t0),
 	}
 	f.svc = &catalog.Service{Store: f.store, Now: f.clock.Now, Index: f.index, Cache: catalog.NewCache(100)}
 	ctx := context.Background()

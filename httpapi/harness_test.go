@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admitone/admitone/internal/testclock"
+
 	"github.com/admitone/admitone/storage/postgres/pgtest"
 
 	"github.com/pquerna/otp"
@@ -42,24 +44,6 @@ const testPassword = "correct horse battery"
 // advances stay within the step.
 var t0 = time.Date(2030, 5, 1, 12, 0, 5, 0, time.UTC)
 
-// testClock is an injected clock that moves only when told.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // forEachBackend runs f as a subtest per storage backend: "bolt" always,
 // "postgres" when ADMITONE_TEST_POSTGRES is set (required when CI=true).
 func forEachBackend(t *testing.T, f func(t *testing.T, backend string)) {
@@ -79,7 +63,7 @@ type harness struct {
 	catalog  *catalog.Service
 	index    *search.Index
 	purchase *purchase.Service
-	clock    *testClock
+	clock    *testclock.Clock
 	// acctStore and catStore are the stores the services use; writes
 	// through them are counted in spy.
 	acctStore account.Store
@@ -124,7 +108,7 @@ func newHarness(t *testing.T, backend string) *harness {
 
 	var key ticketcrypto.SealKey
 	rand.Read(key[:])
-	h := &harness{clock: &testClock{now: t0}, index: idx, spy: &storeSpy{}}
+	h := &harness{clock: testclock.New(t0), index: idx, spy: &storeSpy{}}
 	h.acctStore = &spyAccounts{Store: b.Accounts, spy: h.spy}
 	h.catStore = &spyCatalog{Store: b.Catalog, spy: h.spy}
 	h.accounts = &account.Service{Store: h.acctStore, Now: h.clock.Now, SealKey: &key, Issuer: "AdmitOne Test", Log: log,

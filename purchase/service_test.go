@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admitone/admitone/internal/testclock"
+
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/storage/bolt"
@@ -15,24 +17,6 @@ import (
 
 // t0 is the tests' "now".
 var t0 = time.Date(2030, 5, 1, 12, 0, 0, 0, time.UTC)
-
-// clock is a settable time source.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 const buyer = "usr_000000000000000000000b01"
 
@@ -42,7 +26,7 @@ type shop struct {
 	svc     *purchase.Service
 	catalog *catalog.Service
 	store   *bolt.DB
-	clock   *clock
+	clock   *testclock.Clock
 	event   catalog.Event
 	// standing: admission, capacity 10, 4 per order, 50.00 EUR.
 	// seated: admission, capacity 10, 4 per order, 80.00 EUR.
@@ -67,7 +51,7 @@ func newShop(t *testing.T) *shop {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	s := &shop{store: db, clock: &clock{now: t0}}
+	s := &shop{store: db, clock: testclock.New(t0)}
 	s.catalog = &catalog.Service{Store: db, Now: s.clock.Now}
 	s.svc = &purchase.Service{
 		Store:   db,
