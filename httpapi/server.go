@@ -75,9 +75,9 @@ func routes() []route {
 		{"POST", "/v1/events/{id}/ticket-types", eventManager, (*Server).createTicketType},
 		{"GET", "/v1/events", anyone, (*Server).searchEvents},
 		{"GET", "/v1/events/{id}", anyone, (*Server).getEvent},
-		{"POST", "/v1/holds", signedIn, (*Server).createHold},
-		{"DELETE", "/v1/holds/{id}", signedIn, (*Server).releaseHold},
-		{"POST", "/v1/orders", signedIn, (*Server).checkout},
+		{"POST", "/v1/holds", signedIn, idempotent((*Server).createHold)},
+		{"DELETE", "/v1/holds/{id}", signedIn, idempotent((*Server).releaseHold)},
+		{"POST", "/v1/orders", signedIn, idempotent((*Server).checkout)},
 		{"GET", "/v1/orders/{id}", signedIn, (*Server).getOrder},
 	}
 }
