@@ -413,6 +413,17 @@ func (m *sourceLatest[T]) put(quit <-chan struct{}, v T) (old T, replaced, ok bo
 	return old, replaced, true
 }
 
+// take waits for the next item. It returns ok=false when the producer closed and nothing is
+// pending, and ctx's error when ctx ends first.
+func (m *sourceLatest[T]) take(ctx context.Context) (v T, ok bool, err error) {
+	select {
+	case v, ok = <-m.ch:
+		return v, ok, nil
+	case <-ctx.Done():
+		return v, false, ctx.Err()
+	}
+}
+
 // close tells the consumer no more items follow (after the pending one, if any).
 func (m *sourceLatest[T]) close() { close(m.ch) }
 

@@ -328,15 +328,9 @@ func (s *sourceMJPEG) Run(ctx context.Context, out chan<- Input) error {
 
 	consume := func() error {
 		for {
-			var f sourceJPEGFrame
-			var ok bool
-			select {
-			case f, ok = <-latest.ch:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			if !ok {
-				return nil
+			f, ok, err := latest.take(ctx)
+			if err != nil || !ok {
+				return err
 			}
 			g, err := sourceDecodeJPEG(f.data)
 			select {

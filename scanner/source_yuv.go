@@ -111,15 +111,9 @@ func (s *sourceYUV) Run(ctx context.Context, out chan<- Input) error {
 
 	consume := func() error {
 		for {
-			var f sourceYUVFrame
-			var ok bool
-			select {
-			case f, ok = <-latest.ch:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			if !ok {
-				return nil
+			f, ok, err := latest.take(ctx)
+			if err != nil || !ok {
+				return err
 			}
 			img := &image.Gray{Pix: f.y, Stride: g.stride, Rect: image.Rect(0, 0, g.w, g.h)}
 			if err := s.send(ctx, out, Input{Source: s.name, Frame: img, At: f.at, Seq: f.seq}); err != nil {
