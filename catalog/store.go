@@ -88,7 +88,11 @@ type TicketType struct {
 	SaleStarts  time.Time `json:"sale_starts,omitzero"`
 	SaleEnds    time.Time `json:"sale_ends,omitzero"`
 	PerOrderMax int       `json:"per_order_max"`
-	CreatedAt   time.Time `json:"created_at"`
+	// RotatingCode makes this type's tickets require a rotating code at
+	// the gate (shown by a wallet or the app), so a screenshot of the
+	// code stops working within a minute.
+	RotatingCode bool      `json:"rotating_code,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // Store is what the catalog needs from storage. Implementations:

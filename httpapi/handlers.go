@@ -326,6 +326,8 @@ type ticketTypeRequest struct {
 	SaleStarts  string        `json:"sale_starts"`
 	SaleEnds    string        `json:"sale_ends"`
 	PerOrderMax int           `json:"per_order_max"`
+	// RotatingCode: see catalog.TicketType.
+	RotatingCode bool `json:"rotating_code"`
 }
 
 func (s *Server) createTicketType(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
@@ -337,7 +339,7 @@ func (s *Server) createTicketType(w http.ResponseWriter, r *http.Request, p *acc
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	t := catalog.TicketType{EventID: id, Name: req.Name, Kind: req.Kind, Price: req.Price, Capacity: req.Capacity, PerOrderMax: req.PerOrderMax}
+	t := catalog.TicketType{EventID: id, Name: req.Name, Kind: req.Kind, Price: req.Price, Capacity: req.Capacity, PerOrderMax: req.PerOrderMax, RotatingCode: req.RotatingCode}
 	if t.SaleStarts, err = parseTime("sale_starts", req.SaleStarts, false); err != nil {
 		return err
 	}

@@ -39,3 +39,6 @@ var ErrInvalid = catalog.ErrInvalid
 func invalid(field, format string, args ...any) error {
 	return &catalog.FieldError{Field: field, Message: field + " " + fmt.Sprintf(format, args...)}
 }
+
+// ErrRefundClosed is a buyer's refund asked for after the refund cutoff.
+var ErrRefundClosed = errors.New("refund period over")

@@ -45,6 +45,17 @@ type Service struct {
 	// (hold, release, cancellation, refund); wire it to
 	// catalog.Service.InvalidateAvailability. Nil means nothing is told.
 	Changed func(eventID string)
+	// Signer signs the tickets of paid orders; without one, paying an
+	// order with admission lines fails.
+	Signer Signer
+	// ChangeLogged is called after tickets of an event were issued or
+	// revoked, so the sync hub pushes the event's new change log entries
+	// to gates. Nil means nobody is told.
+	ChangeLogged func(eventID string)
+	// RefundCutoff is how long before an event starts its buyers can no
+	// longer refund by themselves (organizers still can); zero means
+	// DefaultRefundCutoff.
+	RefundCutoff time.Duration
 	// Log receives the errors of RunExpiry; nil means slog.Default().
 	Log *slog.Logger
 }
@@ -258,28 +269,6 @@ func (s *Service) Order(ctx context.Context, orderID, buyerID string) (Order, er
 	if o.BuyerID != buyerID {
 		return Order{}, fmt.Errorf("order %s: %w", orderID, ErrNotFound)
 	}
-	return o, nil
-}
-
-// MarkPaid records that the payment intentID paid an order; the payment
-// provider's confirmation (a webhook) calls it, so it is idempotent. See
-// Store.MarkPaid.
-func (s *Service) MarkPaid(ctx context.Context, orderID, intentID string) (Order, error) {
-	if intentID == "" {
-		return Order{}, invalid("payment_intent_id", "is required")
-	}
-	return s.Store.MarkPaid(ctx, orderID, intentID, s.stamp())
-}
-
-// Refund marks a paid order refunded and returns its quantities to sale.
-// The money goes back through the payment provider, which is the
-// caller's job.
-func (s *Service) Refund(ctx context.Context, orderID string) (Order, error) {
-	o, err := s.Store.Refund(ctx, orderID, s.stamp())
-	if err != nil {
-		return Order{}, err
-	}
-	s.changed(o.EventID)
 	return o, nil
 }
 

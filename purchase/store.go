@@ -51,13 +51,18 @@ type Store interface {
 	// once: again is ErrConflict, as is a taken order id; a released hold
 	// is ErrState.
 	CreateOrder(ctx context.Context, o Order) error
-	// MarkPaid records the payment of a pending order and returns it. It
-	// is idempotent: an order already paid with the same intent is
-	// returned as it is; with another intent it is ErrConflict. A
-	// cancelled or refunded order is ErrState. A pending order past its
-	// deadline that ExpireHolds has not cancelled yet is still paid.
-	MarkPaid(ctx context.Context, orderID, intentID string, at time.Time) (Order, error)
-	// Refund marks a paid order refunded and gives its quantities back.
+	// MarkPaid records the payment of a pending order and returns it,
+	// storing tickets (which the caller checked with CheckTickets) and
+	// appending an issue entry per ticket to the event's change log, in
+	// the same transaction. It is idempotent: an order already paid with
+	// the same intent is returned as it is, and tickets are ignored; with
+	// another intent it is ErrConflict. A cancelled or refunded order is
+	// ErrState. A pending order past its deadline that ExpireHolds has
+	// not cancelled yet is still paid. A ticket id taken is ErrConflict.
+	MarkPaid(ctx context.Context, orderID, intentID string, at time.Time, tickets []Ticket) (Order, error)
+	// Refund marks a paid order refunded, gives its quantities back and
+	// revokes its valid tickets (reason RevokedRefunded), appending a
+	// revoke entry per ticket to the change log, in one transaction.
 	// Refunding a refunded order returns it unchanged; a pending or
 	// cancelled one is ErrState.
 	Refund(ctx context.Context, orderID string, at time.Time) (Order, error)
@@ -84,4 +89,6 @@ type Store interface {
 	// Idempotent returns what PutIdempotent stored under key, or
 	// ErrNotFound.
 	Idempotent(ctx context.Context, key string) (requestHash string, response []byte, err error)
+
+	TicketStore
 }

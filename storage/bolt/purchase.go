@@ -377,7 +377,8 @@ func storedOrder(o purchase.Order) purchase.Order {
 
 // updateOrder runs fn on an order in one transaction; fn reports whether
 // it changed anything, and with it how counters move (nil: they do not).
-func (s *DB) updateOrder(ctx context.Context, id string, fn func(o *purchase.Order) (changed bool, move func(*purchase.Counter, int), err error)) (purchase.Order, error) {
+// When it changed, then (if not nil) runs in the same transaction.
+func (s *DB) updateOrder(ctx context.Context, id string, fn func(o *purchase.Order) (changed bool, move func(*purchase.Counter, int), err error), then func(tx *bbolt.Tx, o purchase.Order) error) (purchase.Order, error) {
 	var out purchase.Order
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
 		var rec orderRecord
@@ -403,6 +404,11 @@ func (s *DB) updateOrder(ctx context.Context, id string, fn func(o *purchase.Ord
 				return err
 			}
 		}
+		if then != nil {
+			if err := then(tx, rec.Order); err != nil {
+				return err
+			}
+		}
 		return put(tx.Bucket(bucketOrders), []byte(id), rec)
 	})
 	if err != nil {
@@ -412,11 +418,11 @@ func (s *DB) updateOrder(ctx context.Context, id string, fn func(o *purchase.Ord
 }
 
 // MarkPaid implements purchase.Store.
-func (s *DB) MarkPaid(ctx context.Context, orderID, intentID string, at time.Time) (purchase.Order, error) {
+func (s *DB) MarkPaid(ctx context.Context, orderID, intentID string, at time.Time, tickets []purchase.Ticket) (purchase.Order, error) {
 	return s.updateOrder(ctx, orderID, func(o *purchase.Order) (bool, func(*purchase.Counter, int), error) {
 		changed, err := purchase.Pay(o, intentID, storedTime(at))
 		return changed, nil, err
-	})
+	}, func(tx *bbolt.Tx, _ purchase.Order) error { return issueTickets(tx, tickets) })
 }
 
 // Refund implements purchase.Store.
@@ -424,6 +430,8 @@ func (s *DB) Refund(ctx context.Context, orderID string, at time.Time) (purchase
 	return s.updateOrder(ctx, orderID, func(o *purchase.Order) (bool, func(*purchase.Counter, int), error) {
 		changed, err := purchase.RefundOrder(o, storedTime(at))
 		return changed, unsell, err
+	}, func(tx *bbolt.Tx, o purchase.Order) error {
+		return revokeOrderTickets(tx, o.ID, purchase.RevokedRefunded, at)
 	})
 }
 
@@ -432,7 +440,7 @@ func (s *DB) CancelOrder(ctx context.Context, orderID string, at time.Time) (pur
 	return s.updateOrder(ctx, orderID, func(o *purchase.Order) (bool, func(*purchase.Counter, int), error) {
 		changed, err := purchase.Cancel(o, storedTime(at))
 		return changed, unsell, err
-	})
+	}, nil)
 }
 
 // Hold implements purchase.Store.

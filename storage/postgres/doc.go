@@ -33,8 +33,11 @@
 // order; only then does it lock or update the event's ticket type rows,
 // holds and orders. The event row is thus a per-event mutex, and two
 // transactions cannot wait on each other in opposite orders. MarkPaid,
-// which changes no counter, locks only the order's row. Deadlocks (40P01)
-// and serialization failures (40001) are retried all the same.
+// which changes no counter, locks only the order's row. The last lock a
+// transaction takes is the event's change_seq row, which numbers the
+// event's change log (tickets issued and revoked) in commit order.
+// Deadlocks (40P01) and serialization failures (40001) are retried all
+// the same.
 //
 // Group commit. Reserve does not open a transaction per buyer: that would
 // queue every buyer of an event on the event row's lock for one commit

@@ -809,8 +809,9 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 
 // updateOrder applies fn to an order in one transaction. fn reports
 // whether it changed the order and, if its quantities move, how; then
-// the transaction first takes the event's inventory lock.
-func (s *DB) updateOrder(ctx context.Context, id string, moves bool, fn func(*purchase.Order) (bool, error), move func(*purchase.Counter, int)) (purchase.Order, error) {
+// the transaction first takes the event's inventory lock. When the order
+// changed, then (if not nil) runs in the same transaction.
+func (s *DB) updateOrder(ctx context.Context, id string, moves bool, fn func(*purchase.Order) (bool, error), move func(*purchase.Counter, int), then func(pgx.Tx, purchase.Order) error) (purchase.Order, error) {
 	var eventID string
 	if moves {
 		var err error
@@ -843,6 +844,11 @@ func (s *DB) updateOrder(ctx context.Context, id string, moves bool, fn func(*pu
 		if err != nil {
 			return err
 		}
+		if then != nil {
+			if err := then(tx, o); err != nil {
+				return err
+			}
+		}
 		if move == nil {
 			return nil
 		}
@@ -856,27 +862,30 @@ func (s *DB) updateOrder(ctx context.Context, id string, moves bool, fn func(*pu
 	return out, nil
 }
 
-// MarkPaid implements purchase.Store. It locks only the order's row: the
-// counters do not change, and a sweep cancelling the order at the same
-// time waits for it (or it for the sweep) on that row.
-func (s *DB) MarkPaid(ctx context.Context, orderID, intentID string, at time.Time) (purchase.Order, error) {
+// MarkPaid implements purchase.Store. It locks the order's row and then
+// the event's change_seq row, not the inventory: the counters do not
+// change, and a sweep cancelling the order at the same time waits for it
+// (or it for the sweep) on the order's row.
+func (s *DB) MarkPaid(ctx context.Context, orderID, intentID string, at time.Time, tickets []purchase.Ticket) (purchase.Order, error) {
 	return s.updateOrder(ctx, orderID, false, func(o *purchase.Order) (bool, error) {
 		return purchase.Pay(o, intentID, storedTime(at))
-	}, nil)
+	}, nil, func(tx pgx.Tx, _ purchase.Order) error { return issueTickets(ctx, tx, tickets) })
 }
 
 // Refund implements purchase.Store.
 func (s *DB) Refund(ctx context.Context, orderID string, at time.Time) (purchase.Order, error) {
 	return s.updateOrder(ctx, orderID, true, func(o *purchase.Order) (bool, error) {
 		return purchase.RefundOrder(o, storedTime(at))
-	}, unsell)
+	}, unsell, func(tx pgx.Tx, o purchase.Order) error {
+		return revokeOrderTickets(ctx, tx, o.ID, purchase.RevokedRefunded, at)
+	})
 }
 
 // CancelOrder implements purchase.Store.
 func (s *DB) CancelOrder(ctx context.Context, orderID string, at time.Time) (purchase.Order, error) {
 	return s.updateOrder(ctx, orderID, true, func(o *purchase.Order) (bool, error) {
 		return purchase.Cancel(o, storedTime(at))
-	}, unsell)
+	}, unsell, nil)
 }
 
 // Taken implements purchase.Store and catalog.Inventory.

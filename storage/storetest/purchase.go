@@ -40,6 +40,9 @@ func RunPurchase(t *testing.T, open func(t *testing.T) (purchase.Store, catalog.
 		{"Concurrent/Reserve", testConcurrentReserve},
 		{"Concurrent/EventCapacity", testConcurrentEventCapacity},
 		{"Concurrent/ReserveRelease", testConcurrentReserveRelease},
+		{"Tickets/Lifecycle", testTicketsLifecycle},
+		{"Tickets/Atomic", testTicketsAtomic},
+		{"Tickets/ConcurrentLog", testTicketsConcurrentLog},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -404,14 +407,14 @@ func testOrderLifecycle(t *testing.T, s purchase.Store, c catalog.Store) {
 	is(t, "Release of an ordered hold", s.Release(ctx, h.ID), purchase.ErrState)
 
 	paidAt := when(0).Add(2 * time.Minute)
-	paid, err := s.MarkPaid(ctx, o.ID, "pi_1", paidAt)
+	paid, err := s.MarkPaid(ctx, o.ID, "pi_1", paidAt, nil)
 	must(t, "MarkPaid", err)
 	want.Status, want.PaymentIntentID, want.PaidAt = purchase.StatusPaid, "pi_1", stored(paidAt)
 	equal(t, "MarkPaid", paid, want)
-	paid, err = s.MarkPaid(ctx, o.ID, "pi_1", paidAt.Add(time.Minute))
+	paid, err = s.MarkPaid(ctx, o.ID, "pi_1", paidAt.Add(time.Minute), nil)
 	must(t, "MarkPaid again", err)
 	equal(t, "MarkPaid again (idempotent)", paid, want)
-	_, err = s.MarkPaid(ctx, o.ID, "pi_2", paidAt)
+	_, err = s.MarkPaid(ctx, o.ID, "pi_2", paidAt, nil)
 	is(t, "MarkPaid with another intent", err, purchase.ErrConflict)
 	got, err = s.Order(ctx, o.ID)
 	must(t, "Order", err)
@@ -431,11 +434,11 @@ func testOrderLifecycle(t *testing.T, s purchase.Store, c catalog.Store) {
 	must(t, "Refund again", err)
 	equal(t, "Refund again (idempotent)", refunded, want)
 	counts(t, s, sh.types[0].ID, 0, 0)
-	_, err = s.MarkPaid(ctx, o.ID, "pi_1", refundedAt)
+	_, err = s.MarkPaid(ctx, o.ID, "pi_1", refundedAt, nil)
 	is(t, "MarkPaid of a refunded order", err, purchase.ErrState)
 
 	for _, fn := range []func() error{
-		func() error { _, err := s.MarkPaid(ctx, "ord_000000000000000000000404", "pi_1", paidAt); return err },
+		func() error { _, err := s.MarkPaid(ctx, "ord_000000000000000000000404", "pi_1", paidAt, nil); return err },
 		func() error { _, err := s.Refund(ctx, "ord_000000000000000000000404", paidAt); return err },
 		func() error { _, err := s.CancelOrder(ctx, "ord_000000000000000000000404", paidAt); return err },
 		func() error { _, err := s.Order(ctx, "ord_000000000000000000000404"); return err },
@@ -511,7 +514,7 @@ func testOrderCancel(t *testing.T, s purchase.Store, c catalog.Store) {
 	must(t, "CancelOrder again", err)
 	equal(t, "CancelledAt after a second cancel", got.CancelledAt, at)
 	counts(t, s, sh.types[0].ID, 0, 0)
-	_, err = s.MarkPaid(ctx, o.ID, "pi_late", at)
+	_, err = s.MarkPaid(ctx, o.ID, "pi_late", at, nil)
 	is(t, "MarkPaid of a cancelled order", err, purchase.ErrState)
 	n, err := s.ExpireHolds(ctx, t0.Add(time.Hour))
 	must(t, "ExpireHolds", err)
@@ -528,7 +531,7 @@ func testExpirePaidOrderKept(t *testing.T, s purchase.Store, c catalog.Store) {
 	paid, unpaid := sh.order(paidHold), sh.order(unpaidHold)
 	must(t, "CreateOrder", s.CreateOrder(ctx, paid))
 	must(t, "CreateOrder", s.CreateOrder(ctx, unpaid))
-	_, err := s.MarkPaid(ctx, paid.ID, "pi_1", t0.Add(2*time.Minute))
+	_, err := s.MarkPaid(ctx, paid.ID, "pi_1", t0.Add(2*time.Minute), nil)
 	must(t, "MarkPaid", err)
 	counts(t, s, sh.types[0].ID, 5, 0)
 
@@ -564,7 +567,7 @@ func testExpirePaidOrderKept(t *testing.T, s purchase.Store, c catalog.Store) {
 	reserve(t, s, late, sh.limits(0))
 	lateOrder := sh.order(late)
 	must(t, "CreateOrder", s.CreateOrder(ctx, lateOrder))
-	_, err = s.MarkPaid(ctx, lateOrder.ID, "pi_2", t0.Add(time.Hour))
+	_, err = s.MarkPaid(ctx, lateOrder.ID, "pi_2", t0.Add(time.Hour), nil)
 	must(t, "MarkPaid past the deadline", err)
 	n, err = s.ExpireHolds(ctx, t0.Add(2*time.Hour))
 	must(t, "ExpireHolds", err)

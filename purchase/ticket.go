@@ -1,0 +1,191 @@
+package purchase
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	ticketcrypto "github.com/admitone/admitone/crypto"
+)
+
+// TicketStatus is whether a ticket still admits.
+type TicketStatus string
+
+const (
+	TicketValid   TicketStatus = "valid"
+	TicketRevoked TicketStatus = "revoked"
+)
+
+// Reasons a ticket is revoked, as the change log and the gates see them.
+const (
+	RevokedRefunded    = "refunded"
+	RevokedTransferred = "transferred"
+)
+
+// Ticket is one signed admission issued for a paid order: one per unit of
+// every admission line (merchandise lines get no ticket, so a gate never
+// admits a T-shirt). Its Token is the signed ticket text ("AT1:..."), a
+// bearer credential shown only to the holder.
+type Ticket struct {
+	ID           string `json:"id"` // the token's ticket id, "tk_" + 24 hex
+	EventID      string `json:"event_id"`
+	TicketTypeID string `json:"ticket_type_id"`
+	// TypeNumber is the ticket type's number in the token.
+	TypeNumber uint16 `json:"type_number"`
+	OrderID    string `json:"order_id"`
+	HolderID   string `json:"holder_id"`
+	Token      string `json:"token"`
+	// KeyID names the issuer key that signed the token ("kid_...").
+	KeyID string `json:"key_id"`
+	// Rotating tickets need the rotating code beside the token at the
+	// gate (a wallet or the app shows it).
+	Rotating bool         `json:"rotating"`
+	Status   TicketStatus `json:"status"`
+	IssuedAt time.Time    `json:"issued_at"`
+	// RevokedAt, RevokeReason and ReplacedBy are set once revoked;
+	// ReplacedBy names the ticket a transfer issued in its place.
+	RevokedAt    time.Time `json:"revoked_at,omitzero"`
+	RevokeReason string    `json:"revoke_reason,omitempty"`
+	ReplacedBy   string    `json:"replaced_by,omitempty"`
+}
+
+// ChangeKind is what a change log entry records.
+type ChangeKind string
+
+const (
+	ChangeIssue  ChangeKind = "issue"
+	ChangeRevoke ChangeKind = "revoke"
+)
+
+// Change is one entry of an event's change log: the ordered record of
+// every ticket issued or revoked for the event, which gates sync from.
+// Seq numbers an event's entries 1, 2, 3, ... without gaps, in commit
+// order.
+type Change struct {
+	EventID    string     `json:"event_id"`
+	Seq        int64      `json:"seq"`
+	Kind       ChangeKind `json:"kind"`
+	TicketID   string     `json:"ticket_id"`
+	TypeNumber uint16     `json:"type_number"`
+	// Reason is a revoke's reason (RevokedRefunded, ...).
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// MaxChanges bounds one Changes call.
+const MaxChanges = 10_000
+
+// TicketStore keeps issued tickets and each event's change log. Every
+// write appends to the log in the same transaction as the ticket rows it
+// describes, so the log never misses or invents a ticket.
+type TicketStore interface {
+	// Ticket returns one ticket, or ErrNotFound.
+	Ticket(ctx context.Context, id string) (Ticket, error)
+	// TicketsOfHolder lists a holder's tickets, valid and revoked, in
+	// issue order (oldest first), at most limit.
+	TicketsOfHolder(ctx context.Context, holderID string, limit int) ([]Ticket, error)
+	// TicketsOfOrder lists the tickets issued for an order, in issue
+	// order, including revoked ones.
+	TicketsOfOrder(ctx context.Context, orderID string) ([]Ticket, error)
+	// Transfer revokes the valid ticket oldID held by fromHolder (reason
+	// RevokedTransferred, ReplacedBy next.ID) and stores next, valid, in
+	// its place; the log gets the revoke, then the issue. A ticket held
+	// by someone else is ErrNotFound; a revoked one is ErrState. next must
+	// have oldID's event, type and order (else ErrInvalid).
+	Transfer(ctx context.Context, oldID, fromHolder string, next Ticket, at time.Time) (Ticket, error)
+	// Changes returns an event's log entries with Seq > after, in order,
+	// at most limit (1..MaxChanges); none for an unknown event.
+	Changes(ctx context.Context, eventID string, after int64, limit int) ([]Change, error)
+}
+
+// CheckTickets checks the tickets a payment issues for o: one valid
+// ticket per unit of each admission line, of o's event, order and buyer,
+// with distinct ids. admission reports whether a ticket type admits.
+func CheckTickets(o Order, tickets []Ticket, admission func(ticketTypeID string) bool) error {
+	want := make(map[string]int)
+	for _, l := range o.Lines {
+		if admission(l.TicketTypeID) {
+			want[l.TicketTypeID] += l.Quantity
+		}
+	}
+	seen := make(map[string]bool, len(tickets))
+	for i, t := range tickets {
+		switch {
+		case t.ID == "" || t.Token == "":
+			return fmt.Errorf("order %s: ticket %d has no id or token: %w", o.ID, i, ErrInvalid)
+		case seen[t.ID]:
+			return fmt.Errorf("order %s: ticket id %s twice: %w", o.ID, t.ID, ErrInvalid)
+		case t.EventID != o.EventID || t.OrderID != o.ID || t.HolderID != o.BuyerID:
+			return fmt.Errorf("order %s: ticket %s names another event, order or holder: %w", o.ID, t.ID, ErrInvalid)
+		case t.Status != TicketValid:
+			return fmt.Errorf("order %s: ticket %s is %s, not valid: %w", o.ID, t.ID, t.Status, ErrInvalid)
+		}
+		seen[t.ID] = true
+		want[t.TicketTypeID]--
+	}
+	for typ, n := range want {
+		if n != 0 {
+			return fmt.Errorf("order %s: %d tickets of type %s missing (negative: too many): %w", o.ID, n, typ, ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// Revoke marks a valid ticket revoked at the time at, reporting whether
+// it changed.
+func Revoke(t *Ticket, reason, replacedBy string, at time.Time) bool {
+	if t.Status != TicketValid {
+		return false
+	}
+	t.Status, t.RevokedAt, t.RevokeReason, t.ReplacedBy = TicketRevoked, at, reason, replacedBy
+	return true
+}
+
+// IssueChange and RevokeChange are the log entries for t (Seq unset:
+// the store numbers them).
+func IssueChange(t Ticket) Change {
+	return Change{EventID: t.EventID, Kind: ChangeIssue, TicketID: t.ID, TypeNumber: t.TypeNumber, At: t.IssuedAt}
+}
+
+func RevokeChange(t Ticket) Change {
+	return Change{EventID: t.EventID, Kind: ChangeRevoke, TicketID: t.ID, TypeNumber: t.TypeNumber, Reason: t.RevokeReason, At: t.RevokedAt}
+}
+
+// SignedTicket is a freshly signed ticket token.
+type SignedTicket struct {
+	ID    string // "tk_" + 24 hex, the token's ticket id
+	Token string // "AT1:..."
+	KeyID string // the signing issuer key, "kid_..."
+}
+
+// Signer signs ticket tokens with the server's issuer keys;
+// issuer.Vault implements it.
+type Signer interface {
+	// SignTicket signs a new ticket of the event's ticket type number,
+	// requiring a rotating code if rotating, admitting until validUntil
+	// (zero: unbounded).
+	SignTicket(ctx context.Context, eventID string, typeNumber uint16, rotating bool, validUntil time.Time) (SignedTicket, error)
+	// RotationKey returns the event's rotation key, from which rotating
+	// codes are computed (created on first use).
+	RotationKey(ctx context.Context, eventID string) (ticketcrypto.RotationKey, error)
+}
+
+// MaxTicketsPerOrder bounds the tickets one order lists, transfers
+// included: far above MaxLines lines of a type's per-order maximum.
+const MaxTicketsPerOrder = 100_000
+
+// CheckTransfer checks that next may replace old: old is valid, next is
+// a valid ticket of the same event, type and order with another id.
+func CheckTransfer(old, next Ticket) error {
+	switch {
+	case old.Status != TicketValid:
+		return fmt.Errorf("transfer ticket %s: it is %s (%s): %w", old.ID, old.Status, old.RevokeReason, ErrState)
+	case next.ID == "" || next.ID == old.ID || next.Token == "":
+		return fmt.Errorf("transfer ticket %s: the new ticket needs its own id and token: %w", old.ID, ErrInvalid)
+	case next.EventID != old.EventID || next.TicketTypeID != old.TicketTypeID || next.OrderID != old.OrderID || next.TypeNumber != old.TypeNumber:
+		return fmt.Errorf("transfer ticket %s: the new ticket names another event, type or order: %w", old.ID, ErrInvalid)
+	case next.Status != TicketValid:
+		return fmt.Errorf("transfer ticket %s: the new ticket is %s: %w", old.ID, next.Status, ErrInvalid)
+	}
+	return nil
+}

@@ -1,0 +1,251 @@
+package purchase
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/admitone/admitone/catalog"
+	ticketcrypto "github.com/admitone/admitone/crypto"
+)
+
+// DefaultRefundCutoff: buyers may refund their own orders until a day
+// before the event starts.
+const DefaultRefundCutoff = 24 * time.Hour
+
+// TicketGrace is how long after an event ends its tickets still admit
+// (late exits and re-entries, clocks that are off).
+const TicketGrace = 6 * time.Hour
+
+// MaxTicketsListed bounds Tickets.
+const MaxTicketsListed = 1000
+
+func (s *Service) logged(eventID string) {
+	if s.ChangeLogged != nil {
+		s.ChangeLogged(eventID)
+	}
+}
+
+// MarkPaid records that the payment intentID paid an order and issues its
+// tickets: one signed ticket per unit of every admission line, held by
+// the buyer, stored with the payment in one transaction and logged to the
+// event's change log. The payment provider's confirmation (a webhook)
+// calls it, so it is idempotent: an order already paid by intentID is
+// returned as it is, with no new tickets. See Store.MarkPaid.
+func (s *Service) MarkPaid(ctx context.Context, orderID, intentID string) (Order, error) {
+	if intentID == "" {
+		return Order{}, invalid("payment_intent_id", "is required")
+	}
+	o, err := s.Store.Order(ctx, orderID)
+	if err != nil {
+		return Order{}, err
+	}
+	if o.Status != StatusPendingPayment {
+		// Paid already (idempotent or a conflict), or no longer payable:
+		// the store gives the answer without tickets.
+		return s.Store.MarkPaid(ctx, orderID, intentID, s.stamp(), nil)
+	}
+	now := s.stamp()
+	tickets, err := s.issue(ctx, o, now)
+	if err != nil {
+		return Order{}, err
+	}
+	paid, err := s.Store.MarkPaid(ctx, orderID, intentID, now, tickets)
+	if err != nil {
+		return Order{}, err
+	}
+	if len(tickets) > 0 && paid.PaidAt.Equal(now) {
+		s.logged(paid.EventID)
+	}
+	return paid, nil
+}
+
+// issue signs the tickets of order o, paid at now.
+func (s *Service) issue(ctx context.Context, o Order, now time.Time) ([]Ticket, error) {
+	p, err := s.eventPage(ctx, o.EventID)
+	if err != nil {
+		return nil, err
+	}
+	types := make(map[string]catalog.TicketType, len(p.TicketTypes))
+	for _, t := range p.TicketTypes {
+		types[t.ID] = t
+	}
+	admission := func(id string) bool { t, ok := types[id]; return ok && t.Kind != catalog.KindMerchandise }
+	var tickets []Ticket
+	for _, l := range o.Lines {
+		t, ok := types[l.TicketTypeID]
+		if !ok {
+			return nil, fmt.Errorf("order %s: ticket type %s is gone from event %s: %w", o.ID, l.TicketTypeID, o.EventID, ErrNotFound)
+		}
+		if !admission(t.ID) {
+			continue
+		}
+		for range l.Quantity {
+			tk, err := s.sign(ctx, p.Event, t, o.ID, o.BuyerID, now)
+			if err != nil {
+				return nil, err
+			}
+			tickets = append(tickets, tk)
+		}
+	}
+	if err := CheckTickets(o, tickets, admission); err != nil {
+		return nil, err
+	}
+	return tickets, nil
+}
+
+// sign makes one valid ticket of type t for the holder.
+func (s *Service) sign(ctx context.Context, ev catalog.Event, t catalog.TicketType, orderID, holderID string, now time.Time) (Ticket, error) {
+	if s.Signer == nil {
+		return Ticket{}, fmt.Errorf("sign a ticket of %s: this server has no ticket signer", ev.ID)
+	}
+	var until time.Time
+	if !ev.EndsAt.IsZero() {
+		until = ev.EndsAt.Add(TicketGrace)
+	}
+	st, err := s.Signer.SignTicket(ctx, ev.ID, t.Number, t.RotatingCode, until)
+	if err != nil {
+		return Ticket{}, fmt.Errorf("sign a ticket of %s: %w", ev.ID, err)
+	}
+	return Ticket{
+		ID: st.ID, EventID: ev.ID, TicketTypeID: t.ID, TypeNumber: t.Number, OrderID: orderID, HolderID: holderID,
+		Token: st.Token, KeyID: st.KeyID, Rotating: t.RotatingCode, Status: TicketValid, IssuedAt: now,
+	}, nil
+}
+
+// RefundBy says who asks for a refund.
+type RefundBy int
+
+const (
+	// RefundByBuyer is the buyer, bound by the refund cutoff.
+	RefundByBuyer RefundBy = iota
+	// RefundByOrganizer is the event's organizer (or an admin), who may
+	// refund any paid order of the event at any time.
+	RefundByOrganizer
+)
+
+// CheckRefund checks that by may refund order o now: a buyer only their
+// own paid order, and only until RefundCutoff before the event starts.
+// Another buyer's order is ErrNotFound.
+func (s *Service) CheckRefund(ctx context.Context, o Order, buyerID string, by RefundBy) error {
+	if by == RefundByOrganizer {
+		return nil
+	}
+	if o.BuyerID != buyerID {
+		return fmt.Errorf("order %s: %w", o.ID, ErrNotFound)
+	}
+	if o.Status == StatusRefunded {
+		return nil // idempotent
+	}
+	p, err := s.eventPage(ctx, o.EventID)
+	if err != nil {
+		return err
+	}
+	cutoff := s.RefundCutoff
+	if cutoff <= 0 {
+		cutoff = DefaultRefundCutoff
+	}
+	if deadline := p.Event.StartsAt.Add(-cutoff); !s.now().Before(deadline) {
+		return fmt.Errorf("order %s: refunds by the buyer closed at %s, %v before the event starts; ask the organizer: %w",
+			o.ID, deadline.UTC().Format(time.RFC3339), cutoff, ErrRefundClosed)
+	}
+	return nil
+}
+
+// Refund marks a paid order refunded, returns its quantities to sale and
+// revokes its tickets (logged to the event's change log). The money goes
+// back through the payment provider, which is the caller's job, before
+// this; authorization (CheckRefund) is the caller's too.
+func (s *Service) Refund(ctx context.Context, orderID string) (Order, error) {
+	o, err := s.Store.Refund(ctx, orderID, s.stamp())
+	if err != nil {
+		return Order{}, err
+	}
+	s.changed(o.EventID)
+	s.logged(o.EventID)
+	return o, nil
+}
+
+// Tickets lists the holder's tickets, oldest first, at most
+// MaxTicketsListed.
+func (s *Service) Tickets(ctx context.Context, holderID string) ([]Ticket, error) {
+	return s.Store.TicketsOfHolder(ctx, holderID, MaxTicketsListed)
+}
+
+// Ticket returns one of the holder's tickets; another holder's is
+// ErrNotFound.
+func (s *Service) Ticket(ctx context.Context, ticketID, holderID string) (Ticket, error) {
+	t, err := s.Store.Ticket(ctx, ticketID)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if t.HolderID != holderID {
+		return Ticket{}, fmt.Errorf("ticket %s: %w", ticketID, ErrNotFound)
+	}
+	return t, nil
+}
+
+// OrderTickets lists the tickets of one of the buyer's orders.
+func (s *Service) OrderTickets(ctx context.Context, orderID, buyerID string) ([]Ticket, error) {
+	if _, err := s.Order(ctx, orderID, buyerID); err != nil {
+		return nil, err
+	}
+	return s.Store.TicketsOfOrder(ctx, orderID)
+}
+
+// Transfer gives one of the holder's valid tickets to another account:
+// a new token is signed for the recipient and the old one is revoked, so
+// the ticket the sender kept (a screenshot, a printout) no longer admits.
+func (s *Service) Transfer(ctx context.Context, ticketID, fromHolder, toHolder string) (Ticket, error) {
+	if toHolder == "" {
+		return Ticket{}, invalid("to", "is required")
+	}
+	if toHolder == fromHolder {
+		return Ticket{}, invalid("to", "is the ticket's holder already")
+	}
+	old, err := s.Ticket(ctx, ticketID, fromHolder)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if old.Status != TicketValid { // checked again by the store, before signing for nothing
+		return Ticket{}, fmt.Errorf("transfer ticket %s: it is %s (%s): %w", old.ID, old.Status, old.RevokeReason, ErrState)
+	}
+	p, err := s.eventPage(ctx, old.EventID)
+	if err != nil {
+		return Ticket{}, err
+	}
+	var typ catalog.TicketType
+	for _, t := range p.TicketTypes {
+		if t.ID == old.TicketTypeID {
+			typ = t
+		}
+	}
+	if typ.ID == "" {
+		return Ticket{}, fmt.Errorf("ticket %s: its type %s is gone: %w", ticketID, old.TicketTypeID, ErrNotFound)
+	}
+	now := s.stamp()
+	next, err := s.sign(ctx, p.Event, typ, old.OrderID, toHolder, now)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if next, err = s.Store.Transfer(ctx, ticketID, fromHolder, next, now); err != nil {
+		return Ticket{}, err
+	}
+	s.logged(next.EventID)
+	return next, nil
+}
+
+// RotationKey returns an event's rotation key, for wallets that show
+// rotating codes.
+func (s *Service) RotationKey(ctx context.Context, eventID string) (ticketcrypto.RotationKey, error) {
+	if s.Signer == nil {
+		return ticketcrypto.RotationKey{}, fmt.Errorf("rotation key of %s: this server has no ticket signer", eventID)
+	}
+	return s.Signer.RotationKey(ctx, eventID)
+}
+
+// Changes returns an event's change log entries after the sequence
+// number after, at most limit.
+func (s *Service) Changes(ctx context.Context, eventID string, after int64, limit int) ([]Change, error) {
+	return s.Store.Changes(ctx, eventID, after, limit)
+}

@@ -1,0 +1,195 @@
+package bolt
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/admitone/admitone/purchase"
+)
+
+// Ticket buckets. A ticket row and the change log entries describing it
+// are written in one transaction.
+var (
+	bucketTickets       = []byte("tickets")        // ticket id -> purchase.Ticket JSON
+	bucketHolderTickets = []byte("holder_tickets") // holder id, 0, issued (8 bytes), ticket id -> nothing
+	bucketOrderTickets  = []byte("order_tickets")  // order id, 0, issued (8 bytes), ticket id -> nothing
+	bucketChanges       = []byte("changes")        // event id, 0, seq (big endian uint64) -> purchase.Change JSON
+	bucketChangeSeq     = []byte("change_seq")     // event id -> last seq (big endian uint64)
+)
+
+// issuedKey is owner, 0, the issue time (as expiryKey orders times), id:
+// a prefix scan over owner lists tickets oldest first.
+func issuedKey(owner string, at time.Time, id string) []byte {
+	k := append(prefix(owner), binary.BigEndian.AppendUint64(nil, uint64(at.UnixMicro())^(1<<63))...)
+	return append(k, id...)
+}
+
+// putTicket stores t as new: ErrConflict if its id is taken.
+func putTicket(tx *bbolt.Tx, t purchase.Ticket) error {
+	b := tx.Bucket(bucketTickets)
+	if b.Get([]byte(t.ID)) != nil {
+		return fmt.Errorf("ticket %s: id taken: %w", t.ID, purchase.ErrConflict)
+	}
+	if err := put(b, []byte(t.ID), t); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketHolderTickets).Put(issuedKey(t.HolderID, t.IssuedAt, t.ID), nil); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketOrderTickets).Put(issuedKey(t.OrderID, t.IssuedAt, t.ID), nil)
+}
+
+// appendChanges numbers cs after the event's last entry and stores them.
+func appendChanges(tx *bbolt.Tx, cs ...purchase.Change) error {
+	seqs, log := tx.Bucket(bucketChangeSeq), tx.Bucket(bucketChanges)
+	for _, c := range cs {
+		var last uint64
+		if raw := seqs.Get([]byte(c.EventID)); len(raw) == 8 {
+			last = binary.BigEndian.Uint64(raw)
+		}
+		c.Seq = int64(last + 1)
+		c.At = storedTime(c.At)
+		if err := seqs.Put([]byte(c.EventID), binary.BigEndian.AppendUint64(nil, last+1)); err != nil {
+			return err
+		}
+		if err := put(log, changeKey(c.EventID, uint64(c.Seq)), c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func changeKey(eventID string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(prefix(eventID), seq)
+}
+
+// issueTickets stores a paid order's tickets and logs their issue.
+func issueTickets(tx *bbolt.Tx, tickets []purchase.Ticket) error {
+	changes := make([]purchase.Change, len(tickets))
+	for i, t := range tickets {
+		t.IssuedAt, t.RevokedAt = storedTime(t.IssuedAt), storedTime(t.RevokedAt)
+		if err := putTicket(tx, t); err != nil {
+			return err
+		}
+		changes[i] = purchase.IssueChange(t)
+	}
+	return appendChanges(tx, changes...)
+}
+
+// revokeOrderTickets revokes an order's valid tickets and logs it.
+func revokeOrderTickets(tx *bbolt.Tx, orderID, reason string, at time.Time) error {
+	b := tx.Bucket(bucketTickets)
+	var changes []purchase.Change
+	for _, k := range keysWithPrefix(tx.Bucket(bucketOrderTickets), prefix(orderID)) {
+		id := k[len(orderID)+1+8:]
+		var t purchase.Ticket
+		if ok, err := get(b, id, &t); err != nil || !ok {
+			return fmt.Errorf("ticket %s of order %s: missing (%v)", id, orderID, err)
+		}
+		if !purchase.Revoke(&t, reason, "", storedTime(at)) {
+			continue
+		}
+		if err := put(b, id, t); err != nil {
+			return err
+		}
+		changes = append(changes, purchase.RevokeChange(t))
+	}
+	return appendChanges(tx, changes...)
+}
+
+// Ticket implements purchase.TicketStore.
+func (s *DB) Ticket(ctx context.Context, id string) (purchase.Ticket, error) {
+	var t purchase.Ticket
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		ok, err := get(tx.Bucket(bucketTickets), []byte(id), &t)
+		if err == nil && !ok {
+			err = fmt.Errorf("ticket %s: %w", id, purchase.ErrNotFound)
+		}
+		return err
+	})
+	return t, err
+}
+
+// listTickets reads the tickets an index bucket lists under owner.
+func (s *DB) listTickets(ctx context.Context, index []byte, owner string, limit int) ([]purchase.Ticket, error) {
+	var out []purchase.Ticket
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketTickets)
+		p := prefix(owner)
+		c := tx.Bucket(index).Cursor()
+		for k, _ := c.Seek(p); k != nil && hasPrefix(k, p) && len(out) < limit; k, _ = c.Next() {
+			var t purchase.Ticket
+			if ok, err := get(b, k[len(p)+8:], &t); err != nil || !ok {
+				return fmt.Errorf("ticket %s: missing (%v)", k[len(p)+8:], err)
+			}
+			out = append(out, t)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// TicketsOfHolder implements purchase.TicketStore.
+func (s *DB) TicketsOfHolder(ctx context.Context, holderID string, limit int) ([]purchase.Ticket, error) {
+	return s.listTickets(ctx, bucketHolderTickets, holderID, limit)
+}
+
+// TicketsOfOrder implements purchase.TicketStore.
+func (s *DB) TicketsOfOrder(ctx context.Context, orderID string) ([]purchase.Ticket, error) {
+	return s.listTickets(ctx, bucketOrderTickets, orderID, purchase.MaxTicketsPerOrder)
+}
+
+// Transfer implements purchase.TicketStore.
+func (s *DB) Transfer(ctx context.Context, oldID, fromHolder string, next purchase.Ticket, at time.Time) (purchase.Ticket, error) {
+	next.IssuedAt, next.RevokedAt = storedTime(next.IssuedAt), time.Time{}
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketTickets)
+		var old purchase.Ticket
+		if ok, err := get(b, []byte(oldID), &old); err != nil {
+			return err
+		} else if !ok || old.HolderID != fromHolder {
+			return fmt.Errorf("ticket %s: %w", oldID, purchase.ErrNotFound)
+		}
+		if err := purchase.CheckTransfer(old, next); err != nil {
+			return err
+		}
+		purchase.Revoke(&old, purchase.RevokedTransferred, next.ID, storedTime(at))
+		if err := put(b, []byte(oldID), old); err != nil {
+			return err
+		}
+		if err := putTicket(tx, next); err != nil {
+			return err
+		}
+		return appendChanges(tx, purchase.RevokeChange(old), purchase.IssueChange(next))
+	})
+	if err != nil {
+		return purchase.Ticket{}, err
+	}
+	return next, nil
+}
+
+// Changes implements purchase.TicketStore.
+func (s *DB) Changes(ctx context.Context, eventID string, after int64, limit int) ([]purchase.Change, error) {
+	if limit < 1 || limit > purchase.MaxChanges {
+		return nil, fmt.Errorf("changes of %s: limit %d outside 1..%d: %w", eventID, limit, purchase.MaxChanges, purchase.ErrInvalid)
+	}
+	var out []purchase.Change
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		p := prefix(eventID)
+		c := tx.Bucket(bucketChanges).Cursor()
+		for k, v := c.Seek(changeKey(eventID, uint64(max(after, 0))+1)); k != nil && hasPrefix(k, p) && len(out) < limit; k, v = c.Next() {
+			var ch purchase.Change
+			if err := json.Unmarshal(v, &ch); err != nil {
+				return fmt.Errorf("change %x: %w", k, err)
+			}
+			out = append(out, ch)
+		}
+		return nil
+	})
+	return out, err
+}

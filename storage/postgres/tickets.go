@@ -1,0 +1,204 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/admitone/admitone/purchase"
+)
+
+const ticketColumns = `id, event_id, ticket_type_id, type_number, order_id, holder_id, token, key_id,
+	rotating, status, issued_at, revoked_at, revoke_reason, replaced_by`
+
+func scanTicket(row pgx.Row) (purchase.Ticket, error) {
+	var t purchase.Ticket
+	var number int32
+	var revoked *time.Time
+	err := row.Scan(&t.ID, &t.EventID, &t.TicketTypeID, &number, &t.OrderID, &t.HolderID, &t.Token, &t.KeyID,
+		&t.Rotating, &t.Status, &t.IssuedAt, &revoked, &t.RevokeReason, &t.ReplacedBy)
+	t.TypeNumber = uint16(number)
+	t.IssuedAt, t.RevokedAt = t.IssuedAt.UTC(), fromNull(revoked)
+	return t, err
+}
+
+// queueTicket adds t's insert to b.
+func queueTicket(b *pgx.Batch, t purchase.Ticket) {
+	b.Queue(`INSERT INTO tickets (`+ticketColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		t.ID, t.EventID, t.TicketTypeID, int32(t.TypeNumber), t.OrderID, t.HolderID, t.Token, t.KeyID,
+		t.Rotating, string(t.Status), storedTime(t.IssuedAt), nullTime(t.RevokedAt), t.RevokeReason, t.ReplacedBy)
+}
+
+// queueRevoke adds the update of a revoked ticket t to b.
+func queueRevoke(b *pgx.Batch, t purchase.Ticket) {
+	b.Queue(`UPDATE tickets SET status = $2, revoked_at = $3, revoke_reason = $4, replaced_by = $5 WHERE id = $1`,
+		t.ID, string(t.Status), nullTime(t.RevokedAt), t.RevokeReason, t.ReplacedBy)
+}
+
+// queueChanges numbers cs (all of one event) after the event's last entry
+// and adds their inserts to b. Taking the event's change_seq row lock
+// here orders its entries by commit.
+func queueChanges(ctx context.Context, tx pgx.Tx, b *pgx.Batch, cs []purchase.Change) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	var last int64
+	err := tx.QueryRow(ctx, `INSERT INTO change_seq (event_id, last) VALUES ($1, $2)
+		ON CONFLICT (event_id) DO UPDATE SET last = change_seq.last + $2 RETURNING last`, cs[0].EventID, len(cs)).Scan(&last)
+	if err != nil {
+		return fmt.Errorf("number changes of %s: %w", cs[0].EventID, err)
+	}
+	first := last - int64(len(cs)) + 1
+	for i, c := range cs {
+		if c.EventID != cs[0].EventID {
+			return fmt.Errorf("changes of two events in one call: %s, %s", cs[0].EventID, c.EventID)
+		}
+		b.Queue(`INSERT INTO changes (event_id, seq, kind, ticket_id, type_number, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			c.EventID, first+int64(i), string(c.Kind), c.TicketID, int32(c.TypeNumber), c.Reason, storedTime(c.At))
+	}
+	return nil
+}
+
+// sendBatch runs b, failing on the first statement that fails.
+func sendBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch) error {
+	if b.Len() == 0 {
+		return nil
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// issueTickets stores a paid order's tickets and logs their issue.
+func issueTickets(ctx context.Context, tx pgx.Tx, tickets []purchase.Ticket) error {
+	var b pgx.Batch
+	changes := make([]purchase.Change, len(tickets))
+	for i, t := range tickets {
+		queueTicket(&b, t)
+		t.IssuedAt = storedTime(t.IssuedAt)
+		changes[i] = purchase.IssueChange(t)
+	}
+	if err := queueChanges(ctx, tx, &b, changes); err != nil {
+		return err
+	}
+	return purchaseErr(sendBatch(ctx, tx, &b))
+}
+
+// revokeOrderTickets revokes an order's valid tickets and logs it.
+func revokeOrderTickets(ctx context.Context, tx pgx.Tx, orderID, reason string, at time.Time) error {
+	rows, err := tx.Query(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE order_id = $1 AND status = $2
+		ORDER BY issued_at, id FOR UPDATE`, orderID, string(purchase.TicketValid))
+	if err != nil {
+		return err
+	}
+	tickets, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (purchase.Ticket, error) { return scanTicket(row) })
+	if err != nil {
+		return fmt.Errorf("tickets of order %s: %w", orderID, err)
+	}
+	var b pgx.Batch
+	changes := make([]purchase.Change, 0, len(tickets))
+	for _, t := range tickets {
+		purchase.Revoke(&t, reason, "", storedTime(at))
+		queueRevoke(&b, t)
+		changes = append(changes, purchase.RevokeChange(t))
+	}
+	if err := queueChanges(ctx, tx, &b, changes); err != nil {
+		return err
+	}
+	return sendBatch(ctx, tx, &b)
+}
+
+// Ticket implements purchase.TicketStore.
+func (s *DB) Ticket(ctx context.Context, id string) (purchase.Ticket, error) {
+	t, err := scanTicket(s.pool.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = $1`, id))
+	if err != nil {
+		return purchase.Ticket{}, fmt.Errorf("ticket %s: %w", id, purchaseErr(err))
+	}
+	return t, nil
+}
+
+func (s *DB) listTickets(ctx context.Context, where, arg string, limit int) ([]purchase.Ticket, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE `+where+` = $1
+		ORDER BY issued_at, id LIMIT $2`, arg, limit)
+	if err != nil {
+		return nil, err
+	}
+	tickets, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (purchase.Ticket, error) { return scanTicket(row) })
+	if err != nil || len(tickets) == 0 {
+		return nil, err
+	}
+	return tickets, nil
+}
+
+// TicketsOfHolder implements purchase.TicketStore.
+func (s *DB) TicketsOfHolder(ctx context.Context, holderID string, limit int) ([]purchase.Ticket, error) {
+	t, err := s.listTickets(ctx, "holder_id", holderID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("tickets of %s: %w", holderID, err)
+	}
+	return t, nil
+}
+
+// TicketsOfOrder implements purchase.TicketStore.
+func (s *DB) TicketsOfOrder(ctx context.Context, orderID string) ([]purchase.Ticket, error) {
+	t, err := s.listTickets(ctx, "order_id", orderID, purchase.MaxTicketsPerOrder)
+	if err != nil {
+		return nil, fmt.Errorf("tickets of order %s: %w", orderID, err)
+	}
+	return t, nil
+}
+
+// Transfer implements purchase.TicketStore.
+func (s *DB) Transfer(ctx context.Context, oldID, fromHolder string, next purchase.Ticket, at time.Time) (purchase.Ticket, error) {
+	next.IssuedAt, next.RevokedAt = storedTime(next.IssuedAt), time.Time{}
+	err := s.retry(ctx, func(tx pgx.Tx) error {
+		old, err := scanTicket(tx.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = $1 FOR UPDATE`, oldID))
+		if err != nil {
+			return fmt.Errorf("ticket %s: %w", oldID, purchaseErr(err))
+		}
+		if old.HolderID != fromHolder {
+			return fmt.Errorf("ticket %s: %w", oldID, purchase.ErrNotFound)
+		}
+		if err := purchase.CheckTransfer(old, next); err != nil {
+			return err
+		}
+		purchase.Revoke(&old, purchase.RevokedTransferred, next.ID, storedTime(at))
+		var b pgx.Batch
+		queueRevoke(&b, old)
+		queueTicket(&b, next)
+		if err := queueChanges(ctx, tx, &b, []purchase.Change{purchase.RevokeChange(old), purchase.IssueChange(next)}); err != nil {
+			return err
+		}
+		return purchaseErr(sendBatch(ctx, tx, &b))
+	})
+	if err != nil {
+		return purchase.Ticket{}, fmt.Errorf("transfer ticket %s: %w", oldID, err)
+	}
+	return next, nil
+}
+
+// Changes implements purchase.TicketStore.
+func (s *DB) Changes(ctx context.Context, eventID string, after int64, limit int) ([]purchase.Change, error) {
+	if limit < 1 || limit > purchase.MaxChanges {
+		return nil, fmt.Errorf("changes of %s: limit %d outside 1..%d: %w", eventID, limit, purchase.MaxChanges, purchase.ErrInvalid)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT event_id, seq, kind, ticket_id, type_number, reason, at FROM changes
+		WHERE event_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, eventID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("changes of %s: %w", eventID, err)
+	}
+	changes, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (purchase.Change, error) {
+		var c purchase.Change
+		var number int32
+		err := row.Scan(&c.EventID, &c.Seq, &c.Kind, &c.TicketID, &number, &c.Reason, &c.At)
+		c.TypeNumber, c.At = uint16(number), c.At.UTC()
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("changes of %s: %w", eventID, err)
+	}
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	return changes, nil
+}
