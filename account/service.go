@@ -111,6 +111,22 @@ func (s *Service) hashing(ctx context.Context, f func()) error {
 	return nil
 }
 
+// UserByEmail finds an account by email (in any letter case), without
+// its password hash. An email that is not well formed is ErrInvalid; no
+// such account is ErrNotFound.
+func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return User{}, err
+	}
+	u, err := s.Store.UserByEmail(ctx, e)
+	if err != nil {
+		return User{}, err
+	}
+	u.PasswordHash = ""
+	return u, nil
+}
+
 // SignUp creates an attendee account. email is normalised (NormalizeEmail)
 // and password must pass CheckPassword; errors wrap ErrInvalid, and
 // ErrExists if an account has the email in any letter case. The returned

@@ -220,6 +220,19 @@ func (p *TestProvider) Intent(ctx context.Context, id string) (Intent, error) {
 	return r.Intent, nil
 }
 
+// Record returns what the provider keeps about an intent: its state
+// and refunds. Tests and the demo read it; ok is false for an unknown
+// intent.
+func (p *TestProvider) Record(intentID string) (r TestRecord, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rec, ok := p.records[intentID]
+	if !ok {
+		return TestRecord{}, false
+	}
+	return rec.clone(), true
+}
+
 // Confirm simulates the client confirming the intent with a card, as
 // Stripe.js would: TestCardSucceeds pays it (EventPaymentSucceeded),
 // TestCardDeclined fails with ErrDeclined and status failed

@@ -2,6 +2,7 @@ package purchase_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"strings"
 	"sync"
@@ -9,8 +10,10 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/internal/testclock"
+	"github.com/admitone/admitone/issuer"
 
 	"github.com/admitone/admitone/catalog"
+	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/storage/bolt"
 )
@@ -53,10 +56,13 @@ func newShop(t *testing.T) *shop {
 	t.Cleanup(func() { db.Close() })
 	s := &shop{store: db, clock: testclock.New(t0)}
 	s.catalog = &catalog.Service{Store: db, Now: s.clock.Now}
+	var seal ticketcrypto.SealKey
+	rand.Read(seal[:])
 	s.svc = &purchase.Service{
 		Store:   db,
 		Catalog: s.catalog,
 		Now:     s.clock.Now,
+		Signer:  &issuer.Vault{Store: db, Seal: &seal, Now: s.clock.Now},
 		Changed: func(eventID string) {
 			s.mu.Lock()
 			s.changed = append(s.changed, eventID)
@@ -338,6 +344,21 @@ func TestCheckout(t *testing.T) {
 	if _, err := s.svc.MarkPaid(ctx, o.ID, "pi_123"); err != nil {
 		t.Errorf("MarkPaid again = %v, want nil (idempotent)", err)
 	}
+	// Two standing tickets; the shirt is merchandise and gets none.
+	tickets, err := s.svc.OrderTickets(ctx, o.ID, buyer)
+	must(t, err)
+	if len(tickets) != 2 {
+		t.Fatalf("%d tickets for 2 standing and a shirt, want 2", len(tickets))
+	}
+	for _, tk := range tickets {
+		if tk.TicketTypeID != s.standing.ID || tk.TypeNumber != s.standing.Number || tk.Status != purchase.TicketValid || tk.HolderID != buyer {
+			t.Errorf("ticket %+v", tk)
+		}
+		sc, err := ticketcrypto.ParseText(tk.Token)
+		if err != nil || sc.Ticket.String() != tk.ID || sc.ValidUntil.Before(s.event.EndsAt) {
+			t.Errorf("token of %s: %+v, %v", tk.ID, sc.Token, err)
+		}
+	}
 	// Paid orders outlive every deadline.
 	s.clock.Advance(24 * time.Hour)
 	_, err = s.svc.Expire(ctx)
@@ -352,6 +373,13 @@ func TestCheckout(t *testing.T) {
 	}
 	if got := s.remaining(t, s.standing); got != 10 {
 		t.Errorf("remaining after the refund = %d, want 10", got)
+	}
+	tickets, err = s.svc.OrderTickets(ctx, o.ID, buyer)
+	must(t, err)
+	for _, tk := range tickets {
+		if tk.Status != purchase.TicketRevoked || tk.RevokeReason != purchase.RevokedRefunded {
+			t.Errorf("ticket after the refund: %+v", tk)
+		}
 	}
 }
 

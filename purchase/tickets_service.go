@@ -200,12 +200,12 @@ func (s *Service) Transfer(ctx context.Context, ticketID, fromHolder, toHolder s
 	if toHolder == "" {
 		return Ticket{}, invalid("to", "is required")
 	}
-	if toHolder == fromHolder {
-		return Ticket{}, invalid("to", "is the ticket's holder already")
-	}
 	old, err := s.Ticket(ctx, ticketID, fromHolder)
 	if err != nil {
 		return Ticket{}, err
+	}
+	if toHolder == fromHolder {
+		return Ticket{}, invalid("to", "is the ticket's holder already")
 	}
 	if old.Status != TicketValid { // checked again by the store, before signing for nothing
 		return Ticket{}, fmt.Errorf("transfer ticket %s: it is %s (%s): %w", old.ID, old.Status, old.RevokeReason, ErrState)

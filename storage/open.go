@@ -7,6 +7,7 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/storage/bolt"
 	"github.com/admitone/admitone/storage/postgres"
@@ -21,6 +22,8 @@ type Backend struct {
 	Catalog  catalog.Store
 	// Purchases holds holds, orders and inventory, in the same database.
 	Purchases purchase.Store
+	// Secrets holds issuer.Vault's sealed keys, in the same database.
+	Secrets issuer.SecretStore
 
 	ping  func(context.Context) error
 	close func() error
@@ -34,7 +37,7 @@ func Open(ctx context.Context, dsn, dataDir string) (*Backend, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Backend{Kind: "bolt", Accounts: db, Catalog: db, Purchases: db, ping: db.Ping, close: db.Close}, nil
+		return &Backend{Kind: "bolt", Accounts: db, Catalog: db, Purchases: db, Secrets: db, ping: db.Ping, close: db.Close}, nil
 	}
 	scheme, _, hasScheme := strings.Cut(dsn, "://")
 	switch s := strings.ToLower(scheme); {
@@ -49,7 +52,7 @@ func Open(ctx context.Context, dsn, dataDir string) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Backend{Kind: "postgres", Accounts: db, Catalog: db, Purchases: db, ping: db.Ping, close: db.Close}, nil
+	return &Backend{Kind: "postgres", Accounts: db, Catalog: db, Purchases: db, Secrets: db, ping: db.Ping, close: db.Close}, nil
 }
 
 // Ping reports whether the backend can serve requests, for /readyz.

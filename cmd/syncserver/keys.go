@@ -4,10 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/admitone/admitone/internal/cliconf"
 	"github.com/admitone/admitone/issuer"
+	"github.com/admitone/admitone/storage"
 )
 
 // minPassphrase is the shortest passphrase a new key file accepts. argon2id
@@ -17,9 +22,9 @@ const minPassphrase = 8
 func newKeysCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keys",
-		Short: "Manage the sealed issuer key file",
+		Short: "Manage issuer keys: a sealed key file (new), the server's own (rotate)",
 	}
-	cmd.AddCommand(newKeysNewCmd())
+	cmd.AddCommand(newKeysNewCmd(), newKeysRotateCmd())
 	return cmd
 }
 
@@ -79,5 +84,73 @@ func (o *keysNewOptions) run(cmd *cobra.Command) error {
 	fmt.Fprintf(out, "public key: %s\n", f.Key.Public())
 	fmt.Fprintf(out, "key id:     %s\n", f.Key.ID())
 	fmt.Fprintf(out, "gates trust bundles signed by it with: scannerd init --trust %s\n", f.Key.Public())
+	return nil
+}
+
+type keysRotateOptions struct {
+	cfg serverConfig
+}
+
+func newKeysRotateCmd() *cobra.Command {
+	o := &keysRotateOptions{}
+	cmd := &cobra.Command{
+		Use:   "rotate",
+		Short: "Add a new issuer key to the server's database; it signs from now on, older keys stay trusted",
+		Long: `Add a new Ed25519 issuer key to the server's database, sealed under the
+data directory's seal.key. The server signs new tickets with it (running
+servers switch within 30 seconds); tickets signed with older keys stay
+valid, as gates keep trusting every key the server has. It prints the new
+key id and public key, and lists all keys; never a secret key.
+
+With the embedded database, stop the server first: it holds the file.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd) },
+	}
+	o.cfg.addFlags(cmd.Flags())
+	return cmd
+}
+
+func (o *keysRotateOptions) run(cmd *cobra.Command) error {
+	if err := cliconf.ApplyEnv(cmd.Flags()); err != nil {
+		return err
+	}
+	// Unlike serve, refuse to make a seal key: a mistyped --data-dir
+	// would otherwise get a new key in a new, empty database.
+	sealPath := filepath.Join(o.cfg.DataDir, "seal.key")
+	if _, err := os.Stat(sealPath); err != nil {
+		return fmt.Errorf("seal key: %w (is --data-dir the server's? serve creates it on first start)", err)
+	}
+	seal, err := loadSealKey(sealPath)
+	if err != nil {
+		return err
+	}
+	b, err := storage.Open(cmd.Context(), o.cfg.Database, o.cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	v := &issuer.Vault{Store: b.Secrets, Seal: seal}
+	kid, err := v.Rotate(cmd.Context())
+	if err != nil {
+		return err
+	}
+	keys, err := v.Keys(cmd.Context())
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	for _, k := range keys {
+		if k.ID == kid {
+			fmt.Fprintf(out, "new issuer key %s: %s\n", k.ID, k.PublicKey)
+		}
+	}
+	fmt.Fprintf(out, "issuer keys in the %s database, oldest first (all trusted; the active one signs):\n", b.Kind)
+	for _, k := range keys {
+		active := ""
+		if k.Active {
+			active = "  active"
+		}
+		fmt.Fprintf(out, "  %s  %s  %s%s\n", k.ID, k.CreatedAt.Format(time.RFC3339), k.PublicKey, active)
+	}
 	return nil
 }

@@ -42,6 +42,8 @@ var (
 		bucketTicketTypes, bucketTicketIDs,
 		// purchase.go
 		bucketHolds, bucketOrders, bucketExpiry, bucketInventory, bucketEventTypes, bucketIdempotency,
+		// secrets.go
+		bucketSecrets,
 		// tickets.go
 		bucketTickets, bucketHolderTickets, bucketOrderTickets, bucketChanges, bucketChangeSeq,
 	}
