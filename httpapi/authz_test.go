@@ -10,6 +10,7 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 )
 
@@ -42,7 +43,7 @@ type walkFixture struct {
 	memberTarget *user              // an account organizers add to org A
 	loginTarget  *user              // an account whose credentials the login case sends
 	standing     catalog.TicketType // the published event's ticket type
-	buyer        *user              // owns the holds and orders that are not the caller's
+	buyer        *user              // owns the holds, orders and tickets that are not the caller's
 }
 
 func newWalkFixture(t *testing.T, h *harness) *walkFixture {
@@ -67,6 +68,14 @@ func newWalkFixture(t *testing.T, h *harness) *walkFixture {
 	f.published = h.publish(t, org, f.published.ID)
 	f.buyer = h.newUser(t, "buyer")
 	f.draft = h.draftWithTicketType(t, f.orgA.ID, f.venueA.ID, "Draft Show")
+	h.enableTickets(t)
+	// Webhooks verify against a Stripe webhook secret; the walk's
+	// requests are unsigned.
+	st, err := payment.NewStripe(payment.StripeConfig{SecretKey: "sk_test_walk", WebhookSecret: "whsec_walk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.api.Webhooks = st
 	return f
 }
 
@@ -133,6 +142,46 @@ func (f *walkFixture) order(t *testing.T, u *user) purchase.Order {
 	return o
 }
 
+// ticket issues a paid standing ticket to u (or to the fixture's buyer).
+func (f *walkFixture) ticket(t *testing.T, u *user) purchase.Ticket {
+	t.Helper()
+	if u == nil {
+		u = f.buyer
+	}
+	_, tickets := f.h.buyTickets(t, u, f.published.ID, purchase.Line{TicketTypeID: f.standing.ID, Quantity: 1})
+	return tickets[0]
+}
+
+// paidOrder checks out a fresh hold of u (or of the fixture's buyer) and
+// pays it through the test provider.
+func (f *walkFixture) paidOrder(t *testing.T, u *user) purchase.Order {
+	t.Helper()
+	o := f.order(t, u)
+	ctx := t.Context()
+	in, err := f.h.payments.CreateIntent(ctx, o.ID, o.Total.Amount, o.Total.Currency, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.h.payments.Confirm(ctx, in.ID, payment.TestCardSucceeds); err != nil {
+		t.Fatal(err)
+	}
+	paid, err := f.h.purStore.Order(ctx, o.ID)
+	if err != nil || paid.Status != purchase.StatusPaid {
+		t.Fatalf("order %s after payment: %+v, %v", o.ID, paid, err)
+	}
+	return paid
+}
+
+// orderStatusIs checks after a request that an order has status want.
+func (f *walkFixture) orderStatusIs(orderID string, want purchase.Status) func(t *testing.T, status int) {
+	return func(t *testing.T, status int) {
+		got, err := f.h.purStore.Order(t.Context(), orderID)
+		if err != nil || got.Status != want {
+			t.Errorf("status %d left order %s %s (%v), want %s", status, orderID, got.Status, err, want)
+		}
+	}
+}
+
 // holdStatusAfter checks, given a request's status, that the hold is in
 // status ifOK after a success and still active otherwise.
 func (f *walkFixture) holdStatusAfter(holdID string, okStatus int, ifOK purchase.HoldStatus) func(t *testing.T, status int) {
@@ -164,10 +213,15 @@ type walkRequest struct {
 type authzCase struct {
 	route string // "METHOD pattern", as in routes()
 	name  string // the variant, when a route has several rows
+	// code is the error code of a refusal that is not about the caller
+	// (a 400), if the case has one.
+	code string
 	// fresh gives each caller a new account: the request changes it.
 	fresh bool
-	want  row
-	req   func(t *testing.T, f *walkFixture, u *user) walkRequest
+	// contentType is a success's, when not JSON.
+	contentType string
+	want        row
+	req         func(t *testing.T, f *walkFixture, u *user) walkRequest
 }
 
 // authzCases is the expected authorization matrix. Besides 2xx, 401 and
@@ -432,6 +486,155 @@ var authzCases = []authzCase{
 			return walkRequest{path: "/v1/orders/" + f.order(t, f.buyer).ID}
 		},
 	},
+	{
+		route: "POST /v1/orders/{id}/pay",
+		name:  "own",
+		want:  row{401, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			return walkRequest{path: "/v1/orders/" + f.order(t, u).ID + "/pay", body: map[string]any{"test_card": payment.TestCardSucceeds}}
+		},
+	},
+	{
+		route: "POST /v1/orders/{id}/pay",
+		name:  "another buyer's",
+		want:  row{401, 404, 404, 404, 404, 404, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			o := f.order(t, f.buyer)
+			return walkRequest{path: "/v1/orders/" + o.ID + "/pay", body: map[string]any{"test_card": payment.TestCardSucceeds},
+				after: f.orderStatusIs(o.ID, purchase.StatusPendingPayment)}
+		},
+	},
+	{
+		route: "POST /v1/orders/{id}/refund",
+		name:  "own",
+		want:  row{401, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			return walkRequest{path: "/v1/orders/" + f.paidOrder(t, u).ID + "/refund", body: map[string]any{}}
+		},
+	},
+	{
+		// Organizers of the event's org (and admins) refund any order of
+		// it; to others another buyer's order does not exist.
+		route: "POST /v1/orders/{id}/refund",
+		name:  "another buyer's",
+		want:  row{401, 404, 404, 200, 404, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			o := f.paidOrder(t, f.buyer)
+			return walkRequest{path: "/v1/orders/" + o.ID + "/refund", body: map[string]any{},
+				after: func(t *testing.T, status int) {
+					want := purchase.StatusPaid
+					if status == http.StatusOK {
+						want = purchase.StatusRefunded
+					}
+					f.orderStatusIs(o.ID, want)(t, status)
+				}}
+		},
+	},
+	{
+		// Stripe signs its webhooks; nobody signs in. An unsigned request
+		// is refused whoever sends it.
+		route: "POST /v1/webhooks/stripe",
+		code:  "bad_signature",
+		want:  row{400, 400, 400, 400, 400, 400, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/webhooks/stripe", body: map[string]any{"id": "evt_1", "type": "payment_intent.succeeded"}}
+		},
+	},
+	{
+		route: "POST /v1/tickets/{id}/transfer",
+		name:  "own",
+		want:  row{401, 201, 201, 201, 201, 201, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			return walkRequest{path: "/v1/tickets/" + f.ticket(t, u).ID + "/transfer", body: map[string]any{"to": f.buyer.Email}}
+		},
+	},
+	{
+		route: "POST /v1/tickets/{id}/transfer",
+		name:  "another holder's",
+		want:  row{401, 404, 404, 404, 404, 404, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			tk := f.ticket(t, f.buyer)
+			return walkRequest{path: "/v1/tickets/" + tk.ID + "/transfer", body: map[string]any{"to": f.callers[attendee].Email},
+				after: func(t *testing.T, _ int) {
+					if got, err := f.h.purStore.Ticket(t.Context(), tk.ID); err != nil || got.Status != purchase.TicketValid {
+						t.Errorf("ticket %s after a refused transfer: %+v, %v", tk.ID, got, err)
+					}
+				}}
+		},
+	},
+	{
+		route: "GET /v1/tickets",
+		want:  row{401, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			return walkRequest{path: "/v1/tickets"}
+		},
+	},
+	{
+		route: "GET /v1/tickets/{id}",
+		name:  "own",
+		want:  row{401, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			return walkRequest{path: "/v1/tickets/" + f.ticket(t, u).ID + ""}
+		},
+	},
+	{
+		route: "GET /v1/tickets/{id}",
+		name:  "another holder's",
+		want:  row{401, 404, 404, 404, 404, 404, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/tickets/" + f.ticket(t, f.buyer).ID + ""}
+		},
+	},
+	{
+		route:       "GET /v1/tickets/{id}/qr.png",
+		name:        "own",
+		contentType: "image/png",
+		want:        row{401, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			return walkRequest{path: "/v1/tickets/" + f.ticket(t, u).ID + "/qr.png"}
+		},
+	},
+	{
+		route: "GET /v1/tickets/{id}/qr.png",
+		name:  "another holder's",
+		want:  row{401, 404, 404, 404, 404, 404, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/tickets/" + f.ticket(t, f.buyer).ID + "/qr.png"}
+		},
+	},
+	{
+		route:       "GET /v1/tickets/{id}/pass.pkpass",
+		name:        "own",
+		contentType: "application/vnd.apple.pkpass",
+		want:        row{401, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			return walkRequest{path: "/v1/tickets/" + f.ticket(t, u).ID + "/pass.pkpass"}
+		},
+	},
+	{
+		route: "GET /v1/tickets/{id}/pass.pkpass",
+		name:  "another holder's",
+		want:  row{401, 404, 404, 404, 404, 404, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/tickets/" + f.ticket(t, f.buyer).ID + "/pass.pkpass"}
+		},
+	},
+	{
+		route: "GET /v1/tickets/{id}/google-wallet",
+		name:  "own",
+		want:  row{401, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			return walkRequest{path: "/v1/tickets/" + f.ticket(t, u).ID + "/google-wallet"}
+		},
+	},
+	{
+		route: "GET /v1/tickets/{id}/google-wallet",
+		name:  "another holder's",
+		want:  row{401, 404, 404, 404, 404, 404, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/tickets/" + f.ticket(t, f.buyer).ID + "/google-wallet"}
+		},
+	},
 }
 
 // TestAuthorizationWalk sends a valid request to every route as every
@@ -516,6 +719,8 @@ func walkOne(t *testing.T, f *walkFixture, method, name string, c authzCase, who
 			wantCode := map[int]string{401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "exists"}[got]
 			if got == 403 && who == adminNo2FA {
 				wantCode = "enroll_2fa"
+			} else if got == 400 {
+				wantCode = c.code
 			}
 			if e.Code != wantCode {
 				t.Errorf("error code %q, want %q (%s)", e.Code, wantCode, e.Message)
@@ -528,8 +733,12 @@ func walkOne(t *testing.T, f *walkFixture, method, name string, c authzCase, who
 				t.Errorf("status %d, yet the store was written: %v", got, w)
 			}
 		case got != http.StatusNoContent:
-			if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-				t.Errorf("status %d with Content-Type %q, want JSON", got, ct)
+			wantCT := c.contentType
+			if wantCT == "" {
+				wantCT = "application/json"
+			}
+			if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, wantCT) {
+				t.Errorf("status %d with Content-Type %q, want %s", got, ct, wantCT)
 			}
 		}
 		if req.after != nil {

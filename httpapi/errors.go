@@ -7,6 +7,7 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 )
 
@@ -66,6 +67,13 @@ func toAPIError(err error) (*apiError, bool) {
 		{purchase.ErrConflict, http.StatusConflict, "conflict"},
 		{purchase.ErrState, http.StatusConflict, "wrong_state"},
 		{purchase.ErrNotFound, http.StatusNotFound, "not_found"},
+		{purchase.ErrRefundClosed, http.StatusForbidden, "refund_closed"},
+		{payment.ErrDeclined, http.StatusPaymentRequired, "card_declined"},
+		{payment.ErrBadSignature, http.StatusBadRequest, "bad_signature"},
+		{payment.ErrStaleWebhook, http.StatusBadRequest, "stale_webhook"},
+		{payment.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},
+		{payment.ErrNotFound, http.StatusNotFound, "not_found"},
+		{payment.ErrProvider, http.StatusBadGateway, "payment_provider"},
 	}
 	for _, t := range table {
 		if errors.Is(err, t.target) {

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/internal/testclock"
+	"github.com/admitone/admitone/issuer"
+	"github.com/admitone/admitone/payment"
 
 	"github.com/admitone/admitone/storage/postgres/pgtest"
 
@@ -63,6 +65,8 @@ type harness struct {
 	catalog  *catalog.Service
 	index    *search.Index
 	purchase *purchase.Service
+	vault    *issuer.Vault
+	payments *payment.TestProvider
 	clock    *testclock.Clock
 	// acctStore and catStore are the stores the services use; writes
 	// through them are counted in spy.
@@ -122,7 +126,14 @@ func newHarness(t *testing.T, backend string) *harness {
 	h.purchase = &purchase.Service{Store: b.Purchases, Catalog: h.catalog, Now: h.clock.Now,
 		Changed: h.catalog.InvalidateAvailability, Log: log}
 	h.catalog.Inventory = h.purchase
-	h.api = &Server{Accounts: h.accounts, Catalog: h.catalog, Search: idx, Purchase: h.purchase, Ready: b.Ping, Log: log}
+	// Tickets are signed with keys sealed in the same store, and paid
+	// through the built-in test provider, as syncserver does by default.
+	h.vault = &issuer.Vault{Store: b.Secrets, Seal: &key, Now: h.clock.Now}
+	h.purchase.Signer = h.vault
+	h.payments = payment.NewTestProvider(payment.TestConfig{Now: h.clock.Now})
+	h.api = &Server{Accounts: h.accounts, Catalog: h.catalog, Search: idx, Purchase: h.purchase, Ready: b.Ping, Log: log,
+		Payments: h.payments, Now: h.clock.Now}
+	h.payments.OnEvent(h.api.HandlePaymentEvent)
 	h.srv = httptest.NewServer(h.api.Handler())
 	t.Cleanup(h.srv.Close)
 	return h
@@ -297,14 +308,20 @@ func (h *harness) do(t *testing.T, method, path, token string, body any) respons
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return h.send(t, req)
+}
+
+// send sends a request to the API and reads the whole answer.
+func (h *harness) send(t *testing.T, req *http.Request) response {
+	t.Helper()
 	res, err := h.srv.Client().Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatalf("%s %s: read body: %v", method, path, err)
+		t.Fatalf("%s %s: read body: %v", req.Method, req.URL.Path, err)
 	}
 	return response{status: res.StatusCode, header: res.Header, body: b}
 }

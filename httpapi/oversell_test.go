@@ -16,6 +16,7 @@ import (
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/internal/id"
+	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 )
 
@@ -75,6 +76,12 @@ type raceResult struct {
 // bounded by raceTimeout, over a client whose pool holds them all.
 func (h *harness) race(t *testing.T, method, path string, users []*user, body func(i int) any) []raceResult {
 	t.Helper()
+	return h.racePaths(t, method, func(int) string { return path }, users, body)
+}
+
+// racePaths is race with a path per racer.
+func (h *harness) racePaths(t *testing.T, method string, path func(i int) string, users []*user, body func(i int) any) []raceResult {
+	t.Helper()
 	tr := &http.Transport{MaxIdleConns: len(users), MaxIdleConnsPerHost: len(users), IdleConnTimeout: time.Minute}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
@@ -89,7 +96,7 @@ func (h *harness) race(t *testing.T, method, path string, users []*user, body fu
 		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(t.Context(), raceTimeout)
 			defer cancel()
-			req, err := http.NewRequestWithContext(ctx, method, h.srv.URL+path, bytes.NewReader(j))
+			req, err := http.NewRequestWithContext(ctx, method, h.srv.URL+path(i), bytes.NewReader(j))
 			if err != nil {
 				results[i].err = err
 				return
@@ -280,6 +287,47 @@ func TestOversellHTTP(t *testing.T) {
 			taken, err := h.purStore.Taken(ctx, ev.ID)
 			if err != nil || taken[tt.ID] != 100 {
 				t.Errorf("Taken(%s) = %v, %v; want %s: 100", ev.ID, taken, err, tt.ID)
+			}
+
+			// Every winner pays, all at once; each gets one signed ticket,
+			// and the tickets, the orders and the change log agree.
+			orderIDs := make([]string, len(orders))
+			for k, r := range orders {
+				var oj orderJSON
+				json.Unmarshal(r.body, &oj)
+				orderIDs[k] = oj.ID
+			}
+			paid := h.racePaths(t, "POST", func(k int) string { return "/v1/orders/" + orderIDs[k] + "/pay" }, winBuyers,
+				func(int) any { return map[string]any{"test_card": payment.TestCardSucceeds} })
+			tickets := map[string]bool{}
+			for k, r := range paid {
+				if r.err != nil || r.status != http.StatusOK {
+					t.Fatalf("buyer %s: pay: %d %s %v", winBuyers[k].ID, r.status, r.body, r.err)
+				}
+				var ov orderViewJSON
+				if err := json.Unmarshal(r.body, &ov); err != nil {
+					t.Fatal(err)
+				}
+				if ov.Order.Status != string(purchase.StatusPaid) || len(ov.Tickets) != 1 {
+					t.Fatalf("buyer %s: pay answered %s", winBuyers[k].ID, r.body)
+				}
+				tk := ov.Tickets[0]
+				if tk.HolderID != winBuyers[k].ID || tk.OrderID != orderIDs[k] || tk.TicketType.ID != tt.ID || tickets[tk.ID] {
+					t.Fatalf("buyer %s: ticket %+v", winBuyers[k].ID, tk)
+				}
+				h.verifyToken(t, tk, ev.ID)
+				tickets[tk.ID] = true
+			}
+			wantCounts(t, h, tt.ID, 100, 0)
+			log, err := h.purStore.Changes(ctx, ev.ID, 0, purchase.MaxChanges)
+			if err != nil || len(log) != 100 {
+				t.Fatalf("change log: %d entries, %v; want 100", len(log), err)
+			}
+			for _, c := range log {
+				if c.Kind != purchase.ChangeIssue || !tickets[c.TicketID] {
+					t.Errorf("change %+v is not the issue of a ticket the buyers got", c)
+				}
+				delete(tickets, c.TicketID)
 			}
 		})
 

@@ -16,8 +16,10 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
+	"github.com/admitone/admitone/wallet"
 )
 
 // Server is syncserver's HTTP API under /v1/.
@@ -25,9 +27,24 @@ type Server struct {
 	Accounts *account.Service
 	Catalog  *catalog.Service
 	Search   *search.Index
-	// Purchase serves holds and orders; nil answers their routes with
+	// Purchase serves holds, orders and tickets; nil answers their routes with
 	// 503.
 	Purchase *purchase.Service
+	// PassSigner makes Apple Wallet passes; nil answers the pass route
+	// with 503.
+	PassSigner *wallet.PassSigner
+	// GoogleWallet signs "Add to Google Wallet" links; nil answers the
+	// link route with 503.
+	GoogleWallet *wallet.GoogleIssuer
+	// Payments takes payments for orders; nil answers the pay route with
+	// 503 (free orders still work).
+	Payments payment.Provider
+	// Webhooks verifies Stripe's webhook requests; nil answers the
+	// webhook route with 503.
+	Webhooks payment.WebhookVerifier
+	// Now is the clock for rotating codes and webhook timestamps; nil
+	// means time.Now.
+	Now func() time.Time
 	// Ready reports whether storage answers, for /readyz.
 	Ready func(context.Context) error
 	Log   *slog.Logger
@@ -79,6 +96,15 @@ func routes() []route {
 		{"DELETE", "/v1/holds/{id}", signedIn, idempotent((*Server).releaseHold)},
 		{"POST", "/v1/orders", signedIn, idempotent((*Server).checkout)},
 		{"GET", "/v1/orders/{id}", signedIn, (*Server).getOrder},
+		{"POST", "/v1/orders/{id}/pay", signedIn, idempotent((*Server).payOrder)},
+		{"POST", "/v1/orders/{id}/refund", signedIn, idempotent((*Server).refundOrder)},
+		{"POST", "/v1/webhooks/stripe", anyone, (*Server).stripeWebhook},
+		{"POST", "/v1/tickets/{id}/transfer", signedIn, idempotent((*Server).transferTicket)},
+		{"GET", "/v1/tickets", signedIn, (*Server).listTickets},
+		{"GET", "/v1/tickets/{id}", signedIn, (*Server).getTicket},
+		{"GET", "/v1/tickets/{id}/qr.png", signedIn, (*Server).ticketQR},
+		{"GET", "/v1/tickets/{id}/pass.pkpass", signedIn, (*Server).ticketPKPass},
+		{"GET", "/v1/tickets/{id}/google-wallet", signedIn, (*Server).ticketGoogleWallet},
 	}
 }
 

@@ -26,6 +26,8 @@ import (
 	"github.com/admitone/admitone/httpapi"
 	"github.com/admitone/admitone/internal/cliconf"
 	"github.com/admitone/admitone/internal/fileutil"
+	"github.com/admitone/admitone/issuer"
+	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 	"github.com/admitone/admitone/storage"
@@ -39,6 +41,8 @@ type serverConfig struct {
 	Listen   string
 	LogJSON  bool
 	LogLevel string
+	Payments paymentConfig
+	Wallets  walletConfig
 }
 
 func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
@@ -47,6 +51,8 @@ func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "HTTP address (env ADMITONE_LISTEN)")
 	fs.BoolVar(&c.LogJSON, "log-json", false, "JSON logs (env ADMITONE_LOG_JSON)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (env ADMITONE_LOG_LEVEL)")
+	c.Payments.addFlags(fs)
+	c.Wallets.addFlags(fs)
 }
 
 func (c *serverConfig) logger(w io.Writer) (*slog.Logger, error) {
@@ -68,6 +74,7 @@ type app struct {
 	accounts *account.Service
 	catalog  *catalog.Service
 	purchase *purchase.Service
+	vault    *issuer.Vault
 	index    *search.Index
 	api      *httpapi.Server
 	// Addr is where the HTTP server listens once Run started it; started
@@ -103,15 +110,34 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 		return nil, fmt.Errorf("build search index: %w", err)
 	}
 	log.Info("search index ready", "stats", fmt.Sprintf("%+v", st), "took", time.Since(start).Round(time.Millisecond))
+	pay, hooks, err := cfg.Payments.load()
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	passes, google, err := cfg.Wallets.load()
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.accounts = &account.Service{Store: backend.Accounts, SealKey: key, Issuer: "AdmitOne", Log: log}
 	a.catalog = &catalog.Service{Store: backend.Catalog, Index: a.index, Log: log}
 	// Availability counts what purchasing holds and sells; every change
 	// there invalidates the cached figures.
-	a.purchase = &purchase.Service{Store: backend.Purchases, Catalog: a.catalog, Changed: a.catalog.InvalidateAvailability, Log: log}
+	// Paid orders get tickets signed with issuer keys sealed in the
+	// database under the seal key.
+	a.vault = &issuer.Vault{Store: backend.Secrets, Seal: key}
+	a.purchase = &purchase.Service{Store: backend.Purchases, Catalog: a.catalog, Changed: a.catalog.InvalidateAvailability,
+		Signer: a.vault, Log: log}
 	a.catalog.Inventory = a.purchase
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.api = &httpapi.Server{Accounts: a.accounts, Catalog: a.catalog, Search: a.index, Purchase: a.purchase, Ready: backend.Ping, Log: log, Registry: reg}
+	a.api = &httpapi.Server{Accounts: a.accounts, Catalog: a.catalog, Search: a.index, Purchase: a.purchase, Ready: backend.Ping, Log: log, Registry: reg,
+		Payments: pay, Webhooks: hooks, PassSigner: passes, GoogleWallet: google}
+	if tp, ok := pay.(*payment.TestProvider); ok {
+		tp.OnEvent(a.api.HandlePaymentEvent) // Stripe's events come through the webhook route
+	}
+	log.Info("payments", "provider", cfg.Payments.Provider, "apple_wallet", passes != nil, "google_wallet", google != nil)
 	return a, nil
 }
 
