@@ -354,12 +354,15 @@ func TestOversellHTTP(t *testing.T) {
 			})
 			winners := tally(t, results, http.StatusCreated, 60)
 			perType := map[string]int{}
-			for _, i := range winners {
+			holdIDs := make([]string, len(winners))
+			winBuyers := make([]*user, len(winners))
+			for k, i := range winners {
 				var hj holdJSON
 				if err := json.Unmarshal(results[i].body, &hj); err != nil || hj.BuyerID != racers[i].ID || len(hj.Lines) != 1 {
 					t.Fatalf("hold %s: %v", results[i].body, err)
 				}
 				perType[hj.Lines[0].TicketTypeID]++
+				holdIDs[k], winBuyers[k] = hj.ID, racers[i]
 			}
 			held := 0
 			for _, tt := range tts {
@@ -374,6 +377,38 @@ func TestOversellHTTP(t *testing.T) {
 			}
 			if held != 60 {
 				t.Errorf("%d held across the shared types, want 60", held)
+			}
+
+			// The winners check out and pay at once: the issued tickets,
+			// the orders and the counters agree, type by type.
+			orders := h.race(t, "POST", "/v1/orders", winBuyers, func(k int) any { return map[string]any{"hold_id": holdIDs[k]} })
+			orderIDs := make([]string, len(orders))
+			for k, r := range orders {
+				var oj orderJSON
+				if r.err != nil || r.status != http.StatusCreated || json.Unmarshal(r.body, &oj) != nil {
+					t.Fatalf("buyer %s: POST /v1/orders: %d %s %v", winBuyers[k].ID, r.status, r.body, r.err)
+				}
+				orderIDs[k] = oj.ID
+			}
+			paid := h.racePaths(t, "POST", func(k int) string { return "/v1/orders/" + orderIDs[k] + "/pay" }, winBuyers,
+				func(int) any { return map[string]any{"test_card": payment.TestCardSucceeds} })
+			ticketsPerType := map[string]int{}
+			for k, r := range paid {
+				var ov orderViewJSON
+				if r.err != nil || r.status != http.StatusOK || json.Unmarshal(r.body, &ov) != nil || len(ov.Tickets) != 1 {
+					t.Fatalf("buyer %s: pay: %d %s %v", winBuyers[k].ID, r.status, r.body, r.err)
+				}
+				ticketsPerType[ov.Tickets[0].TicketType.ID]++
+			}
+			for _, tt := range tts {
+				sold, held, err := h.purStore.Counts(t.Context(), tt.ID)
+				if err != nil || sold != perType[tt.ID] || held != 0 || ticketsPerType[tt.ID] != sold {
+					t.Errorf("%s: %d sold, %d held, %d tickets issued, %d holds won (%v)", tt.Name, sold, held, ticketsPerType[tt.ID], perType[tt.ID], err)
+				}
+			}
+			log, err := h.purStore.Changes(t.Context(), ev.ID, 0, purchase.MaxChanges)
+			if err != nil || len(log) != 60 {
+				t.Errorf("change log of the shared event: %d entries, %v; want 60", len(log), err)
 			}
 		})
 	})
