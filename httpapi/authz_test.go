@@ -12,6 +12,7 @@ import (
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
+	ticketsync "github.com/admitone/admitone/sync"
 )
 
 // The callers of the authorization walk, in the matrix's column order.
@@ -150,6 +151,22 @@ func (f *walkFixture) ticket(t *testing.T, u *user) purchase.Ticket {
 	}
 	_, tickets := f.h.buyTickets(t, u, f.published.ID, purchase.Line{TicketTypeID: f.standing.ID, Quantity: 1})
 	return tickets[0]
+}
+
+// gateWithCode creates a gate of the published event and returns it with
+// its enrolment code.
+func (f *walkFixture) gateWithCode(t *testing.T) (ticketsync.Gate, string) {
+	t.Helper()
+	g, code, err := f.h.api.Enroller.CreateGate(t.Context(), f.published.ID, ticketsync.GateSpec{Name: "Walk gate", Direction: "entry"}, f.callers[organizer].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, code
+}
+
+func (f *walkFixture) gate(t *testing.T) ticketsync.Gate {
+	g, _ := f.gateWithCode(t)
+	return g
 }
 
 // paidOrder checks out a fresh hold of u (or of the fixture's buyer) and
@@ -560,6 +577,60 @@ var authzCases = []authzCase{
 						t.Errorf("ticket %s after a refused transfer: %+v, %v", tk.ID, got, err)
 					}
 				}}
+		},
+	},
+	{
+		// Organizers and staff of the event's org set up gates.
+		route: "POST /v1/events/{id}/gates",
+		want:  row{401, 403, 201, 201, 403, 201, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/gates", body: map[string]any{"name": "North door", "direction": "entry"}}
+		},
+	},
+	{
+		route: "GET /v1/events/{id}/gates",
+		want:  row{401, 403, 200, 200, 403, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/gates"}
+		},
+	},
+	{
+		// Only organizers revoke a device; to outsiders the gate does not
+		// exist.
+		route: "DELETE /v1/gates/{id}",
+		want:  row{401, 404, 403, 200, 404, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			g := f.gate(t)
+			return walkRequest{path: "/v1/gates/" + g.ID, after: func(t *testing.T, status int) {
+				got, err := f.h.api.Sync.Store.Gate(t.Context(), g.ID)
+				if err != nil || got.RevokedAt.IsZero() != (status != http.StatusOK) {
+					t.Errorf("status %d left gate %s revoked at %v (%v)", status, g.ID, got.RevokedAt, err)
+				}
+			}}
+		},
+	},
+	{
+		// The enrolment code is the secret; nobody signs in.
+		route: "POST /v1/gates/enroll",
+		want:  row{200, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			_, code := f.gateWithCode(t)
+			return walkRequest{path: "/v1/gates/enroll", body: map[string]any{"code": code}}
+		},
+	},
+	{
+		route: "GET /v1/events/{id}/conflicts",
+		want:  row{401, 403, 403, 200, 403, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/conflicts"}
+		},
+	},
+	{
+		// Gates sign in with their device credential, never a user's.
+		route: "GET /v1/sync",
+		want:  row{401, 401, 401, 401, 401, 401, 401},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/sync"}
 		},
 	},
 	{

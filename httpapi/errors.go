@@ -9,6 +9,7 @@ import (
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
+	ticketsync "github.com/admitone/admitone/sync"
 )
 
 // apiError is an error with its HTTP status and wire code.
@@ -74,6 +75,9 @@ func toAPIError(err error) (*apiError, bool) {
 		{payment.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},
 		{payment.ErrNotFound, http.StatusNotFound, "not_found"},
 		{payment.ErrProvider, http.StatusBadGateway, "payment_provider"},
+		{ticketsync.ErrNotFound, http.StatusNotFound, "not_found"},
+		{ticketsync.ErrExists, http.StatusConflict, "exists"},
+		{ticketsync.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},
 	}
 	for _, t := range table {
 		if errors.Is(err, t.target) {

@@ -31,6 +31,7 @@ import (
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 	"github.com/admitone/admitone/storage"
+	ticketsync "github.com/admitone/admitone/sync"
 )
 
 // The harness runs the real Server over real storage (bbolt in a temporary
@@ -131,8 +132,12 @@ func newHarness(t *testing.T, backend string) *harness {
 	h.vault = &issuer.Vault{Store: b.Secrets, Seal: &key, Now: h.clock.Now}
 	h.purchase.Signer = h.vault
 	h.payments = payment.NewTestProvider(payment.TestConfig{Now: h.clock.Now})
+	hub := &ticketsync.Server{Store: b.Sync, Log: b.Purchases, Now: h.clock.Now, Logger: log}
+	h.purchase.ChangeLogged = hub.Poke
+	enroller := &ticketsync.Enroller{Store: b.Sync, Log: b.Purchases, Keys: h.vault, Now: h.clock.Now}
 	h.api = &Server{Accounts: h.accounts, Catalog: h.catalog, Search: idx, Purchase: h.purchase, Ready: b.Ping, Log: log,
-		Payments: h.payments, Now: h.clock.Now}
+		Payments: h.payments, Now: h.clock.Now, Sync: hub, Enroller: enroller}
+	t.Cleanup(hub.Shutdown)
 	h.payments.OnEvent(h.api.HandlePaymentEvent)
 	h.srv = httptest.NewServer(h.api.Handler())
 	t.Cleanup(h.srv.Close)

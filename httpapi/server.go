@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"bufio"
 	"context"
 	_ "embed"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
+	ticketsync "github.com/admitone/admitone/sync"
 	"github.com/admitone/admitone/wallet"
 )
 
@@ -42,6 +45,10 @@ type Server struct {
 	// Webhooks verifies Stripe's webhook requests; nil answers the
 	// webhook route with 503.
 	Webhooks payment.WebhookVerifier
+	// Sync is the gates' sync hub and Enroller makes and enrols gates;
+	// nil answers their routes with 503.
+	Sync     *ticketsync.Server
+	Enroller *ticketsync.Enroller
 	// Now is the clock for rotating codes and webhook timestamps; nil
 	// means time.Now.
 	Now func() time.Time
@@ -66,6 +73,10 @@ const (
 	enrolling                  // signed in, allowed before a required 2FA enrolment
 	orgManager                 // admin or organizer of the {org} in the path
 	eventManager               // admin or organizer of the org owning the {id} event
+	// device is a gate's websocket: the handler authenticates the
+	// device credential, and the connection outlives the request
+	// timeout.
+	device
 )
 
 // route is one entry of the API: the router, the OpenAPI test and the
@@ -100,6 +111,12 @@ func routes() []route {
 		{"POST", "/v1/orders/{id}/refund", signedIn, idempotent((*Server).refundOrder)},
 		{"POST", "/v1/webhooks/stripe", anyone, (*Server).stripeWebhook},
 		{"POST", "/v1/tickets/{id}/transfer", signedIn, idempotent((*Server).transferTicket)},
+		{"POST", "/v1/events/{id}/gates", signedIn, (*Server).createGate},
+		{"GET", "/v1/events/{id}/gates", signedIn, (*Server).listGates},
+		{"DELETE", "/v1/gates/{id}", signedIn, (*Server).revokeGate},
+		{"POST", "/v1/gates/enroll", anyone, (*Server).enrollGate},
+		{"GET", "/v1/events/{id}/conflicts", eventManager, (*Server).listConflicts},
+		{"GET", "/v1/sync", device, (*Server).syncSocket},
 		{"GET", "/v1/tickets", signedIn, (*Server).listTickets},
 		{"GET", "/v1/tickets/{id}", signedIn, (*Server).getTicket},
 		{"GET", "/v1/tickets/{id}/qr.png", signedIn, (*Server).ticketQR},
@@ -164,6 +181,18 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Hijack hands the connection to a websocket; the status is 101.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("response writer cannot be hijacked")
+	}
+	if w.status == 0 {
+		w.status = http.StatusSwitchingProtocols
+	}
+	return h.Hijack()
+}
+
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -177,9 +206,11 @@ func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		w := &statusWriter{ResponseWriter: rw}
-		ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
-		defer cancel()
-		r = r.WithContext(ctx)
+		if rt.policy != device {
+			ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
 		defer func() {
 			if v := recover(); v != nil {
 				s.log().Error("panic", "route", name, "panic", v, "stack", string(debug.Stack()))
@@ -226,6 +257,9 @@ func (s *Server) log() *slog.Logger {
 // authenticate resolves the bearer token and applies the route's policy
 // as far as it can without the path's resources.
 func (s *Server) authenticate(r *http.Request, pol policy) (*account.Principal, error) {
+	if pol == device {
+		return nil, nil
+	}
 	bearer, hasAuth := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !hasAuth {
 		if pol == anyone {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/admitone/admitone/bundle"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/purchase"
 )
@@ -489,4 +491,18 @@ func parseVaultEvent(eventID string) (ticketcrypto.EventID, error) {
 		return ticketcrypto.EventID{}, fmt.Errorf("event id is zero: %w", purchase.ErrInvalid)
 	}
 	return ev, nil
+}
+
+// WriteBundle signs a gate bundle with the active issuer key and writes
+// it, sealed under passphrase when one is given (see bundle.Write). It
+// returns the signer's public key, which the reader trusts.
+func (v *Vault) WriteBundle(ctx context.Context, w io.Writer, p *bundle.Payload, passphrase []byte, kdf ticketcrypto.KDFParams) (ticketcrypto.PublicKey, error) {
+	key, err := v.signingKey(ctx)
+	if err != nil {
+		return ticketcrypto.PublicKey{}, err
+	}
+	if err := bundle.Write(w, p, key, passphrase, kdf); err != nil {
+		return ticketcrypto.PublicKey{}, err
+	}
+	return key.Public(), nil
 }

@@ -55,10 +55,13 @@ type ChangeKind string
 const (
 	ChangeIssue  ChangeKind = "issue"
 	ChangeRevoke ChangeKind = "revoke"
+	// ChangeCheckin is a check-in a gate uploaded (see package sync).
+	ChangeCheckin ChangeKind = "checkin"
 )
 
 // Change is one entry of an event's change log: the ordered record of
-// every ticket issued or revoked for the event, which gates sync from.
+// every ticket issued or revoked for the event and every check-in its
+// gates uploaded, which gates sync from.
 // Seq numbers an event's entries 1, 2, 3, ... without gaps, in commit
 // order.
 type Change struct {
@@ -68,8 +71,16 @@ type Change struct {
 	TicketID   string     `json:"ticket_id"`
 	TypeNumber uint16     `json:"type_number"`
 	// Reason is a revoke's reason (RevokedRefunded, ...).
-	Reason string    `json:"reason,omitempty"`
-	At     time.Time `json:"at"`
+	Reason string `json:"reason,omitempty"`
+	// At is when the ticket was issued or revoked, or when the gate
+	// scanned it.
+	At time.Time `json:"at"`
+	// A check-in's gate-made id ("ci_..."), gate, direction ("entry" or
+	// "exit") and whether the gate was offline when it scanned.
+	CheckinID string `json:"checkin_id,omitempty"`
+	GateID    string `json:"gate_id,omitempty"`
+	Direction string `json:"direction,omitempty"`
+	Offline   bool   `json:"offline,omitempty"`
 }
 
 // MaxChanges bounds one Changes call.
@@ -96,6 +107,9 @@ type TicketStore interface {
 	// Changes returns an event's log entries with Seq > after, in order,
 	// at most limit (1..MaxChanges); none for an unknown event.
 	Changes(ctx context.Context, eventID string, after int64, limit int) ([]Change, error)
+	// LogHead returns the Seq of an event's last log entry; 0 for an
+	// empty log or an unknown event.
+	LogHead(ctx context.Context, eventID string) (int64, error)
 }
 
 // CheckTickets checks the tickets a payment issues for o: one valid

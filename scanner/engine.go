@@ -24,7 +24,10 @@ type Engine struct {
 	// Online reports whether the gate is connected to the server; check-ins
 	// made while it returns false are flagged offline. Nil means offline.
 	Online func() bool
-	Log    *slog.Logger
+	// Recorded, if set, is called after a check-in was committed: the
+	// sync client uploads it at once.
+	Recorded func()
+	Log      *slog.Logger
 }
 
 // Result is what a scan answers: the verdict, why, and the ticket if one
@@ -79,6 +82,9 @@ func (e *Engine) Check(code string, opt CheckOptions) (Result, error) {
 	res.Verdict, res.Reason, res.Previous = d.Verdict, d.Reason, d.Previous
 	if ci != nil {
 		res.CheckinID = ci.ID.String()
+		if e.Recorded != nil {
+			e.Recorded()
+		}
 	}
 	if opt.DryRun && d.Record {
 		res.Reason = "dry run, nothing recorded: would be accepted (" + d.Reason + ")"

@@ -11,6 +11,7 @@ import (
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/storage/bolt"
 	"github.com/admitone/admitone/storage/postgres"
+	ticketsync "github.com/admitone/admitone/sync"
 )
 
 // Backend is an open storage backend.
@@ -24,6 +25,12 @@ type Backend struct {
 	Purchases purchase.Store
 	// Secrets holds issuer.Vault's sealed keys, in the same database.
 	Secrets issuer.SecretStore
+	// Sync holds gates, uploaded check-ins and conflicts, in the same
+	// database.
+	Sync ticketsync.Store
+	// Notifier tells of other processes' change log appends: PostgreSQL
+	// only; nil for bolt, which one process owns.
+	Notifier ticketsync.Notifier
 
 	ping  func(context.Context) error
 	close func() error
@@ -37,7 +44,7 @@ func Open(ctx context.Context, dsn, dataDir string) (*Backend, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Backend{Kind: "bolt", Accounts: db, Catalog: db, Purchases: db, Secrets: db, ping: db.Ping, close: db.Close}, nil
+		return &Backend{Kind: "bolt", Accounts: db, Catalog: db, Purchases: db, Secrets: db, Sync: db, ping: db.Ping, close: db.Close}, nil
 	}
 	scheme, _, hasScheme := strings.Cut(dsn, "://")
 	switch s := strings.ToLower(scheme); {
@@ -52,7 +59,8 @@ func Open(ctx context.Context, dsn, dataDir string) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Backend{Kind: "postgres", Accounts: db, Catalog: db, Purchases: db, Secrets: db, ping: db.Ping, close: db.Close}, nil
+	return &Backend{Kind: "postgres", Accounts: db, Catalog: db, Purchases: db, Secrets: db, Sync: db, Notifier: db,
+		ping: db.Ping, close: db.Close}, nil
 }
 
 // Ping reports whether the backend can serve requests, for /readyz.

@@ -1,10 +1,98 @@
-// Package sync will hold the gate<->server protocol: the websocket
-// messages, the gate's client (outbox upload, resume from the last
-// sequence number) and the server's hub (per-event ordered log, fan-out).
-// It is not built yet; see ../shared/DESIGN.md ("Sync") and the open
-// sync issue. Gates already keep what it will send: the durable outbox of
-// check-ins in scanner.Store, each with a gate-made unique id.
+// Package sync is the protocol between gates (scannerd) and the server
+// (syncserver): enrolment, the server's hub and the gate's client.
+// Elsewhere it is imported as ticketsync; inside it the standard
+// library's sync is gosync.
 //
-// Inside this package the standard library's sync is imported as gosync;
-// elsewhere this package is imported as ticketsync.
+// # The log
+//
+// The server keeps, per event, one ordered log (purchase.Change) with
+// sequence numbers 1, 2, 3, ... in commit order: tickets issued and
+// revoked (purchase) and check-ins uploaded by the event's gates (Store).
+// A gate holds a copy of the part it needs and the Seq of the last entry
+// it applied (its cursor); after any disconnect it resumes from there
+// and receives only what it missed.
+//
+// # Enrolment
+//
+// An organizer or staff member creates a gate (POST
+// /v1/events/{id}/gates: name, direction, re-entry, admitted ticket
+// types) and gets a one-time enrolment code, also as a QR code. `scannerd
+// enroll --server URL --code CODE` posts the code to /v1/gates/enroll and
+// gets an Enrolment: the device credential (shown once; the server keeps
+// its SHA-256), a gate bundle replayed from the log (profile, the event's
+// issuer public keys, its rotation key, the ticket list and revocations)
+// signed by the server's active issuer key and sealed under the
+// enrolment code, the check-ins so far, and the cursor all of it is as
+// of. Sealing under the code keeps the rotation key secret in transit
+// and proves the bundle came from whoever issued the code. Organizers
+// revoke a device with DELETE /v1/gates/{id}: its connections close with
+// code 4003 and its credential is refused (HTTP 403) from then on.
+//
+// # The websocket
+//
+// GET /v1/sync, upgraded to a websocket (RFC 6455), authenticated with
+// "Authorization: Bearer <device credential>" (401 unknown, 403 revoked,
+// before the upgrade). Every message is one text frame holding one JSON
+// object (Frame) whose "type" says which fields it uses:
+//
+//	hello    gate -> server, first and once.
+//	         {"type":"hello","version":1,"since":SEQ,"client_time":T}
+//	         since is the gate's cursor.
+//	         Answer: welcome.
+//	welcome  server -> gate.
+//	         {"type":"welcome","version":1,"server_time":T,"gate_id":G,
+//	          "event_id":E,"head":SEQ}
+//	         server_time lets the gate report its clock skew; head is the
+//	         log's last Seq. Then the server sends every entry after since
+//	         (changes frames) and goes on pushing new ones.
+//	upload   gate -> server: check-ins from the gate's durable outbox,
+//	         oldest first, at most MaxBatch.
+//	         {"type":"upload","checkins":[{"id":"ci_...","ticket_id":"tk_...",
+//	          "ticket_type":N,"direction":"entry"|"exit","at":T,
+//	          "offline":true?,"event_id":E?,"gate_id":G?}]}
+//	         The ids are made at the gate (time then random bits), so a
+//	         resend after a lost ack is recognised and stored once.
+//	         Answer: ack, once the check-ins are committed.
+//	ack      server -> gate: {"type":"ack","ids":["ci_..."]}
+//	         The gate deletes these from its outbox, and only these.
+//	changes  server -> gate: {"type":"changes","changes":[{"seq":N,
+//	          "kind":"issue"|"revoke"|"checkin","ticket_id":...,...}]}
+//	         In Seq order, at most MaxChangesPerFrame per frame; pending
+//	         entries are coalesced into one frame per write, so a busy
+//	         event costs each gate one write per burst, not one per entry.
+//	         The gate applies them in one transaction with its cursor:
+//	         issues join its ticket list, revokes its revocations, other
+//	         gates' check-ins its tickets' state (so a ticket used at gate
+//	         A is already_used at gate B). Its own check-ins come back too
+//	         and change nothing.
+//
+// Keepalive: the server pings every PingInterval; either side drops a
+// connection that shows no frame or ping/pong for PongWait. A gate
+// reconnects with jittered exponential backoff (Client).
+//
+// Limits and refusals, each ending the connection with a close code and
+// a reason naming the problem, storing nothing and leaving the server
+// serving other gates: a frame over MaxFrameBytes (1009), malformed JSON
+// or a bad field (1007), an unknown type or a binary frame (1003), a
+// frame out of order (1002), more than RatePerSecond frames a second
+// after a burst of RateBurst (1008), a check-in for another event or
+// gate (1008), a protocol version not spoken (4004), no hello within
+// HelloTimeout (4008).
+//
+// # Conflicts
+//
+// A gate admits offline. When two gates cut off from each other admit
+// one ticket, both check-ins reach the server later; the server stores
+// both (nothing is dropped) and records a Conflict naming both gates and
+// times, which organizers list with GET /v1/events/{id}/conflicts. The
+// rule: an entry check-in that arrives while the server's record has the
+// ticket inside (an entry with no exit after it) is a conflict.
+//
+// # Several servers
+//
+// Several syncserver processes can serve one event against one
+// PostgreSQL. Every transaction that appends to the log also runs
+// pg_notify('admitone_changes', event id), delivered at commit; each
+// process LISTENs (Notifier) and pokes its own hub, whose connections
+// read the new entries from the database and push them.
 package sync

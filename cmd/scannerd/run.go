@@ -18,6 +18,7 @@ import (
 
 	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/scanner"
+	ticketsync "github.com/admitone/admitone/sync"
 )
 
 type runOptions struct {
@@ -29,6 +30,7 @@ type runOptions struct {
 	lossless     bool
 	repeat       time.Duration
 	memoryLimit  int64
+	offline      bool
 }
 
 func newRunCmd(g *globalOptions) *cobra.Command {
@@ -76,6 +78,7 @@ Sources:
 	f.BoolVar(&o.lossless, "lossless", false, "camera sources wait for the decoder instead of dropping frames (replaying a recording; never for a live camera)")
 	f.Int64Var(&o.memoryLimit, "memory-limit", 32<<20, "soft Go heap limit in bytes (0: none; GOMEMLIMIT overrides)")
 	f.DurationVar(&o.repeat, "repeat-window", scanner.DefaultRepeatWindow, "the same code in front of the same camera within this window is one scan")
+	f.BoolVar(&o.offline, "offline", false, "do not sync with the server even if the gate is enrolled (check-ins queue in the outbox)")
 	return cmd
 }
 
@@ -88,6 +91,9 @@ type daemon struct {
 	sources []scanner.Source
 	listed  bool
 	log     *slog.Logger
+	// sync keeps an enrolled gate in sync with the server; nil when the
+	// gate was never enrolled or runs --offline.
+	sync *ticketsync.Client
 
 	outMu gosync.Mutex
 	out   *json.Encoder
@@ -122,6 +128,13 @@ func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Write
 	}
 	d.listed = profile.Mode == bundle.ModeListed
 	d.engine = &scanner.Engine{Store: s, Log: log}
+	if sc, enrolled, err := s.SyncConfig(); err != nil {
+		s.Close()
+		return nil, err
+	} else if enrolled && !o.offline {
+		d.sync = &ticketsync.Client{Server: sc.Server, Credential: sc.Credential, Store: s, Logger: log}
+		d.engine.Online, d.engine.Recorded = d.sync.Connected, d.sync.Kick
+	}
 	d.metrics = scanner.NewMetrics(func() float64 {
 		n, err := s.OutboxLen()
 		if err != nil {
@@ -159,6 +172,17 @@ func (d *daemon) Run(ctx context.Context) error {
 		}()
 		d.log.Info("http api listening", "addr", d.Addr.String())
 	}
+	syncDone := make(chan struct{})
+	if d.sync != nil {
+		go func() {
+			defer close(syncDone)
+			if err := d.sync.Run(ctx); err != nil {
+				d.log.Error("sync stopped; the gate scans on offline", "err", err)
+			}
+		}()
+	} else {
+		close(syncDone)
+	}
 	var lanes gosync.WaitGroup
 	for _, src := range d.sources {
 		lanes.Go(func() { d.runLane(ctx, src) })
@@ -186,6 +210,7 @@ func (d *daemon) Run(ctx context.Context) error {
 	sdNotify("STOPPING=1")
 	cancel()
 	<-lanesDone
+	<-syncDone
 	if srv != nil {
 		shutdownCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
 		defer done()

@@ -31,6 +31,7 @@ import (
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 	"github.com/admitone/admitone/storage"
+	ticketsync "github.com/admitone/admitone/sync"
 )
 
 // serverConfig is syncserver's configuration; flags and ADMITONE_*
@@ -75,6 +76,7 @@ type app struct {
 	catalog  *catalog.Service
 	purchase *purchase.Service
 	vault    *issuer.Vault
+	hub      *ticketsync.Server
 	index    *search.Index
 	api      *httpapi.Server
 	// Addr is where the HTTP server listens once Run started it; started
@@ -132,8 +134,17 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	a.catalog.Inventory = a.purchase
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Gates sync from each event's log; every write to it pokes the hub,
+	// which pushes the new entries to the event's gates.
+	a.hub = &ticketsync.Server{Store: backend.Sync, Log: backend.Purchases, Logger: log}
+	a.purchase.ChangeLogged = a.hub.Poke
+	enroller := &ticketsync.Enroller{Store: backend.Sync, Log: backend.Purchases, Keys: a.vault,
+		EventName: func(ctx context.Context, eventID string) (string, error) {
+			e, err := a.catalog.Event(ctx, eventID)
+			return e.Title, err
+		}}
 	a.api = &httpapi.Server{Accounts: a.accounts, Catalog: a.catalog, Search: a.index, Purchase: a.purchase, Ready: backend.Ping, Log: log, Registry: reg,
-		Payments: pay, Webhooks: hooks, PassSigner: passes, GoogleWallet: google}
+		Payments: pay, Webhooks: hooks, PassSigner: passes, GoogleWallet: google, Sync: a.hub, Enroller: enroller}
 	if tp, ok := pay.(*payment.TestProvider); ok {
 		tp.OnEvent(a.api.HandlePaymentEvent) // Stripe's events come through the webhook route
 	}
@@ -164,6 +175,15 @@ func (a *app) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go a.purchase.RunExpiry(ctx, 15*time.Second) // releases expired holds and unpaid orders
+	if n := a.backend.Notifier; n != nil {
+		// Other server processes on the same PostgreSQL write to the
+		// log too; their notifications reach this process's gates.
+		go func() {
+			if err := n.Listen(ctx, a.hub.Poke); err != nil && ctx.Err() == nil {
+				a.log.Error("listen for other servers' changes", "err", err)
+			}
+		}()
+	}
 	a.log.Info("syncserver listening", "addr", a.Addr.String(), "storage", a.backend.Kind)
 	close(a.started)
 	select {
@@ -171,6 +191,7 @@ func (a *app) Run(ctx context.Context) error {
 		return err
 	case <-ctx.Done():
 	}
+	a.hub.Shutdown() // hijacked websockets are not the HTTP server's to close
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdown)

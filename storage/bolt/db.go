@@ -46,13 +46,15 @@ var (
 		bucketSecrets,
 		// tickets.go
 		bucketTickets, bucketHolderTickets, bucketOrderTickets, bucketChanges, bucketChangeSeq,
+		// sync.go
+		bucketGates, bucketGateCodes, bucketGateCreds, bucketEventGates, bucketCheckins, bucketTicketInside, bucketConflicts,
 	}
 
 	keyVersion = []byte("version")
 )
 
-// DB is the bbolt store. It implements account.Store, catalog.Store and
-// purchase.Store and is safe for concurrent use.
+// DB is the bbolt store. It implements account.Store, catalog.Store,
+// purchase.Store and sync.Store and is safe for concurrent use.
 type DB struct {
 	db *bbolt.DB
 }

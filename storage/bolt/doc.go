@@ -21,8 +21,14 @@
 //   - Update closures run inside the write transaction, which blocks
 //     every other writer: keep them short and never call the store from
 //     inside one (that deadlocks).
+//   - No sync.Notifier: one process owns the file, so the process that
+//     writes a change log entry is the one whose gates must hear of it.
+//   - RecordCheckins shares write transactions with concurrent uploads
+//     through bbolt's Batch, as Reserve does: a lone upload waits up to a
+//     millisecond for company.
 //   - References are checked as PostgreSQL's foreign keys check them: a
 //     venue's or event's organization, an event's venue (when set), a
 //     ticket type's event, a token's or membership's user must exist, or
-//     the create fails with ErrNotFound.
+//     the create fails with ErrNotFound; so must a gate's event, and the
+//     gate of uploaded check-ins.
 package bolt

@@ -193,3 +193,15 @@ func (s *DB) Changes(ctx context.Context, eventID string, after int64, limit int
 	})
 	return out, err
 }
+
+// LogHead implements purchase.TicketStore.
+func (s *DB) LogHead(ctx context.Context, eventID string) (int64, error) {
+	var head int64
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		if raw := tx.Bucket(bucketChangeSeq).Get([]byte(eventID)); len(raw) == 8 {
+			head = int64(binary.BigEndian.Uint64(raw))
+		}
+		return nil
+	})
+	return head, err
+}

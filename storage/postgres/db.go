@@ -12,7 +12,8 @@ import (
 )
 
 // DB is the PostgreSQL store. It implements account.Store,
-// catalog.Store and purchase.Store and is safe for concurrent use.
+// catalog.Store, purchase.Store, sync.Store and sync.Notifier and is safe
+// for concurrent use.
 type DB struct {
 	pool *pgxpool.Pool
 	// reservations is Reserve's group commit (purchase.go).

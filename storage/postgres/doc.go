@@ -72,6 +72,40 @@
 // BenchmarkReserveParallel and BenchmarkReserveOneTxPerCall (the same
 // statements, one transaction per reservation) measure the difference.
 //
+// # Sync
+//
+// Gates, their uploaded check-ins (sync_checkins), which tickets are
+// inside (ticket_inside) and conflicts live in the tables of
+// migrations/0005_sync.sql. RecordCheckins is one transaction, retried on
+// deadlock like the others, taking its locks in one order:
+//
+//  1. it inserts the batch's check-ins in id order, ON CONFLICT (id) DO
+//     NOTHING RETURNING id, which tells the new ones from resends (a
+//     concurrent resend of the same id waits for the first to commit);
+//  2. it inserts the missing ticket_inside rows of the batch's tickets
+//     (ON CONFLICT DO NOTHING) and locks them all with SELECT ... FOR
+//     UPDATE, both in ticket id order. The rows are never deleted (an
+//     empty checkin_id means outside), so there is always a row to lock;
+//  3. it decides, in Go and in the given order, what each new check-in
+//     does: an entry while inside is a conflict with the entry that put
+//     the ticket inside; an exit puts it outside;
+//  4. it numbers the log entries last, through the event's change_seq
+//     row, and writes entries, ticket states and conflicts in one batch.
+//
+// Steps 1 and 2 go to the server as one pgx.Batch, and so does step 4
+// after the change_seq update: three round trips, whatever the batch's
+// size. A conflict is keyed by (event, change log seq of its second
+// check-in), so Conflicts lists them in log order.
+//
+// Every transaction that appends to a change log also runs
+// pg_notify('admitone_changes', event id) (queueChanges), which
+// PostgreSQL delivers at commit. Listen (sync.Notifier) keeps a
+// connection of its own, outside the pool, on LISTEN admitone_changes,
+// so that an instance learns of another's writes; it reconnects with
+// backoff, pings the server after 30 s without a notification to find a
+// silently dropped connection, and calls its function with "" each time
+// listening (re)starts.
+//
 // # Caveats
 //
 //   - Times are stored as timestamptz, which keeps microseconds: they are
@@ -97,4 +131,10 @@
 //     long transaction on one event) delays every reservation queued
 //     behind it in this process, whichever event it is for.
 //   - Close waits for the queued reservations to be decided.
+//   - The NOTIFY channel belongs to the database, not the schema: stores
+//     in several schemas of one database hear each other's event ids.
+//     Those are unknown events to the listener, which costs a look-up.
+//   - Listen holds one connection per call, outside the pool and its
+//     limits, until its context ends; Close does not end it.
+//   - ticket_inside keeps one row per ticket that ever checked in.
 package postgres

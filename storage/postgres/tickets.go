@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,9 +56,13 @@ func queueChanges(ctx context.Context, tx pgx.Tx, b *pgx.Batch, cs []purchase.Ch
 		if c.EventID != cs[0].EventID {
 			return fmt.Errorf("changes of two events in one call: %s, %s", cs[0].EventID, c.EventID)
 		}
-		b.Queue(`INSERT INTO changes (event_id, seq, kind, ticket_id, type_number, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			c.EventID, first+int64(i), string(c.Kind), c.TicketID, int32(c.TypeNumber), c.Reason, storedTime(c.At))
+		b.Queue(`INSERT INTO changes (event_id, seq, kind, ticket_id, type_number, reason, at, checkin_id, gate_id, direction, offline)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			c.EventID, first+int64(i), string(c.Kind), c.TicketID, int32(c.TypeNumber), c.Reason, storedTime(c.At),
+			c.CheckinID, c.GateID, c.Direction, c.Offline)
 	}
+	// Delivered at commit, to every listener (see notify.go).
+	b.Queue(`SELECT pg_notify('`+changesChannel+`', $1)`, cs[0].EventID)
 	return nil
 }
 
@@ -182,7 +187,8 @@ func (s *DB) Changes(ctx context.Context, eventID string, after int64, limit int
 	if limit < 1 || limit > purchase.MaxChanges {
 		return nil, fmt.Errorf("changes of %s: limit %d outside 1..%d: %w", eventID, limit, purchase.MaxChanges, purchase.ErrInvalid)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT event_id, seq, kind, ticket_id, type_number, reason, at FROM changes
+	rows, err := s.pool.Query(ctx, `SELECT event_id, seq, kind, ticket_id, type_number, reason, at,
+		checkin_id, gate_id, direction, offline FROM changes
 		WHERE event_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, eventID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("changes of %s: %w", eventID, err)
@@ -190,7 +196,8 @@ func (s *DB) Changes(ctx context.Context, eventID string, after int64, limit int
 	changes, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (purchase.Change, error) {
 		var c purchase.Change
 		var number int32
-		err := row.Scan(&c.EventID, &c.Seq, &c.Kind, &c.TicketID, &number, &c.Reason, &c.At)
+		err := row.Scan(&c.EventID, &c.Seq, &c.Kind, &c.TicketID, &number, &c.Reason, &c.At,
+			&c.CheckinID, &c.GateID, &c.Direction, &c.Offline)
 		c.TypeNumber, c.At = uint16(number), c.At.UTC()
 		return c, err
 	})
@@ -201,4 +208,17 @@ func (s *DB) Changes(ctx context.Context, eventID string, after int64, limit int
 		return nil, nil
 	}
 	return changes, nil
+}
+
+// LogHead implements purchase.TicketStore.
+func (s *DB) LogHead(ctx context.Context, eventID string) (int64, error) {
+	var head int64
+	err := s.pool.QueryRow(ctx, `SELECT last FROM change_seq WHERE event_id = $1`, eventID).Scan(&head)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("log head of %s: %w", eventID, err)
+	}
+	return head, nil
 }

@@ -1,6 +1,6 @@
 // Package storetest is the conformance suite every storage backend of the
 // server passes: RunAccount checks an account.Store, RunCatalog a
-// catalog.Store. Both backends (storage/bolt, storage/postgres) run it
+// catalog.Store, RunSync a sync.Store (see its comment for what it pins). Both backends (storage/bolt, storage/postgres) run it
 // from their tests, so they behave the same way, down to the precision of
 // times and the order of lists. A fake store for another package's tests
 // should pass it too.

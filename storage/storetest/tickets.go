@@ -157,6 +157,12 @@ func testTicketsLifecycle(t *testing.T, s purchase.Store, c catalog.Store) {
 	equal(t, "Changes of an unknown event", len(page), 0)
 	_, err = s.Changes(ctx, o.EventID, 0, 0)
 	is(t, "Changes limit 0", err, purchase.ErrInvalid)
+	head, err := s.LogHead(ctx, o.EventID)
+	must(t, "LogHead", err)
+	equal(t, "LogHead", head, int64(8))
+	head, err = s.LogHead(ctx, "ev_0000000000000404")
+	must(t, "LogHead of an unknown event", err)
+	equal(t, "LogHead of an unknown event", head, int64(0))
 	_, err = s.Ticket(ctx, "tk_000000000000000000000404")
 	is(t, "unknown ticket", err, purchase.ErrNotFound)
 }

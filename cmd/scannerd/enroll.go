@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/internal/fileutil"
+	ticketsync "github.com/admitone/admitone/sync"
+)
+
+type enrollOptions struct {
+	server   string
+	code     string
+	codeFile string
+	timeout  time.Duration
+}
+
+func newEnrollCmd(g *globalOptions) *cobra.Command {
+	o := &enrollOptions{}
+	cmd := &cobra.Command{
+		Use:   "enroll --server URL --code CODE",
+		Short: "Enrol this gate with the server: device credential, gate profile, keys and the ticket list in one step",
+		Long: `Enroll exchanges the one-time enrolment code an organizer created for
+this gate (POST /v1/events/{id}/gates) for the gate's device credential and
+its starting state: gate profile, the event's public keys, its sealed
+rotation key, the ticket list, revocations and the check-ins so far. From
+then on "scannerd run" keeps the gate in sync with the server over a
+websocket, and keeps scanning when the network is down.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			start := time.Now()
+			code := o.code
+			if code == "" {
+				b, err := fileutil.ReadSecret(o.codeFile, "ADMITONE_ENROLMENT_CODE", "--code-file")
+				if err != nil {
+					return fmt.Errorf("no enrolment code: give --code, --code-file or ADMITONE_ENROLMENT_CODE")
+				}
+				code = string(b)
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
+			defer cancel()
+			enr, err := fetchEnrolment(ctx, o.server, strings.TrimSpace(code))
+			if err != nil {
+				return err
+			}
+			s, err := g.openStore(1)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			info, err := s.Enroll(enr, o.server, strings.TrimSpace(code), time.Now())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "enrolled gate %s (%s) of event %s: %d tickets, %d revocations, %d check-ins, %d keys, in %s\n",
+				enr.Gate.ID, enr.Gate.Name, enr.Gate.EventID, info.Tickets, info.Revocations, len(enr.Checkins), info.Keys,
+				time.Since(start).Round(time.Millisecond))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.server, "server", "", "the server's base URL, e.g. https://tickets.example.com (env ADMITONE_SERVER)")
+	f.StringVar(&o.code, "code", "", "the enrolment code (aoec_...)")
+	f.StringVar(&o.codeFile, "code-file", "", "file holding the enrolment code (or env ADMITONE_ENROLMENT_CODE)")
+	f.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up after this long")
+	cmd.MarkFlagRequired("server")
+	return cmd
+}
+
+// maxEnrolmentBytes bounds the server's answer: the bundle and the
+// check-ins so far.
+const maxEnrolmentBytes = 2*bundle.MaxSize + 64<<20
+
+// fetchEnrolment exchanges the code at the server.
+func fetchEnrolment(ctx context.Context, server, code string) (ticketsync.Enrolment, error) {
+	var enr ticketsync.Enrolment
+	body, _ := json.Marshal(map[string]string{"code": code})
+	req, err := http.NewRequestWithContext(ctx, "POST", strings.TrimRight(server, "/")+"/v1/gates/enroll", bytes.NewReader(body))
+	if err != nil {
+		return enr, fmt.Errorf("--server: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return enr, fmt.Errorf("enrol at %s: %w", server, err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, maxEnrolmentBytes+1))
+	if err != nil {
+		return enr, fmt.Errorf("enrol at %s: read answer: %w", server, err)
+	}
+	if len(raw) > maxEnrolmentBytes {
+		return enr, fmt.Errorf("enrol at %s: answer over %d bytes", server, maxEnrolmentBytes)
+	}
+	if res.StatusCode != http.StatusOK {
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if json.Unmarshal(raw, &e) == nil && e.Error.Message != "" {
+			return enr, fmt.Errorf("enrol at %s: %s (%s)", server, e.Error.Message, e.Error.Code)
+		}
+		return enr, fmt.Errorf("enrol at %s: HTTP %d", server, res.StatusCode)
+	}
+	if err := json.Unmarshal(raw, &enr); err != nil {
+		return enr, fmt.Errorf("enrol at %s: answer: %w", server, err)
+	}
+	return enr, nil
+}

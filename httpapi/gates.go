@@ -1,0 +1,210 @@
+package httpapi
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/admitone/admitone/account"
+	"github.com/admitone/admitone/qr"
+	ticketsync "github.com/admitone/admitone/sync"
+)
+
+// Gates: an organizer or staff member of the event's org creates a gate
+// and gets its one-time enrolment code (also as a QR code the gate's
+// camera can read); `scannerd enroll` exchanges the code for the device
+// credential and the gate's starting state; the device then syncs over
+// the websocket at /v1/sync. Organizers revoke devices.
+
+func (s *Server) syncHub() (*ticketsync.Server, *ticketsync.Enroller, error) {
+	if s.Sync == nil || s.Enroller == nil {
+		return nil, nil, &apiError{status: http.StatusServiceUnavailable, code: "unavailable", msg: "gate sync is not available on this server"}
+	}
+	return s.Sync, s.Enroller, nil
+}
+
+// requireEventStaff checks that p works the gates of the {id} event's
+// org: an admin, an organizer or a staff member.
+func (s *Server) requireEventStaff(r *http.Request, p *account.Principal) (string, error) {
+	id := r.PathValue("id")
+	orgID, err := s.Catalog.EventOrg(r.Context(), id)
+	if err != nil {
+		return "", err
+	}
+	if !p.CanStaff(orgID) {
+		return "", account.ErrForbidden
+	}
+	return id, s.require2FA(r.Context(), p, orgID)
+}
+
+type gateCreated struct {
+	Gate ticketsync.Gate `json:"gate"`
+	// EnrolmentCode is shown once: `scannerd enroll --code` takes it.
+	EnrolmentCode string `json:"enrolment_code"`
+	// EnrolmentQR is the code as a PNG QR image, base64.
+	EnrolmentQR []byte `json:"enrolment_qr_png"`
+}
+
+func (s *Server) createGate(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+	_, enr, err := s.syncHub()
+	if err != nil {
+		return err
+	}
+	eventID, err := s.requireEventStaff(r, p)
+	if err != nil {
+		return err
+	}
+	var spec ticketsync.GateSpec
+	if err := decodeJSON(w, r, &spec); err != nil {
+		return err
+	}
+	if spec.Direction == "" {
+		spec.Direction = "entry"
+	}
+	g, code, err := enr.CreateGate(r.Context(), eventID, spec, p.User.ID)
+	if err != nil {
+		return err
+	}
+	var png bytes.Buffer
+	if err := qr.PNG(code, 6, &png); err != nil {
+		return fmt.Errorf("gate %s: enrolment QR: %w", g.ID, err)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, gateCreated{Gate: g, EnrolmentCode: code, EnrolmentQR: png.Bytes()})
+	return nil
+}
+
+func (s *Server) listGates(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+	hub, _, err := s.syncHub()
+	if err != nil {
+		return err
+	}
+	eventID, err := s.requireEventStaff(r, p)
+	if err != nil {
+		return err
+	}
+	gates, err := hub.Store.GatesOfEvent(r.Context(), eventID)
+	if err != nil {
+		return err
+	}
+	if gates == nil {
+		gates = []ticketsync.Gate{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"gates": gates})
+	return nil
+}
+
+// revokeGate revokes a gate's device: its connections close and its
+// credential is refused from now on. Organizers only.
+func (s *Server) revokeGate(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+	hub, _, err := s.syncHub()
+	if err != nil {
+		return err
+	}
+	g, err := hub.Store.Gate(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	orgID, err := s.Catalog.EventOrg(r.Context(), g.EventID)
+	if err != nil {
+		return err
+	}
+	if !p.HasOrgRole(orgID) {
+		return fmt.Errorf("gate %s: %w", g.ID, ticketsync.ErrNotFound) // not confirmed to outsiders
+	}
+	if err := s.requireOrg(r.Context(), p, orgID); err != nil {
+		return err
+	}
+	g, err = hub.Store.RevokeGate(r.Context(), g.ID, s.now().UTC())
+	if err != nil {
+		return err
+	}
+	hub.Disconnect(g.ID)
+	s.Log.Info("gate revoked", "gate", g.ID, "event", g.EventID, "by", p.User.ID)
+	writeJSON(w, http.StatusOK, g)
+	return nil
+}
+
+type enrollRequest struct {
+	Code string `json:"code"`
+}
+
+// enrollGate exchanges an enrolment code for a device credential and the
+// gate's starting state. It needs no sign-in: the code is the secret. A
+// code that does not work is 404 whatever the reason, so codes cannot be
+// probed; the organizer sees the gate's state.
+func (s *Server) enrollGate(w http.ResponseWriter, r *http.Request, _ *account.Principal) error {
+	_, enr, err := s.syncHub()
+	if err != nil {
+		return err
+	}
+	var req enrollRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.Code) == "" {
+		return fieldError("code", "code (the enrolment code) is required")
+	}
+	enr2, err := s.enroll(r, enr, req.Code)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, enr2)
+	return nil
+}
+
+func (s *Server) enroll(r *http.Request, enr *ticketsync.Enroller, code string) (ticketsync.Enrolment, error) {
+	res, err := enr.Enroll(r.Context(), code)
+	if errors.Is(err, ticketsync.ErrNotFound) || errors.Is(err, ticketsync.ErrExpired) || errors.Is(err, ticketsync.ErrRevoked) {
+		return res, &apiError{status: http.StatusNotFound, code: "bad_code", msg: "enrolment code unknown, used, expired or revoked; ask the organizer for a new gate"}
+	}
+	return res, err
+}
+
+func (s *Server) listConflicts(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+	hub, _, err := s.syncHub()
+	if err != nil {
+		return err
+	}
+	eventID, err := s.requireEventOrg(r, p)
+	if err != nil {
+		return err
+	}
+	cs, err := hub.Store.Conflicts(r.Context(), eventID, 1000)
+	if err != nil {
+		return err
+	}
+	if cs == nil {
+		cs = []ticketsync.Conflict{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"conflicts": cs})
+	return nil
+}
+
+// syncSocket serves a gate's websocket. The device credential comes in
+// the Authorization header; an unknown one is 401, a revoked gate's 403,
+// both before the upgrade.
+func (s *Server) syncSocket(w http.ResponseWriter, r *http.Request, _ *account.Principal) error {
+	hub, _, err := s.syncHub()
+	if err != nil {
+		return err
+	}
+	cred, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || !strings.HasPrefix(cred, ticketsync.CredentialPrefix) {
+		return &apiError{status: http.StatusUnauthorized, code: "unauthorized", msg: "a gate's device credential (Authorization: Bearer aogc_...) is required"}
+	}
+	g, err := hub.Authenticate(r.Context(), cred)
+	switch {
+	case errors.Is(err, ticketsync.ErrRevoked):
+		return &apiError{status: http.StatusForbidden, code: "gate_revoked", msg: "this gate was revoked by an organizer; enrol it again"}
+	case errors.Is(err, ticketsync.ErrNotFound):
+		return &apiError{status: http.StatusUnauthorized, code: "unauthorized", msg: "unknown device credential"}
+	case err != nil:
+		return err
+	}
+	hub.ServeGate(w, r, g)
+	return nil
+}

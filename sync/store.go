@@ -1,0 +1,136 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/admitone/admitone/bundle"
+)
+
+// Errors of the Store and the hub; the HTTP edge and the websocket close
+// reasons name them.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+	// ErrExpired is an enrolment code past its expiry.
+	ErrExpired = errors.New("enrolment code expired")
+	// ErrRevoked is a gate whose device was revoked by an organizer.
+	ErrRevoked = errors.New("gate revoked")
+	ErrInvalid = errors.New("invalid")
+)
+
+// Gate is a gate device of one event: created by an organizer or staff
+// member with a one-time enrolment code, enrolled by scannerd in
+// exchange for a device credential, and revocable.
+type Gate struct {
+	ID           string           `json:"id"` // "gat_" + 24 hex
+	EventID      string           `json:"event_id"`
+	Name         string           `json:"name"`
+	Direction    bundle.Direction `json:"direction"`
+	AllowReentry bool             `json:"allow_reentry"`
+	// Types are the ticket type numbers admitted here; empty admits all.
+	Types []uint16 `json:"types,omitempty"`
+	// CodeHash is the SHA-256 (hex) of the enrolment code until the gate
+	// enrolls; then it is empty, so a code works once.
+	CodeHash      string    `json:"-"`
+	CodeExpiresAt time.Time `json:"code_expires_at,omitzero"`
+	// CredentialHash is the SHA-256 (hex) of the device credential.
+	CredentialHash string    `json:"-"`
+	CreatedBy      string    `json:"created_by"`
+	CreatedAt      time.Time `json:"created_at"`
+	EnrolledAt     time.Time `json:"enrolled_at,omitzero"`
+	RevokedAt      time.Time `json:"revoked_at,omitzero"`
+}
+
+// Checkin is a check-in as a gate uploads it. ID is made at the gate
+// ("ci_" + 32 hex, see scanner.CheckinID), so a resend is recognised.
+type Checkin struct {
+	ID         string           `json:"id"`
+	EventID    string           `json:"event_id"`
+	GateID     string           `json:"gate_id"`
+	TicketID   string           `json:"ticket_id"`
+	TypeNumber uint16           `json:"ticket_type"`
+	Direction  bundle.Direction `json:"direction"`
+	At         time.Time        `json:"at"`
+	Offline    bool             `json:"offline,omitempty"`
+}
+
+// ConflictSide is one of the two check-ins of a conflict.
+type ConflictSide struct {
+	CheckinID string    `json:"checkin_id"`
+	GateID    string    `json:"gate_id"`
+	At        time.Time `json:"at"`
+	Offline   bool      `json:"offline,omitempty"`
+}
+
+// Conflict is a ticket admitted twice: an entry check-in that arrived
+// while the server's record had the ticket inside (entered, not exited),
+// typically two gates cut off from each other admitting one ticket. Both
+// check-ins are stored; the conflict is reported, nothing is dropped.
+type Conflict struct {
+	EventID  string       `json:"event_id"`
+	TicketID string       `json:"ticket_id"`
+	First    ConflictSide `json:"first"`
+	Second   ConflictSide `json:"second"`
+	// DetectedAt is when the server stored the second check-in.
+	DetectedAt time.Time `json:"detected_at"`
+}
+
+// RecordResult is what RecordCheckins did.
+type RecordResult struct {
+	// New counts the check-ins stored now; the rest were stored before.
+	New int
+	// Conflicts are the conflicts the new check-ins made.
+	Conflicts []Conflict
+}
+
+// MaxBatch bounds the check-ins of one RecordCheckins call (and of one
+// upload message).
+const MaxBatch = 500
+
+// Store keeps gates, uploaded check-ins and conflicts. Implementations:
+// storage/bolt and storage/postgres; storage/storetest checks both.
+// Check-ins go into the event's change log (purchase.TicketStore.Changes)
+// with Kind purchase.ChangeCheckin, numbered with the issues and revokes.
+type Store interface {
+	// CreateGate stores a new gate: ErrExists if its id is taken,
+	// ErrNotFound if its event does not exist.
+	CreateGate(ctx context.Context, g Gate) error
+	// Gate returns a gate, or ErrNotFound.
+	Gate(ctx context.Context, id string) (Gate, error)
+	// GatesOfEvent lists an event's gates by creation time.
+	GatesOfEvent(ctx context.Context, eventID string) ([]Gate, error)
+	// EnrollGate consumes the enrolment code with hash codeHash: the gate
+	// gets credentialHash and EnrolledAt at, and its code hash is
+	// cleared. An unknown or used code is ErrNotFound, one past
+	// CodeExpiresAt ErrExpired, a revoked gate's ErrRevoked.
+	EnrollGate(ctx context.Context, codeHash, credentialHash string, at time.Time) (Gate, error)
+	// GateByCredential finds the gate with a device credential hash, or
+	// ErrNotFound. The caller checks RevokedAt.
+	GateByCredential(ctx context.Context, credentialHash string) (Gate, error)
+	// RevokeGate marks a gate revoked at at (again: unchanged) and returns
+	// it.
+	RevokeGate(ctx context.Context, id string, at time.Time) (Gate, error)
+	// RecordCheckins stores check-ins of one gate of one event (every
+	// check-in's EventID and GateID must be g's, else ErrInvalid, and
+	// nothing is stored), at most MaxBatch, in one transaction: each new
+	// one (by ID) is appended to the event's change log, in the given
+	// order, and updates the server's record of the ticket: an entry
+	// while the ticket is inside records a Conflict with the entry that
+	// put it inside; an exit puts it outside. Check-ins stored before
+	// are skipped. receivedAt stamps conflicts.
+	RecordCheckins(ctx context.Context, g Gate, cs []Checkin, receivedAt time.Time) (RecordResult, error)
+	// Conflicts lists an event's conflicts in the order detected, at most
+	// limit.
+	Conflicts(ctx context.Context, eventID string, limit int) ([]Conflict, error)
+}
+
+// Notifier tells other server processes that an event's change log grew;
+// storage/postgres implements it with LISTEN/NOTIFY. Listen calls fn with
+// the event id of every notification until ctx ends, reconnecting after
+// errors (and then calling fn with "" to say "something may have been
+// missed: recheck everything").
+type Notifier interface {
+	Listen(ctx context.Context, fn func(eventID string)) error
+}
