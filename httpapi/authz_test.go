@@ -626,6 +626,13 @@ var authzCases = []authzCase{
 		},
 	},
 	{
+		route: "GET /v1/events/{id}/checkins",
+		want:  row{401, 403, 403, 200, 403, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/checkins"}
+		},
+	},
+	{
 		// Gates sign in with their device credential, never a user's.
 		route: "GET /v1/sync",
 		want:  row{401, 401, 401, 401, 401, 401, 401},

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/admitone/admitone/account"
+	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/qr"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -207,4 +209,63 @@ func (s *Server) syncSocket(w http.ResponseWriter, r *http.Request, _ *account.P
 	}
 	hub.ServeGate(w, r, g)
 	return nil
+}
+
+// listCheckins pages through the check-ins of the event's log: what the
+// gates uploaded, with gate, time and whether the gate was offline.
+// ?after=SEQ resumes after a log position; ?limit= (1..1000, default 1000)
+// bounds the page, which also reports the position to resume from.
+func (s *Server) listCheckins(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+	svc, err := s.purchases()
+	if err != nil {
+		return err
+	}
+	eventID, err := s.requireEventOrg(r, p)
+	if err != nil {
+		return err
+	}
+	after, err := queryInt(r, "after", 0, 0, 1<<62)
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(r, "limit", 1000, 1, 1000)
+	if err != nil {
+		return err
+	}
+	out := []purchase.Change{}
+	next := after
+	for len(out) < int(limit) {
+		page, err := svc.Changes(r.Context(), eventID, next, purchase.MaxChanges)
+		if err != nil {
+			return err
+		}
+		for _, c := range page {
+			next = c.Seq
+			if c.Kind == purchase.ChangeCheckin {
+				out = append(out, c)
+				if len(out) == int(limit) {
+					break
+				}
+			}
+		}
+		if len(page) < purchase.MaxChanges {
+			break
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"checkins": out, "next": next})
+	return nil
+}
+
+// queryInt reads an integer query parameter within [lo, hi], def when
+// absent.
+func queryInt(r *http.Request, name string, def, lo, hi int64) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < lo || n > hi {
+		return 0, fieldError(name, fmt.Sprintf("%s must be an integer from %d to %d", name, lo, hi))
+	}
+	return n, nil
 }
