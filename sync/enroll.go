@@ -150,6 +150,33 @@ func (e *Enroller) Enroll(ctx context.Context, code string) (Enrolment, error) {
 	return Enrolment{Gate: g, Credential: credential, Bundle: buf.Bytes(), Signer: signer, Checkins: checkins, Cursor: cursor, ServerTime: now}, nil
 }
 
+// Export writes gate gateID's bundle as of now (the USB-stick path:
+// `syncserver bundle server-export`, then `scannerd import`), signed by
+// the active issuer key and sealed under passphrase, which it requires
+// because the bundle carries the event's rotation key. It returns the
+// signer, which the gate must trust, and the ticket count.
+func (e *Enroller) Export(ctx context.Context, gateID string, w io.Writer, passphrase []byte, kdf ticketcrypto.KDFParams) (ticketcrypto.PublicKey, int, error) {
+	g, err := e.Store.Gate(ctx, gateID)
+	if err != nil {
+		return ticketcrypto.PublicKey{}, 0, err
+	}
+	if !g.RevokedAt.IsZero() {
+		return ticketcrypto.PublicKey{}, 0, fmt.Errorf("gate %s: %w", g.ID, ErrRevoked)
+	}
+	var eventName string
+	if e.EventName != nil {
+		if eventName, err = e.EventName(ctx, g.EventID); err != nil {
+			return ticketcrypto.PublicKey{}, 0, err
+		}
+	}
+	p, _, _, err := e.payload(ctx, g, eventName, e.now().UTC())
+	if err != nil {
+		return ticketcrypto.PublicKey{}, 0, err
+	}
+	signer, err := e.Keys.WriteBundle(ctx, w, p, passphrase, kdf)
+	return signer, len(p.Tickets), err
+}
+
 // payload replays the event's log into a bundle for gate g.
 func (e *Enroller) payload(ctx context.Context, g Gate, eventName string, now time.Time) (*bundle.Payload, []purchase.Change, int64, error) {
 	ev, err := ticketcrypto.ParseEventID(g.EventID)

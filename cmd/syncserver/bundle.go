@@ -14,6 +14,7 @@ import (
 
 	"github.com/admitone/admitone/bundle"
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/internal/cliconf"
 	"github.com/admitone/admitone/internal/fileutil"
 	"github.com/admitone/admitone/issuer"
 )
@@ -23,7 +24,66 @@ func newBundleCmd() *cobra.Command {
 		Use:   "bundle",
 		Short: "Export signed ticket-list bundles for gates",
 	}
-	cmd.AddCommand(newBundleExportCmd())
+	cmd.AddCommand(newBundleExportCmd(), newBundleServerExportCmd())
+	return cmd
+}
+
+func newBundleServerExportCmd() *cobra.Command {
+	cfg := &serverConfig{}
+	var gate, out, passFile string
+	var kdfFast bool
+	cmd := &cobra.Command{
+		Use:   "server-export --gate gat_... --out FILE",
+		Short: "Write a gate's bundle from the server's own data (tickets sold, revocations, keys), for scannerd import",
+		Long: `Build the bundle of an enrolled or not yet enrolled gate from what the
+server knows now: the event's issuer keys, the gate's profile, every ticket
+issued and every revocation in the event's log, and the rotation key. It is
+signed by the server's active issuer key (printed: gates trust it with
+"scannerd init --trust") and sealed under the passphrase from
+--bundle-passphrase-file or ` + envBundlePassphrase + `. This is the path for
+gates without network before doors open; enrolled gates get the same data
+over the network.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cliconf.ApplyEnv(cmd.Flags()); err != nil {
+				return err
+			}
+			pass, err := fileutil.ReadSecret(passFile, envBundlePassphrase, "--bundle-passphrase-file")
+			if err != nil {
+				return err
+			}
+			a, err := cfg.openFor(cmd)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			kdf := ticketcrypto.DefaultKDF
+			if kdfFast {
+				kdf = ticketcrypto.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
+			}
+			var buf bytes.Buffer
+			start := time.Now()
+			signer, n, err := a.api.Enroller.Export(cmd.Context(), gate, &buf, pass, kdf)
+			if err != nil {
+				return err
+			}
+			if err := fileutil.WriteAtomic(out, buf.Bytes(), 0o600); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s for gate %s: %d tickets, signed by %s (trust it with: scannerd init --trust %s), in %s\n",
+				out, gate, n, signer.ID(), signer, time.Since(start).Round(time.Millisecond))
+			return nil
+		},
+	}
+	cfg.addFlags(cmd.Flags())
+	f := cmd.Flags()
+	f.StringVar(&gate, "gate", "", "gate id (gat_...), from POST /v1/events/{id}/gates")
+	f.StringVar(&out, "out", "", "bundle file to write (replaced if it exists)")
+	f.StringVar(&passFile, "bundle-passphrase-file", "", "file holding the bundle passphrase (or env "+envBundlePassphrase+")")
+	f.BoolVar(&kdfFast, "kdf-fast", false, "weak key derivation, for tests only")
+	f.MarkHidden("kdf-fast")
+	cmd.MarkFlagRequired("gate")
+	cmd.MarkFlagRequired("out")
 	return cmd
 }
 
