@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	ticketsync "github.com/admitone/admitone/sync"
 )
 
 // Request size limits of the local HTTP API.
@@ -41,6 +43,8 @@ type API struct {
 	// /v1/ routes (compared in constant time).
 	Token string
 	Log   *slog.Logger
+	// Sync, if set, adds the server connection to /v1/status.
+	Sync *ticketsync.Client
 
 	mu    gosync.Mutex
 	lanes map[string]*apiLane
@@ -175,6 +179,10 @@ func (a *API) lane(camera string) (*apiLane, error) {
 
 func (a *API) handleStatus(w http.ResponseWriter, _ *http.Request) {
 	st, err := a.Engine.Store.Status()
+	if err == nil && a.Sync != nil {
+		ss := a.Sync.Status()
+		st.Sync = &ss
+	}
 	if err != nil {
 		a.storeFailure(w, err)
 		return

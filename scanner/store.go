@@ -17,6 +17,7 @@ import (
 
 	"github.com/admitone/admitone/bundle"
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	ticketsync "github.com/admitone/admitone/sync"
 )
 
 // Bucket names of the gate store.
@@ -533,6 +534,8 @@ type Status struct {
 	Checkins    int                 `json:"checkins"`
 	Inside      int                 `json:"inside"`
 	Outbox      int                 `json:"outbox"`
+	// Sync is the server connection of an enrolled gate that syncs.
+	Sync *ticketsync.ClientStatus `json:"sync,omitempty"`
 }
 
 // Status reports counts for `scannerd status` and /readyz.

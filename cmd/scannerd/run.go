@@ -160,7 +160,7 @@ func (d *daemon) Run(ctx context.Context) error {
 			return fmt.Errorf("--listen: %w", err)
 		}
 		d.Addr = ln.Addr()
-		api := &scanner.API{Engine: d.engine, Metrics: d.metrics, Token: d.opts.apiToken, Log: d.log,
+		api := &scanner.API{Engine: d.engine, Metrics: d.metrics, Token: d.opts.apiToken, Log: d.log, Sync: d.sync,
 			NewDecoder: func() scanner.FrameDecoder { return scanner.NewQRDecoder(d.listed, false) }}
 		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
