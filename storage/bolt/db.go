@@ -130,6 +130,17 @@ func (s *DB) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	return s.db.Update(fn)
 }
 
+// batch is update through bbolt's Batch: concurrent callers share one
+// commit (one fsync), each still answered only after it. fn may run more
+// than once (alone, after a batch it failed in), so it must derive
+// everything it sets from the transaction.
+func (s *DB) batch(ctx context.Context, fn func(*bbolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Batch(fn)
+}
+
 // get decodes the value at key into v, reporting whether it exists.
 // Decoding copies everything out of bbolt's memory.
 func get(b *bbolt.Bucket, key []byte, v any) (bool, error) {

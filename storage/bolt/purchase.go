@@ -333,7 +333,7 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 	o.Status = purchase.StatusPendingPayment
 	o.PaymentIntentID = ""
 	o.PaidAt, o.RefundedAt, o.CancelledAt = time.Time{}, time.Time{}, time.Time{}
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	err := s.batch(ctx, func(tx *bbolt.Tx) error {
 		orders := tx.Bucket(bucketOrders)
 		if orders.Get([]byte(o.ID)) != nil {
 			return fmt.Errorf("the id is taken: %w", purchase.ErrConflict)
@@ -375,12 +375,13 @@ func storedOrder(o purchase.Order) purchase.Order {
 	return o
 }
 
-// updateOrder runs fn on an order in one transaction; fn reports whether
+// updateOrder runs fn on an order in one transaction (batched with
+// other callers' order changes: see DB.batch); fn reports whether
 // it changed anything, and with it how counters move (nil: they do not).
 // When it changed, then (if not nil) runs in the same transaction.
 func (s *DB) updateOrder(ctx context.Context, id string, fn func(o *purchase.Order) (changed bool, move func(*purchase.Counter, int), err error), then func(tx *bbolt.Tx, o purchase.Order) error) (purchase.Order, error) {
 	var out purchase.Order
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	err := s.batch(ctx, func(tx *bbolt.Tx) error {
 		var rec orderRecord
 		if err := findOrder(tx, id, &rec); err != nil {
 			return err
