@@ -1,0 +1,59 @@
+package sync_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	ticketsync "github.com/admitone/admitone/sync"
+)
+
+// FuzzParseFrame: any bytes either parse into a frame that survives a
+// round trip through JSON and parses again the same, or are refused with
+// an error; never a panic, never an accepted frame of an unknown type or
+// over the limits.
+func FuzzParseFrame(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"hello","version":1,"since":42,"client_time":"2026-11-26T20:00:00Z"}`,
+		`{"type":"upload","checkins":[{"id":"ci_00000000000000010000000000000001","ticket_id":"tk_000000000000000000000001","ticket_type":1,"direction":"entry","at":"2026-11-26T20:00:00Z","offline":true}]}`,
+		`{"type":"ack","ids":["ci_00000000000000010000000000000001"]}`,
+		`{"type":"changes","changes":[{"event_id":"ev_0011223344556677","seq":1,"kind":"issue","ticket_id":"tk_000000000000000000000001","type_number":1,"at":"2026-11-26T20:00:00Z"}]}`,
+		`{"type":"welcome","server_time":"2026-11-26T20:00:00Z","head":7}`,
+		`{"type":"teleport"}`, `{}`, `[]`, `{"type":"hello"}{"type":"hello"}`, `{"type":"upload","checkins":[{"id":"ci_x"}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fr, err := ticketsync.ParseFrame(b)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("an error without a message")
+			}
+			return
+		}
+		switch fr.Type {
+		case ticketsync.TypeHello, ticketsync.TypeWelcome, ticketsync.TypeUpload, ticketsync.TypeAck, ticketsync.TypeChanges:
+		default:
+			t.Fatalf("accepted a frame of type %q", fr.Type)
+		}
+		if len(fr.Checkins) > ticketsync.MaxBatch || len(b) > ticketsync.MaxFrameBytes {
+			t.Fatalf("accepted %d check-ins in %d bytes", len(fr.Checkins), len(b))
+		}
+		for _, c := range fr.Checkins {
+			if !strings.HasPrefix(c.ID, "ci_") || c.Validate() != nil {
+				t.Fatalf("accepted check-in %+v", c)
+			}
+		}
+		again, err := json.Marshal(fr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fr2, err := ticketsync.ParseFrame(again)
+		if err != nil {
+			t.Fatalf("re-encoded frame refused: %v\n%s", err, again)
+		}
+		if fr2.Type != fr.Type || len(fr2.Checkins) != len(fr.Checkins) || len(fr2.IDs) != len(fr.IDs) || len(fr2.Changes) != len(fr.Changes) || fr2.Since != fr.Since {
+			t.Fatalf("round trip changed the frame: %+v -> %+v", fr, fr2)
+		}
+	})
+}
