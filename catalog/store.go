@@ -88,6 +88,9 @@ type TicketType struct {
 	SaleStarts  time.Time `json:"sale_starts,omitzero"`
 	SaleEnds    time.Time `json:"sale_ends,omitzero"`
 	PerOrderMax int       `json:"per_order_max"`
+	// PerBuyerMax caps what one account may buy of the type across its
+	// orders (0: no cap beyond PerOrderMax per order).
+	PerBuyerMax int `json:"per_buyer_max,omitempty"`
 	// RotatingCode makes this type's tickets require a rotating code at
 	// the gate (shown by a wallet or the app), so a screenshot of the
 	// code stops working within a minute.

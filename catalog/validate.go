@@ -206,6 +206,9 @@ func validateTicketType(t *TicketType, e Event) error {
 	if t.PerOrderMax < 1 || t.PerOrderMax > MaxPerOrder {
 		return invalid("per_order_max", "must be between 1 and %d", MaxPerOrder)
 	}
+	if t.PerBuyerMax != 0 && (t.PerBuyerMax < t.PerOrderMax || t.PerBuyerMax > t.Capacity) {
+		return invalid("per_buyer_max", "must be 0 (no limit) or between per_order_max (%d) and the capacity (%d)", t.PerOrderMax, t.Capacity)
+	}
 	if !t.SaleStarts.IsZero() {
 		t.SaleStarts = t.SaleStarts.UTC().Truncate(time.Second)
 		if !t.SaleStarts.Before(e.EndsAt) {

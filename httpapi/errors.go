@@ -63,6 +63,7 @@ func toAPIError(err error) (*apiError, bool) {
 		{catalog.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},
 		{catalog.ErrState, http.StatusConflict, "wrong_state"},
 		{purchase.ErrSoldOut, http.StatusConflict, "sold_out"},
+		{purchase.ErrBuyerLimit, http.StatusConflict, "buyer_limit"},
 		{purchase.ErrNotOnSale, http.StatusConflict, "not_on_sale"},
 		{purchase.ErrExpired, http.StatusGone, "expired"},
 		{purchase.ErrConflict, http.StatusConflict, "conflict"},

@@ -360,3 +360,39 @@ func jsonHas(t *testing.T, body []byte, key string) bool {
 	}
 	return m[key] == true
 }
+
+// TestBuyerLimitHTTP: a ticket type's per_buyer_max counts a buyer's
+// holds and orders together; over it a hold is 409 buyer_limit, and
+// another buyer is not affected. A bad per_buyer_max is refused by name.
+func TestBuyerLimitHTTP(t *testing.T) {
+	h := newHarness(t, "bolt")
+	org := h.newUser(t, "organizer")
+	o := h.createOrg(t, org, "Limit Org", false)
+	v := h.createVenue(t, org, o.ID, venueBody("Limit Hall", "Berlin", "DE", 52.52, 13.40))
+	ev := h.createEvent(t, org, o.ID, eventBody(v.ID, "Limit Night", "music", h.clock.Now().Add(30*24*time.Hour)))
+	body := ticketTypeBody("Front row", 9000, "EUR")
+	body["per_order_max"], body["per_buyer_max"] = 2, 3
+	tt := h.createTicketType(t, org, ev.ID, body)
+	if tt.PerBuyerMax != 3 {
+		t.Fatalf("ticket type per_buyer_max %d, want 3", tt.PerBuyerMax)
+	}
+	bad := ticketTypeBody("Bad", 100, "EUR")
+	bad["per_order_max"], bad["per_buyer_max"] = 4, 2
+	res := h.do(t, "POST", "/v1/events/"+ev.ID+"/ticket-types", org.Token, bad)
+	if res.status != http.StatusUnprocessableEntity || res.apiErr(t).Field != "per_buyer_max" {
+		t.Errorf("per_buyer_max below per_order_max: %d %s", res.status, res.short())
+	}
+	h.publish(t, org, ev.ID)
+	buyer, other := h.newUser(t, "buyer"), h.newUser(t, "other")
+	hold := func(u *user, q int) response {
+		return h.do(t, "POST", "/v1/holds", u.Token, map[string]any{"event_id": ev.ID, "lines": []map[string]any{{"ticket_type_id": tt.ID, "quantity": q}}})
+	}
+	first := decodeAs[holdJSON](t, hold(buyer, 2), http.StatusCreated)
+	h.do(t, "POST", "/v1/orders", buyer.Token, map[string]any{"hold_id": first.ID}).want(t, http.StatusCreated)
+	if res := hold(buyer, 2); res.status != http.StatusConflict || res.apiErr(t).Code != "buyer_limit" {
+		t.Errorf("over the buyer's limit: %d %s", res.status, res.short())
+	}
+	hold(buyer, 1).want(t, http.StatusCreated)
+	hold(other, 2).want(t, http.StatusCreated)
+	wantCounts(t, h, tt.ID, 2, 3)
+}

@@ -28,6 +28,9 @@ var (
 	// ErrNotOnSale is a purchase of an event that is not published, or of
 	// a ticket type outside its sale window.
 	ErrNotOnSale = errors.New("not on sale")
+	// ErrBuyerLimit is a reservation that would give one buyer more of a
+	// ticket type than its per-buyer limit.
+	ErrBuyerLimit = errors.New("per-buyer limit reached")
 )
 
 // ErrInvalid is catalog.ErrInvalid: invalid input. Where one field is at

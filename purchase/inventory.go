@@ -16,6 +16,9 @@ type TypeLimit struct {
 	// (Limits.EventCapacity) as well as its own. The Service shares
 	// admission types, not merchandise.
 	Shared bool
+	// PerBuyerMax is the most of the type one buyer may have in active
+	// holds and pending or paid orders together; 0 means no limit.
+	PerBuyerMax int
 }
 
 // Limits is what a reservation must fit, as the catalog says at the time
@@ -100,9 +103,15 @@ func CheckHold(h Hold, l Limits) error {
 // event id (the shared capacity's counter). h must have passed CheckHold.
 func Fit(h Hold, l Limits, taken func(id string) int) error {
 	for _, line := range h.Lines {
-		capacity := l.Types[line.TicketTypeID].Capacity
-		if left := capacity - taken(line.TicketTypeID); line.Quantity > left {
+		tl := l.Types[line.TicketTypeID]
+		if left := tl.Capacity - taken(line.TicketTypeID); line.Quantity > left {
 			return fmt.Errorf("ticket type %s has %d left, %d wanted: %w", line.TicketTypeID, max(left, 0), line.Quantity, ErrSoldOut)
+		}
+		if tl.PerBuyerMax > 0 {
+			if have := taken(BuyerKey(h.BuyerID, line.TicketTypeID)); have+line.Quantity > tl.PerBuyerMax {
+				return fmt.Errorf("ticket type %s allows %d per buyer; this buyer has %d and wants %d more: %w",
+					line.TicketTypeID, tl.PerBuyerMax, have, line.Quantity, ErrBuyerLimit)
+			}
 		}
 	}
 	if l.EventCapacity > 0 {
@@ -118,3 +127,14 @@ func Fit(h Hold, l Limits, taken func(id string) int) error {
 // under l. Stores record it with the hold so that releasing the hold
 // later gives back exactly what it took, whatever the limits are then.
 func Shared(h Hold, l Limits) int { return l.shared(h) }
+
+// BuyerKey is the counter of what one buyer has of a ticket type (held
+// plus sold), kept beside the type's own so that Fit can apply
+// PerBuyerMax in the same atomic step. Stores move it with the type's
+// counter; Taken leaves it out.
+func BuyerKey(buyerID, ticketTypeID string) string {
+	return BuyerKeyPrefix + buyerID + ":" + ticketTypeID
+}
+
+// BuyerKeyPrefix starts every BuyerKey; no ticket type or event id does.
+const BuyerKeyPrefix = "by:"

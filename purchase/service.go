@@ -160,6 +160,7 @@ func (s *Service) CreateHold(ctx context.Context, buyerID, eventID string, lines
 		limits.Types[t.ID] = TypeLimit{
 			Capacity:    t.Capacity,
 			PerOrderMax: t.PerOrderMax,
+			PerBuyerMax: t.PerBuyerMax,
 			Shared:      t.Kind != catalog.KindMerchandise,
 		}
 	}

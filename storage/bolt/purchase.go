@@ -95,10 +95,15 @@ func (inv inventory) taken(id string) int { return inv.get(id).Taken() }
 
 // adjust applies f to the counter of every line's type, with the line's
 // quantity, and to the event's counter with the shared quantity.
-func (inv inventory) adjust(eventID string, lines []purchase.Line, shared int, f func(c *purchase.Counter, q int)) error {
-	apply := func(id string, q int) error {
+func (inv inventory) adjust(eventID, buyerID string, lines []purchase.Line, shared int, f func(c *purchase.Counter, q int)) error {
+	apply := func(id string, q int, buyer bool) error {
 		c := inv.get(id)
 		f(&c, q)
+		if buyer {
+			// Holds made before per-buyer counters existed have none to
+			// give back.
+			c.Sold, c.Held = max(c.Sold, 0), max(c.Held, 0)
+		}
 		if c.Sold < 0 || c.Held < 0 {
 			return fmt.Errorf("inventory of %s would go negative (sold %d, held %d): the store is inconsistent", id, c.Sold, c.Held)
 		}
@@ -106,7 +111,10 @@ func (inv inventory) adjust(eventID string, lines []purchase.Line, shared int, f
 		return inv.counters.Put([]byte(id), binary.BigEndian.AppendUint64(v, uint64(c.Held)))
 	}
 	for _, l := range lines {
-		if err := apply(l.TicketTypeID, l.Quantity); err != nil {
+		if err := apply(l.TicketTypeID, l.Quantity, false); err != nil {
+			return err
+		}
+		if err := apply(purchase.BuyerKey(buyerID, l.TicketTypeID), l.Quantity, true); err != nil {
 			return err
 		}
 		if err := inv.eventTypes.Put(join(eventID, l.TicketTypeID), nil); err != nil {
@@ -116,7 +124,7 @@ func (inv inventory) adjust(eventID string, lines []purchase.Line, shared int, f
 	if shared == 0 {
 		return nil
 	}
-	return apply(eventID, shared)
+	return apply(eventID, shared, false)
 }
 
 func hold(c *purchase.Counter, q int)    { c.Held += q }
@@ -165,7 +173,7 @@ func (s *DB) reserve(ctx context.Context, h purchase.Hold, l purchase.Limits, ru
 		}
 		inv := inventoryOf(tx)
 		fit := purchase.Fit(h, l, inv.taken)
-		if errors.Is(fit, purchase.ErrSoldOut) {
+		if errors.Is(fit, purchase.ErrSoldOut) || errors.Is(fit, purchase.ErrBuyerLimit) {
 			n, _, err := sweep(tx, h.CreatedAt, sweepChunk)
 			if err != nil {
 				return err
@@ -178,7 +186,7 @@ func (s *DB) reserve(ctx context.Context, h purchase.Hold, l purchase.Limits, ru
 			outcome = fmt.Errorf("reserve %s: %w", h.ID, fit)
 			return nil
 		}
-		if err := inv.adjust(h.EventID, h.Lines, rec.Shared, hold); err != nil {
+		if err := inv.adjust(h.EventID, h.BuyerID, h.Lines, rec.Shared, hold); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketExpiry).Put(expiryKey(h.ExpiresAt, expiryHold, h.ID), nil); err != nil {
@@ -224,7 +232,7 @@ func sweep(tx *bbolt.Tx, now time.Time, limit int) (ended int, more bool, err er
 				continue
 			}
 			rec.Status = purchase.HoldExpired
-			if err := inv.adjust(rec.EventID, rec.Lines, rec.Shared, release); err != nil {
+			if err := inv.adjust(rec.EventID, rec.BuyerID, rec.Lines, rec.Shared, release); err != nil {
 				return ended, more, err
 			}
 			if err := put(tx.Bucket(bucketHolds), []byte(id), rec); err != nil {
@@ -239,7 +247,7 @@ func sweep(tx *bbolt.Tx, now time.Time, limit int) (ended int, more bool, err er
 				continue
 			}
 			rec.Status, rec.CancelledAt = purchase.StatusCancelled, now
-			if err := inv.adjust(rec.EventID, rec.HoldLines(), rec.Shared, unsell); err != nil {
+			if err := inv.adjust(rec.EventID, rec.BuyerID, rec.HoldLines(), rec.Shared, unsell); err != nil {
 				return ended, more, err
 			}
 			if err := put(tx.Bucket(bucketOrders), []byte(id), rec); err != nil {
@@ -289,7 +297,7 @@ func (s *DB) Release(ctx context.Context, holdID string) error {
 			return fmt.Errorf("release hold %s: it is order %s: %w", holdID, rec.OrderID, purchase.ErrState)
 		}
 		rec.Status = purchase.HoldReleased
-		if err := inventoryOf(tx).adjust(rec.EventID, rec.Lines, rec.Shared, release); err != nil {
+		if err := inventoryOf(tx).adjust(rec.EventID, rec.BuyerID, rec.Lines, rec.Shared, release); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketExpiry).Delete(expiryKey(rec.ExpiresAt, expiryHold, rec.ID)); err != nil {
@@ -346,7 +354,7 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 			return err
 		}
 		h.Status, h.OrderID = purchase.HoldOrdered, o.ID
-		if err := inventoryOf(tx).adjust(h.EventID, h.Lines, h.Shared, sell); err != nil {
+		if err := inventoryOf(tx).adjust(h.EventID, h.BuyerID, h.Lines, h.Shared, sell); err != nil {
 			return err
 		}
 		expiry := tx.Bucket(bucketExpiry)
@@ -396,7 +404,7 @@ func (s *DB) updateOrder(ctx context.Context, id string, fn func(o *purchase.Ord
 			return nil
 		}
 		if move != nil {
-			if err := inventoryOf(tx).adjust(rec.EventID, rec.HoldLines(), rec.Shared, move); err != nil {
+			if err := inventoryOf(tx).adjust(rec.EventID, rec.BuyerID, rec.HoldLines(), rec.Shared, move); err != nil {
 				return err
 			}
 		}

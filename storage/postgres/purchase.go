@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	gosync "sync"
 	"time"
 
@@ -294,12 +295,12 @@ func (s *DB) prepareGroup(ctx context.Context, group []*reserveRequest) ([]*rese
 	return group, nil
 }
 
-// rowKeys are the inventory rows a hold changes: its event's and its
-// types'.
+// rowKeys are the inventory rows a hold changes: its event's, its
+// types' and its buyer's per-type counters (purchase.BuyerKey).
 func rowKeys(h purchase.Hold) []string {
 	keys := []string{h.EventID}
 	for _, l := range h.Lines {
-		keys = append(keys, l.TicketTypeID)
+		keys = append(keys, l.TicketTypeID, purchase.BuyerKey(h.BuyerID, l.TicketTypeID))
 	}
 	return keys
 }
@@ -443,7 +444,7 @@ var errRetry = errors.New("retry the transaction")
 // soldOut reports whether any outcome is ErrSoldOut.
 func soldOut(outcome map[*reserveRequest]error) bool {
 	for _, err := range outcome {
-		if errors.Is(err, purchase.ErrSoldOut) {
+		if errors.Is(err, purchase.ErrSoldOut) || errors.Is(err, purchase.ErrBuyerLimit) {
 			return true
 		}
 	}
@@ -474,6 +475,7 @@ func decide(group []*reserveRequest, refused map[*reserveRequest]error, c *count
 		for _, l := range h.Lines {
 			c.add(l.TicketTypeID, purchase.Counter{Held: l.Quantity})
 			c.capacity[l.TicketTypeID] = r.limits.Types[l.TicketTypeID].Capacity
+			c.add(purchase.BuyerKey(h.BuyerID, l.TicketTypeID), purchase.Counter{Held: l.Quantity})
 		}
 		c.add(h.EventID, purchase.Counter{Held: r.shared})
 		c.capacity[h.EventID] = r.limits.EventCapacity
@@ -488,6 +490,9 @@ func writeCounters(ctx context.Context, tx pgx.Tx, c *counters) error {
 	var sold, held, capacity []int64
 	for id := range c.changed {
 		v := c.now[id]
+		if strings.HasPrefix(id, purchase.BuyerKeyPrefix) {
+			v.Sold, v.Held = max(v.Sold, 0), max(v.Held, 0)
+		}
 		cp, ok := c.capacity[id]
 		if !ok {
 			cp = -1
@@ -524,7 +529,11 @@ func addCounters(ctx context.Context, tx pgx.Tx, deltas map[string]purchase.Coun
 	for i, id := range ids {
 		sold[i], held[i] = int64(deltas[id].Sold), int64(deltas[id].Held)
 	}
-	_, err := tx.Exec(ctx, `UPDATE inventory AS i SET sold = i.sold + v.sold, held = i.held + v.held
+	// A buyer's counter is floored at zero: holds made before per-buyer
+	// counters existed have none to give back.
+	_, err := tx.Exec(ctx, `UPDATE inventory AS i
+		SET sold = CASE WHEN i.id LIKE 'by:%' THEN greatest(i.sold + v.sold, 0) ELSE i.sold + v.sold END,
+		    held = CASE WHEN i.id LIKE 'by:%' THEN greatest(i.held + v.held, 0) ELSE i.held + v.held END
 		FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(id, sold, held) WHERE i.id = v.id`, ids, sold, held)
 	if err != nil {
 		return fmt.Errorf("update inventory: %w", purchaseErr(err))
@@ -535,7 +544,7 @@ func addCounters(ctx context.Context, tx pgx.Tx, deltas map[string]purchase.Coun
 // moveDeltas are the counter changes of moving a hold's or order's
 // quantities: sign times each line's quantity (and the shared quantity on
 // the event's row) into sold or held.
-func moveDeltas(into map[string]purchase.Counter, eventID string, lines []purchase.Line, shared int, f func(*purchase.Counter, int)) {
+func moveDeltas(into map[string]purchase.Counter, eventID, buyerID string, lines []purchase.Line, shared int, f func(*purchase.Counter, int)) {
 	apply := func(id string, q int) {
 		d := into[id]
 		f(&d, q)
@@ -543,6 +552,7 @@ func moveDeltas(into map[string]purchase.Counter, eventID string, lines []purcha
 	}
 	for _, l := range lines {
 		apply(l.TicketTypeID, l.Quantity)
+		apply(purchase.BuyerKey(buyerID, l.TicketTypeID), l.Quantity)
 	}
 	if shared != 0 {
 		apply(eventID, shared)
@@ -565,15 +575,15 @@ func sweep(ctx context.Context, tx pgx.Tx, events []string, now time.Time) (map[
 		if err != nil {
 			return err
 		}
-		var eventID string
+		var eventID, buyerID string
 		var raw []byte
 		var shared int
-		_, err = pgx.ForEachRow(rows, []any{&eventID, &raw, &shared}, func() error {
+		_, err = pgx.ForEachRow(rows, []any{&eventID, &buyerID, &raw, &shared}, func() error {
 			var lines []purchase.Line
 			if err := json.Unmarshal(raw, &lines); err != nil {
 				return fmt.Errorf("decode lines: %w", err)
 			}
-			moveDeltas(deltas, eventID, lines, shared, f)
+			moveDeltas(deltas, eventID, buyerID, lines, shared, f)
 			n++
 			return nil
 		})
@@ -581,13 +591,13 @@ func sweep(ctx context.Context, tx pgx.Tx, events []string, now time.Time) (map[
 	}
 	err := collect(`UPDATE holds SET status = 'expired'
 		WHERE event_id = ANY($1) AND status = 'active' AND expires_at <= $2
-		RETURNING event_id, lines, shared`, release)
+		RETURNING event_id, buyer_id, lines, shared`, release)
 	if err != nil {
 		return nil, 0, fmt.Errorf("expire holds: %w", err)
 	}
 	err = collect(`UPDATE orders SET status = 'cancelled', cancelled_at = $2
 		WHERE event_id = ANY($1) AND status = 'pending_payment' AND expires_at <= $2
-		RETURNING event_id, lines, shared`, unsell)
+		RETURNING event_id, buyer_id, lines, shared`, unsell)
 	if err != nil {
 		return nil, 0, fmt.Errorf("cancel unpaid orders: %w", err)
 	}
@@ -678,7 +688,7 @@ func (s *DB) Release(ctx context.Context, holdID string) error {
 			return err
 		}
 		deltas := make(map[string]purchase.Counter)
-		moveDeltas(deltas, h.EventID, h.Lines, shared, release)
+		moveDeltas(deltas, h.EventID, h.BuyerID, h.Lines, shared, release)
 		return addCounters(ctx, tx, deltas)
 	})
 }
@@ -798,7 +808,7 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 			return err
 		}
 		deltas := make(map[string]purchase.Counter)
-		moveDeltas(deltas, h.EventID, h.Lines, shared, sell)
+		moveDeltas(deltas, h.EventID, h.BuyerID, h.Lines, shared, sell)
 		return addCounters(ctx, tx, deltas)
 	})
 	if err != nil {
@@ -853,7 +863,7 @@ func (s *DB) updateOrder(ctx context.Context, id string, moves bool, fn func(*pu
 			return nil
 		}
 		deltas := make(map[string]purchase.Counter)
-		moveDeltas(deltas, o.EventID, o.HoldLines(), shared, move)
+		moveDeltas(deltas, o.EventID, o.BuyerID, o.HoldLines(), shared, move)
 		return addCounters(ctx, tx, deltas)
 	})
 	if err != nil {
@@ -891,7 +901,7 @@ func (s *DB) CancelOrder(ctx context.Context, orderID string, at time.Time) (pur
 // Taken implements purchase.Store and catalog.Inventory.
 func (s *DB) Taken(ctx context.Context, eventID string) (map[string]int, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, sold + held FROM inventory
-		WHERE event_id = $1 AND id <> event_id AND sold + held > 0`, eventID)
+		WHERE event_id = $1 AND id <> event_id AND id NOT LIKE 'by:%' AND sold + held > 0`, eventID)
 	if err != nil {
 		return nil, fmt.Errorf("taken of %s: %w", eventID, err)
 	}

@@ -40,6 +40,8 @@ func RunPurchase(t *testing.T, open func(t *testing.T) (purchase.Store, catalog.
 		{"Concurrent/Reserve", testConcurrentReserve},
 		{"Concurrent/EventCapacity", testConcurrentEventCapacity},
 		{"Concurrent/ReserveRelease", testConcurrentReserveRelease},
+		{"BuyerLimit", testBuyerLimit},
+		{"Concurrent/BuyerLimit", testConcurrentBuyerLimit},
 		{"Tickets/Lifecycle", testTicketsLifecycle},
 		{"Tickets/Atomic", testTicketsAtomic},
 		{"Tickets/ConcurrentLog", testTicketsConcurrentLog},
@@ -438,7 +440,10 @@ func testOrderLifecycle(t *testing.T, s purchase.Store, c catalog.Store) {
 	is(t, "MarkPaid of a refunded order", err, purchase.ErrState)
 
 	for _, fn := range []func() error{
-		func() error { _, err := s.MarkPaid(ctx, "ord_000000000000000000000404", "pi_1", paidAt, nil); return err },
+		func() error {
+			_, err := s.MarkPaid(ctx, "ord_000000000000000000000404", "pi_1", paidAt, nil)
+			return err
+		},
 		func() error { _, err := s.Refund(ctx, "ord_000000000000000000000404", paidAt); return err },
 		func() error { _, err := s.CancelOrder(ctx, "ord_000000000000000000000404", paidAt); return err },
 		func() error { _, err := s.Order(ctx, "ord_000000000000000000000404"); return err },
