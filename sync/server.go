@@ -450,6 +450,12 @@ func (c *conn) writer(ctx context.Context) {
 				c.shut(CloseSlowGate, "ping failed")
 				return
 			}
+			// Another server process may have revoked the gate: its
+			// Disconnect reaches only its own connections.
+			if g, err := c.srv.Store.Gate(ctx, c.gate.ID); err == nil && !g.RevokedAt.IsZero() {
+				c.shut(CloseRevoked, "gate revoked by an organizer")
+				return
+			}
 		}
 	}
 }

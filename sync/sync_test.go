@@ -380,3 +380,29 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("good gate's outbox holds %d", outbox(t, good))
 	}
 }
+
+// TestRevokedElsewhere: a gate revoked through another server process
+// (the store says revoked, this hub was not told) is disconnected at the
+// next keepalive.
+func TestRevokedElsewhere(t *testing.T) {
+	defer func(d time.Duration) { ticketsync.PingInterval = d }(ticketsync.PingInterval)
+	ticketsync.PingInterval = 50 * time.Millisecond
+	w := newWorld(t)
+	a := w.enrol(t, "gate")
+	a.start(t)
+	if !eventually(5*time.Second, a.client.Connected) {
+		t.Fatal("gate did not connect")
+	}
+	if _, err := w.db.RevokeGate(context.Background(), a.id, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-a.done:
+		if !errors.Is(err, ticketsync.ErrGateRevoked) {
+			t.Errorf("client ended with %v, want ErrGateRevoked", err)
+		}
+		a.stop = nil
+	case <-time.After(5 * time.Second):
+		t.Fatal("client still running after its gate was revoked elsewhere")
+	}
+}
