@@ -53,6 +53,25 @@
 // answer comes only after the data is on disk, and a reservation that
 // does not fit never causes another's to fail.
 //
+// Per-buyer limits (TypeLimit.PerBuyerMax, from the ticket type's
+// per_buyer_max) are checked in the same step: the store keeps, beside
+// each type's counters, one per buyer and type (BuyerKey), moved in the
+// same transactions, so two holds of one buyer racing each other cannot
+// pass the limit together. Over it Reserve returns ErrBuyerLimit.
+//
+// # Tickets and the change log
+//
+// MarkPaid issues the order's tickets: one signed token (crypto.Token,
+// signed by the Signer, issuer.Vault on the server) per unit of every
+// admission line; merchandise gets none. The tickets are stored with the
+// payment in one transaction, and each is appended to its event's change
+// log (Change, numbered 1, 2, 3, ... in commit order). Refund revokes the
+// order's tickets and Transfer replaces a ticket with a newly signed one
+// for another holder, revoking the old; both log every revoke and issue
+// in the same transaction. Gates sync from that log (package sync), which
+// also carries their check-ins. ChangeLogged tells the sync hub that a
+// log grew.
+//
 // # Idempotency
 //
 // The HTTP layer makes every mutating call idempotent with an
@@ -89,5 +108,9 @@
 //     same new key at the same moment both run; the first to store its
 //     response wins, and the other gets that response back.
 //   - Orders are priced at Checkout from the catalog's current prices.
-//     Free orders still wait for MarkPaid.
+//     Free orders are paid by the pay route without a provider.
+//   - Tickets admit until the event's end plus TicketGrace; a ticket
+//     type's rotating_code makes them need the rotating code as well.
+//   - Buyers may refund until RefundCutoff before the event starts;
+//     organizers at any time (the HTTP layer decides who is which).
 package purchase
