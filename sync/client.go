@@ -242,10 +242,16 @@ func (c *Client) session(ctx context.Context, target string) (welcomed bool, err
 	}
 	var inflight map[string]bool
 	var sentAt time.Time
+	var gap <-chan time.Time // the wait before the next upload, if any
 	poll := time.NewTicker(time.Second)
 	defer poll.Stop()
 	for {
-		if inflight == nil {
+		if inflight == nil && gap == nil {
+			if wait := uploadGap - time.Since(sentAt); wait > 0 {
+				gap = time.After(wait)
+			}
+		}
+		if inflight == nil && gap == nil {
 			batch, err := c.Store.PendingUploads(MaxBatch)
 			if err != nil {
 				return true, err
@@ -277,6 +283,8 @@ func (c *Client) session(ctx context.Context, target string) (welcomed bool, err
 				inflight = nil
 			}
 		case <-c.kick:
+		case <-gap:
+			gap = nil
 		case <-poll.C:
 			if inflight != nil && time.Since(sentAt) > ackTimeout {
 				return true, fmt.Errorf("upload of %d check-ins not acknowledged in %v", len(inflight), ackTimeout)
@@ -284,6 +292,12 @@ func (c *Client) session(ctx context.Context, target string) (welcomed bool, err
 		}
 	}
 }
+
+// uploadGap spaces a connection's uploads: scans that come faster share
+// the next upload instead of each sending its own frame, which would run
+// a busy gate into the server's rate limit (RatePerSecond) and get it
+// disconnected. Uploading at half the limit's rate leaves a margin.
+const uploadGap = 2 * time.Second / RatePerSecond
 
 // reader applies the server's frames until the connection fails.
 func (c *Client) reader(ws *websocket.Conn, alive func(), acks chan<- []string, done <-chan struct{}) error {

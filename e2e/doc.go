@@ -1,0 +1,28 @@
+// Package e2e runs syncserver and scannerd as real processes and checks
+// gate sync end to end: the binaries are built once per test run, each
+// process gets its own data directory and a loopback port, and the tests
+// talk to them only as their users do, over HTTP (the server's API, the
+// gate's local API) and through the processes' logs.
+//
+// Between a gate and the server a test may put a fault proxy (a TCP
+// proxy in the tests) that resets connections, refuses or black-holes new
+// ones, or delays every chunk, and it may SIGKILL the server and restart
+// it on the same data. Whatever happens on the way, every check-in a gate
+// accepted must reach the server exactly once and the gate's outbox must
+// empty.
+//
+// The package holds tests only; `go test ./e2e/` runs them.
+//
+// # Caveats
+//
+// The tests need the go command (to build the binaries) and loopback
+// networking. TestMultiProcess needs PostgreSQL (ADMITONE_TEST_POSTGRES,
+// see storage/postgres/pgtest): it is skipped without it on a laptop and
+// fails without it when CI=true. With -short every test is skipped and
+// nothing is built.
+//
+// Delays (how long a check-in took to reach another gate, how long a
+// gate took to catch up after a fault) are logged with t.Logf, never
+// asserted: they depend on the machine. Waits are bounded generously
+// instead, so a broken sync fails in seconds rather than hanging.
+package e2e

@@ -1,0 +1,354 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// bin holds the binaries TestMain built; empty with -short.
+var bin struct {
+	syncserver, scannerd string
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	if testing.Short() {
+		return m.Run() // every test skips: see needBinaries
+	}
+	dir, err := os.MkdirTemp("", "admitone-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	start := time.Now()
+	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator),
+		"github.com/admitone/admitone/cmd/syncserver", "github.com/admitone/admitone/cmd/scannerd")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: go build: %v\n%s", err, out)
+		return 1
+	}
+	bin.syncserver, bin.scannerd = filepath.Join(dir, "syncserver"), filepath.Join(dir, "scannerd")
+	if testing.Verbose() {
+		fmt.Printf("e2e: built syncserver and scannerd in %v\n", time.Since(start).Round(time.Millisecond))
+	}
+	return m.Run()
+}
+
+// needBinaries skips the test in -short mode, where nothing was built.
+func needBinaries(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+}
+
+// childEnv is the environment of every process a test starts: this one's
+// without ADMITONE_* variables, which would fill the programs' flags
+// (ADMITONE_DATABASE would move a bolt server onto PostgreSQL).
+func childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ADMITONE_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// logBuffer collects a process's standard output and error.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// count is how many times s occurs in the log.
+func (l *logBuffer) count(s string) int {
+	return strings.Count(l.String(), s)
+}
+
+// proc is a running program.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	logs *logBuffer
+	done chan struct{} // closed when the process has exited
+	err  error         // Wait's answer, once done
+}
+
+// startProc starts a program whose output goes to the returned proc's
+// logs. Cleanup stops it (SIGTERM, then SIGKILL after 10 s) and prints its
+// log if the test failed.
+func startProc(t *testing.T, name, path string, args ...string) *proc {
+	t.Helper()
+	p := &proc{name: name, logs: &logBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(path, args...)
+	p.cmd.Env = childEnv()
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	setDeathSignal(p.cmd)
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		p.stop(t)
+		if t.Failed() {
+			t.Logf("--- %s (%s) log:\n%s", name, redact(args), p.logs)
+		}
+	})
+	return p
+}
+
+// redact joins args with URL passwords (a --database DSN) masked.
+func redact(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if u, err := url.Parse(a); err == nil && u.User != nil {
+			out[i] = u.Redacted()
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// exited reports whether the process has ended.
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stop ends the process with SIGTERM, as systemd would, and waits; a
+// process that does not stop in 10 s is killed and the test fails.
+func (p *proc) stop(t *testing.T) {
+	t.Helper()
+	if p.exited() {
+		return
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+		t.Errorf("%s did not stop within 10 s of SIGTERM; killed", p.name)
+	}
+}
+
+// kill ends the process with SIGKILL: no clean shutdown, as in a crash or
+// a power cut.
+func (p *proc) kill(t *testing.T) {
+	t.Helper()
+	if p.exited() {
+		return
+	}
+	p.cmd.Process.Kill()
+	<-p.done
+}
+
+// waitLog waits for a log line matching re and returns its first
+// submatch (or the whole match). It fails the test if the process exits
+// first or the wait exceeds timeout.
+func (p *proc) waitLog(t *testing.T, re *regexp.Regexp, timeout time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if m := re.FindStringSubmatch(p.logs.String()); m != nil {
+			return m[len(m)-1]
+		}
+		if p.exited() {
+			t.Fatalf("%s exited (%v) before logging %q:\n%s", p.name, p.err, re, p.logs)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not log %q within %v:\n%s", p.name, re, timeout, p.logs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitCount waits until s occurs at least n times in the log, for up to
+// timeout, and reports whether it did.
+func (p *proc) waitCount(s string, n int, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for p.logs.count(s) < n {
+		if p.exited() || time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}
+
+// eventually polls cond every 20 ms until it holds or timeout passes; it
+// returns how long that took and whether cond held.
+func eventually(timeout time.Duration, cond func() bool) (time.Duration, bool) {
+	return poll(timeout, 20*time.Millisecond, cond)
+}
+
+// poll is eventually with the interval given.
+func poll(timeout, every time.Duration, cond func() bool) (time.Duration, bool) {
+	start := time.Now()
+	for {
+		if cond() {
+			return time.Since(start), true
+		}
+		if time.Since(start) > timeout {
+			return time.Since(start), false
+		}
+		time.Sleep(every)
+	}
+}
+
+// --- syncserver
+
+// server is a running `syncserver serve`.
+type server struct {
+	*proc
+	dataDir, database string
+	addr              string // host:port it listens on
+	url               string // http://host:port
+}
+
+var listeningServer = regexp.MustCompile(`msg="syncserver listening" addr=(\S+)`)
+
+// startServer runs `syncserver serve` on listen (127.0.0.1:0 for a free
+// port) with its data in dataDir and, if database is set, PostgreSQL, and
+// waits until it listens.
+func startServer(t *testing.T, dataDir, database, listen string) *server {
+	t.Helper()
+	s := launchServer(t, dataDir, database, listen)
+	s.waitListening(t)
+	return s
+}
+
+// launchServer starts `syncserver serve` without waiting for it.
+func launchServer(t *testing.T, dataDir, database, listen string) *server {
+	t.Helper()
+	needBinaries(t)
+	args := []string{"serve", "--listen", listen, "--data-dir", dataDir}
+	if database != "" {
+		args = append(args, "--database", database)
+	}
+	p := startProc(t, "syncserver "+filepath.Base(dataDir), bin.syncserver, args...)
+	return &server{proc: p, dataDir: dataDir, database: database}
+}
+
+// waitListening waits until the server listens and records its address.
+func (s *server) waitListening(t *testing.T) {
+	t.Helper()
+	addr := s.waitLog(t, listeningServer, 30*time.Second)
+	if s.addr != "" && addr != s.addr {
+		t.Fatalf("%s listens on %s, want %s", s.name, addr, s.addr)
+	}
+	s.addr, s.url = addr, "http://"+addr
+}
+
+// launch starts the server again on the same address and data, after it
+// stopped or was killed, without waiting for it to listen.
+func (s *server) launch(t *testing.T) *server {
+	t.Helper()
+	if !s.exited() {
+		t.Fatalf("restart of %s while it runs", s.name)
+	}
+	n := launchServer(t, s.dataDir, s.database, s.addr)
+	n.addr, n.url = s.addr, s.url
+	return n
+}
+
+// --- scannerd
+
+// gate is a scannerd data dir enrolled as a gate of the server, and the
+// `scannerd run` serving it when started.
+type gate struct {
+	name   string
+	id     string // the server's gate id
+	dir    string
+	server string // the URL it was enrolled at (and syncs with)
+	*proc         // nil until start
+	api    string // http://host:port of the local API once started
+}
+
+// enrol runs `scannerd enroll` with an enrolment code at serverURL.
+func enrol(t *testing.T, name, gateID, serverURL, code string) *gate {
+	t.Helper()
+	needBinaries(t)
+	g := &gate{name: name, id: gateID, dir: filepath.Join(t.TempDir(), "gate-"+name), server: serverURL}
+	out, err := runScannerd(t, "enroll", "--data-dir", g.dir, "--server", serverURL, "--code", code)
+	if err != nil {
+		t.Fatalf("scannerd enroll (gate %s): %v\n%s", name, err, out)
+	}
+	if !strings.Contains(out, "enrolled gate "+gateID) {
+		t.Fatalf("scannerd enroll printed %q, want it to name gate %s", out, gateID)
+	}
+	return g
+}
+
+// runScannerd runs a short scannerd command and returns its output.
+func runScannerd(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin.scannerd, args...)
+	cmd.Env = childEnv()
+	setDeathSignal(cmd)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+var listeningGate = regexp.MustCompile(`msg="http api listening" addr=(\S+)`)
+
+// start runs `scannerd run` for the gate with its local API on a free
+// loopback port; extra adds flags (--offline).
+func (g *gate) start(t *testing.T, extra ...string) {
+	t.Helper()
+	if g.proc != nil && !g.proc.exited() {
+		t.Fatalf("gate %s started twice", g.name)
+	}
+	args := append([]string{"run", "--data-dir", g.dir, "--listen", "127.0.0.1:0"}, extra...)
+	g.proc = startProc(t, "scannerd "+g.name, bin.scannerd, args...)
+	g.api = "http://" + g.proc.waitLog(t, listeningGate, 30*time.Second)
+}
+
+// connects is how many times the gate has connected to the server so far.
+func (g *gate) connects() int { return g.logs.count(`msg="sync: connected"`) }
+
+// waitConnected waits until the gate has connected n times in all.
+func (g *gate) waitConnected(t *testing.T, n int, timeout time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	if !g.waitCount(`msg="sync: connected"`, n, timeout) {
+		t.Fatalf("gate %s connected %d times within %v, want %d", g.name, g.connects(), timeout, n)
+	}
+	return time.Since(start)
+}
