@@ -93,6 +93,9 @@
 // Several syncserver processes can serve one event against one
 // PostgreSQL. Every transaction that appends to the log also runs
 // pg_notify('admitone_changes', event id), delivered at commit; each
-// process LISTENs (Notifier) and pokes its own hub, whose connections
-// read the new entries from the database and push them.
+// process LISTENs (Notifier) and pokes its own hub. After a poke one
+// connection of the event reads the new entries from the database and
+// encodes them once into the event's in-memory tail, and the event's
+// other connections copy from it (a gate catching up from further back
+// reads the database itself).
 package sync

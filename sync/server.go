@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -59,6 +61,7 @@ type Server struct {
 
 	mu     gosync.Mutex
 	events map[string]map[*conn]struct{} // by event id
+	tails  map[string]*tail              // by event id, while it has connections
 	closed bool
 	// OnConflict, if set, is called for each conflict an upload made.
 	OnConflict func(Conflict)
@@ -108,6 +111,10 @@ func (s *Server) Authenticate(ctx context.Context, credential string) (Gate, err
 var upgrader = websocket.Upgrader{
 	ReadBufferSize:  16 << 10,
 	WriteBufferSize: 16 << 10,
+	// A gate's connection is idle most of the time: it holds a write
+	// buffer only while it writes a frame, which keeps an idle gate's
+	// server memory under 64 KiB (BenchmarkIdleGateMemory).
+	WriteBufferPool: &gosync.Pool{},
 	// Gates are not browsers: they send no Origin, or any.
 	CheckOrigin: func(*http.Request) bool { return true },
 }
@@ -135,6 +142,7 @@ func (s *Server) Poke(eventID string) {
 		if eventID != "" && ev != eventID {
 			continue
 		}
+		s.tails[ev].pokes.Add(1) // before the wakes: see tail
 		for c := range conns {
 			c.wake()
 		}
@@ -186,13 +194,16 @@ func (s *Server) register(c *conn) bool {
 	}
 	if s.events == nil {
 		s.events = make(map[string]map[*conn]struct{})
+		s.tails = make(map[string]*tail)
 	}
 	m := s.events[c.gate.EventID]
 	if m == nil {
 		m = make(map[*conn]struct{})
 		s.events[c.gate.EventID] = m
+		s.tails[c.gate.EventID] = &tail{}
 	}
 	m[c] = struct{}{}
+	c.tail = s.tails[c.gate.EventID]
 	return true
 }
 
@@ -202,7 +213,161 @@ func (s *Server) unregister(c *conn) {
 	delete(s.events[c.gate.EventID], c)
 	if len(s.events[c.gate.EventID]) == 0 {
 		delete(s.events, c.gate.EventID)
+		delete(s.tails, c.gate.EventID)
 	}
+}
+
+// Sizes of a tail: it reads up to tailRead entries from the store at a
+// time and keeps the latest tailKeep to 2*tailKeep.
+const (
+	tailRead = 4 * MaxChangesPerFrame
+	tailKeep = 8 * MaxChangesPerFrame
+)
+
+// tail is the recent end of one event's log, shared by the event's
+// connections. A poke wakes every gate of the event; without the tail
+// each would read the new entries from the store and encode them, 500
+// reads and encodings of the same entries for 500 gates. With it one
+// connection reads them, encoded once, and the others copy them from
+// here. A gate whose cursor is before the tail (one catching up) reads
+// the store itself.
+//
+// Freshness: a connection woken by a poke must see every entry committed
+// before that poke. pokes counts the event's pokes, incremented before
+// the wakes; a read of the store that started when pokes was n sees every
+// entry whose poke was among the first n. So a connection that saw
+// pokes = n when it started may use the tail once a read that started at
+// n or later has ended (covers >= n) and reached the end of the log
+// (complete); until then it waits for the read in progress or starts one.
+// A full page (limit entries) it may take at any time: more follow in the
+// next call. Pokes coalesce, so one read serves every gate a burst woke.
+type tail struct {
+	pokes atomic.Uint64
+
+	mu       gosync.Mutex
+	loaded   bool          // base and entries are set
+	base     int64         // entries follow the log entry with this seq
+	entries  []tailEntry   // in seq order
+	covers   uint64        // pokes when the last completed read started
+	complete bool          // that read reached the end of the log
+	reading  chan struct{} // closed when the read in progress ends; nil if none
+}
+
+// tailEntry is one log entry as a changes frame carries it.
+type tailEntry struct {
+	seq  int64
+	json []byte
+}
+
+// last is the seq of the tail's last entry.
+func (t *tail) last() int64 {
+	if len(t.entries) == 0 {
+		return t.base
+	}
+	return t.entries[len(t.entries)-1].seq
+}
+
+// changes returns up to limit log entries of the event after seq after,
+// in order, from the tail when it is fresh enough (see tail), else from
+// the store.
+func (t *tail) changes(ctx context.Context, log ChangeLog, eventID string, after int64, limit int) ([]tailEntry, error) {
+	need := t.pokes.Load()
+	t.mu.Lock()
+	for {
+		if t.loaded && after < t.base {
+			t.mu.Unlock()
+			page, err := log.Changes(ctx, eventID, after, limit)
+			if err != nil {
+				return nil, err
+			}
+			return encodeChanges(page)
+		}
+		if t.loaded {
+			i := sort.Search(len(t.entries), func(i int) bool { return t.entries[i].seq > after })
+			n := min(limit, len(t.entries)-i)
+			if n == limit || t.covers >= need && t.complete {
+				page := t.entries[i : i+n : i+n]
+				t.mu.Unlock()
+				return page, nil
+			}
+		}
+		if t.reading != nil {
+			wait := t.reading
+			t.mu.Unlock()
+			select {
+			case <-wait:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			t.mu.Lock()
+			continue
+		}
+		// Read on from the tail's end, or from the gate's cursor when the
+		// tail is empty or ends far behind it (it was started by a gate
+		// catching up): the gates past its end are the ones it must serve.
+		from := after
+		if t.loaded && after <= t.last()+tailRead {
+			from = t.last()
+		}
+		started := t.pokes.Load()
+		done := make(chan struct{})
+		t.reading = done
+		t.mu.Unlock()
+		page, err := log.Changes(ctx, eventID, from, tailRead)
+		var fresh []tailEntry
+		if err == nil {
+			fresh, err = encodeChanges(page)
+		}
+		t.mu.Lock()
+		t.reading = nil
+		close(done)
+		if err != nil {
+			t.mu.Unlock()
+			return nil, err
+		}
+		if !t.loaded || from != t.last() {
+			t.loaded, t.base, t.entries = true, from, nil // start afresh at from
+		}
+		t.entries = append(t.entries, fresh...)
+		t.covers, t.complete = started, len(page) < tailRead
+		if len(t.entries) > 2*tailKeep {
+			drop := len(t.entries) - tailKeep
+			t.base = t.entries[drop-1].seq
+			t.entries = append([]tailEntry(nil), t.entries[drop:]...)
+		}
+	}
+}
+
+// encodeChanges encodes each log entry for changesFrame.
+func encodeChanges(page []purchase.Change) ([]tailEntry, error) {
+	out := make([]tailEntry, len(page))
+	for i, ch := range page {
+		b, err := json.Marshal(ch)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = tailEntry{seq: ch.Seq, json: b}
+	}
+	return out, nil
+}
+
+// changesFrame is json.Marshal(Frame{Type: TypeChanges, Changes: page})
+// of the page's entries, from their encodings.
+func changesFrame(page []tailEntry) []byte {
+	const head, end = `{"type":"` + TypeChanges + `","changes":[`, `]}`
+	n := len(head) + len(end) + len(page)
+	for _, e := range page {
+		n += len(e.json)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, head...)
+	for i, e := range page {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, e.json...)
+	}
+	return append(b, end...)
 }
 
 // conn is one gate's websocket. One goroutine reads (run), one writes
@@ -219,6 +384,7 @@ type conn struct {
 
 	closeOnce gosync.Once
 	cursor    int64 // the last seq sent; the writer's alone after hello
+	tail      *tail // the event's, set by register
 }
 
 func (c *conn) wake() {
@@ -464,7 +630,7 @@ func (c *conn) writer(ctx context.Context) {
 // most MaxChangesPerFrame.
 func (c *conn) sendChanges(ctx context.Context) bool {
 	for {
-		page, err := c.srv.Log.Changes(ctx, c.gate.EventID, c.cursor, MaxChangesPerFrame)
+		page, err := c.tail.changes(ctx, c.srv.Log, c.gate.EventID, c.cursor, MaxChangesPerFrame)
 		if err != nil {
 			if ctx.Err() == nil {
 				c.log.Error("sync: read log", "after", c.cursor, "err", err)
@@ -475,10 +641,10 @@ func (c *conn) sendChanges(ctx context.Context) bool {
 		if len(page) == 0 {
 			return true
 		}
-		if c.write(Frame{Type: TypeChanges, Changes: page}) != nil {
+		if c.writeRaw(changesFrame(page)) != nil {
 			return false
 		}
-		c.cursor = page[len(page)-1].Seq
+		c.cursor = page[len(page)-1].seq
 		if len(page) < MaxChangesPerFrame {
 			return true
 		}
@@ -490,6 +656,11 @@ func (c *conn) write(f Frame) error {
 	if err != nil {
 		return err
 	}
+	return c.writeRaw(b)
+}
+
+// writeRaw writes an encoded frame.
+func (c *conn) writeRaw(b []byte) error {
 	c.ws.SetWriteDeadline(time.Now().Add(WriteTimeout))
 	if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
 		c.shut(CloseSlowGate, "write failed")
