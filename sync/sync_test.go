@@ -15,7 +15,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/admitone/admitone/bundle"
-	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/purchase"
@@ -47,23 +46,7 @@ func newWorld(t *testing.T) *world {
 	w := &world{db: db, vault: &issuer.Vault{Store: db, Seal: &seal}}
 	w.hub = &ticketsync.Server{Store: db, Log: db}
 	w.enr = &ticketsync.Enroller{Store: db, Log: db, Keys: w.vault}
-	cat := &catalog.Service{Store: db}
-	ctx := context.Background()
-	org, err := cat.CreateOrg(ctx, catalog.Organization{Name: "Sync Org"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	venue, err := cat.CreateVenue(ctx, catalog.Venue{OrgID: org.ID, Name: "Sync Hall", City: "Berlin", Country: "DE"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	starts := time.Now().Add(time.Hour).Truncate(time.Second)
-	ev, err := cat.CreateEvent(ctx, catalog.Event{OrgID: org.ID, VenueID: venue.ID, Title: "Sync Night", Category: "music",
-		TimeZone: "Europe/Berlin", StartsAt: starts, EndsAt: starts.Add(3 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.eventID = ev.ID
+	w.eventID = benchEvent(t, db)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/sync", func(rw http.ResponseWriter, r *http.Request) {
 		g, err := w.hub.Authenticate(r.Context(), strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
