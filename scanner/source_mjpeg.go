@@ -164,6 +164,9 @@ func (s *sourceMJPEGSplitter) scanFrame() (int, int) {
 			j := bytes.IndexByte(s.buf[i:s.n], 0xFF)
 			if j < 0 {
 				i = s.n
+				if i > s.max {
+					continue // too big whatever follows, however much has been read
+				}
 				if !s.fill() {
 					return 0, sourceScanEnded
 				}
