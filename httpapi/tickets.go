@@ -219,19 +219,12 @@ func (s *Server) ticketPKPass(w http.ResponseWriter, r *http.Request, p *account
 	if s.PassSigner == nil {
 		return &apiError{status: http.StatusServiceUnavailable, code: "unavailable", msg: "Apple Wallet is not configured on this server"}
 	}
-	t, err := s.holderTicket(r, p)
+	t, page, err := s.walletTicket(r, p)
 	if err != nil {
-		return err
-	}
-	if err := requireValid(t); err != nil {
 		return err
 	}
 	if t.Rotating {
 		return rotatingUnsupported(t.ID)
-	}
-	page, err := s.ticketPage(r.Context(), t)
-	if err != nil {
-		return err
 	}
 	e, v := page.Event, page.Venue
 	pt := wallet.PassTicket{
@@ -256,6 +249,20 @@ func (s *Server) ticketPKPass(w http.ResponseWriter, r *http.Request, p *account
 	return nil
 }
 
+// walletTicket is one of the caller's valid tickets with its event page,
+// for a wallet.
+func (s *Server) walletTicket(r *http.Request, p *account.Principal) (purchase.Ticket, catalog.EventPage, error) {
+	t, err := s.holderTicket(r, p)
+	if err != nil {
+		return t, catalog.EventPage{}, err
+	}
+	if err := requireValid(t); err != nil {
+		return t, catalog.EventPage{}, err
+	}
+	page, err := s.ticketPage(r.Context(), t)
+	return t, page, err
+}
+
 func rotatingUnsupported(ticketID string) error {
 	return &apiError{status: http.StatusConflict, code: "rotating_unsupported",
 		msg: "ticket " + ticketID + " requires a rotating code, which Apple Wallet cannot show; " +
@@ -266,14 +273,7 @@ func (s *Server) ticketGoogleWallet(w http.ResponseWriter, r *http.Request, p *a
 	if s.GoogleWallet == nil {
 		return &apiError{status: http.StatusServiceUnavailable, code: "unavailable", msg: "Google Wallet is not configured on this server"}
 	}
-	t, err := s.holderTicket(r, p)
-	if err != nil {
-		return err
-	}
-	if err := requireValid(t); err != nil {
-		return err
-	}
-	page, err := s.ticketPage(r.Context(), t)
+	t, page, err := s.walletTicket(r, p)
 	if err != nil {
 		return err
 	}

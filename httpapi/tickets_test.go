@@ -1,28 +1,15 @@
 package httpapi
 
 import (
-	"archive/zip"
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"image/png"
-	"io"
 	"maps"
-	"math/big"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +20,7 @@ import (
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/qr"
 	"github.com/admitone/admitone/wallet"
+	"github.com/admitone/admitone/wallet/wallettest"
 )
 
 // --- fixtures: a ticket signer, wallets, paid orders
@@ -46,64 +34,15 @@ type testWallets struct {
 	google  *wallet.GoogleIssuer
 }
 
-var (
-	googleKeyOnce sync.Once
-	googleKey     *rsa.PrivateKey
-)
-
-// testGoogleKey is one 2048-bit key per test binary (Google wants at
-// least 2048 bits; making one takes up to a second).
-func testGoogleKey() *rsa.PrivateKey {
-	googleKeyOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		googleKey = k
-	})
-	return googleKey
-}
-
 func newTestWallets(t *testing.T) *testWallets {
 	t.Helper()
-	newKey := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	now := time.Now()
-	issue := func(tmpl, parent *x509.Certificate, pub any, by *ecdsa.PrivateKey) *x509.Certificate {
-		t.Helper()
-		tmpl.NotBefore, tmpl.NotAfter = now.Add(-time.Hour), now.Add(24*time.Hour)
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, by)
-		if err != nil {
-			t.Fatalf("certificate %s: %v", tmpl.Subject.CommonName, err)
-		}
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	rootKey, wwdrKey, leafKey := newKey(), newKey(), newKey()
-	rootTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Test Root CA"},
-		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true}
-	root := issue(rootTmpl, rootTmpl, rootKey.Public(), rootKey)
-	wwdr := issue(&x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "Test WWDR CA"},
-		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true, MaxPathLenZero: true},
-		root, wwdrKey.Public(), rootKey)
-	leaf := issue(&x509.Certificate{SerialNumber: big.NewInt(3),
-		Subject:  pkix.Name{CommonName: "Pass Type ID: pass.com.example.tickets", OrganizationalUnit: []string{"ABCDE12345"}},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}},
-		wwdr, leafKey.Public(), wwdrKey)
+	pki := wallettest.NewPKI(t, false)
 	return &testWallets{
 		pass: &wallet.PassSigner{PassTypeID: "pass.com.example.tickets", TeamID: "ABCDE12345",
-			OrganizationName: "AdmitOne Test", Cert: leaf, Key: leafKey, WWDR: wwdr},
-		rootPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.Raw}),
+			OrganizationName: "AdmitOne Test", Cert: pki.Leaf, Key: pki.LeafKey, WWDR: pki.WWDR},
+		rootPEM: pki.RootPEM,
 		google: &wallet.GoogleIssuer{IssuerID: "3388000000012345678", ServiceAccountEmail: "wallet@admitone-test.iam.gserviceaccount.com",
-			KeyID: "0123456789abcdef", Key: testGoogleKey()},
+			KeyID: "0123456789abcdef", Key: wallettest.RSAKey(t)},
 	}
 }
 
@@ -418,11 +357,11 @@ func TestTickets(t *testing.T) {
 			if pass.Semantics.EventName != tw.event.Title || pass.Semantics.VenueName != tw.venue.Name {
 				t.Errorf("pass semantics %+v, want %q at %q", pass.Semantics, tw.event.Title, tw.venue.Name)
 			}
-			if out, ok := opensslVerify(t, files["manifest.json"], files["signature"], tw.w.rootPEM); !ok {
+			if out, ok := wallettest.OpensslVerify(t, files["manifest.json"], files["signature"], tw.w.rootPEM); !ok {
 				t.Errorf("openssl smime -verify refused the pass signature: %s", out)
 			}
 			// The check can fail: another root is refused.
-			if out, ok := opensslVerify(t, files["manifest.json"], files["signature"], newTestWallets(t).rootPEM); ok {
+			if out, ok := wallettest.OpensslVerify(t, files["manifest.json"], files["signature"], newTestWallets(t).rootPEM); ok {
 				t.Errorf("openssl accepted the signature under another root: %s", out)
 			}
 		})
@@ -523,61 +462,13 @@ func decodeQR(t *testing.T, r response) string {
 
 func unzipPass(t *testing.T, b []byte) map[string][]byte {
 	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("pkpass is not a zip archive: %v", err)
-	}
-	files := map[string][]byte{}
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[f.Name] = data
-	}
+	files := wallettest.Unzip(t, b)
 	for _, name := range []string{"pass.json", "manifest.json", "signature"} {
 		if _, ok := files[name]; !ok {
 			t.Fatalf("pkpass lacks %s; has %v", name, slices.Sorted(maps.Keys(files)))
 		}
 	}
 	return files
-}
-
-// opensslVerify runs the check Apple Wallet makes on a pass signature,
-// trusting only rootPEM, and returns openssl's output and whether it
-// accepted. Without openssl the test fails in CI and is skipped
-// elsewhere.
-func opensslVerify(t *testing.T, manifest, signature, rootPEM []byte) (string, bool) {
-	t.Helper()
-	bin, err := exec.LookPath("openssl")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("openssl is required in CI: %v", err)
-		}
-		t.Skipf("openssl not installed: %v", err)
-	}
-	dir := t.TempDir()
-	for name, data := range map[string][]byte{"manifest.json": manifest, "signature": signature, "root.pem": rootPEM} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.CommandContext(t.Context(), bin, "smime", "-verify", "-binary", "-inform", "DER", "-in", "signature",
-		"-content", "manifest.json", "-CAfile", "root.pem", "-purpose", "any", "-out", os.DevNull)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		if _, ok := err.(*exec.ExitError); !ok {
-			t.Fatalf("run openssl: %v", err)
-		}
-		return string(out), false
-	}
-	return string(out), true
 }
 
 // googleTicketObject is the part of a save link's eventTicketObject the

@@ -1,13 +1,17 @@
 package wallet
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/admitone/admitone/wallet/wallettest"
+)
 
 // BenchmarkBuildPKPass measures one signed .pkpass with an RSA 2048 pass
 // certificate, as Apple issues them. The images come from the per-color
 // cache after the first build.
 func BenchmarkBuildPKPass(b *testing.B) {
-	pki := newTestPKI(b, true)
-	s := pki.signer()
+	pki := wallettest.NewPKI(b, true)
+	s := testSigner(pki)
 	ticket := testPassTicket(b)
 	b.ReportAllocs()
 	for b.Loop() {

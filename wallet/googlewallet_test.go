@@ -16,6 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/wallet/wallettest"
 )
 
 // googleNow is mid-way through a 30 s TOTP step.
@@ -26,7 +27,7 @@ func testGoogleIssuer(t testing.TB) *GoogleIssuer {
 		IssuerID:            "3388000000022222228",
 		ServiceAccountEmail: "wallet@admitone-test.iam.gserviceaccount.com",
 		KeyID:               "0123456789abcdef0123456789abcdef01234567",
-		Key:                 testRSAKey(t),
+		Key:                 wallettest.RSAKey(t),
 		Origins:             []string{"https://tickets.example.com"},
 		Now:                 func() time.Time { return googleNow },
 	}

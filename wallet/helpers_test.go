@@ -1,23 +1,12 @@
 package wallet
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"os"
-	"os/exec"
-	"path/filepath"
-	gosync "sync"
 	"testing"
 	"time"
 
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/wallet/wallettest"
+
 	// The tests show times in Europe/Berlin on any machine.
 	_ "time/tzdata"
 )
@@ -86,108 +75,8 @@ func testPassTicket(t testing.TB) PassTicket {
 	}
 }
 
-// testPKI is a certificate chain like Apple's: a root CA, a "WWDR"
-// intermediate, and a Pass Type ID certificate issued by it.
-type testPKI struct {
-	Root, WWDR, Leaf *x509.Certificate
-	LeafKey          crypto.Signer
-	RootPEM          []byte
-}
-
-var (
-	rsaKeyOnce gosync.Once
-	rsaKey     *rsa.PrivateKey
-)
-
-// testRSAKey is one 2048-bit key per test binary: generating one takes
-// up to a second on a slow core.
-func testRSAKey(t testing.TB) *rsa.PrivateKey {
-	t.Helper()
-	rsaKeyOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		rsaKey = k
-	})
-	return rsaKey
-}
-
-func newECKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-// newTestPKI makes a chain; rsaLeaf gives the pass certificate an RSA
-// key (as Apple issues them), else ECDSA P-256.
-func newTestPKI(t testing.TB, rsaLeaf bool) *testPKI {
-	t.Helper()
-	now := time.Now()
-	rootKey, wwdrKey := newECKey(t), newECKey(t)
-	var leafKey crypto.Signer = newECKey(t)
-	if rsaLeaf {
-		leafKey = testRSAKey(t)
-	}
-	issue := func(tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) *x509.Certificate {
-		t.Helper()
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
-		if err != nil {
-			t.Fatalf("CreateCertificate %s: %v", tmpl.Subject.CommonName, err)
-		}
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	rootTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "Test Root CA", Organization: []string{"AdmitOne Test"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	root := issue(rootTmpl, rootTmpl, rootKey.Public(), rootKey)
-	wwdrTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(2),
-		Subject:               pkix.Name{CommonName: "Test Worldwide Developer Relations CA", OrganizationalUnit: []string{"G4"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLen:            0,
-		MaxPathLenZero:        true,
-	}
-	wwdr := issue(wwdrTmpl, root, wwdrKey.Public(), rootKey)
-	leafTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(3),
-		Subject: pkix.Name{
-			CommonName:         "Pass Type ID: pass.com.example.tickets",
-			OrganizationalUnit: []string{"ABCDE12345"},
-			Organization:       []string{"Example Events GmbH"},
-			Country:            []string{"DE"},
-			ExtraNames:         []pkix.AttributeTypeAndValue{{Type: oidUID, Value: "pass.com.example.tickets"}},
-		},
-		NotBefore:   now.Add(-time.Hour),
-		NotAfter:    now.Add(24 * time.Hour),
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	leaf := issue(leafTmpl, wwdr, leafKey.Public(), wwdrKey)
-	return &testPKI{
-		Root: root, WWDR: wwdr, Leaf: leaf, LeafKey: leafKey,
-		RootPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.Raw}),
-	}
-}
-
-func (p *testPKI) signer() *PassSigner {
+// testSigner signs passes with p's pass certificate.
+func testSigner(p *wallettest.PKI) *PassSigner {
 	return &PassSigner{
 		PassTypeID:       "pass.com.example.tickets",
 		TeamID:           "ABCDE12345",
@@ -196,57 +85,4 @@ func (p *testPKI) signer() *PassSigner {
 		Key:              p.LeafKey,
 		WWDR:             p.WWDR,
 	}
-}
-
-func certPEM(c *x509.Certificate) []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
-}
-
-func keyPEM(t testing.TB, k any) []byte {
-	t.Helper()
-	der, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-}
-
-// opensslPath finds openssl. A test that needs it fails in CI (CI=true)
-// and is skipped on a laptop without it.
-func opensslPath(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("openssl")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("openssl is required in CI: %v", err)
-		}
-		t.Skipf("openssl not installed: %v", err)
-	}
-	return p
-}
-
-// opensslVerify runs `openssl smime -verify` over a detached signature
-// and its content, trusting only rootPEM. It returns openssl's output and
-// whether it exited 0.
-func opensslVerify(t *testing.T, manifest, signature, rootPEM []byte) (string, bool) {
-	t.Helper()
-	bin := opensslPath(t)
-	dir := t.TempDir()
-	for name, data := range map[string][]byte{"manifest.json": manifest, "signature": signature, "root.pem": rootPEM} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command(bin, "smime", "-verify", "-binary", "-inform", "DER",
-		"-in", "signature", "-content", "manifest.json", "-CAfile", "root.pem",
-		"-purpose", "any", "-out", os.DevNull)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		if _, ok := err.(*exec.ExitError); !ok {
-			t.Fatalf("run openssl: %v", err)
-		}
-		return string(out), false
-	}
-	return string(out), true
 }

@@ -10,38 +10,15 @@ import (
 	"encoding/pem"
 	"errors"
 	"image/png"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/admitone/admitone/wallet/wallettest"
 	"github.com/smallstep/pkcs7"
 )
-
-// unzip returns the files of a .pkpass archive by name.
-func unzip(t *testing.T, b []byte) map[string][]byte {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("not a zip: %v", err)
-	}
-	files := map[string][]byte{}
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[f.Name] = data
-	}
-	return files
-}
 
 // rezip writes files back into a zip archive, in a fixed order.
 func rezip(t *testing.T, files map[string][]byte, extra ...string) []byte {
@@ -73,13 +50,13 @@ func TestBuildPKPass(t *testing.T) {
 		rsaLeaf bool
 	}{{"ecdsa", false}, {"rsa", true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			pki := newTestPKI(t, tc.rsaLeaf)
+			pki := wallettest.NewPKI(t, tc.rsaLeaf)
 			ticket := testPassTicket(t)
-			pass, err := pki.signer().Build(ticket)
+			pass, err := testSigner(pki).Build(ticket)
 			if err != nil {
 				t.Fatalf("Build: %v", err)
 			}
-			files := unzip(t, pass)
+			files := wallettest.Unzip(t, pass)
 
 			wantFiles := []string{"pass.json", "manifest.json", "signature", "icon.png", "icon@2x.png", "logo.png"}
 			for _, name := range wantFiles {
@@ -114,21 +91,21 @@ func TestBuildPKPass(t *testing.T) {
 
 			checkSignatureGo(t, files["manifest.json"], files["signature"], pki)
 
-			out, ok := opensslVerify(t, files["manifest.json"], files["signature"], pki.RootPEM)
+			out, ok := wallettest.OpensslVerify(t, files["manifest.json"], files["signature"], pki.RootPEM)
 			t.Logf("openssl smime -verify: %s", strings.TrimSpace(out))
 			if !ok {
 				t.Fatalf("openssl rejected the signature: %s", out)
 			}
 			tampered := bytes.Clone(files["manifest.json"])
 			tampered[len(tampered)/2] ^= 0x01
-			out, ok = opensslVerify(t, tampered, files["signature"], pki.RootPEM)
+			out, ok = wallettest.OpensslVerify(t, tampered, files["signature"], pki.RootPEM)
 			t.Logf("openssl smime -verify, manifest changed: %s", strings.TrimSpace(out))
 			if ok {
 				t.Fatal("openssl accepted the signature over a changed manifest")
 			}
 			// A chain that does not lead to the trusted root fails too.
-			other := newTestPKI(t, false)
-			if out, ok := opensslVerify(t, files["manifest.json"], files["signature"], other.RootPEM); ok {
+			other := wallettest.NewPKI(t, false)
+			if out, ok := wallettest.OpensslVerify(t, files["manifest.json"], files["signature"], other.RootPEM); ok {
 				t.Fatalf("openssl accepted a signature under another root: %s", out)
 			}
 		})
@@ -220,7 +197,7 @@ func checkImages(t *testing.T, files map[string][]byte) {
 // checkSignatureGo verifies the detached signature in Go as well, and
 // checks what openssl does not print: the digest algorithm and that the
 // WWDR certificate travels in the signature.
-func checkSignatureGo(t *testing.T, manifest, sig []byte, pki *testPKI) {
+func checkSignatureGo(t *testing.T, manifest, sig []byte, pki *wallettest.PKI) {
 	t.Helper()
 	p7, err := pkcs7.Parse(sig)
 	if err != nil {
@@ -253,12 +230,12 @@ func checkSignatureGo(t *testing.T, manifest, sig []byte, pki *testPKI) {
 }
 
 func TestVerifyManifestTampered(t *testing.T) {
-	pki := newTestPKI(t, false)
-	pass, err := pki.signer().Build(testPassTicket(t))
+	pki := wallettest.NewPKI(t, false)
+	pass, err := testSigner(pki).Build(testPassTicket(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	orig := unzip(t, pass)
+	orig := wallettest.Unzip(t, pass)
 	if err := VerifyManifest(rezip(t, orig)); err != nil {
 		t.Fatalf("re-zipped pass: %v", err)
 	}
@@ -299,7 +276,7 @@ func TestVerifyManifestTampered(t *testing.T) {
 }
 
 func TestBuildRefuses(t *testing.T) {
-	pki := newTestPKI(t, false)
+	pki := wallettest.NewPKI(t, false)
 	good := testPassTicket(t)
 	for _, tc := range []struct {
 		name    string
@@ -324,7 +301,7 @@ func TestBuildRefuses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ticket := good
 			tc.edit(&ticket)
-			_, err := pki.signer().Build(ticket)
+			_, err := testSigner(pki).Build(ticket)
 			if !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), tc.wantMsg) {
 				t.Fatalf("Build = %v, want %v mentioning %q", err, tc.wantErr, tc.wantMsg)
 			}
@@ -334,7 +311,7 @@ func TestBuildRefuses(t *testing.T) {
 	t.Run("foreign barcode", func(t *testing.T) {
 		ticket := good
 		ticket.Token, ticket.TicketID = "EXT-12345-ÄÖÜ", "ext-12345"
-		pass, err := pki.signer().Build(ticket)
+		pass, err := testSigner(pki).Build(ticket)
 		if err != nil {
 			t.Fatalf("Build: %v", err)
 		}
@@ -345,12 +322,12 @@ func TestBuildRefuses(t *testing.T) {
 	t.Run("ticket id from token", func(t *testing.T) {
 		ticket := good
 		ticket.TicketID = ""
-		pass, err := pki.signer().Build(ticket)
+		pass, err := testSigner(pki).Build(ticket)
 		if err != nil {
 			t.Fatalf("Build: %v", err)
 		}
 		var p struct{ SerialNumber string }
-		json.Unmarshal(unzip(t, pass)["pass.json"], &p)
+		json.Unmarshal(wallettest.Unzip(t, pass)["pass.json"], &p)
 		if p.SerialNumber != testTicket.String() {
 			t.Fatalf("serialNumber %q, want %q", p.SerialNumber, testTicket)
 		}
@@ -358,8 +335,8 @@ func TestBuildRefuses(t *testing.T) {
 }
 
 func TestBuildSignerErrors(t *testing.T) {
-	pki := newTestPKI(t, false)
-	other := newTestPKI(t, false)
+	pki := wallettest.NewPKI(t, false)
+	other := wallettest.NewPKI(t, false)
 	ticket := testPassTicket(t)
 	for _, tc := range []struct {
 		name    string
@@ -376,7 +353,7 @@ func TestBuildSignerErrors(t *testing.T) {
 		{"wrong WWDR", func(s *PassSigner) { s.WWDR = other.WWDR }, "not issued by WWDR"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := pki.signer()
+			s := testSigner(pki)
 			tc.edit(s)
 			_, err := s.Build(ticket)
 			if err == nil || !strings.Contains(err.Error(), tc.wantMsg) {
@@ -392,7 +369,7 @@ func TestLoadPassSigner(t *testing.T) {
 		rsaLeaf bool
 	}{{"ecdsa", false}, {"rsa", true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			pki := newTestPKI(t, tc.rsaLeaf)
+			pki := wallettest.NewPKI(t, tc.rsaLeaf)
 			dir := t.TempDir()
 			write := func(name string, data []byte) string {
 				p := filepath.Join(dir, name)
@@ -401,7 +378,7 @@ func TestLoadPassSigner(t *testing.T) {
 				}
 				return p
 			}
-			s, err := LoadPassSigner(write("pass.pem", certPEM(pki.Leaf)), write("pass.key", keyPEM(t, pki.LeafKey)), write("wwdr.pem", certPEM(pki.WWDR)))
+			s, err := LoadPassSigner(write("pass.pem", wallettest.CertPEM(pki.Leaf)), write("pass.key", wallettest.KeyPEM(t, pki.LeafKey)), write("wwdr.pem", wallettest.CertPEM(pki.WWDR)))
 			if err != nil {
 				t.Fatalf("LoadPassSigner: %v", err)
 			}
@@ -414,9 +391,9 @@ func TestLoadPassSigner(t *testing.T) {
 		})
 	}
 
-	pki := newTestPKI(t, false)
-	other := newTestPKI(t, false)
-	leafKey := keyPEM(t, pki.LeafKey)
+	pki := wallettest.NewPKI(t, false)
+	other := wallettest.NewPKI(t, false)
+	leafKey := wallettest.KeyPEM(t, pki.LeafKey)
 	encrypted := pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{1, 2, 3}})
 	for _, tc := range []struct {
 		name             string
@@ -424,12 +401,12 @@ func TestLoadPassSigner(t *testing.T) {
 		wantMsg          string
 		keyMustNotAppear bool
 	}{
-		{"no certificate", nil, leafKey, certPEM(pki.WWDR), "no PEM CERTIFICATE", false},
-		{"key file holds a certificate only", certPEM(pki.Leaf), certPEM(pki.Leaf), certPEM(pki.WWDR), "no PEM PRIVATE KEY", false},
-		{"encrypted key", certPEM(pki.Leaf), encrypted, certPEM(pki.WWDR), "encrypted", false},
-		{"garbage key", certPEM(pki.Leaf), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte("secret-key-material")}), certPEM(pki.WWDR), "does not parse", true},
-		{"key of another certificate", certPEM(pki.Leaf), keyPEM(t, other.LeafKey), certPEM(pki.WWDR), "does not belong", false},
-		{"wrong WWDR", certPEM(pki.Leaf), leafKey, certPEM(other.WWDR), "not issued by WWDR", false},
+		{"no certificate", nil, leafKey, wallettest.CertPEM(pki.WWDR), "no PEM CERTIFICATE", false},
+		{"key file holds a certificate only", wallettest.CertPEM(pki.Leaf), wallettest.CertPEM(pki.Leaf), wallettest.CertPEM(pki.WWDR), "no PEM PRIVATE KEY", false},
+		{"encrypted key", wallettest.CertPEM(pki.Leaf), encrypted, wallettest.CertPEM(pki.WWDR), "encrypted", false},
+		{"garbage key", wallettest.CertPEM(pki.Leaf), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte("secret-key-material")}), wallettest.CertPEM(pki.WWDR), "does not parse", true},
+		{"key of another certificate", wallettest.CertPEM(pki.Leaf), wallettest.KeyPEM(t, other.LeafKey), wallettest.CertPEM(pki.WWDR), "does not belong", false},
+		{"wrong WWDR", wallettest.CertPEM(pki.Leaf), leafKey, wallettest.CertPEM(other.WWDR), "not issued by WWDR", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParsePassSigner(tc.cert, tc.key, tc.wwdr)

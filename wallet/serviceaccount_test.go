@@ -10,6 +10,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/admitone/admitone/wallet/wallettest"
 )
 
 // serviceAccountFile is a key file as the Cloud console writes it, with
@@ -43,8 +45,8 @@ func pemString(typ string, der []byte) string {
 }
 
 func TestLoadServiceAccount(t *testing.T) {
-	key := testRSAKey(t)
-	pkcs8 := string(keyPEM(t, key))
+	key := wallettest.RSAKey(t)
+	pkcs8 := string(wallettest.KeyPEM(t, key))
 	g, err := LoadServiceAccount(serviceAccountFile(t, pkcs8, nil))
 	if err != nil {
 		t.Fatalf("LoadServiceAccount: %v", err)
@@ -74,20 +76,20 @@ func TestLoadServiceAccount(t *testing.T) {
 }
 
 func TestLoadServiceAccountRefuses(t *testing.T) {
-	key := testRSAKey(t)
-	pkcs8 := string(keyPEM(t, key))
+	key := wallettest.RSAKey(t)
+	pkcs8 := string(wallettest.KeyPEM(t, key))
 	// keyBody is a stretch of the key's base64 that must never appear in
 	// an error.
 	keyBody := strings.Split(pkcs8, "\n")[3]
 
-	ecKey := string(keyPEM(t, newECKey(t)))
+	ecKey := string(wallettest.KeyPEM(t, wallettest.NewECKey(t)))
 	_, edPriv, _ := ed25519.GenerateKey(rand.Reader)
-	edKey := string(keyPEM(t, edPriv))
+	edKey := string(wallettest.KeyPEM(t, edPriv))
 	small, err := rsa.GenerateKey(rand.Reader, 1024)
 	if err != nil {
 		t.Fatal(err)
 	}
-	smallKey := string(keyPEM(t, small))
+	smallKey := string(wallettest.KeyPEM(t, small))
 	// A PKCS#8 block whose middle is damaged.
 	der, _ := x509.MarshalPKCS8PrivateKey(key)
 	der = append([]byte(nil), der...)
@@ -139,10 +141,10 @@ func TestLoadServiceAccountRefuses(t *testing.T) {
 }
 
 func FuzzLoadServiceAccount(f *testing.F) {
-	key := testRSAKey(f)
-	pkcs8 := string(keyPEM(f, key))
+	key := wallettest.RSAKey(f)
+	pkcs8 := string(wallettest.KeyPEM(f, key))
 	f.Add(serviceAccountFile(f, pkcs8, nil))
-	f.Add(serviceAccountFile(f, string(keyPEM(f, newECKey(f))), nil))
+	f.Add(serviceAccountFile(f, string(wallettest.KeyPEM(f, wallettest.NewECKey(f))), nil))
 	f.Add(serviceAccountFile(f, pkcs8[:200], nil))
 	f.Add(serviceAccountFile(f, pkcs8, func(m map[string]any) { delete(m, "client_email") }))
 	f.Add([]byte(`{"type":"service_account","client_email":"a@b","private_key_id":"1","private_key":"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"}`))

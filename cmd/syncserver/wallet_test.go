@@ -1,26 +1,18 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/json"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/admitone/admitone/internal/cliconf"
+	"github.com/admitone/admitone/wallet/wallettest"
 )
 
 // walletFiles are credential files as operators get them: a Pass Type ID
@@ -41,53 +33,17 @@ func writeWalletFiles(t *testing.T) walletFiles {
 		}
 		return p
 	}
-	newKey := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	keyPEM := func(k any) []byte {
-		der, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	}
-	now := time.Now()
-	issue := func(tmpl, parent *x509.Certificate, pub any, by *ecdsa.PrivateKey) []byte {
-		t.Helper()
-		tmpl.NotBefore, tmpl.NotAfter = now.Add(-time.Hour), now.Add(time.Hour)
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, by)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	}
-	wwdrKey, leafKey, bareKey := newKey(), newKey(), newKey()
-	wwdrTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Test WWDR"},
-		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true}
-	uid := asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}
+	pki := wallettest.NewPKI(t, false)
 	var f walletFiles
-	f.wwdr = write("wwdr.pem", issue(wwdrTmpl, wwdrTmpl, wwdrKey.Public(), wwdrKey))
-	f.cert = write("pass.pem", issue(&x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{
-		CommonName: "Pass Type ID: pass.com.example.tickets", OrganizationalUnit: []string{"ABCDE12345"},
-		Organization: []string{"Example Events GmbH"},
-		ExtraNames:   []pkix.AttributeTypeAndValue{{Type: uid, Value: "pass.com.example.tickets"}},
-	}}, wwdrTmpl, leafKey.Public(), wwdrKey))
-	f.key = write("pass-key.pem", keyPEM(leafKey))
+	f.wwdr = write("wwdr.pem", wallettest.CertPEM(pki.WWDR))
+	f.cert = write("pass.pem", wallettest.CertPEM(pki.Leaf))
+	f.key = write("pass-key.pem", wallettest.KeyPEM(t, pki.LeafKey))
 	// A certificate without the UID, OU and O Apple puts in.
-	f.bareCert = write("bare.pem", issue(&x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "bare"}},
-		wwdrTmpl, bareKey.Public(), wwdrKey))
-	f.bareKey = write("bare-key.pem", keyPEM(bareKey))
-
-	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bare, bareKey := pki.IssueLeaf(t, pkix.Name{CommonName: "bare"})
+	f.bareCert = write("bare.pem", wallettest.CertPEM(bare))
+	f.bareKey = write("bare-key.pem", wallettest.KeyPEM(t, bareKey))
 	sa, err := json.Marshal(map[string]string{"type": "service_account", "client_email": "wallet@example.iam.gserviceaccount.com",
-		"private_key_id": "abc123", "private_key": string(keyPEM(rsaKey))})
+		"private_key_id": "abc123", "private_key": string(wallettest.KeyPEM(t, wallettest.RSAKey(t)))})
 	if err != nil {
 		t.Fatal(err)
 	}
