@@ -378,6 +378,21 @@ var authzCases = []authzCase{
 		},
 	},
 	{
+		// Each organizer cancels an event of their own: the request is
+		// made on a fresh event, which a refusal leaves published.
+		route: "POST /v1/events/{id}/cancel",
+		want:  row{401, 403, 403, 200, 403, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			ev := f.h.createEvent(t, f.callers[organizer], f.orgA.ID, eventBody(f.venueA.ID, "Doomed Show", "music", f.h.clock.Now().Add(50*24*time.Hour)))
+			return walkRequest{path: "/v1/events/" + ev.ID + "/cancel", after: func(t *testing.T, status int) {
+				got, err := f.h.catalog.Event(t.Context(), ev.ID)
+				if err != nil || (got.Status == catalog.StatusCancelled) != (status == http.StatusOK) {
+					t.Errorf("status %d left event %s %s (%v)", status, ev.ID, got.Status, err)
+				}
+			}}
+		},
+	},
+	{
 		route: "POST /v1/events/{id}/ticket-types",
 		want:  row{401, 403, 403, 201, 403, 201, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/admitone/admitone/account"
+	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 )
@@ -173,12 +174,8 @@ func (s *Server) refundOrder(w http.ResponseWriter, r *http.Request, p *account.
 	if o.Status != purchase.StatusPaid && o.Status != purchase.StatusRefunded {
 		return &apiError{status: http.StatusConflict, code: "wrong_state", msg: fmt.Sprintf("order %s is %s; only a paid order is refunded (cancel an unpaid one)", o.ID, o.Status)}
 	}
-	if o.Status == purchase.StatusPaid && o.Total.Amount > 0 && !isFree(o.PaymentIntentID) {
-		prov, err := s.payments()
-		if err != nil {
-			return err
-		}
-		if _, err := prov.Refund(ctx, o.PaymentIntentID, 0, "refund-"+o.ID); err != nil {
+	if o.Status == purchase.StatusPaid {
+		if err := s.refundPayment(ctx, o); err != nil {
 			return err
 		}
 	}
@@ -188,6 +185,21 @@ func (s *Server) refundOrder(w http.ResponseWriter, r *http.Request, p *account.
 	}
 	s.Log.Info("order refunded", "order", o.ID, "event", o.EventID, "by", p.User.ID, "organizer", by == purchase.RefundByOrganizer)
 	return s.writeOrder(w, r, http.StatusOK, refunded, nil)
+}
+
+// refundPayment returns a paid order's money through the provider, by
+// the order's refund idempotency key, so a retry never refunds twice. A
+// free order has nothing to return.
+func (s *Server) refundPayment(ctx context.Context, o purchase.Order) error {
+	if o.Total.Amount == 0 || isFree(o.PaymentIntentID) {
+		return nil
+	}
+	prov, err := s.payments()
+	if err != nil {
+		return err
+	}
+	_, err = prov.Refund(ctx, o.PaymentIntentID, 0, "refund-"+o.ID)
+	return err
 }
 
 func isFree(intentID string) bool {
@@ -327,5 +339,43 @@ func (s *Server) transferTicket(w http.ResponseWriter, r *http.Request, p *accou
 	view := ticketView(next, page)
 	view.Token = "" // the recipient's credential, not the sender's
 	writeJSON(w, http.StatusCreated, view)
+	return nil
+}
+
+type eventCancelled struct {
+	Event catalog.Event `json:"event"`
+	purchase.EventCancellation
+}
+
+// cancelEvent cancels an event (organizers): it leaves sale and search,
+// every paid order is refunded through the payment provider and its
+// tickets are revoked (gates learn of it through the change log), and
+// every order awaiting payment is cancelled. Calling it again finishes
+// what a failure interrupted.
+func (s *Server) cancelEvent(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+	svc, err := s.purchases()
+	if err != nil {
+		return err
+	}
+	eventID, err := s.requireEventOrg(r, p)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	ev, err := s.Catalog.Event(ctx, eventID)
+	if err != nil {
+		return err
+	}
+	if ev.Status != catalog.StatusCancelled {
+		if ev, err = s.Catalog.Cancel(ctx, eventID); err != nil {
+			return err
+		}
+	}
+	res, err := svc.CancelEventOrders(ctx, eventID, s.refundPayment)
+	if err != nil {
+		return err
+	}
+	s.Log.Info("event cancelled", "event", eventID, "by", p.User.ID, "refunded", res.Refunded, "cancelled", res.Cancelled)
+	writeJSON(w, http.StatusOK, eventCancelled{Event: ev, EventCancellation: res})
 	return nil
 }

@@ -396,3 +396,84 @@ func TestBuyerLimitHTTP(t *testing.T) {
 	hold(other, 2).want(t, http.StatusCreated)
 	wantCounts(t, h, tt.ID, 2, 3)
 }
+
+// TestCancelEvent: an organizer cancels an event; every paid order is
+// refunded at the provider and its tickets revoked into the change log,
+// the order awaiting payment is cancelled, the event is off sale, a
+// payment arriving afterwards is given back, and cancelling again
+// changes nothing.
+func TestCancelEvent(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		h := newHarness(t, backend)
+		f := h.shopFixture(t, h.clock.Now().Add(30*24*time.Hour))
+		ctx := t.Context()
+		other := h.newUser(t, "other")
+		paidA := h.pay(t, f.buyer, h.order(t, f, f.buyer, 2, 1).ID, map[string]any{"test_card": payment.TestCardSucceeds}, http.StatusOK)
+		paidB := h.pay(t, other, h.order(t, f, other, 1, 0).ID, map[string]any{"test_card": payment.TestCardSucceeds}, http.StatusOK)
+		pending := h.order(t, f, other, 1, 0)
+		late := h.order(t, f, f.buyer, 1, 0)
+		lateIntent := h.pay(t, f.buyer, late.ID, map[string]any{"test_card": payment.TestCardRequiresAction}, http.StatusAccepted)
+
+		h.do(t, "POST", "/v1/events/"+f.event.ID+"/cancel", f.buyer.Token, nil).want(t, http.StatusForbidden)
+		var res struct {
+			Event     catalog.Event `json:"event"`
+			Refunded  int           `json:"refunded"`
+			Cancelled int           `json:"cancelled"`
+		}
+		h.do(t, "POST", "/v1/events/"+f.event.ID+"/cancel", f.org.Token, nil).want(t, http.StatusOK).decode(t, &res)
+		if res.Event.Status != catalog.StatusCancelled || res.Refunded != 2 || res.Cancelled != 2 {
+			t.Fatalf("cancel answered %+v; want cancelled, 2 refunded, 2 cancelled", res)
+		}
+		for _, p := range []orderViewJSON{paidA, paidB} {
+			so, err := h.purStore.Order(ctx, p.Order.ID)
+			if err != nil || so.Status != purchase.StatusRefunded {
+				t.Errorf("paid order %s after the cancellation: %s %v", p.Order.ID, so.Status, err)
+			}
+			if rec, ok := h.payments.Record(p.Payment.IntentID); !ok || len(rec.Refunds) != 1 {
+				t.Errorf("intent of order %s not refunded: %+v", p.Order.ID, rec)
+			}
+		}
+		for _, id := range []string{pending.ID, late.ID} {
+			if so, _ := h.purStore.Order(ctx, id); so.Status != purchase.StatusCancelled {
+				t.Errorf("unpaid order %s after the cancellation: %s", id, so.Status)
+			}
+		}
+		log, err := h.purStore.Changes(ctx, f.event.ID, 0, purchase.MaxChanges)
+		if err != nil {
+			t.Fatal(err)
+		}
+		revoked := map[string]bool{}
+		for _, c := range log {
+			if c.Kind == purchase.ChangeRevoke {
+				revoked[c.TicketID] = true
+			}
+		}
+		for _, tk := range append(paidA.Tickets, paidB.Tickets...) {
+			if !revoked[tk.ID] {
+				t.Errorf("ticket %s not revoked in the change log", tk.ID)
+			}
+		}
+		wantCounts(t, h, f.admission.ID, 0, 0)
+		// The event is off sale; a payment that completes now is refunded
+		// and issues nothing.
+		res2 := h.do(t, "POST", "/v1/holds", other.Token, map[string]any{"event_id": f.event.ID,
+			"lines": []map[string]any{{"ticket_type_id": f.admission.ID, "quantity": 1}}})
+		if res2.status != http.StatusConflict || res2.apiErr(t).Code != "not_on_sale" {
+			t.Errorf("hold after the cancellation: %d %s", res2.status, res2.short())
+		}
+		if _, err := h.payments.CompleteAction(ctx, lateIntent.Payment.IntentID); err != nil {
+			t.Fatal(err)
+		}
+		if rec, _ := h.payments.Record(lateIntent.Payment.IntentID); len(rec.Refunds) != 1 {
+			t.Errorf("a payment after the cancellation was kept: %+v", rec)
+		}
+		if tks, _ := h.purStore.TicketsOfOrder(ctx, late.ID); len(tks) != 0 {
+			t.Errorf("%d tickets issued after the cancellation", len(tks))
+		}
+		// Again: nothing more to do.
+		h.do(t, "POST", "/v1/events/"+f.event.ID+"/cancel", f.org.Token, nil).want(t, http.StatusOK).decode(t, &res)
+		if res.Refunded != 0 || res.Cancelled != 0 {
+			t.Errorf("second cancel did %+v", res)
+		}
+	})
+}

@@ -100,6 +100,7 @@ func routes() []route {
 		{"POST", "/v1/orgs/{org}/events", orgManager, (*Server).createEvent},
 		{"PATCH", "/v1/events/{id}", eventManager, (*Server).updateEvent},
 		{"POST", "/v1/events/{id}/publish", eventManager, (*Server).publishEvent},
+		{"POST", "/v1/events/{id}/cancel", eventManager, (*Server).cancelEvent},
 		{"POST", "/v1/events/{id}/ticket-types", eventManager, (*Server).createTicketType},
 		{"GET", "/v1/events", anyone, (*Server).searchEvents},
 		{"GET", "/v1/events/{id}", anyone, (*Server).getEvent},

@@ -70,7 +70,10 @@
 // for another holder, revoking the old; both log every revoke and issue
 // in the same transaction. Gates sync from that log (package sync), which
 // also carries their check-ins. ChangeLogged tells the sync hub that a
-// log grew.
+// log grew. When an event is cancelled, CancelEventOrders refunds its
+// paid orders (revoking their tickets) and cancels the unpaid ones; a
+// payment that completes afterwards issues nothing (ErrState), and the
+// HTTP layer gives the money back.
 //
 // # Idempotency
 //

@@ -73,6 +73,9 @@ type Store interface {
 
 	Hold(ctx context.Context, id string) (Hold, error)
 	Order(ctx context.Context, id string) (Order, error)
+	// OrdersOfEvent lists an event's orders with id greater than after,
+	// in id order, at most limit (1..MaxOrdersPage), in any status.
+	OrdersOfEvent(ctx context.Context, eventID, after string, limit int) ([]Order, error)
 
 	// Taken returns sold plus held per ticket type of an event, by ticket
 	// type id, leaving out types with nothing taken: an empty map (not an

@@ -2,6 +2,7 @@ package purchase
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -65,6 +66,11 @@ func (s *Service) issue(ctx context.Context, o Order, now time.Time) ([]Ticket, 
 	p, err := s.eventPage(ctx, o.EventID)
 	if err != nil {
 		return nil, err
+	}
+	if p.Event.Status == catalog.StatusCancelled {
+		// A payment that arrives after its event was cancelled issues
+		// nothing; the payment handler gives the money back.
+		return nil, fmt.Errorf("order %s: event %s is cancelled: %w", o.ID, o.EventID, ErrState)
 	}
 	types := make(map[string]catalog.TicketType, len(p.TicketTypes))
 	for _, t := range p.TicketTypes {
@@ -248,4 +254,62 @@ func (s *Service) RotationKey(ctx context.Context, eventID string) (ticketcrypto
 // number after, at most limit.
 func (s *Service) Changes(ctx context.Context, eventID string, after int64, limit int) ([]Change, error) {
 	return s.Store.Changes(ctx, eventID, after, limit)
+}
+
+// MaxOrdersPage bounds one OrdersOfEvent call.
+const MaxOrdersPage = 1000
+
+// EventCancellation is what CancelEventOrders did.
+type EventCancellation struct {
+	Refunded  int `json:"refunded"`
+	Cancelled int `json:"cancelled"`
+}
+
+// CancelEventOrders winds up a cancelled event's sales: every paid order
+// is refunded (refund first returns the money through the payment
+// provider; then the order is marked refunded and its tickets revoked
+// into the change log, so gates refuse them) and every order awaiting
+// payment is cancelled. It can run again after a failure: orders already
+// refunded or cancelled are left as they are. Holds need nothing: the
+// event is no longer on sale, and they expire.
+func (s *Service) CancelEventOrders(ctx context.Context, eventID string, refund func(context.Context, Order) error) (EventCancellation, error) {
+	var res EventCancellation
+	after := ""
+	for {
+		page, err := s.Store.OrdersOfEvent(ctx, eventID, after, MaxOrdersPage)
+		if err != nil {
+			return res, err
+		}
+		for _, o := range page {
+			after = o.ID
+			switch o.Status {
+			case StatusPaid:
+				if err := refund(ctx, o); err != nil {
+					return res, fmt.Errorf("refund order %s: %w", o.ID, err)
+				}
+				if _, err := s.Store.Refund(ctx, o.ID, s.stamp()); err != nil {
+					return res, err
+				}
+				res.Refunded++
+			case StatusPendingPayment:
+				_, err := s.Store.CancelOrder(ctx, o.ID, s.stamp())
+				switch {
+				case err == nil:
+					res.Cancelled++
+				case !errors.Is(err, ErrState):
+					return res, err
+				}
+				// ErrState: paid just now, before the event's cancellation
+				// reached the payment; running again refunds it.
+			}
+		}
+		if len(page) < MaxOrdersPage {
+			break
+		}
+	}
+	if res.Refunded+res.Cancelled > 0 {
+		s.changed(eventID)
+		s.logged(eventID)
+	}
+	return res, nil
 }

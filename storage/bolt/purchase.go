@@ -535,3 +535,30 @@ func (s *DB) Idempotent(ctx context.Context, key string) (string, []byte, error)
 	}
 	return rec.RequestHash, rec.Response, nil
 }
+
+// OrdersOfEvent implements purchase.Store. It scans every order: events
+// are cancelled rarely, and orders carry no per-event index here.
+func (s *DB) OrdersOfEvent(ctx context.Context, eventID, after string, limit int) ([]purchase.Order, error) {
+	if limit < 1 || limit > purchase.MaxOrdersPage {
+		return nil, fmt.Errorf("orders of %s: limit %d outside 1..%d: %w", eventID, limit, purchase.MaxOrdersPage, purchase.ErrInvalid)
+	}
+	var out []purchase.Order
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketOrders).Cursor()
+		k, v := c.Seek([]byte(after))
+		for ; k != nil && len(out) < limit; k, v = c.Next() {
+			if string(k) <= after {
+				continue
+			}
+			var rec orderRecord
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("order %s: %w", k, err)
+			}
+			if rec.EventID == eventID {
+				out = append(out, rec.Order)
+			}
+		}
+		return nil
+	})
+	return out, err
+}

@@ -955,3 +955,23 @@ func (s *DB) Idempotent(ctx context.Context, key string) (string, []byte, error)
 	}
 	return hash, response, nil
 }
+
+// OrdersOfEvent implements purchase.Store.
+func (s *DB) OrdersOfEvent(ctx context.Context, eventID, after string, limit int) ([]purchase.Order, error) {
+	if limit < 1 || limit > purchase.MaxOrdersPage {
+		return nil, fmt.Errorf("orders of %s: limit %d outside 1..%d: %w", eventID, limit, purchase.MaxOrdersPage, purchase.ErrInvalid)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE event_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+		eventID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("orders of %s: %w", eventID, err)
+	}
+	orders, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (purchase.Order, error) {
+		o, _, err := scanOrder(row)
+		return o, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("orders of %s: %w", eventID, err)
+	}
+	return orders, nil
+}

@@ -42,6 +42,7 @@ func RunPurchase(t *testing.T, open func(t *testing.T) (purchase.Store, catalog.
 		{"Concurrent/ReserveRelease", testConcurrentReserveRelease},
 		{"BuyerLimit", testBuyerLimit},
 		{"Concurrent/BuyerLimit", testConcurrentBuyerLimit},
+		{"OrdersOfEvent", testOrdersOfEvent},
 		{"Tickets/Lifecycle", testTicketsLifecycle},
 		{"Tickets/Atomic", testTicketsAtomic},
 		{"Tickets/ConcurrentLog", testTicketsConcurrentLog},

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -234,4 +235,47 @@ func testTicketsConcurrentLog(t *testing.T, s purchase.Store, c catalog.Store) {
 		}
 		seen[ch.TicketID] = true
 	}
+}
+
+// testOrdersOfEvent: an event's orders in id order, paged, whatever their
+// status, and no other event's.
+func testOrdersOfEvent(t *testing.T, s purchase.Store, c catalog.Store) {
+	ctx := t.Context()
+	sh := newShop(t, c, 100)
+	other := newShop(t, c, 100)
+	var want []string
+	for i := range 3 {
+		h := sh.hold(0, 1)
+		reserve(t, s, h, sh.limits(0))
+		o := sh.order(h)
+		must(t, "CreateOrder", s.CreateOrder(ctx, o))
+		if i == 1 {
+			_, err := s.CancelOrder(ctx, o.ID, when(0))
+			must(t, "CancelOrder", err)
+		}
+		want = append(want, o.ID)
+	}
+	h := other.hold(0, 1)
+	reserve(t, s, h, other.limits(0))
+	must(t, "CreateOrder", s.CreateOrder(ctx, other.order(h)))
+	slices.Sort(want)
+	var got []string
+	after := ""
+	for {
+		page, err := s.OrdersOfEvent(ctx, sh.event.ID, after, 2)
+		must(t, "OrdersOfEvent", err)
+		for _, o := range page {
+			if o.EventID != sh.event.ID {
+				t.Errorf("order %s of event %s listed for %s", o.ID, o.EventID, sh.event.ID)
+			}
+			got = append(got, o.ID)
+			after = o.ID
+		}
+		if len(page) < 2 {
+			break
+		}
+	}
+	equal(t, "orders of the event, by id", got, want)
+	_, err := s.OrdersOfEvent(ctx, sh.event.ID, "", 0)
+	is(t, "OrdersOfEvent limit 0", err, purchase.ErrInvalid)
 }
