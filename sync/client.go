@@ -72,8 +72,6 @@ type Client struct {
 	// Dialer dials the websocket; nil means a default with a 10 s
 	// handshake timeout.
 	Dialer *websocket.Dialer
-	// OnApplied, if set, is called after log entries were applied.
-	OnApplied func(changes []purchase.Change)
 
 	kick   chan struct{}
 	once   gosync.Once
@@ -325,9 +323,6 @@ func (c *Client) reader(ws *websocket.Conn, alive func(), acks chan<- []string, 
 			if n := len(f.Changes); n > 0 {
 				last := f.Changes[n-1].Seq
 				c.setStatus(func(s *ClientStatus) { s.Cursor, s.LastSync = last, time.Now() })
-			}
-			if c.OnApplied != nil {
-				c.OnApplied(f.Changes)
 			}
 		default:
 			return fmt.Errorf("server sent an unexpected %q frame", f.Type)

@@ -63,8 +63,6 @@ type Server struct {
 	events map[string]map[*conn]struct{} // by event id
 	tails  map[string]*tail              // by event id, while it has connections
 	closed bool
-	// OnConflict, if set, is called for each conflict an upload made.
-	OnConflict func(Conflict)
 }
 
 func (s *Server) now() time.Time {
@@ -564,9 +562,6 @@ func (c *conn) upload(ctx context.Context, cs []Checkin) error {
 	}
 	for _, cf := range res.Conflicts {
 		c.log.Warn("sync: ticket admitted twice", "ticket", cf.TicketID, "first_gate", cf.First.GateID, "second_gate", cf.Second.GateID)
-		if c.srv.OnConflict != nil {
-			c.srv.OnConflict(cf)
-		}
 	}
 	ids := make([]string, len(cs))
 	for i, ci := range cs {

@@ -240,30 +240,6 @@ func TestOfflineConflict(t *testing.T) {
 	}
 }
 
-// TestRevokedGate: revoking a gate closes its connection with 4003 and
-// refuses its credential; the client stops with ErrGateRevoked.
-func TestRevokedGate(t *testing.T) {
-	w := newWorld(t)
-	a := w.enrol(t, "gate")
-	a.start(t)
-	if !eventually(5*time.Second, a.client.Connected) {
-		t.Fatal("gate did not connect")
-	}
-	if _, err := w.db.RevokeGate(context.Background(), a.id, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	w.hub.Disconnect(a.id)
-	select {
-	case err := <-a.done:
-		if !errors.Is(err, ticketsync.ErrGateRevoked) {
-			t.Errorf("client ended with %v, want ErrGateRevoked", err)
-		}
-		a.stop = nil
-	case <-time.After(5 * time.Second):
-		t.Fatal("client still running after revocation")
-	}
-}
-
 // dial opens a raw websocket as a gate with credential.
 func dial(t *testing.T, w *world, credential string) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
@@ -364,28 +340,38 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// TestRevokedElsewhere: a gate revoked through another server process
-// (the store says revoked, this hub was not told) is disconnected at the
-// next keepalive.
-func TestRevokedElsewhere(t *testing.T) {
+// TestRevokedGate: revoking a gate closes its connection with 4003 and
+// the client stops with ErrGateRevoked, whether this hub was told
+// (Disconnect) or the gate was revoked through another server process
+// (only the store says so; the next keepalive finds out).
+func TestRevokedGate(t *testing.T) {
 	defer func(d time.Duration) { ticketsync.PingInterval = d }(ticketsync.PingInterval)
-	ticketsync.PingInterval = 50 * time.Millisecond
-	w := newWorld(t)
-	a := w.enrol(t, "gate")
-	a.start(t)
-	if !eventually(5*time.Second, a.client.Connected) {
-		t.Fatal("gate did not connect")
-	}
-	if _, err := w.db.RevokeGate(context.Background(), a.id, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-a.done:
-		if !errors.Is(err, ticketsync.ErrGateRevoked) {
-			t.Errorf("client ended with %v, want ErrGateRevoked", err)
-		}
-		a.stop = nil
-	case <-time.After(5 * time.Second):
-		t.Fatal("client still running after its gate was revoked elsewhere")
+	for _, told := range []bool{true, false} {
+		t.Run(map[bool]string{true: "hub told", false: "revoked elsewhere"}[told], func(t *testing.T) {
+			// Told, only Disconnect can end the connection within the
+			// wait: the keepalive is seconds away.
+			ticketsync.PingInterval = map[bool]time.Duration{true: 10 * time.Second, false: 50 * time.Millisecond}[told]
+			w := newWorld(t)
+			a := w.enrol(t, "gate")
+			a.start(t)
+			if !eventually(5*time.Second, a.client.Connected) {
+				t.Fatal("gate did not connect")
+			}
+			if _, err := w.db.RevokeGate(context.Background(), a.id, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			if told {
+				w.hub.Disconnect(a.id)
+			}
+			select {
+			case err := <-a.done:
+				if !errors.Is(err, ticketsync.ErrGateRevoked) {
+					t.Errorf("client ended with %v, want ErrGateRevoked", err)
+				}
+				a.stop = nil
+			case <-time.After(5 * time.Second):
+				t.Fatal("client still running after revocation")
+			}
+		})
 	}
 }
