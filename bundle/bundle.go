@@ -88,6 +88,11 @@ type Ticket struct {
 	// Code is the barcode text of a ticket sold elsewhere (listed mode),
 	// or empty for AdmitOne tokens, which are found by ID.
 	Code string `json:"code,omitempty"`
+	// Replaces is the ticket this one replaced (a transfer), listed in the
+	// same bundle: the gate keeps one entry state for the whole chain, so
+	// a ticket someone went in on does not admit again as its
+	// replacement.
+	Replaces ticketcrypto.TicketID `json:"replaces,omitzero"`
 }
 
 // MaxCodeLen bounds a foreign barcode's text.
@@ -173,6 +178,9 @@ func (p *Payload) Validate() error {
 			codes[t.Code] = struct{}{}
 		}
 	}
+	if _, err := p.Lineages(); err != nil {
+		return err
+	}
 	for i, r := range p.Revocations {
 		if r.Ticket.IsZero() {
 			return fmt.Errorf("bundle: revocations[%d]: ticket_id is missing", i)
@@ -187,6 +195,50 @@ func (p *Payload) Validate() error {
 		}
 	}
 	return nil
+}
+
+// Lineages maps every ticket that replaced another (Ticket.Replaces) to
+// the first ticket of its chain, the one originally sold. A ticket that
+// replaces itself, one not in the bundle, one replaced twice, or a cycle
+// is an error.
+func (p *Payload) Lineages() (map[ticketcrypto.TicketID]ticketcrypto.TicketID, error) {
+	replaces := make(map[ticketcrypto.TicketID]ticketcrypto.TicketID)
+	listed := make(map[ticketcrypto.TicketID]bool, len(p.Tickets))
+	for _, t := range p.Tickets {
+		listed[t.ID] = true
+	}
+	replacedBy := make(map[ticketcrypto.TicketID]ticketcrypto.TicketID)
+	for i, t := range p.Tickets {
+		if t.Replaces.IsZero() {
+			continue
+		}
+		switch prev, twice := replacedBy[t.Replaces]; {
+		case t.Replaces == t.ID:
+			return nil, fmt.Errorf("bundle: tickets[%d]: ticket %s replaces itself", i, t.ID)
+		case !listed[t.Replaces]:
+			return nil, fmt.Errorf("bundle: tickets[%d]: ticket %s replaces %s, which the bundle does not list", i, t.ID, t.Replaces)
+		case twice:
+			return nil, fmt.Errorf("bundle: tickets[%d]: ticket %s replaces %s, which %s replaced already", i, t.ID, t.Replaces, prev)
+		}
+		replacedBy[t.Replaces] = t.ID
+		replaces[t.ID] = t.Replaces
+	}
+	roots := make(map[ticketcrypto.TicketID]ticketcrypto.TicketID, len(replaces))
+	for id := range replaces {
+		root := id
+		for steps := 0; ; steps++ {
+			prev, ok := replaces[root]
+			if !ok {
+				break
+			}
+			if steps > len(replaces) {
+				return nil, fmt.Errorf("bundle: ticket %s: its replacements form a cycle", id)
+			}
+			root = prev
+		}
+		roots[id] = root
+	}
+	return roots, nil
 }
 
 // Profile returns the profile of a gate. With gateID empty it returns the

@@ -247,6 +247,8 @@ type EventPatch struct {
 	StartsAt    *time.Time `json:"starts_at,omitempty"`
 	EndsAt      *time.Time `json:"ends_at,omitempty"`
 	DoorsAt     *time.Time `json:"doors_at,omitempty"`
+
+	LockTicketsAtDoors *bool `json:"lock_tickets_at_doors,omitempty"`
 }
 
 func (p EventPatch) apply(e *Event) {
@@ -274,6 +276,9 @@ func (p EventPatch) apply(e *Event) {
 	}
 	if p.DoorsAt != nil {
 		e.DoorsAt = *p.DoorsAt
+	}
+	if p.LockTicketsAtDoors != nil {
+		e.LockTicketsAtDoors = *p.LockTicketsAtDoors
 	}
 }
 

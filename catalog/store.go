@@ -54,7 +54,12 @@ type Event struct {
 	StartsAt    time.Time `json:"starts_at"`
 	EndsAt      time.Time `json:"ends_at"`
 	DoorsAt     time.Time `json:"doors_at"`
-	Status      Status    `json:"status"`
+	// LockTicketsAtDoors stops transfers and buyers' refunds of the
+	// event's tickets from DoorsAt on, so a ticket cannot change hands
+	// while people are going in on it (an entry on record stops them for
+	// that ticket in any case).
+	LockTicketsAtDoors bool   `json:"lock_tickets_at_doors"`
+	Status             Status `json:"status"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	// Version increases on every change; caches and the search index use

@@ -218,6 +218,8 @@ type eventRequest struct {
 	StartsAt    string   `json:"starts_at"`
 	EndsAt      string   `json:"ends_at"`
 	DoorsAt     string   `json:"doors_at"`
+
+	LockTicketsAtDoors bool `json:"lock_tickets_at_doors"`
 }
 
 func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
@@ -230,7 +232,7 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, p *account.
 		return err
 	}
 	e := catalog.Event{OrgID: orgID, VenueID: req.VenueID, Title: req.Title, Description: req.Description,
-		Category: req.Category, Tags: req.Tags, Images: req.Images, TimeZone: req.TimeZone}
+		Category: req.Category, Tags: req.Tags, Images: req.Images, TimeZone: req.TimeZone, LockTicketsAtDoors: req.LockTicketsAtDoors}
 	var err error
 	for _, f := range []struct {
 		name, value string
@@ -270,6 +272,8 @@ type eventPatchRequest struct {
 	StartsAt    *string   `json:"starts_at"`
 	EndsAt      *string   `json:"ends_at"`
 	DoorsAt     *string   `json:"doors_at"`
+
+	LockTicketsAtDoors *bool `json:"lock_tickets_at_doors"`
 }
 
 func (s *Server) updateEvent(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
@@ -282,7 +286,7 @@ func (s *Server) updateEvent(w http.ResponseWriter, r *http.Request, p *account.
 		return err
 	}
 	patch := catalog.EventPatch{VenueID: req.VenueID, Title: req.Title, Description: req.Description,
-		Category: req.Category, Tags: req.Tags, Images: req.Images, TimeZone: req.TimeZone}
+		Category: req.Category, Tags: req.Tags, Images: req.Images, TimeZone: req.TimeZone, LockTicketsAtDoors: req.LockTicketsAtDoors}
 	for _, f := range []struct {
 		name string
 		src  *string

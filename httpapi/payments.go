@@ -80,7 +80,7 @@ func (s *Server) payOrder(w http.ResponseWriter, r *http.Request, p *account.Pri
 	}
 	switch o.Status {
 	case purchase.StatusPaid:
-		return s.writeOrder(w, r, http.StatusOK, o, nil)
+		return s.writeOrder(w, r, p.User.ID, http.StatusOK, o, nil)
 	case purchase.StatusPendingPayment:
 	default:
 		return &apiError{status: http.StatusConflict, code: "wrong_state", msg: fmt.Sprintf("order %s is %s and cannot be paid", o.ID, o.Status)}
@@ -90,7 +90,7 @@ func (s *Server) payOrder(w http.ResponseWriter, r *http.Request, p *account.Pri
 		if err != nil {
 			return err
 		}
-		return s.writeOrder(w, r, http.StatusOK, paid, nil)
+		return s.writeOrder(w, r, p.User.ID, http.StatusOK, paid, nil)
 	}
 	prov, err := s.payments()
 	if err != nil {
@@ -122,14 +122,15 @@ func (s *Server) payOrder(w http.ResponseWriter, r *http.Request, p *account.Pri
 	}
 	view := &paymentView{Provider: prov.Name(), IntentID: in.ID, Status: in.Status, ClientSecret: in.ClientSecret}
 	if o.Status == purchase.StatusPaid {
-		return s.writeOrder(w, r, http.StatusOK, o, view)
+		return s.writeOrder(w, r, p.User.ID, http.StatusOK, o, view)
 	}
-	return s.writeOrder(w, r, http.StatusAccepted, o, view)
+	return s.writeOrder(w, r, p.User.ID, http.StatusAccepted, o, view)
 }
 
-// writeOrder answers with an order, its tickets and its payment.
-func (s *Server) writeOrder(w http.ResponseWriter, r *http.Request, status int, o purchase.Order, pay *paymentView) error {
-	tickets, err := s.Purchase.Store.TicketsOfOrder(r.Context(), o.ID)
+// writeOrder answers with an order, its tickets (tokens only of those
+// the viewer holds) and its payment.
+func (s *Server) writeOrder(w http.ResponseWriter, r *http.Request, viewer string, status int, o purchase.Order, pay *paymentView) error {
+	tickets, err := s.Purchase.OrderTickets(r.Context(), o.ID, viewer)
 	if err != nil {
 		return err
 	}
@@ -184,7 +185,7 @@ func (s *Server) refundOrder(w http.ResponseWriter, r *http.Request, p *account.
 		return err
 	}
 	s.Log.Info("order refunded", "order", o.ID, "event", o.EventID, "by", p.User.ID, "organizer", by == purchase.RefundByOrganizer)
-	return s.writeOrder(w, r, http.StatusOK, refunded, nil)
+	return s.writeOrder(w, r, p.User.ID, http.StatusOK, refunded, nil)
 }
 
 // refundPayment returns a paid order's money through the provider, by
@@ -336,8 +337,7 @@ func (s *Server) transferTicket(w http.ResponseWriter, r *http.Request, p *accou
 	if err != nil {
 		return err
 	}
-	view := ticketView(next, page)
-	view.Token = "" // the recipient's credential, not the sender's
+	view := ticketView(next, page) // without its token: Transfer keeps the recipient's credential from the sender
 	writeJSON(w, http.StatusCreated, view)
 	return nil
 }

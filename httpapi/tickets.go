@@ -45,7 +45,9 @@ type ticketJSON struct {
 	IssuedAt     time.Time `json:"issued_at"`
 	RevokedAt    time.Time `json:"revoked_at,omitzero"`
 	RevokeReason string    `json:"revoke_reason,omitempty"`
-	Token        string    `json:"token,omitempty"`
+	// Replaces is the ticket this one replaced (a transfer).
+	Replaces string `json:"replaces,omitempty"`
+	Token    string `json:"token,omitempty"`
 }
 
 type ticketEventJSON struct {
@@ -90,7 +92,7 @@ func ticketView(t purchase.Ticket, page catalog.EventPage) ticketJSON {
 		},
 		TicketType: ticketTypeJSON{ID: t.TicketTypeID, Number: t.TypeNumber},
 		OrderID:    t.OrderID, HolderID: t.HolderID, Status: t.Status, Rotating: t.Rotating,
-		IssuedAt: t.IssuedAt, RevokedAt: t.RevokedAt, RevokeReason: t.RevokeReason,
+		IssuedAt: t.IssuedAt, RevokedAt: t.RevokedAt, RevokeReason: t.RevokeReason, Replaces: t.Replaces,
 	}
 	if tt, ok := ticketTypeOf(page, t.TicketTypeID); ok {
 		v.TicketType.Name = tt.Name

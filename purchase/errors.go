@@ -45,3 +45,21 @@ func invalid(field, format string, args ...any) error {
 
 // ErrRefundClosed is a buyer's refund asked for after the refund cutoff.
 var ErrRefundClosed = errors.New("refund period over")
+
+// ErrTicketUsed is a transfer or a buyer's refund of a ticket that was
+// used to enter: the server has an entry check-in on record for it (or
+// for a ticket it replaced). One ticket admits one person: once someone
+// is inside on it, it cannot be handed on or its money taken back by the
+// buyer. The wrapping error names the ticket and the gate.
+var ErrTicketUsed = errors.New("ticket already used to enter")
+
+// ErrTicketsLocked is a transfer or a buyer's refund asked for after
+// doors opened for an event whose organizer locks tickets at doors
+// (catalog.Event.LockTicketsAtDoors).
+var ErrTicketsLocked = errors.New("tickets locked since doors opened")
+
+// ErrTransferred is a buyer's refund of an order one of whose tickets
+// the buyer transferred to someone else: that ticket is the recipient's
+// now, and refunding the order would revoke it while the buyer keeps
+// the money.
+var ErrTransferred = errors.New("a ticket of the order was transferred")

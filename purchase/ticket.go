@@ -42,11 +42,30 @@ type Ticket struct {
 	Rotating bool         `json:"rotating"`
 	Status   TicketStatus `json:"status"`
 	IssuedAt time.Time    `json:"issued_at"`
+	// ValidUntil is the end of the token's validity window (zero:
+	// unbounded), as signed.
+	ValidUntil time.Time `json:"valid_until,omitzero"`
 	// RevokedAt, RevokeReason and ReplacedBy are set once revoked;
 	// ReplacedBy names the ticket a transfer issued in its place.
 	RevokedAt    time.Time `json:"revoked_at,omitzero"`
 	RevokeReason string    `json:"revoke_reason,omitempty"`
 	ReplacedBy   string    `json:"replaced_by,omitempty"`
+	// Replaces names the ticket this one replaced (a transfer), and
+	// Lineage the first ticket of that chain, the one originally sold
+	// (empty for an original ticket: see Root). Gates and the server
+	// keep one entry state per lineage, so a person inside on a ticket
+	// stays inside on its replacement.
+	Replaces string `json:"replaces,omitempty"`
+	Lineage  string `json:"lineage,omitempty"`
+}
+
+// Root is the id of the ticket originally sold in t's lineage: the one
+// whose check-in state t shares.
+func (t Ticket) Root() string {
+	if t.Lineage != "" {
+		return t.Lineage
+	}
+	return t.ID
 }
 
 // ChangeKind is what a change log entry records.
@@ -72,6 +91,10 @@ type Change struct {
 	TypeNumber uint16     `json:"type_number"`
 	// Reason is a revoke's reason (RevokedRefunded, ...).
 	Reason string `json:"reason,omitempty"`
+	// Replaces is, on an issue, the ticket the new one replaces (a
+	// transfer): gates and the server carry its entry state over, so the
+	// replacement of a ticket someone entered on is already used.
+	Replaces string `json:"replaces,omitempty"`
 	// At is when the ticket was issued or revoked, or when the gate
 	// scanned it.
 	At time.Time `json:"at"`
@@ -81,6 +104,20 @@ type Change struct {
 	GateID    string `json:"gate_id,omitempty"`
 	Direction string `json:"direction,omitempty"`
 	Offline   bool   `json:"offline,omitempty"`
+}
+
+// Entry is the check-in that put a ticket's lineage inside first.
+type Entry struct {
+	TicketID  string    `json:"ticket_id"`
+	CheckinID string    `json:"checkin_id"`
+	GateID    string    `json:"gate_id"`
+	At        time.Time `json:"at"`
+}
+
+// UsedError is ErrTicketUsed naming the ticket and the entry on record.
+func UsedError(what, ticketID string, e Entry) error {
+	return fmt.Errorf("%s ticket %s: it was used to enter at gate %s at %s: %w",
+		what, ticketID, e.GateID, e.At.UTC().Format(time.RFC3339), ErrTicketUsed)
 }
 
 // MaxChanges bounds one Changes call.
@@ -100,10 +137,20 @@ type TicketStore interface {
 	TicketsOfOrder(ctx context.Context, orderID string) ([]Ticket, error)
 	// Transfer revokes the valid ticket oldID held by fromHolder (reason
 	// RevokedTransferred, ReplacedBy next.ID) and stores next, valid, in
-	// its place; the log gets the revoke, then the issue. A ticket held
-	// by someone else is ErrNotFound; a revoked one is ErrState. next must
-	// have oldID's event, type and order (else ErrInvalid).
+	// its place; the log gets the revoke, then the issue (with Replaces).
+	// A ticket held by someone else is ErrNotFound; a revoked one is
+	// ErrState; one whose lineage has an entry check-in on record is
+	// ErrTicketUsed, decided in the same transaction as the transfer, so a
+	// check-in arriving at the same time is either seen or comes after
+	// (and then counts for next too). next must have oldID's event, type
+	// and order, Replaces oldID and old's Root as Lineage (else
+	// ErrInvalid).
 	Transfer(ctx context.Context, oldID, fromHolder string, next Ticket, at time.Time) (Ticket, error)
+	// Entered returns the first entry check-in on record for the
+	// lineage root of an event (see Ticket.Root), and whether there is
+	// one. Check-ins of a ticket and of the tickets it replaced count for
+	// its whole lineage.
+	Entered(ctx context.Context, eventID, root string) (Entry, bool, error)
 	// Changes returns an event's log entries with Seq > after, in order,
 	// at most limit (1..MaxChanges); none for an unknown event.
 	Changes(ctx context.Context, eventID string, after int64, limit int) ([]Change, error)
@@ -158,7 +205,7 @@ func Revoke(t *Ticket, reason, replacedBy string, at time.Time) bool {
 // IssueChange and RevokeChange are the log entries for t (Seq unset:
 // the store numbers them).
 func IssueChange(t Ticket) Change {
-	return Change{EventID: t.EventID, Kind: ChangeIssue, TicketID: t.ID, TypeNumber: t.TypeNumber, At: t.IssuedAt}
+	return Change{EventID: t.EventID, Kind: ChangeIssue, TicketID: t.ID, TypeNumber: t.TypeNumber, At: t.IssuedAt, Replaces: t.Replaces}
 }
 
 func RevokeChange(t Ticket) Change {
@@ -198,6 +245,8 @@ func CheckTransfer(old, next Ticket) error {
 		return fmt.Errorf("transfer ticket %s: the new ticket needs its own id and token: %w", old.ID, ErrInvalid)
 	case next.EventID != old.EventID || next.TicketTypeID != old.TicketTypeID || next.OrderID != old.OrderID || next.TypeNumber != old.TypeNumber:
 		return fmt.Errorf("transfer ticket %s: the new ticket names another event, type or order: %w", old.ID, ErrInvalid)
+	case next.Replaces != old.ID || next.Lineage != old.Root():
+		return fmt.Errorf("transfer ticket %s: the new ticket must name it as replaced and share its lineage %s: %w", old.ID, old.Root(), ErrInvalid)
 	case next.Status != TicketValid:
 		return fmt.Errorf("transfer ticket %s: the new ticket is %s: %w", old.ID, next.Status, ErrInvalid)
 	}

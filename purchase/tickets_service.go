@@ -155,6 +155,44 @@ func (s *Service) CheckRefund(ctx context.Context, o Order, buyerID string, by R
 		return fmt.Errorf("order %s: refunds by the buyer closed at %s, %v before the event starts; ask the organizer: %w",
 			o.ID, deadline.UTC().Format(time.RFC3339), cutoff, ErrRefundClosed)
 	}
+	if err := s.checkUnlocked(p.Event, "refund order "+o.ID); err != nil {
+		return err
+	}
+	tickets, err := s.Store.TicketsOfOrder(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range tickets {
+		if t.HolderID != o.BuyerID || t.RevokeReason == RevokedTransferred {
+			return fmt.Errorf("refund order %s: ticket %s was transferred to another account; a transferred ticket cannot be refunded by its buyer: %w",
+				o.ID, t.Root(), ErrTransferred)
+		}
+		if err := s.checkNotEntered(ctx, t, "refund"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkUnlocked refuses what the event's LockTicketsAtDoors stops once
+// doors opened.
+func (s *Service) checkUnlocked(ev catalog.Event, what string) error {
+	if ev.LockTicketsAtDoors && !ev.DoorsAt.IsZero() && !s.now().Before(ev.DoorsAt) {
+		return fmt.Errorf("%s: event %s locks its tickets from doors (%s) on: %w",
+			what, ev.ID, ev.DoorsAt.UTC().Format(time.RFC3339), ErrTicketsLocked)
+	}
+	return nil
+}
+
+// checkNotEntered refuses a ticket whose lineage has an entry on record.
+func (s *Service) checkNotEntered(ctx context.Context, t Ticket, what string) error {
+	e, entered, err := s.Store.Entered(ctx, t.EventID, t.Root())
+	if err != nil {
+		return err
+	}
+	if entered {
+		return UsedError(what, t.ID, e)
+	}
 	return nil
 }
 
@@ -173,13 +211,17 @@ func (s *Service) Refund(ctx context.Context, orderID string) (Order, error) {
 }
 
 // Tickets lists the holder's tickets, oldest first, at most
-// MaxTicketsListed.
+// MaxTicketsListed, with the tokens of the valid ones.
 func (s *Service) Tickets(ctx context.Context, holderID string) ([]Ticket, error) {
-	return s.Store.TicketsOfHolder(ctx, holderID, MaxTicketsListed)
+	tickets, err := s.Store.TicketsOfHolder(ctx, holderID, MaxTicketsListed)
+	if err != nil {
+		return nil, err
+	}
+	return s.ForViewer(tickets, holderID), nil
 }
 
-// Ticket returns one of the holder's tickets; another holder's is
-// ErrNotFound.
+// Ticket returns one of the holder's tickets, with its token while it is
+// valid; another holder's is ErrNotFound.
 func (s *Service) Ticket(ctx context.Context, ticketID, holderID string) (Ticket, error) {
 	t, err := s.Store.Ticket(ctx, ticketID)
 	if err != nil {
@@ -188,20 +230,43 @@ func (s *Service) Ticket(ctx context.Context, ticketID, holderID string) (Ticket
 	if t.HolderID != holderID {
 		return Ticket{}, fmt.Errorf("ticket %s: %w", ticketID, ErrNotFound)
 	}
-	return t, nil
+	return s.ForViewer([]Ticket{t}, holderID)[0], nil
 }
 
-// OrderTickets lists the tickets of one of the buyer's orders.
-func (s *Service) OrderTickets(ctx context.Context, orderID, buyerID string) ([]Ticket, error) {
-	if _, err := s.Order(ctx, orderID, buyerID); err != nil {
+// OrderTickets lists the tickets of an order as viewer may see them:
+// every ticket the order issued, but a token only on the valid tickets
+// viewer holds. A ticket the buyer transferred is the recipient's: the
+// buyer sees that it went, never its token.
+func (s *Service) OrderTickets(ctx context.Context, orderID, viewer string) ([]Ticket, error) {
+	tickets, err := s.Store.TicketsOfOrder(ctx, orderID)
+	if err != nil {
 		return nil, err
 	}
-	return s.Store.TicketsOfOrder(ctx, orderID)
+	return s.ForViewer(tickets, viewer), nil
+}
+
+// ForViewer applies the one rule for ticket tokens, which are bearer
+// credentials: only the holder of a valid ticket sees its token. It
+// returns tickets with every other token blanked.
+func (s *Service) ForViewer(tickets []Ticket, viewer string) []Ticket {
+	out := make([]Ticket, len(tickets))
+	for i, t := range tickets {
+		if viewer == "" || t.HolderID != viewer || t.Status != TicketValid {
+			t.Token = ""
+		}
+		out[i] = t
+	}
+	return out
 }
 
 // Transfer gives one of the holder's valid tickets to another account:
 // a new token is signed for the recipient and the old one is revoked, so
 // the ticket the sender kept (a screenshot, a printout) no longer admits.
+// The new ticket replaces the old in its lineage, so gates and the server
+// carry an entry over. A ticket someone entered on (ErrTicketUsed), or of
+// an event that locks tickets at doors once they opened
+// (ErrTicketsLocked), is not transferred. The sender gets the new
+// ticket without its token: that is the recipient's.
 func (s *Service) Transfer(ctx context.Context, ticketID, fromHolder, toHolder string) (Ticket, error) {
 	if toHolder == "" {
 		return Ticket{}, invalid("to", "is required")
@@ -216,8 +281,14 @@ func (s *Service) Transfer(ctx context.Context, ticketID, fromHolder, toHolder s
 	if old.Status != TicketValid { // checked again by the store, before signing for nothing
 		return Ticket{}, fmt.Errorf("transfer ticket %s: it is %s (%s): %w", old.ID, old.Status, old.RevokeReason, ErrState)
 	}
+	if err := s.checkNotEntered(ctx, old, "transfer"); err != nil { // and again by the store, atomically
+		return Ticket{}, err
+	}
 	p, err := s.eventPage(ctx, old.EventID)
 	if err != nil {
+		return Ticket{}, err
+	}
+	if err := s.checkUnlocked(p.Event, "transfer ticket "+old.ID); err != nil {
 		return Ticket{}, err
 	}
 	var typ catalog.TicketType
@@ -234,11 +305,12 @@ func (s *Service) Transfer(ctx context.Context, ticketID, fromHolder, toHolder s
 	if err != nil {
 		return Ticket{}, err
 	}
+	next.Replaces, next.Lineage = old.ID, old.Root()
 	if next, err = s.Store.Transfer(ctx, ticketID, fromHolder, next, now); err != nil {
 		return Ticket{}, err
 	}
 	s.logged(next.EventID)
-	return next, nil
+	return s.ForViewer([]Ticket{next}, fromHolder)[0], nil
 }
 
 // RotationKey returns an event's rotation key, for wallets that show

@@ -29,6 +29,10 @@ var (
 	bucketState   = []byte("state")   // ticket id -> ticketRecord JSON
 	bucketLog     = []byte("log")     // check-in id -> Checkin JSON, in time order
 	bucketOutbox  = []byte("outbox")  // check-in id -> nothing: not yet acknowledged by the server
+	// bucketLineage maps a ticket that replaced another (a transfer) to
+	// the first ticket of its chain; bucketState keeps one state per
+	// chain, under that first ticket's id.
+	bucketLineage = []byte("lineage") // ticket id -> lineage root ticket id
 
 	keyProfile = []byte("profile")
 	keyTrusted = []byte("trusted")
@@ -112,7 +116,7 @@ func OpenStore(dir string, opt StoreOptions) (*Store, error) {
 	}
 	s := &Store{db: db, batch: opt.Lanes > 1}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMeta, bucketTickets, bucketCodes, bucketRevoked, bucketState, bucketLog, bucketOutbox} {
+		for _, b := range [][]byte{bucketMeta, bucketTickets, bucketCodes, bucketRevoked, bucketState, bucketLog, bucketOutbox, bucketLineage} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -254,6 +258,10 @@ func (s *Store) Import(p *bundle.Payload, gateID string, signer ticketcrypto.Pub
 	if err != nil {
 		return ImportInfo{}, err
 	}
+	lineages, err := p.Lineages()
+	if err != nil {
+		return ImportInfo{}, err
+	}
 	info := ImportInfo{Signer: signer, CreatedAt: p.CreatedAt, ImportedAt: now, GateID: profile.GateID,
 		Tickets: len(p.Tickets), Revocations: len(p.Revocations), Keys: kr.Len()}
 	tickets := slices.Clone(p.Tickets)
@@ -308,6 +316,13 @@ func (s *Store) Import(p *bundle.Payload, gateID string, signer ticketcrypto.Pub
 				return err
 			}
 			if err := rb.Put(r.Ticket[:], raw); err != nil {
+				return err
+			}
+		}
+		// Lineages are facts that never change: added to what sync
+		// brought, never replaced.
+		for id, root := range lineages {
+			if err := linkLineage(tx, id, root); err != nil {
 				return err
 			}
 		}
@@ -407,7 +422,8 @@ func (s *Store) Admit(t Ticket, now time.Time, offline, dryRun bool) (Decision, 
 	return d, rec, nil
 }
 
-// readState loads what the store knows of a ticket.
+// readState loads what the store knows of a ticket: its own listing and
+// revocation, and its lineage's entry state.
 func readState(tx *bolt.Tx, id ticketcrypto.TicketID) (TicketState, error) {
 	var st TicketState
 	st.Listed = tx.Bucket(bucketTickets).Get(id[:]) != nil
@@ -418,14 +434,71 @@ func readState(tx *bolt.Tx, id ticketcrypto.TicketID) (TicketState, error) {
 		}
 		st.Revoked = &r
 	}
-	if raw := tx.Bucket(bucketState).Get(id[:]); raw != nil {
-		var r ticketRecord
-		if err := json.Unmarshal(raw, &r); err != nil {
-			return st, fmt.Errorf("stored state of %s: %w", id, err)
-		}
-		st.Uses, st.Inside, st.Last = r.Uses, r.Inside, r.Last
+	r, err := readRecord(tx, lineageRoot(tx, id))
+	if err != nil {
+		return st, err
 	}
+	st.Uses, st.Inside, st.Last = r.Uses, r.Inside, r.Last
 	return st, nil
+}
+
+// lineageRoot is the first ticket of id's chain of transfers (id itself
+// for a ticket that replaced none).
+func lineageRoot(tx *bolt.Tx, id ticketcrypto.TicketID) ticketcrypto.TicketID {
+	if raw := tx.Bucket(bucketLineage).Get(id[:]); len(raw) == len(id) {
+		return ticketcrypto.TicketID(raw)
+	}
+	return id
+}
+
+// readRecord reads the entry state stored under a lineage root.
+func readRecord(tx *bolt.Tx, root ticketcrypto.TicketID) (ticketRecord, error) {
+	var r ticketRecord
+	if raw := tx.Bucket(bucketState).Get(root[:]); raw != nil {
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return r, fmt.Errorf("stored state of %s: %w", root, err)
+		}
+	}
+	return r, nil
+}
+
+func putRecord(tx *bolt.Tx, root ticketcrypto.TicketID, r ticketRecord) error {
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketState).Put(root[:], raw)
+}
+
+// linkLineage records that ticket id belongs to the chain that starts
+// with root (root: the chain's first ticket, or the ticket id replaced,
+// whose own root is taken). A state the gate recorded for id before it
+// learnt the link (it admitted the new ticket offline) is merged into
+// the chain's, so nothing admits twice.
+func linkLineage(tx *bolt.Tx, id, root ticketcrypto.TicketID) error {
+	root = lineageRoot(tx, root)
+	if root == id || lineageRoot(tx, id) == root {
+		return nil
+	}
+	if err := tx.Bucket(bucketLineage).Put(id[:], root[:]); err != nil {
+		return err
+	}
+	own, err := readRecord(tx, id)
+	if err != nil || (own.Uses == 0 && own.Last == nil) {
+		return err
+	}
+	chain, err := readRecord(tx, root)
+	if err != nil {
+		return err
+	}
+	chain.Uses += own.Uses
+	if chain.Last == nil || (own.Last != nil && own.Last.At.After(chain.Last.At)) {
+		chain.Inside, chain.Last = own.Inside, own.Last
+	}
+	if err := tx.Bucket(bucketState).Delete(id[:]); err != nil {
+		return err
+	}
+	return putRecord(tx, root, chain)
 }
 
 // writeCheckin appends a check-in to the log, updates the ticket's state
@@ -456,11 +529,7 @@ func writeCheckin(tx *bolt.Tx, ci *Checkin, st TicketState, outbox bool) error {
 		r.Inside = true
 	}
 	r.Last = ci
-	sraw, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bucketState).Put(ci.Ticket[:], sraw)
+	return putRecord(tx, lineageRoot(tx, ci.Ticket), r)
 }
 
 // Outbox returns up to limit check-ins not yet acknowledged by the server,

@@ -105,6 +105,17 @@ func applyChange(tx *bolt.Tx, ch purchase.Change) error {
 	}
 	switch ch.Kind {
 	case purchase.ChangeIssue:
+		if ch.Replaces != "" {
+			// A transfer: the new ticket shares the old one's entry
+			// state, so whoever went in on the old one is inside on it.
+			prev, err := ticketcrypto.ParseTicketID(ch.Replaces)
+			if err != nil {
+				return fmt.Errorf("replaces: %w", err)
+			}
+			if err := linkLineage(tx, ticket, prev); err != nil {
+				return err
+			}
+		}
 		return tx.Bucket(bucketTickets).Put(ticket[:], []byte{byte(ch.TypeNumber >> 8), byte(ch.TypeNumber)})
 	case purchase.ChangeRevoke:
 		raw, err := json.Marshal(bundle.Revocation{Ticket: ticket, At: ch.At, Reason: ch.Reason})

@@ -194,6 +194,7 @@ func (e *Enroller) payload(ctx context.Context, g Gate, eventName string, now ti
 	types := map[ticketcrypto.TicketID]uint16{}
 	var order []ticketcrypto.TicketID
 	revoked := map[ticketcrypto.TicketID]bundle.Revocation{}
+	replaces := map[ticketcrypto.TicketID]ticketcrypto.TicketID{}
 	var checkins []purchase.Change
 	var cursor int64
 	for {
@@ -220,6 +221,11 @@ func (e *Enroller) payload(ctx context.Context, g Gate, eventName string, now ti
 					order = append(order, t)
 				}
 				types[t] = ch.TypeNumber
+				if ch.Replaces != "" {
+					if replaces[t], err = ticketcrypto.ParseTicketID(ch.Replaces); err != nil {
+						return nil, nil, 0, fmt.Errorf("log entry %d: replaces: %w", ch.Seq, err)
+					}
+				}
 			} else {
 				revoked[t] = bundle.Revocation{Ticket: t, At: ch.At, Reason: ch.Reason}
 			}
@@ -237,7 +243,7 @@ func (e *Enroller) payload(ctx context.Context, g Gate, eventName string, now ti
 		RotationKeys: []bundle.RotationKey{{Event: ev, Key: rk.Secret()}},
 	}
 	for _, t := range order {
-		p.Tickets = append(p.Tickets, bundle.Ticket{ID: t, Type: types[t]})
+		p.Tickets = append(p.Tickets, bundle.Ticket{ID: t, Type: types[t], Replaces: replaces[t]})
 	}
 	for _, t := range order {
 		if r, ok := revoked[t]; ok {

@@ -56,8 +56,12 @@ type Checkin struct {
 	Offline    bool             `json:"offline,omitempty"`
 }
 
-// ConflictSide is one of the two check-ins of a conflict.
+// ConflictSide is one of the two check-ins of a conflict. TicketID is
+// the ticket scanned: a ticket and its replacement (a transfer) share one
+// entry state, so the two sides of a conflict may name different tickets
+// of one lineage.
 type ConflictSide struct {
+	TicketID  string    `json:"ticket_id,omitempty"`
 	CheckinID string    `json:"checkin_id"`
 	GateID    string    `json:"gate_id"`
 	At        time.Time `json:"at"`
@@ -66,10 +70,15 @@ type ConflictSide struct {
 
 // Conflict is a ticket admitted twice: an entry check-in that arrived
 // while the server's record had the ticket inside (entered, not exited),
-// typically two gates cut off from each other admitting one ticket. Both
-// check-ins are stored; the conflict is reported, nothing is dropped.
+// typically two gates cut off from each other admitting one ticket. A
+// ticket and the tickets that replaced it (purchase.Ticket.Root) count as
+// one: the old ticket admitted offline and its transferred replacement
+// admitted elsewhere is a conflict too. Both check-ins are stored; the
+// conflict is reported, nothing is dropped.
 type Conflict struct {
-	EventID  string       `json:"event_id"`
+	EventID string `json:"event_id"`
+	// TicketID is the lineage's original ticket (the one sold); the
+	// sides name the tickets scanned.
 	TicketID string       `json:"ticket_id"`
 	First    ConflictSide `json:"first"`
 	Second   ConflictSide `json:"second"`
@@ -116,10 +125,12 @@ type Store interface {
 	// check-in's EventID and GateID must be g's, else ErrInvalid, and
 	// nothing is stored), at most MaxBatch, in one transaction: each new
 	// one (by ID) is appended to the event's change log, in the given
-	// order, and updates the server's record of the ticket: an entry
-	// while the ticket is inside records a Conflict with the entry that
-	// put it inside; an exit puts it outside. Check-ins stored before
-	// are skipped. receivedAt stamps conflicts.
+	// order, and updates the server's record of the ticket's lineage
+	// (purchase.Ticket.Root; an unknown ticket id is its own): an entry
+	// while the lineage is inside records a Conflict with the entry that
+	// put it inside; an exit puts it outside; the first entry stays on
+	// record (purchase.TicketStore.Entered). Check-ins stored before are
+	// skipped. receivedAt stamps conflicts.
 	RecordCheckins(ctx context.Context, g Gate, cs []Checkin, receivedAt time.Time) (RecordResult, error)
 	// Conflicts lists an event's conflicts in the order detected, at most
 	// limit.

@@ -45,9 +45,9 @@ var (
 		// secrets.go
 		bucketSecrets,
 		// tickets.go
-		bucketTickets, bucketHolderTickets, bucketOrderTickets, bucketChanges, bucketChangeSeq,
+		bucketTickets, bucketHolderTickets, bucketOrderTickets, bucketChanges, bucketChangeSeq, bucketTicketLineage,
 		// sync.go
-		bucketGates, bucketGateCodes, bucketGateCreds, bucketEventGates, bucketCheckins, bucketTicketInside, bucketConflicts,
+		bucketGates, bucketGateCodes, bucketGateCreds, bucketEventGates, bucketCheckins, bucketTicketInside, bucketConflicts, bucketTicketEntered,
 	}
 
 	keyVersion = []byte("version")

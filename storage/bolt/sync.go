@@ -26,8 +26,11 @@ var (
 	bucketGateCreds    = []byte("gate_creds")    // device credential hash -> gate id
 	bucketEventGates   = []byte("event_gates")   // event id, 0, created (8 bytes, see issuedKey), gate id -> nothing
 	bucketCheckins     = []byte("checkins")      // check-in id -> checkinRecord JSON
-	bucketTicketInside = []byte("ticket_inside") // event id, 0, ticket id -> sync.ConflictSide JSON of the entry that put it inside
+	bucketTicketInside = []byte("ticket_inside") // event id, 0, lineage root -> sync.ConflictSide JSON of the entry that put it inside
 	bucketConflicts    = []byte("conflicts")     // event id, 0, seq (big endian uint64) -> sync.Conflict JSON
+	// bucketTicketEntered keeps a lineage's first entry for good, so a
+	// ticket someone went in on is never transferred.
+	bucketTicketEntered = []byte("ticket_entered") // event id, 0, lineage root -> purchase.Entry JSON
 )
 
 // gateRecord is a gate as stored: with the hashes that Gate keeps out of
@@ -259,6 +262,7 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []tickets
 func recordCheckins(tx *bbolt.Tx, eventID string, cs []ticketsync.Checkin, receivedAt time.Time) (ticketsync.RecordResult, error) {
 	var res ticketsync.RecordResult
 	checkins, inside, conflicts := tx.Bucket(bucketCheckins), tx.Bucket(bucketTicketInside), tx.Bucket(bucketConflicts)
+	entered := tx.Bucket(bucketTicketEntered)
 	// The i-th new check-in gets change seq last+1+i (appendChanges
 	// numbers them so below); a conflict is keyed by its second
 	// check-in's seq, so conflicts list in the log's order.
@@ -275,10 +279,16 @@ func recordCheckins(tx *bbolt.Tx, eventID string, cs []ticketsync.Checkin, recei
 		if err := put(checkins, []byte(c.ID), checkinRecord{Checkin: c, ReceivedAt: receivedAt}); err != nil {
 			return res, err
 		}
-		key := join(c.EventID, c.TicketID)
-		side := ticketsync.ConflictSide{CheckinID: c.ID, GateID: c.GateID, At: c.At, Offline: c.Offline}
+		root := lineageRoot(tx, c.TicketID)
+		key := join(c.EventID, root)
+		side := ticketsync.ConflictSide{TicketID: c.TicketID, CheckinID: c.ID, GateID: c.GateID, At: c.At, Offline: c.Offline}
 		switch c.Direction {
 		case bundle.Entry:
+			if entered.Get(key) == nil {
+				if err := put(entered, key, purchase.Entry{TicketID: c.TicketID, CheckinID: c.ID, GateID: c.GateID, At: c.At}); err != nil {
+					return res, err
+				}
+			}
 			var first ticketsync.ConflictSide
 			ok, err := get(inside, key, &first)
 			if err != nil {
@@ -290,7 +300,7 @@ func recordCheckins(tx *bbolt.Tx, eventID string, cs []ticketsync.Checkin, recei
 				}
 				break
 			}
-			cf := ticketsync.Conflict{EventID: c.EventID, TicketID: c.TicketID, First: first, Second: side, DetectedAt: receivedAt}
+			cf := ticketsync.Conflict{EventID: c.EventID, TicketID: root, First: first, Second: side, DetectedAt: receivedAt}
 			if err := put(conflicts, changeKey(c.EventID, last+uint64(len(changes))+1), cf); err != nil {
 				return res, err
 			}
@@ -304,6 +314,28 @@ func recordCheckins(tx *bbolt.Tx, eventID string, cs []ticketsync.Checkin, recei
 	}
 	res.New = len(changes)
 	return res, appendChanges(tx, changes...)
+}
+
+// lineageRoot is the original ticket of ticketID's lineage: ticketID
+// itself unless a transfer issued it (or an unknown id, e.g. a listed
+// code).
+func lineageRoot(tx *bbolt.Tx, ticketID string) string {
+	if root := tx.Bucket(bucketTicketLineage).Get([]byte(ticketID)); root != nil {
+		return string(root)
+	}
+	return ticketID
+}
+
+// Entered implements purchase.TicketStore.
+func (s *DB) Entered(ctx context.Context, eventID, root string) (purchase.Entry, bool, error) {
+	var e purchase.Entry
+	var ok bool
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		ok, err = get(tx.Bucket(bucketTicketEntered), join(eventID, root), &e)
+		return err
+	})
+	return e, ok, err
 }
 
 // Conflicts implements sync.Store.

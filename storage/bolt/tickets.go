@@ -20,6 +20,7 @@ var (
 	bucketOrderTickets  = []byte("order_tickets")  // order id, 0, issued (8 bytes), ticket id -> nothing
 	bucketChanges       = []byte("changes")        // event id, 0, seq (big endian uint64) -> purchase.Change JSON
 	bucketChangeSeq     = []byte("change_seq")     // event id -> last seq (big endian uint64)
+	bucketTicketLineage = []byte("ticket_lineage") // id of a ticket a transfer issued -> its lineage root
 )
 
 // issuedKey is owner, 0, the issue time (as expiryKey orders times), id:
@@ -156,6 +157,15 @@ func (s *DB) Transfer(ctx context.Context, oldID, fromHolder string, next purcha
 			return fmt.Errorf("ticket %s: %w", oldID, purchase.ErrNotFound)
 		}
 		if err := purchase.CheckTransfer(old, next); err != nil {
+			return err
+		}
+		var entry purchase.Entry
+		if ok, err := get(tx.Bucket(bucketTicketEntered), join(old.EventID, old.Root()), &entry); err != nil {
+			return err
+		} else if ok {
+			return purchase.UsedError("transfer", oldID, entry)
+		}
+		if err := tx.Bucket(bucketTicketLineage).Put([]byte(next.ID), []byte(next.Root())); err != nil {
 			return err
 		}
 		purchase.Revoke(&old, purchase.RevokedTransferred, next.ID, storedTime(at))

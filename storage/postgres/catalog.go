@@ -63,7 +63,7 @@ func (s *DB) Venue(ctx context.Context, id string) (catalog.Venue, error) {
 }
 
 const eventColumns = `id, org_id, venue_id, title, description, category, tags, images,
-	time_zone, starts_at, ends_at, doors_at, status, created_at, updated_at, version`
+	time_zone, starts_at, ends_at, doors_at, status, created_at, updated_at, version, lock_tickets_at_doors`
 
 // eventArgs are an event's values in eventColumns order, as stored.
 func eventArgs(e catalog.Event) []any {
@@ -71,6 +71,7 @@ func eventArgs(e catalog.Event) []any {
 		e.ID, e.OrgID, nullString(e.VenueID), e.Title, e.Description, e.Category,
 		array(e.Tags), array(e.Images), e.TimeZone, nullTime(e.StartsAt), nullTime(e.EndsAt),
 		nullTime(e.DoorsAt), string(e.Status), storedTime(e.CreatedAt), storedTime(e.UpdatedAt), e.Version,
+		e.LockTicketsAtDoors,
 	}
 }
 
@@ -79,7 +80,7 @@ func scanEvent(row pgx.Row) (catalog.Event, error) {
 	var venue *string
 	var starts, ends, doors *time.Time
 	err := row.Scan(&e.ID, &e.OrgID, &venue, &e.Title, &e.Description, &e.Category, &e.Tags, &e.Images,
-		&e.TimeZone, &starts, &ends, &doors, &e.Status, &e.CreatedAt, &e.UpdatedAt, &e.Version)
+		&e.TimeZone, &starts, &ends, &doors, &e.Status, &e.CreatedAt, &e.UpdatedAt, &e.Version, &e.LockTicketsAtDoors)
 	if venue != nil {
 		e.VenueID = *venue
 	}
@@ -93,7 +94,7 @@ func scanEvent(row pgx.Row) (catalog.Event, error) {
 // venue, when set, must exist.
 func (s *DB) CreateEvent(ctx context.Context, e catalog.Event) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO events (`+eventColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, eventArgs(e)...)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, eventArgs(e)...)
 	if err != nil {
 		return fmt.Errorf("create event %s: %w", e.ID, catalogErr(err))
 	}
@@ -133,7 +134,7 @@ func (s *DB) UpdateEvent(ctx context.Context, id string, fn func(*catalog.Event)
 		_, err = tx.Exec(ctx, `UPDATE events SET org_id = $2, venue_id = $3, title = $4,
 			description = $5, category = $6, tags = $7, images = $8, time_zone = $9,
 			starts_at = $10, ends_at = $11, doors_at = $12, status = $13, created_at = $14,
-			updated_at = $15, version = $16 WHERE id = $1`, eventArgs(next)...)
+			updated_at = $15, version = $16, lock_tickets_at_doors = $17 WHERE id = $1`, eventArgs(next)...)
 		if err != nil {
 			return fmt.Errorf("update event %s: %w", id, catalogErr(err))
 		}

@@ -167,11 +167,21 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []tickets
 		ids[i], tickets[i], dirs[i] = c.ID, c.TicketID, string(c.Direction)
 		types[i], ats[i], offline[i] = int32(c.TypeNumber), c.At, c.Offline
 	}
-	ticketIDs := slices.Compact(slices.Sorted(slices.Values(tickets)))
-
 	var res ticketsync.RecordResult
 	err := s.retry(ctx, func(tx pgx.Tx) error {
 		res = ticketsync.RecordResult{}
+		// A transfer's ticket shares its lineage's entry state (see
+		// ticketRoots); tickets never change lineage, so reading it
+		// before the locks is safe.
+		root, err := ticketRoots(ctx, tx, tickets)
+		if err != nil {
+			return err
+		}
+		roots := make([]string, 0, len(tickets))
+		for _, t := range tickets {
+			roots = append(roots, root(t))
+		}
+		roots = slices.Compact(slices.Sorted(slices.Values(roots)))
 		var b pgx.Batch
 		var inserted []string
 		b.Queue(`INSERT INTO sync_checkins (id, event_id, gate_id, ticket_id, type_number, direction, at, offline, received_at)
@@ -187,18 +197,21 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []tickets
 		})
 		b.Queue(`INSERT INTO ticket_inside (event_id, ticket_id)
 			SELECT $1, t FROM unnest($2::text[]) WITH ORDINALITY AS v(t, n) ORDER BY v.n
-			ON CONFLICT (event_id, ticket_id) DO NOTHING`, g.EventID, ticketIDs)
-		state := make(map[string]ticketsync.ConflictSide) // tickets inside
-		b.Queue(`SELECT ticket_id, checkin_id, gate_id, at, offline FROM ticket_inside
-			WHERE event_id = $1 AND ticket_id = ANY($2) ORDER BY ticket_id FOR UPDATE`, g.EventID, ticketIDs).Query(func(rows pgx.Rows) error {
+			ON CONFLICT (event_id, ticket_id) DO NOTHING`, g.EventID, roots)
+		state := make(map[string]ticketsync.ConflictSide) // lineages inside, by root
+		entered := make(map[string]bool)                  // lineages with an entry on record
+		b.Queue(`SELECT ticket_id, inside_ticket_id, checkin_id, gate_id, at, offline, entered_checkin_id <> '' FROM ticket_inside
+			WHERE event_id = $1 AND ticket_id = ANY($2) ORDER BY ticket_id FOR UPDATE`, g.EventID, roots).Query(func(rows pgx.Rows) error {
 			var ticket string
 			var side ticketsync.ConflictSide
 			var at *time.Time
-			_, err := pgx.ForEachRow(rows, []any{&ticket, &side.CheckinID, &side.GateID, &at, &side.Offline}, func() error {
+			var hasEntry bool
+			_, err := pgx.ForEachRow(rows, []any{&ticket, &side.TicketID, &side.CheckinID, &side.GateID, &at, &side.Offline, &hasEntry}, func() error {
 				if side.CheckinID != "" {
 					side.At = fromNull(at)
 					state[ticket] = side
 				}
+				entered[ticket] = hasEntry
 				return nil
 			})
 			return err
@@ -213,6 +226,7 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []tickets
 
 		var changes []purchase.Change
 		changed := make(map[string]bool)
+		firstEntry := make(map[string]ticketsync.ConflictSide) // lineages entered for the first time now
 		type conflict struct {
 			ticketsync.Conflict
 			index int // of the second check-in among the new ones
@@ -222,17 +236,21 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []tickets
 			if !isNew[c.ID] {
 				continue
 			}
-			side := ticketsync.ConflictSide{CheckinID: c.ID, GateID: c.GateID, At: c.At, Offline: c.Offline}
-			first, inside := state[c.TicketID]
+			r := root(c.TicketID)
+			side := ticketsync.ConflictSide{TicketID: c.TicketID, CheckinID: c.ID, GateID: c.GateID, At: c.At, Offline: c.Offline}
+			if c.Direction == bundle.Entry && !entered[r] {
+				entered[r], firstEntry[r] = true, side
+			}
+			first, inside := state[r]
 			switch {
 			case c.Direction == bundle.Entry && inside:
-				conflicts = append(conflicts, conflict{ticketsync.Conflict{EventID: c.EventID, TicketID: c.TicketID,
+				conflicts = append(conflicts, conflict{ticketsync.Conflict{EventID: c.EventID, TicketID: r,
 					First: first, Second: side, DetectedAt: receivedAt}, len(changes)})
 			case c.Direction == bundle.Entry:
-				state[c.TicketID], changed[c.TicketID] = side, true
+				state[r], changed[r] = side, true
 			case inside: // an exit
-				delete(state, c.TicketID)
-				changed[c.TicketID] = true
+				delete(state, r)
+				changed[r] = true
 			}
 			changes = append(changes, ticketsync.CheckinChange(c))
 		}
@@ -246,22 +264,37 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []tickets
 			return err
 		}
 		if len(changed) > 0 {
-			var ts, cids, gids []string
+			var ts, tids, cids, gids []string
 			var ats []*time.Time
 			var offs []bool
 			for _, t := range slices.Sorted(maps.Keys(changed)) {
 				side := state[t] // zero: outside
-				ts, cids, gids = append(ts, t), append(cids, side.CheckinID), append(gids, side.GateID)
+				ts, tids, cids, gids = append(ts, t), append(tids, side.TicketID), append(cids, side.CheckinID), append(gids, side.GateID)
 				ats, offs = append(ats, nullTime(side.At)), append(offs, side.Offline)
 			}
-			b.Queue(`UPDATE ticket_inside AS i SET checkin_id = v.checkin_id, gate_id = v.gate_id, at = v.at, offline = v.offline
-				FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::boolean[]) AS v(ticket_id, checkin_id, gate_id, at, offline)
-				WHERE i.event_id = $1 AND i.ticket_id = v.ticket_id`, g.EventID, ts, cids, gids, ats, offs)
+			b.Queue(`UPDATE ticket_inside AS i SET inside_ticket_id = v.inside_ticket_id, checkin_id = v.checkin_id,
+					gate_id = v.gate_id, at = v.at, offline = v.offline
+				FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[])
+					AS v(ticket_id, inside_ticket_id, checkin_id, gate_id, at, offline)
+				WHERE i.event_id = $1 AND i.ticket_id = v.ticket_id`, g.EventID, ts, tids, cids, gids, ats, offs)
+		}
+		if len(firstEntry) > 0 {
+			var ts, tids, cids, gids []string
+			var ats []time.Time
+			for _, t := range slices.Sorted(maps.Keys(firstEntry)) {
+				e := firstEntry[t]
+				ts, tids, cids, gids, ats = append(ts, t), append(tids, e.TicketID), append(cids, e.CheckinID), append(gids, e.GateID), append(ats, e.At)
+			}
+			b.Queue(`UPDATE ticket_inside AS i SET entered_ticket_id = v.ticket, entered_checkin_id = v.checkin_id,
+					entered_gate_id = v.gate_id, entered_at = v.at
+				FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS v(ticket_id, ticket, checkin_id, gate_id, at)
+				WHERE i.event_id = $1 AND i.ticket_id = v.ticket_id`, g.EventID, ts, tids, cids, gids, ats)
 		}
 		if len(conflicts) > 0 {
 			k := len(conflicts)
 			back, ts := make([]int64, k), make([]string, k)
 			fc, fg, sc, sg := make([]string, k), make([]string, k), make([]string, k), make([]string, k)
+			ft, st := make([]string, k), make([]string, k)
 			fa, sa := make([]time.Time, k), make([]time.Time, k)
 			fo, so := make([]bool, k), make([]bool, k)
 			for i, cf := range conflicts {
@@ -271,15 +304,17 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []tickets
 				back[i], ts[i] = int64(len(changes)-1-cf.index), cf.TicketID
 				fc[i], fg[i], fa[i], fo[i] = cf.First.CheckinID, cf.First.GateID, cf.First.At, cf.First.Offline
 				sc[i], sg[i], sa[i], so[i] = cf.Second.CheckinID, cf.Second.GateID, cf.Second.At, cf.Second.Offline
+				ft[i], st[i] = cf.First.TicketID, cf.Second.TicketID
 				res.Conflicts = append(res.Conflicts, cf.Conflict)
 			}
 			b.Queue(`INSERT INTO conflicts (event_id, seq, ticket_id, first_checkin_id, first_gate_id, first_at, first_offline,
-					second_checkin_id, second_gate_id, second_at, second_offline, detected_at)
+					second_checkin_id, second_gate_id, second_at, second_offline, detected_at, first_ticket_id, second_ticket_id)
 				SELECT $1, (SELECT last FROM change_seq WHERE event_id = $1) - v.back, v.ticket_id,
-					v.fc, v.fg, v.fa, v.fo, v.sc, v.sg, v.sa, v.so, $2
+					v.fc, v.fg, v.fa, v.fo, v.sc, v.sg, v.sa, v.so, $2, v.ft, v.st
 				FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::boolean[],
-					$9::text[], $10::text[], $11::timestamptz[], $12::boolean[]) AS v(back, ticket_id, fc, fg, fa, fo, sc, sg, sa, so)`,
-				g.EventID, receivedAt, back, ts, fc, fg, fa, fo, sc, sg, sa, so)
+					$9::text[], $10::text[], $11::timestamptz[], $12::boolean[], $13::text[], $14::text[])
+					AS v(back, ticket_id, fc, fg, fa, fo, sc, sg, sa, so, ft, st)`,
+				g.EventID, receivedAt, back, ts, fc, fg, fa, fo, sc, sg, sa, so, ft, st)
 		}
 		return syncErr(sendBatch(ctx, tx, &b))
 	})
@@ -289,13 +324,34 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []tickets
 	return res, nil
 }
 
+// ticketRoots reads the lineage roots of the tickets a transfer issued
+// among ids and returns the root of any id (itself for an original
+// ticket or an id the server did not issue, e.g. a listed code).
+func ticketRoots(ctx context.Context, tx pgx.Tx, ids []string) (func(string) string, error) {
+	rows, err := tx.Query(ctx, `SELECT id, lineage FROM tickets WHERE id = ANY($1) AND lineage <> ''`, ids)
+	if err != nil {
+		return nil, err
+	}
+	lineage := make(map[string]string)
+	var id, root string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &root}, func() error { lineage[id] = root; return nil }); err != nil {
+		return nil, fmt.Errorf("ticket lineages: %w", err)
+	}
+	return func(t string) string {
+		if r, ok := lineage[t]; ok {
+			return r
+		}
+		return t
+	}, nil
+}
+
 // Conflicts implements sync.Store.
 func (s *DB) Conflicts(ctx context.Context, eventID string, limit int) ([]ticketsync.Conflict, error) {
 	if limit < 1 {
 		return nil, fmt.Errorf("conflicts of %s: limit %d: %w", eventID, limit, ticketsync.ErrInvalid)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT ticket_id, first_checkin_id, first_gate_id, first_at, first_offline,
-			second_checkin_id, second_gate_id, second_at, second_offline, detected_at
+			second_checkin_id, second_gate_id, second_at, second_offline, detected_at, first_ticket_id, second_ticket_id
 		FROM conflicts WHERE event_id = $1 ORDER BY seq LIMIT $2`, eventID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("conflicts of %s: %w", eventID, err)
@@ -303,7 +359,8 @@ func (s *DB) Conflicts(ctx context.Context, eventID string, limit int) ([]ticket
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ticketsync.Conflict, error) {
 		cf := ticketsync.Conflict{EventID: eventID}
 		err := row.Scan(&cf.TicketID, &cf.First.CheckinID, &cf.First.GateID, &cf.First.At, &cf.First.Offline,
-			&cf.Second.CheckinID, &cf.Second.GateID, &cf.Second.At, &cf.Second.Offline, &cf.DetectedAt)
+			&cf.Second.CheckinID, &cf.Second.GateID, &cf.Second.At, &cf.Second.Offline, &cf.DetectedAt,
+			&cf.First.TicketID, &cf.Second.TicketID)
 		cf.First.At, cf.Second.At, cf.DetectedAt = cf.First.At.UTC(), cf.Second.At.UTC(), cf.DetectedAt.UTC()
 		return cf, err
 	})

@@ -12,24 +12,25 @@ import (
 )
 
 const ticketColumns = `id, event_id, ticket_type_id, type_number, order_id, holder_id, token, key_id,
-	rotating, status, issued_at, revoked_at, revoke_reason, replaced_by`
+	rotating, status, issued_at, revoked_at, revoke_reason, replaced_by, replaces, lineage, valid_until`
 
 func scanTicket(row pgx.Row) (purchase.Ticket, error) {
 	var t purchase.Ticket
 	var number int32
-	var revoked *time.Time
+	var revoked, until *time.Time
 	err := row.Scan(&t.ID, &t.EventID, &t.TicketTypeID, &number, &t.OrderID, &t.HolderID, &t.Token, &t.KeyID,
-		&t.Rotating, &t.Status, &t.IssuedAt, &revoked, &t.RevokeReason, &t.ReplacedBy)
+		&t.Rotating, &t.Status, &t.IssuedAt, &revoked, &t.RevokeReason, &t.ReplacedBy, &t.Replaces, &t.Lineage, &until)
 	t.TypeNumber = uint16(number)
-	t.IssuedAt, t.RevokedAt = t.IssuedAt.UTC(), fromNull(revoked)
+	t.IssuedAt, t.RevokedAt, t.ValidUntil = t.IssuedAt.UTC(), fromNull(revoked), fromNull(until)
 	return t, err
 }
 
 // queueTicket adds t's insert to b.
 func queueTicket(b *pgx.Batch, t purchase.Ticket) {
-	b.Queue(`INSERT INTO tickets (`+ticketColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+	b.Queue(`INSERT INTO tickets (`+ticketColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		t.ID, t.EventID, t.TicketTypeID, int32(t.TypeNumber), t.OrderID, t.HolderID, t.Token, t.KeyID,
-		t.Rotating, string(t.Status), storedTime(t.IssuedAt), nullTime(t.RevokedAt), t.RevokeReason, t.ReplacedBy)
+		t.Rotating, string(t.Status), storedTime(t.IssuedAt), nullTime(t.RevokedAt), t.RevokeReason, t.ReplacedBy,
+		t.Replaces, t.Lineage, nullTime(t.ValidUntil))
 }
 
 // queueRevoke adds the update of a revoked ticket t to b.
@@ -56,10 +57,10 @@ func queueChanges(ctx context.Context, tx pgx.Tx, b *pgx.Batch, cs []purchase.Ch
 		if c.EventID != cs[0].EventID {
 			return fmt.Errorf("changes of two events in one call: %s, %s", cs[0].EventID, c.EventID)
 		}
-		b.Queue(`INSERT INTO changes (event_id, seq, kind, ticket_id, type_number, reason, at, checkin_id, gate_id, direction, offline)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		b.Queue(`INSERT INTO changes (event_id, seq, kind, ticket_id, type_number, reason, at, checkin_id, gate_id, direction, offline, replaces)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 			c.EventID, first+int64(i), string(c.Kind), c.TicketID, int32(c.TypeNumber), c.Reason, storedTime(c.At),
-			c.CheckinID, c.GateID, c.Direction, c.Offline)
+			c.CheckinID, c.GateID, c.Direction, c.Offline, c.Replaces)
 	}
 	// Delivered at commit, to every listener (see notify.go).
 	b.Queue(`SELECT pg_notify('`+changesChannel+`', $1)`, cs[0].EventID)
@@ -167,6 +168,22 @@ func (s *DB) Transfer(ctx context.Context, oldID, fromHolder string, next purcha
 		if err := purchase.CheckTransfer(old, next); err != nil {
 			return err
 		}
+		// Lock the lineage's entry row as RecordCheckins does, so an
+		// entry being recorded now is either seen here or recorded after
+		// the transfer (and then counts for next, which shares the
+		// lineage).
+		if _, err := tx.Exec(ctx, `INSERT INTO ticket_inside (event_id, ticket_id) VALUES ($1, $2)
+			ON CONFLICT (event_id, ticket_id) DO NOTHING`, old.EventID, old.Root()); err != nil {
+			return err
+		}
+		entry, entered, err := scanEntry(tx.QueryRow(ctx, `SELECT `+entryColumns+` FROM ticket_inside
+			WHERE event_id = $1 AND ticket_id = $2 FOR UPDATE`, old.EventID, old.Root()))
+		if err != nil {
+			return err
+		}
+		if entered {
+			return purchase.UsedError("transfer", oldID, entry)
+		}
 		purchase.Revoke(&old, purchase.RevokedTransferred, next.ID, storedTime(at))
 		var b pgx.Batch
 		queueRevoke(&b, old)
@@ -182,13 +199,38 @@ func (s *DB) Transfer(ctx context.Context, oldID, fromHolder string, next purcha
 	return next, nil
 }
 
+const entryColumns = `entered_ticket_id, entered_checkin_id, entered_gate_id, entered_at`
+
+// scanEntry reads entryColumns: ok is false for a lineage never entered.
+func scanEntry(row pgx.Row) (e purchase.Entry, ok bool, err error) {
+	var at *time.Time
+	if err := row.Scan(&e.TicketID, &e.CheckinID, &e.GateID, &at); err != nil {
+		return purchase.Entry{}, false, err
+	}
+	e.At = fromNull(at)
+	return e, e.CheckinID != "", nil
+}
+
+// Entered implements purchase.TicketStore.
+func (s *DB) Entered(ctx context.Context, eventID, root string) (purchase.Entry, bool, error) {
+	e, ok, err := scanEntry(s.pool.QueryRow(ctx, `SELECT `+entryColumns+` FROM ticket_inside
+		WHERE event_id = $1 AND ticket_id = $2`, eventID, root))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return purchase.Entry{}, false, nil
+	}
+	if err != nil {
+		return purchase.Entry{}, false, fmt.Errorf("entry of ticket %s: %w", root, err)
+	}
+	return e, ok, nil
+}
+
 // Changes implements purchase.TicketStore.
 func (s *DB) Changes(ctx context.Context, eventID string, after int64, limit int) ([]purchase.Change, error) {
 	if limit < 1 || limit > purchase.MaxChanges {
 		return nil, fmt.Errorf("changes of %s: limit %d outside 1..%d: %w", eventID, limit, purchase.MaxChanges, purchase.ErrInvalid)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT event_id, seq, kind, ticket_id, type_number, reason, at,
-		checkin_id, gate_id, direction, offline FROM changes
+		checkin_id, gate_id, direction, offline, replaces FROM changes
 		WHERE event_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, eventID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("changes of %s: %w", eventID, err)
@@ -197,7 +239,7 @@ func (s *DB) Changes(ctx context.Context, eventID string, after int64, limit int
 		var c purchase.Change
 		var number int32
 		err := row.Scan(&c.EventID, &c.Seq, &c.Kind, &c.TicketID, &number, &c.Reason, &c.At,
-			&c.CheckinID, &c.GateID, &c.Direction, &c.Offline)
+			&c.CheckinID, &c.GateID, &c.Direction, &c.Offline, &c.Replaces)
 		c.TypeNumber, c.At = uint16(number), c.At.UTC()
 		return c, err
 	})

@@ -44,6 +44,7 @@ func RunSync(t *testing.T, open func(t *testing.T) (ticketsync.Store, purchase.S
 		{"Checkins/Invalid", testCheckinsInvalid},
 		{"Checkins/ChangeLog", testCheckinsChangeLog},
 		{"Conflicts", testConflicts},
+		{"Lineage", testLineage},
 		{"Concurrent/Checkins", testConcurrentCheckins},
 	}
 	for _, tt := range tests {
@@ -98,7 +99,7 @@ func checkin(g ticketsync.Gate, ticketID string, at time.Time) ticketsync.Checki
 
 // side is c as a conflict names it.
 func side(c ticketsync.Checkin) ticketsync.ConflictSide {
-	return ticketsync.ConflictSide{CheckinID: c.ID, GateID: c.GateID, At: stored(c.At), Offline: c.Offline}
+	return ticketsync.ConflictSide{TicketID: c.TicketID, CheckinID: c.ID, GateID: c.GateID, At: stored(c.At), Offline: c.Offline}
 }
 
 // record stores cs and checks how many were new.
@@ -380,6 +381,7 @@ func testCheckinsChangeLog(t *testing.T, s ticketsync.Store, p purchase.Store, c
 	in.TypeNumber = sh.types[0].Number
 	record(t, s, north, 1, in)
 	next := ticketsFor(sh, o, 1, when(0).Add(2*time.Hour))[0]
+	next.Replaces, next.Lineage = tickets[1].ID, tickets[1].ID
 	_, err = p.Transfer(ctx, tickets[1].ID, o.BuyerID, next, when(0).Add(2*time.Hour))
 	must(t, "Transfer", err)
 	out := checkin(exit, tickets[0].ID, when(0).Add(3*time.Hour))
@@ -541,7 +543,7 @@ func testConcurrentCheckins(t *testing.T, s ticketsync.Store, p purchase.Store, 
 		if ch.Kind != purchase.ChangeCheckin {
 			continue
 		}
-		sd := ticketsync.ConflictSide{CheckinID: ch.CheckinID, GateID: ch.GateID, At: ch.At, Offline: ch.Offline}
+		sd := ticketsync.ConflictSide{TicketID: ch.TicketID, CheckinID: ch.CheckinID, GateID: ch.GateID, At: ch.At, Offline: ch.Offline}
 		first, ok := inside[ch.TicketID]
 		switch {
 		case ch.Direction == string(bundle.Exit):

@@ -97,12 +97,17 @@ func testTicketsLifecycle(t *testing.T, s purchase.Store, c catalog.Store) {
 	newHolder := "usr_000000000000000000000b77"
 	next := ticketsFor(sh, o, 1, when(0).Add(time.Hour))[0]
 	next.HolderID = newHolder
+	next.Replaces, next.Lineage = tickets[0].ID, tickets[0].ID
 	_, err = s.Transfer(ctx, tickets[0].ID, newHolder, next, when(0).Add(time.Hour))
 	is(t, "Transfer by someone else", err, purchase.ErrNotFound)
 	bad := next
 	bad.TicketTypeID = "tt_000000000000000000000404"
 	_, err = s.Transfer(ctx, tickets[0].ID, o.BuyerID, bad, when(0).Add(time.Hour))
 	is(t, "Transfer to another type", err, purchase.ErrInvalid)
+	bad = next
+	bad.Lineage = ""
+	_, err = s.Transfer(ctx, tickets[0].ID, o.BuyerID, bad, when(0).Add(time.Hour))
+	is(t, "Transfer outside the lineage", err, purchase.ErrInvalid)
 	moved, err := s.Transfer(ctx, tickets[0].ID, o.BuyerID, next, when(0).Add(time.Hour))
 	must(t, "Transfer", err)
 	next.IssuedAt = stored(next.IssuedAt)
