@@ -58,10 +58,10 @@ type Event struct {
 	// event's tickets from DoorsAt on, so a ticket cannot change hands
 	// while people are going in on it (an entry on record stops them for
 	// that ticket in any case).
-	LockTicketsAtDoors bool   `json:"lock_tickets_at_doors"`
-	Status             Status `json:"status"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	LockTicketsAtDoors bool      `json:"lock_tickets_at_doors"`
+	Status             Status    `json:"status"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 	// Version increases on every change; caches and the search index use
 	// it to tell stale copies.
 	Version int64 `json:"version"`
