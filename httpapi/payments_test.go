@@ -161,7 +161,7 @@ func TestPayRefundTransfer(t *testing.T) {
 		if moved.ID == old.ID || moved.HolderID != friend.ID || moved.Token != "" || moved.Status != purchase.TicketValid {
 			t.Fatalf("transferred ticket %+v", moved)
 		}
-		stored, err := h.purStore.Ticket(ctx, moved.ID)
+		stored, err := h.purchase.Ticket(ctx, moved.ID, friend.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

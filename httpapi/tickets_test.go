@@ -72,9 +72,9 @@ func (h *harness) buyTickets(t *testing.T, u *user, eventID string, lines ...pur
 	if o, err = h.purchase.MarkPaid(ctx, o.ID, "pi_"+o.ID); err != nil {
 		t.Fatalf("MarkPaid: %v", err)
 	}
-	tickets, err := h.purStore.TicketsOfOrder(ctx, o.ID)
+	tickets, err := h.purchase.OrderTickets(ctx, o.ID, u.ID)
 	if err != nil {
-		t.Fatalf("TicketsOfOrder: %v", err)
+		t.Fatalf("OrderTickets: %v", err)
 	}
 	want := 0
 	for _, l := range lines {

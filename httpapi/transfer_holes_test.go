@@ -81,6 +81,14 @@ func TestTransferHoles(t *testing.T) {
 			t.Fatal("the recipient does not see her token")
 		}
 		h.verifyToken(t, mine, f.event.ID)
+		// 14. The store keeps no token: it is signed again for its holder.
+		if row, _ := h.purStore.Ticket(ctx, moved.ID); row.Token != "" || row.ValidUntil.IsZero() {
+			t.Errorf("the store keeps ticket %s with token %q, valid until %v", moved.ID, row.Token, row.ValidUntil)
+		}
+		again1 := decodeAs[ticketJSON](t, h.do(t, "GET", "/v1/tickets/"+moved.ID, friend.Token, nil), http.StatusOK)
+		if again1.Token != mine.Token {
+			t.Errorf("the token signed again differs: %s, then %s", mine.Token, again1.Token)
+		}
 		leaks := func(route string, tickets []ticketJSON) {
 			t.Helper()
 			for _, tk := range tickets {

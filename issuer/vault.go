@@ -180,6 +180,62 @@ func (v *Vault) SignTicket(ctx context.Context, eventID string, typeNumber uint1
 	return purchase.SignedTicket{ID: st.Ticket.String(), Token: st.Text(), KeyID: st.KeyID.String()}, nil
 }
 
+// TicketToken signs a ticket's token again from its fields, with the
+// issuer key that signed it at issue (t.KeyID). Ed25519 signatures are
+// deterministic, so the text is the one the holder got at issue: the
+// store keeps the fields, never the bearer token. It implements
+// purchase.Signer.
+func (v *Vault) TicketToken(ctx context.Context, t purchase.Ticket) (string, error) {
+	ev, err := parseVaultEvent(t.EventID)
+	if err != nil {
+		return "", fmt.Errorf("token of ticket %s: %w", t.ID, err)
+	}
+	tid, err := ticketcrypto.ParseTicketID(t.ID)
+	if err != nil {
+		return "", fmt.Errorf("token of ticket %s: %w", t.ID, err)
+	}
+	kid, err := ticketcrypto.ParseKeyID(t.KeyID)
+	if err != nil {
+		return "", fmt.Errorf("token of ticket %s: %w", t.ID, err)
+	}
+	key, ok := v.cachedKey(kid)
+	if !ok {
+		keys, err := v.reload(ctx)
+		if err != nil {
+			return "", fmt.Errorf("token of ticket %s: %w", t.ID, err)
+		}
+		for _, k := range keys {
+			if k.key.ID() == kid {
+				key, ok = k.key, true
+			}
+		}
+	}
+	if !ok {
+		return "", fmt.Errorf("token of ticket %s: issuer key %s is not in the vault", t.ID, kid)
+	}
+	tok := ticketcrypto.Token{Event: ev, Ticket: tid, Type: t.TypeNumber, ValidUntil: t.ValidUntil}
+	if t.Rotating {
+		tok.Flags |= ticketcrypto.FlagRotating
+	}
+	st, err := ticketcrypto.Sign(key, tok)
+	if err != nil {
+		return "", fmt.Errorf("token of ticket %s: %w", t.ID, err)
+	}
+	return st.Text(), nil
+}
+
+// cachedKey returns the cached issuer key with id kid.
+func (v *Vault) cachedKey(kid ticketcrypto.KeyID) (ticketcrypto.PrivateKey, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, k := range v.keys {
+		if k.key.ID() == kid {
+			return k.key, true
+		}
+	}
+	return ticketcrypto.PrivateKey{}, false
+}
+
 // Rotate adds a new issuer key, which signs from now on; the older keys
 // stay trusted. It returns the new key's id.
 func (v *Vault) Rotate(ctx context.Context) (ticketcrypto.KeyID, error) {

@@ -598,3 +598,51 @@ func TestCheckSecret(t *testing.T) {
 		t.Errorf("CheckSecretPrefix(\"\") = %v", err)
 	}
 }
+
+// TestVaultTicketToken: a ticket's token is signed again from its stored
+// fields to the very text of its issue, by the key that signed it, also
+// after a rotation and on another server (a fresh Vault on the store);
+// other fields give another token, and an unknown key is an error.
+func TestVaultTicketToken(t *testing.T) {
+	e := newVaultEnv(t)
+	v := e.vault()
+	ev := ticketcrypto.NewEventID()
+	until := testNow.Add(48 * time.Hour)
+	static, err := v.SignTicket(t.Context(), ev.String(), 3, false, until)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotating, err := v.SignTicket(t.Context(), ev.String(), 4, true, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Rotate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	fields := func(st purchase.SignedTicket, typ uint16, rot bool, until time.Time) purchase.Ticket {
+		return purchase.Ticket{ID: st.ID, EventID: ev.String(), TypeNumber: typ, KeyID: st.KeyID, Rotating: rot, ValidUntil: until}
+	}
+	for _, c := range []struct {
+		name   string
+		vault  *Vault
+		ticket purchase.Ticket
+		want   string
+	}{
+		{"static", v, fields(static, 3, false, until), static.Token},
+		{"rotating", v, fields(rotating, 4, true, time.Time{}), rotating.Token},
+		{"another server", e.vault(), fields(static, 3, false, until), static.Token},
+	} {
+		got, err := c.vault.TicketToken(t.Context(), c.ticket)
+		if err != nil || got != c.want {
+			t.Errorf("%s: TicketToken = %q, %v; want the issued %q", c.name, got, err, c.want)
+		}
+	}
+	if got, err := v.TicketToken(t.Context(), fields(static, 4, false, until)); err != nil || got == static.Token {
+		t.Errorf("TicketToken of another type = %q, %v; want another token", got, err)
+	}
+	unknown := fields(static, 3, false, until)
+	unknown.KeyID = "kid_abcd"
+	if _, err := v.TicketToken(t.Context(), unknown); err == nil || !strings.Contains(err.Error(), "not in the vault") {
+		t.Errorf("TicketToken with an unknown key: %v, want an error naming the key", err)
+	}
+}

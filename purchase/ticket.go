@@ -25,7 +25,10 @@ const (
 // Ticket is one signed admission issued for a paid order: one per unit of
 // every admission line (merchandise lines get no ticket, so a gate never
 // admits a T-shirt). Its Token is the signed ticket text ("AT1:..."), a
-// bearer credential shown only to the holder.
+// bearer credential shown only to the holder. Stores never keep it: it is
+// signed again from the ticket's fields when its holder asks
+// (Signer.TicketToken), so a copy of the database holds no ticket that
+// admits.
 type Ticket struct {
 	ID           string `json:"id"` // the token's ticket id, "tk_" + 24 hex
 	EventID      string `json:"event_id"`
@@ -229,6 +232,10 @@ type Signer interface {
 	// RotationKey returns the event's rotation key, from which rotating
 	// codes are computed (created on first use).
 	RotationKey(ctx context.Context, eventID string) (ticketcrypto.RotationKey, error)
+	// TicketToken signs t's token again, with the key t.KeyID, from its
+	// event, id, type, rotating flag and ValidUntil: the same text as at
+	// issue, so stores need not keep it.
+	TicketToken(ctx context.Context, t Ticket) (string, error)
 }
 
 // MaxTicketsPerOrder bounds the tickets one order lists, transfers
@@ -241,8 +248,8 @@ func CheckTransfer(old, next Ticket) error {
 	switch {
 	case old.Status != TicketValid:
 		return fmt.Errorf("transfer ticket %s: it is %s (%s): %w", old.ID, old.Status, old.RevokeReason, ErrState)
-	case next.ID == "" || next.ID == old.ID || next.Token == "":
-		return fmt.Errorf("transfer ticket %s: the new ticket needs its own id and token: %w", old.ID, ErrInvalid)
+	case next.ID == "" || next.ID == old.ID:
+		return fmt.Errorf("transfer ticket %s: the new ticket needs its own id: %w", old.ID, ErrInvalid)
 	case next.EventID != old.EventID || next.TicketTypeID != old.TicketTypeID || next.OrderID != old.OrderID || next.TypeNumber != old.TypeNumber:
 		return fmt.Errorf("transfer ticket %s: the new ticket names another event, type or order: %w", old.ID, ErrInvalid)
 	case next.Replaces != old.ID || next.Lineage != old.Root():

@@ -115,7 +115,7 @@ func (s *Service) sign(ctx context.Context, ev catalog.Event, t catalog.TicketTy
 	}
 	return Ticket{
 		ID: st.ID, EventID: ev.ID, TicketTypeID: t.ID, TypeNumber: t.Number, OrderID: orderID, HolderID: holderID,
-		Token: st.Token, KeyID: st.KeyID, Rotating: t.RotatingCode, Status: TicketValid, IssuedAt: now,
+		Token: st.Token, KeyID: st.KeyID, Rotating: t.RotatingCode, Status: TicketValid, IssuedAt: now, ValidUntil: until,
 	}, nil
 }
 
@@ -217,7 +217,7 @@ func (s *Service) Tickets(ctx context.Context, holderID string) ([]Ticket, error
 	if err != nil {
 		return nil, err
 	}
-	return s.ForViewer(tickets, holderID), nil
+	return s.forViewer(ctx, tickets, holderID)
 }
 
 // Ticket returns one of the holder's tickets, with its token while it is
@@ -230,7 +230,11 @@ func (s *Service) Ticket(ctx context.Context, ticketID, holderID string) (Ticket
 	if t.HolderID != holderID {
 		return Ticket{}, fmt.Errorf("ticket %s: %w", ticketID, ErrNotFound)
 	}
-	return s.ForViewer([]Ticket{t}, holderID)[0], nil
+	shown, err := s.forViewer(ctx, []Ticket{t}, holderID)
+	if err != nil {
+		return Ticket{}, err
+	}
+	return shown[0], nil
 }
 
 // OrderTickets lists the tickets of an order as viewer may see them:
@@ -242,21 +246,32 @@ func (s *Service) OrderTickets(ctx context.Context, orderID, viewer string) ([]T
 	if err != nil {
 		return nil, err
 	}
-	return s.ForViewer(tickets, viewer), nil
+	return s.forViewer(ctx, tickets, viewer)
 }
 
-// ForViewer applies the one rule for ticket tokens, which are bearer
-// credentials: only the holder of a valid ticket sees its token. It
-// returns tickets with every other token blanked.
-func (s *Service) ForViewer(tickets []Ticket, viewer string) []Ticket {
+// forViewer applies the one rule for ticket tokens, which are bearer
+// credentials: only the holder of a valid ticket sees its token, signed
+// again from the ticket's fields (stores keep no token). It returns
+// tickets with every other token blank.
+func (s *Service) forViewer(ctx context.Context, tickets []Ticket, viewer string) ([]Ticket, error) {
 	out := make([]Ticket, len(tickets))
 	for i, t := range tickets {
-		if viewer == "" || t.HolderID != viewer || t.Status != TicketValid {
+		switch {
+		case viewer == "" || t.HolderID != viewer || t.Status != TicketValid:
 			t.Token = ""
+		case t.Token == "": // a ticket stored before tokens were derived keeps its stored text
+			if s.Signer == nil {
+				return nil, fmt.Errorf("token of ticket %s: this server has no ticket signer", t.ID)
+			}
+			tok, err := s.Signer.TicketToken(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			t.Token = tok
 		}
 		out[i] = t
 	}
-	return out
+	return out, nil
 }
 
 // Transfer gives one of the holder's valid tickets to another account:
@@ -310,7 +325,8 @@ func (s *Service) Transfer(ctx context.Context, ticketID, fromHolder, toHolder s
 		return Ticket{}, err
 	}
 	s.logged(next.EventID)
-	return s.ForViewer([]Ticket{next}, fromHolder)[0], nil
+	next.Token = "" // the recipient's credential, not the sender's
+	return next, nil
 }
 
 // RotationKey returns an event's rotation key, for wallets that show

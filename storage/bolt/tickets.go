@@ -30,8 +30,10 @@ func issuedKey(owner string, at time.Time, id string) []byte {
 	return append(k, id...)
 }
 
-// putTicket stores t as new: ErrConflict if its id is taken.
+// putTicket stores t as new, without its token (see purchase.Ticket):
+// ErrConflict if its id is taken.
 func putTicket(tx *bbolt.Tx, t purchase.Ticket) error {
+	t.Token = ""
 	b := tx.Bucket(bucketTickets)
 	if b.Get([]byte(t.ID)) != nil {
 		return fmt.Errorf("ticket %s: id taken: %w", t.ID, purchase.ErrConflict)
@@ -73,7 +75,7 @@ func changeKey(eventID string, seq uint64) []byte {
 func issueTickets(tx *bbolt.Tx, tickets []purchase.Ticket) error {
 	changes := make([]purchase.Change, len(tickets))
 	for i, t := range tickets {
-		t.IssuedAt, t.RevokedAt = storedTime(t.IssuedAt), storedTime(t.RevokedAt)
+		t.IssuedAt, t.RevokedAt, t.ValidUntil = storedTime(t.IssuedAt), storedTime(t.RevokedAt), storedTime(t.ValidUntil)
 		if err := putTicket(tx, t); err != nil {
 			return err
 		}
@@ -147,7 +149,7 @@ func (s *DB) TicketsOfOrder(ctx context.Context, orderID string) ([]purchase.Tic
 
 // Transfer implements purchase.TicketStore.
 func (s *DB) Transfer(ctx context.Context, oldID, fromHolder string, next purchase.Ticket, at time.Time) (purchase.Ticket, error) {
-	next.IssuedAt, next.RevokedAt = storedTime(next.IssuedAt), time.Time{}
+	next.IssuedAt, next.RevokedAt, next.ValidUntil, next.Token = storedTime(next.IssuedAt), time.Time{}, storedTime(next.ValidUntil), ""
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketTickets)
 		var old purchase.Ticket

@@ -25,12 +25,13 @@ func scanTicket(row pgx.Row) (purchase.Ticket, error) {
 	return t, err
 }
 
-// queueTicket adds t's insert to b.
+// queueTicket adds t's insert to b, without its token (see
+// purchase.Ticket): the token column stays empty.
 func queueTicket(b *pgx.Batch, t purchase.Ticket) {
 	b.Queue(`INSERT INTO tickets (`+ticketColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-		t.ID, t.EventID, t.TicketTypeID, int32(t.TypeNumber), t.OrderID, t.HolderID, t.Token, t.KeyID,
+		t.ID, t.EventID, t.TicketTypeID, int32(t.TypeNumber), t.OrderID, t.HolderID, "", t.KeyID,
 		t.Rotating, string(t.Status), storedTime(t.IssuedAt), nullTime(t.RevokedAt), t.RevokeReason, t.ReplacedBy,
-		t.Replaces, t.Lineage, nullTime(t.ValidUntil))
+		t.Replaces, t.Lineage, nullTime(storedTime(t.ValidUntil)))
 }
 
 // queueRevoke adds the update of a revoked ticket t to b.
@@ -156,7 +157,7 @@ func (s *DB) TicketsOfOrder(ctx context.Context, orderID string) ([]purchase.Tic
 
 // Transfer implements purchase.TicketStore.
 func (s *DB) Transfer(ctx context.Context, oldID, fromHolder string, next purchase.Ticket, at time.Time) (purchase.Ticket, error) {
-	next.IssuedAt, next.RevokedAt = storedTime(next.IssuedAt), time.Time{}
+	next.IssuedAt, next.RevokedAt, next.ValidUntil, next.Token = storedTime(next.IssuedAt), time.Time{}, storedTime(next.ValidUntil), ""
 	err := s.retry(ctx, func(tx pgx.Tx) error {
 		old, err := scanTicket(tx.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = $1 FOR UPDATE`, oldID))
 		if err != nil {
