@@ -641,6 +641,13 @@ var authzCases = []authzCase{
 		},
 	},
 	{
+		route: "GET /v1/events/{id}/quarantine",
+		want:  row{401, 403, 403, 200, 403, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/quarantine"}
+		},
+	},
+	{
 		route: "GET /v1/events/{id}/checkins",
 		want:  row{401, 403, 403, 200, 403, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {

@@ -207,7 +207,34 @@ func (s *Server) syncSocket(w http.ResponseWriter, r *http.Request, _ *account.P
 	case err != nil:
 		return err
 	}
-	hub.ServeGate(w, r, g)
+	if err := hub.ServeGate(w, r, g); errors.Is(err, ticketsync.ErrTooManyConnections) {
+		w.Header().Set("Retry-After", "30")
+		return &apiError{status: http.StatusTooManyRequests, code: "too_many_connections",
+			msg: fmt.Sprintf("this gate already has %d connections open; close one or wait for it to time out", ticketsync.MaxConnsPerGate)}
+	}
+	return nil
+}
+
+// listQuarantine lists the check-ins the event's gates uploaded that the
+// server did not record (a ticket it never issued, another event's, a
+// wrong type, an impossible time), with the reason for each.
+func (s *Server) listQuarantine(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+	hub, _, err := s.syncHub()
+	if err != nil {
+		return err
+	}
+	eventID, err := s.requireEventOrg(r, p)
+	if err != nil {
+		return err
+	}
+	qs, err := hub.Store.Quarantine(r.Context(), eventID, 1000)
+	if err != nil {
+		return err
+	}
+	if qs == nil {
+		qs = []ticketsync.Quarantined{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"quarantine": qs})
 	return nil
 }
 

@@ -132,7 +132,7 @@ func newHarness(t *testing.T, backend string) *harness {
 	h.vault = &issuer.Vault{Store: b.Secrets, Seal: &key, Now: h.clock.Now}
 	h.purchase.Signer = h.vault
 	h.payments = payment.NewTestProvider(payment.TestConfig{Now: h.clock.Now})
-	hub := &ticketsync.Server{Store: b.Sync, Log: b.Purchases, Now: h.clock.Now, Logger: log}
+	hub := &ticketsync.Server{Store: b.Sync, Log: b.Purchases, Tickets: b.Purchases, Now: h.clock.Now, Logger: log}
 	h.purchase.ChangeLogged = hub.Poke
 	enroller := &ticketsync.Enroller{Store: b.Sync, Log: b.Purchases, Keys: h.vault, Now: h.clock.Now}
 	h.api = &Server{Accounts: h.accounts, Catalog: h.catalog, Search: idx, Purchase: h.purchase, Ready: b.Ping, Log: log,

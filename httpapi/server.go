@@ -117,6 +117,7 @@ func routes() []route {
 		{"DELETE", "/v1/gates/{id}", signedIn, (*Server).revokeGate},
 		{"POST", "/v1/gates/enroll", anyone, (*Server).enrollGate},
 		{"GET", "/v1/events/{id}/conflicts", eventManager, (*Server).listConflicts},
+		{"GET", "/v1/events/{id}/quarantine", eventManager, (*Server).listQuarantine},
 		{"GET", "/v1/events/{id}/checkins", eventManager, (*Server).listCheckins},
 		{"GET", "/v1/sync", device, (*Server).syncSocket},
 		{"GET", "/v1/tickets", signedIn, (*Server).listTickets},

@@ -123,6 +123,9 @@ func UsedError(what, ticketID string, e Entry) error {
 		what, ticketID, e.GateID, e.At.UTC().Format(time.RFC3339), ErrTicketUsed)
 }
 
+// MaxTicketsByID bounds one TicketsByID call.
+const MaxTicketsByID = 1000
+
 // MaxChanges bounds one Changes call.
 const MaxChanges = 10_000
 
@@ -132,6 +135,9 @@ const MaxChanges = 10_000
 type TicketStore interface {
 	// Ticket returns one ticket, or ErrNotFound.
 	Ticket(ctx context.Context, id string) (Ticket, error)
+	// TicketsByID returns the tickets among ids that exist, by id (at
+	// most MaxTicketsByID ids).
+	TicketsByID(ctx context.Context, ids []string) (map[string]Ticket, error)
 	// TicketsOfHolder lists a holder's tickets, valid and revoked, in
 	// issue order (oldest first), at most limit.
 	TicketsOfHolder(ctx context.Context, holderID string, limit int) ([]Ticket, error)

@@ -61,3 +61,41 @@ func CheckEnrolment(g Gate, at time.Time) error {
 	}
 	return nil
 }
+
+// CheckQuarantine checks a batch for Store.QuarantineCheckins as
+// CheckCheckins does, and that each names a reason.
+func CheckQuarantine(g Gate, qs []Quarantined) error {
+	cs := make([]Checkin, len(qs))
+	for i, q := range qs {
+		if q.Reason == "" {
+			return fmt.Errorf("quarantined check-in %s has no reason: %w", q.ID, ErrInvalid)
+		}
+		cs[i] = q.Checkin
+	}
+	return CheckCheckins(g, cs)
+}
+
+// CheckUpload decides whether an uploaded check-in fits the event: the
+// ticket it names is one the server issued (t, when known) for the
+// gate's event, of the type the check-in names, and it was scanned
+// between the ticket's issue and the end of its validity, not after the
+// server's receivedAt, each give or take MaxClockSkew. It returns "" for
+// a check-in to record, or a quarantine reason and a detail in words.
+func CheckUpload(c Checkin, t purchase.Ticket, known bool, receivedAt time.Time) (reason, detail string) {
+	at := c.At.UTC().Format(time.RFC3339)
+	switch {
+	case !known:
+		return QuarantineUnknownTicket, fmt.Sprintf("ticket %s was not issued by this server", c.TicketID)
+	case t.EventID != c.EventID:
+		return QuarantineWrongEvent, fmt.Sprintf("ticket %s is for event %s, not %s", c.TicketID, t.EventID, c.EventID)
+	case t.TypeNumber != c.TypeNumber:
+		return QuarantineWrongType, fmt.Sprintf("ticket %s is of type %d, the check-in says %d", c.TicketID, t.TypeNumber, c.TypeNumber)
+	case c.At.Before(t.IssuedAt.Add(-MaxClockSkew)):
+		return QuarantineBadTime, fmt.Sprintf("scanned at %s, before the ticket was issued (%s)", at, t.IssuedAt.UTC().Format(time.RFC3339))
+	case c.At.After(receivedAt.Add(MaxClockSkew)):
+		return QuarantineBadTime, fmt.Sprintf("scanned at %s, later than the server's clock (%s)", at, receivedAt.UTC().Format(time.RFC3339))
+	case !t.ValidUntil.IsZero() && c.At.After(t.ValidUntil.Add(MaxClockSkew)):
+		return QuarantineBadTime, fmt.Sprintf("scanned at %s, after the ticket stopped admitting (%s)", at, t.ValidUntil.UTC().Format(time.RFC3339))
+	}
+	return "", ""
+}

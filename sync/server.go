@@ -27,6 +27,18 @@ type ChangeLog interface {
 	LogHead(ctx context.Context, eventID string) (int64, error)
 }
 
+// TicketLookup reads the tickets that uploaded check-ins name, to check
+// them (CheckUpload); purchase.Store implements it.
+type TicketLookup interface {
+	// TicketsByID returns the tickets among ids that exist, by id.
+	TicketsByID(ctx context.Context, ids []string) (map[string]purchase.Ticket, error)
+}
+
+// MaxConnsPerGate bounds one gate credential's websockets at a time: a
+// gate reconnecting before the server noticed its old connection drop
+// needs two; more is a copied credential or a loop.
+const MaxConnsPerGate = 3
+
 // Timing of a connection. Vars, so tests can shorten them.
 var (
 	// HelloTimeout bounds the wait for a gate's hello.
@@ -54,6 +66,11 @@ const (
 type Server struct {
 	Store Store
 	Log   ChangeLog
+	// Tickets checks every upload against the server's tickets: a
+	// check-in that does not fit its event is quarantined, not recorded.
+	// syncserver always sets it; nil records uploads unchecked, which
+	// only the fan-out benchmarks do, to measure the hub alone.
+	Tickets TicketLookup
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives connection events; nil means slog.Default().
@@ -121,14 +138,36 @@ var upgrader = websocket.Upgrader{
 // websocket and runs it until either side closes. The caller has
 // authenticated the request (Authenticate) and answered failures with an
 // HTTP error.
-func (s *Server) ServeGate(w http.ResponseWriter, r *http.Request, g Gate) {
+//
+// A gate already holding MaxConnsPerGate connections gets
+// ErrTooManyConnections before the upgrade, for the caller to answer.
+func (s *Server) ServeGate(w http.ResponseWriter, r *http.Request, g Gate) error {
+	if s.gateConns(g.ID) >= MaxConnsPerGate {
+		return fmt.Errorf("gate %s has %d connections open: %w", g.ID, MaxConnsPerGate, ErrTooManyConnections)
+	}
 	ws, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
-		return // the upgrader answered with an HTTP error
+		return nil // the upgrader answered with an HTTP error
 	}
 	c := &conn{srv: s, ws: ws, gate: g, poke: make(chan struct{}, 1), acks: make(chan []string, 64),
 		done: make(chan struct{}), log: s.logger().With("gate", g.ID, "event", g.EventID, "remote", r.RemoteAddr)}
 	c.run(r.Context())
+	return nil
+}
+
+// gateConns counts a gate's open connections.
+func (s *Server) gateConns(gateID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, conns := range s.events {
+		for c := range conns {
+			if c.gate.ID == gateID {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // Poke tells the hub that an event's log grew (or, with "", that any may
@@ -554,7 +593,18 @@ func (c *conn) upload(ctx context.Context, cs []Checkin) error {
 			return ErrInvalid
 		}
 	}
-	res, err := c.srv.Store.RecordCheckins(ctx, c.gate, cs, c.srv.now().UTC())
+	now := c.srv.now().UTC()
+	record, quarantine, err := c.srv.sortUpload(ctx, cs, now)
+	if err == nil && len(quarantine) > 0 {
+		for _, q := range quarantine {
+			c.log.Warn("sync: check-in quarantined", "checkin", q.ID, "ticket", clip(q.TicketID), "reason", q.Reason, "detail", q.Detail)
+		}
+		_, err = c.srv.Store.QuarantineCheckins(ctx, c.gate, quarantine)
+	}
+	var res RecordResult
+	if err == nil && len(record) > 0 {
+		res, err = c.srv.Store.RecordCheckins(ctx, c.gate, record, now)
+	}
 	if err != nil {
 		c.log.Error("sync: store check-ins", "count", len(cs), "err", err)
 		c.shut(CloseInternal, "server could not store the check-ins; resend after reconnecting")
@@ -576,6 +626,33 @@ func (c *conn) upload(ctx context.Context, cs []Checkin) error {
 		c.srv.Poke(c.gate.EventID)
 	}
 	return nil
+}
+
+// sortUpload splits an upload into the check-ins to record and those to
+// quarantine (CheckUpload), reading the tickets they name.
+func (s *Server) sortUpload(ctx context.Context, cs []Checkin, now time.Time) ([]Checkin, []Quarantined, error) {
+	if s.Tickets == nil {
+		return cs, nil, nil
+	}
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.TicketID
+	}
+	tickets, err := s.Tickets.TicketsByID(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	record := make([]Checkin, 0, len(cs))
+	var quarantine []Quarantined
+	for _, c := range cs {
+		t, known := tickets[c.TicketID]
+		if reason, detail := CheckUpload(c, t, known, now); reason != "" {
+			quarantine = append(quarantine, Quarantined{Checkin: c, Reason: reason, Detail: detail, ReceivedAt: now})
+			continue
+		}
+		record = append(record, c)
+	}
+	return record, quarantine, nil
 }
 
 // writer sends acks and new log entries, coalescing whatever is pending

@@ -18,6 +18,8 @@ var (
 	// ErrRevoked is a gate whose device was revoked by an organizer.
 	ErrRevoked = errors.New("gate revoked")
 	ErrInvalid = errors.New("invalid")
+	// ErrTooManyConnections is a gate over MaxConnsPerGate connections.
+	ErrTooManyConnections = errors.New("too many connections for one gate")
 )
 
 // Gate is a gate device of one event: created by an organizer or staff
@@ -98,6 +100,34 @@ type RecordResult struct {
 // upload message).
 const MaxBatch = 500
 
+// Quarantined is an uploaded check-in the server did not record because
+// it does not fit the event (CheckUpload): a ticket the server never
+// issued, another event's ticket, a type other than the ticket's, a time
+// the ticket cannot have been scanned at. It is kept, not dropped, so an
+// organizer can see it (a forged or replayed upload, a gate whose clock
+// is wrong), and acknowledged, so the gate's outbox empties.
+type Quarantined struct {
+	Checkin
+	// Reason is a stable code (QuarantineUnknownTicket, ...); Detail
+	// says what was wrong in words.
+	Reason     string    `json:"reason"`
+	Detail     string    `json:"detail"`
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+// Reasons a check-in is quarantined.
+const (
+	QuarantineUnknownTicket = "unknown_ticket"
+	QuarantineWrongEvent    = "wrong_event"
+	QuarantineWrongType     = "wrong_type"
+	QuarantineBadTime       = "bad_time"
+)
+
+// MaxClockSkew is how far a gate's clock may be off before its
+// check-in's time is implausible (before the ticket was issued, after it
+// stopped admitting, or later than the server's clock).
+const MaxClockSkew = time.Hour
+
 // Store keeps gates, uploaded check-ins and conflicts. Implementations:
 // storage/bolt and storage/postgres; storage/storetest checks both.
 // Check-ins go into the event's change log (purchase.TicketStore.Changes)
@@ -135,6 +165,14 @@ type Store interface {
 	// Conflicts lists an event's conflicts in the order detected, at most
 	// limit.
 	Conflicts(ctx context.Context, eventID string, limit int) ([]Conflict, error)
+	// QuarantineCheckins keeps check-ins of gate g that the hub refused
+	// (each of g's event and gate, else ErrInvalid and nothing is
+	// stored; at most MaxBatch), skipping ids kept before, and returns
+	// how many were new.
+	QuarantineCheckins(ctx context.Context, g Gate, qs []Quarantined) (int, error)
+	// Quarantine lists an event's quarantined check-ins in check-in id
+	// order (which is scan time order), at most limit.
+	Quarantine(ctx context.Context, eventID string, limit int) ([]Quarantined, error)
 }
 
 // Notifier tells other server processes that an event's change log grew;

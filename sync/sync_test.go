@@ -15,7 +15,9 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/internal/id"
 	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/scanner"
@@ -32,6 +34,7 @@ type world struct {
 	vault   *issuer.Vault
 	srv     *httptest.Server
 	eventID string
+	typeID  string // the event's ticket type, once ticket made it
 }
 
 func newWorld(t *testing.T) *world {
@@ -44,7 +47,7 @@ func newWorld(t *testing.T) *world {
 	var seal ticketcrypto.SealKey
 	rand.Read(seal[:])
 	w := &world{db: db, vault: &issuer.Vault{Store: db, Seal: &seal}}
-	w.hub = &ticketsync.Server{Store: db, Log: db}
+	w.hub = &ticketsync.Server{Store: db, Log: db, Tickets: db}
 	w.enr = &ticketsync.Enroller{Store: db, Log: db, Keys: w.vault}
 	w.eventID = benchEvent(t, db)
 	mux := http.NewServeMux()
@@ -56,7 +59,9 @@ func newWorld(t *testing.T) *world {
 		case err != nil:
 			http.Error(rw, "unknown credential", http.StatusUnauthorized)
 		default:
-			w.hub.ServeGate(rw, r, g)
+			if err := w.hub.ServeGate(rw, r, g); err != nil {
+				http.Error(rw, err.Error(), http.StatusTooManyRequests)
+			}
 		}
 	})
 	w.srv = httptest.NewServer(mux)
@@ -64,12 +69,42 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
-// ticket signs a ticket of the event, as a paid order would, and logs its
-// issue.
+// ticket signs a ticket of the event and stores it paid, as a paid
+// order does, which logs its issue.
 func (w *world) ticket(t *testing.T) string {
 	t.Helper()
-	st, err := w.vault.SignTicket(context.Background(), w.eventID, 1, false, time.Time{})
+	ctx := context.Background()
+	st, err := w.vault.SignTicket(ctx, w.eventID, 1, false, time.Time{})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if w.typeID == "" {
+		tt, err := w.db.CreateTicketType(ctx, catalog.TicketType{ID: id.New("tt"), EventID: w.eventID, Name: "Standing",
+			Kind: catalog.KindAdmission, Price: catalog.Money{Amount: 1000, Currency: "EUR"}, Capacity: 100, PerOrderMax: 6, CreatedAt: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.Number != 1 {
+			t.Fatalf("first ticket type has number %d", tt.Number)
+		}
+		w.typeID = tt.ID
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	buyer := id.New("usr")
+	h := purchase.Hold{ID: id.New("hld"), BuyerID: buyer, EventID: w.eventID, Lines: []purchase.Line{{TicketTypeID: w.typeID, Quantity: 1}},
+		CreatedAt: now, ExpiresAt: now.Add(10 * time.Minute)}
+	if err := w.db.Reserve(ctx, h, purchase.Limits{Types: map[string]purchase.TypeLimit{w.typeID: {Capacity: 100, PerOrderMax: 6}}}); err != nil {
+		t.Fatal(err)
+	}
+	price := catalog.Money{Amount: 1000, Currency: "EUR"}
+	o := purchase.Order{ID: id.New("ord"), HoldID: h.ID, BuyerID: buyer, EventID: w.eventID, Status: purchase.StatusPendingPayment,
+		Lines: []purchase.OrderLine{{TicketTypeID: w.typeID, Quantity: 1, UnitPrice: price}}, Total: price, CreatedAt: now, ExpiresAt: now.Add(15 * time.Minute)}
+	if err := w.db.CreateOrder(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	tk := purchase.Ticket{ID: st.ID, EventID: w.eventID, TicketTypeID: w.typeID, TypeNumber: 1, OrderID: o.ID, HolderID: buyer,
+		Token: st.Token, KeyID: st.KeyID, Status: purchase.TicketValid, IssuedAt: now}
+	if _, err := w.db.MarkPaid(ctx, o.ID, "pi_"+o.ID, now, []purchase.Ticket{tk}); err != nil {
 		t.Fatal(err)
 	}
 	return st.Token

@@ -136,7 +136,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Gates sync from each event's log; every write to it pokes the hub,
 	// which pushes the new entries to the event's gates.
-	a.hub = &ticketsync.Server{Store: backend.Sync, Log: backend.Purchases, Logger: log}
+	a.hub = &ticketsync.Server{Store: backend.Sync, Log: backend.Purchases, Tickets: backend.Purchases, Logger: log}
 	a.purchase.ChangeLogged = a.hub.Poke
 	enroller := &ticketsync.Enroller{Store: backend.Sync, Log: backend.Purchases, Keys: a.vault,
 		EventName: func(ctx context.Context, eventID string) (string, error) {

@@ -47,7 +47,7 @@ var (
 		// tickets.go
 		bucketTickets, bucketHolderTickets, bucketOrderTickets, bucketChanges, bucketChangeSeq, bucketTicketLineage,
 		// sync.go
-		bucketGates, bucketGateCodes, bucketGateCreds, bucketEventGates, bucketCheckins, bucketTicketInside, bucketConflicts, bucketTicketEntered,
+		bucketGates, bucketGateCodes, bucketGateCreds, bucketEventGates, bucketCheckins, bucketTicketInside, bucketConflicts, bucketTicketEntered, bucketQuarantine,
 	}
 
 	keyVersion = []byte("version")

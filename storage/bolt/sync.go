@@ -31,6 +31,7 @@ var (
 	// bucketTicketEntered keeps a lineage's first entry for good, so a
 	// ticket someone went in on is never transferred.
 	bucketTicketEntered = []byte("ticket_entered") // event id, 0, lineage root -> purchase.Entry JSON
+	bucketQuarantine    = []byte("quarantine")     // event id, 0, check-in id -> sync.Quarantined JSON
 )
 
 // gateRecord is a gate as stored: with the hashes that Gate keeps out of
@@ -314,6 +315,52 @@ func recordCheckins(tx *bbolt.Tx, eventID string, cs []ticketsync.Checkin, recei
 	}
 	res.New = len(changes)
 	return res, appendChanges(tx, changes...)
+}
+
+// QuarantineCheckins implements sync.Store.
+func (s *DB) QuarantineCheckins(ctx context.Context, g ticketsync.Gate, qs []ticketsync.Quarantined) (int, error) {
+	if err := ticketsync.CheckQuarantine(g, qs); err != nil {
+		return 0, fmt.Errorf("quarantine check-ins: %w", err)
+	}
+	n := 0
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		n = 0
+		b := tx.Bucket(bucketQuarantine)
+		for _, q := range qs {
+			key := join(q.EventID, q.ID)
+			if b.Get(key) != nil {
+				continue
+			}
+			q.At, q.ReceivedAt = storedTime(q.At), storedTime(q.ReceivedAt)
+			if err := put(b, key, q); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// Quarantine implements sync.Store.
+func (s *DB) Quarantine(ctx context.Context, eventID string, limit int) ([]ticketsync.Quarantined, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("quarantine of %s: limit %d: %w", eventID, limit, ticketsync.ErrInvalid)
+	}
+	var out []ticketsync.Quarantined
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		p := prefix(eventID)
+		c := tx.Bucket(bucketQuarantine).Cursor()
+		for k, v := c.Seek(p); k != nil && hasPrefix(k, p) && len(out) < limit; k, v = c.Next() {
+			var q ticketsync.Quarantined
+			if err := json.Unmarshal(v, &q); err != nil {
+				return fmt.Errorf("quarantined %x: %w", k, err)
+			}
+			out = append(out, q)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // lineageRoot is the original ticket of ticketID's lineage: ticketID

@@ -118,6 +118,27 @@ func (s *DB) Ticket(ctx context.Context, id string) (purchase.Ticket, error) {
 	return t, err
 }
 
+// TicketsByID implements purchase.TicketStore.
+func (s *DB) TicketsByID(ctx context.Context, ids []string) (map[string]purchase.Ticket, error) {
+	if len(ids) > purchase.MaxTicketsByID {
+		return nil, fmt.Errorf("tickets by id: %d ids, more than %d: %w", len(ids), purchase.MaxTicketsByID, purchase.ErrInvalid)
+	}
+	out := make(map[string]purchase.Ticket, len(ids))
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketTickets)
+		for _, id := range ids {
+			var t purchase.Ticket
+			if ok, err := get(b, []byte(id), &t); err != nil {
+				return err
+			} else if ok {
+				out[id] = t
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 // listTickets reads the tickets an index bucket lists under owner.
 func (s *DB) listTickets(ctx context.Context, index []byte, owner string, limit int) ([]purchase.Ticket, error) {
 	var out []purchase.Ticket

@@ -324,6 +324,56 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []tickets
 	return res, nil
 }
 
+// QuarantineCheckins implements sync.Store.
+func (s *DB) QuarantineCheckins(ctx context.Context, g ticketsync.Gate, qs []ticketsync.Quarantined) (int, error) {
+	if err := ticketsync.CheckQuarantine(g, qs); err != nil {
+		return 0, fmt.Errorf("quarantine check-ins: %w", err)
+	}
+	if len(qs) == 0 {
+		return 0, nil
+	}
+	n := len(qs)
+	ids, tickets, dirs, reasons, details := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	types, ats, offline := make([]int32, n), make([]time.Time, n), make([]bool, n)
+	for i, q := range qs {
+		ids[i], tickets[i], dirs[i], reasons[i], details[i] = q.ID, q.TicketID, string(q.Direction), q.Reason, q.Detail
+		types[i], ats[i], offline[i] = int32(q.TypeNumber), storedTime(q.At), q.Offline
+	}
+	tag, err := s.pool.Exec(ctx, `INSERT INTO sync_quarantine (checkin_id, event_id, gate_id, ticket_id, type_number, direction, at, offline, reason, detail, received_at)
+		SELECT v.id, $1, $2, v.ticket_id, v.type_number, v.direction, v.at, v.offline, v.reason, v.detail, $3
+		FROM unnest($4::text[], $5::text[], $6::integer[], $7::text[], $8::timestamptz[], $9::boolean[], $10::text[], $11::text[])
+			AS v(id, ticket_id, type_number, direction, at, offline, reason, detail)
+		ON CONFLICT (checkin_id) DO NOTHING`,
+		g.EventID, g.ID, storedTime(qs[0].ReceivedAt), ids, tickets, types, dirs, ats, offline, reasons, details)
+	if err != nil {
+		return 0, fmt.Errorf("quarantine check-ins of gate %s: %w", g.ID, syncErr(err))
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// Quarantine implements sync.Store.
+func (s *DB) Quarantine(ctx context.Context, eventID string, limit int) ([]ticketsync.Quarantined, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("quarantine of %s: limit %d: %w", eventID, limit, ticketsync.ErrInvalid)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT checkin_id, gate_id, ticket_id, type_number, direction, at, offline, reason, detail, received_at
+		FROM sync_quarantine WHERE event_id = $1 ORDER BY checkin_id LIMIT $2`, eventID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("quarantine of %s: %w", eventID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ticketsync.Quarantined, error) {
+		q := ticketsync.Quarantined{Checkin: ticketsync.Checkin{EventID: eventID}}
+		var number int32
+		err := row.Scan(&q.ID, &q.GateID, &q.TicketID, &number, &q.Direction, &q.At, &q.Offline, &q.Reason, &q.Detail, &q.ReceivedAt)
+		q.TypeNumber, q.At, q.ReceivedAt = uint16(number), q.At.UTC(), q.ReceivedAt.UTC()
+		return q, err
+	})
+	if err != nil || len(out) == 0 {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ticketRoots reads the lineage roots of the tickets a transfer issued
 // among ids and returns the root of any id (itself for an original
 // ticket or an id the server did not issue, e.g. a listed code).

@@ -124,6 +124,26 @@ func (s *DB) Ticket(ctx context.Context, id string) (purchase.Ticket, error) {
 	return t, nil
 }
 
+// TicketsByID implements purchase.TicketStore.
+func (s *DB) TicketsByID(ctx context.Context, ids []string) (map[string]purchase.Ticket, error) {
+	if len(ids) > purchase.MaxTicketsByID {
+		return nil, fmt.Errorf("tickets by id: %d ids, more than %d: %w", len(ids), purchase.MaxTicketsByID, purchase.ErrInvalid)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("tickets by id: %w", err)
+	}
+	tickets, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (purchase.Ticket, error) { return scanTicket(row) })
+	if err != nil {
+		return nil, fmt.Errorf("tickets by id: %w", err)
+	}
+	out := make(map[string]purchase.Ticket, len(tickets))
+	for _, t := range tickets {
+		out[t.ID] = t
+	}
+	return out, nil
+}
+
 func (s *DB) listTickets(ctx context.Context, where, arg string, limit int) ([]purchase.Ticket, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE `+where+` = $1
 		ORDER BY issued_at, id LIMIT $2`, arg, limit)

@@ -45,6 +45,7 @@ func RunSync(t *testing.T, open func(t *testing.T) (ticketsync.Store, purchase.S
 		{"Checkins/ChangeLog", testCheckinsChangeLog},
 		{"Conflicts", testConflicts},
 		{"Lineage", testLineage},
+		{"Quarantine", testQuarantine},
 		{"Concurrent/Checkins", testConcurrentCheckins},
 	}
 	for _, tt := range tests {

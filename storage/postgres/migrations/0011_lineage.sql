@@ -35,3 +35,20 @@ UPDATE ticket_inside SET inside_ticket_id = ticket_id WHERE checkin_id <> '';
 ALTER TABLE conflicts
     ADD COLUMN first_ticket_id  text COLLATE "C" NOT NULL DEFAULT '',
     ADD COLUMN second_ticket_id text COLLATE "C" NOT NULL DEFAULT '';
+
+-- Uploaded check-ins the hub refused to record (sync.CheckUpload): kept
+-- for the organizer, never counted.
+CREATE TABLE sync_quarantine (
+    checkin_id  text COLLATE "C" PRIMARY KEY,
+    event_id    text COLLATE "C" NOT NULL,
+    gate_id     text COLLATE "C" NOT NULL,
+    ticket_id   text NOT NULL,
+    type_number integer NOT NULL,
+    direction   text NOT NULL,
+    at          timestamptz NOT NULL,
+    offline     boolean NOT NULL,
+    reason      text NOT NULL,
+    detail      text NOT NULL,
+    received_at timestamptz NOT NULL
+);
+CREATE INDEX sync_quarantine_event_id ON sync_quarantine (event_id, checkin_id);
