@@ -112,7 +112,10 @@ func TestCheckUpload(t *testing.T) {
 		{"type", func(c *ticketsync.Checkin, _ *purchase.Ticket) bool { c.TypeNumber = 999; return true }, ticketsync.QuarantineWrongType},
 		{"before issue", func(c *ticketsync.Checkin, _ *purchase.Ticket) bool { c.At = now.Add(-72 * time.Hour); return true }, ticketsync.QuarantineBadTime},
 		{"future", func(c *ticketsync.Checkin, _ *purchase.Ticket) bool { c.At = now.Add(3 * time.Hour); return true }, ticketsync.QuarantineBadTime},
-		{"after validity", func(c *ticketsync.Checkin, t *purchase.Ticket) bool { t.ValidUntil = now.Add(-2 * time.Hour); return true }, ticketsync.QuarantineBadTime},
+		{"after validity", func(c *ticketsync.Checkin, t *purchase.Ticket) bool {
+			t.ValidUntil = now.Add(-2 * time.Hour)
+			return true
+		}, ticketsync.QuarantineBadTime},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, tk := c, tk
