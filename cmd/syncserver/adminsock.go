@@ -46,6 +46,10 @@ const maxAdminRequest = 64 << 10
 // the socket's.
 var errSocketPathTooLong = errors.New("the data directory's path is too long for a unix socket")
 
+// errAdminSocketInUse says another server answers on the data directory's
+// socket.
+var errAdminSocketInUse = errors.New("another syncserver answers on it; one server per data directory")
+
 // The requests and answers of the socket, which the commands print the
 // same way whichever way they got them.
 type (
@@ -157,7 +161,7 @@ func listenAdmin(dir string) (ln *net.UnixListener, path string, err error) {
 	path = filepath.Join(dir, adminSocketName)
 	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
 		c.Close()
-		return nil, "", fmt.Errorf("admin socket %s: another syncserver answers on it; one server per data directory", path)
+		return nil, "", fmt.Errorf("admin socket %s: %w", path, errAdminSocketInUse)
 	}
 	tmp, err := os.MkdirTemp(dir, ".sock")
 	if err != nil {

@@ -52,6 +52,14 @@ func TestAdminCommandsWhileServing(t *testing.T) {
 	if st.Mode()&os.ModeSocket == 0 || st.Mode().Perm() != 0o600 {
 		t.Errorf("admin socket mode %v, want a socket with 0600", st.Mode())
 	}
+	// A second server on the same data directory does not take the
+	// socket over.
+	if ln, _, err := listenAdmin(dir); !errors.Is(err, errAdminSocketInUse) {
+		if ln != nil {
+			ln.Close()
+		}
+		t.Errorf("listenAdmin beside the running server: %v, want errAdminSocketInUse", err)
+	}
 
 	// admin create: the admin signs in at the running server.
 	out, err := runSyncserver(t, "admin", "create", "--email", "root@example.com", "--data-dir", dir)

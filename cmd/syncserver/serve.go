@@ -174,13 +174,13 @@ func (a *app) Run(ctx context.Context) error {
 	adminDone := make(chan struct{})
 	adminLn, adminPath, err := listenAdmin(a.cfg.DataDir)
 	switch {
-	case errors.Is(err, errSocketPathTooLong):
-		a.log.Warn("no admin socket: admin create, keys rotate and bundle server-export need the server stopped", "err", err)
-		close(adminDone)
-	case err != nil:
+	case errors.Is(err, errAdminSocketInUse):
 		stopAdmin()
 		ln.Close()
 		return err
+	case err != nil: // a path too long, a file system without sockets
+		a.log.Warn("no admin socket: admin create, keys rotate and bundle server-export need the server stopped", "err", err)
+		close(adminDone)
 	default:
 		go func() {
 			defer close(adminDone)
