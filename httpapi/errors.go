@@ -94,7 +94,7 @@ func toAPIError(err error) (*apiError, bool) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	json.NewEncoder(w).Encode(emptyLists(v)) // lists are [] even when empty
 }
 
 func writeAPIError(w http.ResponseWriter, e *apiError) {

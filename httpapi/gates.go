@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -207,6 +208,9 @@ func (s *Server) syncSocket(w http.ResponseWriter, r *http.Request, _ *account.P
 	case err != nil:
 		return err
 	}
+	if err := checkHandshake(w, r); err != nil {
+		return err
+	}
 	if err := hub.ServeGate(w, r, g); errors.Is(err, ticketsync.ErrTooManyConnections) {
 		w.Header().Set("Retry-After", "30")
 		return &apiError{status: http.StatusTooManyRequests, code: "too_many_connections",
@@ -235,6 +239,33 @@ func (s *Server) listQuarantine(w http.ResponseWriter, r *http.Request, p *accou
 		qs = []ticketsync.Quarantined{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"quarantine": qs})
+	return nil
+}
+
+// checkHandshake answers a request that is not an RFC 6455 websocket
+// handshake in the API's error shape, before the websocket library would
+// in plain text: 426 without the upgrade or version 13, 400 with a bad key.
+func checkHandshake(w http.ResponseWriter, r *http.Request) error {
+	hasToken := func(header, token string) bool {
+		for _, v := range r.Header.Values(header) {
+			for t := range strings.SplitSeq(v, ",") {
+				if strings.EqualFold(strings.TrimSpace(t), token) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if !hasToken("Connection", "upgrade") || !hasToken("Upgrade", "websocket") || !hasToken("Sec-WebSocket-Version", "13") {
+		w.Header().Set("Upgrade", "websocket")
+		w.Header().Set("Sec-WebSocket-Version", "13")
+		return &apiError{status: http.StatusUpgradeRequired, code: "upgrade_required",
+			msg: "GET /v1/sync is a websocket: send an RFC 6455 handshake (Connection: Upgrade, Upgrade: websocket, Sec-WebSocket-Version: 13, Sec-WebSocket-Key)"}
+	}
+	if key, err := base64.StdEncoding.DecodeString(r.Header.Get("Sec-WebSocket-Key")); err != nil || len(key) != 16 {
+		return &apiError{status: http.StatusBadRequest, code: "bad_handshake",
+			msg: "Sec-WebSocket-Key must be 16 bytes in base64"}
+	}
 	return nil
 }
 

@@ -139,8 +139,8 @@ func newHarness(t *testing.T, backend string) *harness {
 		Payments: h.payments, Now: h.clock.Now, Sync: hub, Enroller: enroller}
 	t.Cleanup(hub.Shutdown)
 	h.payments.OnEvent(h.api.HandlePaymentEvent)
-	h.srv = httptest.NewServer(h.api.Handler())
-	t.Cleanup(h.srv.Close)
+	// The server's answers are checked against openapi.json when t ends.
+	h.srv = recordingServer(t, h.api.Handler())
 	return h
 }
 

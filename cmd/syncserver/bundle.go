@@ -42,7 +42,9 @@ signed by the server's active issuer key (printed: gates trust it with
 "scannerd init --trust") and sealed under the passphrase from
 --bundle-passphrase-file or ` + envBundlePassphrase + `. This is the path for
 gates without network before doors open; enrolled gates get the same data
-over the network.`,
+over the network. While the server runs on the embedded database, which
+it holds, the command asks it through its admin socket (admin.sock in the
+data directory).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cliconf.ApplyEnv(cmd.Flags()); err != nil {
@@ -52,26 +54,26 @@ over the network.`,
 			if err != nil {
 				return err
 			}
-			a, err := cfg.openFor(cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			kdf := ticketcrypto.DefaultKDF
-			if kdfFast {
-				kdf = ticketcrypto.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
-			}
-			var buf bytes.Buffer
 			start := time.Now()
-			signer, n, err := a.api.Enroller.Export(cmd.Context(), gate, &buf, pass, kdf)
+			var res serverExported
+			if c := cfg.runningServer(); c != nil {
+				res, err = c.serverExport(cmd.Context(), serverExportRequest{Gate: gate, Passphrase: pass, KDFFast: kdfFast})
+			} else {
+				var a *app
+				if a, err = cfg.openFor(cmd); err != nil {
+					return err
+				}
+				defer a.Close()
+				res, err = exportServerBundle(cmd.Context(), a.api.Enroller, gate, pass, kdfFast)
+			}
 			if err != nil {
 				return err
 			}
-			if err := fileutil.WriteAtomic(out, buf.Bytes(), 0o600); err != nil {
+			if err := fileutil.WriteAtomic(out, res.Bundle, 0o600); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s for gate %s: %d tickets, signed by %s (trust it with: scannerd init --trust %s), in %s\n",
-				out, gate, n, signer.ID(), signer, time.Since(start).Round(time.Millisecond))
+				out, gate, res.Tickets, res.Signer.ID(), res.Signer, time.Since(start).Round(time.Millisecond))
 			return nil
 		},
 	}

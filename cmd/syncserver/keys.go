@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -102,7 +101,9 @@ servers switch within 30 seconds); tickets signed with older keys stay
 valid, as gates keep trusting every key the server has. It prints the new
 key id and public key, and lists all keys; never a secret key.
 
-With the embedded database, stop the server first: it holds the file.`,
+While the server runs on the embedded database, which it holds, the
+command asks it through its admin socket (admin.sock in the data
+directory); otherwise it opens the database itself.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd) },
 	}
@@ -113,6 +114,14 @@ With the embedded database, stop the server first: it holds the file.`,
 func (o *keysRotateOptions) run(cmd *cobra.Command) error {
 	if err := cliconf.ApplyEnv(cmd.Flags()); err != nil {
 		return err
+	}
+	if c := o.cfg.runningServer(); c != nil {
+		var res keysRotated
+		if err := c.callJSON(cmd.Context(), "/keys/rotate", struct{}{}, &res); err != nil {
+			return err
+		}
+		res.print(cmd.OutOrStdout())
+		return nil
 	}
 	// Unlike serve, refuse to make a seal key: a mistyped --data-dir
 	// would otherwise get a new key in a new, empty database.
@@ -129,28 +138,10 @@ func (o *keysRotateOptions) run(cmd *cobra.Command) error {
 		return err
 	}
 	defer b.Close()
-	v := &issuer.Vault{Store: b.Secrets, Seal: seal}
-	kid, err := v.Rotate(cmd.Context())
+	res, err := rotateKeys(cmd.Context(), &issuer.Vault{Store: b.Secrets, Seal: seal}, b.Kind)
 	if err != nil {
 		return err
 	}
-	keys, err := v.Keys(cmd.Context())
-	if err != nil {
-		return err
-	}
-	out := cmd.OutOrStdout()
-	for _, k := range keys {
-		if k.ID == kid {
-			fmt.Fprintf(out, "new issuer key %s: %s\n", k.ID, k.PublicKey)
-		}
-	}
-	fmt.Fprintf(out, "issuer keys in the %s database, oldest first (all trusted; the active one signs):\n", b.Kind)
-	for _, k := range keys {
-		active := ""
-		if k.Active {
-			active = "  active"
-		}
-		fmt.Fprintf(out, "  %s  %s  %s%s\n", k.ID, k.CreatedAt.Format(time.RFC3339), k.PublicKey, active)
-	}
+	res.print(cmd.OutOrStdout())
 	return nil
 }

@@ -1,7 +1,9 @@
 // Command syncserver is AdmitOne's central server. Before the server runs,
 // and at a box office without it, its keys, tickets and bundle commands
 // make an issuer key, sign tickets and export gate bundles from a sealed
-// key file.
+// key file. While it runs on the embedded database, admin create, keys
+// rotate and bundle server-export reach it through its admin socket
+// (adminsock.go).
 package main
 
 import (

@@ -47,7 +47,7 @@ type serverConfig struct {
 }
 
 func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&c.DataDir, "data-dir", "syncserver-data", "data directory: the embedded database, search index and seal key (env ADMITONE_DATA_DIR)")
+	fs.StringVar(&c.DataDir, "data-dir", "syncserver-data", "data directory: the embedded database, search index, seal key and the running server's admin socket (env ADMITONE_DATA_DIR)")
 	fs.StringVar(&c.Database, "database", "", "PostgreSQL URL (postgres://...); empty uses the embedded database (env ADMITONE_DATABASE)")
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "HTTP address (env ADMITONE_LISTEN)")
 	fs.BoolVar(&c.LogJSON, "log-json", false, "JSON logs (env ADMITONE_LOG_JSON)")
@@ -169,6 +169,28 @@ func (a *app) Run(ctx context.Context) error {
 		return fmt.Errorf("--listen: %w", err)
 	}
 	a.Addr = ln.Addr()
+	// The admin commands reach the running server through its socket.
+	adminCtx, stopAdmin := context.WithCancel(ctx)
+	adminDone := make(chan struct{})
+	adminLn, adminPath, err := listenAdmin(a.cfg.DataDir)
+	switch {
+	case errors.Is(err, errAdminSocketInUse):
+		stopAdmin()
+		ln.Close()
+		return err
+	case err != nil: // a path too long, a file system without sockets
+		a.log.Warn("no admin socket: admin create, keys rotate and bundle server-export need the server stopped", "err", err)
+		close(adminDone)
+	default:
+		go func() {
+			defer close(adminDone)
+			a.serveAdmin(adminCtx, adminLn, adminPath)
+		}()
+	}
+	defer func() {
+		stopAdmin()
+		<-adminDone
+	}()
 	srv := &http.Server{Handler: a.api.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
@@ -184,7 +206,7 @@ func (a *app) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	a.log.Info("syncserver listening", "addr", a.Addr.String(), "storage", a.backend.Kind)
+	a.log.Info("syncserver listening", "addr", a.Addr.String(), "storage", a.backend.Kind, "admin_socket", adminPath)
 	close(a.started)
 	select {
 	case err := <-errc:
@@ -220,6 +242,18 @@ func loadSealKey(path string) (*ticketcrypto.SealKey, error) {
 	}
 	copy(key[:], raw)
 	return &key, nil
+}
+
+// runningServer returns the admin socket of the server running on the
+// data directory, if one answers there and the config uses the embedded
+// database, which that server holds; nil otherwise. On PostgreSQL the
+// commands open the database themselves, as a running server allows.
+// Call it after cliconf.ApplyEnv.
+func (c *serverConfig) runningServer() *adminClient {
+	if c.Database != "" {
+		return nil
+	}
+	return dialAdmin(c.DataDir)
 }
 
 // openFor fills the config from ADMITONE_* variables and opens the app
@@ -260,7 +294,7 @@ func newAdminCmd() *cobra.Command {
 	var email, passFile string
 	create := &cobra.Command{
 		Use:   "create --email EMAIL",
-		Short: "Create the first administrator (password from --password-file or ADMITONE_ADMIN_PASSWORD)",
+		Short: "Create the first administrator (password from --password-file or ADMITONE_ADMIN_PASSWORD); through the running server's admin socket if there is one",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cliconf.ApplyEnv(cmd.Flags()); err != nil { // --password-file may come from the environment
@@ -270,16 +304,21 @@ func newAdminCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := cfg.openFor(cmd)
+			var res adminCreated
+			if c := cfg.runningServer(); c != nil {
+				err = c.callJSON(cmd.Context(), "/admin/create", adminCreateRequest{Email: email, Password: string(pass)}, &res)
+			} else {
+				var a *app
+				if a, err = cfg.openFor(cmd); err != nil {
+					return err
+				}
+				defer a.Close()
+				res, err = createAdmin(cmd.Context(), a.accounts, email, string(pass))
+			}
 			if err != nil {
 				return err
 			}
-			defer a.Close()
-			u, err := a.accounts.CreateAdmin(cmd.Context(), nil, email, string(pass))
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "admin %s created (%s); sign in and enrol two-factor authentication before anything else\n", u.Email, u.ID)
+			res.print(cmd.OutOrStdout())
 			return nil
 		},
 	}
