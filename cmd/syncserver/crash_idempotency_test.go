@@ -37,6 +37,9 @@ import (
 // ADMITONE_CRASH_ANSWERS (answers per round before the kill) make it
 // bigger.
 func TestCrashIdempotency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real processes: skipped with -short")
+	}
 	rounds, answers := crashEnv(t, "ADMITONE_CRASH_ROUNDS", crashRounds), crashEnv(t, "ADMITONE_CRASH_ANSWERS", crashAnswers)
 	bin := buildSyncserver(t)
 	t.Run("bolt", func(t *testing.T) { runCrashIdempotency(t, bin, "", rounds, answers) })
