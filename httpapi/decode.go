@@ -2,12 +2,15 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
+	"time"
 )
 
 // MaxBody bounds a JSON request body.
@@ -51,7 +54,7 @@ func jsonError(err error) *apiError {
 		e.msg = fmt.Sprintf("request body must be a JSON object, not %s", typ.Value)
 	case errors.As(err, &typ):
 		e.field = typ.Field
-		e.msg = fmt.Sprintf("field %q: want %s, got %s", typ.Field, typ.Type, typ.Value)
+		e.msg = fmt.Sprintf("field %q: want %s, got %s", typ.Field, jsonType(typ.Type), typ.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		e.msg = "malformed JSON: the body ends in the middle of a value"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -59,8 +62,57 @@ func jsonError(err error) *apiError {
 		e.field = name
 		e.msg = fmt.Sprintf("unknown field %q", name)
 	default:
-		// Errors from a type's UnmarshalJSON/UnmarshalText (times, ids).
-		e.msg = "invalid value: " + err.Error()
+		// Errors from a type's UnmarshalJSON/UnmarshalText (times): their
+		// text is Go's (layouts, method names), so it is not passed on.
+		var pe *time.ParseError
+		if errors.As(err, &pe) {
+			e.msg = fmt.Sprintf("invalid time %q: want an RFC 3339 time such as 2030-05-01T20:00:00+02:00", pe.Value)
+		} else {
+			e.msg = "invalid value: a field does not have the form it needs (times are RFC 3339 strings such as 2030-05-01T20:00:00+02:00)"
+		}
 	}
 	return e
+}
+
+var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+
+// jsonType names the JSON a Go type decodes from, for messages: "a
+// string", "a whole number from 0 to 65535", "an object".
+func jsonType(t reflect.Type) string {
+	if t == nil {
+		return "another JSON type"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return "a string"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int:
+		return "a whole number"
+	case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if t.Bits() == 64 {
+			return "a whole number"
+		}
+		return fmt.Sprintf("a whole number from %d to %d", -1<<(t.Bits()-1), 1<<(t.Bits()-1)-1)
+	case reflect.Uint, reflect.Uint64, reflect.Uintptr:
+		return "a whole number, not negative"
+	case reflect.Uint8, reflect.Uint16, reflect.Uint32:
+		return fmt.Sprintf("a whole number from 0 to %d", uint64(1)<<t.Bits()-1)
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "a base64 string"
+		}
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "another JSON type"
 }

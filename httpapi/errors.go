@@ -18,6 +18,10 @@ type apiError struct {
 	code   string
 	msg    string
 	field  string
+	// hidden: msg replaces the error's own text, which came from
+	// outside (a payment provider) or names internals; the server logs
+	// it.
+	hidden bool
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -34,7 +38,10 @@ type errorDetail struct {
 }
 
 // toAPIError maps domain errors to statuses. Unexpected errors become a
-// 500 whose message says nothing about internals; the caller logs them.
+// 500 whose message says nothing about internals; the caller logs them,
+// and the errors whose text is hidden from the client (hidden: a payment
+// provider's, which carries dial errors, provider ids and its own words).
+// The domain packages' errors are written for people and passed on.
 func toAPIError(err error) (*apiError, bool) {
 	var ae *apiError
 	if errors.As(err, &ae) {
@@ -43,6 +50,24 @@ func toAPIError(err error) (*apiError, bool) {
 	var fe *catalog.FieldError
 	if errors.As(err, &fe) {
 		return &apiError{status: http.StatusUnprocessableEntity, code: "invalid", msg: err.Error(), field: fe.Field}, true
+	}
+	// Payment errors first: an error that wraps one carries the
+	// provider's text, so the client gets a message of ours.
+	for _, t := range []struct {
+		target    error
+		status    int
+		code, msg string
+	}{
+		{payment.ErrDeclined, http.StatusPaymentRequired, "card_declined", "the card was declined; try another card"},
+		{payment.ErrBadSignature, http.StatusBadRequest, "bad_signature", "the webhook signature does not verify"},
+		{payment.ErrStaleWebhook, http.StatusBadRequest, "stale_webhook", "the webhook timestamp is outside the tolerance"},
+		{payment.ErrInvalid, http.StatusUnprocessableEntity, "invalid", "the payment provider did not accept this payment; check the card and try again"},
+		{payment.ErrNotFound, http.StatusNotFound, "not_found", "the payment provider has no record of this payment"},
+		{payment.ErrProvider, http.StatusBadGateway, "payment_provider", "the payment provider could not be reached or failed; try again in a moment (a retry never charges twice)"},
+	} {
+		if errors.Is(err, t.target) {
+			return &apiError{status: t.status, code: t.code, msg: t.msg, hidden: true}, true
+		}
 	}
 	table := []struct {
 		target error
@@ -73,12 +98,6 @@ func toAPIError(err error) (*apiError, bool) {
 		{purchase.ErrTicketUsed, http.StatusConflict, "ticket_used"},
 		{purchase.ErrTicketsLocked, http.StatusForbidden, "tickets_locked"},
 		{purchase.ErrTransferred, http.StatusConflict, "ticket_transferred"},
-		{payment.ErrDeclined, http.StatusPaymentRequired, "card_declined"},
-		{payment.ErrBadSignature, http.StatusBadRequest, "bad_signature"},
-		{payment.ErrStaleWebhook, http.StatusBadRequest, "stale_webhook"},
-		{payment.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},
-		{payment.ErrNotFound, http.StatusNotFound, "not_found"},
-		{payment.ErrProvider, http.StatusBadGateway, "payment_provider"},
 		{ticketsync.ErrNotFound, http.StatusNotFound, "not_found"},
 		{ticketsync.ErrExists, http.StatusConflict, "exists"},
 		{ticketsync.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},

@@ -75,6 +75,8 @@ type harness struct {
 	catStore  catalog.Store
 	purStore  purchase.Store
 	spy       *storeSpy
+	// logs is the server's log (warnings and errors).
+	logs *logBuffer
 
 	emails    atomic.Int64
 	adminMu   sync.Mutex
@@ -113,7 +115,7 @@ func newHarness(t *testing.T, backend string) *harness {
 
 	var key ticketcrypto.SealKey
 	rand.Read(key[:])
-	h := &harness{clock: testclock.New(t0), index: idx, spy: &storeSpy{}}
+	h := &harness{clock: testclock.New(t0), index: idx, spy: &storeSpy{}, logs: logs}
 	h.acctStore = &spyAccounts{Store: b.Accounts, spy: h.spy}
 	h.catStore = &spyCatalog{Store: b.Catalog, spy: h.spy}
 	h.accounts = &account.Service{Store: h.acctStore, Now: h.clock.Now, SealKey: &key, Issuer: "AdmitOne Test", Log: log,

@@ -32,6 +32,15 @@ type storedResponse struct {
 // gets that answer again without doing anything, and the same key with a
 // different request is refused with 422. Failed requests are not stored
 // (they changed nothing), so a retry after an error runs again.
+//
+// The routes that create a hold or an order (purchase.Service.CreateHold
+// and Checkout) have the store keep the answer in the same transaction as
+// what they create (purchase.WithIdempotency), so a retry after a crash at
+// any point gets the answer of the request that committed, and of
+// concurrent requests with one key only one creates anything. Their
+// answer is 201 with the created hold or order, as createHold and
+// checkout write it. The other routes store their answer after it is
+// done; each is safe to run again (see purchase/doc.go, "Idempotency").
 func idempotent(h handlerFunc) handlerFunc {
 	return func(s *Server, w http.ResponseWriter, r *http.Request, p *account.Principal) error {
 		key := r.Header.Get("Idempotency-Key")
@@ -52,23 +61,42 @@ func idempotent(h handlerFunc) handlerFunc {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
 		hash := hex.EncodeToString(sum[:])
-		scoped := p.User.ID + "\x00" + key // keys are per caller
+		// Keys are per caller. Neither a user id nor a key has a space
+		// (the key is printable ASCII without one), so the two cannot
+		// run into each other, and PostgreSQL's text takes it (it
+		// refuses NUL).
+		scoped := p.User.ID + " " + key
 
 		storedHash, resp, err := svc.Store.Idempotent(r.Context(), scoped)
 		switch {
-		case err == nil && storedHash != hash:
-			return idempotencyConflict()
 		case err == nil:
-			return replay(w, resp)
+			return answerStored(w, hash, storedHash, resp)
 		case !errors.Is(err, purchase.ErrNotFound):
 			return err
 		}
 
+		req := &purchase.IdempotentRequest{Key: scoped, RequestHash: hash, Respond: func(created any) ([]byte, error) {
+			body, err := json.Marshal(created)
+			if err != nil {
+				return nil, err
+			}
+			return json.Marshal(storedResponse{Status: http.StatusCreated, Body: body})
+		}}
 		rec := &recorder{header: http.Header{}}
-		if err := h(s, rec, r, p); err != nil {
+		if err := h(s, rec, r.WithContext(purchase.WithIdempotency(r.Context(), req)), p); err != nil {
+			var replayed *purchase.Replayed
+			if errors.As(err, &replayed) {
+				return answerStored(w, hash, replayed.Stored.RequestHash, replayed.Stored.Response)
+			}
+			// A concurrent request with this key may have committed
+			// first and made this one fail (the hold it orders is
+			// ordered now): its answer is this request's too.
+			if storedHash, resp, lerr := svc.Store.Idempotent(r.Context(), scoped); lerr == nil {
+				return answerStored(w, hash, storedHash, resp)
+			}
 			return err
 		}
-		if rec.status >= 300 {
+		if rec.status >= 300 || req.Recorded() {
 			return replayRecorded(w, rec)
 		}
 		stored, err := json.Marshal(storedResponse{Status: rec.status, Body: bytes.TrimSpace(rec.body.Bytes())})
@@ -84,6 +112,15 @@ func idempotent(h handlerFunc) handlerFunc {
 		}
 		return replayRecorded(w, rec)
 	}
+}
+
+// answerStored answers with a stored idempotency record: its response if
+// it was stored for this request (hash), else 422.
+func answerStored(w http.ResponseWriter, hash, storedHash string, resp []byte) error {
+	if storedHash != hash {
+		return idempotencyConflict()
+	}
+	return replay(w, resp)
 }
 
 func idempotencyConflict() error {

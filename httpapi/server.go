@@ -232,8 +232,11 @@ func (s *Server) wrap(rt route) http.Handler {
 		}
 		if err != nil {
 			ae, known := toAPIError(err)
-			if !known {
+			switch {
+			case !known:
 				s.log().Error("request failed", "route", name, "err", err)
+			case ae.hidden:
+				s.log().Warn("request failed", "route", name, "code", ae.code, "err", err)
 			}
 			if ae.status == http.StatusTooManyRequests {
 				w.Header().Set("Retry-After", "60")

@@ -78,10 +78,25 @@
 // # Idempotency
 //
 // The HTTP layer makes every mutating call idempotent with an
-// Idempotency-Key: it stores the response with PutIdempotent under a key
-// that includes the buyer, with a hash of the request. The same key with
-// the same request replays the stored response; with a different request
-// it is ErrConflict.
+// Idempotency-Key: it stores the response under a key that includes the
+// buyer, with a hash of the request. The same key with the same request
+// replays the stored response; with a different request it is
+// ErrConflict.
+//
+// A call that creates a hold or an order (CreateHold, Checkout) stores
+// the record in the same transaction as what it creates: the caller puts
+// an IdempotentRequest in the context (WithIdempotency), the Service
+// renders the answer from the new Hold or Order and hands the record to
+// Store.Reserve or Store.CreateOrder with it (Hold.Idempotency,
+// Order.Idempotency): storage/bolt inside the same Batch, storage/postgres
+// inside the group commit. So a server killed at any point leaves either
+// both or neither, and a retry gets the original answer or makes the
+// hold or order afresh; a key already stored makes the store answer
+// *Replayed and store nothing, so concurrent requests with one key make
+// one hold. The other mutating calls (release, pay, refund, transfer)
+// store their answer with PutIdempotent after they are done; run again
+// after a crash in between, release, pay and refund find their work done
+// and answer with the hold or order as it is.
 //
 // # Errors
 //
@@ -107,9 +122,12 @@
 //     Expire or a reservation that needs the room releases them.
 //   - The catalog has no event-level capacity yet: Service.EventCapacity
 //     supplies it (nil: none).
-//   - Idempotency records are never deleted yet. Two requests with the
-//     same new key at the same moment both run; the first to store its
-//     response wins, and the other gets that response back.
+//   - Idempotency records are never deleted yet. Two requests to a route
+//     that stores its answer afterwards (pay, refund, transfer, release)
+//     with the same new key at the same moment both run; the first to
+//     store its response wins, and the other gets that response back. A
+//     transfer retried after a crash between its commit and its record
+//     finds the ticket transferred (ErrState).
 //   - Orders are priced at Checkout from the catalog's current prices.
 //     Free orders are paid by the pay route without a provider.
 //   - Tickets admit until the event's end plus TicketGrace; a ticket

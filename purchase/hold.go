@@ -47,6 +47,10 @@ type Hold struct {
 	OrderID   string    `json:"order_id,omitempty"`
 	ExpiresAt time.Time `json:"expires_at"`
 	CreatedAt time.Time `json:"created_at"`
+	// Idempotency, when set, is stored by Reserve in the same
+	// transaction as the hold (see Store.Reserve); it is never read
+	// back.
+	Idempotency *Idempotency `json:"-"`
 }
 
 // Quantity is the sum of the hold's line quantities.

@@ -53,6 +53,10 @@ type Order struct {
 	PaidAt      time.Time `json:"paid_at,omitzero"`
 	RefundedAt  time.Time `json:"refunded_at,omitzero"`
 	CancelledAt time.Time `json:"cancelled_at,omitzero"`
+	// Idempotency, when set, is stored by CreateOrder in the same
+	// transaction as the order (see Store.CreateOrder); it is never
+	// read back.
+	Idempotency *Idempotency `json:"-"`
 }
 
 // Counts reports whether the order's quantities count as sold.

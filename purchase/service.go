@@ -112,7 +112,9 @@ func (s *Service) eventPage(ctx context.Context, eventID string) (catalog.EventP
 //
 // Invalid input is a *catalog.FieldError (ErrInvalid) naming the field,
 // e.g. "lines[1].quantity"; an event or type not on sale is
-// ErrNotOnSale; a line that does not fit is ErrSoldOut.
+// ErrNotOnSale; a line that does not fit is ErrSoldOut. With an
+// IdempotentRequest in ctx (WithIdempotency) the store keeps its answer
+// with the hold, or answers *Replayed when the key has one already.
 func (s *Service) CreateHold(ctx context.Context, buyerID, eventID string, lines []Line) (Hold, error) {
 	if buyerID == "" {
 		return Hold{}, invalid("buyer_id", "is required")
@@ -178,8 +180,17 @@ func (s *Service) CreateHold(ctx context.Context, buyerID, eventID string, lines
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.holdTTL()),
 	}
+	rec, req, err := record(ctx, h)
+	if err != nil {
+		return Hold{}, err
+	}
+	h.Idempotency = rec
 	if err := s.Store.Reserve(ctx, h, limits); err != nil {
 		return Hold{}, err
+	}
+	h.Idempotency = nil
+	if req != nil {
+		req.recorded = true
 	}
 	s.changed(eventID)
 	return h, nil
@@ -214,7 +225,9 @@ func (s *Service) ReleaseHold(ctx context.Context, holdID, buyerID string) error
 // Checkout turns one of the buyer's active holds into an order awaiting
 // payment, priced at the ticket types' current prices, with a payment
 // deadline PaymentTTL from now. An expired hold is ErrExpired; a hold
-// already ordered is ErrConflict; a released hold is ErrState.
+// already ordered is ErrConflict; a released hold is ErrState. With an
+// IdempotentRequest in ctx the store keeps its answer with the order, or
+// answers *Replayed when the key has one already.
 func (s *Service) Checkout(ctx context.Context, holdID, buyerID string) (Order, error) {
 	h, err := s.Hold(ctx, holdID, buyerID)
 	if err != nil {
@@ -255,8 +268,17 @@ func (s *Service) Checkout(ctx context.Context, holdID, buyerID string) (Order, 
 		o.Lines = append(o.Lines, OrderLine{TicketTypeID: line.TicketTypeID, Quantity: line.Quantity, UnitPrice: price})
 		o.Total.Amount += price.Amount * int64(line.Quantity)
 	}
+	rec, req, err := record(ctx, o)
+	if err != nil {
+		return Order{}, err
+	}
+	o.Idempotency = rec
 	if err := s.Store.CreateOrder(ctx, o); err != nil {
 		return Order{}, err
+	}
+	o.Idempotency = nil
+	if req != nil {
+		req.recorded = true
 	}
 	return o, nil
 }

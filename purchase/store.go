@@ -32,6 +32,12 @@ type Store interface {
 	// h fails CheckHold: ErrInvalid (including a line over its
 	// PerOrderMax). h.EventID names no event: ErrNotFound. h.ID is taken:
 	// ErrConflict. The stored hold has Status HoldActive whatever h says.
+	//
+	// With h.Idempotency set, Reserve stores that record in the same
+	// transaction as the hold, and only with it; if its key is stored
+	// already (a retry, or a concurrent duplicate decided first) it
+	// stores nothing and returns *Replayed with the stored record,
+	// before any other check.
 	Reserve(ctx context.Context, h Hold, l Limits) error
 	// Release gives an active hold's quantities back and marks it
 	// released. Releasing a hold that is already released or expired does
@@ -49,7 +55,8 @@ type Store interface {
 	// order) must be the hold's (else ErrInvalid), and the hold must not
 	// have expired by o.CreatedAt (else ErrExpired). A hold is ordered
 	// once: again is ErrConflict, as is a taken order id; a released hold
-	// is ErrState.
+	// is ErrState. o.Idempotency is stored as Reserve stores
+	// h.Idempotency: with the order, or *Replayed and nothing stored.
 	CreateOrder(ctx context.Context, o Order) error
 	// MarkPaid records the payment of a pending order and returns it,
 	// storing tickets (which the caller checked with CheckTickets) and
@@ -85,7 +92,7 @@ type Store interface {
 	Counts(ctx context.Context, ticketTypeID string) (sold, held int, err error)
 
 	// PutIdempotent stores response under key unless key is stored
-	// already: then it returns the stored response when requestHash
+	// already (by PutIdempotent, Reserve or CreateOrder): then it returns the stored response when requestHash
 	// matches the stored one, or conflict true (and the stored response)
 	// when it does not. First writer wins.
 	PutIdempotent(ctx context.Context, key, requestHash string, response []byte) (existing []byte, conflict bool, err error)

@@ -704,6 +704,9 @@ type syncserverProcess struct {
 	// stop sends SIGTERM and waits for the exit; it runs at cleanup if
 	// not before.
 	stop func()
+	// kill sends SIGKILL and waits for the exit, as a crash would; stop
+	// does nothing after it.
+	kill func()
 }
 
 // buildSyncserver builds this package's binary into a temporary
@@ -739,10 +742,18 @@ func startSyncserver(t *testing.T, bin, dataDir, database string) *syncserverPro
 		close(exited)
 	}()
 	p := &syncserverProcess{cmd: cmd, logs: logs}
+	var killed atomic.Bool
+	p.kill = func() {
+		killed.Store(true)
+		cmd.Process.Kill()
+		<-exited
+	}
 	p.stop = sync.OnceFunc(func() {
 		select {
 		case <-exited:
-			t.Errorf("syncserver exited before it was stopped: %v\n%s", waitErr, logTail(logs.String(), 40))
+			if !killed.Load() {
+				t.Errorf("syncserver exited before it was stopped: %v\n%s", waitErr, logTail(logs.String(), 40))
+			}
 			return
 		default:
 		}

@@ -148,9 +148,13 @@ func (s *DB) reserve(ctx context.Context, h purchase.Hold, l purchase.Limits, ru
 	if err := purchase.CheckHold(h, l); err != nil {
 		return fmt.Errorf("reserve: %w", err)
 	}
+	if err := purchase.CheckIdempotency(h.Idempotency); err != nil {
+		return fmt.Errorf("reserve %s: %w", h.ID, err)
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	idem := h.Idempotency
 	h.Status, h.OrderID = purchase.HoldActive, ""
 	h.Lines = slices.Clone(h.Lines)
 	h.CreatedAt, h.ExpiresAt = storedTime(h.CreatedAt), storedTime(h.ExpiresAt)
@@ -162,6 +166,12 @@ func (s *DB) reserve(ctx context.Context, h purchase.Hold, l purchase.Limits, ru
 	var outcome error
 	err = run(func(tx *bbolt.Tx) error {
 		outcome = nil
+		if replayed, err := storedIdempotency(tx, idem); err != nil {
+			return err
+		} else if replayed != nil {
+			outcome = replayed
+			return nil
+		}
 		if tx.Bucket(bucketEvents).Get([]byte(h.EventID)) == nil {
 			outcome = fmt.Errorf("reserve %s: event %s: %w", h.ID, h.EventID, purchase.ErrNotFound)
 			return nil
@@ -190,6 +200,9 @@ func (s *DB) reserve(ctx context.Context, h purchase.Hold, l purchase.Limits, ru
 			return err
 		}
 		if err := tx.Bucket(bucketExpiry).Put(expiryKey(h.ExpiresAt, expiryHold, h.ID), nil); err != nil {
+			return err
+		}
+		if err := putIdempotency(tx, idem); err != nil {
 			return err
 		}
 		return holds.Put([]byte(h.ID), raw)
@@ -337,11 +350,20 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 	if !o.ExpiresAt.After(o.CreatedAt) {
 		return fmt.Errorf("create order %s: payment deadline not after creation: %w", o.ID, purchase.ErrInvalid)
 	}
+	if err := purchase.CheckIdempotency(o.Idempotency); err != nil {
+		return fmt.Errorf("create order %s: %w", o.ID, err)
+	}
+	idem := o.Idempotency
 	o = storedOrder(o)
 	o.Status = purchase.StatusPendingPayment
 	o.PaymentIntentID = ""
 	o.PaidAt, o.RefundedAt, o.CancelledAt = time.Time{}, time.Time{}, time.Time{}
 	err := s.batch(ctx, func(tx *bbolt.Tx) error {
+		if replayed, err := storedIdempotency(tx, idem); err != nil {
+			return err
+		} else if replayed != nil {
+			return replayed
+		}
 		orders := tx.Bucket(bucketOrders)
 		if orders.Get([]byte(o.ID)) != nil {
 			return fmt.Errorf("the id is taken: %w", purchase.ErrConflict)
@@ -365,6 +387,9 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 			return err
 		}
 		if err := put(tx.Bucket(bucketHolds), []byte(h.ID), h); err != nil {
+			return err
+		}
+		if err := putIdempotency(tx, idem); err != nil {
 			return err
 		}
 		return put(orders, []byte(o.ID), orderRecord{Order: o, Shared: h.Shared})
@@ -495,6 +520,29 @@ func (s *DB) Counts(ctx context.Context, ticketTypeID string) (sold, held int, e
 		return nil
 	})
 	return c.Sold, c.Held, err
+}
+
+// storedIdempotency returns *purchase.Replayed when rec's key is stored
+// already, nil when it is not (or rec is nil).
+func storedIdempotency(tx *bbolt.Tx, rec *purchase.Idempotency) (*purchase.Replayed, error) {
+	if rec == nil {
+		return nil, nil
+	}
+	var stored idempotencyRecord
+	ok, err := get(tx.Bucket(bucketIdempotency), []byte(rec.Key), &stored)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &purchase.Replayed{Stored: purchase.Idempotency{Key: rec.Key, RequestHash: stored.RequestHash, Response: stored.Response}}, nil
+}
+
+// putIdempotency stores rec (nil: nothing); the caller checked that its
+// key is free.
+func putIdempotency(tx *bbolt.Tx, rec *purchase.Idempotency) error {
+	if rec == nil {
+		return nil
+	}
+	return put(tx.Bucket(bucketIdempotency), []byte(rec.Key), idempotencyRecord{RequestHash: rec.RequestHash, Response: rec.Response})
 }
 
 // PutIdempotent implements purchase.Store.

@@ -49,23 +49,30 @@
 //     inventory rows that are missing (ON CONFLICT DO NOTHING, outside
 //     the transaction; both remembered in memory, as neither is ever
 //     deleted);
-//  2. begins a transaction and locks all the group's inventory rows in
-//     one SELECT ... ORDER BY (event rows, then types, by id) FOR UPDATE;
+//  2. begins a transaction, answers the requests whose idempotency key
+//     is stored already with its record (purchase.Replayed), and locks
+//     all the group's inventory rows in one SELECT ... ORDER BY (event
+//     rows, then types, by id) FOR UPDATE;
 //  3. decides each request in arrival order against the counters in
 //     memory, adding the accepted ones' quantities; if any did not fit,
 //     it expires the holds and unpaid orders of the group's events that
 //     are due at the latest CreatedAt in the group, and decides again
 //     from the start;
-//  4. inserts the accepted holds in one INSERT ... SELECT FROM unnest(...)
-//     and writes the changed counters in one UPDATE ... FROM unnest(...);
+//  4. inserts the accepted holds in one INSERT ... SELECT FROM unnest(...),
+//     their idempotency records in another, and writes the changed
+//     counters in one UPDATE ... FROM unnest(...);
 //  5. commits, and only then answers every request: nil, or ErrSoldOut
 //     naming what ran out.
 //
 // A refusal is an answer, not an error of the transaction, so one buyer's
 // sold-out never rolls back another's hold. A hold id found taken
 // (INSERT ... ON CONFLICT DO NOTHING RETURNING id) is answered
-// ErrConflict and the group's transaction runs again without it. If the
-// transaction fails, every request in the group gets the error. Several
+// ErrConflict and the group's transaction runs again without it; so does
+// the group when another transaction stored one of its idempotency keys
+// meanwhile, and the run again answers that request with the record. A
+// second request with the key of a hold accepted earlier in the group is
+// answered with that hold's record. If the transaction fails, every
+// request in the group gets the error. Several
 // server instances each run a committer; their groups queue on the event
 // rows' locks like any other transaction.
 //

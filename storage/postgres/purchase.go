@@ -134,6 +134,9 @@ func newReserveRequest(ctx context.Context, h purchase.Hold, l purchase.Limits) 
 	if err := purchase.CheckHold(h, l); err != nil {
 		return nil, fmt.Errorf("reserve: %w", err)
 	}
+	if err := purchase.CheckIdempotency(h.Idempotency); err != nil {
+		return nil, fmt.Errorf("reserve %s: %w", h.ID, err)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -210,7 +213,8 @@ func (s *DB) reserveGroup(ctx context.Context, group []*reserveRequest) {
 		return
 	}
 	// refused holds a request's answer decided inside the transaction
-	// that must survive a retry: an id found taken.
+	// that must survive a retry: an id found taken, an idempotency key
+	// found stored.
 	refused := make(map[*reserveRequest]error)
 	var outcome map[*reserveRequest]error
 	err = s.retry(ctx, func(tx pgx.Tx) error {
@@ -339,11 +343,16 @@ func lockCounters(ctx context.Context, tx pgx.Tx, ids []string, into *counters) 
 	return err
 }
 
-// decideGroup is the group's transaction: lock the rows, decide each
-// request in order, insert the accepted holds, update the counters.
-// Requests found to have a taken id are put in refused and the
-// transaction is retried without them.
+// decideGroup is the group's transaction: answer the requests whose
+// idempotency key is stored already, lock the rows, decide each request in
+// order, insert the accepted holds and their idempotency records, update
+// the counters. Requests found to have a taken id are put in refused and
+// the transaction is retried without them; so is the group when another
+// transaction stored one of its idempotency keys meanwhile.
 func decideGroup(ctx context.Context, tx pgx.Tx, group []*reserveRequest, refused map[*reserveRequest]error) (map[*reserveRequest]error, error) {
+	if err := replayGroup(ctx, tx, group, refused); err != nil {
+		return nil, err
+	}
 	var keys, events []string
 	seen := make(map[string]bool)
 	var latest time.Time
@@ -431,11 +440,86 @@ func decideGroup(ctx context.Context, tx pgx.Tx, group []*reserveRequest, refuse
 			}
 			return nil, errRetry
 		}
+		var recs []*purchase.Idempotency
+		for _, r := range accepted {
+			if r.hold.Idempotency != nil {
+				recs = append(recs, r.hold.Idempotency)
+			}
+		}
+		if err := insertIdempotency(ctx, tx, recs); err != nil {
+			return nil, err
+		}
 	}
 	if err := writeCounters(ctx, tx, c); err != nil {
 		return nil, err
 	}
 	return outcome, nil
+}
+
+// replayGroup puts in refused the requests (not refused already) whose
+// idempotency key is stored, answering each with the stored record.
+func replayGroup(ctx context.Context, tx pgx.Tx, group []*reserveRequest, refused map[*reserveRequest]error) error {
+	var keys []string
+	for _, r := range group {
+		if refused[r] == nil && r.hold.Idempotency != nil {
+			keys = append(keys, r.hold.Idempotency.Key)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	stored, err := storedIdempotency(ctx, tx, keys)
+	if err != nil {
+		return err
+	}
+	for _, r := range group {
+		if refused[r] == nil && r.hold.Idempotency != nil {
+			if rec, ok := stored[r.hold.Idempotency.Key]; ok {
+				refused[r] = &purchase.Replayed{Stored: rec}
+			}
+		}
+	}
+	return nil
+}
+
+// storedIdempotency reads the stored records of keys, by key.
+func storedIdempotency(ctx context.Context, tx pgx.Tx, keys []string) (map[string]purchase.Idempotency, error) {
+	rows, err := tx.Query(ctx, `SELECT key, request_hash, response FROM idempotency_keys WHERE key = ANY($1)`, keys)
+	if err != nil {
+		return nil, fmt.Errorf("idempotency keys: %w", err)
+	}
+	out := make(map[string]purchase.Idempotency)
+	var rec purchase.Idempotency
+	_, err = pgx.ForEachRow(rows, []any{&rec.Key, &rec.RequestHash, &rec.Response}, func() error {
+		out[rec.Key] = purchase.Idempotency{Key: rec.Key, RequestHash: rec.RequestHash, Response: slices.Clone(rec.Response)}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("idempotency keys: %w", err)
+	}
+	return out, nil
+}
+
+// insertIdempotency stores recs in the transaction of what they record.
+// A key another transaction stored since this one looked is errRetry: the
+// retry finds it and answers with it.
+func insertIdempotency(ctx context.Context, tx pgx.Tx, recs []*purchase.Idempotency) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	keys, hashes, responses := make([]string, len(recs)), make([]string, len(recs)), make([][]byte, len(recs))
+	for i, r := range recs {
+		keys[i], hashes[i], responses[i] = r.Key, r.RequestHash, r.Response
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (key, request_hash, response)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[]) ON CONFLICT (key) DO NOTHING`, keys, hashes, responses)
+	if err != nil {
+		return fmt.Errorf("insert idempotency keys: %w", err)
+	}
+	if int(tag.RowsAffected()) < len(recs) {
+		return errRetry
+	}
+	return nil
 }
 
 // errRetry makes retry run the transaction again at once.
@@ -458,11 +542,17 @@ func decide(group []*reserveRequest, refused map[*reserveRequest]error, c *count
 	outcome := make(map[*reserveRequest]error, len(group))
 	var accepted []*reserveRequest
 	ids := make(map[string]bool, len(group))
+	keys := make(map[string]*purchase.Idempotency) // of the accepted requests
 	for _, r := range group {
 		if refused[r] != nil {
 			continue
 		}
 		h := r.hold
+		if rec := h.Idempotency; rec != nil && keys[rec.Key] != nil {
+			// A duplicate of an accepted request: its answer.
+			outcome[r] = &purchase.Replayed{Stored: *keys[rec.Key]}
+			continue
+		}
 		if ids[h.ID] {
 			outcome[r] = fmt.Errorf("reserve %s: the id is taken: %w", h.ID, purchase.ErrConflict)
 			continue
@@ -479,6 +569,9 @@ func decide(group []*reserveRequest, refused map[*reserveRequest]error, c *count
 		}
 		c.add(h.EventID, purchase.Counter{Held: r.shared})
 		c.capacity[h.EventID] = r.limits.EventCapacity
+		if h.Idempotency != nil {
+			keys[h.Idempotency.Key] = h.Idempotency
+		}
 		accepted = append(accepted, r)
 	}
 	return outcome, accepted
@@ -776,6 +869,9 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 	if !o.ExpiresAt.After(o.CreatedAt) {
 		return fmt.Errorf("create order %s: payment deadline not after creation: %w", o.ID, purchase.ErrInvalid)
 	}
+	if err := purchase.CheckIdempotency(o.Idempotency); err != nil {
+		return fmt.Errorf("create order %s: %w", o.ID, err)
+	}
 	o.CreatedAt, o.ExpiresAt = storedTime(o.CreatedAt), storedTime(o.ExpiresAt)
 	lines, err := json.Marshal(o.Lines)
 	if err != nil {
@@ -788,6 +884,15 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 	err = s.retry(ctx, func(tx pgx.Tx) error {
 		if err := lockEvents(ctx, tx, []string{eventID}); err != nil {
 			return err
+		}
+		if rec := o.Idempotency; rec != nil {
+			stored, err := storedIdempotency(ctx, tx, []string{rec.Key})
+			if err != nil {
+				return err
+			}
+			if st, ok := stored[rec.Key]; ok {
+				return &purchase.Replayed{Stored: st}
+			}
 		}
 		h, shared, err := scanHold(tx.QueryRow(ctx, `SELECT `+holdColumns+` FROM holds WHERE id = $1 FOR UPDATE`, o.HoldID))
 		if err != nil {
@@ -806,6 +911,11 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 		}
 		if _, err := tx.Exec(ctx, `UPDATE holds SET status = 'ordered', order_id = $2 WHERE id = $1`, h.ID, o.ID); err != nil {
 			return err
+		}
+		if o.Idempotency != nil {
+			if err := insertIdempotency(ctx, tx, []*purchase.Idempotency{o.Idempotency}); err != nil {
+				return err
+			}
 		}
 		deltas := make(map[string]purchase.Counter)
 		moveDeltas(deltas, h.EventID, h.BuyerID, h.Lines, shared, sell)

@@ -36,6 +36,9 @@ func RunPurchase(t *testing.T, open func(t *testing.T) (purchase.Store, catalog.
 		{"Order/Cancel", testOrderCancel},
 		{"ExpireHolds/PaidOrderKept", testExpirePaidOrderKept},
 		{"Idempotency", testIdempotency},
+		{"Idempotency/WithHold", testIdempotencyWithHold},
+		{"Idempotency/WithOrder", testIdempotencyWithOrder},
+		{"Concurrent/IdempotentReserve", testConcurrentIdempotentReserve},
 		{"Taken", testTaken},
 		{"Concurrent/Reserve", testConcurrentReserve},
 		{"Concurrent/EventCapacity", testConcurrentEventCapacity},
@@ -632,6 +635,171 @@ func testIdempotency(t *testing.T, s purchase.Store, _ catalog.Store) {
 	}
 	wg.Wait()
 	equal(t, "first writers", wins.Load(), int32(1))
+}
+
+// idemRecord is an idempotency record with a fresh key.
+func idemRecord(hash, response string) *purchase.Idempotency {
+	return &purchase.Idempotency{Key: "usr_000000000000000000000b01 " + id.New("idem"), RequestHash: hash, Response: []byte(response)}
+}
+
+// replayedWith fails the test unless err is *purchase.Replayed holding
+// want.
+func replayedWith(t *testing.T, what string, err error, want *purchase.Idempotency) {
+	t.Helper()
+	var r *purchase.Replayed
+	if !errors.As(err, &r) {
+		t.Errorf("%s: error %v, want *purchase.Replayed", what, err)
+		return
+	}
+	is(t, what, err, purchase.ErrConflict)
+	equal(t, what+": stored record", r.Stored, *want)
+}
+
+// testIdempotencyWithHold: a hold's record is stored with it, and only
+// with it; its key, stored, refuses another hold before anything else.
+func testIdempotencyWithHold(t *testing.T, s purchase.Store, c catalog.Store) {
+	ctx := t.Context()
+	sh := newShop(t, c, 3)
+	rec := idemRecord("hash-h", `{"status":201,"body":{"id":"hld_1"}}`)
+	h := sh.hold(0, 2)
+	h.Idempotency = rec
+	reserve(t, s, h, sh.limits(0))
+	hash, resp, err := s.Idempotent(ctx, rec.Key)
+	must(t, "Idempotent of a hold's key", err)
+	equal(t, "stored hash", hash, rec.RequestHash)
+	equal(t, "stored response", string(resp), string(rec.Response))
+	got, err := s.Hold(ctx, h.ID)
+	must(t, "Hold", err)
+	equal(t, "Hold read back has no record", got.Idempotency, (*purchase.Idempotency)(nil))
+
+	// The same key again, for the same request or another, even one that
+	// would not fit: the stored record, and nothing stored.
+	for _, again := range []struct {
+		what  string
+		hash  string
+		pairs []int
+	}{{"retry", "hash-h", []int{0, 1}}, {"other request", "hash-x", []int{0, 1}}, {"would not fit", "hash-h", []int{0, 3}}} {
+		h2 := sh.hold(again.pairs...)
+		h2.Idempotency = &purchase.Idempotency{Key: rec.Key, RequestHash: again.hash, Response: []byte(`{"id":"hld_2"}`)}
+		replayedWith(t, "Reserve with a stored key ("+again.what+")", s.Reserve(ctx, h2, sh.limits(0)), rec)
+		gone(t, s, h2.ID)
+	}
+	counts(t, s, sh.types[0].ID, 0, 2)
+
+	// A refused reservation stores no record: a retry runs again.
+	over := sh.hold(0, 2)
+	over.Idempotency = idemRecord("hash-o", `{}`)
+	is(t, "Reserve past capacity", s.Reserve(ctx, over, sh.limits(0)), purchase.ErrSoldOut)
+	_, _, err = s.Idempotent(ctx, over.Idempotency.Key)
+	is(t, "Idempotent of a refused hold's key", err, purchase.ErrNotFound)
+
+	// A record PutIdempotent stored counts too.
+	put := idemRecord("hash-p", `{"p":1}`)
+	_, _, err = s.PutIdempotent(ctx, put.Key, put.RequestHash, put.Response)
+	must(t, "PutIdempotent", err)
+	h3 := sh.hold(0, 1)
+	h3.Idempotency = &purchase.Idempotency{Key: put.Key, RequestHash: "hash-p", Response: []byte(`{}`)}
+	replayedWith(t, "Reserve with a key PutIdempotent stored", s.Reserve(ctx, h3, sh.limits(0)), put)
+	gone(t, s, h3.ID)
+
+	// Bad records are refused and store nothing.
+	for _, bad := range []*purchase.Idempotency{
+		{Key: "", RequestHash: "h"},
+		{Key: "k " + id.New("idem"), RequestHash: ""},
+		{Key: "k " + id.New("idem"), RequestHash: "h", Response: make([]byte, purchase.MaxIdempotencyResponse+1)},
+	} {
+		hb := sh.hold(0, 1)
+		hb.Idempotency = bad
+		is(t, "Reserve with a bad record", s.Reserve(ctx, hb, sh.limits(0)), purchase.ErrInvalid)
+		gone(t, s, hb.ID)
+	}
+	counts(t, s, sh.types[0].ID, 0, 2)
+}
+
+// testIdempotencyWithOrder: an order's record is stored with it; its
+// key, stored, refuses another order before anything else.
+func testIdempotencyWithOrder(t *testing.T, s purchase.Store, c catalog.Store) {
+	ctx := t.Context()
+	sh := newShop(t, c, 5)
+	h1, h2 := sh.hold(0, 2), sh.hold(0, 1)
+	reserve(t, s, h1, sh.limits(0))
+	reserve(t, s, h2, sh.limits(0))
+	rec := idemRecord("hash-o", `{"status":201,"body":{"id":"ord_1"}}`)
+	o := sh.order(h1)
+	o.Idempotency = rec
+	must(t, "CreateOrder with a record", s.CreateOrder(ctx, o))
+	hash, resp, err := s.Idempotent(ctx, rec.Key)
+	must(t, "Idempotent of an order's key", err)
+	equal(t, "stored hash", hash, rec.RequestHash)
+	equal(t, "stored response", string(resp), string(rec.Response))
+	got, err := s.Order(ctx, o.ID)
+	must(t, "Order", err)
+	equal(t, "Order read back has no record", got.Idempotency, (*purchase.Idempotency)(nil))
+
+	// A retry of the same order (its hold is ordered now) and another
+	// order with the key: the record, nothing changed.
+	retry := sh.order(h1)
+	retry.Idempotency = &purchase.Idempotency{Key: rec.Key, RequestHash: "hash-o", Response: []byte(`{}`)}
+	replayedWith(t, "CreateOrder retried", s.CreateOrder(ctx, retry), rec)
+	other := sh.order(h2)
+	other.Idempotency = &purchase.Idempotency{Key: rec.Key, RequestHash: "hash-y", Response: []byte(`{}`)}
+	replayedWith(t, "CreateOrder of another hold with the key", s.CreateOrder(ctx, other), rec)
+	for _, id := range []string{retry.ID, other.ID} {
+		_, err := s.Order(ctx, id)
+		is(t, "Order refused with a stored key", err, purchase.ErrNotFound)
+	}
+	holdStatus(t, s, h2.ID, purchase.HoldActive)
+	counts(t, s, sh.types[0].ID, 2, 1)
+
+	// A refused order stores no record.
+	late := sh.order(h2)
+	late.CreatedAt, late.ExpiresAt = h2.ExpiresAt, h2.ExpiresAt.Add(time.Hour)
+	late.Idempotency = idemRecord("hash-l", `{}`)
+	is(t, "CreateOrder of an expired hold", s.CreateOrder(ctx, late), purchase.ErrExpired)
+	_, _, err = s.Idempotent(ctx, late.Idempotency.Key)
+	is(t, "Idempotent of a refused order's key", err, purchase.ErrNotFound)
+	counts(t, s, sh.types[0].ID, 2, 1)
+}
+
+// testConcurrentIdempotentReserve: concurrent reservations with one key
+// make one hold; every other is answered with its record.
+func testConcurrentIdempotentReserve(t *testing.T, s purchase.Store, c catalog.Store) {
+	ctx := t.Context()
+	sh := newShop(t, c, 1000)
+	key := "usr_000000000000000000000b01 " + id.New("idem")
+	holds := make([]purchase.Hold, workers)
+	errs := make([]error, workers)
+	var wg gosync.WaitGroup
+	for i := range workers {
+		holds[i] = sh.hold(0, 1)
+		holds[i].Idempotency = &purchase.Idempotency{Key: key, RequestHash: "h", Response: []byte(holds[i].ID)}
+		wg.Go(func() { errs[i] = s.Reserve(ctx, holds[i], sh.limits(0)) })
+	}
+	wg.Wait()
+	var won []int
+	for i, err := range errs {
+		var r *purchase.Replayed
+		switch {
+		case err == nil:
+			won = append(won, i)
+		case !errors.As(err, &r):
+			t.Errorf("concurrent Reserve with one key: %v", err)
+		}
+	}
+	if len(won) != 1 {
+		t.Fatalf("%d of %d concurrent reservations with one key made a hold, want 1", len(won), workers)
+	}
+	winner := holds[won[0]]
+	for i, err := range errs {
+		var r *purchase.Replayed
+		if errors.As(err, &r) && string(r.Stored.Response) != winner.ID {
+			t.Errorf("reservation %d replayed %q, want the stored hold %s", i, r.Stored.Response, winner.ID)
+		}
+		if i != won[0] {
+			gone(t, s, holds[i].ID)
+		}
+	}
+	counts(t, s, sh.types[0].ID, 0, 1)
 }
 
 func testTaken(t *testing.T, s purchase.Store, c catalog.Store) {
