@@ -595,14 +595,34 @@ var authzCases = []authzCase{
 		},
 	},
 	{
-		// Organizers and staff of the event's org set up gates.
+		// Only organizers of the event's org (and admins) set up gates: a
+		// gate gets the event's rotation key and reads its check-in log,
+		// which staff may not (GET /v1/events/{id}/checkins).
 		route: "POST /v1/events/{id}/gates",
-		want:  row{401, 403, 201, 201, 403, 201, 403},
+		want:  row{401, 403, 403, 201, 403, 201, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
-			return walkRequest{path: "/v1/events/" + f.published.ID + "/gates", body: map[string]any{"name": "North door", "direction": "entry"}}
+			before, err := f.h.api.Sync.Store.GatesOfEvent(t.Context(), f.published.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/gates", body: map[string]any{"name": "North door", "direction": "entry"},
+				after: func(t *testing.T, status int) {
+					after, err := f.h.api.Sync.Store.GatesOfEvent(t.Context(), f.published.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := len(before)
+					if status == http.StatusCreated {
+						want++
+					}
+					if len(after) != want {
+						t.Errorf("status %d: %d gates, want %d", status, len(after), want)
+					}
+				}}
 		},
 	},
 	{
+		// Staff see which gates their org's events have.
 		route: "GET /v1/events/{id}/gates",
 		want:  row{401, 403, 200, 200, 403, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
@@ -894,4 +914,49 @@ func TestOrgRequires2FA(t *testing.T) {
 		h.enrolTOTP(t, st)
 		h.do(t, "GET", "/v1/events/"+draft.ID, st.Token, nil).want(t, http.StatusOK)
 	})
+}
+
+// TestGateCredentialOnlySyncs sends a valid request to every route with
+// an enrolled gate's device credential as the bearer: only GET /v1/sync
+// takes it, every other route answers 401 and stores nothing. With the
+// matrix's row for gate creation, it is the rule for what a gate
+// credential may read (see the route table).
+func TestGateCredentialOnlySyncs(t *testing.T) {
+	h := newHarness(t, "bolt")
+	f := newWalkFixture(t, h)
+	_, code := f.gateWithCode(t)
+	enr, err := h.api.Enroller.Enroll(t.Context(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(enr.Credential, ticketsync.CredentialPrefix) {
+		t.Fatalf("credential %q lacks prefix %q", enr.Credential, ticketsync.CredentialPrefix)
+	}
+	done := map[string]bool{}
+	for _, c := range authzCases {
+		if done[c.route] {
+			continue
+		}
+		done[c.route] = true
+		method, _, _ := strings.Cut(c.route, " ")
+		t.Run(strings.NewReplacer(" ", "_", "/", "_").Replace(c.route), func(t *testing.T) {
+			req := c.req(t, f, nil)
+			mark := h.spy.mark()
+			res := h.do(t, method, req.path, enr.Credential, req.body)
+			if c.route == "GET /v1/sync" {
+				// The credential is taken; without an upgrade the
+				// websocket handshake is what fails.
+				if res.status == http.StatusUnauthorized || res.status == http.StatusForbidden {
+					t.Errorf("GET /v1/sync refused the gate's credential: %d %s", res.status, res.short())
+				}
+				return
+			}
+			if res.status != http.StatusUnauthorized {
+				t.Errorf("%s %s with a gate credential: status %d, want 401; body %s", method, req.path, res.status, res.short())
+			}
+			if w := h.spy.since(mark); len(w) > 0 {
+				t.Errorf("status %d, yet the store was written: %v", res.status, w)
+			}
+		})
+	}
 }

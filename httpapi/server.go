@@ -112,7 +112,16 @@ func routes() []route {
 		{"POST", "/v1/orders/{id}/refund", signedIn, idempotent((*Server).refundOrder)},
 		{"POST", "/v1/webhooks/stripe", anyone, (*Server).stripeWebhook},
 		{"POST", "/v1/tickets/{id}/transfer", signedIn, idempotent((*Server).transferTicket)},
-		{"POST", "/v1/events/{id}/gates", signedIn, (*Server).createGate},
+		// Gates. A gate's enrolment hands over the event's rotation key
+		// and the device credential reads the event's log (tickets,
+		// revocations and every gate's check-ins, which the gate needs to
+		// answer already_used offline), so only those who may read all of
+		// that create a gate: admins and organizers of the event's org.
+		// Staff list the gates of their org's events; organizers revoke.
+		// A gate credential (aogc_) is good for GET /v1/sync only: it
+		// reads its own event's log from its cursor and uploads its own
+		// check-ins, and every other route refuses it (401).
+		{"POST", "/v1/events/{id}/gates", eventManager, (*Server).createGate},
 		{"GET", "/v1/events/{id}/gates", signedIn, (*Server).listGates},
 		{"DELETE", "/v1/gates/{id}", signedIn, (*Server).revokeGate},
 		{"POST", "/v1/gates/enroll", anyone, (*Server).enrollGate},
