@@ -55,7 +55,8 @@ type Server struct {
 	// Ready reports whether storage answers, for /readyz.
 	Ready func(context.Context) error
 	Log   *slog.Logger
-	// Registry receives the syncserver_http_* metrics; /metrics serves it.
+	// Registry receives the syncserver_http_* metrics; MetricsHandler
+	// serves it (not Handler: metrics go on their own address).
 	Registry *prometheus.Registry
 
 	requests *prometheus.CounterVec
@@ -140,7 +141,9 @@ func routes() []route {
 var openAPI []byte
 
 // Handler returns the API with its middleware: panic recovery, metrics,
-// request logging, and a per-request timeout.
+// request logging, a per-request timeout, and the headers every answer
+// carries (see secureHeaders). It does not serve /metrics: see
+// MetricsHandler.
 func (s *Server) Handler() http.Handler {
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "syncserver_http_requests_total", Help: "HTTP requests by route and status class.",
@@ -149,10 +152,7 @@ func (s *Server) Handler() http.Handler {
 		Name: "syncserver_http_request_seconds", Help: "HTTP request latency by route.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 	}, []string{"route"})
-	if s.Registry == nil {
-		s.Registry = prometheus.NewRegistry()
-	}
-	s.Registry.MustRegister(s.requests, s.latency)
+	s.registry().MustRegister(s.requests, s.latency)
 
 	mux := http.NewServeMux()
 	for _, rt := range routes() {
@@ -172,11 +172,39 @@ func (s *Server) Handler() http.Handler {
 		}
 		io.WriteString(w, "ready\n")
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, &apiError{status: http.StatusNotFound, code: "not_found", msg: "no route " + r.Method + " " + r.URL.Path})
 	})
-	return mux
+	return secureHeaders(mux)
+}
+
+func (s *Server) registry() *prometheus.Registry {
+	if s.Registry == nil {
+		s.Registry = prometheus.NewRegistry()
+	}
+	return s.Registry
+}
+
+// MetricsHandler serves Registry's metrics in Prometheus's format at any
+// path. syncserver serves it on its own address (--metrics-listen, by
+// default loopback) and never on the API's listener, where the route
+// labels and process figures would be anyone's to read.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.registry(), promhttp.HandlerOpts{})
+}
+
+// secureHeaders sets on every answer X-Content-Type-Options: nosniff, so
+// no browser reads a JSON or PNG answer as something else, and on every
+// answer under /v1/auth/ Cache-Control: no-store: those carry session
+// tokens, TOTP secrets and recovery codes, which no cache may keep.
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if strings.HasPrefix(r.URL.Path, "/v1/auth/") {
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // statusWriter records the status a handler wrote.
