@@ -189,6 +189,17 @@ func (f *walkFixture) paidOrder(t *testing.T, u *user) purchase.Order {
 	return paid
 }
 
+// tokenAlive checks after a request that the bearer secret was revoked
+// if the request answered okStatus and works otherwise.
+func (f *walkFixture) tokenAlive(secret string, okStatus int) func(t *testing.T, status int) {
+	return func(t *testing.T, status int) {
+		_, err := f.h.accounts.Authenticate(t.Context(), secret)
+		if alive := err == nil; alive == (status == okStatus) {
+			t.Errorf("status %d, yet the token is alive = %v (%v)", status, alive, err)
+		}
+	}
+}
+
 // orderStatusIs checks after a request that an order has status want.
 func (f *walkFixture) orderStatusIs(orderID string, want purchase.Status) func(t *testing.T, status int) {
 	return func(t *testing.T, status int) {
@@ -286,7 +297,7 @@ var authzCases = []authzCase{
 		route: "POST /v1/auth/totp/enroll",
 		want:  row{401, 200, 200, 200, 200, 409, 200},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
-			return walkRequest{path: "/v1/auth/totp/enroll"}
+			return walkRequest{path: "/v1/auth/totp/enroll", body: passwordBody()}
 		},
 	},
 	{
@@ -300,10 +311,140 @@ var authzCases = []authzCase{
 			case u.TOTPSecret != "":
 				code = totpCode(t, u.TOTPSecret, f.h.clock.Now())
 			default:
-				e := decodeAs[enrollJSON](t, f.h.do(t, "POST", "/v1/auth/totp/enroll", u.Token, nil), 200)
+				e := decodeAs[enrollJSON](t, f.h.do(t, "POST", "/v1/auth/totp/enroll", u.Token, passwordBody()), 200)
 				code = totpCode(t, e.Secret, f.h.clock.Now())
 			}
 			return walkRequest{path: "/v1/auth/totp/confirm", body: map[string]any{"code": code}}
+		},
+	},
+	{
+		// Turning 2FA off takes the password and a current code; each
+		// caller turns on 2FA first (the admin without it cannot).
+		route: "DELETE /v1/auth/totp",
+		fresh: true,
+		want:  row{401, 204, 204, 204, 204, 204, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			if u == nil {
+				return walkRequest{path: "/v1/auth/totp", body: map[string]any{"password": testPassword, "code": "123456"}}
+			}
+			if u.TOTPSecret == "" && !f.h.principal(t, u.Token).MustEnroll2FA {
+				f.h.enrolTOTP(t, u)
+			}
+			code := "123456"
+			if u.TOTPSecret != "" {
+				f.h.nextTOTPStep()
+				code = totpCode(t, u.TOTPSecret, f.h.clock.Now())
+			}
+			return walkRequest{path: "/v1/auth/totp", body: map[string]any{"password": testPassword, "code": code},
+				after: func(t *testing.T, status int) {
+					got, err := f.h.acctStore.UserByID(t.Context(), u.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if on := got.TOTPSecret != ""; on != (status != http.StatusNoContent && u.TOTPSecret != "") {
+						t.Errorf("status %d left 2FA on = %v", status, on)
+					}
+				}}
+		},
+	},
+	{
+		route: "POST /v1/auth/password",
+		fresh: true,
+		want:  row{401, 204, 204, 204, 204, 204, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			const next = "a brand new passphrase"
+			return walkRequest{path: "/v1/auth/password", body: map[string]any{"current_password": testPassword, "new_password": next},
+				after: func(t *testing.T, status int) {
+					if u == nil {
+						return
+					}
+					got, err := f.h.acctStore.UserByID(t.Context(), u.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					ok, err := account.VerifyPassword(got.PasswordHash, next)
+					if err != nil || ok != (status == http.StatusNoContent) {
+						t.Errorf("status %d: new password set = %v (%v)", status, ok, err)
+					}
+				}}
+		},
+	},
+	{
+		route: "GET /v1/auth/sessions",
+		want:  row{401, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/auth/sessions"}
+		},
+	},
+	{
+		route: "DELETE /v1/auth/sessions/{id}",
+		name:  "own",
+		fresh: true,
+		want:  row{401, 204, 204, 204, 204, 204, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			if u == nil {
+				return walkRequest{path: "/v1/auth/sessions/" + strings.Repeat("0", 64)}
+			}
+			other := &user{Email: u.Email, TOTPSecret: u.TOTPSecret}
+			f.h.login(t, other)
+			return walkRequest{path: "/v1/auth/sessions/" + account.HashSecret(other.Token), after: f.tokenAlive(other.Token, http.StatusNoContent)}
+		},
+	},
+	{
+		// Admins may end anyone's session; to others it does not exist.
+		route: "DELETE /v1/auth/sessions/{id}",
+		name:  "another user's",
+		want:  row{401, 404, 404, 404, 404, 204, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			other := &user{Email: f.buyer.Email}
+			f.h.login(t, other)
+			return walkRequest{path: "/v1/auth/sessions/" + account.HashSecret(other.Token), after: f.tokenAlive(other.Token, http.StatusNoContent)}
+		},
+	},
+	{
+		route: "GET /v1/auth/tokens",
+		want:  row{401, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/auth/tokens"}
+		},
+	},
+	{
+		route: "DELETE /v1/auth/tokens/{id}",
+		name:  "own",
+		want:  row{401, 204, 204, 204, 204, 204, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			if u == nil {
+				return walkRequest{path: "/v1/auth/tokens/" + strings.Repeat("0", 64)}
+			}
+			p, err := f.h.accounts.Authenticate(t.Context(), u.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.MustEnroll2FA {
+				// It cannot make API tokens; any id will do.
+				return walkRequest{path: "/v1/auth/tokens/" + strings.Repeat("0", 64)}
+			}
+			secret, _, err := f.h.accounts.CreateAPIToken(t.Context(), p, "walk", time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return walkRequest{path: "/v1/auth/tokens/" + account.HashSecret(secret), after: f.tokenAlive(secret, http.StatusNoContent)}
+		},
+	},
+	{
+		route: "DELETE /v1/auth/tokens/{id}",
+		name:  "another user's",
+		want:  row{401, 404, 404, 404, 404, 204, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			p, err := f.h.accounts.Authenticate(t.Context(), f.buyer.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			secret, _, err := f.h.accounts.CreateAPIToken(t.Context(), p, "walk", time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return walkRequest{path: "/v1/auth/tokens/" + account.HashSecret(secret), after: f.tokenAlive(secret, http.StatusNoContent)}
 		},
 	},
 	{

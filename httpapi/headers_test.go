@@ -14,7 +14,7 @@ func TestSecurityHeaders(t *testing.T) {
 	u := h.newUser(t, "headers")
 
 	login := h.loginResponse(t, u.Email, nil).want(t, http.StatusOK)
-	enroll := h.do(t, "POST", "/v1/auth/totp/enroll", u.Token, nil).want(t, http.StatusOK)
+	enroll := h.do(t, "POST", "/v1/auth/totp/enroll", u.Token, passwordBody()).want(t, http.StatusOK)
 	e := decodeAs[enrollJSON](t, enroll, http.StatusOK)
 	confirm := h.do(t, "POST", "/v1/auth/totp/confirm", u.Token, map[string]any{"code": totpCode(t, e.Secret, h.clock.Now())}).
 		want(t, http.StatusOK)

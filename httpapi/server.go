@@ -93,8 +93,19 @@ func routes() []route {
 		{"POST", "/v1/auth/signup", anyone, (*Server).signUp},
 		{"POST", "/v1/auth/login", anyone, (*Server).login},
 		{"POST", "/v1/auth/logout", enrolling, (*Server).logout},
+		// Changing how the account signs in (password, 2FA) takes the
+		// current password again and ends the account's other sessions
+		// and API tokens.
 		{"POST", "/v1/auth/totp/enroll", enrolling, (*Server).enrollTOTP},
 		{"POST", "/v1/auth/totp/confirm", enrolling, (*Server).confirmTOTP},
+		{"DELETE", "/v1/auth/totp", signedIn, (*Server).disableTOTP},
+		{"POST", "/v1/auth/password", signedIn, (*Server).changePassword},
+		// A user's own sessions and API tokens (admins may revoke
+		// anyone's by id); lists never show a secret.
+		{"GET", "/v1/auth/sessions", signedIn, (*Server).listSessions},
+		{"DELETE", "/v1/auth/sessions/{id}", signedIn, (*Server).revokeSession},
+		{"GET", "/v1/auth/tokens", signedIn, (*Server).listAPITokens},
+		{"DELETE", "/v1/auth/tokens/{id}", signedIn, (*Server).revokeAPIToken},
 		{"POST", "/v1/orgs", signedIn, (*Server).createOrg},
 		{"POST", "/v1/orgs/{org}/members", orgManager, (*Server).addMember},
 		{"POST", "/v1/orgs/{org}/venues", orgManager, (*Server).createVenue},

@@ -303,7 +303,7 @@ func testAdminCreate(t *testing.T, database string) {
 		t.Errorf("the created account is not an admin: %+v", login.User)
 	}
 	r.call(t, "POST", "/v1/orgs", login.Token, map[string]any{"name": "Too early"}, http.StatusForbidden, nil)
-	r.call(t, "POST", "/v1/auth/totp/enroll", login.Token, nil, http.StatusOK, nil)
+	r.call(t, "POST", "/v1/auth/totp/enroll", login.Token, map[string]any{"password": password}, http.StatusOK, nil)
 	r.call(t, "POST", "/v1/auth/login", "", map[string]any{"email": "second@example.com", "password": password}, http.StatusUnauthorized, nil)
 }
 
