@@ -166,3 +166,60 @@ func TestTokensListAndRevoke(t *testing.T) {
 		t.Errorf("expired sessions listed: %+v", sessions)
 	}
 }
+
+// raceStore runs beforeToken once, just before the next token is stored:
+// a change that commits while a login is between its checks and its
+// session.
+type raceStore struct {
+	account.Store
+	beforeToken func()
+}
+
+func (s *raceStore) CreateToken(ctx context.Context, t account.Token) error {
+	if f := s.beforeToken; f != nil {
+		s.beforeToken = nil
+		f()
+	}
+	return s.Store.CreateToken(ctx, t)
+}
+
+// A login whose password was checked before a password change or a 2FA
+// enrolment committed, and whose session is stored after, does not get a
+// session: the change ended the account's other sessions before it
+// existed.
+func TestLoginRacingAccountChange(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(t *testing.T, f *fixture, p account.Principal)
+		want   error
+	}{
+		{"password changed", func(t *testing.T, f *fixture, p account.Principal) {
+			if err := f.svc.ChangePassword(context.Background(), p, goodPassword, "a new long passphrase"); err != nil {
+				t.Fatal(err)
+			}
+		}, account.ErrBadLogin},
+		{"2FA enrolled", func(t *testing.T, f *fixture, p account.Principal) { f.enrolAs(t, p) }, account.ErrTOTPRequired},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			rs := &raceStore{Store: f.store}
+			f.svc.Store = rs
+			ctx := context.Background()
+			u := f.signUp(t, "alice@example.com")
+			_, owner := f.login(t, account.LoginRequest{Email: "alice@example.com"})
+			rs.beforeToken = func() { tc.change(t, f, owner) }
+			secret, _, err := f.svc.Login(ctx, account.LoginRequest{Email: "alice@example.com", Password: goodPassword})
+			if err == nil && f.alive(t, secret) {
+				t.Fatal("a login that raced the change got a working session")
+			}
+			wantErr(t, "racing login", err, tc.want)
+			ts, err := f.store.UserTokens(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ts) != 1 || ts[0].Hash != owner.TokenHash {
+				t.Errorf("tokens after the race: %+v, want only the owner's", ts)
+			}
+		})
+	}
+}
