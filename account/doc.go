@@ -35,6 +35,23 @@
 // once each and are stored as SHA-256 hashes. TOTP secrets are sealed with
 // Service.SealKey (XChaCha20-Poly1305, bound to the user id).
 //
+// # Sessions and account changes
+//
+// Changing how an account signs in takes its current password again,
+// checked like a login's (constant time, counted against the account's
+// rate limit; ErrBadPassword if wrong): ChangePassword, EnrollTOTP, and
+// DisableTOTP (with a current code too). ChangePassword, ConfirmTOTP and
+// DisableTOTP then end every other session and API token of the account
+// (Store.DeleteUserTokens with the caller's token kept), so a session
+// stolen before, or signed in without the second factor, stops working.
+// These are for sessions only: an API token gets ErrForbidden.
+//
+// Tokens lists a user's live sessions or API tokens without their
+// secrets, by id (the stored SHA-256), with created, last-used and expiry
+// times and the caller's own marked; RevokeToken ends one by id.
+// Authenticate records a token's last use at most once per
+// TokenTouchInterval (5 minutes), best effort.
+//
 // # Rate limits
 //
 // Per remote address: 20 login attempts a minute (IPv6 by /64). Per

@@ -15,3 +15,7 @@ var (
 	ErrUnauthorized = errors.New("not signed in")
 	ErrForbidden    = errors.New("not allowed")
 )
+
+// ErrBadPassword is a wrong current password given to confirm a change
+// to the account (password, two-factor) by a signed-in user.
+var ErrBadPassword = errors.New("the current password is wrong")

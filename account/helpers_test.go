@@ -65,15 +65,33 @@ func (f *fixture) login(t *testing.T, req account.LoginRequest) (string, account
 	return secret, p
 }
 
+// session logs userID in with the good password (the user must not have
+// 2FA on) and returns the session's principal.
+func (f *fixture) session(t *testing.T, userID string) account.Principal {
+	t.Helper()
+	u, err := f.store.UserByID(context.Background(), userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, p := f.login(t, account.LoginRequest{Email: u.Email})
+	return p
+}
+
 // enrol turns TOTP on for userID and returns the secret and recovery codes.
 func (f *fixture) enrol(t *testing.T, userID string) (string, []string) {
 	t.Helper()
+	return f.enrolAs(t, f.session(t, userID))
+}
+
+// enrolAs turns TOTP on for p's user from p's session.
+func (f *fixture) enrolAs(t *testing.T, p account.Principal) (string, []string) {
+	t.Helper()
 	ctx := context.Background()
-	e, err := f.svc.EnrollTOTP(ctx, userID)
+	e, err := f.svc.EnrollTOTP(ctx, p, goodPassword)
 	if err != nil {
 		t.Fatalf("EnrollTOTP: %v", err)
 	}
-	codes, err := f.svc.ConfirmTOTP(ctx, userID, code(t, e.Secret, f.clock.Now()))
+	codes, err := f.svc.ConfirmTOTP(ctx, p, code(t, e.Secret, f.clock.Now()))
 	if err != nil {
 		t.Fatalf("ConfirmTOTP: %v", err)
 	}

@@ -216,7 +216,9 @@ type LoginRequest struct {
 // count against the account limit; a successful login clears it.
 //
 // An admin without 2FA may log in, but the session's principal is
-// MustEnroll2FA until they enrol.
+// MustEnroll2FA until they enrol. A password change or 2FA change that
+// commits while the login runs makes it fail as if it had come after
+// (ErrBadLogin, ErrTOTPRequired or ErrBadTOTP), leaving no session.
 func (s *Service) Login(ctx context.Context, req LoginRequest) (string, User, error) {
 	s.init()
 	now := s.now()
@@ -283,21 +285,51 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (string, User, er
 	}
 	s.resetAccount(email)
 	if !h.current() {
-		s.rehash(ctx, u, req.Password)
+		u.PasswordHash = s.rehash(ctx, u, req.Password)
 	}
-	secret, _, err := s.newToken(ctx, TokenSession, u.ID, "", s.sessionTTL())
+	secret, t, err := s.newToken(ctx, TokenSession, u.ID, "", s.sessionTTL())
 	if err != nil {
+		return "", User{}, err
+	}
+	if err := s.signInUnchanged(ctx, u, t); err != nil {
 		return "", User{}, err
 	}
 	return secret, u.redacted(), nil
 }
 
-// rehash replaces a password hash made with older parameters. It is best
-// effort: a failure leaves the old hash, which still works.
-func (s *Service) rehash(ctx context.Context, u User, password string) {
+// signInUnchanged checks, once the session t is stored, that the user's
+// password and second factor are still those the login was checked
+// against. A password change or 2FA enrolment that committed in between
+// ended the account's other sessions before t existed; t is deleted
+// then, as it would have been.
+func (s *Service) signInUnchanged(ctx context.Context, checked User, t Token) error {
+	cur, err := s.Store.UserByID(ctx, checked.ID)
+	var changed error
+	switch {
+	case err != nil:
+		changed = fmt.Errorf("log in: %w", err)
+	case cur.PasswordHash != checked.PasswordHash:
+		changed = ErrBadLogin
+	case cur.TOTPSecret != checked.TOTPSecret && checked.TOTPSecret == "":
+		changed = ErrTOTPRequired
+	case cur.TOTPSecret != checked.TOTPSecret:
+		changed = ErrBadTOTP
+	default:
+		return nil
+	}
+	if err := s.Store.DeleteToken(ctx, t.Hash); err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("log in: delete the session of a changed account: %w", err)
+	}
+	return changed
+}
+
+// rehash replaces a password hash made with older parameters and returns
+// the hash stored afterwards. It is best effort: a failure leaves the old
+// hash, which still works.
+func (s *Service) rehash(ctx context.Context, u User, password string) string {
 	var phc string
 	if err := s.hashing(ctx, func() { phc = HashPassword(password) }); err != nil {
-		return
+		return u.PasswordHash
 	}
 	_, err := s.Store.UpdateUser(ctx, u.ID, func(cur *User) error {
 		if cur.PasswordHash != u.PasswordHash {
@@ -306,9 +338,13 @@ func (s *Service) rehash(ctx context.Context, u User, password string) {
 		cur.PasswordHash = phc
 		return nil
 	})
-	if err != nil && !errors.Is(err, errPasswordChanged) {
-		s.log().WarnContext(ctx, "account: re-hash password", "user", u.ID, "err", err)
+	if err != nil {
+		if !errors.Is(err, errPasswordChanged) {
+			s.log().WarnContext(ctx, "account: re-hash password", "user", u.ID, "err", err)
+		}
+		return u.PasswordHash
 	}
+	return phc
 }
 
 var errPasswordChanged = errors.New("password changed meanwhile")

@@ -258,11 +258,11 @@ func TestAPITokens(t *testing.T) {
 	}
 
 	// Bob cannot revoke Alice's token, nor learn that it exists.
-	wantErr(t, "revoke by another user", f.svc.RevokeToken(ctx, pb, tok.Hash), account.ErrNotFound)
+	wantErr(t, "revoke by another user", f.svc.RevokeToken(ctx, pb, account.TokenAPI, tok.Hash), account.ErrNotFound)
 	if _, err := f.svc.Authenticate(ctx, secret); err != nil {
 		t.Fatalf("token gone after a refused revoke: %v", err)
 	}
-	if err := f.svc.RevokeToken(ctx, pa, tok.Hash); err != nil {
+	if err := f.svc.RevokeToken(ctx, pa, account.TokenAPI, tok.Hash); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.svc.Authenticate(ctx, secret)
@@ -306,7 +306,7 @@ func TestCreateAdmin(t *testing.T) {
 	_, _, err = f.svc.CreateAPIToken(ctx, proot, "x", time.Hour)
 	wantErr(t, "API token by an admin without 2FA", err, account.ErrForbidden)
 
-	f.enrol(t, root.ID)
+	f.enrolAs(t, proot) // from the same session, which stays
 	proot, err = f.svc.Authenticate(ctx, secret)
 	if err != nil {
 		t.Fatal(err)

@@ -52,6 +52,9 @@ type Token struct {
 	Name      string    `json:"name,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// LastUsedAt is when the token was last presented, to within
+	// TokenTouchInterval; it starts at CreatedAt.
+	LastUsedAt time.Time `json:"last_used_at"`
 }
 
 // Store is what the account service needs from storage. Implementations:
@@ -75,8 +78,15 @@ type Store interface {
 
 	CreateToken(ctx context.Context, t Token) error
 	TokenByHash(ctx context.Context, hash string) (Token, error)
+	// UserTokens returns every token of a user, expired ones too, oldest
+	// first (by CreatedAt, then Hash); none (not an error) for an unknown
+	// user.
+	UserTokens(ctx context.Context, userID string) ([]Token, error)
+	// TouchToken sets the token's LastUsedAt; ErrNotFound if it is gone.
+	TouchToken(ctx context.Context, hash string, at time.Time) error
 	DeleteToken(ctx context.Context, hash string) error
-	// DeleteUserTokens revokes every token of a user, e.g. after a
-	// password change.
-	DeleteUserTokens(ctx context.Context, userID string) error
+	// DeleteUserTokens revokes every token of a user but the one whose
+	// hash is except (none when except is ""), in one transaction: after
+	// a password or 2FA change, the session that made it stays.
+	DeleteUserTokens(ctx context.Context, userID, except string) error
 }

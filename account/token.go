@@ -79,7 +79,7 @@ func (s *Service) newToken(ctx context.Context, kind, userID, name string, ttl t
 	}
 	secret, hash := newSecret(prefix)
 	now := s.stamp()
-	t := Token{Hash: hash, UserID: userID, Kind: kind, Name: name, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	t := Token{Hash: hash, UserID: userID, Kind: kind, Name: name, CreatedAt: now, ExpiresAt: now.Add(ttl), LastUsedAt: now}
 	if err := s.Store.CreateToken(ctx, t); err != nil {
 		return "", Token{}, fmt.Errorf("create %s token: %w", kind, err)
 	}
@@ -107,7 +107,8 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, e
 	if t.Kind != kind {
 		return Principal{}, fmt.Errorf("%w: the token is unknown or was revoked", ErrUnauthorized)
 	}
-	if !s.now().Before(t.ExpiresAt) {
+	now := s.now()
+	if !now.Before(t.ExpiresAt) {
 		if err := s.Store.DeleteToken(ctx, hash); err != nil && !errors.Is(err, ErrNotFound) {
 			s.log().WarnContext(ctx, "account: delete expired token", "user", t.UserID, "err", err)
 		}
@@ -124,6 +125,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, e
 	if err != nil {
 		return Principal{}, fmt.Errorf("authenticate: memberships: %w", err)
 	}
+	s.touch(ctx, t, now)
 	return newPrincipal(u, ms, t), nil
 }
 
@@ -173,22 +175,4 @@ func (s *Service) CreateAPIToken(ctx context.Context, p Principal, name string, 
 		return "", Token{}, fmt.Errorf("%w: token lifetime must be more than zero and at most %v", ErrInvalid, MaxAPITokenTTL)
 	}
 	return s.newToken(ctx, TokenAPI, p.User.ID, name, ttl)
-}
-
-// RevokeToken deletes the token stored under hash. Users revoke their own
-// tokens; admins anyone's. Another user's token is reported as not found,
-// so hashes cannot be probed.
-func (s *Service) RevokeToken(ctx context.Context, actor Principal, hash string) error {
-	s.init()
-	t, err := s.Store.TokenByHash(ctx, hash)
-	if err != nil {
-		return fmt.Errorf("revoke token: %w", err)
-	}
-	if t.UserID != actor.User.ID && !actor.IsAdmin() {
-		return fmt.Errorf("revoke token: %w", ErrNotFound)
-	}
-	if err := s.Store.DeleteToken(ctx, hash); err != nil {
-		return fmt.Errorf("revoke token: %w", err)
-	}
-	return nil
 }

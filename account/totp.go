@@ -80,19 +80,27 @@ func (s *Service) openSecret(ad, userID, sealed string) (string, error) {
 	return string(pt), nil
 }
 
-// EnrollTOTP starts two-factor enrolment: it makes a new TOTP secret, stores
-// it sealed as the user's pending secret (replacing any earlier pending
-// one) and returns it for the user's authenticator app. Nothing changes
-// for login until ConfirmTOTP proves the app has it. A user who already
-// has 2FA on gets ErrExists.
-func (s *Service) EnrollTOTP(ctx context.Context, userID string) (Enrollment, error) {
+// EnrollTOTP starts two-factor enrolment for p's user, who gives their
+// password again (ErrBadPassword if wrong), so that a stolen session
+// cannot put its own authenticator on the account. It makes a new TOTP
+// secret, stores it sealed as the user's pending secret (replacing any
+// earlier pending one) and returns it for the user's authenticator app.
+// Nothing changes for login until ConfirmTOTP proves the app has it. A
+// user who already has 2FA on gets ErrExists; an API token ErrForbidden.
+func (s *Service) EnrollTOTP(ctx context.Context, p Principal, password string) (Enrollment, error) {
 	s.init()
-	u, err := s.Store.UserByID(ctx, userID)
+	if err := requireSession(p, "enrol two-factor authentication"); err != nil {
+		return Enrollment{}, err
+	}
+	u, err := s.Store.UserByID(ctx, p.User.ID)
 	if err != nil {
 		return Enrollment{}, fmt.Errorf("enrol two-factor: %w", err)
 	}
 	if u.TOTPSecret != "" {
 		return Enrollment{}, fmt.Errorf("%w: two-factor authentication is already on; turn it off first", ErrExists)
+	}
+	if err := s.checkCurrentPassword(ctx, u, password); err != nil {
+		return Enrollment{}, err
 	}
 	key, err := totp.Generate(totp.GenerateOpts{
 		Issuer:      s.issuer(),
@@ -126,16 +134,21 @@ func (s *Service) EnrollTOTP(ctx context.Context, userID string) (Enrollment, er
 	return Enrollment{Secret: key.Secret(), URL: key.URL(), QRPNG: png.Bytes()}, nil
 }
 
-// ConfirmTOTP finishes enrolment with a current code from the app: the
-// pending secret becomes the user's secret and RecoveryCodeCount new
-// recovery codes are returned. They are shown once; only their hashes are
-// stored. A wrong code gets ErrBadTOTP and counts as a failed attempt for
-// the account's rate limit.
-func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) ([]string, error) {
+// ConfirmTOTP finishes p's user's enrolment with a current code from the
+// app: the pending secret becomes the user's secret and
+// RecoveryCodeCount new recovery codes are returned. They are shown once;
+// only their hashes are stored. Every other session and API token of the
+// account ends: they were signed in without the second factor. A wrong
+// code gets ErrBadTOTP and counts as a failed attempt for the account's
+// rate limit.
+func (s *Service) ConfirmTOTP(ctx context.Context, p Principal, code string) ([]string, error) {
 	s.init()
+	if err := requireSession(p, "enrol two-factor authentication"); err != nil {
+		return nil, err
+	}
 	codes, hashes := newRecoveryCodes()
 	now := s.now()
-	_, err := s.Store.UpdateUser(ctx, userID, func(u *User) error {
+	_, err := s.Store.UpdateUser(ctx, p.User.ID, func(u *User) error {
 		if u.TOTPSecret != "" {
 			return fmt.Errorf("%w: two-factor authentication is already on", ErrExists)
 		}
@@ -166,17 +179,35 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) ([]strin
 	if err != nil {
 		return nil, fmt.Errorf("confirm two-factor: %w", err)
 	}
+	if err := s.endOtherTokens(ctx, p); err != nil {
+		return nil, err
+	}
 	return codes, nil
 }
 
-// DisableTOTP turns two-factor authentication off. It needs a current code
-// from the app, or an unused recovery code for a user who lost the app;
-// a wrong one gets ErrBadTOTP. An admin must enrol again before the next
-// session can do more than that (Principal.MustEnroll2FA).
-func (s *Service) DisableTOTP(ctx context.Context, userID, code string) error {
+// DisableTOTP turns two-factor authentication off for p's user. It needs
+// the password (ErrBadPassword if wrong) and a current code from the app,
+// or an unused recovery code for a user who lost the app (ErrBadTOTP if
+// wrong); both count against the account's rate limit. Every other
+// session and API token of the account ends. An admin must enrol again
+// before the next session can do more than that (Principal.MustEnroll2FA).
+func (s *Service) DisableTOTP(ctx context.Context, p Principal, password, code string) error {
 	s.init()
+	if err := requireSession(p, "turn two-factor authentication off"); err != nil {
+		return err
+	}
+	u, err := s.Store.UserByID(ctx, p.User.ID)
+	if err != nil {
+		return fmt.Errorf("disable two-factor: %w", err)
+	}
+	if u.TOTPSecret == "" {
+		return fmt.Errorf("%w: two-factor authentication is not on", ErrInvalid)
+	}
+	if err := s.checkCurrentPassword(ctx, u, password); err != nil {
+		return err
+	}
 	now := s.now()
-	_, err := s.Store.UpdateUser(ctx, userID, func(u *User) error {
+	_, err = s.Store.UpdateUser(ctx, p.User.ID, func(u *User) error {
 		if u.TOTPSecret == "" {
 			return fmt.Errorf("%w: two-factor authentication is not on", ErrInvalid)
 		}
@@ -190,7 +221,7 @@ func (s *Service) DisableTOTP(ctx context.Context, userID, code string) error {
 	if err != nil {
 		return fmt.Errorf("disable two-factor: %w", err)
 	}
-	return nil
+	return s.endOtherTokens(ctx, p)
 }
 
 // StepUp checks a fresh second factor (a TOTP code or a recovery code)

@@ -18,8 +18,11 @@ func TestEnrollTOTP(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	u := f.signUp(t, "alice@example.com")
+	p := f.session(t, u.ID)
 
-	e, err := f.svc.EnrollTOTP(ctx, u.ID)
+	_, err := f.svc.EnrollTOTP(ctx, p, "not the password")
+	wantErr(t, "enrol with a wrong password", err, account.ErrBadPassword)
+	e, err := f.svc.EnrollTOTP(ctx, p, goodPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,14 +52,14 @@ func TestEnrollTOTP(t *testing.T) {
 	}
 	f.login(t, account.LoginRequest{Email: "alice@example.com"})
 
-	_, err = f.svc.ConfirmTOTP(ctx, u.ID, "000000")
+	_, err = f.svc.ConfirmTOTP(ctx, p, "000000")
 	if code(t, e.Secret, f.clock.Now()) != "000000" {
 		wantErr(t, "confirm with a wrong code", err, account.ErrBadTOTP)
 	}
-	_, err = f.svc.ConfirmTOTP(ctx, u.ID, code(t, e.Secret, f.clock.Now().Add(-2*30*time.Second)))
+	_, err = f.svc.ConfirmTOTP(ctx, p, code(t, e.Secret, f.clock.Now().Add(-2*30*time.Second)))
 	wantErr(t, "confirm with a stale code", err, account.ErrBadTOTP)
 
-	codes, err := f.svc.ConfirmTOTP(ctx, u.ID, code(t, e.Secret, f.clock.Now()))
+	codes, err := f.svc.ConfirmTOTP(ctx, p, code(t, e.Secret, f.clock.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +84,7 @@ func TestEnrollTOTP(t *testing.T) {
 			t.Errorf("stored recovery code %q is not a SHA-256 hex hash", h)
 		}
 	}
-	_, err = f.svc.EnrollTOTP(ctx, u.ID)
+	_, err = f.svc.EnrollTOTP(ctx, p, goodPassword)
 	wantErr(t, "enrol twice", err, account.ErrExists)
 }
 
@@ -169,22 +172,26 @@ func TestDisableTOTP(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	u := f.signUp(t, "alice@example.com")
-	secret, codes := f.enrol(t, u.ID)
+	p := f.session(t, u.ID)
+	secret, codes := f.enrolAs(t, p)
 	f.clock.Advance(30 * time.Second)
 
-	wantErr(t, "disable without a code", f.svc.DisableTOTP(ctx, u.ID, ""), account.ErrBadTOTP)
+	wantErr(t, "disable without a code", f.svc.DisableTOTP(ctx, p, goodPassword, ""), account.ErrBadTOTP)
 	wantErr(t, "disable with a stale code",
-		f.svc.DisableTOTP(ctx, u.ID, code(t, secret, f.clock.Now().Add(-time.Minute))), account.ErrBadTOTP)
-	if err := f.svc.DisableTOTP(ctx, u.ID, code(t, secret, f.clock.Now())); err != nil {
+		f.svc.DisableTOTP(ctx, p, goodPassword, code(t, secret, f.clock.Now().Add(-time.Minute))), account.ErrBadTOTP)
+	wantErr(t, "disable without the password", f.svc.DisableTOTP(ctx, p, "", code(t, secret, f.clock.Now())), account.ErrBadPassword)
+	wantErr(t, "disable with a wrong password",
+		f.svc.DisableTOTP(ctx, p, "not the password", code(t, secret, f.clock.Now())), account.ErrBadPassword)
+	if err := f.svc.DisableTOTP(ctx, p, goodPassword, code(t, secret, f.clock.Now())); err != nil {
 		t.Fatal(err)
 	}
 	f.login(t, account.LoginRequest{Email: "alice@example.com"}) // no code needed
-	wantErr(t, "disable twice", f.svc.DisableTOTP(ctx, u.ID, codes[0]), account.ErrInvalid)
+	wantErr(t, "disable twice", f.svc.DisableTOTP(ctx, p, goodPassword, codes[0]), account.ErrInvalid)
 
 	// Re-enrol, then disable with a recovery code (the app was lost).
 	f.clock.Advance(30 * time.Second)
-	_, codes = f.enrol(t, u.ID)
-	if err := f.svc.DisableTOTP(ctx, u.ID, codes[5]); err != nil {
+	_, codes = f.enrolAs(t, p)
+	if err := f.svc.DisableTOTP(ctx, p, goodPassword, codes[5]); err != nil {
 		t.Fatalf("disable with a recovery code: %v", err)
 	}
 	stored, _ := f.store.UserByID(ctx, u.ID)
@@ -246,8 +253,9 @@ func TestTOTPSecretBoundToUser(t *testing.T) {
 func TestTOTPNeedsSealKey(t *testing.T) {
 	f := newFixture(t)
 	u := f.signUp(t, "alice@example.com")
+	p := f.session(t, u.ID)
 	f.svc = &account.Service{Store: f.store, Now: f.clock.Now}
-	if _, err := f.svc.EnrollTOTP(context.Background(), u.ID); err == nil {
+	if _, err := f.svc.EnrollTOTP(context.Background(), p, goodPassword); err == nil {
 		t.Fatal("EnrollTOTP without a SealKey succeeded")
 	}
 }

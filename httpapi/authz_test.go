@@ -189,6 +189,17 @@ func (f *walkFixture) paidOrder(t *testing.T, u *user) purchase.Order {
 	return paid
 }
 
+// tokenAlive checks after a request that the bearer secret was revoked
+// if the request answered okStatus and works otherwise.
+func (f *walkFixture) tokenAlive(secret string, okStatus int) func(t *testing.T, status int) {
+	return func(t *testing.T, status int) {
+		_, err := f.h.accounts.Authenticate(t.Context(), secret)
+		if alive := err == nil; alive == (status == okStatus) {
+			t.Errorf("status %d, yet the token is alive = %v (%v)", status, alive, err)
+		}
+	}
+}
+
 // orderStatusIs checks after a request that an order has status want.
 func (f *walkFixture) orderStatusIs(orderID string, want purchase.Status) func(t *testing.T, status int) {
 	return func(t *testing.T, status int) {
@@ -286,7 +297,7 @@ var authzCases = []authzCase{
 		route: "POST /v1/auth/totp/enroll",
 		want:  row{401, 200, 200, 200, 200, 409, 200},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
-			return walkRequest{path: "/v1/auth/totp/enroll"}
+			return walkRequest{path: "/v1/auth/totp/enroll", body: passwordBody()}
 		},
 	},
 	{
@@ -300,10 +311,140 @@ var authzCases = []authzCase{
 			case u.TOTPSecret != "":
 				code = totpCode(t, u.TOTPSecret, f.h.clock.Now())
 			default:
-				e := decodeAs[enrollJSON](t, f.h.do(t, "POST", "/v1/auth/totp/enroll", u.Token, nil), 200)
+				e := decodeAs[enrollJSON](t, f.h.do(t, "POST", "/v1/auth/totp/enroll", u.Token, passwordBody()), 200)
 				code = totpCode(t, e.Secret, f.h.clock.Now())
 			}
 			return walkRequest{path: "/v1/auth/totp/confirm", body: map[string]any{"code": code}}
+		},
+	},
+	{
+		// Turning 2FA off takes the password and a current code; each
+		// caller turns on 2FA first (the admin without it cannot).
+		route: "DELETE /v1/auth/totp",
+		fresh: true,
+		want:  row{401, 204, 204, 204, 204, 204, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			if u == nil {
+				return walkRequest{path: "/v1/auth/totp", body: map[string]any{"password": testPassword, "code": "123456"}}
+			}
+			if u.TOTPSecret == "" && !f.h.principal(t, u.Token).MustEnroll2FA {
+				f.h.enrolTOTP(t, u)
+			}
+			code := "123456"
+			if u.TOTPSecret != "" {
+				f.h.nextTOTPStep()
+				code = totpCode(t, u.TOTPSecret, f.h.clock.Now())
+			}
+			return walkRequest{path: "/v1/auth/totp", body: map[string]any{"password": testPassword, "code": code},
+				after: func(t *testing.T, status int) {
+					got, err := f.h.acctStore.UserByID(t.Context(), u.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if on := got.TOTPSecret != ""; on != (status != http.StatusNoContent && u.TOTPSecret != "") {
+						t.Errorf("status %d left 2FA on = %v", status, on)
+					}
+				}}
+		},
+	},
+	{
+		route: "POST /v1/auth/password",
+		fresh: true,
+		want:  row{401, 204, 204, 204, 204, 204, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			const next = "a brand new passphrase"
+			return walkRequest{path: "/v1/auth/password", body: map[string]any{"current_password": testPassword, "new_password": next},
+				after: func(t *testing.T, status int) {
+					if u == nil {
+						return
+					}
+					got, err := f.h.acctStore.UserByID(t.Context(), u.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					ok, err := account.VerifyPassword(got.PasswordHash, next)
+					if err != nil || ok != (status == http.StatusNoContent) {
+						t.Errorf("status %d: new password set = %v (%v)", status, ok, err)
+					}
+				}}
+		},
+	},
+	{
+		route: "GET /v1/auth/sessions",
+		want:  row{401, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/auth/sessions"}
+		},
+	},
+	{
+		route: "DELETE /v1/auth/sessions/{id}",
+		name:  "own",
+		fresh: true,
+		want:  row{401, 204, 204, 204, 204, 204, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			if u == nil {
+				return walkRequest{path: "/v1/auth/sessions/" + strings.Repeat("0", 64)}
+			}
+			other := &user{Email: u.Email, TOTPSecret: u.TOTPSecret}
+			f.h.login(t, other)
+			return walkRequest{path: "/v1/auth/sessions/" + account.HashSecret(other.Token), after: f.tokenAlive(other.Token, http.StatusNoContent)}
+		},
+	},
+	{
+		// Admins may end anyone's session; to others it does not exist.
+		route: "DELETE /v1/auth/sessions/{id}",
+		name:  "another user's",
+		want:  row{401, 404, 404, 404, 404, 204, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			other := &user{Email: f.buyer.Email}
+			f.h.login(t, other)
+			return walkRequest{path: "/v1/auth/sessions/" + account.HashSecret(other.Token), after: f.tokenAlive(other.Token, http.StatusNoContent)}
+		},
+	},
+	{
+		route: "GET /v1/auth/tokens",
+		want:  row{401, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/auth/tokens"}
+		},
+	},
+	{
+		route: "DELETE /v1/auth/tokens/{id}",
+		name:  "own",
+		want:  row{401, 204, 204, 204, 204, 204, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			if u == nil {
+				return walkRequest{path: "/v1/auth/tokens/" + strings.Repeat("0", 64)}
+			}
+			p, err := f.h.accounts.Authenticate(t.Context(), u.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.MustEnroll2FA {
+				// It cannot make API tokens; any id will do.
+				return walkRequest{path: "/v1/auth/tokens/" + strings.Repeat("0", 64)}
+			}
+			secret, _, err := f.h.accounts.CreateAPIToken(t.Context(), p, "walk", time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return walkRequest{path: "/v1/auth/tokens/" + account.HashSecret(secret), after: f.tokenAlive(secret, http.StatusNoContent)}
+		},
+	},
+	{
+		route: "DELETE /v1/auth/tokens/{id}",
+		name:  "another user's",
+		want:  row{401, 404, 404, 404, 404, 204, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			p, err := f.h.accounts.Authenticate(t.Context(), f.buyer.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			secret, _, err := f.h.accounts.CreateAPIToken(t.Context(), p, "walk", time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return walkRequest{path: "/v1/auth/tokens/" + account.HashSecret(secret), after: f.tokenAlive(secret, http.StatusNoContent)}
 		},
 	},
 	{
@@ -595,14 +736,34 @@ var authzCases = []authzCase{
 		},
 	},
 	{
-		// Organizers and staff of the event's org set up gates.
+		// Only organizers of the event's org (and admins) set up gates: a
+		// gate gets the event's rotation key and reads its check-in log,
+		// which staff may not (GET /v1/events/{id}/checkins).
 		route: "POST /v1/events/{id}/gates",
-		want:  row{401, 403, 201, 201, 403, 201, 403},
+		want:  row{401, 403, 403, 201, 403, 201, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
-			return walkRequest{path: "/v1/events/" + f.published.ID + "/gates", body: map[string]any{"name": "North door", "direction": "entry"}}
+			before, err := f.h.api.Sync.Store.GatesOfEvent(t.Context(), f.published.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/gates", body: map[string]any{"name": "North door", "direction": "entry"},
+				after: func(t *testing.T, status int) {
+					after, err := f.h.api.Sync.Store.GatesOfEvent(t.Context(), f.published.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := len(before)
+					if status == http.StatusCreated {
+						want++
+					}
+					if len(after) != want {
+						t.Errorf("status %d: %d gates, want %d", status, len(after), want)
+					}
+				}}
 		},
 	},
 	{
+		// Staff see which gates their org's events have.
 		route: "GET /v1/events/{id}/gates",
 		want:  row{401, 403, 200, 200, 403, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
@@ -901,4 +1062,49 @@ func TestOrgRequires2FA(t *testing.T) {
 		h.enrolTOTP(t, st)
 		h.do(t, "GET", "/v1/events/"+draft.ID, st.Token, nil).want(t, http.StatusOK)
 	})
+}
+
+// TestGateCredentialOnlySyncs sends a valid request to every route with
+// an enrolled gate's device credential as the bearer: only GET /v1/sync
+// takes it, every other route answers 401 and stores nothing. With the
+// matrix's row for gate creation, it is the rule for what a gate
+// credential may read (see the route table).
+func TestGateCredentialOnlySyncs(t *testing.T) {
+	h := newHarness(t, "bolt")
+	f := newWalkFixture(t, h)
+	_, code := f.gateWithCode(t)
+	enr, err := h.api.Enroller.Enroll(t.Context(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(enr.Credential, ticketsync.CredentialPrefix) {
+		t.Fatalf("credential %q lacks prefix %q", enr.Credential, ticketsync.CredentialPrefix)
+	}
+	done := map[string]bool{}
+	for _, c := range authzCases {
+		if done[c.route] {
+			continue
+		}
+		done[c.route] = true
+		method, _, _ := strings.Cut(c.route, " ")
+		t.Run(strings.NewReplacer(" ", "_", "/", "_").Replace(c.route), func(t *testing.T) {
+			req := c.req(t, f, nil)
+			mark := h.spy.mark()
+			res := h.do(t, method, req.path, enr.Credential, req.body)
+			if c.route == "GET /v1/sync" {
+				// The credential is taken; without an upgrade the
+				// websocket handshake is what fails.
+				if res.status == http.StatusUnauthorized || res.status == http.StatusForbidden {
+					t.Errorf("GET /v1/sync refused the gate's credential: %d %s", res.status, res.short())
+				}
+				return
+			}
+			if res.status != http.StatusUnauthorized {
+				t.Errorf("%s %s with a gate credential: status %d, want 401; body %s", method, req.path, res.status, res.short())
+			}
+			if w := h.spy.since(mark); len(w) > 0 {
+				t.Errorf("status %d, yet the store was written: %v", res.status, w)
+			}
+		})
+	}
 }

@@ -78,6 +78,7 @@ func toAPIError(err error) (*apiError, bool) {
 		{account.ErrBadLogin, http.StatusUnauthorized, "bad_login"},
 		{account.ErrTOTPRequired, http.StatusUnauthorized, "totp_required"},
 		{account.ErrBadTOTP, http.StatusUnauthorized, "bad_totp"},
+		{account.ErrBadPassword, http.StatusForbidden, "bad_password"},
 		{account.ErrForbidden, http.StatusForbidden, "forbidden"},
 		{account.ErrRateLimited, http.StatusTooManyRequests, "rate_limited"},
 		{account.ErrExists, http.StatusConflict, "exists"},

@@ -15,11 +15,13 @@ import (
 	ticketsync "github.com/admitone/admitone/sync"
 )
 
-// Gates: an organizer or staff member of the event's org creates a gate
+// Gates: an organizer of the event's org (or an admin) creates a gate
 // and gets its one-time enrolment code (also as a QR code the gate's
 // camera can read); `scannerd enroll` exchanges the code for the device
 // credential and the gate's starting state; the device then syncs over
-// the websocket at /v1/sync. Organizers revoke devices.
+// the websocket at /v1/sync. Organizers revoke devices; staff list them.
+// Creating a gate is organizer-only because a gate holds the event's
+// rotation key and reads its check-in log, which staff may not.
 
 func (s *Server) syncHub() (*ticketsync.Server, *ticketsync.Enroller, error) {
 	if s.Sync == nil || s.Enroller == nil {
@@ -55,7 +57,7 @@ func (s *Server) createGate(w http.ResponseWriter, r *http.Request, p *account.P
 	if err != nil {
 		return err
 	}
-	eventID, err := s.requireEventStaff(r, p)
+	eventID, err := s.requireEventOrg(r, p)
 	if err != nil {
 		return err
 	}

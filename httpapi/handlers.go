@@ -84,8 +84,21 @@ type enrollResponse struct {
 	QRPNG      []byte `json:"qr_png"` // base64 in JSON
 }
 
+// passwordRequest confirms a change to how the account signs in with the
+// account's current password.
+type passwordRequest struct {
+	Password string `json:"password"`
+}
+
 func (s *Server) enrollTOTP(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	e, err := s.Accounts.EnrollTOTP(r.Context(), p.User.ID)
+	var req passwordRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Password == "" {
+		return fieldError("password", "password (the account's current password) is required to enrol two-factor authentication")
+	}
+	e, err := s.Accounts.EnrollTOTP(r.Context(), *p, req.Password)
 	if err != nil {
 		return err
 	}
@@ -105,7 +118,7 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request, p *account.
 	if req.Code == "" {
 		return fieldError("code", "code is required")
 	}
-	codes, err := s.Accounts.ConfirmTOTP(r.Context(), p.User.ID, req.Code)
+	codes, err := s.Accounts.ConfirmTOTP(r.Context(), *p, req.Code)
 	if err != nil {
 		return err
 	}

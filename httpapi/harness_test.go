@@ -237,8 +237,8 @@ func (s *spyAccounts) DeleteToken(ctx context.Context, hash string) error {
 	return err
 }
 
-func (s *spyAccounts) DeleteUserTokens(ctx context.Context, userID string) error {
-	err := s.Store.DeleteUserTokens(ctx, userID)
+func (s *spyAccounts) DeleteUserTokens(ctx context.Context, userID, except string) error {
+	err := s.Store.DeleteUserTokens(ctx, userID, except)
 	s.spy.record(err, "DeleteUserTokens "+userID)
 	return err
 }
@@ -491,11 +491,15 @@ type enrollJSON struct {
 	QRPNG      []byte `json:"qr_png"`
 }
 
+// passwordBody is the body that confirms a change to how an account signs
+// in: its current password.
+func passwordBody() map[string]any { return map[string]any{"password": testPassword} }
+
 // enrolTOTP turns 2FA on for u over the API (enrol, then confirm with the
 // current code) and keeps the secret and recovery codes in u.
 func (h *harness) enrolTOTP(t *testing.T, u *user) {
 	t.Helper()
-	e := decodeAs[enrollJSON](t, h.do(t, "POST", "/v1/auth/totp/enroll", u.Token, nil), http.StatusOK)
+	e := decodeAs[enrollJSON](t, h.do(t, "POST", "/v1/auth/totp/enroll", u.Token, passwordBody()), http.StatusOK)
 	if e.Secret == "" {
 		t.Fatal("enrolment returned no secret")
 	}

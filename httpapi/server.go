@@ -55,7 +55,8 @@ type Server struct {
 	// Ready reports whether storage answers, for /readyz.
 	Ready func(context.Context) error
 	Log   *slog.Logger
-	// Registry receives the syncserver_http_* metrics; /metrics serves it.
+	// Registry receives the syncserver_http_* metrics; MetricsHandler
+	// serves it (not Handler: metrics go on their own address).
 	Registry *prometheus.Registry
 
 	requests *prometheus.CounterVec
@@ -92,8 +93,19 @@ func routes() []route {
 		{"POST", "/v1/auth/signup", anyone, (*Server).signUp},
 		{"POST", "/v1/auth/login", anyone, (*Server).login},
 		{"POST", "/v1/auth/logout", enrolling, (*Server).logout},
+		// Changing how the account signs in (password, 2FA) takes the
+		// current password again and ends the account's other sessions
+		// and API tokens.
 		{"POST", "/v1/auth/totp/enroll", enrolling, (*Server).enrollTOTP},
 		{"POST", "/v1/auth/totp/confirm", enrolling, (*Server).confirmTOTP},
+		{"DELETE", "/v1/auth/totp", signedIn, (*Server).disableTOTP},
+		{"POST", "/v1/auth/password", signedIn, (*Server).changePassword},
+		// A user's own sessions and API tokens (admins may revoke
+		// anyone's by id); lists never show a secret.
+		{"GET", "/v1/auth/sessions", signedIn, (*Server).listSessions},
+		{"DELETE", "/v1/auth/sessions/{id}", signedIn, (*Server).revokeSession},
+		{"GET", "/v1/auth/tokens", signedIn, (*Server).listAPITokens},
+		{"DELETE", "/v1/auth/tokens/{id}", signedIn, (*Server).revokeAPIToken},
 		{"POST", "/v1/orgs", signedIn, (*Server).createOrg},
 		{"POST", "/v1/orgs/{org}/members", orgManager, (*Server).addMember},
 		{"POST", "/v1/orgs/{org}/venues", orgManager, (*Server).createVenue},
@@ -112,7 +124,16 @@ func routes() []route {
 		{"POST", "/v1/orders/{id}/refund", signedIn, idempotent((*Server).refundOrder)},
 		{"POST", "/v1/webhooks/stripe", anyone, (*Server).stripeWebhook},
 		{"POST", "/v1/tickets/{id}/transfer", signedIn, idempotent((*Server).transferTicket)},
-		{"POST", "/v1/events/{id}/gates", signedIn, (*Server).createGate},
+		// Gates. A gate's enrolment hands over the event's rotation key
+		// and the device credential reads the event's log (tickets,
+		// revocations and every gate's check-ins, which the gate needs to
+		// answer already_used offline), so only those who may read all of
+		// that create a gate: admins and organizers of the event's org.
+		// Staff list the gates of their org's events; organizers revoke.
+		// A gate credential (aogc_) is good for GET /v1/sync only: it
+		// reads its own event's log from its cursor and uploads its own
+		// check-ins, and every other route refuses it (401).
+		{"POST", "/v1/events/{id}/gates", eventManager, (*Server).createGate},
 		{"GET", "/v1/events/{id}/gates", signedIn, (*Server).listGates},
 		{"DELETE", "/v1/gates/{id}", signedIn, (*Server).revokeGate},
 		{"POST", "/v1/gates/enroll", anyone, (*Server).enrollGate},
@@ -132,7 +153,9 @@ func routes() []route {
 var openAPI []byte
 
 // Handler returns the API with its middleware: panic recovery, metrics,
-// request logging, and a per-request timeout.
+// request logging, a per-request timeout, and the headers every answer
+// carries (see secureHeaders). It does not serve /metrics: see
+// MetricsHandler.
 func (s *Server) Handler() http.Handler {
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "syncserver_http_requests_total", Help: "HTTP requests by route and status class.",
@@ -141,10 +164,7 @@ func (s *Server) Handler() http.Handler {
 		Name: "syncserver_http_request_seconds", Help: "HTTP request latency by route.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 	}, []string{"route"})
-	if s.Registry == nil {
-		s.Registry = prometheus.NewRegistry()
-	}
-	s.Registry.MustRegister(s.requests, s.latency)
+	s.registry().MustRegister(s.requests, s.latency)
 
 	mux := http.NewServeMux()
 	for _, rt := range routes() {
@@ -164,11 +184,39 @@ func (s *Server) Handler() http.Handler {
 		}
 		io.WriteString(w, "ready\n")
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, &apiError{status: http.StatusNotFound, code: "not_found", msg: "no route " + r.Method + " " + r.URL.Path})
 	})
-	return mux
+	return secureHeaders(mux)
+}
+
+func (s *Server) registry() *prometheus.Registry {
+	if s.Registry == nil {
+		s.Registry = prometheus.NewRegistry()
+	}
+	return s.Registry
+}
+
+// MetricsHandler serves Registry's metrics in Prometheus's format at any
+// path. syncserver serves it on its own address (--metrics-listen, by
+// default loopback) and never on the API's listener, where the route
+// labels and process figures would be anyone's to read.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.registry(), promhttp.HandlerOpts{})
+}
+
+// secureHeaders sets on every answer X-Content-Type-Options: nosniff, so
+// no browser reads a JSON or PNG answer as something else, and on every
+// answer under /v1/auth/ Cache-Control: no-store: those carry session
+// tokens, TOTP secrets and recovery codes, which no cache may keep.
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if strings.HasPrefix(r.URL.Path, "/v1/auth/") {
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // statusWriter records the status a handler wrote.

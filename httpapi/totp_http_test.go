@@ -16,7 +16,7 @@ func TestTOTPOverHTTP(t *testing.T) {
 	h := newHarness(t, "bolt")
 	u := h.newUser(t, "totp")
 
-	e := decodeAs[enrollJSON](t, h.do(t, "POST", "/v1/auth/totp/enroll", u.Token, nil), http.StatusOK)
+	e := decodeAs[enrollJSON](t, h.do(t, "POST", "/v1/auth/totp/enroll", u.Token, passwordBody()), http.StatusOK)
 	if e.Secret == "" || !strings.HasPrefix(e.OTPAuthURL, "otpauth://totp/") || len(e.QRPNG) < 8 || string(e.QRPNG[1:4]) != "PNG" {
 		t.Fatalf("enrolment: secret %q, url %q, %d bytes of QR code: want all three", e.Secret, e.OTPAuthURL, len(e.QRPNG))
 	}
@@ -113,7 +113,7 @@ func TestTOTPOverHTTP(t *testing.T) {
 	})
 
 	t.Run("enrolling again is refused", func(t *testing.T) {
-		res := h.do(t, "POST", "/v1/auth/totp/enroll", u.Token, nil)
+		res := h.do(t, "POST", "/v1/auth/totp/enroll", u.Token, passwordBody())
 		if res.status != http.StatusConflict {
 			t.Fatalf("status %d, want 409; body %s", res.status, res.short())
 		}

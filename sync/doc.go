@@ -14,9 +14,12 @@
 //
 // # Enrolment
 //
-// An organizer or staff member creates a gate (POST
+// An organizer of the event's org or an admin creates a gate (POST
 // /v1/events/{id}/gates: name, direction, re-entry, admitted ticket
-// types) and gets a one-time enrolment code, also as a QR code. `scannerd
+// types) and gets a one-time enrolment code, also as a QR code. Staff
+// cannot: the gate gets the event's rotation key and check-ins, which
+// are the organizers' to hand out. The device credential is good for
+// the websocket only. `scannerd
 // enroll --server URL --code CODE` posts the code to /v1/gates/enroll and
 // gets an Enrolment: the device credential (shown once; the server keeps
 // its SHA-256), a gate bundle replayed from the log (profile, the event's

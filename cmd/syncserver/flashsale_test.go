@@ -726,7 +726,7 @@ func buildSyncserver(t *testing.T) string {
 func startSyncserver(t *testing.T, bin, dataDir, database string) *syncserverProcess {
 	t.Helper()
 	logs := &lockedBuffer{}
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--database", database,
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--data-dir", dataDir, "--database", database,
 		"--payments", "test", "--log-json", "--log-level", "info")
 	cmd.Stdout, cmd.Stderr = logs, logs
 	// If the test binary dies (a -timeout panic skips cleanups), the

@@ -44,12 +44,17 @@ type serverConfig struct {
 	LogLevel string
 	Payments paymentConfig
 	Wallets  walletConfig
+
+	// MetricsListen is where /metrics is served; "" or "off" serves
+	// none. Never the API's listener.
+	MetricsListen string
 }
 
 func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", "syncserver-data", "data directory: the embedded database, search index, seal key and the running server's admin socket (env ADMITONE_DATA_DIR)")
 	fs.StringVar(&c.Database, "database", "", "PostgreSQL URL (postgres://...); empty uses the embedded database (env ADMITONE_DATABASE)")
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "HTTP address (env ADMITONE_LISTEN)")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", "127.0.0.1:9091", `address serving Prometheus /metrics, apart from the API; "off" or "" for none (env ADMITONE_METRICS_LISTEN)`)
 	fs.BoolVar(&c.LogJSON, "log-json", false, "JSON logs (env ADMITONE_LOG_JSON)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (env ADMITONE_LOG_LEVEL)")
 	c.Payments.addFlags(fs)
@@ -83,6 +88,10 @@ type app struct {
 	// is closed then.
 	Addr    net.Addr
 	started chan struct{}
+
+	// MetricsAddr is where /metrics is served once Run started (nil
+	// when --metrics-listen is off).
+	MetricsAddr net.Addr
 }
 
 // openApp opens storage (applying migrations), the search index (rebuilt
@@ -194,7 +203,22 @@ func (a *app) Run(ctx context.Context) error {
 	srv := &http.Server{Handler: a.api.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	var metrics *http.Server
+	if m := a.cfg.MetricsListen; m != "" && m != "off" {
+		mln, err := net.Listen("tcp", m)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+		a.MetricsAddr = mln.Addr()
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", a.api.MetricsHandler())
+		metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+		go func() { errc <- metrics.Serve(mln) }()
+		a.log.Info("metrics listening", "addr", a.MetricsAddr.String())
+	}
 	go func() { errc <- srv.Serve(ln) }()
 	go a.purchase.RunExpiry(ctx, 15*time.Second) // releases expired holds and unpaid orders
 	if n := a.backend.Notifier; n != nil {
@@ -216,6 +240,9 @@ func (a *app) Run(ctx context.Context) error {
 	a.hub.Shutdown() // hijacked websockets are not the HTTP server's to close
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if metrics != nil {
+		metrics.Shutdown(shutdown)
+	}
 	return srv.Shutdown(shutdown)
 }
 

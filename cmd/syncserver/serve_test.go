@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/admitone/admitone/storage/postgres/pgtest"
 
@@ -300,6 +303,60 @@ func testAdminCreate(t *testing.T, database string) {
 		t.Errorf("the created account is not an admin: %+v", login.User)
 	}
 	r.call(t, "POST", "/v1/orgs", login.Token, map[string]any{"name": "Too early"}, http.StatusForbidden, nil)
-	r.call(t, "POST", "/v1/auth/totp/enroll", login.Token, nil, http.StatusOK, nil)
+	r.call(t, "POST", "/v1/auth/totp/enroll", login.Token, map[string]any{"password": password}, http.StatusOK, nil)
 	r.call(t, "POST", "/v1/auth/login", "", map[string]any{"email": "second@example.com", "password": password}, http.StatusUnauthorized, nil)
+}
+
+// TestMetricsListen checks that /metrics is served on --metrics-listen
+// and not on the API's listener, that "off" serves it nowhere, and that
+// the flag's default is a loopback address.
+func TestMetricsListen(t *testing.T) {
+	get := func(t *testing.T, url string) (int, string) {
+		t.Helper()
+		res, err := http.Get(url)
+		if err != nil {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode, string(b)
+	}
+
+	t.Run("own address", func(t *testing.T) {
+		r := startApp(t, serverConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0", MetricsListen: "127.0.0.1:0"})
+		r.call(t, "GET", "/v1/events", "", nil, http.StatusOK, nil) // counted in syncserver_http_requests_total
+		if code, _ := get(t, r.base+"/metrics"); code != http.StatusNotFound {
+			t.Errorf("GET /metrics on the API's listener: status %d, want 404", code)
+		}
+		if r.a.MetricsAddr == nil {
+			t.Fatal("no metrics address after Run started")
+		}
+		code, body := get(t, "http://"+r.a.MetricsAddr.String()+"/metrics")
+		if code != http.StatusOK || !strings.Contains(body, "syncserver_http_requests_total") || !strings.Contains(body, "go_goroutines") {
+			t.Errorf("GET /metrics on --metrics-listen: status %d, body without syncserver_http_requests_total and go_goroutines:\n%.500s", code, body)
+		}
+	})
+
+	t.Run("off", func(t *testing.T) {
+		r := startApp(t, serverConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0", MetricsListen: "off"})
+		if r.a.MetricsAddr != nil {
+			t.Errorf("--metrics-listen off, yet metrics are served on %s", r.a.MetricsAddr)
+		}
+		if code, _ := get(t, r.base+"/metrics"); code != http.StatusNotFound {
+			t.Errorf("GET /metrics on the API's listener: status %d, want 404", code)
+		}
+	})
+
+	t.Run("default is loopback", func(t *testing.T) {
+		fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+		var cfg serverConfig
+		cfg.addFlags(fs)
+		host, _, err := net.SplitHostPort(fs.Lookup("metrics-listen").DefValue)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			t.Errorf("--metrics-listen defaults to %q, want a loopback address", fs.Lookup("metrics-listen").DefValue)
+		}
+	})
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -174,6 +176,7 @@ func (s *DB) Memberships(ctx context.Context, userID string) ([]account.Membersh
 func (s *DB) CreateToken(ctx context.Context, t account.Token) error {
 	t.CreatedAt = storedTime(t.CreatedAt)
 	t.ExpiresAt = storedTime(t.ExpiresAt)
+	t.LastUsedAt = storedTime(t.LastUsedAt)
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
 		tokens := tx.Bucket(bucketTokens)
 		if tokens.Get([]byte(t.Hash)) != nil {
@@ -207,6 +210,54 @@ func (s *DB) TokenByHash(ctx context.Context, hash string) (account.Token, error
 	return t, err
 }
 
+// UserTokens implements account.Store.
+func (s *DB) UserTokens(ctx context.Context, userID string) ([]account.Token, error) {
+	var ts []account.Token
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		tokens := tx.Bucket(bucketTokens)
+		p := prefix(userID)
+		c := tx.Bucket(bucketUserTokens).Cursor()
+		for k, _ := c.Seek(p); k != nil && hasPrefix(k, p); k, _ = c.Next() {
+			var t account.Token
+			ok, err := get(tokens, k[len(p):], &t)
+			if err != nil {
+				return err
+			}
+			if ok {
+				ts = append(ts, t)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tokens of %s: %w", userID, err)
+	}
+	slices.SortFunc(ts, func(a, b account.Token) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Hash, b.Hash)
+	})
+	return ts, nil
+}
+
+// TouchToken implements account.Store.
+func (s *DB) TouchToken(ctx context.Context, hash string, at time.Time) error {
+	return s.update(ctx, func(tx *bbolt.Tx) error {
+		tokens := tx.Bucket(bucketTokens)
+		var t account.Token
+		ok, err := get(tokens, []byte(hash), &t)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("token: %w", account.ErrNotFound)
+		}
+		t.LastUsedAt = storedTime(at)
+		return put(tokens, []byte(hash), t)
+	})
+}
+
 // DeleteToken implements account.Store: account.ErrNotFound if there is
 // no such token.
 func (s *DB) DeleteToken(ctx context.Context, hash string) error {
@@ -229,12 +280,15 @@ func (s *DB) DeleteToken(ctx context.Context, hash string) error {
 
 // DeleteUserTokens implements account.Store. A user with no tokens is not
 // an error.
-func (s *DB) DeleteUserTokens(ctx context.Context, userID string) error {
+func (s *DB) DeleteUserTokens(ctx context.Context, userID, except string) error {
 	return s.update(ctx, func(tx *bbolt.Tx) error {
 		tokens, byUser := tx.Bucket(bucketTokens), tx.Bucket(bucketUserTokens)
 		p := prefix(userID)
 		// Collect first: deleting under a live cursor can skip keys.
 		for _, k := range keysWithPrefix(byUser, p) {
+			if except != "" && string(k[len(p):]) == except {
+				continue
+			}
 			if err := tokens.Delete(k[len(p):]); err != nil {
 				return err
 			}

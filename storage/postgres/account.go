@@ -139,9 +139,9 @@ func (s *DB) Memberships(ctx context.Context, userID string) ([]account.Membersh
 
 // CreateToken implements account.Store. The user must exist.
 func (s *DB) CreateToken(ctx context.Context, t account.Token) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO tokens (hash, user_id, kind, name, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`,
-		t.Hash, t.UserID, t.Kind, t.Name, storedTime(t.CreatedAt), storedTime(t.ExpiresAt))
+	_, err := s.pool.Exec(ctx, `INSERT INTO tokens (hash, user_id, kind, name, created_at, expires_at, last_used_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		t.Hash, t.UserID, t.Kind, t.Name, storedTime(t.CreatedAt), storedTime(t.ExpiresAt), nullTime(t.LastUsedAt))
 	if err != nil {
 		return fmt.Errorf("create token: %w", accountErr(err))
 	}
@@ -151,15 +151,56 @@ func (s *DB) CreateToken(ctx context.Context, t account.Token) error {
 // TokenByHash implements account.Store. It returns expired tokens too:
 // expiry is the caller's rule.
 func (s *DB) TokenByHash(ctx context.Context, hash string) (account.Token, error) {
-	var t account.Token
-	var created, expires time.Time
-	err := s.pool.QueryRow(ctx, `SELECT hash, user_id, kind, name, created_at, expires_at
-		FROM tokens WHERE hash = $1`, hash).Scan(&t.Hash, &t.UserID, &t.Kind, &t.Name, &created, &expires)
+	t, err := scanToken(s.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = $1`, hash))
 	if err != nil {
 		return account.Token{}, fmt.Errorf("token: %w", accountErr(err))
 	}
-	t.CreatedAt, t.ExpiresAt = created.UTC(), expires.UTC()
 	return t, nil
+}
+
+const tokenColumns = `hash, user_id, kind, name, created_at, expires_at, last_used_at`
+
+func scanToken(row pgx.Row) (account.Token, error) {
+	var t account.Token
+	var created, expires time.Time
+	var used *time.Time
+	if err := row.Scan(&t.Hash, &t.UserID, &t.Kind, &t.Name, &created, &expires, &used); err != nil {
+		return account.Token{}, err
+	}
+	t.CreatedAt, t.ExpiresAt = created.UTC(), expires.UTC()
+	if used != nil {
+		t.LastUsedAt = used.UTC()
+	}
+	return t, nil
+}
+
+// UserTokens implements account.Store.
+func (s *DB) UserTokens(ctx context.Context, userID string) ([]account.Token, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens
+		WHERE user_id = $1 ORDER BY created_at, hash`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("tokens of %s: %w", userID, err)
+	}
+	ts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (account.Token, error) { return scanToken(row) })
+	if err != nil {
+		return nil, fmt.Errorf("tokens of %s: %w", userID, err)
+	}
+	if len(ts) == 0 {
+		return nil, nil
+	}
+	return ts, nil
+}
+
+// TouchToken implements account.Store.
+func (s *DB) TouchToken(ctx context.Context, hash string, at time.Time) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE tokens SET last_used_at = $2 WHERE hash = $1`, hash, storedTime(at))
+	if err != nil {
+		return fmt.Errorf("touch token: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("touch token: %w", account.ErrNotFound)
+	}
+	return nil
 }
 
 // DeleteToken implements account.Store: account.ErrNotFound if there is
@@ -177,8 +218,8 @@ func (s *DB) DeleteToken(ctx context.Context, hash string) error {
 
 // DeleteUserTokens implements account.Store. A user with no tokens is not
 // an error.
-func (s *DB) DeleteUserTokens(ctx context.Context, userID string) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM tokens WHERE user_id = $1`, userID); err != nil {
+func (s *DB) DeleteUserTokens(ctx context.Context, userID, except string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM tokens WHERE user_id = $1 AND hash <> $2`, userID, except); err != nil {
 		return fmt.Errorf("delete tokens of %s: %w", userID, err)
 	}
 	return nil

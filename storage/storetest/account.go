@@ -8,6 +8,7 @@ import (
 	"strings"
 	gosync "sync"
 	"testing"
+	"time"
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/internal/id"
@@ -31,6 +32,9 @@ func RunAccount(t *testing.T, open func(t *testing.T) account.Store) {
 		{"Token/RoundTrip", testTokenRoundTrip},
 		{"Token/Delete", testTokenDelete},
 		{"DeleteUserTokens", testDeleteUserTokens},
+		{"DeleteUserTokens/Except", testDeleteUserTokensExcept},
+		{"UserTokens", testUserTokens},
+		{"TouchToken", testTouchToken},
 		{"Memberships", testMemberships},
 		{"ContextCanceled", testAccountContextCanceled},
 		{"Concurrent/UpdateUser", testConcurrentUpdateUser},
@@ -258,18 +262,20 @@ func testCountAdmins(t *testing.T, s account.Store) {
 // newToken returns a token of user with every field set.
 func newToken(userID string) account.Token {
 	return account.Token{
-		Hash:      strings.TrimPrefix(id.New("x"), "x_") + strings.TrimPrefix(id.New("x"), "x_"),
-		UserID:    userID,
-		Kind:      "session",
-		Name:      "Firefox on Linux",
-		CreatedAt: when(0),
-		ExpiresAt: when(30),
+		Hash:       strings.TrimPrefix(id.New("x"), "x_") + strings.TrimPrefix(id.New("x"), "x_"),
+		UserID:     userID,
+		Kind:       "session",
+		Name:       "Firefox on Linux",
+		CreatedAt:  when(0),
+		ExpiresAt:  when(30),
+		LastUsedAt: when(1),
 	}
 }
 
 func storedToken(tok account.Token) account.Token {
 	tok.CreatedAt = stored(tok.CreatedAt)
 	tok.ExpiresAt = stored(tok.ExpiresAt)
+	tok.LastUsedAt = stored(tok.LastUsedAt)
 	return tok
 }
 
@@ -281,7 +287,8 @@ func testTokenRoundTrip(t *testing.T, s account.Store) {
 	api := newToken(u.ID)
 	api.Kind, api.Name = "api", ""
 	// Already expired: the store keeps it; expiry is the caller's rule.
-	api.ExpiresAt = when(-1)
+	// Never used: LastUsedAt comes back zero.
+	api.ExpiresAt, api.LastUsedAt = when(-1), time.Time{}
 	must(t, "CreateToken api", s.CreateToken(ctx, api))
 
 	for _, want := range []account.Token{storedToken(tok), storedToken(api)} {
@@ -333,7 +340,7 @@ func testDeleteUserTokens(t *testing.T, s account.Store) {
 	bToken := newToken(b.ID)
 	must(t, "CreateToken", s.CreateToken(ctx, bToken))
 
-	must(t, "DeleteUserTokens", s.DeleteUserTokens(ctx, a.ID))
+	must(t, "DeleteUserTokens", s.DeleteUserTokens(ctx, a.ID, ""))
 	for _, tok := range aTokens {
 		_, err := s.TokenByHash(ctx, tok.Hash)
 		is(t, "TokenByHash of a revoked token", err, account.ErrNotFound)
@@ -341,13 +348,94 @@ func testDeleteUserTokens(t *testing.T, s account.Store) {
 	got, err := s.TokenByHash(ctx, bToken.Hash)
 	must(t, "TokenByHash of another user's token", err)
 	equal(t, "other user's token", got, storedToken(bToken))
-	must(t, "DeleteUserTokens again", s.DeleteUserTokens(ctx, a.ID))
-	must(t, "DeleteUserTokens of unknown user", s.DeleteUserTokens(ctx, id.New("usr")))
+	must(t, "DeleteUserTokens again", s.DeleteUserTokens(ctx, a.ID, ""))
+	must(t, "DeleteUserTokens of unknown user", s.DeleteUserTokens(ctx, id.New("usr"), ""))
 	// New tokens after a revocation work as before.
 	tok := newToken(a.ID)
 	must(t, "CreateToken after revocation", s.CreateToken(ctx, tok))
 	_, err = s.TokenByHash(ctx, tok.Hash)
 	must(t, "TokenByHash after revocation", err)
+}
+
+// testDeleteUserTokensExcept: a password or 2FA change ends every other
+// token of the account and keeps the one that made it.
+func testDeleteUserTokensExcept(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	a := createUser(t, s, newUser("a@example.com"))
+	b := createUser(t, s, newUser("b@example.com"))
+	var aTokens []account.Token
+	for range 3 {
+		tok := newToken(a.ID)
+		must(t, "CreateToken", s.CreateToken(ctx, tok))
+		aTokens = append(aTokens, tok)
+	}
+	bToken := newToken(b.ID)
+	must(t, "CreateToken", s.CreateToken(ctx, bToken))
+
+	keep := aTokens[1]
+	must(t, "DeleteUserTokens except one", s.DeleteUserTokens(ctx, a.ID, keep.Hash))
+	for _, tok := range []account.Token{aTokens[0], aTokens[2]} {
+		_, err := s.TokenByHash(ctx, tok.Hash)
+		is(t, "TokenByHash of a revoked token", err, account.ErrNotFound)
+	}
+	got, err := s.TokenByHash(ctx, keep.Hash)
+	must(t, "TokenByHash of the kept token", err)
+	equal(t, "kept token", got, storedToken(keep))
+	got, err = s.TokenByHash(ctx, bToken.Hash)
+	must(t, "TokenByHash of another user's token", err)
+	equal(t, "other user's token", got, storedToken(bToken))
+	list, err := s.UserTokens(ctx, a.ID)
+	must(t, "UserTokens", err)
+	equal(t, "tokens left", list, []account.Token{storedToken(keep)})
+	// Another user's hash as except keeps nothing of this user's.
+	must(t, "DeleteUserTokens except another's", s.DeleteUserTokens(ctx, a.ID, bToken.Hash))
+	list, err = s.UserTokens(ctx, a.ID)
+	must(t, "UserTokens", err)
+	equal(t, "tokens left", len(list), 0)
+	_, err = s.TokenByHash(ctx, bToken.Hash)
+	must(t, "TokenByHash of another user's token", err)
+}
+
+func testUserTokens(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	a := createUser(t, s, newUser("a@example.com"))
+	b := createUser(t, s, newUser("b@example.com"))
+	var want []account.Token
+	// Made newest first; listed oldest first, expired ones too.
+	for i := 3; i > 0; i-- {
+		tok := newToken(a.ID)
+		tok.CreatedAt = when(-i)
+		if i == 2 {
+			tok.Kind, tok.ExpiresAt = "api", when(-1)
+		}
+		must(t, "CreateToken", s.CreateToken(ctx, tok))
+		want = append(want, storedToken(tok))
+	}
+	must(t, "CreateToken", s.CreateToken(ctx, newToken(b.ID)))
+	got, err := s.UserTokens(ctx, a.ID)
+	must(t, "UserTokens", err)
+	equal(t, "UserTokens", got, want)
+	got, err = s.UserTokens(ctx, id.New("usr"))
+	must(t, "UserTokens of an unknown user", err)
+	equal(t, "UserTokens of an unknown user", len(got), 0)
+}
+
+func testTouchToken(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	u := createUser(t, s, newUser("touch@example.com"))
+	tok, other := newToken(u.ID), newToken(u.ID)
+	must(t, "CreateToken", s.CreateToken(ctx, tok))
+	must(t, "CreateToken", s.CreateToken(ctx, other))
+	must(t, "TouchToken", s.TouchToken(ctx, tok.Hash, when(2)))
+	want := storedToken(tok)
+	want.LastUsedAt = stored(when(2))
+	got, err := s.TokenByHash(ctx, tok.Hash)
+	must(t, "TokenByHash", err)
+	equal(t, "touched token", got, want)
+	got, err = s.TokenByHash(ctx, other.Hash)
+	must(t, "TokenByHash", err)
+	equal(t, "untouched token", got, storedToken(other))
+	is(t, "TouchToken of a missing token", s.TouchToken(ctx, strings.Repeat("0", 64), when(2)), account.ErrNotFound)
 }
 
 func testMemberships(t *testing.T, s account.Store) {

@@ -22,7 +22,9 @@
 //   - Creating a row whose referenced row (user, org, venue, event) is
 //     missing is ErrNotFound; listing an unknown parent's children is an
 //     empty list, not an error. DeleteToken of a missing token is
-//     ErrNotFound; DeleteUserTokens of a user without tokens is not.
+//     ErrNotFound; DeleteUserTokens of a user without tokens is not, and
+//     it keeps the token named by except; TouchToken of a missing token
+//     is ErrNotFound.
 //   - Events(after, limit) with limit < 1 is ErrInvalid.
 //
 // # Caveats
