@@ -70,7 +70,28 @@
 // for another holder, revoking the old; both log every revoke and issue
 // in the same transaction. Gates sync from that log (package sync), which
 // also carries their check-ins. ChangeLogged tells the sync hub that a
-// log grew. When an event is cancelled, CancelEventOrders refunds its
+// log grew.
+//
+// Stores keep a ticket's fields, never its token: the token is signed
+// again from them (Signer.TicketToken; Ed25519 is deterministic, so the
+// text is the one issued) when its holder asks, and only the holder of a
+// valid ticket ever sees it (Service.Ticket, Tickets, OrderTickets). A
+// copy of the database therefore holds no ticket that admits.
+//
+// # One ticket, one entry
+//
+// A transfer's new ticket names the ticket it replaces (Ticket.Replaces,
+// and the issue entry's Change.Replaces) and the lineage's original
+// ticket (Ticket.Lineage, see Ticket.Root). The server and the gates keep
+// one entry state per lineage, so a person inside on a ticket is inside
+// on its replacement, and an entry of the old ticket that a gate cut off
+// uploads later is a conflict with the new ticket's entry. A ticket whose
+// lineage has an entry on record (TicketStore.Entered) is not transferred
+// (ErrTicketUsed, decided in the transfer's own transaction) nor refunded
+// by its buyer; neither is an order one of whose tickets the buyer
+// transferred (ErrTransferred); and an event may lock both from doors on
+// (catalog.Event.LockTicketsAtDoors, ErrTicketsLocked). Organizers may
+// still refund. When an event is cancelled, CancelEventOrders refunds its
 // paid orders (revoking their tickets) and cancels the unpaid ones; a
 // payment that completes afterwards issues nothing (ErrState), and the
 // HTTP layer gives the money back.

@@ -89,7 +89,26 @@
 // both (nothing is dropped) and records a Conflict naming both gates and
 // times, which organizers list with GET /v1/events/{id}/conflicts. The
 // rule: an entry check-in that arrives while the server's record has the
-// ticket inside (an entry with no exit after it) is a conflict.
+// ticket inside (an entry with no exit after it) is a conflict. A ticket
+// and the tickets a transfer issued in its place share one record (their
+// lineage, purchase.Ticket.Root): the issue entry of a transfer names the
+// ticket it replaces (Change.Replaces), gates carry the old ticket's
+// state over to the new one, and the old ticket admitted by a gate cut
+// off, uploaded after its replacement went in elsewhere, is a conflict
+// whose sides name both tickets.
+//
+// # Quarantine
+//
+// An upload is checked against the server's tickets before it is
+// recorded (CheckUpload, with the hub's TicketLookup): the ticket must be
+// one the server issued for the gate's event, of the type the check-in
+// names, scanned between its issue and the end of its validity and not
+// ahead of the server's clock, each within MaxClockSkew. A check-in that
+// does not fit is acknowledged (the gate's outbox empties) and kept in
+// the quarantine (Store.QuarantineCheckins), which organizers list with
+// GET /v1/events/{id}/quarantine; it enters neither the log nor any
+// ticket's record. One gate credential holds at most MaxConnsPerGate
+// websockets; another is refused with HTTP 429 before the upgrade.
 //
 // # Several servers
 //
