@@ -85,7 +85,7 @@ func (s *Server) payOrder(w http.ResponseWriter, r *http.Request, p *account.Pri
 	default:
 		return &apiError{status: http.StatusConflict, code: "wrong_state", msg: fmt.Sprintf("order %s is %s and cannot be paid", o.ID, o.Status)}
 	}
-	if o.Total.Amount == 0 {
+	if o.Free() {
 		paid, err := svc.MarkPaid(ctx, o.ID, freeIntentPrefix+o.ID)
 		if err != nil {
 			return err
@@ -191,7 +191,7 @@ func (s *Server) refundOrder(w http.ResponseWriter, r *http.Request, p *account.
 // the order's refund idempotency key, so a retry never refunds twice. A
 // free order has nothing to return.
 func (s *Server) refundPayment(ctx context.Context, o purchase.Order) error {
-	if o.Total.Amount == 0 || isFree(o.PaymentIntentID) {
+	if o.Free() || isFree(o.PaymentIntentID) {
 		return nil
 	}
 	prov, err := s.payments()

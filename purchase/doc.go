@@ -110,8 +110,11 @@
 //   - Idempotency records are never deleted yet. Two requests with the
 //     same new key at the same moment both run; the first to store its
 //     response wins, and the other gets that response back.
-//   - Orders are priced at Checkout from the catalog's current prices.
-//     Free orders are paid by the pay route without a provider.
+//   - Orders are priced at Checkout from the catalog's current prices;
+//     Total refuses a price outside 0..catalog.MaxPrice, a quantity
+//     outside 1..catalog.MaxPerOrder and any product or sum that would
+//     overflow (unchecked, 2^62 x 4 wraps to 0). Only a Free order (every
+//     unit price zero) is paid by the pay route without a provider.
 //   - Tickets admit until the event's end plus TicketGrace; a ticket
 //     type's rotating_code makes them need the rotating code as well.
 //   - Buyers may refund until RefundCutoff before the event starts;

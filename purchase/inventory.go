@@ -3,6 +3,8 @@ package purchase
 import (
 	"fmt"
 	"time"
+
+	"github.com/admitone/admitone/catalog"
 )
 
 // TypeLimit bounds one ticket type in a reservation.
@@ -56,9 +58,9 @@ type Counter struct {
 func (c Counter) Taken() int { return c.Sold + c.Held }
 
 // CheckHold checks a hold's shape before a store reserves it: an id, a
-// buyer, an event, 1..MaxLines lines with positive quantities and
-// distinct ticket types each named in l, within each type's PerOrderMax,
-// and an expiry after its creation. It returns an error wrapping
+// buyer, an event, 1..MaxLines lines with quantities of 1 to
+// catalog.MaxPerOrder and distinct ticket types each named in l, within
+// each type's PerOrderMax, and an expiry after its creation. It returns an error wrapping
 // ErrInvalid; stores call it first so that both backends refuse the same
 // holds.
 func CheckHold(h Hold, l Limits) error {
@@ -84,8 +86,8 @@ func CheckHold(h Hold, l Limits) error {
 			return fmt.Errorf("hold %s: no limits for ticket type %q: %w", h.ID, line.TicketTypeID, ErrInvalid)
 		case seen[line.TicketTypeID]:
 			return fmt.Errorf("hold %s names ticket type %s twice: %w", h.ID, line.TicketTypeID, ErrInvalid)
-		case line.Quantity < 1:
-			return fmt.Errorf("hold %s: quantity %d of %s is not positive: %w", h.ID, line.Quantity, line.TicketTypeID, ErrInvalid)
+		case line.Quantity < 1 || line.Quantity > catalog.MaxPerOrder:
+			return fmt.Errorf("hold %s: quantity %d of %s is outside 1 to %d: %w", h.ID, line.Quantity, line.TicketTypeID, catalog.MaxPerOrder, ErrInvalid)
 		case tl.PerOrderMax > 0 && line.Quantity > tl.PerOrderMax:
 			return fmt.Errorf("hold %s: %d of %s is more than the %d allowed per order: %w",
 				h.ID, line.Quantity, line.TicketTypeID, tl.PerOrderMax, ErrInvalid)

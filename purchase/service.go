@@ -253,7 +253,9 @@ func (s *Service) Checkout(ctx context.Context, holdID, buyerID string) (Order, 
 			return Order{}, fmt.Errorf("hold %s mixes currencies %s and %s: %w", holdID, o.Total.Currency, price.Currency, ErrInvalid)
 		}
 		o.Lines = append(o.Lines, OrderLine{TicketTypeID: line.TicketTypeID, Quantity: line.Quantity, UnitPrice: price})
-		o.Total.Amount += price.Amount * int64(line.Quantity)
+	}
+	if o.Total.Amount, err = Total(o.Lines); err != nil {
+		return Order{}, fmt.Errorf("hold %s: %w", holdID, err)
 	}
 	if err := s.Store.CreateOrder(ctx, o); err != nil {
 		return Order{}, err

@@ -1,0 +1,68 @@
+package httpapi
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/internal/id"
+	"github.com/admitone/admitone/purchase"
+)
+
+// TestPriceTimesQuantityOverflow: 2^62 × 4 wraps an int64 to 0, and an
+// order of total 0 is paid without a provider. Such a price is refused
+// when the ticket type is made, and a type stored with one before that
+// bound existed (written to the store directly here) is refused at
+// checkout: nothing is ordered, nothing issued.
+func TestPriceTimesQuantityOverflow(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		h := newHarness(t, backend)
+		ctx := t.Context()
+		org := h.newUser(t, "organizer")
+		o := h.createOrg(t, org, "Wrap Org", false)
+		v := h.createVenue(t, org, o.ID, venueBody("Wrap Hall", "Berlin", "DE", 52.52, 13.40))
+		ev := h.createEvent(t, org, o.ID, eventBody(v.ID, "Wrap Night", "music", h.clock.Now().Add(30*24*time.Hour)))
+
+		const wraps = 1 << 62 // × 4 = 2^64, which is 0 in an int64
+		res := h.do(t, "POST", "/v1/events/"+ev.ID+"/ticket-types", org.Token, ticketTypeBody("Wrap", wraps, "EUR"))
+		if res.status != http.StatusUnprocessableEntity || res.apiErr(t).Field != "price" {
+			t.Fatalf("a ticket type priced %d: %d %s, want 422 naming price", int64(wraps), res.status, res.short())
+		}
+		res = h.do(t, "POST", "/v1/events/"+ev.ID+"/ticket-types", org.Token, ticketTypeBody("Dear", catalog.MaxPrice+1, "EUR"))
+		if res.status != http.StatusUnprocessableEntity || res.apiErr(t).Field != "price" {
+			t.Fatalf("a ticket type priced MaxPrice+1: %d %s, want 422 naming price", res.status, res.short())
+		}
+		h.createTicketType(t, org, ev.ID, ticketTypeBody("Dearest allowed", catalog.MaxPrice, "EUR"))
+
+		tt, err := h.catStore.CreateTicketType(ctx, catalog.TicketType{ID: id.New("tt"), EventID: ev.ID, Name: "Wrap",
+			Kind: catalog.KindAdmission, Price: catalog.Money{Amount: wraps, Currency: "EUR"}, Capacity: 100, PerOrderMax: 10,
+			CreatedAt: h.clock.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.publish(t, org, ev.ID)
+		buyer := h.newUser(t, "buyer")
+		hold := decodeAs[holdJSON](t, h.do(t, "POST", "/v1/holds", buyer.Token, map[string]any{"event_id": ev.ID,
+			"lines": []map[string]any{{"ticket_type_id": tt.ID, "quantity": 4}}}), http.StatusCreated)
+		res = h.do(t, "POST", "/v1/orders", buyer.Token, map[string]any{"hold_id": hold.ID})
+		if res.status == http.StatusCreated {
+			var ord orderJSON
+			res.decode(t, &ord)
+			paid := h.do(t, "POST", "/v1/orders/"+ord.ID+"/pay", buyer.Token, map[string]any{})
+			t.Fatalf("an order of 4 × %d was created with total %+v; paying it answered %d %s", int64(wraps), ord.Total, paid.status, paid.short())
+		}
+		if e := res.apiErr(t); res.status != http.StatusUnprocessableEntity || e.Code != "invalid" {
+			t.Fatalf("checkout of 4 × %d: %d %+v, want 422 invalid", int64(wraps), res.status, e)
+		}
+		if h, err := h.purStore.Hold(ctx, hold.ID); err != nil || h.Status != purchase.HoldActive {
+			t.Errorf("the hold after the refused checkout: %+v, %v; want it still active", h, err)
+		}
+		if sold, held, err := h.purStore.Counts(ctx, tt.ID); err != nil || sold != 0 || held != 4 {
+			t.Errorf("counts of %s: sold %d held %d (%v), want 0 sold 4 held", tt.ID, sold, held, err)
+		}
+		if tickets, err := h.purchase.Tickets(ctx, buyer.ID); err != nil || len(tickets) != 0 {
+			t.Errorf("the buyer has %d tickets (%v) after the refused checkout, want none", len(tickets), err)
+		}
+	})
+}
