@@ -256,7 +256,7 @@ func startServer(t *testing.T, dataDir, database, listen string) *server {
 func launchServer(t *testing.T, dataDir, database, listen string) *server {
 	t.Helper()
 	needBinaries(t)
-	args := []string{"serve", "--listen", listen, "--data-dir", dataDir}
+	args := []string{"serve", "--listen", listen, "--data-dir", dataDir, "--payments", "test"}
 	if database != "" {
 		args = append(args, "--database", database)
 	}

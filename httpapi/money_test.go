@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,6 +64,57 @@ func TestPriceTimesQuantityOverflow(t *testing.T) {
 		}
 		if tickets, err := h.purchase.Tickets(ctx, buyer.ID); err != nil || len(tickets) != 0 {
 			t.Errorf("the buyer has %d tickets (%v) after the refused checkout, want none", len(tickets), err)
+		}
+	})
+}
+
+// TestNoPaymentProvider: a server without a payment provider sells
+// nothing that costs money. A hold or checkout of a priced ticket type is
+// 503 payments_unavailable and stores nothing; free tickets are held,
+// ordered and issued as before.
+func TestNoPaymentProvider(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		h := newHarness(t, backend)
+		ctx := t.Context()
+		f := h.shopFixture(t, h.clock.Now().Add(30*24*time.Hour))
+		free := h.createTicketType(t, f.org, f.event.ID, ticketTypeBody("Guest list", 0, "EUR"))
+		// A hold made while payments were on, checked out after.
+		before := decodeAs[holdJSON](t, h.do(t, "POST", "/v1/holds", f.buyer.Token, map[string]any{"event_id": f.event.ID,
+			"lines": []map[string]any{{"ticket_type_id": f.admission.ID, "quantity": 1}}}), http.StatusCreated)
+		h.api.Payments = nil
+
+		wantUnavailable := func(t *testing.T, res response, what string) {
+			t.Helper()
+			if res.status != http.StatusServiceUnavailable {
+				t.Fatalf("%s without a payment provider: %d %s, want 503 payments_unavailable", what, res.status, res.short())
+			}
+			if e := res.apiErr(t); e.Code != "payments_unavailable" || !strings.Contains(e.Message, "takes no payments") {
+				t.Fatalf("%s without a payment provider: %+v, want payments_unavailable saying the server takes no payments", what, e)
+			}
+		}
+		for _, lines := range [][]map[string]any{
+			{{"ticket_type_id": f.admission.ID, "quantity": 2}},
+			{{"ticket_type_id": free.ID, "quantity": 1}, {"ticket_type_id": f.merch.ID, "quantity": 1}},
+		} {
+			wantUnavailable(t, h.do(t, "POST", "/v1/holds", f.buyer.Token, map[string]any{"event_id": f.event.ID, "lines": lines}), "a hold of a priced type")
+		}
+		wantCounts(t, h, f.admission.ID, 0, 1)
+		wantCounts(t, h, f.merch.ID, 0, 0)
+		wantCounts(t, h, free.ID, 0, 0)
+
+		wantUnavailable(t, h.do(t, "POST", "/v1/orders", f.buyer.Token, map[string]any{"hold_id": before.ID}), "checkout of a priced hold")
+		if hd, err := h.purStore.Hold(ctx, before.ID); err != nil || hd.Status != purchase.HoldActive {
+			t.Errorf("the hold after the refused checkout: %+v, %v; want it still active", hd, err)
+		}
+		wantCounts(t, h, f.admission.ID, 0, 1)
+
+		// Free tickets still sell, and are issued.
+		fh := decodeAs[holdJSON](t, h.do(t, "POST", "/v1/holds", f.buyer.Token, map[string]any{"event_id": f.event.ID,
+			"lines": []map[string]any{{"ticket_type_id": free.ID, "quantity": 2}}}), http.StatusCreated)
+		fo := decodeAs[orderJSON](t, h.do(t, "POST", "/v1/orders", f.buyer.Token, map[string]any{"hold_id": fh.ID}), http.StatusCreated)
+		paid := h.pay(t, f.buyer, fo.ID, map[string]any{}, http.StatusOK)
+		if paid.Order.Status != "paid" || len(paid.Tickets) != 2 {
+			t.Fatalf("paying a free order without a provider: %+v", paid)
 		}
 	})
 }

@@ -57,11 +57,37 @@ type orderView struct {
 // freeIntentPrefix marks orders of total zero, paid without a provider.
 const freeIntentPrefix = "free_"
 
+// errNoPayments answers what would take money on a server without a
+// payment provider.
+var errNoPayments = &apiError{status: http.StatusServiceUnavailable, code: "payments_unavailable",
+	msg: "this server takes no payments; priced tickets cannot be sold (free tickets can)"}
+
 func (s *Server) payments() (payment.Provider, error) {
 	if s.Payments == nil {
-		return nil, &apiError{status: http.StatusServiceUnavailable, code: "unavailable", msg: "payments are not configured on this server"}
+		return nil, errNoPayments
 	}
 	return s.Payments, nil
+}
+
+// requirePayments refuses lines of an event that cost money when the
+// server has no payment provider, so nothing is held or ordered that
+// could never be paid. With a provider it does nothing.
+func (s *Server) requirePayments(ctx context.Context, eventID string, lines []purchase.Line) error {
+	if s.Payments != nil {
+		return nil
+	}
+	page, err := s.Catalog.EventPage(ctx, eventID)
+	if err != nil {
+		return nil // the purchase service reports an unknown event
+	}
+	for _, l := range lines {
+		for _, t := range page.TicketTypes {
+			if t.ID == l.TicketTypeID && t.Price.Amount != 0 {
+				return errNoPayments
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Server) payOrder(w http.ResponseWriter, r *http.Request, p *account.Principal) error {

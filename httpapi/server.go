@@ -39,8 +39,9 @@ type Server struct {
 	// GoogleWallet signs "Add to Google Wallet" links; nil answers the
 	// link route with 503.
 	GoogleWallet *wallet.GoogleIssuer
-	// Payments takes payments for orders; nil answers the pay route with
-	// 503 (free orders still work).
+	// Payments takes payments for orders; nil answers holds, orders and
+	// payments of priced ticket types with 503 payments_unavailable (free
+	// ones still work).
 	Payments payment.Provider
 	// Webhooks verifies Stripe's webhook requests; nil answers the
 	// webhook route with 503.

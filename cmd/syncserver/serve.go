@@ -148,7 +148,12 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	if tp, ok := pay.(*payment.TestProvider); ok {
 		tp.OnEvent(a.api.HandlePaymentEvent) // Stripe's events come through the webhook route
 	}
-	log.Info("payments", "provider", cfg.Payments.Provider, "apple_wallet", passes != nil, "google_wallet", google != nil)
+	if pay == nil {
+		log.Warn("no payment provider is configured: priced tickets cannot be sold, only free ones (--payments stripe takes payments; --payments test takes test cards, for demos)",
+			"apple_wallet", passes != nil, "google_wallet", google != nil)
+	} else {
+		log.Info("payments", "provider", pay.Name(), "apple_wallet", passes != nil, "google_wallet", google != nil)
+	}
 	return a, nil
 }
 
