@@ -217,6 +217,9 @@ func validateTicketType(t *TicketType, e Event) error {
 	if t.PerBuyerMax != 0 && (t.PerBuyerMax < t.PerOrderMax || t.PerBuyerMax > t.Capacity) {
 		return invalid("per_buyer_max", "must be 0 (no limit) or between per_order_max (%d) and the capacity (%d)", t.PerOrderMax, t.Capacity)
 	}
+	if t.MaxHeldPerBuyer != 0 && (t.MaxHeldPerBuyer < t.PerOrderMax || t.MaxHeldPerBuyer > t.Capacity) {
+		return invalid("max_held_per_buyer", "must be 0 (the server's cap only) or between per_order_max (%d) and the capacity (%d)", t.PerOrderMax, t.Capacity)
+	}
 	if !t.SaleStarts.IsZero() {
 		t.SaleStarts = t.SaleStarts.UTC().Truncate(time.Second)
 		if !t.SaleStarts.Before(e.EndsAt) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
@@ -18,6 +19,8 @@ type apiError struct {
 	code   string
 	msg    string
 	field  string
+	// retryAfter is the Retry-After of a 429 (zero: 60 s).
+	retryAfter time.Duration
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -39,6 +42,10 @@ func toAPIError(err error) (*apiError, bool) {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae, true
+	}
+	var rl *purchase.RateLimitError
+	if errors.As(err, &rl) {
+		return &apiError{status: http.StatusTooManyRequests, code: "rate_limited", msg: err.Error(), retryAfter: rl.RetryAfter()}, true
 	}
 	var fe *catalog.FieldError
 	if errors.As(err, &fe) {
@@ -64,6 +71,7 @@ func toAPIError(err error) (*apiError, bool) {
 		{catalog.ErrState, http.StatusConflict, "wrong_state"},
 		{purchase.ErrSoldOut, http.StatusConflict, "sold_out"},
 		{purchase.ErrBuyerLimit, http.StatusConflict, "buyer_limit"},
+		{purchase.ErrHoldLimit, http.StatusConflict, "hold_limit"},
 		{purchase.ErrNotOnSale, http.StatusConflict, "not_on_sale"},
 		{purchase.ErrExpired, http.StatusGone, "expired"},
 		{purchase.ErrConflict, http.StatusConflict, "conflict"},

@@ -118,3 +118,82 @@ func TestNoPaymentProvider(t *testing.T) {
 		}
 	})
 }
+
+// TestHoldHoarding: one account cannot hold an event's capacity again and
+// again. By default a buyer may hold 10 admission tickets of an event at
+// a time (409 hold_limit beyond), a ticket type's max_held_per_buyer caps
+// it further, checking out gives the room back, and holds are limited to
+// 20 a minute per account (429 rate_limited with a true Retry-After).
+func TestHoldHoarding(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		h := newHarness(t, backend)
+		f := h.shopFixture(t, h.clock.Now().Add(30*24*time.Hour))
+		holdRes := func(u *user, typeID string, q int) response {
+			return h.do(t, "POST", "/v1/holds", u.Token, map[string]any{"event_id": f.event.ID,
+				"lines": []map[string]any{{"ticket_type_id": typeID, "quantity": q}}})
+		}
+		wantHoldLimit := func(t *testing.T, res response, what string) {
+			t.Helper()
+			if res.status != http.StatusConflict {
+				t.Fatalf("%s: %d %s, want 409 hold_limit", what, res.status, res.short())
+			}
+			if e := res.apiErr(t); e.Code != "hold_limit" || !strings.Contains(e.Message, "at a time") {
+				t.Fatalf("%s: %+v, want hold_limit saying how many one buyer may hold at a time", what, e)
+			}
+		}
+
+		first := decodeAs[holdJSON](t, holdRes(f.buyer, f.admission.ID, 10), http.StatusCreated)
+		wantHoldLimit(t, holdRes(f.buyer, f.admission.ID, 1), "an 11th ticket held")
+		wantCounts(t, h, f.admission.ID, 0, 10)
+		// Merchandise does not count; other buyers are not affected.
+		decodeAs[holdJSON](t, h.do(t, "POST", "/v1/holds", f.buyer.Token, map[string]any{"event_id": f.event.ID,
+			"lines": []map[string]any{{"ticket_type_id": f.merch.ID, "quantity": 5}}}), http.StatusCreated)
+		other := h.newUser(t, "other")
+		decodeAs[holdJSON](t, holdRes(other, f.admission.ID, 10), http.StatusCreated)
+		// Checking out gives the held room back.
+		decodeAs[orderJSON](t, h.do(t, "POST", "/v1/orders", f.buyer.Token, map[string]any{"hold_id": first.ID}), http.StatusCreated)
+		decodeAs[holdJSON](t, holdRes(f.buyer, f.admission.ID, 10), http.StatusCreated)
+		wantCounts(t, h, f.admission.ID, 10, 20)
+
+		// A ticket type's own cap.
+		capped := ticketTypeBody("Front row", 2500, "EUR")
+		capped["max_held_per_buyer"], capped["per_order_max"] = 4, 3
+		tt := h.createTicketType(t, f.org, f.event.ID, capped)
+		if tt.MaxHeldPerBuyer != 4 {
+			t.Fatalf("created %+v, want max_held_per_buyer 4", tt)
+		}
+		bad := ticketTypeBody("Bad cap", 2500, "EUR")
+		bad["max_held_per_buyer"] = 9 // under per_order_max 10
+		if res := h.do(t, "POST", "/v1/events/"+f.event.ID+"/ticket-types", f.org.Token, bad); res.status != http.StatusUnprocessableEntity || res.apiErr(t).Field != "max_held_per_buyer" {
+			t.Fatalf("max_held_per_buyer under per_order_max: %d %s, want 422 naming it", res.status, res.short())
+		}
+		third := h.newUser(t, "third")
+		decodeAs[holdJSON](t, holdRes(third, tt.ID, 3), http.StatusCreated)
+		wantHoldLimit(t, holdRes(third, tt.ID, 2), "3 + 2 of a type capped at 4")
+		decodeAs[holdJSON](t, holdRes(third, tt.ID, 1), http.StatusCreated)
+		wantHoldLimit(t, holdRes(third, tt.ID, 1), "a 5th of a type capped at 4")
+		decodeAs[holdJSON](t, holdRes(third, f.admission.ID, 6), http.StatusCreated)
+		wantHoldLimit(t, holdRes(third, f.admission.ID, 1), "an 11th ticket over two types")
+
+		// 20 holds a minute per account, then 429 until a hold's worth
+		// of time (3 s) has passed.
+		rapid := h.newUser(t, "rapid")
+		for range 20 {
+			hd := decodeAs[holdJSON](t, holdRes(rapid, f.admission.ID, 1), http.StatusCreated)
+			h.do(t, "DELETE", "/v1/holds/"+hd.ID, rapid.Token, nil).want(t, http.StatusNoContent)
+		}
+		res := holdRes(rapid, f.admission.ID, 1)
+		if res.status != http.StatusTooManyRequests || res.apiErr(t).Code != "rate_limited" {
+			t.Fatalf("the 21st hold in a minute: %d %s, want 429 rate_limited", res.status, res.short())
+		}
+		if ra := res.header.Get("Retry-After"); ra != "3" {
+			t.Fatalf("Retry-After %q, want 3 (a minute / 20)", ra)
+		}
+		h.clock.Advance(2 * time.Second)
+		holdRes(rapid, f.admission.ID, 1).want(t, http.StatusTooManyRequests)
+		h.clock.Advance(time.Second)
+		decodeAs[holdJSON](t, holdRes(rapid, f.admission.ID, 1), http.StatusCreated)
+		// Others are not limited by it.
+		decodeAs[holdJSON](t, holdRes(h.newUser(t, "calm"), f.admission.ID, 1), http.StatusCreated)
+	})
+}

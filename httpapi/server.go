@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -236,7 +237,11 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.log().Error("request failed", "route", name, "err", err)
 			}
 			if ae.status == http.StatusTooManyRequests {
-				w.Header().Set("Retry-After", "60")
+				retry := "60"
+				if ae.retryAfter > 0 {
+					retry = strconv.Itoa(int(ae.retryAfter / time.Second))
+				}
+				w.Header().Set("Retry-After", retry)
 			}
 			writeAPIError(w, ae)
 		}

@@ -59,6 +59,21 @@
 // same transactions, so two holds of one buyer racing each other cannot
 // pass the limit together. Over it Reserve returns ErrBuyerLimit.
 //
+// Hoarding: no account may hold an event's capacity. One buyer's active
+// holds of an event's admission types may total at most
+// Limits.MaxHeldPerBuyer (Service.MaxHeldPerBuyer, default
+// DefaultMaxHeldPerBuyer = 10, the server's --max-held-per-buyer), and a
+// ticket type's max_held_per_buyer (TypeLimit.MaxHeldPerBuyer) caps that
+// type further. Only active holds count: checking out, releasing or
+// expiry gives the room back. The same mechanism counts them: the held
+// part of the buyer's counter of the type and of the event
+// (BuyerKey(buyer, event id)), checked and moved in the same atomic step
+// as capacity; over a cap Reserve returns ErrHoldLimit. CreateHold also
+// limits each buyer to HoldsPerMinute holds a minute (default
+// DefaultHoldsPerMinute = 20, --holds-per-minute; a token bucket kept in
+// the process's memory), refusing more with a *RateLimitError saying
+// how long to wait.
+//
 // # Tickets and the change log
 //
 // MarkPaid issues the order's tickets: one signed token (crypto.Token,

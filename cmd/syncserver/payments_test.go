@@ -14,12 +14,14 @@ import (
 )
 
 // parseServeFlags fills a serverConfig from args and ADMITONE_* variables,
-// as syncserver serve does, with the developer's ADMITONE_PAYMENTS kept
-// out.
+// as syncserver serve does, with the developer's ADMITONE_PAYMENTS and
+// hold limits kept out.
 func parseServeFlags(t *testing.T, args ...string) serverConfig {
 	t.Helper()
-	t.Setenv("ADMITONE_PAYMENTS", "")
-	os.Unsetenv("ADMITONE_PAYMENTS")
+	for _, k := range []string{"ADMITONE_PAYMENTS", "ADMITONE_MAX_HELD_PER_BUYER", "ADMITONE_HOLDS_PER_MINUTE"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
 	var c serverConfig
 	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
 	c.addFlags(fs)
