@@ -103,6 +103,7 @@
 // Invalid input is a *catalog.FieldError, which wraps ErrInvalid (an
 // alias of catalog.ErrInvalid) and names the field, e.g.
 // "lines[1].quantity". Other failures wrap ErrNotFound, ErrSoldOut,
+// ErrBuyerLimit, ErrHoldLimit, ErrRateLimited (a *RateLimitError),
 // ErrExpired, ErrConflict, ErrState or ErrNotOnSale. Nothing is stored
 // when an error is returned (except that a refused Reserve may have
 // released expired holds).
