@@ -204,6 +204,7 @@ func TestCreateTicketTypeValidation(t *testing.T) {
 	}{
 		{"valid", func(tt *catalog.TicketType) {}, ""},
 		{"free", func(tt *catalog.TicketType) { tt.Price.Amount = 0 }, ""},
+		{"price at MaxPrice", func(tt *catalog.TicketType) { tt.Price.Amount = catalog.MaxPrice }, ""},
 		{"capacity at limit", func(tt *catalog.TicketType) { tt.Capacity = 10_000_000 }, ""},
 		{"per order 1", func(tt *catalog.TicketType) { tt.PerOrderMax = 1 }, ""},
 		{"per order 100", func(tt *catalog.TicketType) { tt.PerOrderMax = 100 }, ""},
@@ -217,6 +218,8 @@ func TestCreateTicketTypeValidation(t *testing.T) {
 		{"name empty", func(tt *catalog.TicketType) { tt.Name = "" }, "name"},
 		{"kind unknown", func(tt *catalog.TicketType) { tt.Kind = "vip" }, "kind"},
 		{"price negative", func(tt *catalog.TicketType) { tt.Price.Amount = -1 }, "price"},
+		{"price over MaxPrice", func(tt *catalog.TicketType) { tt.Price.Amount = catalog.MaxPrice + 1 }, "price"},
+		{"price that wraps an order's total", func(tt *catalog.TicketType) { tt.Price.Amount = 1 << 62 }, "price"},
 		{"currency lower case", func(tt *catalog.TicketType) { tt.Price.Currency = "eur" }, "currency"},
 		{"currency four letters", func(tt *catalog.TicketType) { tt.Price.Currency = "EURO" }, "currency"},
 		{"currency empty", func(tt *catalog.TicketType) { tt.Price.Currency = "" }, "currency"},

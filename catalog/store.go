@@ -96,6 +96,10 @@ type TicketType struct {
 	// PerBuyerMax caps what one account may buy of the type across its
 	// orders (0: no cap beyond PerOrderMax per order).
 	PerBuyerMax int `json:"per_buyer_max,omitempty"`
+	// MaxHeldPerBuyer caps what one account may have of the type in
+	// active holds at a time, against hoarding (0: only the server's cap
+	// on an event's admission tickets held per account applies).
+	MaxHeldPerBuyer int `json:"max_held_per_buyer,omitempty"`
 	// RotatingCode makes this type's tickets require a rotating code at
 	// the gate (shown by a wallet or the app), so a screenshot of the
 	// code stops working within a minute.

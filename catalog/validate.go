@@ -26,6 +26,11 @@ const (
 	MaxCityLen        = 100
 	MaxCapacity       = 10_000_000
 	MaxPerOrder       = 100
+	// MaxPrice bounds a ticket type's price, in minor units: 1,000,000.00
+	// of a currency with cents. With MaxPerOrder per line and
+	// purchase.MaxLines lines an order's total stays far inside an int64
+	// (2*10^11), and purchase checks every sum for overflow all the same.
+	MaxPrice = 100_000_000
 )
 
 // Categories lists the event categories, in the order a client shows them.
@@ -194,6 +199,9 @@ func validateTicketType(t *TicketType, e Event) error {
 	if t.Price.Amount < 0 {
 		return invalid("price", "must not be negative")
 	}
+	if t.Price.Amount > MaxPrice {
+		return invalid("price", "must be at most %d (in minor units, e.g. cents; got %d)", MaxPrice, t.Price.Amount)
+	}
 	if len(t.Price.Currency) != 3 || !isUpperASCII(t.Price.Currency) {
 		return invalid("currency", "must be an ISO 4217 code of three capital letters such as EUR (got %q)", t.Price.Currency)
 	}
@@ -208,6 +216,9 @@ func validateTicketType(t *TicketType, e Event) error {
 	}
 	if t.PerBuyerMax != 0 && (t.PerBuyerMax < t.PerOrderMax || t.PerBuyerMax > t.Capacity) {
 		return invalid("per_buyer_max", "must be 0 (no limit) or between per_order_max (%d) and the capacity (%d)", t.PerOrderMax, t.Capacity)
+	}
+	if t.MaxHeldPerBuyer != 0 && (t.MaxHeldPerBuyer < t.PerOrderMax || t.MaxHeldPerBuyer > t.Capacity) {
+		return invalid("max_held_per_buyer", "must be 0 (the server's cap only) or between per_order_max (%d) and the capacity (%d)", t.PerOrderMax, t.Capacity)
 	}
 	if !t.SaleStarts.IsZero() {
 		t.SaleStarts = t.SaleStarts.UTC().Truncate(time.Second)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
@@ -22,6 +23,8 @@ type apiError struct {
 	// outside (a payment provider) or names internals; the server logs
 	// it.
 	hidden bool
+	// retryAfter is the Retry-After of a 429 (zero: 60 s).
+	retryAfter time.Duration
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -46,6 +49,10 @@ func toAPIError(err error) (*apiError, bool) {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae, true
+	}
+	var rl *purchase.RateLimitError
+	if errors.As(err, &rl) {
+		return &apiError{status: http.StatusTooManyRequests, code: "rate_limited", msg: err.Error(), retryAfter: rl.RetryAfter()}, true
 	}
 	var fe *catalog.FieldError
 	if errors.As(err, &fe) {
@@ -90,6 +97,7 @@ func toAPIError(err error) (*apiError, bool) {
 		{catalog.ErrState, http.StatusConflict, "wrong_state"},
 		{purchase.ErrSoldOut, http.StatusConflict, "sold_out"},
 		{purchase.ErrBuyerLimit, http.StatusConflict, "buyer_limit"},
+		{purchase.ErrHoldLimit, http.StatusConflict, "hold_limit"},
 		{purchase.ErrNotOnSale, http.StatusConflict, "not_on_sale"},
 		{purchase.ErrExpired, http.StatusGone, "expired"},
 		{purchase.ErrConflict, http.StatusConflict, "conflict"},

@@ -343,9 +343,11 @@ type ticketTypeRequest struct {
 	SaleStarts  string        `json:"sale_starts"`
 	SaleEnds    string        `json:"sale_ends"`
 	PerOrderMax int           `json:"per_order_max"`
-	// RotatingCode and PerBuyerMax: see catalog.TicketType.
-	RotatingCode bool `json:"rotating_code"`
-	PerBuyerMax  int  `json:"per_buyer_max"`
+	// RotatingCode, PerBuyerMax and MaxHeldPerBuyer: see
+	// catalog.TicketType.
+	RotatingCode    bool `json:"rotating_code"`
+	PerBuyerMax     int  `json:"per_buyer_max"`
+	MaxHeldPerBuyer int  `json:"max_held_per_buyer"`
 }
 
 func (s *Server) createTicketType(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
@@ -357,7 +359,8 @@ func (s *Server) createTicketType(w http.ResponseWriter, r *http.Request, p *acc
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	t := catalog.TicketType{EventID: id, Name: req.Name, Kind: req.Kind, Price: req.Price, Capacity: req.Capacity, PerOrderMax: req.PerOrderMax, RotatingCode: req.RotatingCode, PerBuyerMax: req.PerBuyerMax}
+	t := catalog.TicketType{EventID: id, Name: req.Name, Kind: req.Kind, Price: req.Price, Capacity: req.Capacity, PerOrderMax: req.PerOrderMax, RotatingCode: req.RotatingCode, PerBuyerMax: req.PerBuyerMax,
+		MaxHeldPerBuyer: req.MaxHeldPerBuyer}
 	if t.SaleStarts, err = parseTime("sale_starts", req.SaleStarts, false); err != nil {
 		return err
 	}

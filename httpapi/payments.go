@@ -57,11 +57,37 @@ type orderView struct {
 // freeIntentPrefix marks orders of total zero, paid without a provider.
 const freeIntentPrefix = "free_"
 
+// errNoPayments answers what would take money on a server without a
+// payment provider.
+var errNoPayments = &apiError{status: http.StatusServiceUnavailable, code: "payments_unavailable",
+	msg: "this server takes no payments; priced tickets cannot be sold (free tickets can)"}
+
 func (s *Server) payments() (payment.Provider, error) {
 	if s.Payments == nil {
-		return nil, &apiError{status: http.StatusServiceUnavailable, code: "unavailable", msg: "payments are not configured on this server"}
+		return nil, errNoPayments
 	}
 	return s.Payments, nil
+}
+
+// requirePayments refuses lines of an event that cost money when the
+// server has no payment provider, so nothing is held or ordered that
+// could never be paid. With a provider it does nothing.
+func (s *Server) requirePayments(ctx context.Context, eventID string, lines []purchase.Line) error {
+	if s.Payments != nil {
+		return nil
+	}
+	page, err := s.Catalog.EventPage(ctx, eventID)
+	if err != nil {
+		return nil // the purchase service reports an unknown event
+	}
+	for _, l := range lines {
+		for _, t := range page.TicketTypes {
+			if t.ID == l.TicketTypeID && t.Price.Amount != 0 {
+				return errNoPayments
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Server) payOrder(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
@@ -85,7 +111,7 @@ func (s *Server) payOrder(w http.ResponseWriter, r *http.Request, p *account.Pri
 	default:
 		return &apiError{status: http.StatusConflict, code: "wrong_state", msg: fmt.Sprintf("order %s is %s and cannot be paid", o.ID, o.Status)}
 	}
-	if o.Total.Amount == 0 {
+	if o.Free() {
 		paid, err := svc.MarkPaid(ctx, o.ID, freeIntentPrefix+o.ID)
 		if err != nil {
 			return err
@@ -192,7 +218,7 @@ func (s *Server) refundOrder(w http.ResponseWriter, r *http.Request, p *account.
 // the order's refund idempotency key, so a retry never refunds twice. A
 // free order has nothing to return.
 func (s *Server) refundPayment(ctx context.Context, o purchase.Order) error {
-	if o.Total.Amount == 0 || isFree(o.PaymentIntentID) {
+	if o.Free() || isFree(o.PaymentIntentID) {
 		return nil
 	}
 	prov, err := s.payments()

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,8 +40,9 @@ type Server struct {
 	// GoogleWallet signs "Add to Google Wallet" links; nil answers the
 	// link route with 503.
 	GoogleWallet *wallet.GoogleIssuer
-	// Payments takes payments for orders; nil answers the pay route with
-	// 503 (free orders still work).
+	// Payments takes payments for orders; nil answers holds, orders and
+	// payments of priced ticket types with 503 payments_unavailable (free
+	// ones still work).
 	Payments payment.Provider
 	// Webhooks verifies Stripe's webhook requests; nil answers the
 	// webhook route with 503.
@@ -287,7 +289,11 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.log().Warn("request failed", "route", name, "code", ae.code, "err", err)
 			}
 			if ae.status == http.StatusTooManyRequests {
-				w.Header().Set("Retry-After", "60")
+				retry := "60"
+				if ae.retryAfter > 0 {
+					retry = strconv.Itoa(int(ae.retryAfter / time.Second))
+				}
+				w.Header().Set("Retry-After", retry)
 			}
 			writeAPIError(w, ae)
 		}

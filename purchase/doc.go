@@ -59,6 +59,21 @@
 // same transactions, so two holds of one buyer racing each other cannot
 // pass the limit together. Over it Reserve returns ErrBuyerLimit.
 //
+// Hoarding: no account may hold an event's capacity. One buyer's active
+// holds of an event's admission types may total at most
+// Limits.MaxHeldPerBuyer (Service.MaxHeldPerBuyer, default
+// DefaultMaxHeldPerBuyer = 10, the server's --max-held-per-buyer), and a
+// ticket type's max_held_per_buyer (TypeLimit.MaxHeldPerBuyer) caps that
+// type further. Only active holds count: checking out, releasing or
+// expiry gives the room back. The same mechanism counts them: the held
+// part of the buyer's counter of the type and of the event
+// (BuyerKey(buyer, event id)), checked and moved in the same atomic step
+// as capacity; over a cap Reserve returns ErrHoldLimit. CreateHold also
+// limits each buyer to HoldsPerMinute holds a minute (default
+// DefaultHoldsPerMinute = 20, --holds-per-minute; a token bucket kept in
+// the process's memory), refusing more with a *RateLimitError saying
+// how long to wait.
+//
 // # Tickets and the change log
 //
 // MarkPaid issues the order's tickets: one signed token (crypto.Token,
@@ -124,6 +139,7 @@
 // Invalid input is a *catalog.FieldError, which wraps ErrInvalid (an
 // alias of catalog.ErrInvalid) and names the field, e.g.
 // "lines[1].quantity". Other failures wrap ErrNotFound, ErrSoldOut,
+// ErrBuyerLimit, ErrHoldLimit, ErrRateLimited (a *RateLimitError),
 // ErrExpired, ErrConflict, ErrState or ErrNotOnSale. Nothing is stored
 // when an error is returned (except that a refused Reserve may have
 // released expired holds).
@@ -149,8 +165,11 @@
 //     store its response wins, and the other gets that response back. A
 //     transfer retried after a crash between its commit and its record
 //     finds the ticket transferred (ErrState).
-//   - Orders are priced at Checkout from the catalog's current prices.
-//     Free orders are paid by the pay route without a provider.
+//   - Orders are priced at Checkout from the catalog's current prices;
+//     Total refuses a price outside 0..catalog.MaxPrice, a quantity
+//     outside 1..catalog.MaxPerOrder and any product or sum that would
+//     overflow (unchecked, 2^62 x 4 wraps to 0). Only a Free order (every
+//     unit price zero) is paid by the pay route without a provider.
 //   - Tickets admit until the event's end plus TicketGrace; a ticket
 //     type's rotating_code makes them need the rotating code as well.
 //   - Buyers may refund until RefundCutoff before the event starts;

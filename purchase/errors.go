@@ -3,6 +3,7 @@ package purchase
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/admitone/admitone/catalog"
 )
@@ -31,7 +32,34 @@ var (
 	// ErrBuyerLimit is a reservation that would give one buyer more of a
 	// ticket type than its per-buyer limit.
 	ErrBuyerLimit = errors.New("per-buyer limit reached")
+	// ErrHoldLimit is a reservation that would give one buyer more in
+	// active holds than the event (or the ticket type) lets one buyer
+	// hold at a time.
+	ErrHoldLimit = errors.New("held-per-buyer limit reached")
+	// ErrRateLimited is a buyer making holds faster than the Service
+	// allows; the error is a *RateLimitError saying how long to wait.
+	ErrRateLimited = errors.New("too many holds")
 )
+
+// RateLimitError is a hold refused because its buyer made too many
+// lately. It wraps ErrRateLimited.
+type RateLimitError struct {
+	// PerMinute is the limit; Wait is how long until the buyer's next
+	// hold is allowed.
+	PerMinute int
+	Wait      time.Duration
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("%v: at most %d a minute per account; try again in %v", ErrRateLimited, e.PerMinute, e.RetryAfter())
+}
+
+// RetryAfter is Wait rounded up to a whole second, at least one.
+func (e *RateLimitError) RetryAfter() time.Duration {
+	return max(time.Second, (e.Wait + time.Second - 1).Truncate(time.Second))
+}
+
+func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
 
 // ErrInvalid is catalog.ErrInvalid: invalid input. Where one field is at
 // fault the error is a *catalog.FieldError naming it, so the HTTP edge

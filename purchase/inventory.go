@@ -3,6 +3,8 @@ package purchase
 import (
 	"fmt"
 	"time"
+
+	"github.com/admitone/admitone/catalog"
 )
 
 // TypeLimit bounds one ticket type in a reservation.
@@ -19,6 +21,10 @@ type TypeLimit struct {
 	// PerBuyerMax is the most of the type one buyer may have in active
 	// holds and pending or paid orders together; 0 means no limit.
 	PerBuyerMax int
+	// MaxHeldPerBuyer is the most of the type one buyer may have in
+	// active holds at a time (orders do not count); 0 means no limit
+	// beyond the event's (Limits.MaxHeldPerBuyer).
+	MaxHeldPerBuyer int
 }
 
 // Limits is what a reservation must fit, as the catalog says at the time
@@ -32,6 +38,10 @@ type Limits struct {
 	// types together (e.g. three price levels of one standing area); 0
 	// means no cap beyond each type's own.
 	EventCapacity int
+	// MaxHeldPerBuyer caps what one buyer may have of the event's Shared
+	// (admission) types in active holds at a time, all types together,
+	// so that no account can hold an event's capacity; 0 means no cap.
+	MaxHeldPerBuyer int
 }
 
 // shared is the part of h that draws on the event's capacity.
@@ -56,9 +66,9 @@ type Counter struct {
 func (c Counter) Taken() int { return c.Sold + c.Held }
 
 // CheckHold checks a hold's shape before a store reserves it: an id, a
-// buyer, an event, 1..MaxLines lines with positive quantities and
-// distinct ticket types each named in l, within each type's PerOrderMax,
-// and an expiry after its creation. It returns an error wrapping
+// buyer, an event, 1..MaxLines lines with quantities of 1 to
+// catalog.MaxPerOrder and distinct ticket types each named in l, within
+// each type's PerOrderMax, and an expiry after its creation. It returns an error wrapping
 // ErrInvalid; stores call it first so that both backends refuse the same
 // holds.
 func CheckHold(h Hold, l Limits) error {
@@ -75,6 +85,8 @@ func CheckHold(h Hold, l Limits) error {
 		return fmt.Errorf("hold %s expires at %s, not after its creation: %w", h.ID, h.ExpiresAt.Format(time.RFC3339Nano), ErrInvalid)
 	case l.EventCapacity < 0:
 		return fmt.Errorf("hold %s: event capacity %d is negative: %w", h.ID, l.EventCapacity, ErrInvalid)
+	case l.MaxHeldPerBuyer < 0:
+		return fmt.Errorf("hold %s: held-per-buyer limit %d is negative: %w", h.ID, l.MaxHeldPerBuyer, ErrInvalid)
 	}
 	seen := make(map[string]bool, len(h.Lines))
 	for _, line := range h.Lines {
@@ -84,13 +96,15 @@ func CheckHold(h Hold, l Limits) error {
 			return fmt.Errorf("hold %s: no limits for ticket type %q: %w", h.ID, line.TicketTypeID, ErrInvalid)
 		case seen[line.TicketTypeID]:
 			return fmt.Errorf("hold %s names ticket type %s twice: %w", h.ID, line.TicketTypeID, ErrInvalid)
-		case line.Quantity < 1:
-			return fmt.Errorf("hold %s: quantity %d of %s is not positive: %w", h.ID, line.Quantity, line.TicketTypeID, ErrInvalid)
+		case line.Quantity < 1 || line.Quantity > catalog.MaxPerOrder:
+			return fmt.Errorf("hold %s: quantity %d of %s is outside 1 to %d: %w", h.ID, line.Quantity, line.TicketTypeID, catalog.MaxPerOrder, ErrInvalid)
 		case tl.PerOrderMax > 0 && line.Quantity > tl.PerOrderMax:
 			return fmt.Errorf("hold %s: %d of %s is more than the %d allowed per order: %w",
 				h.ID, line.Quantity, line.TicketTypeID, tl.PerOrderMax, ErrInvalid)
 		case tl.Capacity < 0:
 			return fmt.Errorf("hold %s: capacity %d of %s is negative: %w", h.ID, tl.Capacity, line.TicketTypeID, ErrInvalid)
+		case tl.MaxHeldPerBuyer < 0:
+			return fmt.Errorf("hold %s: held-per-buyer limit %d of %s is negative: %w", h.ID, tl.MaxHeldPerBuyer, line.TicketTypeID, ErrInvalid)
 		}
 		seen[line.TicketTypeID] = true
 	}
@@ -99,24 +113,38 @@ func CheckHold(h Hold, l Limits) error {
 
 // Fit reports whether h fits in what is left: nil, or an error wrapping
 // ErrSoldOut that names the first ticket type (or the event) without
-// room. taken returns sold plus held for a ticket type id, or for the
-// event id (the shared capacity's counter). h must have passed CheckHold.
-func Fit(h Hold, l Limits, taken func(id string) int) error {
+// room, ErrBuyerLimit (a type's PerBuyerMax) or ErrHoldLimit (a
+// MaxHeldPerBuyer of a type or of the event). count returns the counter
+// of a ticket type id, of the event id (the shared capacity's), or of a
+// BuyerKey. h must have passed CheckHold.
+func Fit(h Hold, l Limits, count func(id string) Counter) error {
 	for _, line := range h.Lines {
 		tl := l.Types[line.TicketTypeID]
-		if left := tl.Capacity - taken(line.TicketTypeID); line.Quantity > left {
+		if left := tl.Capacity - count(line.TicketTypeID).Taken(); line.Quantity > left {
 			return fmt.Errorf("ticket type %s has %d left, %d wanted: %w", line.TicketTypeID, max(left, 0), line.Quantity, ErrSoldOut)
 		}
-		if tl.PerBuyerMax > 0 {
-			if have := taken(BuyerKey(h.BuyerID, line.TicketTypeID)); have+line.Quantity > tl.PerBuyerMax {
-				return fmt.Errorf("ticket type %s allows %d per buyer; this buyer has %d and wants %d more: %w",
-					line.TicketTypeID, tl.PerBuyerMax, have, line.Quantity, ErrBuyerLimit)
-			}
+		if tl.PerBuyerMax == 0 && tl.MaxHeldPerBuyer == 0 {
+			continue
+		}
+		buyer := count(BuyerKey(h.BuyerID, line.TicketTypeID))
+		if tl.PerBuyerMax > 0 && buyer.Taken()+line.Quantity > tl.PerBuyerMax {
+			return fmt.Errorf("ticket type %s allows %d per buyer; this buyer has %d and wants %d more: %w",
+				line.TicketTypeID, tl.PerBuyerMax, buyer.Taken(), line.Quantity, ErrBuyerLimit)
+		}
+		if tl.MaxHeldPerBuyer > 0 && buyer.Held+line.Quantity > tl.MaxHeldPerBuyer {
+			return fmt.Errorf("ticket type %s lets one buyer hold %d at a time; this buyer holds %d and wants %d more (check out or release a hold first): %w",
+				line.TicketTypeID, tl.MaxHeldPerBuyer, buyer.Held, line.Quantity, ErrHoldLimit)
+		}
+	}
+	want := l.shared(h)
+	if l.MaxHeldPerBuyer > 0 && want > 0 {
+		if held := count(BuyerKey(h.BuyerID, h.EventID)).Held; held+want > l.MaxHeldPerBuyer {
+			return fmt.Errorf("event %s lets one buyer hold %d tickets at a time; this buyer holds %d and wants %d more (check out or release a hold first): %w",
+				h.EventID, l.MaxHeldPerBuyer, held, want, ErrHoldLimit)
 		}
 	}
 	if l.EventCapacity > 0 {
-		want := l.shared(h)
-		if left := l.EventCapacity - taken(h.EventID); want > 0 && want > left {
+		if left := l.EventCapacity - count(h.EventID).Taken(); want > 0 && want > left {
 			return fmt.Errorf("event %s has %d left, %d wanted: %w", h.EventID, max(left, 0), want, ErrSoldOut)
 		}
 	}
@@ -129,11 +157,13 @@ func Fit(h Hold, l Limits, taken func(id string) int) error {
 func Shared(h Hold, l Limits) int { return l.shared(h) }
 
 // BuyerKey is the counter of what one buyer has of a ticket type (held
-// plus sold), kept beside the type's own so that Fit can apply
-// PerBuyerMax in the same atomic step. Stores move it with the type's
-// counter; Taken leaves it out.
-func BuyerKey(buyerID, ticketTypeID string) string {
-	return BuyerKeyPrefix + buyerID + ":" + ticketTypeID
+// and sold), kept beside the type's own so that Fit can apply
+// PerBuyerMax and a type's MaxHeldPerBuyer in the same atomic step; with
+// an event id it is the buyer's counter of the event's shared
+// (admission) quantities, for the event's MaxHeldPerBuyer. Stores move
+// both with the type's and the event's counters; Taken leaves them out.
+func BuyerKey(buyerID, id string) string {
+	return BuyerKeyPrefix + buyerID + ":" + id
 }
 
 // BuyerKeyPrefix starts every BuyerKey; no ticket type or event id does.

@@ -2,6 +2,8 @@ package purchase
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
 	"time"
 
 	"github.com/admitone/admitone/catalog"
@@ -57,6 +59,47 @@ type Order struct {
 	// transaction as the order (see Store.CreateOrder); it is never
 	// read back.
 	Idempotency *Idempotency `json:"-"`
+}
+
+// Total is the sum of the lines' unit prices times quantities. Every
+// price must be 0..catalog.MaxPrice and every quantity
+// 1..catalog.MaxPerOrder, and no product or sum may overflow an int64;
+// otherwise it returns an error wrapping ErrInvalid that names the line.
+// (Unchecked, 2^62 × 4 wraps to 0: a priced order would be free.)
+func Total(lines []OrderLine) (int64, error) {
+	var total int64
+	for i, l := range lines {
+		switch {
+		case l.UnitPrice.Amount < 0 || l.UnitPrice.Amount > catalog.MaxPrice:
+			return 0, fmt.Errorf("line %d: ticket type %s costs %d, outside 0 to %d: %w",
+				i, l.TicketTypeID, l.UnitPrice.Amount, catalog.MaxPrice, ErrInvalid)
+		case l.Quantity < 1 || l.Quantity > catalog.MaxPerOrder:
+			return 0, fmt.Errorf("line %d: quantity %d of %s is outside 1 to %d: %w",
+				i, l.Quantity, l.TicketTypeID, catalog.MaxPerOrder, ErrInvalid)
+		}
+		hi, lo := bits.Mul64(uint64(l.UnitPrice.Amount), uint64(l.Quantity))
+		sum, carry := bits.Add64(uint64(total), lo, 0)
+		if hi != 0 || carry != 0 || sum > math.MaxInt64 {
+			return 0, fmt.Errorf("line %d: the order's total overflows: %w", i, ErrInvalid)
+		}
+		total = int64(sum)
+	}
+	return total, nil
+}
+
+// Free reports whether the order costs nothing: every line's unit price
+// is zero (and so its total). Only a free order is paid without a
+// payment provider.
+func (o Order) Free() bool {
+	if o.Total.Amount != 0 {
+		return false
+	}
+	for _, l := range o.Lines {
+		if l.UnitPrice.Amount != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Counts reports whether the order's quantities count as sold.

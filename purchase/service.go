@@ -58,6 +58,47 @@ type Service struct {
 	RefundCutoff time.Duration
 	// Log receives the errors of RunExpiry; nil means slog.Default().
 	Log *slog.Logger
+	// MaxHeldPerBuyer is how many admission tickets of one event one
+	// buyer may have in active holds at a time (Limits.MaxHeldPerBuyer);
+	// a ticket type's max_held_per_buyer caps that type further. Zero
+	// means DefaultMaxHeldPerBuyer; negative means no cap.
+	MaxHeldPerBuyer int
+	// HoldsPerMinute is how many holds one buyer may make a minute
+	// (a burst of that many, then one every 60s/HoldsPerMinute); over it
+	// CreateHold returns a *RateLimitError. Zero means
+	// DefaultHoldsPerMinute; negative means no limit.
+	HoldsPerMinute int
+
+	holdRate holdRate
+}
+
+// DefaultMaxHeldPerBuyer is Service.MaxHeldPerBuyer when not set.
+const DefaultMaxHeldPerBuyer = 10
+
+func (s *Service) maxHeldPerBuyer() int {
+	switch {
+	case s.MaxHeldPerBuyer < 0:
+		return 0
+	case s.MaxHeldPerBuyer == 0:
+		return DefaultMaxHeldPerBuyer
+	}
+	return s.MaxHeldPerBuyer
+}
+
+// limitHoldRate takes one of the buyer's holds a minute, or returns a
+// *RateLimitError.
+func (s *Service) limitHoldRate(buyerID string) error {
+	n := s.HoldsPerMinute
+	switch {
+	case n < 0:
+		return nil
+	case n == 0:
+		n = DefaultHoldsPerMinute
+	}
+	if wait := s.holdRate.take(buyerID, n, s.now()); wait > 0 {
+		return &RateLimitError{PerMinute: n, Wait: wait}
+	}
+	return nil
 }
 
 func (s *Service) now() time.Time {
@@ -112,12 +153,18 @@ func (s *Service) eventPage(ctx context.Context, eventID string) (catalog.EventP
 //
 // Invalid input is a *catalog.FieldError (ErrInvalid) naming the field,
 // e.g. "lines[1].quantity"; an event or type not on sale is
-// ErrNotOnSale; a line that does not fit is ErrSoldOut. With an
+// ErrNotOnSale; a line that does not fit is ErrSoldOut; over the buyer's
+// active-hold cap (MaxHeldPerBuyer, or the type's max_held_per_buyer) it
+// is ErrHoldLimit, and over HoldsPerMinute a *RateLimitError
+// (ErrRateLimited). With an
 // IdempotentRequest in ctx (WithIdempotency) the store keeps its answer
 // with the hold, or answers *Replayed when the key has one already.
 func (s *Service) CreateHold(ctx context.Context, buyerID, eventID string, lines []Line) (Hold, error) {
 	if buyerID == "" {
 		return Hold{}, invalid("buyer_id", "is required")
+	}
+	if err := s.limitHoldRate(buyerID); err != nil {
+		return Hold{}, err
 	}
 	if len(lines) == 0 {
 		return Hold{}, invalid("lines", "must have at least one line")
@@ -140,7 +187,7 @@ func (s *Service) CreateHold(ctx context.Context, buyerID, eventID string, lines
 	for _, t := range p.TicketTypes {
 		types[t.ID] = t
 	}
-	limits := Limits{Types: make(map[string]TypeLimit, len(lines))}
+	limits := Limits{Types: make(map[string]TypeLimit, len(lines)), MaxHeldPerBuyer: s.maxHeldPerBuyer()}
 	for i, line := range lines {
 		field := fmt.Sprintf("lines[%d]", i)
 		t, ok := types[line.TicketTypeID]
@@ -160,10 +207,11 @@ func (s *Service) CreateHold(ctx context.Context, buyerID, eventID string, lines
 			return Hold{}, fmt.Errorf("sale of ticket type %q ended at %s: %w", t.Name, t.SaleEnds.Format(time.RFC3339), ErrNotOnSale)
 		}
 		limits.Types[t.ID] = TypeLimit{
-			Capacity:    t.Capacity,
-			PerOrderMax: t.PerOrderMax,
-			PerBuyerMax: t.PerBuyerMax,
-			Shared:      t.Kind != catalog.KindMerchandise,
+			Capacity:        t.Capacity,
+			PerOrderMax:     t.PerOrderMax,
+			PerBuyerMax:     t.PerBuyerMax,
+			MaxHeldPerBuyer: t.MaxHeldPerBuyer,
+			Shared:          t.Kind != catalog.KindMerchandise,
 		}
 	}
 	if s.EventCapacity != nil {
@@ -266,7 +314,9 @@ func (s *Service) Checkout(ctx context.Context, holdID, buyerID string) (Order, 
 			return Order{}, fmt.Errorf("hold %s mixes currencies %s and %s: %w", holdID, o.Total.Currency, price.Currency, ErrInvalid)
 		}
 		o.Lines = append(o.Lines, OrderLine{TicketTypeID: line.TicketTypeID, Quantity: line.Quantity, UnitPrice: price})
-		o.Total.Amount += price.Amount * int64(line.Quantity)
+	}
+	if o.Total.Amount, err = Total(o.Lines); err != nil {
+		return Order{}, fmt.Errorf("hold %s: %w", holdID, err)
 	}
 	rec, req, err := record(ctx, o)
 	if err != nil {

@@ -722,12 +722,15 @@ func buildSyncserver(t *testing.T) string {
 
 // startSyncserver runs `syncserver serve` on dataDir and database ("":
 // bbolt) and waits until it listens. Other ADMITONE_* variables of the
-// environment reach it, as they would a deployed server.
+// environment reach it, as they would a deployed server. The per-account
+// hold rate limit is off: each of the sale's few hundred accounts buys
+// a hundred tickets as fast as it can (one hold at a time, within the
+// held-per-buyer cap), where a real sale has many more accounts.
 func startSyncserver(t *testing.T, bin, dataDir, database string) *syncserverProcess {
 	t.Helper()
 	logs := &lockedBuffer{}
 	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--data-dir", dataDir, "--database", database,
-		"--payments", "test", "--log-json", "--log-level", "info")
+		"--payments", "test", "--holds-per-minute", "0", "--log-json", "--log-level", "info")
 	cmd.Stdout, cmd.Stderr = logs, logs
 	// If the test binary dies (a -timeout panic skips cleanups), the
 	// server dies with it.

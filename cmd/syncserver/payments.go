@@ -13,9 +13,9 @@ import (
 
 // paymentConfig says which payment provider takes payments for orders.
 type paymentConfig struct {
-	// Provider is "test" (the built-in provider with test cards: the
-	// default, so the embedded server sells tickets with no setup),
-	// "stripe" or "none".
+	// Provider is "none" (the default: no payments, so only free tickets
+	// sell), "stripe", or "test" (the built-in provider whose test cards
+	// pay for real tickets: for demos and tests, asked for by name).
 	Provider string
 	// StripeKeyFile and StripeWebhookSecretFile hold Stripe's secret key
 	// (sk_...) and the webhook endpoint's signing secret (whsec_...);
@@ -27,7 +27,7 @@ type paymentConfig struct {
 }
 
 func (c *paymentConfig) addFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&c.Provider, "payments", "test", "payment provider: test (built-in test cards), stripe or none (env ADMITONE_PAYMENTS)")
+	fs.StringVar(&c.Provider, "payments", "none", "payment provider: none (only free tickets sell), stripe, or test (built-in test cards: demos and tests only) (env ADMITONE_PAYMENTS)")
 	fs.StringVar(&c.StripeKeyFile, "stripe-secret-key-file", "", "stripe: file holding the secret key sk_...; default: env ADMITONE_STRIPE_SECRET_KEY (env ADMITONE_STRIPE_SECRET_KEY_FILE)")
 	fs.StringVar(&c.StripeWebhookSecretFile, "stripe-webhook-secret-file", "", "stripe: file holding the webhook signing secret whsec_...; default: env ADMITONE_STRIPE_WEBHOOK_SECRET (env ADMITONE_STRIPE_WEBHOOK_SECRET_FILE)")
 	fs.StringVar(&c.StripeAPIBase, "stripe-api-base", "", "stripe: API base URL; default Stripe's (http only on loopback, for stripe-mock) (env ADMITONE_STRIPE_API_BASE)")

@@ -48,6 +48,11 @@ type serverConfig struct {
 	// MetricsListen is where /metrics is served; "" or "off" serves
 	// none. Never the API's listener.
 	MetricsListen string
+
+	// MaxHeldPerBuyer and HoldsPerMinute limit hoarding (see
+	// purchase.Service); 0 turns each off.
+	MaxHeldPerBuyer int
+	HoldsPerMinute  int
 }
 
 func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
@@ -59,6 +64,20 @@ func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (env ADMITONE_LOG_LEVEL)")
 	c.Payments.addFlags(fs)
 	c.Wallets.addFlags(fs)
+	fs.IntVar(&c.MaxHeldPerBuyer, "max-held-per-buyer", purchase.DefaultMaxHeldPerBuyer, "most admission tickets of one event one account may have in active holds at a time (a ticket type's max_held_per_buyer caps that type further); 0: no cap (env ADMITONE_MAX_HELD_PER_BUYER)")
+	fs.IntVar(&c.HoldsPerMinute, "holds-per-minute", purchase.DefaultHoldsPerMinute, "most holds one account may make a minute (429 with Retry-After beyond); 0: no limit (env ADMITONE_HOLDS_PER_MINUTE)")
+}
+
+// purchaseLimit is a flag's limit as purchase.Service takes it: 0 (off)
+// becomes -1, since the Service reads 0 as its default.
+func purchaseLimit(flag string, n int) (int, error) {
+	switch {
+	case n < 0:
+		return 0, fmt.Errorf("--%s %d: want 0 (no limit) or more", flag, n)
+	case n == 0:
+		return -1, nil
+	}
+	return n, nil
 }
 
 func (c *serverConfig) logger(w io.Writer) (*slog.Logger, error) {
@@ -126,6 +145,16 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 		a.Close()
 		return nil, err
 	}
+	maxHeld, err := purchaseLimit("max-held-per-buyer", cfg.MaxHeldPerBuyer)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	holdRate, err := purchaseLimit("holds-per-minute", cfg.HoldsPerMinute)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
 	passes, google, err := cfg.Wallets.load()
 	if err != nil {
 		a.Close()
@@ -139,7 +168,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	// database under the seal key.
 	a.vault = &issuer.Vault{Store: backend.Secrets, Seal: key}
 	a.purchase = &purchase.Service{Store: backend.Purchases, Catalog: a.catalog, Changed: a.catalog.InvalidateAvailability,
-		Signer: a.vault, Log: log}
+		Signer: a.vault, Log: log, MaxHeldPerBuyer: maxHeld, HoldsPerMinute: holdRate}
 	a.catalog.Inventory = a.purchase
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -157,7 +186,12 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	if tp, ok := pay.(*payment.TestProvider); ok {
 		tp.OnEvent(a.api.HandlePaymentEvent) // Stripe's events come through the webhook route
 	}
-	log.Info("payments", "provider", cfg.Payments.Provider, "apple_wallet", passes != nil, "google_wallet", google != nil)
+	if pay == nil {
+		log.Warn("no payment provider is configured: priced tickets cannot be sold, only free ones (--payments stripe takes payments; --payments test takes test cards, for demos)",
+			"apple_wallet", passes != nil, "google_wallet", google != nil)
+	} else {
+		log.Info("payments", "provider", pay.Name(), "apple_wallet", passes != nil, "google_wallet", google != nil)
+	}
 	return a, nil
 }
 

@@ -93,8 +93,9 @@ func (inv inventory) get(id string) purchase.Counter {
 
 func (inv inventory) taken(id string) int { return inv.get(id).Taken() }
 
-// adjust applies f to the counter of every line's type, with the line's
-// quantity, and to the event's counter with the shared quantity.
+// adjust applies f to the counter of every line's type and the buyer's
+// of it, with the line's quantity, and to the event's counter and the
+// buyer's of the event with the shared quantity.
 func (inv inventory) adjust(eventID, buyerID string, lines []purchase.Line, shared int, f func(c *purchase.Counter, q int)) error {
 	apply := func(id string, q int, buyer bool) error {
 		c := inv.get(id)
@@ -123,6 +124,9 @@ func (inv inventory) adjust(eventID, buyerID string, lines []purchase.Line, shar
 	}
 	if shared == 0 {
 		return nil
+	}
+	if err := apply(purchase.BuyerKey(buyerID, eventID), shared, true); err != nil {
+		return err
 	}
 	return apply(eventID, shared, false)
 }
@@ -182,14 +186,14 @@ func (s *DB) reserve(ctx context.Context, h purchase.Hold, l purchase.Limits, ru
 			return nil
 		}
 		inv := inventoryOf(tx)
-		fit := purchase.Fit(h, l, inv.taken)
-		if errors.Is(fit, purchase.ErrSoldOut) || errors.Is(fit, purchase.ErrBuyerLimit) {
+		fit := purchase.Fit(h, l, inv.get)
+		if errors.Is(fit, purchase.ErrSoldOut) || errors.Is(fit, purchase.ErrBuyerLimit) || errors.Is(fit, purchase.ErrHoldLimit) {
 			n, _, err := sweep(tx, h.CreatedAt, sweepChunk)
 			if err != nil {
 				return err
 			}
 			if n > 0 {
-				fit = purchase.Fit(h, l, inv.taken)
+				fit = purchase.Fit(h, l, inv.get)
 			}
 		}
 		if fit != nil {

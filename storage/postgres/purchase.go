@@ -300,9 +300,10 @@ func (s *DB) prepareGroup(ctx context.Context, group []*reserveRequest) ([]*rese
 }
 
 // rowKeys are the inventory rows a hold changes: its event's, its
-// types' and its buyer's per-type counters (purchase.BuyerKey).
+// types', and its buyer's per-type and per-event counters
+// (purchase.BuyerKey).
 func rowKeys(h purchase.Hold) []string {
-	keys := []string{h.EventID}
+	keys := []string{h.EventID, purchase.BuyerKey(h.BuyerID, h.EventID)}
 	for _, l := range h.Lines {
 		keys = append(keys, l.TicketTypeID, purchase.BuyerKey(h.BuyerID, l.TicketTypeID))
 	}
@@ -525,10 +526,11 @@ func insertIdempotency(ctx context.Context, tx pgx.Tx, recs []*purchase.Idempote
 // errRetry makes retry run the transaction again at once.
 var errRetry = errors.New("retry the transaction")
 
-// soldOut reports whether any outcome is ErrSoldOut.
+// soldOut reports whether any outcome is ErrSoldOut, ErrBuyerLimit or
+// ErrHoldLimit: refusals that releasing expired holds may undo.
 func soldOut(outcome map[*reserveRequest]error) bool {
 	for _, err := range outcome {
-		if errors.Is(err, purchase.ErrSoldOut) || errors.Is(err, purchase.ErrBuyerLimit) {
+		if errors.Is(err, purchase.ErrSoldOut) || errors.Is(err, purchase.ErrBuyerLimit) || errors.Is(err, purchase.ErrHoldLimit) {
 			return true
 		}
 	}
@@ -557,7 +559,7 @@ func decide(group []*reserveRequest, refused map[*reserveRequest]error, c *count
 			outcome[r] = fmt.Errorf("reserve %s: the id is taken: %w", h.ID, purchase.ErrConflict)
 			continue
 		}
-		if err := purchase.Fit(h, r.limits, func(id string) int { return c.now[id].Taken() }); err != nil {
+		if err := purchase.Fit(h, r.limits, func(id string) purchase.Counter { return c.now[id] }); err != nil {
 			outcome[r] = fmt.Errorf("reserve %s: %w", h.ID, err)
 			continue
 		}
@@ -571,6 +573,9 @@ func decide(group []*reserveRequest, refused map[*reserveRequest]error, c *count
 		c.capacity[h.EventID] = r.limits.EventCapacity
 		if h.Idempotency != nil {
 			keys[h.Idempotency.Key] = h.Idempotency
+		}
+		if r.shared != 0 {
+			c.add(purchase.BuyerKey(h.BuyerID, h.EventID), purchase.Counter{Held: r.shared})
 		}
 		accepted = append(accepted, r)
 	}
@@ -649,6 +654,7 @@ func moveDeltas(into map[string]purchase.Counter, eventID, buyerID string, lines
 	}
 	if shared != 0 {
 		apply(eventID, shared)
+		apply(purchase.BuyerKey(buyerID, eventID), shared)
 	}
 }
 

@@ -370,6 +370,10 @@ func testTicketTypes(t *testing.T, s catalog.Store) {
 				tt.Kind = catalog.KindMerchandise
 				tt.SaleStarts, tt.SaleEnds = time.Time{}, time.Time{}
 			}
+			if i == 2 {
+				// Per-buyer limits round-trip.
+				tt.PerBuyerMax, tt.MaxHeldPerBuyer = 8, 4
+			}
 			got, err := s.CreateTicketType(ctx, tt)
 			must(t, "CreateTicketType", err)
 			want := storedTicketType(tt, uint16(i+1))

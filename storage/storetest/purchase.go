@@ -45,6 +45,8 @@ func RunPurchase(t *testing.T, open func(t *testing.T) (purchase.Store, catalog.
 		{"Concurrent/ReserveRelease", testConcurrentReserveRelease},
 		{"BuyerLimit", testBuyerLimit},
 		{"Concurrent/BuyerLimit", testConcurrentBuyerLimit},
+		{"HoldLimit", testHoldLimit},
+		{"Concurrent/HoldLimit", testConcurrentHoldLimit},
 		{"OrdersOfEvent", testOrdersOfEvent},
 		{"Tickets/Lifecycle", testTicketsLifecycle},
 		{"Tickets/Atomic", testTicketsAtomic},

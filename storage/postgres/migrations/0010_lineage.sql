@@ -1,4 +1,4 @@
--- 0009: ticket lineage. A transfer's new ticket names the ticket it
+-- 0010: ticket lineage. A transfer's new ticket names the ticket it
 -- replaces and the lineage's original ticket; the change log's issue
 -- entries carry `replaces` to the gates. ticket_inside is keyed by the
 -- lineage's original ticket, remembers which ticket put it inside and its
