@@ -123,6 +123,10 @@ type Payload struct {
 	Tickets      []Ticket                    `json:"tickets"`
 	Revocations  []Revocation                `json:"revocations"`
 	RotationKeys []RotationKey               `json:"rotation_keys,omitempty"`
+	// ValidUntil, when set, is how long the event's tickets admit after
+	// the event moved: a gate takes it over a token's own earlier end of
+	// validity.
+	ValidUntil time.Time `json:"valid_until,omitzero"`
 }
 
 // Validate checks the payload's consistency and names the first problem.

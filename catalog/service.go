@@ -306,12 +306,13 @@ func (s *Service) UpdateEvent(ctx context.Context, eventID string, p EventPatch)
 		if e.Status != StatusDraft && e.Status != StatusPublished {
 			return fmt.Errorf("update %s event %s: %w", e.Status, e.ID, ErrState)
 		}
-		startsBefore := e.StartsAt
+		startsBefore, doorsBefore := e.StartsAt, e.DoorsAt
 		p.apply(e)
-		if p.DoorsAt == nil && p.StartsAt != nil && e.DoorsAt.After(e.StartsAt) {
-			// A start moved before the doors pulls the doors along,
-			// unless the patch sets them too.
-			e.DoorsAt = e.StartsAt
+		if p.DoorsAt == nil && p.StartsAt != nil && !doorsBefore.IsZero() {
+			// A moved start takes the doors along, as far before it as
+			// they were (a defaulted doors time, equal to the start,
+			// stays equal), unless the patch sets them too.
+			e.DoorsAt = e.StartsAt.Add(doorsBefore.Sub(startsBefore))
 		}
 		if err := validateEvent(e); err != nil {
 			return err

@@ -318,6 +318,13 @@ func (s *Server) updateEvent(w http.ResponseWriter, r *http.Request, p *account.
 	if err != nil {
 		return err
 	}
+	if (patch.StartsAt != nil || patch.EndsAt != nil) && s.Purchase != nil {
+		// Tickets sold admit until the new end, at the gates too. Run on
+		// every date patch, so a retry finishes what a failure left.
+		if _, err := s.Purchase.EventMoved(r.Context(), e.ID); err != nil {
+			return err
+		}
+	}
 	writeJSON(w, http.StatusOK, e)
 	return nil
 }

@@ -106,7 +106,13 @@
 // by its buyer; neither is an order one of whose tickets the buyer
 // transferred (ErrTransferred); and an event may lock both from doors on
 // (catalog.Event.LockTicketsAtDoors, ErrTicketsLocked). Organizers may
-// still refund. When an event is cancelled, CancelEventOrders refunds its
+// still refund.
+//
+// A ticket admits until TicketGrace after its event ends (Ticket.
+// ValidUntil, signed into its token). When an event moves, EventMoved
+// sets every valid ticket's ValidUntil to the new end and logs one
+// ChangeValidity entry, from which gates admit tokens signed before the
+// move until the new end too. When an event is cancelled, CancelEventOrders refunds its
 // paid orders (revoking their tickets) and cancels the unpaid ones; a
 // payment that completes afterwards issues nothing (ErrState), and the
 // HTTP layer gives the money back.

@@ -79,6 +79,11 @@ const (
 	ChangeRevoke ChangeKind = "revoke"
 	// ChangeCheckin is a check-in a gate uploaded (see package sync).
 	ChangeCheckin ChangeKind = "checkin"
+	// ChangeValidity says that the event's tickets admit until At (the
+	// event moved): a gate takes it over a token's own, earlier, end of
+	// validity, so a ticket issued before the move is not expired on the
+	// new date. It names no ticket.
+	ChangeValidity ChangeKind = "validity"
 )
 
 // Change is one entry of an event's change log: the ordered record of
@@ -155,6 +160,12 @@ type TicketStore interface {
 	// and order, Replaces oldID and old's Root as Lineage (else
 	// ErrInvalid).
 	Transfer(ctx context.Context, oldID, fromHolder string, next Ticket, at time.Time) (Ticket, error)
+	// SetValidity makes every valid ticket of an event admit until
+	// validUntil (the event moved) and, if any changed, appends one
+	// ChangeValidity entry (At validUntil) to the log, in one
+	// transaction. It returns how many tickets changed; again with the
+	// same time it changes none and logs nothing.
+	SetValidity(ctx context.Context, eventID string, validUntil time.Time) (int, error)
 	// Entered returns the first entry check-in on record for the
 	// lineage root of an event (see Ticket.Root), and whether there is
 	// one. Check-ins of a ticket and of the tickets it replaced count for
@@ -209,6 +220,11 @@ func Revoke(t *Ticket, reason, replacedBy string, at time.Time) bool {
 	}
 	t.Status, t.RevokedAt, t.RevokeReason, t.ReplacedBy = TicketRevoked, at, reason, replacedBy
 	return true
+}
+
+// ValidityChange is the log entry of SetValidity (Seq unset).
+func ValidityChange(eventID string, validUntil time.Time) Change {
+	return Change{EventID: eventID, Kind: ChangeValidity, At: validUntil}
 }
 
 // IssueChange and RevokeChange are the log entries for t (Seq unset:

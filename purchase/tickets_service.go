@@ -100,15 +100,47 @@ func (s *Service) issue(ctx context.Context, o Order, now time.Time) ([]Ticket, 
 	return tickets, nil
 }
 
+// validUntil is when an event's tickets stop admitting: TicketGrace
+// after it ends (zero: unbounded).
+func validUntil(ev catalog.Event) time.Time {
+	if ev.EndsAt.IsZero() {
+		return time.Time{}
+	}
+	return ev.EndsAt.Add(TicketGrace)
+}
+
+// EventMoved brings the tickets of an event whose dates changed to its
+// new end: every valid ticket admits until TicketGrace after it (its
+// token, signed again for its holder, says so), and the change log tells
+// the gates, which then admit tokens issued before the move until then
+// too (purchase.ChangeValidity). It returns how many tickets changed and
+// is idempotent: the HTTP layer calls it after every change of an event's
+// dates, and again on a retry.
+func (s *Service) EventMoved(ctx context.Context, eventID string) (int, error) {
+	p, err := s.eventPage(ctx, eventID)
+	if err != nil {
+		return 0, err
+	}
+	until := validUntil(p.Event)
+	if until.IsZero() {
+		return 0, nil
+	}
+	n, err := s.Store.SetValidity(ctx, eventID, until.UTC().Truncate(time.Microsecond))
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		s.logged(eventID)
+	}
+	return n, nil
+}
+
 // sign makes one valid ticket of type t for the holder.
 func (s *Service) sign(ctx context.Context, ev catalog.Event, t catalog.TicketType, orderID, holderID string, now time.Time) (Ticket, error) {
 	if s.Signer == nil {
 		return Ticket{}, fmt.Errorf("sign a ticket of %s: this server has no ticket signer", ev.ID)
 	}
-	var until time.Time
-	if !ev.EndsAt.IsZero() {
-		until = ev.EndsAt.Add(TicketGrace)
-	}
+	until := validUntil(ev)
 	st, err := s.Signer.SignTicket(ctx, ev.ID, t.Number, t.RotatingCode, until)
 	if err != nil {
 		return Ticket{}, fmt.Errorf("sign a ticket of %s: %w", ev.ID, err)

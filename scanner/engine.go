@@ -128,6 +128,9 @@ func (e *Engine) identify(c *gateConfig, code string, now time.Time) (Ticket, Ve
 		return Ticket{}, Malformed, err.Error()
 	}
 	t := Ticket{ID: sc.Ticket, Event: sc.Event, Type: sc.Type, ValidFrom: sc.ValidFrom, ValidUntil: sc.ValidUntil, Token: true}
+	if !t.ValidUntil.IsZero() && c.validUntil.After(t.ValidUntil) {
+		t.ValidUntil = c.validUntil // the event moved after the token was issued
+	}
 	if sc.Event != c.profile.Event {
 		// Checked before the key lookup: this gate holds no keys for
 		// other events, and "wrong event" is what the holder needs to hear.

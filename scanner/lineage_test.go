@@ -86,3 +86,34 @@ func TestStoreLineage(t *testing.T) {
 		f.check(t, next.Text(), AlreadyUsed)
 	})
 }
+
+// TestEventMovedValidity: a token issued before its event moved later
+// says it expired; once the gate learns the new end (from the change log
+// or a bundle) it admits until then.
+func TestEventMovedValidity(t *testing.T) {
+	for _, via := range []string{"change log", "bundle"} {
+		t.Run(via, func(t *testing.T) {
+			f := newGateFixture(t, bundle.GateProfile{}, StoreOptions{})
+			tk := f.issue(t, 1, func(tok *ticketcrypto.Token) { tok.ValidUntil = f.now.Add(-time.Hour) })
+			f.load(t)
+			f.check(t, tk.Text(), Expired)
+			moved := f.now.Add(7 * 24 * time.Hour)
+			switch via {
+			case "change log":
+				if err := f.store.ApplyChanges([]purchase.Change{{EventID: f.event.String(), Seq: 1, Kind: purchase.ChangeValidity, At: moved}}); err != nil {
+					t.Fatal(err)
+				}
+			case "bundle":
+				f.payload.ValidUntil, f.payload.CreatedAt = moved, f.now
+				f.load(t)
+			}
+			f.check(t, tk.Text(), Accepted)
+			f.check(t, tk.Text(), AlreadyUsed)
+			f.now = moved.Add(time.Minute)
+			res := f.check(t, tk.Text(), Expired) // past the new end
+			if !strings.Contains(res.Reason, moved.Format(time.RFC3339)) {
+				t.Errorf("expired reason %q does not name the new end", res.Reason)
+			}
+		})
+	}
+}

@@ -38,6 +38,9 @@ var (
 	keyTrusted = []byte("trusted")
 	keyImport  = []byte("import")
 	keyKeyring = []byte("keyring")
+	// keyValidUntil is how long the event's tickets admit after it moved
+	// (RFC 3339), over a token's own earlier end of validity.
+	keyValidUntil = []byte("valid_until")
 )
 
 // ErrNotConfigured is returned by scans before a bundle has been imported.
@@ -86,6 +89,9 @@ func (s *Store) nextCheckinID(now time.Time) CheckinID {
 type gateConfig struct {
 	profile bundle.GateProfile
 	keyring *ticketcrypto.Keyring
+	// validUntil extends every ticket's validity to it (the event
+	// moved); zero: none.
+	validUntil time.Time
 }
 
 // ticketRecord is the check-in state of one ticket.
@@ -159,9 +165,22 @@ func (s *Store) loadConfig() error {
 			return fmt.Errorf("stored keyring: %w", err)
 		}
 		c.keyring = k
+		if raw := meta.Get(keyValidUntil); raw != nil {
+			if c.validUntil, err = time.Parse(time.RFC3339Nano, string(raw)); err != nil {
+				return fmt.Errorf("stored validity: %w", err)
+			}
+		}
 		s.conf.Store(&c)
 		return nil
 	})
+}
+
+// putValidUntil stores how long the event's tickets admit after it moved.
+func putValidUntil(tx *bolt.Tx, at time.Time) error {
+	if at.IsZero() {
+		return nil
+	}
+	return tx.Bucket(bucketMeta).Put(keyValidUntil, []byte(at.UTC().Format(time.RFC3339Nano)))
 }
 
 // storedKeyring is the keyring as kept in the meta bucket.
@@ -319,6 +338,9 @@ func (s *Store) Import(p *bundle.Payload, gateID string, signer ticketcrypto.Pub
 				return err
 			}
 		}
+		if err := putValidUntil(tx, p.ValidUntil); err != nil {
+			return err
+		}
 		// Lineages are facts that never change: added to what sync
 		// brought, never replaced.
 		for id, root := range lineages {
@@ -341,7 +363,9 @@ func (s *Store) Import(p *bundle.Payload, gateID string, signer ticketcrypto.Pub
 	if err != nil {
 		return ImportInfo{}, fmt.Errorf("import: %w", err)
 	}
-	s.conf.Store(&gateConfig{profile: profile, keyring: kr})
+	if err := s.loadConfig(); err != nil {
+		return info, err
+	}
 	return info, nil
 }
 

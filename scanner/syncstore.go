@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -83,7 +84,8 @@ func (s *Store) ApplyChanges(changes []purchase.Change) error {
 	if len(changes) == 0 {
 		return nil
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	moved := slices.ContainsFunc(changes, func(ch purchase.Change) bool { return ch.Kind == purchase.ChangeValidity })
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		cursor := readCursor(tx)
 		for _, ch := range changes {
 			if ch.Seq <= cursor {
@@ -96,9 +98,16 @@ func (s *Store) ApplyChanges(changes []purchase.Change) error {
 		}
 		return tx.Bucket(bucketMeta).Put(keySyncCursor, binary.BigEndian.AppendUint64(nil, uint64(cursor)))
 	})
+	if err == nil && moved {
+		err = s.loadConfig()
+	}
+	return err
 }
 
 func applyChange(tx *bolt.Tx, ch purchase.Change) error {
+	if ch.Kind == purchase.ChangeValidity {
+		return putValidUntil(tx, ch.At)
+	}
 	ticket, err := ticketcrypto.ParseTicketID(ch.TicketID)
 	if err != nil {
 		return err

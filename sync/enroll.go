@@ -195,6 +195,7 @@ func (e *Enroller) payload(ctx context.Context, g Gate, eventName string, now ti
 	var order []ticketcrypto.TicketID
 	revoked := map[ticketcrypto.TicketID]bundle.Revocation{}
 	replaces := map[ticketcrypto.TicketID]ticketcrypto.TicketID{}
+	var validUntil time.Time
 	var checkins []purchase.Change
 	var cursor int64
 	for {
@@ -207,6 +208,9 @@ func (e *Enroller) payload(ctx context.Context, g Gate, eventName string, now ti
 			switch ch.Kind {
 			case purchase.ChangeCheckin:
 				checkins = append(checkins, ch)
+				continue
+			case purchase.ChangeValidity:
+				validUntil = ch.At
 				continue
 			case purchase.ChangeIssue, purchase.ChangeRevoke:
 			default:
@@ -241,6 +245,7 @@ func (e *Enroller) payload(ctx context.Context, g Gate, eventName string, now ti
 		Tickets:      make([]bundle.Ticket, 0, len(order)),
 		Revocations:  make([]bundle.Revocation, 0, len(revoked)),
 		RotationKeys: []bundle.RotationKey{{Event: ev, Key: rk.Secret()}},
+		ValidUntil:   validUntil,
 	}
 	for _, t := range order {
 		p.Tickets = append(p.Tickets, bundle.Ticket{ID: t, Type: types[t], Replaces: replaces[t]})

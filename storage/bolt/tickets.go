@@ -206,6 +206,48 @@ func (s *DB) Transfer(ctx context.Context, oldID, fromHolder string, next purcha
 	return next, nil
 }
 
+// SetValidity implements purchase.TicketStore. The bbolt store has no
+// index of an event's tickets: it reads them all, which is fine for the
+// sizes it serves and an operation as rare as moving an event.
+func (s *DB) SetValidity(ctx context.Context, eventID string, validUntil time.Time) (int, error) {
+	validUntil = storedTime(validUntil)
+	n := 0
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		n = 0
+		b := tx.Bucket(bucketTickets)
+		type change struct {
+			key []byte
+			t   purchase.Ticket
+		}
+		var changed []change
+		err := b.ForEach(func(k, v []byte) error {
+			var t purchase.Ticket
+			if err := json.Unmarshal(v, &t); err != nil {
+				return fmt.Errorf("ticket %s: %w", k, err)
+			}
+			if t.EventID != eventID || t.Status != purchase.TicketValid || (t.ValidUntil.Equal(validUntil) && t.Token == "") {
+				return nil
+			}
+			// A token stored before tokens were derived says the old
+			// time: drop it, the fields sign the new one.
+			t.ValidUntil, t.Token = validUntil, ""
+			changed = append(changed, change{key: append([]byte(nil), k...), t: t})
+			return nil
+		})
+		if err != nil || len(changed) == 0 {
+			return err
+		}
+		for _, c := range changed {
+			if err := put(b, c.key, c.t); err != nil {
+				return err
+			}
+		}
+		n = len(changed)
+		return appendChanges(tx, purchase.ValidityChange(eventID, validUntil))
+	})
+	return n, err
+}
+
 // Changes implements purchase.TicketStore.
 func (s *DB) Changes(ctx context.Context, eventID string, after int64, limit int) ([]purchase.Change, error) {
 	if limit < 1 || limit > purchase.MaxChanges {

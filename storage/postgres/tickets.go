@@ -220,6 +220,34 @@ func (s *DB) Transfer(ctx context.Context, oldID, fromHolder string, next purcha
 	return next, nil
 }
 
+// SetValidity implements purchase.TicketStore.
+func (s *DB) SetValidity(ctx context.Context, eventID string, validUntil time.Time) (int, error) {
+	validUntil = storedTime(validUntil)
+	n := 0
+	err := s.retry(ctx, func(tx pgx.Tx) error {
+		// A token stored before tokens were derived says the old time:
+		// drop it, the fields sign the new one.
+		tag, err := tx.Exec(ctx, `UPDATE tickets SET valid_until = $2, token = '' WHERE event_id = $1 AND status = $3
+			AND (valid_until IS DISTINCT FROM $2 OR token <> '')`, eventID, validUntil, string(purchase.TicketValid))
+		if err != nil {
+			return err
+		}
+		n = int(tag.RowsAffected())
+		if n == 0 {
+			return nil
+		}
+		var b pgx.Batch
+		if err := queueChanges(ctx, tx, &b, []purchase.Change{purchase.ValidityChange(eventID, validUntil)}); err != nil {
+			return err
+		}
+		return sendBatch(ctx, tx, &b)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("set validity of %s: %w", eventID, err)
+	}
+	return n, nil
+}
+
 const entryColumns = `entered_ticket_id, entered_checkin_id, entered_gate_id, entered_at`
 
 // scanEntry reads entryColumns: ok is false for a lineage never entered.

@@ -49,6 +49,7 @@ func RunPurchase(t *testing.T, open func(t *testing.T) (purchase.Store, catalog.
 		{"Concurrent/HoldLimit", testConcurrentHoldLimit},
 		{"OrdersOfEvent", testOrdersOfEvent},
 		{"Tickets/Lifecycle", testTicketsLifecycle},
+		{"Tickets/SetValidity", testSetValidity},
 		{"Tickets/Atomic", testTicketsAtomic},
 		{"Tickets/ConcurrentLog", testTicketsConcurrentLog},
 	}
