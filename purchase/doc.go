@@ -170,7 +170,8 @@
 //     with the same new key at the same moment both run; the first to
 //     store its response wins, and the other gets that response back. A
 //     transfer retried after a crash between its commit and its record
-//     finds the ticket transferred (ErrState).
+//     is answered from its outcome (the ticket that replaced it, held by
+//     the same recipient), not from the record.
 //   - Orders are priced at Checkout from the catalog's current prices;
 //     Total refuses a price outside 0..catalog.MaxPrice, a quantity
 //     outside 1..catalog.MaxPerOrder and any product or sum that would

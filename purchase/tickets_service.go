@@ -326,6 +326,9 @@ func (s *Service) Transfer(ctx context.Context, ticketID, fromHolder, toHolder s
 		return Ticket{}, invalid("to", "is the ticket's holder already")
 	}
 	if old.Status != TicketValid { // checked again by the store, before signing for nothing
+		if done, ok := s.transferredTo(ctx, old, toHolder); ok {
+			return done, nil
+		}
 		return Ticket{}, fmt.Errorf("transfer ticket %s: it is %s (%s): %w", old.ID, old.Status, old.RevokeReason, ErrState)
 	}
 	if err := s.checkNotEntered(ctx, old, "transfer"); err != nil { // and again by the store, atomically
@@ -354,11 +357,35 @@ func (s *Service) Transfer(ctx context.Context, ticketID, fromHolder, toHolder s
 	}
 	next.Replaces, next.Lineage = old.ID, old.Root()
 	if next, err = s.Store.Transfer(ctx, ticketID, fromHolder, next, now); err != nil {
+		if errors.Is(err, ErrState) {
+			// The same transfer, retried, committed first.
+			if old, rerr := s.Store.Ticket(ctx, ticketID); rerr == nil {
+				if done, ok := s.transferredTo(ctx, old, toHolder); ok {
+					return done, nil
+				}
+			}
+		}
 		return Ticket{}, err
 	}
 	s.logged(next.EventID)
 	next.Token = "" // the recipient's credential, not the sender's
 	return next, nil
+}
+
+// transferredTo answers a transfer of old to toHolder that was made
+// already (a retry after a lost answer or a crash): the ticket that
+// replaced old, held by toHolder, without its token. Transfers are thus
+// idempotent by their outcome, with or without an Idempotency-Key.
+func (s *Service) transferredTo(ctx context.Context, old Ticket, toHolder string) (Ticket, bool) {
+	if old.RevokeReason != RevokedTransferred || old.ReplacedBy == "" {
+		return Ticket{}, false
+	}
+	next, err := s.Store.Ticket(ctx, old.ReplacedBy)
+	if err != nil || next.HolderID != toHolder || next.Replaces != old.ID {
+		return Ticket{}, false
+	}
+	next.Token = ""
+	return next, true
 }
 
 // RotationKey returns an event's rotation key, for wallets that show
