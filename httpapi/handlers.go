@@ -27,7 +27,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request, _ *account.Princ
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	u, err := s.Accounts.SignUp(r.Context(), req.Email, req.Password, req.Name)
+	u, err := s.Accounts.SignUp(r.Context(), account.SignUpRequest{Email: req.Email, Password: req.Password, Name: req.Name, RemoteAddr: r.RemoteAddr})
 	if err != nil {
 		return err
 	}

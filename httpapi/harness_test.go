@@ -117,9 +117,9 @@ func newHarness(t *testing.T, backend string) *harness {
 	h.acctStore = &spyAccounts{Store: b.Accounts, spy: h.spy}
 	h.catStore = &spyCatalog{Store: b.Catalog, spy: h.spy}
 	h.accounts = &account.Service{Store: h.acctStore, Now: h.clock.Now, SealKey: &key, Issuer: "AdmitOne Test", Log: log,
-		// Every request comes from 127.0.0.1: the per-address limit
+		// Every request comes from 127.0.0.1: the per-address limits
 		// would stop the walk, and tests here count failures of their own.
-		Limits: account.RateLimits{AddrAttempts: 1 << 20, AccountFailures: 1000}}
+		Limits: account.RateLimits{AddrAttempts: 1 << 20, SignUpAttempts: 1 << 20, FreeFailures: 1000, AccountFailures: 1000}}
 	h.catalog = &catalog.Service{Store: h.catStore, Now: h.clock.Now, Index: idx, Log: log}
 	// Purchasing is wired as syncserver wires it: availability counts
 	// what it holds and sells, and every change invalidates the cache.
