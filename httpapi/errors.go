@@ -55,6 +55,7 @@ func toAPIError(err error) (*apiError, bool) {
 		{account.ErrBadTOTP, http.StatusUnauthorized, "bad_totp"},
 		{account.ErrForbidden, http.StatusForbidden, "forbidden"},
 		{account.ErrRateLimited, http.StatusTooManyRequests, "rate_limited"},
+		{account.ErrBusy, http.StatusServiceUnavailable, "busy"},
 		{account.ErrExists, http.StatusConflict, "exists"},
 		{account.ErrNotFound, http.StatusNotFound, "not_found"},
 		{account.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},

@@ -84,6 +84,14 @@ type harness struct {
 // newHarness starts the API over backend ("bolt" or "postgres").
 func newHarness(t *testing.T, backend string) *harness {
 	t.Helper()
+	return newHarnessWith(t, backend, nil)
+}
+
+// newHarnessWith is newHarness that lets configure, if not nil, change the
+// services and the Server (their limits, trusted proxies) before the
+// first request.
+func newHarnessWith(t *testing.T, backend string, configure func(*harness)) *harness {
+	t.Helper()
 	logs := &logBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() && logs.Len() > 0 {
@@ -139,6 +147,9 @@ func newHarness(t *testing.T, backend string) *harness {
 		Payments: h.payments, Now: h.clock.Now, Sync: hub, Enroller: enroller}
 	t.Cleanup(hub.Shutdown)
 	h.payments.OnEvent(h.api.HandlePaymentEvent)
+	if configure != nil {
+		configure(h)
+	}
 	h.srv = httptest.NewServer(h.api.Handler())
 	t.Cleanup(h.srv.Close)
 	return h

@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,7 +56,11 @@ type Server struct {
 	Now func() time.Time
 	// Ready reports whether storage answers, for /readyz.
 	Ready func(context.Context) error
-	Log   *slog.Logger
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For or
+	// Forwarded header names the client, for the login and sign-up
+	// limits (see clientAddr); empty trusts none.
+	TrustedProxies []netip.Prefix
+	Log            *slog.Logger
 	// Registry receives the syncserver_http_* metrics; /metrics serves it.
 	Registry *prometheus.Registry
 
@@ -234,8 +240,9 @@ func (s *Server) wrap(rt route) http.Handler {
 			if !known {
 				s.log().Error("request failed", "route", name, "err", err)
 			}
-			if ae.status == http.StatusTooManyRequests {
-				w.Header().Set("Retry-After", "60")
+			var ra interface{ RetryAfter() time.Duration }
+			if errors.As(err, &ra) {
+				w.Header().Set("Retry-After", strconv.Itoa(int((ra.RetryAfter()+time.Second-1)/time.Second)))
 			}
 			writeAPIError(w, ae)
 		}
