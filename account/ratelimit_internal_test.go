@@ -77,7 +77,10 @@ func TestLoginUnknownEmailHashes(t *testing.T) {
 	s := &Service{Store: emptyStore{}, MaxConcurrentHashes: 1, HashWait: 20 * time.Millisecond}
 	s.init()
 	s.hashSem <- struct{}{} // hold the only slot
-	_, _, err := s.Login(context.Background(), LoginRequest{Email: "nobody@example.com", Password: "whatever password"})
+	// The deadline only keeps a broken bound from hanging the test.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, _, err := s.Login(ctx, LoginRequest{Email: "nobody@example.com", Password: "whatever password"})
 	var re *RetryError
 	if !errors.Is(err, ErrBusy) || !errors.As(err, &re) || re.Wait != time.Second {
 		t.Fatalf("Login(unknown email) with no hashing slot = %v; want a RetryError wrapping ErrBusy, 1s", err)
@@ -136,7 +139,10 @@ func TestHashingBounded(t *testing.T) {
 	<-held
 	<-held
 	ran := false
-	err := s.hashing(t.Context(), func() { ran = true })
+	// The deadline only keeps a broken bound from hanging the test.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	err := s.hashing(ctx, func() { ran = true })
 	var re *RetryError
 	if !errors.As(err, &re) || !errors.Is(err, ErrBusy) || re.Wait != time.Second || ran {
 		t.Fatalf("hashing with every slot held = %v (ran %v); want a RetryError wrapping ErrBusy, 1s, not run", err, ran)
