@@ -54,11 +54,18 @@
 //
 // # Rate limits
 //
-// Per remote address: 20 login attempts a minute (IPv6 by /64). Per
-// account, keyed by the normalised email whether or not an account has
-// it: 5 failed passwords or codes in 15 minutes lock it until the oldest
-// failure is 15 minutes old. A successful login clears the account's count.
-// See RateLimits.
+// Per remote address: 20 login attempts a minute and 10 sign-ups an hour
+// (IPv6 by /64). Per account and address, keyed by the normalised email
+// whether or not an account has it: after 5 wrong passwords from one
+// address, each further attempt from it must wait 1s, 2s, 4s ... up to
+// 15 minutes after the last failure; a right password clears the count,
+// and an hour without attempts past the wait forgets it. Other addresses
+// are not slowed, so no one can lock an account's owner out by failing
+// from elsewhere. Per account: 5 wrong second-factor codes in 15 minutes
+// refuse further codes until the oldest is 15 minutes old; only someone
+// with the password or a session can fail a code. A refusal is a
+// RetryError wrapping ErrRateLimited whose Wait, in whole seconds, is the
+// one its message gives. See RateLimits.
 //
 // # Authorization
 //
@@ -88,8 +95,11 @@
 // both are by design.
 //
 // Argon2id hashing takes 19 MiB and tens of milliseconds; at most
-// Service.MaxConcurrentHashes run at once and the rest wait, so a flood of
-// logins queues rather than exhausting memory.
+// Service.MaxConcurrentHashes (one per CPU) run at once, and a login or
+// sign-up that finds no slot free within Service.HashWait (1s) gets a
+// RetryError wrapping ErrBusy (wait 1s) rather than queueing, so a flood
+// of sign-ups or logins is refused instead of slowing every login down
+// without bound or exhausting memory.
 //
 // CreateAdmin's bootstrap (no actor) counts admins and then creates one in
 // two store calls: two bootstraps at the same instant can both succeed.
@@ -100,8 +110,15 @@
 // organization, it does what the Store's PutMembership does: storage/bolt
 // replaces the role.
 //
-// The address limit counts good logins as well as bad ones, so more than 20
-// people signing in within a minute from behind one NAT are slowed down.
+// The address limits count good logins as well as bad ones, so more than
+// 20 people signing in within a minute (or 10 signing up within an hour)
+// from behind one NAT are refused until the window passes. The caller
+// must pass the client's address: behind a reverse proxy, the address the
+// proxy reports, not the proxy's own.
+//
+// Nothing limits one account across addresses: a guesser with many
+// addresses gets 5 free guesses and then the growing waits at each. The
+// argon2id cost and the per-address limits are what bound that.
 //
 // Errors never contain passwords, secrets or codes. Their text is meant
 // for the API client; the store errors they wrap may name user ids.

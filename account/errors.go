@@ -12,6 +12,7 @@ var (
 	ErrTOTPRequired = errors.New("a current two-factor code is required")
 	ErrBadTOTP      = errors.New("two-factor code is wrong, stale or already used")
 	ErrRateLimited  = errors.New("too many attempts; try again later")
+	ErrBusy         = errors.New("busy; try again shortly")
 	ErrUnauthorized = errors.New("not signed in")
 	ErrForbidden    = errors.New("not allowed")
 )

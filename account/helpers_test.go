@@ -41,7 +41,7 @@ const goodPassword = "correct horse battery"
 // signUp makes an account or fails the test.
 func (f *fixture) signUp(t *testing.T, email string) account.User {
 	t.Helper()
-	u, err := f.svc.SignUp(context.Background(), email, goodPassword, "Test User")
+	u, err := f.svc.SignUp(context.Background(), account.SignUpRequest{Email: email, Password: goodPassword, Name: "Test User"})
 	if err != nil {
 		t.Fatalf("SignUp(%q): %v", email, err)
 	}

@@ -3,6 +3,10 @@ package account
 import (
 	"context"
 	"errors"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -67,22 +71,94 @@ func TestAddrKey(t *testing.T) {
 }
 
 // A login for an unknown email waits for a hashing slot like any other:
-// it does the dummy argon2id verify rather than answering at once.
+// it does the dummy argon2id verify rather than answering at once, and
+// with no slot free within HashWait it answers busy.
 func TestLoginUnknownEmailHashes(t *testing.T) {
-	s := &Service{Store: emptyStore{}, MaxConcurrentHashes: 1}
+	s := &Service{Store: emptyStore{}, MaxConcurrentHashes: 1, HashWait: 20 * time.Millisecond}
 	s.init()
 	s.hashSem <- struct{}{} // hold the only slot
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	// The deadline only keeps a broken bound from hanging the test.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, _, err := s.Login(ctx, LoginRequest{Email: "nobody@example.com", Password: "whatever password"})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Login(unknown email) = %v; want it blocked on hashing until the deadline", err)
+	var re *RetryError
+	if !errors.Is(err, ErrBusy) || !errors.As(err, &re) || re.Wait != time.Second {
+		t.Fatalf("Login(unknown email) with no hashing slot = %v; want a RetryError wrapping ErrBusy, 1s", err)
 	}
 	<-s.hashSem
 	_, _, err = s.Login(context.Background(), LoginRequest{Email: "nobody@example.com", Password: "whatever password"})
 	if !errors.Is(err, ErrBadLogin) {
 		t.Fatalf("Login(unknown email) = %v, want ErrBadLogin", err)
 	}
+}
+
+// At most MaxConcurrentHashes hashes run at once (by default one per
+// CPU); a call that finds every slot taken for HashWait is refused busy
+// rather than queued, and gets a slot once one frees up within HashWait.
+func TestHashingBounded(t *testing.T) {
+	def := &Service{Store: emptyStore{}}
+	def.init()
+	if n := cap(def.hashSem); n != runtime.NumCPU() {
+		t.Errorf("default hashing slots %d, want runtime.NumCPU() = %d", n, runtime.NumCPU())
+	}
+
+	const slots = 3
+	s := &Service{Store: emptyStore{}, MaxConcurrentHashes: slots, HashWait: time.Minute}
+	s.init()
+	var active, peak atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 * slots {
+		wg.Go(func() {
+			err := s.hashing(t.Context(), func() {
+				n := active.Add(1)
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				}
+				HashPassword("a password to hash") // real work, so the calls overlap
+				active.Add(-1)
+			})
+			if err != nil {
+				t.Errorf("hashing: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if p := peak.Load(); p > slots || p < 2 {
+		t.Fatalf("%d hashes ran at once with %d slots; want 2 to %d", p, slots, slots)
+	}
+
+	// Every slot held: a call waits HashWait, then is refused busy.
+	s = &Service{Store: emptyStore{}, MaxConcurrentHashes: 2, HashWait: 20 * time.Millisecond}
+	s.init()
+	release := make(chan struct{})
+	held := make(chan struct{})
+	for range 2 {
+		wg.Go(func() {
+			s.hashing(t.Context(), func() { held <- struct{}{}; <-release })
+		})
+	}
+	<-held
+	<-held
+	ran := false
+	// The deadline only keeps a broken bound from hanging the test.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	err := s.hashing(ctx, func() { ran = true })
+	var re *RetryError
+	if !errors.As(err, &re) || !errors.Is(err, ErrBusy) || re.Wait != time.Second || ran {
+		t.Fatalf("hashing with every slot held = %v (ran %v); want a RetryError wrapping ErrBusy, 1s, not run", err, ran)
+	}
+	if !strings.HasSuffix(err.Error(), "try again in 1s") {
+		t.Errorf("busy message %q does not say 1s", err)
+	}
+	// A slot freed while a call waits is taken.
+	s.HashWait = time.Minute
+	done := make(chan error)
+	go func() { done <- s.hashing(t.Context(), func() { ran = true }) }()
+	close(release)
+	if err := <-done; err != nil || !ran {
+		t.Fatalf("hashing once a slot freed = %v (ran %v)", err, ran)
+	}
+	wg.Wait()
 }
 
 // emptyStore has no users.

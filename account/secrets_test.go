@@ -41,11 +41,11 @@ func TestErrorsHideSecrets(t *testing.T) {
 		}
 		errs = append(errs, err)
 	}
-	_, err := f.svc.SignUp(ctx, "bob@example.com", shortPw, "")
+	_, err := f.svc.SignUp(ctx, account.SignUpRequest{Email: "bob@example.com", Password: shortPw})
 	add(err)
-	_, err = f.svc.SignUp(ctx, "bob@example.com", longPw, "")
+	_, err = f.svc.SignUp(ctx, account.SignUpRequest{Email: "bob@example.com", Password: longPw})
 	add(err)
-	_, err = f.svc.SignUp(ctx, "alice@example.com", wrongPw, "")
+	_, err = f.svc.SignUp(ctx, account.SignUpRequest{Email: "alice@example.com", Password: wrongPw})
 	add(err)
 	_, _, err = f.svc.Login(ctx, account.LoginRequest{Email: "alice@example.com", Password: wrongPw})
 	add(err)

@@ -39,11 +39,16 @@ type Service struct {
 	// SessionTTL is how long a login session lasts; zero means
 	// DefaultSessionTTL.
 	SessionTTL time.Duration
-	// Limits configures login rate limiting; zero fields take defaults.
+	// Limits configures the login, second-factor and sign-up limits;
+	// zero fields take defaults.
 	Limits RateLimits
 	// MaxConcurrentHashes bounds the argon2id computations (19 MiB each)
-	// running at once; more wait their turn. Zero means GOMAXPROCS.
+	// running at once. Zero means runtime.NumCPU().
 	MaxConcurrentHashes int
+	// HashWait is how long a call waits for a free hashing slot before it
+	// fails with a RetryError wrapping ErrBusy; zero means
+	// DefaultHashWait.
+	HashWait time.Duration
 	// Log receives failures the caller is not told about (a best-effort
 	// re-hash or cleanup); nil means slog.Default().
 	Log *slog.Logger
@@ -51,17 +56,25 @@ type Service struct {
 	initOnce     sync.Once
 	accountLimit *slidingWindow
 	addrLimit    *slidingWindow
+	signUpLimit  *slidingWindow
+	pairLimit    *backoff
 	hashSem      chan struct{}
 }
+
+// DefaultHashWait is how long a password hash waits for a free slot when
+// Service.HashWait is zero.
+const DefaultHashWait = time.Second
 
 func (s *Service) init() {
 	s.initOnce.Do(func() {
 		l := s.Limits.withDefaults()
 		s.accountLimit = newSlidingWindow(l.AccountFailures, l.AccountWindow, l.MaxKeys)
 		s.addrLimit = newSlidingWindow(l.AddrAttempts, l.AddrWindow, l.MaxKeys)
+		s.signUpLimit = newSlidingWindow(l.SignUpAttempts, l.SignUpWindow, l.MaxKeys)
+		s.pairLimit = newBackoff(l.FreeFailures, l.FailureDelay, l.MaxFailureDelay, l.FailureMemory, l.MaxKeys)
 		n := s.MaxConcurrentHashes
 		if n <= 0 {
-			n = runtime.GOMAXPROCS(0)
+			n = runtime.NumCPU()
 		}
 		s.hashSem = make(chan struct{}, n)
 	})
@@ -99,12 +112,26 @@ func (s *Service) sessionTTL() time.Duration {
 	return DefaultSessionTTL
 }
 
-// hashing runs f while holding one of the MaxConcurrentHashes slots.
+// hashing runs f while holding one of the MaxConcurrentHashes slots. When
+// none frees up within HashWait it returns a RetryError wrapping ErrBusy
+// rather than queueing further.
 func (s *Service) hashing(ctx context.Context, f func()) error {
 	select {
 	case s.hashSem <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	default:
+		wait := s.HashWait
+		if wait <= 0 {
+			wait = DefaultHashWait
+		}
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case s.hashSem <- struct{}{}:
+		case <-t.C:
+			return retryLater(ErrBusy, "the server is busy checking passwords", time.Second)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	defer func() { <-s.hashSem }()
 	f()
@@ -127,12 +154,22 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
 	return u, nil
 }
 
+// SignUpRequest is a sign-up. RemoteAddr (host:port or host) is rate
+// limited; empty (a local caller) is not.
+type SignUpRequest struct {
+	Email, Password, Name string
+	RemoteAddr            string
+}
+
 // SignUp creates an attendee account. email is normalised (NormalizeEmail)
 // and password must pass CheckPassword; errors wrap ErrInvalid, and
-// ErrExists if an account has the email in any letter case. The returned
-// User has its password hash cleared.
-func (s *Service) SignUp(ctx context.Context, email, password, name string) (User, error) {
-	return s.createUser(ctx, email, password, name, false)
+// ErrExists if an account has the email in any letter case. A well-formed
+// sign-up counts against its address's limit (RateLimits.SignUpAttempts;
+// over it, a RetryError wrapping ErrRateLimited), and one that finds no
+// free hashing slot gets a RetryError wrapping ErrBusy. The returned User
+// has its password hash cleared.
+func (s *Service) SignUp(ctx context.Context, req SignUpRequest) (User, error) {
+	return s.createUser(ctx, req.Email, req.Password, req.Name, req.RemoteAddr, false)
 }
 
 // CreateAdmin creates an admin account, for `syncserver admin create`. With
@@ -152,10 +189,10 @@ func (s *Service) CreateAdmin(ctx context.Context, actor *Principal, email, pass
 	} else if !actor.IsAdmin() {
 		return User{}, fmt.Errorf("%w: only an admin can create admins", ErrForbidden)
 	}
-	return s.createUser(ctx, email, password, "", true)
+	return s.createUser(ctx, email, password, "", "", true)
 }
 
-func (s *Service) createUser(ctx context.Context, email, password, name string, admin bool) (User, error) {
+func (s *Service) createUser(ctx context.Context, email, password, name, remote string, admin bool) (User, error) {
 	s.init()
 	e, err := NormalizeEmail(email)
 	if err != nil {
@@ -166,6 +203,9 @@ func (s *Service) createUser(ctx context.Context, email, password, name string, 
 	}
 	name, err = checkName(name)
 	if err != nil {
+		return User{}, err
+	}
+	if err := s.limitSignUp(remote, s.now()); err != nil {
 		return User{}, err
 	}
 	var phc string
@@ -208,12 +248,16 @@ type LoginRequest struct {
 // session's bearer secret ("aos_..."), shown to the client once, and the
 // user with secrets cleared.
 //
-// Errors: ErrRateLimited when the address or the account is over its
-// limit; ErrBadLogin for an unknown email or a wrong password, alike and
+// Errors: a RetryError wrapping ErrRateLimited when the address, the
+// account from this address, or the account's second factor is over its
+// limit (see RateLimits), or wrapping ErrBusy when no hashing slot frees
+// up; ErrBadLogin for an unknown email or a wrong password, alike and
 // after the same work; ErrTOTPRequired when the password is right, the
 // user has 2FA on and neither TOTP nor RecoveryCode was given; ErrBadTOTP
-// for a wrong, stale or already used code. Bad passwords and bad codes
-// count against the account limit; a successful login clears it.
+// for a wrong, stale or already used code. A wrong password slows further
+// attempts for the account from the same address only; a right one
+// clears that. Bad codes count against the account's second-factor
+// limit; a successful login clears it.
 //
 // An admin without 2FA may log in, but the session's principal is
 // MustEnroll2FA until they enrol. A password change or 2FA change that
@@ -231,13 +275,15 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (string, User, er
 		// nothing about which accounts exist.
 		return "", User{}, ErrBadLogin
 	}
-	if err := s.limitAccount(email, now); err != nil {
+	pair := pairKey(email, req.RemoteAddr)
+	if err := s.takePassword(pair, now); err != nil {
 		return "", User{}, err
 	}
 
 	u, err := s.Store.UserByEmail(ctx, email)
 	known := err == nil
 	if err != nil && !errors.Is(err, ErrNotFound) {
+		s.pairLimit.undo(pair)
 		return "", User{}, fmt.Errorf("log in: %w", err)
 	}
 	h := dummyHash()
@@ -249,12 +295,14 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (string, User, er
 	}
 	var good bool
 	if err := s.hashing(ctx, func() { good = h.verify(req.Password) }); err != nil {
+		s.pairLimit.undo(pair)
 		return "", User{}, err
 	}
 	if !known || !good {
-		s.failAccount(email, now)
+		s.pairLimit.fail(pair, s.now())
 		return "", User{}, ErrBadLogin
 	}
+	s.pairLimit.reset(pair)
 
 	if u.TOTPSecret != "" {
 		if req.TOTP == "" && req.RecoveryCode == "" {

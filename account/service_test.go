@@ -15,7 +15,7 @@ import (
 func TestSignUpValidation(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := f.svc.SignUp(ctx, "Taken@Example.com", goodPassword, ""); err != nil {
+	if _, err := f.svc.SignUp(ctx, account.SignUpRequest{Email: "Taken@Example.com", Password: goodPassword}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -37,7 +37,7 @@ func TestSignUpValidation(t *testing.T) {
 		{"duplicate with spaces", "  TAKEN@example.com ", goodPassword, "", account.ErrExists},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			u, err := f.svc.SignUp(ctx, tc.email, tc.password, tc.userName)
+			u, err := f.svc.SignUp(ctx, account.SignUpRequest{Email: tc.email, Password: tc.password, Name: tc.userName})
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("SignUp = %+v, %v; want %v", u, err, tc.want)
 			}
@@ -52,7 +52,7 @@ func TestSignUpValidation(t *testing.T) {
 func TestSignUpStores(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	u, err := f.svc.SignUp(ctx, "  Alice@Example.COM ", goodPassword, "  Alice  ")
+	u, err := f.svc.SignUp(ctx, account.SignUpRequest{Email: "  Alice@Example.COM ", Password: goodPassword, Name: "  Alice  "})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
@@ -23,8 +22,6 @@ type apiError struct {
 	// outside (a payment provider) or names internals; the server logs
 	// it.
 	hidden bool
-	// retryAfter is the Retry-After of a 429 (zero: 60 s).
-	retryAfter time.Duration
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -52,7 +49,7 @@ func toAPIError(err error) (*apiError, bool) {
 	}
 	var rl *purchase.RateLimitError
 	if errors.As(err, &rl) {
-		return &apiError{status: http.StatusTooManyRequests, code: "rate_limited", msg: err.Error(), retryAfter: rl.RetryAfter()}, true
+		return &apiError{status: http.StatusTooManyRequests, code: "rate_limited", msg: err.Error()}, true
 	}
 	var fe *catalog.FieldError
 	if errors.As(err, &fe) {
@@ -88,6 +85,7 @@ func toAPIError(err error) (*apiError, bool) {
 		{account.ErrBadPassword, http.StatusForbidden, "bad_password"},
 		{account.ErrForbidden, http.StatusForbidden, "forbidden"},
 		{account.ErrRateLimited, http.StatusTooManyRequests, "rate_limited"},
+		{account.ErrBusy, http.StatusServiceUnavailable, "busy"},
 		{account.ErrExists, http.StatusConflict, "exists"},
 		{account.ErrNotFound, http.StatusNotFound, "not_found"},
 		{account.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},

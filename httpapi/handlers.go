@@ -27,7 +27,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request, _ *account.Princ
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	u, err := s.Accounts.SignUp(r.Context(), req.Email, req.Password, req.Name)
+	u, err := s.Accounts.SignUp(r.Context(), account.SignUpRequest{Email: req.Email, Password: req.Password, Name: req.Name, RemoteAddr: clientAddr(r, s.TrustedProxies)})
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *account.Princi
 		return err
 	}
 	secret, u, err := s.Accounts.Login(r.Context(), account.LoginRequest{Email: req.Email, Password: req.Password,
-		TOTP: req.TOTP, RecoveryCode: req.RecoveryCode, RemoteAddr: r.RemoteAddr})
+		TOTP: req.TOTP, RecoveryCode: req.RecoveryCode, RemoteAddr: clientAddr(r, s.TrustedProxies)})
 	if err != nil {
 		return err
 	}

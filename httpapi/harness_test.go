@@ -86,6 +86,14 @@ type harness struct {
 // newHarness starts the API over backend ("bolt" or "postgres").
 func newHarness(t *testing.T, backend string) *harness {
 	t.Helper()
+	return newHarnessWith(t, backend, nil)
+}
+
+// newHarnessWith is newHarness that lets configure, if not nil, change the
+// services and the Server (their limits, trusted proxies) before the
+// first request.
+func newHarnessWith(t *testing.T, backend string, configure func(*harness)) *harness {
+	t.Helper()
 	logs := &logBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() && logs.Len() > 0 {
@@ -119,9 +127,9 @@ func newHarness(t *testing.T, backend string) *harness {
 	h.acctStore = &spyAccounts{Store: b.Accounts, spy: h.spy}
 	h.catStore = &spyCatalog{Store: b.Catalog, spy: h.spy}
 	h.accounts = &account.Service{Store: h.acctStore, Now: h.clock.Now, SealKey: &key, Issuer: "AdmitOne Test", Log: log,
-		// Every request comes from 127.0.0.1: the per-address limit
+		// Every request comes from 127.0.0.1: the per-address limits
 		// would stop the walk, and tests here count failures of their own.
-		Limits: account.RateLimits{AddrAttempts: 1 << 20, AccountFailures: 1000}}
+		Limits: account.RateLimits{AddrAttempts: 1 << 20, SignUpAttempts: 1 << 20, FreeFailures: 1000, AccountFailures: 1000}}
 	h.catalog = &catalog.Service{Store: h.catStore, Now: h.clock.Now, Index: idx, Log: log}
 	// Purchasing is wired as syncserver wires it: availability counts
 	// what it holds and sells, and every change invalidates the cache.
@@ -141,6 +149,9 @@ func newHarness(t *testing.T, backend string) *harness {
 		Payments: h.payments, Now: h.clock.Now, Sync: hub, Enroller: enroller}
 	t.Cleanup(hub.Shutdown)
 	h.payments.OnEvent(h.api.HandlePaymentEvent)
+	if configure != nil {
+		configure(h)
+	}
 	// The server's answers are checked against openapi.json when t ends.
 	h.srv = recordingServer(t, h.api.Handler())
 	return h

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -56,7 +57,11 @@ type Server struct {
 	Now func() time.Time
 	// Ready reports whether storage answers, for /readyz.
 	Ready func(context.Context) error
-	Log   *slog.Logger
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For or
+	// Forwarded header names the client, for the login and sign-up
+	// limits (see clientAddr); empty trusts none.
+	TrustedProxies []netip.Prefix
+	Log            *slog.Logger
 	// Registry receives the syncserver_http_* metrics; MetricsHandler
 	// serves it (not Handler: metrics go on their own address).
 	Registry *prometheus.Registry
@@ -288,12 +293,9 @@ func (s *Server) wrap(rt route) http.Handler {
 			case ae.hidden:
 				s.log().Warn("request failed", "route", name, "code", ae.code, "err", err)
 			}
-			if ae.status == http.StatusTooManyRequests {
-				retry := "60"
-				if ae.retryAfter > 0 {
-					retry = strconv.Itoa(int(ae.retryAfter / time.Second))
-				}
-				w.Header().Set("Retry-After", retry)
+			var ra interface{ RetryAfter() time.Duration }
+			if errors.As(err, &ra) {
+				w.Header().Set("Retry-After", strconv.Itoa(int((ra.RetryAfter()+time.Second-1)/time.Second)))
 			}
 			writeAPIError(w, ae)
 		}

@@ -641,8 +641,9 @@ func flashEvent(t *testing.T, org *flashClient, base string, tickets int) (event
 // signUpBuyers signs n buyers up and logs them in over HTTP, each from a
 // loopback address of its own: 127.2.0.1, 127.2.0.2, ... Logins are
 // limited per address (20 a minute), as 500 people at 500 addresses would
-// be. The server hashes passwords GOMAXPROCS at a time; more requests in
-// flight only queue.
+// be. The server hashes passwords one per CPU at a time and answers 503
+// busy to a request that found no slot within a second; a buyer tries that
+// again after its Retry-After, as a client should.
 func signUpBuyers(t *testing.T, base string, n int) []*flashClient {
 	t.Helper()
 	buyers := make([]*flashClient, n)
@@ -654,14 +655,24 @@ func signUpBuyers(t *testing.T, base string, n int) []*flashClient {
 			for i := range work {
 				k := i + 1
 				b := &flashClient{client: loopbackClient(net.IPv4(127, 2, byte(k>>8), byte(k)))}
+				send := func(path string, body []byte) (int, []byte, error) {
+					for range 10 {
+						st, resp, err := b.send(t.Context(), "POST", base+path, body)
+						if err != nil || st != http.StatusServiceUnavailable {
+							return st, resp, err
+						}
+						time.Sleep(time.Second) // the busy answer's Retry-After
+					}
+					return 0, nil, fmt.Errorf("%s: busy 10 times", path)
+				}
 				email := fmt.Sprintf("buyer-%d@example.com", i)
 				body, _ := json.Marshal(map[string]any{"email": email, "password": servePassword, "name": "Buyer"})
-				if st, resp, err := b.send(t.Context(), "POST", base+"/v1/auth/signup", body); err != nil || st != http.StatusCreated {
+				if st, resp, err := send("/v1/auth/signup", body); err != nil || st != http.StatusCreated {
 					errs <- fmt.Errorf("sign up %s: %d %s %v", email, st, resp, err)
 					continue
 				}
 				body, _ = json.Marshal(map[string]any{"email": email, "password": servePassword})
-				st, resp, err := b.send(t.Context(), "POST", base+"/v1/auth/login", body)
+				st, resp, err := send("/v1/auth/login", body)
 				var l struct {
 					Token string `json:"token"`
 				}

@@ -53,6 +53,10 @@ type serverConfig struct {
 	// purchase.Service); 0 turns each off.
 	MaxHeldPerBuyer int
 	HoldsPerMinute  int
+
+	// TrustedProxies are CIDRs or addresses of reverse proxies whose
+	// X-Forwarded-For or Forwarded header names the client.
+	TrustedProxies []string
 }
 
 func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
@@ -62,6 +66,7 @@ func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.MetricsListen, "metrics-listen", "127.0.0.1:9091", `address serving Prometheus /metrics, apart from the API; "off" or "" for none (env ADMITONE_METRICS_LISTEN)`)
 	fs.BoolVar(&c.LogJSON, "log-json", false, "JSON logs (env ADMITONE_LOG_JSON)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (env ADMITONE_LOG_LEVEL)")
+	fs.StringSliceVar(&c.TrustedProxies, "trusted-proxies", nil, "reverse proxies, CIDRs or addresses separated by commas, whose X-Forwarded-For or Forwarded names the client for the login and sign-up limits; empty trusts none (env ADMITONE_TRUSTED_PROXIES)")
 	c.Payments.addFlags(fs)
 	c.Wallets.addFlags(fs)
 	fs.IntVar(&c.MaxHeldPerBuyer, "max-held-per-buyer", purchase.DefaultMaxHeldPerBuyer, "most admission tickets of one event one account may have in active holds at a time (a ticket type's max_held_per_buyer caps that type further); 0: no cap (env ADMITONE_MAX_HELD_PER_BUYER)")
@@ -116,6 +121,10 @@ type app struct {
 // openApp opens storage (applying migrations), the search index (rebuilt
 // from the store if missing) and the services.
 func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, error) {
+	proxies, err := httpapi.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-proxies (ADMITONE_TRUSTED_PROXIES): %w", err)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
@@ -182,7 +191,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 			return e.Title, err
 		}}
 	a.api = &httpapi.Server{Accounts: a.accounts, Catalog: a.catalog, Search: a.index, Purchase: a.purchase, Ready: backend.Ping, Log: log, Registry: reg,
-		Payments: pay, Webhooks: hooks, PassSigner: passes, GoogleWallet: google, Sync: a.hub, Enroller: enroller}
+		Payments: pay, Webhooks: hooks, PassSigner: passes, GoogleWallet: google, Sync: a.hub, Enroller: enroller, TrustedProxies: proxies}
 	if tp, ok := pay.(*payment.TestProvider); ok {
 		tp.OnEvent(a.api.HandlePaymentEvent) // Stripe's events come through the webhook route
 	}
@@ -192,6 +201,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	} else {
 		log.Info("payments", "provider", pay.Name(), "apple_wallet", passes != nil, "google_wallet", google != nil)
 	}
+	log.Info("client addresses", "trusted_proxies", fmt.Sprint(proxies))
 	return a, nil
 }
 
