@@ -435,15 +435,30 @@ func TestUpdateEvent(t *testing.T) {
 		}
 	})
 
-	t.Run("moving the start moves early doors", func(t *testing.T) {
-		start := got.StartsAt.Add(-24 * time.Hour)
+	t.Run("moving the start takes the doors along", func(t *testing.T) {
+		before, err := f.svc.Event(ctx, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := before.StartsAt.Add(-24 * time.Hour)
 		ends := start.Add(2 * time.Hour)
 		u, err := f.svc.UpdateEvent(ctx, e.ID, catalog.EventPatch{StartsAt: &start, EndsAt: &ends})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !u.DoorsAt.Equal(start) {
-			t.Errorf("DoorsAt = %v, want the new start %v", u.DoorsAt, start)
+		if want := start.Add(before.DoorsAt.Sub(before.StartsAt)); !u.DoorsAt.Equal(want) {
+			t.Errorf("DoorsAt = %v, want %v (as far before the new start as before the old)", u.DoorsAt, want)
+		}
+		// A start moved with the doors in the patch leaves them where the
+		// patch says.
+		doors := start.Add(-3 * time.Hour)
+		later := start.Add(time.Hour)
+		u, err = f.svc.UpdateEvent(ctx, e.ID, catalog.EventPatch{StartsAt: &later, DoorsAt: &doors})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !u.DoorsAt.Equal(doors) {
+			t.Errorf("DoorsAt = %v, want the patch's %v", u.DoorsAt, doors)
 		}
 	})
 
