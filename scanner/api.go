@@ -163,6 +163,24 @@ func (a *API) auth(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// readBody reads a request body of at most limit bytes, answering 413
+// only to a body over the limit and 400 to one cut short.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		return body, true
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body is larger than %d bytes", limit))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		writeError(w, http.StatusBadRequest, "incomplete_body", "request body is incomplete: it ended before the length its Content-Length header declared")
+	default:
+		writeError(w, http.StatusBadRequest, "incomplete_body", "could not read the request body: the connection failed or timed out while sending it")
+	}
+	return nil, false
+}
+
 type scanRequest struct {
 	Code   string `json:"code"`
 	DryRun bool   `json:"dry_run"`
@@ -174,9 +192,8 @@ func (a *API) handleScan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req scanRequest
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxScanBody))
-	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body is larger than %d bytes", maxScanBody))
+	body, ok := readBody(w, r, maxScanBody)
+	if !ok {
 		return
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -211,9 +228,8 @@ func (a *API) handleFrame(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_camera", "camera name is limited to 64 bytes")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFrameBody))
-	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("frame is larger than %d bytes", maxFrameBody))
+	body, ok := readBody(w, r, maxFrameBody)
+	if !ok {
 		return
 	}
 	frame, err := sourceDecodeJPEG(body)

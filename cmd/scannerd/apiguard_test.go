@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -121,6 +124,34 @@ func TestRunRefusesOpenListenWithoutToken(t *testing.T) {
 	for _, o := range []*runOptions{{listen: "0.0.0.0:0", apiToken: "tok"}, {listen: "localhost:0"}, {listen: "[::1]:0"}} {
 		if err := open(o); err != nil {
 			t.Errorf("%+v: %v", o, err)
+		}
+	}
+}
+
+// TestAPIBodyCutShortIs400: a scan or frame whose body ends before its
+// Content-Length is a bad request, not 413 too_large.
+func TestAPIBodyCutShortIs400(t *testing.T) {
+	g := newTestGate(t, 1)
+	d, _, stop := startDaemon(t, g, strings.NewReader(""), &runOptions{listen: "127.0.0.1:0", repeat: time.Second})
+	defer stop(true)
+	for _, c := range []struct{ path, ctype string }{{"/v1/scan", "application/json"}, {"/v1/frames", "image/jpeg"}} {
+		conn, err := net.Dial("tcp", d.Addr.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetDeadline(time.Now().Add(20 * time.Second))
+		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: %s\r\nContent-Length: 500\r\n\r\n{\"code\":\"AT1", c.path, c.ctype)
+		conn.(*net.TCPConn).CloseWrite()
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("%s cut short: no answer: %v", c.path, err)
+		}
+		var m struct{ Error struct{ Code string } }
+		json.NewDecoder(resp.Body).Decode(&m)
+		resp.Body.Close()
+		conn.Close()
+		if resp.StatusCode != http.StatusBadRequest || m.Error.Code != "incomplete_body" {
+			t.Errorf("%s cut short: %d %q, want 400 incomplete_body", c.path, resp.StatusCode, m.Error.Code)
 		}
 	}
 }
