@@ -298,6 +298,11 @@ func (a *API) handleReady(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "not_configured", ErrNotConfigured.Error())
 		return
 	}
+	if err := a.Engine.Store.Writable(); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "store_failing",
+			"check-ins cannot be recorded ("+err.Error()+"); do not admit until the gate is ready again")
+		return
+	}
 	io.WriteString(w, "ready\n")
 }
 

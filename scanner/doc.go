@@ -29,6 +29,11 @@
 //   - accepted is returned only after the check-in's transaction has been
 //     fsynced. With one lane each check-in is its own transaction (about a
 //     millisecond); several lanes share commits through bbolt's Batch.
+//   - The store remembers whether its last write (a check-in, or a probe
+//     Writable writes at most every two seconds while a write has failed,
+//     and after a quiet spell) committed; /readyz answers 503
+//     store_failing while it did not (a full disk, a failing fsync) and
+//     ready again once a write succeeds.
 //   - Exit scans are always recorded for a valid ticket, even one with no
 //     entry on record (a gate that missed the entry must still let people
 //     out); the reason says so.

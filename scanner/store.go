@@ -34,6 +34,7 @@ var (
 	keyTrusted = []byte("trusted")
 	keyImport  = []byte("import")
 	keyKeyring = []byte("keyring")
+	keyProbe   = []byte("write-probe") // rewritten by Writable's probe
 )
 
 // ErrNotConfigured is returned by scans before a bundle has been imported.
@@ -64,6 +65,63 @@ type Store struct {
 	// this store strictly increase and the log and outbox keep scan order
 	// even when the clock stands still or steps back.
 	lastID atomic.Int64
+
+	// health is the outcome of the last write (check-in or probe), for
+	// Writable; probeEvery bounds how often Writable writes a probe.
+	health     writeHealth
+	probeEvery time.Duration
+	// writeFault, set only by tests, fails every check-in and probe
+	// transaction with its error, as a full disk or a failing fsync would.
+	writeFault atomic.Pointer[error]
+}
+
+// writeHealth is the outcome of the store's last write.
+type writeHealth struct {
+	mu  gosync.Mutex
+	err error     // the last write's failure; nil once a write succeeds
+	at  time.Time // when a write was last made or tried
+}
+
+// DefaultWriteProbeInterval is how often Writable may write a probe.
+const DefaultWriteProbeInterval = 2 * time.Second
+
+// noteWrite records the outcome of a write transaction.
+func (s *Store) noteWrite(err error) {
+	s.health.mu.Lock()
+	s.health.err, s.health.at = err, time.Now()
+	s.health.mu.Unlock()
+}
+
+// Writable reports whether check-ins can be recorded: nil, or the error
+// of the last write, a check-in's or a probe's. While that is a failure,
+// and when nothing was written for a while, it writes a probe (one small
+// fsynced transaction), at most once per DefaultWriteProbeInterval, so a
+// disk that filled up or failed shows here and one that recovered clears.
+func (s *Store) Writable() error {
+	s.health.mu.Lock()
+	defer s.health.mu.Unlock()
+	since := time.Since(s.health.at)
+	if (s.health.err != nil && since >= s.probeEvery) || since >= 15*s.probeEvery {
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			if err := s.fault(); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketMeta).Put(keyProbe, []byte(time.Now().UTC().Format(time.RFC3339Nano)))
+		})
+		if err != nil {
+			err = fmt.Errorf("probe write: %w", err)
+		}
+		s.health.err, s.health.at = err, time.Now()
+	}
+	return s.health.err
+}
+
+// fault is the test-injected write failure, if any.
+func (s *Store) fault() error {
+	if err := s.writeFault.Load(); err != nil {
+		return *err
+	}
+	return nil
 }
 
 // nextCheckinID makes a check-in id whose time part is after every id
@@ -110,7 +168,8 @@ func OpenStore(dir string, opt StoreOptions) (*Store, error) {
 	if db.MaxBatchDelay == 0 {
 		db.MaxBatchDelay = time.Millisecond
 	}
-	s := &Store{db: db, batch: opt.Lanes > 1}
+	s := &Store{db: db, batch: opt.Lanes > 1, probeEvery: DefaultWriteProbeInterval}
+	s.health.at = time.Now()
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketMeta, bucketTickets, bucketCodes, bucketRevoked, bucketState, bucketLog, bucketOutbox} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -387,6 +446,9 @@ func (s *Store) Admit(t Ticket, now time.Time, offline, dryRun bool) (Decision, 
 		}
 		ci := &Checkin{ID: s.nextCheckinID(now), Ticket: t.ID, Event: t.Event, Type: t.Type,
 			Gate: c.profile.GateID, Direction: c.profile.Direction, At: now.UTC(), Offline: offline}
+		if err := s.fault(); err != nil {
+			return err
+		}
 		if err := writeCheckin(tx, ci, st, true); err != nil {
 			return err
 		}
@@ -400,6 +462,9 @@ func (s *Store) Admit(t Ticket, now time.Time, offline, dryRun bool) (Decision, 
 		err = s.db.Batch(fn)
 	default:
 		err = s.db.Update(fn)
+	}
+	if !dryRun && (err != nil || rec != nil) {
+		s.noteWrite(err)
 	}
 	if err != nil {
 		return Decision{}, nil, fmt.Errorf("record check-in of %s: %w", t.ID, err)
