@@ -157,12 +157,40 @@ func OpenStore(dir string, opt StoreOptions) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("gate data dir: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, StoreFile), 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: opt.NoSync})
+	path := filepath.Join(dir, StoreFile)
+	// bbolt trusts the file: it is opened under guarded, which turns a
+	// crash on a damaged page into an error, and the file bbolt opened is
+	// kept so that such a crash can still release its lock.
+	var file *os.File
+	var db *bolt.DB
+	err := guarded(func() error {
+		var err error
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: opt.NoSync,
+			OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
+				f, err := os.OpenFile(name, flag, mode)
+				file = f
+				return f, err
+			}})
+		return err
+	})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("open %s: another scannerd holds it", filepath.Join(dir, StoreFile))
+		var crash *crashError
+		switch {
+		case errors.Is(err, bolt.ErrTimeout):
+			return nil, fmt.Errorf("open %s: another scannerd holds it", path)
+		case errors.As(err, &crash):
+			if file != nil {
+				file.Close()
+			}
+			return nil, &DamageError{Path: path, Err: err}
+		case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrChecksum), errors.Is(err, bolt.ErrVersionMismatch):
+			return nil, &DamageError{Path: path, Err: err}
 		}
 		return nil, fmt.Errorf("open gate store: %w", err)
+	}
+	if err := checkOpened(db, file); err != nil {
+		guarded(db.Close)
+		return nil, &DamageError{Path: path, Err: err}
 	}
 	db.MaxBatchDelay = opt.MaxBatchDelay
 	if db.MaxBatchDelay == 0 {
@@ -181,12 +209,13 @@ func OpenStore(dir string, opt StoreOptions) (*Store, error) {
 		}
 		return nil
 	})
-	if err == nil {
-		err = s.loadConfig()
-	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open gate store: %w", err)
+	}
+	if err := s.loadConfig(); err != nil {
+		db.Close()
+		return nil, &DamageError{Path: path, Err: err}
 	}
 	return s, nil
 }
