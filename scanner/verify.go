@@ -45,6 +45,7 @@ type boltFile struct {
 	pageSize uint64
 	hwm      uint64 // pages in use: ids below it
 	seen     map[uint64]bool
+	elements int64 // visited so far; a real file cannot hold more than size/16
 	problems []string
 	// visit, if set, gets every key/value pair of a bucket (not the
 	// nested buckets themselves), path naming the bucket.
@@ -191,6 +192,13 @@ func (f *boltFile) walkNode(p []byte, where string, path []string, depth int) {
 	flags, count := le.Uint16(p[8:]), uint64(le.Uint16(p[10:]))
 	if pageHeaderSize+count*elementSize > uint64(len(p)) {
 		f.problem("%s: %d elements do not fit", what, count)
+		return
+	}
+	if len(f.problems) >= maxFileProblems {
+		return // enough said
+	}
+	if f.elements += int64(count); f.elements > f.size/elementSize+1 {
+		f.problem("%s: more elements than the file can hold (overlapping inline buckets)", what)
 		return
 	}
 	var prev []byte
