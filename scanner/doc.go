@@ -39,6 +39,12 @@
 //     out); the reason says so.
 //   - The same code seen again by the same camera within the lane's repeat
 //     window is not scanned again; a keyboard-wedge or API scan always is.
+//   - OpenStore checks gate.db before use (a page walk that reads the file
+//     without trusting it, bbolt's consistency check, every record
+//     decoded) and refuses a damaged one with ErrDamaged; ExportOutbox
+//     reads what it can of the outbox of such a file. A flipped bit that
+//     leaves a key or value well-formed is not seen: bbolt keeps no data
+//     checksums.
 //   - A store belongs to one event: importing another event's bundle is
 //     refused, and bundles older than the last import are refused.
 package scanner
