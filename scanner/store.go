@@ -190,6 +190,7 @@ func OpenStore(dir string, opt StoreOptions) (*Store, error) {
 	}
 	if err := checkOpened(db, file); err != nil {
 		guarded(db.Close)
+		file.Close() // released even if bbolt's Close crashed
 		return nil, &DamageError{Path: path, Err: err}
 	}
 	db.MaxBatchDelay = opt.MaxBatchDelay
