@@ -19,14 +19,9 @@ const MaxBody = 64 << 10
 // decodeJSON reads one JSON object into v: at most MaxBody bytes, unknown
 // fields refused, nothing after the object. Errors name the field.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	body, err := readBody(w, r, MaxBody)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return &apiError{status: http.StatusRequestEntityTooLarge, code: "too_large",
-				msg: fmt.Sprintf("request body is larger than %d bytes", MaxBody)}
-		}
-		return &apiError{status: http.StatusBadRequest, code: "bad_request", msg: "could not read the request body"}
+		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return &apiError{status: http.StatusBadRequest, code: "bad_json", msg: "request body is empty; want a JSON object"}
@@ -40,6 +35,26 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return &apiError{status: http.StatusBadRequest, code: "bad_json", msg: "request body has data after the JSON object"}
 	}
 	return nil
+}
+
+// readBody reads a request body of at most limit bytes. Only a body over
+// the limit is 413 too_large; one cut short (fewer bytes than its
+// Content-Length, or the connection broke) is 400 incomplete_body.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err == nil {
+		return body, nil
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, &apiError{status: http.StatusRequestEntityTooLarge, code: "too_large",
+			msg: fmt.Sprintf("request body is larger than %d bytes", limit)}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, &apiError{status: http.StatusBadRequest, code: "incomplete_body",
+			msg: "request body is incomplete: it ended before the length its Content-Length header declared"}
+	}
+	return nil, &apiError{status: http.StatusBadRequest, code: "incomplete_body", msg: "could not read the request body: the connection failed or timed out while sending it"}
 }
 
 // jsonError turns an encoding/json error into a message naming the field.

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
+	"github.com/admitone/admitone/storage/storeerr"
 	ticketsync "github.com/admitone/admitone/sync"
 )
 
@@ -22,6 +24,8 @@ type apiError struct {
 	// outside (a payment provider) or names internals; the server logs
 	// it.
 	hidden bool
+	// retryAfter, in seconds, is sent as Retry-After when positive.
+	retryAfter int
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -50,6 +54,11 @@ func toAPIError(err error) (*apiError, bool) {
 	var rl *purchase.RateLimitError
 	if errors.As(err, &rl) {
 		return &apiError{status: http.StatusTooManyRequests, code: "rate_limited", msg: err.Error()}, true
+	}
+	if errors.Is(err, storeerr.ErrUnavailable) {
+		// Not known: the detail is logged, the client is told to retry.
+		return &apiError{status: http.StatusServiceUnavailable, code: "unavailable",
+			msg: "the database is not answering; try again in a few seconds", retryAfter: 5}, false
 	}
 	var fe *catalog.FieldError
 	if errors.As(err, &fe) {
@@ -126,6 +135,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func writeAPIError(w http.ResponseWriter, e *apiError) {
 	if e.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="admitone"`)
+	}
+	if e.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
 	}
 	writeJSON(w, e.status, errorBody{Error: errorDetail{Code: e.code, Message: e.msg, Field: e.field}})
 }

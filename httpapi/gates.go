@@ -214,8 +214,7 @@ func (s *Server) syncSocket(w http.ResponseWriter, r *http.Request, _ *account.P
 		return err
 	}
 	if err := hub.ServeGate(w, r, g); errors.Is(err, ticketsync.ErrTooManyConnections) {
-		w.Header().Set("Retry-After", "30")
-		return &apiError{status: http.StatusTooManyRequests, code: "too_many_connections",
+		return &apiError{status: http.StatusTooManyRequests, code: "too_many_connections", retryAfter: 30,
 			msg: fmt.Sprintf("this gate already has %d connections open; close one or wait for it to time out", ticketsync.MaxConnsPerGate)}
 	}
 	return nil

@@ -54,9 +54,9 @@ func idempotent(h handlerFunc) handlerFunc {
 		if err != nil {
 			return err
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+		body, err := readBody(w, r, MaxBody)
 		if err != nil {
-			return &apiError{status: http.StatusRequestEntityTooLarge, code: "too_large", msg: fmt.Sprintf("request body is larger than %d bytes", MaxBody)}
+			return err
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))

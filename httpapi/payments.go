@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/admitone/admitone/account"
@@ -302,9 +301,9 @@ func (s *Server) stripeWebhook(w http.ResponseWriter, r *http.Request, _ *accoun
 	if s.Webhooks == nil {
 		return &apiError{status: http.StatusServiceUnavailable, code: "unavailable", msg: "Stripe webhooks are not configured on this server"}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, payment.DefaultMaxWebhookBytes))
+	body, err := readBody(w, r, payment.DefaultMaxWebhookBytes)
 	if err != nil {
-		return &apiError{status: http.StatusRequestEntityTooLarge, code: "too_large", msg: fmt.Sprintf("webhook body over %d bytes", payment.DefaultMaxWebhookBytes)}
+		return err
 	}
 	ev, err := s.Webhooks.ParseWebhook(body, r.Header, s.now())
 	switch {

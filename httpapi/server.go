@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
@@ -293,9 +292,13 @@ func (s *Server) wrap(rt route) http.Handler {
 			case ae.hidden:
 				s.log().Warn("request failed", "route", name, "code", ae.code, "err", err)
 			}
+			// An error that knows its wait (a rate limit, a busy hasher)
+			// says it in Retry-After, rounded up to whole seconds.
 			var ra interface{ RetryAfter() time.Duration }
-			if errors.As(err, &ra) {
-				w.Header().Set("Retry-After", strconv.Itoa(int((ra.RetryAfter()+time.Second-1)/time.Second)))
+			if errors.As(err, &ra) && ae.retryAfter == 0 {
+				withWait := *ae
+				withWait.retryAfter = int((ra.RetryAfter() + time.Second - 1) / time.Second)
+				ae = &withWait
 			}
 			writeAPIError(w, ae)
 		}

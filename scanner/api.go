@@ -8,7 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
+	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strings"
 	gosync "sync"
 	"time"
@@ -34,6 +38,14 @@ const (
 //
 // Frames posted for one camera name form one lane, so a code held in
 // front of a tablet for many frames is one scan.
+//
+// A browser on the gate's network must not be usable against the API
+// from another site: every request's Host must be an IP address,
+// localhost or one of AllowedHosts (a DNS-rebinding page names its own
+// domain), an Origin, when sent, must be the API's own or one of
+// AllowedHosts, and a POST must carry its route's content type
+// (application/json, or image/jpeg for frames), which a cross-site page
+// cannot send without a CORS preflight the API never grants.
 type API struct {
 	Engine *Engine
 	// NewDecoder makes a frame decoder for a camera lane.
@@ -42,7 +54,10 @@ type API struct {
 	// Token, when set, is required as "Authorization: Bearer <token>" on
 	// /v1/ routes (compared in constant time).
 	Token string
-	Log   *slog.Logger
+	// AllowedHosts are host names, besides IP addresses and localhost,
+	// that clients may use in Host and Origin (e.g. "gate1.local").
+	AllowedHosts []string
+	Log          *slog.Logger
 	// Sync, if set, adds the server connection to /v1/status.
 	Sync *ticketsync.Client
 
@@ -66,7 +81,73 @@ func (a *API) Handler() http.Handler {
 	if a.Metrics != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{}))
 	}
-	return mux
+	return a.guard(mux)
+}
+
+// guard refuses requests a browser was led to send from another site:
+// a Host that is not an IP address, localhost or an allowed name (DNS
+// rebinding), and an Origin that is neither the API's own nor allowed.
+func (a *API) guard(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !a.hostAllowed(r.Host) {
+			writeError(w, http.StatusForbidden, "host_not_allowed",
+				"the Host header must be an IP address, localhost or a name given with --allowed-hosts")
+			return
+		}
+		if origin := r.Header.Get("Origin"); origin != "" && !a.originAllowed(origin, r.Host) {
+			writeError(w, http.StatusForbidden, "origin_not_allowed",
+				"cross-origin requests are refused; only the API's own origin or a name given with --allowed-hosts may call it")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// hostAllowed reports whether a Host header (host or host:port) names
+// an IP address, localhost or one of AllowedHosts.
+func (a *API) hostAllowed(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if host == "" {
+		return false
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true // a rebinding page is always on a name, never on an address
+	}
+	return strings.EqualFold(host, "localhost") || a.allowedName(host)
+}
+
+func (a *API) allowedName(host string) bool {
+	for _, h := range a.AllowedHosts {
+		if strings.EqualFold(strings.TrimSuffix(h, "."), host) {
+			return true
+		}
+	}
+	return false
+}
+
+// originAllowed reports whether an Origin header is the API's own (same
+// scheme-less host:port as the request's Host) or an allowed name.
+func (a *API) originAllowed(origin, host string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return false // includes "null", sent by sandboxed and file: pages
+	}
+	return strings.EqualFold(u.Host, host) || a.allowedName(strings.TrimSuffix(u.Hostname(), "."))
+}
+
+// contentType checks that a POST body is of the route's media type; a
+// cross-site form or text/plain POST is refused before it is read.
+func contentType(w http.ResponseWriter, r *http.Request, want string) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != want {
+		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type must be "+want)
+		return false
+	}
+	return true
 }
 
 func (a *API) auth(h http.HandlerFunc) http.HandlerFunc {
@@ -82,6 +163,24 @@ func (a *API) auth(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// readBody reads a request body of at most limit bytes, answering 413
+// only to a body over the limit and 400 to one cut short.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		return body, true
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body is larger than %d bytes", limit))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		writeError(w, http.StatusBadRequest, "incomplete_body", "request body is incomplete: it ended before the length its Content-Length header declared")
+	default:
+		writeError(w, http.StatusBadRequest, "incomplete_body", "could not read the request body: the connection failed or timed out while sending it")
+	}
+	return nil, false
+}
+
 type scanRequest struct {
 	Code   string `json:"code"`
 	DryRun bool   `json:"dry_run"`
@@ -89,10 +188,12 @@ type scanRequest struct {
 
 func (a *API) handleScan(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if !contentType(w, r, "application/json") {
+		return
+	}
 	var req scanRequest
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxScanBody))
-	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body is larger than %d bytes", maxScanBody))
+	body, ok := readBody(w, r, maxScanBody)
+	if !ok {
 		return
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -116,6 +217,9 @@ func (a *API) handleScan(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) handleFrame(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if !contentType(w, r, "image/jpeg") {
+		return
+	}
 	camera := r.URL.Query().Get("camera")
 	if camera == "" {
 		camera = "http"
@@ -124,9 +228,8 @@ func (a *API) handleFrame(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_camera", "camera name is limited to 64 bytes")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFrameBody))
-	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("frame is larger than %d bytes", maxFrameBody))
+	body, ok := readBody(w, r, maxFrameBody)
+	if !ok {
 		return
 	}
 	frame, err := sourceDecodeJPEG(body)
@@ -193,6 +296,11 @@ func (a *API) handleStatus(w http.ResponseWriter, _ *http.Request) {
 func (a *API) handleReady(w http.ResponseWriter, _ *http.Request) {
 	if _, ok := a.Engine.Store.Profile(); !ok {
 		writeError(w, http.StatusServiceUnavailable, "not_configured", ErrNotConfigured.Error())
+		return
+	}
+	if err := a.Engine.Store.Writable(); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "store_failing",
+			"check-ins cannot be recorded ("+err.Error()+"); do not admit until the gate is ready again")
 		return
 	}
 	io.WriteString(w, "ready\n")

@@ -29,11 +29,22 @@
 //   - accepted is returned only after the check-in's transaction has been
 //     fsynced. With one lane each check-in is its own transaction (about a
 //     millisecond); several lanes share commits through bbolt's Batch.
+//   - The store remembers whether its last write (a check-in, or a probe
+//     Writable writes at most every two seconds while a write has failed,
+//     and after a quiet spell) committed; /readyz answers 503
+//     store_failing while it did not (a full disk, a failing fsync) and
+//     ready again once a write succeeds.
 //   - Exit scans are always recorded for a valid ticket, even one with no
 //     entry on record (a gate that missed the entry must still let people
 //     out); the reason says so.
 //   - The same code seen again by the same camera within the lane's repeat
 //     window is not scanned again; a keyboard-wedge or API scan always is.
+//   - OpenStore checks gate.db before use (a page walk that reads the file
+//     without trusting it, bbolt's consistency check, every record
+//     decoded) and refuses a damaged one with ErrDamaged; ExportOutbox
+//     reads what it can of the outbox of such a file. A flipped bit that
+//     leaves a key or value well-formed is not seen: bbolt keeps no data
+//     checksums.
 //   - A store belongs to one event: importing another event's bundle is
 //     refused, and bundles older than the last import are refused.
 package scanner

@@ -18,7 +18,7 @@ type gateFixture struct {
 	now     time.Time
 }
 
-func newGateFixture(t *testing.T, profile bundle.GateProfile, opt StoreOptions) *gateFixture {
+func newGateFixture(t testing.TB, profile bundle.GateProfile, opt StoreOptions) *gateFixture {
 	t.Helper()
 	key, err := ticketcrypto.GeneratePrivateKey()
 	if err != nil {
@@ -53,7 +53,7 @@ func newGateFixture(t *testing.T, profile bundle.GateProfile, opt StoreOptions) 
 }
 
 // issue signs a ticket of type typ and adds it to the bundle's list.
-func (f *gateFixture) issue(t *testing.T, typ uint16, mutate func(*ticketcrypto.Token)) ticketcrypto.SignedToken {
+func (f *gateFixture) issue(t testing.TB, typ uint16, mutate func(*ticketcrypto.Token)) ticketcrypto.SignedToken {
 	t.Helper()
 	tok := ticketcrypto.Token{Event: f.event, Ticket: ticketcrypto.NewTicketID(), Type: typ}
 	if mutate != nil {
@@ -68,7 +68,7 @@ func (f *gateFixture) issue(t *testing.T, typ uint16, mutate func(*ticketcrypto.
 }
 
 // load imports the fixture's bundle into the store.
-func (f *gateFixture) load(t *testing.T) {
+func (f *gateFixture) load(t testing.TB) {
 	t.Helper()
 	if err := f.payload.Validate(); err != nil {
 		t.Fatal(err)
@@ -78,7 +78,7 @@ func (f *gateFixture) load(t *testing.T) {
 	}
 }
 
-func (f *gateFixture) check(t *testing.T, code string, want Verdict) Result {
+func (f *gateFixture) check(t testing.TB, code string, want Verdict) Result {
 	t.Helper()
 	res, err := f.engine.Check(code, CheckOptions{})
 	if err != nil {

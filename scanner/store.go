@@ -41,6 +41,7 @@ var (
 	// keyValidUntil is how long the event's tickets admit after it moved
 	// (RFC 3339), over a token's own earlier end of validity.
 	keyValidUntil = []byte("valid_until")
+	keyProbe      = []byte("write-probe") // rewritten by Writable's probe
 )
 
 // ErrNotConfigured is returned by scans before a bundle has been imported.
@@ -71,6 +72,63 @@ type Store struct {
 	// this store strictly increase and the log and outbox keep scan order
 	// even when the clock stands still or steps back.
 	lastID atomic.Int64
+
+	// health is the outcome of the last write (check-in or probe), for
+	// Writable; probeEvery bounds how often Writable writes a probe.
+	health     writeHealth
+	probeEvery time.Duration
+	// writeFault, set only by tests, fails every check-in and probe
+	// transaction with its error, as a full disk or a failing fsync would.
+	writeFault atomic.Pointer[error]
+}
+
+// writeHealth is the outcome of the store's last write.
+type writeHealth struct {
+	mu  gosync.Mutex
+	err error     // the last write's failure; nil once a write succeeds
+	at  time.Time // when a write was last made or tried
+}
+
+// DefaultWriteProbeInterval is how often Writable may write a probe.
+const DefaultWriteProbeInterval = 2 * time.Second
+
+// noteWrite records the outcome of a write transaction.
+func (s *Store) noteWrite(err error) {
+	s.health.mu.Lock()
+	s.health.err, s.health.at = err, time.Now()
+	s.health.mu.Unlock()
+}
+
+// Writable reports whether check-ins can be recorded: nil, or the error
+// of the last write, a check-in's or a probe's. While that is a failure,
+// and when nothing was written for a while, it writes a probe (one small
+// fsynced transaction), at most once per DefaultWriteProbeInterval, so a
+// disk that filled up or failed shows here and one that recovered clears.
+func (s *Store) Writable() error {
+	s.health.mu.Lock()
+	defer s.health.mu.Unlock()
+	since := time.Since(s.health.at)
+	if (s.health.err != nil && since >= s.probeEvery) || since >= 15*s.probeEvery {
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			if err := s.fault(); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketMeta).Put(keyProbe, []byte(time.Now().UTC().Format(time.RFC3339Nano)))
+		})
+		if err != nil {
+			err = fmt.Errorf("probe write: %w", err)
+		}
+		s.health.err, s.health.at = err, time.Now()
+	}
+	return s.health.err
+}
+
+// fault is the test-injected write failure, if any.
+func (s *Store) fault() error {
+	if err := s.writeFault.Load(); err != nil {
+		return *err
+	}
+	return nil
 }
 
 // nextCheckinID makes a check-in id whose time part is after every id
@@ -109,18 +167,48 @@ func OpenStore(dir string, opt StoreOptions) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("gate data dir: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, StoreFile), 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: opt.NoSync})
+	path := filepath.Join(dir, StoreFile)
+	// bbolt trusts the file: it is opened under guarded, which turns a
+	// crash on a damaged page into an error, and the file bbolt opened is
+	// kept so that such a crash can still release its lock.
+	var file *os.File
+	var db *bolt.DB
+	err := guarded(func() error {
+		var err error
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: opt.NoSync,
+			OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
+				f, err := os.OpenFile(name, flag, mode)
+				file = f
+				return f, err
+			}})
+		return err
+	})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("open %s: another scannerd holds it", filepath.Join(dir, StoreFile))
+		var crash *crashError
+		switch {
+		case errors.Is(err, bolt.ErrTimeout):
+			return nil, fmt.Errorf("open %s: another scannerd holds it", path)
+		case errors.As(err, &crash):
+			if file != nil {
+				file.Close()
+			}
+			return nil, &DamageError{Path: path, Err: err}
+		case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrChecksum), errors.Is(err, bolt.ErrVersionMismatch):
+			return nil, &DamageError{Path: path, Err: err}
 		}
 		return nil, fmt.Errorf("open gate store: %w", err)
+	}
+	if err := checkOpened(db, file); err != nil {
+		guarded(db.Close)
+		file.Close() // released even if bbolt's Close crashed
+		return nil, &DamageError{Path: path, Err: err}
 	}
 	db.MaxBatchDelay = opt.MaxBatchDelay
 	if db.MaxBatchDelay == 0 {
 		db.MaxBatchDelay = time.Millisecond
 	}
-	s := &Store{db: db, batch: opt.Lanes > 1}
+	s := &Store{db: db, batch: opt.Lanes > 1, probeEvery: DefaultWriteProbeInterval}
+	s.health.at = time.Now()
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketMeta, bucketTickets, bucketCodes, bucketRevoked, bucketState, bucketLog, bucketOutbox, bucketLineage} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -132,12 +220,13 @@ func OpenStore(dir string, opt StoreOptions) (*Store, error) {
 		}
 		return nil
 	})
-	if err == nil {
-		err = s.loadConfig()
-	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open gate store: %w", err)
+	}
+	if err := s.loadConfig(); err != nil {
+		db.Close()
+		return nil, &DamageError{Path: path, Err: err}
 	}
 	return s, nil
 }
@@ -426,6 +515,9 @@ func (s *Store) Admit(t Ticket, now time.Time, offline, dryRun bool) (Decision, 
 		}
 		ci := &Checkin{ID: s.nextCheckinID(now), Ticket: t.ID, Event: t.Event, Type: t.Type,
 			Gate: c.profile.GateID, Direction: c.profile.Direction, At: now.UTC(), Offline: offline}
+		if err := s.fault(); err != nil {
+			return err
+		}
 		if err := writeCheckin(tx, ci, st, true); err != nil {
 			return err
 		}
@@ -439,6 +531,9 @@ func (s *Store) Admit(t Ticket, now time.Time, offline, dryRun bool) (Decision, 
 		err = s.db.Batch(fn)
 	default:
 		err = s.db.Update(fn)
+	}
+	if !dryRun && (err != nil || rec != nil) {
+		s.noteWrite(err)
 	}
 	if err != nil {
 		return Decision{}, nil, fmt.Errorf("record check-in of %s: %w", t.ID, err)

@@ -24,6 +24,11 @@
 //   - Creating a row that refers to a missing one (a venue's organization,
 //     an event's venue, a token's user, ...) fails with the domain's
 //     ErrNotFound in both backends.
+//   - An error that means the database cannot be reached (connection
+//     refused or lost, server shutting down or out of connections, a
+//     deadline passed) wraps storeerr.ErrUnavailable, decided by the
+//     driver error's type; the API answers it 503 with Retry-After.
+//     Only PostgreSQL is ever unreachable; bbolt is a local file.
 //   - This package links pgx: the gate daemon (scannerd) must not import
 //     it.
 package storage

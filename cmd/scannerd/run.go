@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"runtime/debug"
+	"strings"
 	gosync "sync"
 	"time"
 
@@ -25,6 +27,7 @@ type runOptions struct {
 	sources      []string
 	listen       string
 	apiToken     string
+	allowedHosts []string
 	dryRun       bool
 	exitWhenDone bool
 	lossless     bool
@@ -71,8 +74,9 @@ Sources:
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&o.sources, "source", nil, "frame or code source (repeatable; see above)")
-	f.StringVar(&o.listen, "listen", "127.0.0.1:8091", `local HTTP API address ("" to disable)`)
+	f.StringVar(&o.listen, "listen", "127.0.0.1:8091", `local HTTP API address ("" to disable); an address off loopback needs --api-token`)
 	f.StringVar(&o.apiToken, "api-token", "", "bearer token required on /v1/ routes (env ADMITONE_API_TOKEN)")
+	f.StringSliceVar(&o.allowedHosts, "allowed-hosts", nil, "host names, besides IP addresses and localhost, clients may reach the API by (Host and Origin headers), e.g. gate1.local")
 	f.BoolVar(&o.dryRun, "dry-run", false, "check without recording check-ins")
 	f.BoolVar(&o.exitWhenDone, "exit-when-done", false, "exit when every source has ended instead of serving on")
 	f.BoolVar(&o.lossless, "lossless", false, "camera sources wait for the decoder instead of dropping frames (replaying a recording; never for a live camera)")
@@ -107,6 +111,9 @@ type daemon struct {
 func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Writer, log *slog.Logger) (*daemon, error) {
 	if len(o.sources) == 0 && o.listen == "" {
 		return nil, errors.New("nothing to do: give at least one --source or a --listen address")
+	}
+	if err := checkListen(o); err != nil {
+		return nil, err
 	}
 	d := &daemon{opts: o, log: log, out: json.NewEncoder(stdout), started: make(chan struct{})}
 	for _, spec := range o.sources {
@@ -145,6 +152,27 @@ func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Write
 	return d, nil
 }
 
+// checkListen refuses to serve the API off loopback without a token, and
+// allowed host names that are not names.
+func checkListen(o *runOptions) error {
+	for _, h := range o.allowedHosts {
+		if h == "" || strings.ContainsAny(h, "/:@ \t") {
+			return fmt.Errorf("--allowed-hosts %q: want a host name such as gate1.local (IP addresses and localhost are always allowed)", h)
+		}
+	}
+	if o.listen == "" || o.apiToken != "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(o.listen)
+	if err != nil {
+		return fmt.Errorf("--listen %q: want host:port, e.g. 127.0.0.1:8091", o.listen)
+	}
+	if ip, err := netip.ParseAddr(host); (err == nil && ip.IsLoopback()) || strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	return fmt.Errorf("--listen %s is not a loopback address: anyone on the network could scan tickets in; give --api-token (or ADMITONE_API_TOKEN), or listen on 127.0.0.1", o.listen)
+}
+
 // Close releases the store.
 func (d *daemon) Close() error { return d.store.Close() }
 
@@ -160,7 +188,8 @@ func (d *daemon) Run(ctx context.Context) error {
 			return fmt.Errorf("--listen: %w", err)
 		}
 		d.Addr = ln.Addr()
-		api := &scanner.API{Engine: d.engine, Metrics: d.metrics, Token: d.opts.apiToken, Log: d.log, Sync: d.sync,
+		api := &scanner.API{Engine: d.engine, Metrics: d.metrics, Token: d.opts.apiToken,
+			AllowedHosts: d.opts.allowedHosts, Log: d.log, Sync: d.sync,
 			NewDecoder: func() scanner.FrameDecoder { return scanner.NewQRDecoder(d.listed, false) }}
 		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,

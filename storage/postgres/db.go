@@ -4,18 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/admitone/admitone/storage/storeerr"
 )
 
 // DB is the PostgreSQL store. It implements account.Store,
 // catalog.Store, purchase.Store, sync.Store and sync.Notifier and is safe
 // for concurrent use.
 type DB struct {
-	pool *pgxpool.Pool
+	pool pool
 	// reservations is Reserve's group commit (purchase.go).
 	reservations groupCommit
 }
@@ -28,15 +33,15 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// pgx's message leaves the password out.
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	if _, err := Migrate(ctx, pool); err != nil {
-		pool.Close()
+	if _, err := Migrate(ctx, p); err != nil {
+		p.Close()
 		return nil, fmt.Errorf("open postgres %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
-	return &DB{pool: pool}, nil
+	return &DB{pool: pool{p}}, nil
 }
 
 // Close closes the pool's connections, waiting for those in use; queued
@@ -82,10 +87,79 @@ func (s *DB) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	if err := fn(tx); err != nil {
+		return unavailable(err)
+	}
+	return unavailable(tx.Commit(ctx))
+}
+
+// pool is the connection pool with every error that means the database
+// cannot be reached wrapped in storeerr.ErrUnavailable, so callers answer
+// "try again" rather than fail. Methods not overridden are pgxpool's;
+// transactions are classified by inTx.
+type pool struct{ *pgxpool.Pool }
+
+func (p pool) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	tag, err := p.Pool.Exec(ctx, sql, args...)
+	return tag, unavailable(err)
+}
+
+func (p pool) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	r, err := p.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return r, unavailable(err)
+	}
+	return rows{r}, nil
+}
+
+func (p pool) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return row{p.Pool.QueryRow(ctx, sql, args...)}
+}
+
+func (p pool) Begin(ctx context.Context) (pgx.Tx, error) {
+	tx, err := p.Pool.Begin(ctx)
+	return tx, unavailable(err)
+}
+
+func (p pool) Ping(ctx context.Context) error { return unavailable(p.Pool.Ping(ctx)) }
+
+type rows struct{ pgx.Rows }
+
+func (r rows) Err() error { return unavailable(r.Rows.Err()) }
+
+type row struct{ pgx.Row }
+
+func (r row) Scan(dest ...any) error { return unavailable(r.Row.Scan(dest...)) }
+
+// unavailable wraps err in storeerr.ErrUnavailable when, by its type, it
+// means the database cannot be reached or cannot take work now: a failed
+// connection attempt, a network error on an open connection, the
+// connection closed under the query, a deadline passed, or the server's
+// own connection-exception, shutdown and too-many-connections codes.
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, storeerr.ErrUnavailable) {
 		return err
 	}
-	return tx.Commit(ctx)
+	var connectErr *pgconn.ConnectError
+	var netErr *net.OpError
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &connectErr), errors.As(err, &netErr),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, pgconn.ErrConnClosed),
+		errors.Is(err, context.DeadlineExceeded):
+	case errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "08") ||
+		pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03" || pgErr.Code == "53300"):
+	default:
+		return err
+	}
+	return &unavailableError{err}
 }
+
+// unavailableError is a driver error marked storeerr.ErrUnavailable; its
+// text stays the driver's, for the log.
+type unavailableError struct{ err error }
+
+func (e *unavailableError) Error() string   { return e.err.Error() }
+func (e *unavailableError) Unwrap() []error { return []error{e.err, storeerr.ErrUnavailable} }
 
 // storedTime is t as both backends store it: UTC, microsecond precision.
 func storedTime(t time.Time) time.Time { return t.Truncate(time.Microsecond).UTC() }

@@ -73,11 +73,11 @@ func TestMigrateIdempotent(t *testing.T) {
 	if o, err := second.Org(t.Context(), "org_000000000000000000000001"); err != nil || o.Name != "Kept" {
 		t.Errorf("Org after second Open = %+v, %v", o, err)
 	}
-	applied, err := Migrate(t.Context(), second.pool)
+	applied, err := Migrate(t.Context(), second.pool.Pool)
 	if err != nil || len(applied) != 0 {
 		t.Errorf("Migrate on a current schema applied %v, %v; want nothing", applied, err)
 	}
-	if got := appliedVersions(t, second.pool); len(got) != len(all) {
+	if got := appliedVersions(t, second.pool.Pool); len(got) != len(all) {
 		t.Errorf("schema_migrations holds %v, want %d versions", got, len(all))
 	}
 }
@@ -104,7 +104,7 @@ func TestMigrateConcurrentOpen(t *testing.T) {
 		return
 	}
 	all, _ := migrations()
-	if got := appliedVersions(t, dbs[0].pool); len(got) != len(all) {
+	if got := appliedVersions(t, dbs[0].pool.Pool); len(got) != len(all) {
 		t.Errorf("schema_migrations holds %v after concurrent Opens, want %d versions", got, len(all))
 	}
 	if err := dbs[n-1].Ping(t.Context()); err != nil {
