@@ -79,7 +79,10 @@ type Server struct {
 	mu     gosync.Mutex
 	events map[string]map[*conn]struct{} // by event id
 	tails  map[string]*tail              // by event id, while it has connections
-	closed bool
+	// gateConns counts each gate's connections, from before the upgrade
+	// to their end (MaxConnsPerGate).
+	gateConns map[string]int
+	closed    bool
 }
 
 func (s *Server) now() time.Time {
@@ -142,9 +145,10 @@ var upgrader = websocket.Upgrader{
 // A gate already holding MaxConnsPerGate connections gets
 // ErrTooManyConnections before the upgrade, for the caller to answer.
 func (s *Server) ServeGate(w http.ResponseWriter, r *http.Request, g Gate) error {
-	if s.gateConns(g.ID) >= MaxConnsPerGate {
+	if !s.claimConn(g.ID) {
 		return fmt.Errorf("gate %s has %d connections open: %w", g.ID, MaxConnsPerGate, ErrTooManyConnections)
 	}
+	defer s.releaseConn(g.ID)
 	ws, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return nil // the upgrader answered with an HTTP error
@@ -155,19 +159,28 @@ func (s *Server) ServeGate(w http.ResponseWriter, r *http.Request, g Gate) error
 	return nil
 }
 
-// gateConns counts a gate's open connections.
-func (s *Server) gateConns(gateID string) int {
+// claimConn takes one of a gate's MaxConnsPerGate connection slots,
+// from before the upgrade until the connection ends (a socket that never
+// says hello holds one too), reporting whether one was free.
+func (s *Server) claimConn(gateID string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
-	for _, conns := range s.events {
-		for c := range conns {
-			if c.gate.ID == gateID {
-				n++
-			}
-		}
+	if s.gateConns == nil {
+		s.gateConns = make(map[string]int)
 	}
-	return n
+	if s.gateConns[gateID] >= MaxConnsPerGate {
+		return false
+	}
+	s.gateConns[gateID]++
+	return true
+}
+
+func (s *Server) releaseConn(gateID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gateConns[gateID]--; s.gateConns[gateID] <= 0 {
+		delete(s.gateConns, gateID)
+	}
 }
 
 // Poke tells the hub that an event's log grew (or, with "", that any may
