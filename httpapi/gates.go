@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -169,7 +170,20 @@ func (s *Server) enroll(r *http.Request, enr *ticketsync.Enroller, code string) 
 	return res, err
 }
 
+// listConflicts lists the event's tickets admitted twice.
 func (s *Server) listConflicts(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+	return s.writeSyncList(w, r, p, "conflicts", func(ctx context.Context, st ticketsync.Store, eventID string) (any, error) {
+		return st.Conflicts(ctx, eventID, maxSyncList)
+	})
+}
+
+// maxSyncList bounds the conflicts and quarantined check-ins listed.
+const maxSyncList = 1000
+
+// writeSyncList answers an organizer of the {id} event with one of the
+// sync store's lists of it, under key (an empty list is []).
+func (s *Server) writeSyncList(w http.ResponseWriter, r *http.Request, p *account.Principal, key string,
+	list func(context.Context, ticketsync.Store, string) (any, error)) error {
 	hub, _, err := s.syncHub()
 	if err != nil {
 		return err
@@ -178,14 +192,11 @@ func (s *Server) listConflicts(w http.ResponseWriter, r *http.Request, p *accoun
 	if err != nil {
 		return err
 	}
-	cs, err := hub.Store.Conflicts(r.Context(), eventID, 1000)
+	items, err := list(r.Context(), hub.Store, eventID)
 	if err != nil {
 		return err
 	}
-	if cs == nil {
-		cs = []ticketsync.Conflict{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"conflicts": cs})
+	writeJSON(w, http.StatusOK, map[string]any{key: items})
 	return nil
 }
 
@@ -224,23 +235,9 @@ func (s *Server) syncSocket(w http.ResponseWriter, r *http.Request, _ *account.P
 // server did not record (a ticket it never issued, another event's, a
 // wrong type, an impossible time), with the reason for each.
 func (s *Server) listQuarantine(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	hub, _, err := s.syncHub()
-	if err != nil {
-		return err
-	}
-	eventID, err := s.requireEventOrg(r, p)
-	if err != nil {
-		return err
-	}
-	qs, err := hub.Store.Quarantine(r.Context(), eventID, 1000)
-	if err != nil {
-		return err
-	}
-	if qs == nil {
-		qs = []ticketsync.Quarantined{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"quarantine": qs})
-	return nil
+	return s.writeSyncList(w, r, p, "quarantine", func(ctx context.Context, st ticketsync.Store, eventID string) (any, error) {
+		return st.Quarantine(ctx, eventID, maxSyncList)
+	})
 }
 
 // checkHandshake answers a request that is not an RFC 6455 websocket
