@@ -201,10 +201,8 @@ func (s *DB) CreateToken(ctx context.Context, t account.Token) error {
 func (s *DB) TokenByHash(ctx context.Context, hash string) (account.Token, error) {
 	var t account.Token
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		ok, err := get(tx.Bucket(bucketTokens), []byte(hash), &t)
-		if err == nil && !ok {
-			err = fmt.Errorf("token: %w", account.ErrNotFound)
-		}
+		var err error
+		t, err = findToken(tx, hash)
 		return err
 	})
 	return t, err
@@ -244,34 +242,34 @@ func (s *DB) UserTokens(ctx context.Context, userID string) ([]account.Token, er
 // TouchToken implements account.Store.
 func (s *DB) TouchToken(ctx context.Context, hash string, at time.Time) error {
 	return s.update(ctx, func(tx *bbolt.Tx) error {
-		tokens := tx.Bucket(bucketTokens)
-		var t account.Token
-		ok, err := get(tokens, []byte(hash), &t)
+		t, err := findToken(tx, hash)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return fmt.Errorf("token: %w", account.ErrNotFound)
-		}
 		t.LastUsedAt = storedTime(at)
-		return put(tokens, []byte(hash), t)
+		return put(tx.Bucket(bucketTokens), []byte(hash), t)
 	})
+}
+
+// findToken reads the token with hash, or returns account.ErrNotFound.
+func findToken(tx *bbolt.Tx, hash string) (account.Token, error) {
+	var t account.Token
+	ok, err := get(tx.Bucket(bucketTokens), []byte(hash), &t)
+	if err == nil && !ok {
+		err = fmt.Errorf("token: %w", account.ErrNotFound)
+	}
+	return t, err
 }
 
 // DeleteToken implements account.Store: account.ErrNotFound if there is
 // no such token.
 func (s *DB) DeleteToken(ctx context.Context, hash string) error {
 	return s.update(ctx, func(tx *bbolt.Tx) error {
-		tokens := tx.Bucket(bucketTokens)
-		var t account.Token
-		ok, err := get(tokens, []byte(hash), &t)
+		t, err := findToken(tx, hash)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return fmt.Errorf("token: %w", account.ErrNotFound)
-		}
-		if err := tokens.Delete([]byte(hash)); err != nil {
+		if err := tx.Bucket(bucketTokens).Delete([]byte(hash)); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketUserTokens).Delete(join(t.UserID, t.Hash))
