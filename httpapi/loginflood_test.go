@@ -21,8 +21,8 @@ import (
 // server's default limits and with the sign-up limit off (as before it
 // existed), behind a trusted proxy so the two clients have addresses of
 // their own. It asserts behaviour only: every login of the user
-// succeeds, and with the limit the flood is refused after its tenth
-// sign-up. BENCHMARKS.md ("Sign-in under a sign-up flood") has the
+// succeeds, and with the limit the flood makes at most ten accounts and
+// is refused after that. BENCHMARKS.md ("Sign-in under a sign-up flood") has the
 // figures of ADMITONE_LOGINFLOOD=1 (20 s a case); the default is a short
 // run.
 func TestLoginUnderSignUpFlood(t *testing.T) {
@@ -104,8 +104,8 @@ func TestLoginUnderSignUpFlood(t *testing.T) {
 			}
 			close(stop)
 			wg.Wait()
-			if c.flooders > 0 && c.signUps == 0 && (created.Load() != 10 || refused.Load() == 0) {
-				t.Errorf("with the default limit the flood made %d accounts and was refused %d times, want 10 and more", created.Load(), refused.Load())
+			if c.flooders > 0 && c.signUps == 0 && (created.Load() > 10 || refused.Load() == 0) {
+				t.Errorf("with the default limit the flood made %d accounts and was refused %d times, want at most 10 and refusals", created.Load(), refused.Load())
 			}
 			slices.Sort(lat)
 			at := func(q float64) time.Duration { return lat[int(q*float64(len(lat)-1))] }
