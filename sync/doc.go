@@ -59,15 +59,17 @@
 //	ack      server -> gate: {"type":"ack","ids":["ci_..."]}
 //	         The gate deletes these from its outbox, and only these.
 //	changes  server -> gate: {"type":"changes","changes":[{"seq":N,
-//	          "kind":"issue"|"revoke"|"checkin","ticket_id":...,...}]}
+//	          "kind":"issue"|"revoke"|"checkin"|"validity","ticket_id":...,...}]}
 //	         In Seq order, at most MaxChangesPerFrame per frame; pending
 //	         entries are coalesced into one frame per write, so a busy
 //	         event costs each gate one write per burst, not one per entry.
 //	         The gate applies them in one transaction with its cursor:
-//	         issues join its ticket list, revokes its revocations, other
-//	         gates' check-ins its tickets' state (so a ticket used at gate
-//	         A is already_used at gate B). Its own check-ins come back too
-//	         and change nothing.
+//	         issues join its ticket list (an issue with "replaces" links
+//	         the new ticket to the old one's entry state), revokes its
+//	         revocations, other gates' check-ins its tickets' state (so a
+//	         ticket used at gate A is already_used at gate B), a validity
+//	         entry the event's new end. Its own check-ins come back too and
+//	         change nothing.
 //
 // Keepalive: the server pings every PingInterval; either side drops a
 // connection that shows no frame or ping/pong for PongWait. A gate
