@@ -329,16 +329,7 @@ func testTokenDelete(t *testing.T, s account.Store) {
 
 func testDeleteUserTokens(t *testing.T, s account.Store) {
 	ctx := t.Context()
-	a := createUser(t, s, newUser("a@example.com"))
-	b := createUser(t, s, newUser("b@example.com"))
-	var aTokens []account.Token
-	for range 3 {
-		tok := newToken(a.ID)
-		must(t, "CreateToken", s.CreateToken(ctx, tok))
-		aTokens = append(aTokens, tok)
-	}
-	bToken := newToken(b.ID)
-	must(t, "CreateToken", s.CreateToken(ctx, bToken))
+	a, aTokens, bToken := twoUsersTokens(t, s)
 
 	must(t, "DeleteUserTokens", s.DeleteUserTokens(ctx, a.ID, ""))
 	for _, tok := range aTokens {
@@ -361,16 +352,7 @@ func testDeleteUserTokens(t *testing.T, s account.Store) {
 // token of the account and keeps the one that made it.
 func testDeleteUserTokensExcept(t *testing.T, s account.Store) {
 	ctx := t.Context()
-	a := createUser(t, s, newUser("a@example.com"))
-	b := createUser(t, s, newUser("b@example.com"))
-	var aTokens []account.Token
-	for range 3 {
-		tok := newToken(a.ID)
-		must(t, "CreateToken", s.CreateToken(ctx, tok))
-		aTokens = append(aTokens, tok)
-	}
-	bToken := newToken(b.ID)
-	must(t, "CreateToken", s.CreateToken(ctx, bToken))
+	a, aTokens, bToken := twoUsersTokens(t, s)
 
 	keep := aTokens[1]
 	must(t, "DeleteUserTokens except one", s.DeleteUserTokens(ctx, a.ID, keep.Hash))
@@ -556,4 +538,20 @@ func testConcurrentCreateUser(t *testing.T, s account.Store) {
 	got, err := s.UserByEmail(ctx, "same.address@example.com")
 	must(t, "UserByEmail", err)
 	equal(t, "the user that won", got, storedUser(users[winner]))
+}
+
+// twoUsersTokens stores two users, three tokens of the first and one of
+// the second.
+func twoUsersTokens(t *testing.T, s account.Store) (a account.User, aTokens []account.Token, bToken account.Token) {
+	t.Helper()
+	a = createUser(t, s, newUser("a@example.com"))
+	b := createUser(t, s, newUser("b@example.com"))
+	for range 3 {
+		tok := newToken(a.ID)
+		must(t, "CreateToken", s.CreateToken(t.Context(), tok))
+		aTokens = append(aTokens, tok)
+	}
+	bToken = newToken(b.ID)
+	must(t, "CreateToken", s.CreateToken(t.Context(), bToken))
+	return a, aTokens, bToken
 }

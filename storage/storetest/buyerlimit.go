@@ -59,22 +59,7 @@ func testConcurrentBuyerLimit(t *testing.T, s purchase.Store, c catalog.Store) {
 	tl := l.Types[sh.types[0].ID]
 	tl.PerBuyerMax = 5
 	l.Types[sh.types[0].ID] = tl
-	var wg sync.WaitGroup
-	errs := make([]error, 20)
-	for i := range errs {
-		wg.Go(func() { errs[i] = s.Reserve(t.Context(), sh.hold(0, 1), l) })
-	}
-	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case !errors.Is(err, purchase.ErrBuyerLimit):
-			t.Errorf("racing hold: %v", err)
-		}
-	}
-	if ok != 5 {
+	if ok := raceHolds(t, s, l, purchase.ErrBuyerLimit, func(int) purchase.Hold { return sh.hold(0, 1) }); ok != 5 {
 		t.Errorf("%d of 20 racing holds succeeded, want 5 (the buyer's limit)", ok)
 	}
 	counts(t, s, sh.types[0].ID, 0, 5)
@@ -139,22 +124,7 @@ func testConcurrentHoldLimit(t *testing.T, s purchase.Store, c catalog.Store) {
 	sh := newShop(t, c, 100, 100)
 	l := sh.limits(0)
 	l.MaxHeldPerBuyer = 5
-	var wg sync.WaitGroup
-	errs := make([]error, 20)
-	for i := range errs {
-		wg.Go(func() { errs[i] = s.Reserve(t.Context(), sh.hold(i%2, 1), l) })
-	}
-	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case !errors.Is(err, purchase.ErrHoldLimit):
-			t.Errorf("racing hold: %v", err)
-		}
-	}
-	if ok != 5 {
+	if ok := raceHolds(t, s, l, purchase.ErrHoldLimit, func(i int) purchase.Hold { return sh.hold(i%2, 1) }); ok != 5 {
 		t.Errorf("%d of 20 racing holds succeeded, want 5 (the buyer's cap)", ok)
 	}
 	sold0, held0, err := s.Counts(t.Context(), sh.types[0].ID)
@@ -164,4 +134,26 @@ func testConcurrentHoldLimit(t *testing.T, s purchase.Store, c catalog.Store) {
 	if sold0+sold1 != 0 || held0+held1 != 5 {
 		t.Errorf("counts after the race: sold %d+%d held %d+%d, want 5 held in all", sold0, sold1, held0, held1)
 	}
+}
+
+// raceHolds reserves 20 holds at once (hold(i) makes the i-th) and
+// returns how many were stored; any refusal other than refused fails t.
+func raceHolds(t *testing.T, s purchase.Store, l purchase.Limits, refused error, hold func(i int) purchase.Hold) int {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range errs {
+		wg.Go(func() { errs[i] = s.Reserve(t.Context(), hold(i), l) })
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, refused):
+			t.Errorf("racing hold: %v", err)
+		}
+	}
+	return ok
 }
