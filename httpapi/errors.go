@@ -81,6 +81,8 @@ func toAPIError(err error) (*apiError, bool) {
 	return ae, known
 }
 
+// kindError is toAPIError without the wait: a handler's own apiError,
+// else the first kind of kindStatus that err wraps, else a 500.
 func kindError(err error) (*apiError, bool) {
 	var ae *apiError
 	if errors.As(err, &ae) {
