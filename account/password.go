@@ -97,7 +97,7 @@ func ParsePHC(s string) (PHC, error) {
 	}
 	kv := strings.Split(f[3], ",")
 	if len(kv) != 3 {
-		return PHC{}, fmt.Errorf("%w: want parameters m=..,t=..,p=..", errPHC)
+		return PHC{}, fmt.Errorf("%w: want the three parameters m=N,t=N,p=N", errPHC)
 	}
 	var n [3]uint64
 	for i, name := range []string{"m", "t", "p"} {

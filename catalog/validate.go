@@ -36,22 +36,6 @@ const (
 // Categories lists the event categories, in the order a client shows them.
 var Categories = []string{"music", "theatre", "comedy", "sports", "festival", "conference", "family", "other"}
 
-// FieldError is invalid input in one named field. It wraps ErrInvalid, so
-// errors.Is(err, ErrInvalid) holds; the HTTP edge finds it with errors.As
-// and reports Field next to the message.
-type FieldError struct {
-	// Field is the JSON name of the offending field, e.g. "capacity".
-	Field string
-	// Message is a sentence for a person that names the field, e.g.
-	// "capacity must be positive".
-	Message string
-}
-
-func (e *FieldError) Error() string { return ErrInvalid.Error() + ": " + e.Message }
-
-// Unwrap returns ErrInvalid.
-func (e *FieldError) Unwrap() error { return ErrInvalid }
-
 // invalid returns a FieldError whose message starts with the field name.
 func invalid(field, format string, args ...any) error {
 	return &FieldError{Field: field, Message: field + " " + fmt.Sprintf(format, args...)}

@@ -5,13 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
-	"github.com/admitone/admitone/account"
-	"github.com/admitone/admitone/catalog"
-	"github.com/admitone/admitone/payment"
-	"github.com/admitone/admitone/purchase"
-	"github.com/admitone/admitone/storage/storeerr"
-	ticketsync "github.com/admitone/admitone/sync"
+	"github.com/admitone/admitone/internal/errkind"
 )
 
 // apiError is an error with its HTTP status and wire code.
@@ -41,87 +37,68 @@ type errorDetail struct {
 	Field   string `json:"field,omitempty"`
 }
 
-// toAPIError maps domain errors to statuses. Unexpected errors become a
-// 500 whose message says nothing about internals; the caller logs them,
-// and the errors whose text is hidden from the client (hidden: a payment
-// provider's, which carries dial errors, provider ids and its own words).
-// The domain packages' errors are written for people and passed on.
+// kindStatus maps each kind of domain error to its status. An error
+// that wraps sentinels of several kinds is answered for the first kind
+// listed here. unexpected: the error is logged as an error (the detail
+// stays in the log, like a 500's).
+var kindStatus = []struct {
+	kind       errkind.Kind
+	status     int
+	unexpected bool
+}{
+	{errkind.RateLimited, http.StatusTooManyRequests, false},
+	{errkind.Unavailable, http.StatusServiceUnavailable, true},
+	{errkind.Invalid, http.StatusUnprocessableEntity, false},
+	{errkind.Declined, http.StatusPaymentRequired, false},
+	{errkind.Unverified, http.StatusBadRequest, false},
+	{errkind.NotFound, http.StatusNotFound, false},
+	{errkind.Upstream, http.StatusBadGateway, false},
+	{errkind.Unauthorized, http.StatusUnauthorized, false},
+	{errkind.Forbidden, http.StatusForbidden, false},
+	{errkind.Busy, http.StatusServiceUnavailable, false},
+	{errkind.Exists, http.StatusConflict, false},
+	{errkind.Conflict, http.StatusConflict, false},
+	{errkind.Expired, http.StatusGone, false},
+}
+
+// toAPIError maps domain errors to statuses by their errkind.Kind; the
+// wire code, the field at fault and the wait come from the error.
+// Unexpected errors become a 500 whose message says nothing about
+// internals; the caller logs them, and the errors whose text is hidden
+// from the client (hidden: a payment provider's, which carries dial
+// errors, provider ids and its own words). The domain packages' errors
+// are written for people and passed on.
 func toAPIError(err error) (*apiError, bool) {
+	ae, known := kindError(err)
+	// An error that knows its wait (a rate limit, a busy hasher, an
+	// unavailable database) says it in Retry-After, rounded up to whole
+	// seconds.
+	if d := errkind.RetryAfter(err); d > 0 && ae.retryAfter == 0 {
+		withWait := *ae
+		withWait.retryAfter = int((d + time.Second - 1) / time.Second)
+		ae = &withWait
+	}
+	return ae, known
+}
+
+// kindError is toAPIError without the wait: a handler's own apiError,
+// else the first kind of kindStatus that err wraps, else a 500.
+func kindError(err error) (*apiError, bool) {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae, true
 	}
-	var rl *purchase.RateLimitError
-	if errors.As(err, &rl) {
-		return &apiError{status: http.StatusTooManyRequests, code: "rate_limited", msg: err.Error()}, true
-	}
-	if errors.Is(err, storeerr.ErrUnavailable) {
-		// Not known: the detail is logged, the client is told to retry.
-		return &apiError{status: http.StatusServiceUnavailable, code: "unavailable",
-			msg: "the database is not answering; try again in a few seconds", retryAfter: 5}, false
-	}
-	var fe *catalog.FieldError
-	if errors.As(err, &fe) {
-		return &apiError{status: http.StatusUnprocessableEntity, code: "invalid", msg: err.Error(), field: fe.Field}, true
-	}
-	// Payment errors first: an error that wraps one carries the
-	// provider's text, so the client gets a message of ours.
-	for _, t := range []struct {
-		target    error
-		status    int
-		code, msg string
-	}{
-		{payment.ErrDeclined, http.StatusPaymentRequired, "card_declined", "the card was declined; try another card"},
-		{payment.ErrBadSignature, http.StatusBadRequest, "bad_signature", "the webhook signature does not verify"},
-		{payment.ErrStaleWebhook, http.StatusBadRequest, "stale_webhook", "the webhook timestamp is outside the tolerance"},
-		{payment.ErrInvalid, http.StatusUnprocessableEntity, "invalid", "the payment provider did not accept this payment; check the card and try again"},
-		{payment.ErrNotFound, http.StatusNotFound, "not_found", "the payment provider has no record of this payment"},
-		{payment.ErrProvider, http.StatusBadGateway, "payment_provider", "the payment provider could not be reached or failed; try again in a moment (a retry never charges twice)"},
-	} {
-		if errors.Is(err, t.target) {
-			return &apiError{status: t.status, code: t.code, msg: t.msg, hidden: true}, true
+	for _, k := range kindStatus {
+		e, ok := errkind.Of(err, k.kind)
+		if !ok {
+			continue
 		}
-	}
-	table := []struct {
-		target error
-		status int
-		code   string
-	}{
-		{account.ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
-		{account.ErrBadLogin, http.StatusUnauthorized, "bad_login"},
-		{account.ErrTOTPRequired, http.StatusUnauthorized, "totp_required"},
-		{account.ErrBadTOTP, http.StatusUnauthorized, "bad_totp"},
-		{account.ErrBadPassword, http.StatusForbidden, "bad_password"},
-		{account.ErrForbidden, http.StatusForbidden, "forbidden"},
-		{account.ErrRateLimited, http.StatusTooManyRequests, "rate_limited"},
-		{account.ErrBusy, http.StatusServiceUnavailable, "busy"},
-		{account.ErrExists, http.StatusConflict, "exists"},
-		{account.ErrNotFound, http.StatusNotFound, "not_found"},
-		{account.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},
-		{catalog.ErrNotFound, http.StatusNotFound, "not_found"},
-		{catalog.ErrExists, http.StatusConflict, "exists"},
-		{catalog.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},
-		{catalog.ErrState, http.StatusConflict, "wrong_state"},
-		{purchase.ErrSoldOut, http.StatusConflict, "sold_out"},
-		{purchase.ErrBuyerLimit, http.StatusConflict, "buyer_limit"},
-		{purchase.ErrHoldLimit, http.StatusConflict, "hold_limit"},
-		{purchase.ErrNotOnSale, http.StatusConflict, "not_on_sale"},
-		{purchase.ErrExpired, http.StatusGone, "expired"},
-		{purchase.ErrConflict, http.StatusConflict, "conflict"},
-		{purchase.ErrState, http.StatusConflict, "wrong_state"},
-		{purchase.ErrNotFound, http.StatusNotFound, "not_found"},
-		{purchase.ErrRefundClosed, http.StatusForbidden, "refund_closed"},
-		{purchase.ErrTicketUsed, http.StatusConflict, "ticket_used"},
-		{purchase.ErrTicketsLocked, http.StatusForbidden, "tickets_locked"},
-		{purchase.ErrTransferred, http.StatusConflict, "ticket_transferred"},
-		{ticketsync.ErrNotFound, http.StatusNotFound, "not_found"},
-		{ticketsync.ErrExists, http.StatusConflict, "exists"},
-		{ticketsync.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},
-	}
-	for _, t := range table {
-		if errors.Is(err, t.target) {
-			return &apiError{status: t.status, code: t.code, msg: err.Error()}, true
+		ae := &apiError{status: k.status, code: e.Code(), msg: err.Error(), field: errkind.Field(err)}
+		if public := e.Public(); public != "" {
+			// An unexpected error is logged as one anyway.
+			ae.msg, ae.field, ae.hidden = public, "", !k.unexpected
 		}
+		return ae, !k.unexpected
 	}
 	return &apiError{status: http.StatusInternalServerError, code: "internal", msg: "internal error; it has been logged"}, false
 }

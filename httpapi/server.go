@@ -292,14 +292,6 @@ func (s *Server) wrap(rt route) http.Handler {
 			case ae.hidden:
 				s.log().Warn("request failed", "route", name, "code", ae.code, "err", err)
 			}
-			// An error that knows its wait (a rate limit, a busy hasher)
-			// says it in Retry-After, rounded up to whole seconds.
-			var ra interface{ RetryAfter() time.Duration }
-			if errors.As(err, &ra) && ae.retryAfter == 0 {
-				withWait := *ae
-				withWait.retryAfter = int((ra.RetryAfter() + time.Second - 1) / time.Second)
-				ae = &withWait
-			}
 			writeAPIError(w, ae)
 		}
 	})

@@ -6,18 +6,21 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/internal/errkind"
 )
 
 // Errors of the Store and the hub; the HTTP edge and the websocket close
-// reasons name them.
+// reasons name them. ErrNotFound, ErrExists and ErrInvalid are of an
+// errkind.Kind with a wire code, for the HTTP edge to map; the others
+// each have their own answer at the edge.
 var (
-	ErrNotFound = errors.New("not found")
-	ErrExists   = errors.New("already exists")
+	ErrNotFound = errkind.New(errkind.NotFound, "not_found", "not found")
+	ErrExists   = errkind.New(errkind.Exists, "exists", "already exists")
 	// ErrExpired is an enrolment code past its expiry.
 	ErrExpired = errors.New("enrolment code expired")
 	// ErrRevoked is a gate whose device was revoked by an organizer.
 	ErrRevoked = errors.New("gate revoked")
-	ErrInvalid = errors.New("invalid")
+	ErrInvalid = errkind.New(errkind.Invalid, "invalid", "invalid")
 	// ErrTooManyConnections is a gate over MaxConnsPerGate connections.
 	ErrTooManyConnections = errors.New("too many connections for one gate")
 )
