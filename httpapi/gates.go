@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/admitone/admitone/account"
-	"github.com/admitone/admitone/purchase"
+	"github.com/admitone/admitone/changelog"
 	"github.com/admitone/admitone/qr"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -24,7 +24,7 @@ import (
 // Creating a gate is organizer-only because a gate holds the event's
 // rotation key and reads its check-in log, which staff may not.
 
-func (s *Server) syncHub() (*ticketsync.Server, *ticketsync.Enroller, error) {
+func (s *Server) syncHub() (*ticketsync.Hub, *ticketsync.Enroller, error) {
 	if s.Sync == nil || s.Enroller == nil {
 		return nil, nil, &apiError{status: http.StatusServiceUnavailable, code: "unavailable", msg: "gate sync is not available on this server"}
 	}
@@ -288,23 +288,23 @@ func (s *Server) listCheckins(w http.ResponseWriter, r *http.Request, p *account
 	if err != nil {
 		return err
 	}
-	out := []purchase.Change{}
+	out := []changelog.Change{}
 	next := after
 	for len(out) < int(limit) {
-		page, err := svc.Changes(r.Context(), eventID, next, purchase.MaxChanges)
+		page, err := svc.Changes(r.Context(), eventID, next, changelog.MaxChanges)
 		if err != nil {
 			return err
 		}
 		for _, c := range page {
 			next = c.Seq
-			if c.Kind == purchase.ChangeCheckin {
+			if c.Kind == changelog.KindCheckin {
 				out = append(out, c)
 				if len(out) == int(limit) {
 					break
 				}
 			}
 		}
-		if len(page) < purchase.MaxChanges {
+		if len(page) < changelog.MaxChanges {
 			break
 		}
 	}

@@ -5,7 +5,7 @@
 //
 // # The log
 //
-// The server keeps, per event, one ordered log (purchase.Change) with
+// The server keeps, per event, one ordered log (changelog.Change) with
 // sequence numbers 1, 2, 3, ... in commit order: tickets issued and
 // revoked (purchase) and check-ins uploaded by the event's gates (Store).
 // A gate holds a copy of the part it needs and the Seq of the last entry
