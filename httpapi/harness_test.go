@@ -141,7 +141,7 @@ func newHarnessWith(t *testing.T, backend string, configure func(*harness)) *har
 	h.purchase.Signer = h.vault
 	h.payments = payment.NewTestProvider(payment.TestConfig{Now: h.clock.Now})
 	hub := &ticketsync.Hub{Store: b.Sync, Changes: b.Purchases, Tickets: storage.HubTickets{Store: b.Purchases}, Now: h.clock.Now, Logger: log}
-	h.purchase.ChangeLogged = hub.Poke
+	h.purchase.ChangesAppended = hub.Poke
 	enroller := &ticketsync.Enroller{Store: b.Sync, Changes: b.Purchases, Keys: h.vault, Now: h.clock.Now}
 	h.api = &Server{Accounts: h.accounts, Catalog: h.catalog, Search: idx, Purchase: h.purchase, Ready: b.Ping, Log: log,
 		Payments: h.payments, Now: h.clock.Now, Sync: hub, Enroller: enroller}

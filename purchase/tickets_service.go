@@ -23,8 +23,8 @@ const TicketGrace = 6 * time.Hour
 const MaxTicketsListed = 1000
 
 func (s *Service) logged(eventID string) {
-	if s.ChangeLogged != nil {
-		s.ChangeLogged(eventID)
+	if s.ChangesAppended != nil {
+		s.ChangesAppended(eventID)
 	}
 }
 

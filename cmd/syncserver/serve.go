@@ -184,7 +184,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	// Gates sync from each event's log; every write to it pokes the hub,
 	// which pushes the new entries to the event's gates.
 	a.hub = &ticketsync.Hub{Store: backend.Sync, Changes: backend.Purchases, Tickets: storage.HubTickets{Store: backend.Purchases}, Logger: log}
-	a.purchase.ChangeLogged = a.hub.Poke
+	a.purchase.ChangesAppended = a.hub.Poke
 	enroller := &ticketsync.Enroller{Store: backend.Sync, Changes: backend.Purchases, Keys: a.vault,
 		EventName: func(ctx context.Context, eventID string) (string, error) {
 			e, err := a.catalog.Event(ctx, eventID)
