@@ -67,10 +67,10 @@ func testLineage(t *testing.T, s ticketsync.Store, p purchase.Store, c catalog.S
 	got, err := p.Ticket(ctx, next.ID)
 	must(t, "Ticket of the new holder", err)
 	equal(t, "stored lineage", [2]string{got.Replaces, got.Lineage}, [2]string{tickets[1].ID, tickets[1].ID})
-	log, err := p.Changes(ctx, sh.event.ID, after, changelog.MaxChanges)
+	changes, err := p.Changes(ctx, sh.event.ID, after, changelog.MaxChanges)
 	must(t, "Changes", err)
-	if n := len(log); n < 3 || log[n-1].Kind != changelog.KindIssue || log[n-1].Replaces != tickets[1].ID {
-		t.Fatalf("the transfer's issue entry names no replaced ticket: %+v", log)
+	if n := len(changes); n < 3 || changes[n-1].Kind != changelog.KindIssue || changes[n-1].Replaces != tickets[1].ID {
+		t.Fatalf("the transfer's issue entry names no replaced ticket: %+v", changes)
 	}
 
 	friendIn := checkin(south, next.ID, when(0).Add(3*time.Hour))

@@ -43,7 +43,7 @@ func RunSync(t *testing.T, open func(t *testing.T) (ticketsync.Store, purchase.S
 		{"Gate/ConcurrentEnroll", testGateConcurrentEnroll},
 		{"Checkins/Idempotent", testCheckinsIdempotent},
 		{"Checkins/Invalid", testCheckinsInvalid},
-		{"Checkins/ChangeLog", testCheckinsChangeLog},
+		{"Checkins/Changes", testCheckinsChanges},
 		{"Conflicts", testConflicts},
 		{"Lineage", testLineage},
 		{"Quarantine", testQuarantine},
@@ -317,9 +317,9 @@ func testCheckinsIdempotent(t *testing.T, s ticketsync.Store, p purchase.Store, 
 	// Part resend, part new; a repeated id within a batch counts once.
 	third := checkin(g, newTicketID(), when(0).Add(2*time.Second))
 	record(t, s, g, 1, cs[1], third, third)
-	log, err := p.Changes(ctx, f.event.ID, 0, changelog.MaxChanges)
+	changes, err := p.Changes(ctx, f.event.ID, 0, changelog.MaxChanges)
 	must(t, "Changes", err)
-	equal(t, "change log", log, []changelog.Change{checkinChange(cs[0], 1), checkinChange(cs[1], 2), checkinChange(third, 3)})
+	equal(t, "change log", changes, []changelog.Change{checkinChange(cs[0], 1), checkinChange(cs[1], 2), checkinChange(third, 3)})
 	cfs, err := s.Conflicts(ctx, f.event.ID, 10)
 	must(t, "Conflicts", err)
 	equal(t, "conflicts", len(cfs), 0)
@@ -356,19 +356,19 @@ func testCheckinsInvalid(t *testing.T, s ticketsync.Store, p purchase.Store, c c
 	unknown := newGate(f.event.ID, "Not stored", when(0))
 	_, err = s.RecordCheckins(ctx, unknown, []changelog.Checkin{checkin(unknown, newTicketID(), when(0))}, when(0))
 	is(t, "RecordCheckins of an unknown gate", err, ticketsync.ErrNotFound)
-	log, err := p.Changes(ctx, f.event.ID, 0, changelog.MaxChanges)
+	changes, err := p.Changes(ctx, f.event.ID, 0, changelog.MaxChanges)
 	must(t, "Changes", err)
-	equal(t, "change log after refusals", len(log), 0)
+	equal(t, "change log after refusals", len(changes), 0)
 
 	// Nothing of a refused batch was stored; a full batch is fine.
 	record(t, s, g, ticketsync.MaxBatch, append(tooMany[:ticketsync.MaxBatch-1], good)...)
-	log, err = p.Changes(ctx, f.event.ID, 0, changelog.MaxChanges)
+	changes, err = p.Changes(ctx, f.event.ID, 0, changelog.MaxChanges)
 	must(t, "Changes", err)
-	equal(t, "change log of a full batch", len(log), ticketsync.MaxBatch)
+	equal(t, "change log of a full batch", len(changes), ticketsync.MaxBatch)
 }
 
 // Check-ins and tickets issued, transferred and revoked share one log.
-func testCheckinsChangeLog(t *testing.T, s ticketsync.Store, p purchase.Store, c catalog.Store) {
+func testCheckinsChanges(t *testing.T, s ticketsync.Store, p purchase.Store, c catalog.Store) {
 	ctx := t.Context()
 	sh, o := orderedShop(t, p, c, 2)
 	tickets := ticketsFor(sh, o, 2, when(0))
@@ -390,12 +390,12 @@ func testCheckinsChangeLog(t *testing.T, s ticketsync.Store, p purchase.Store, c
 	out.Offline = true
 	record(t, s, exit, 1, out)
 
-	log := wantChanges(t, p, sh.event.ID,
+	changes := wantChanges(t, p, sh.event.ID,
 		"issue "+tickets[0].ID, "issue "+tickets[1].ID, "checkin "+tickets[0].ID,
 		"revoke "+tickets[1].ID, "issue "+next.ID, "checkin "+tickets[0].ID)
-	if len(log) == 6 {
-		equal(t, "entry's log entry", log[2], checkinChange(in, 3))
-		equal(t, "exit's log entry", log[5], checkinChange(out, 6))
+	if len(changes) == 6 {
+		equal(t, "entry's log entry", changes[2], checkinChange(in, 3))
+		equal(t, "exit's log entry", changes[5], checkinChange(out, 6))
 	}
 }
 
@@ -533,12 +533,12 @@ func testConcurrentCheckins(t *testing.T, s ticketsync.Store, p purchase.Store, 
 	}
 	equal(t, "conflicts returned", total, (gates-1)*shared)
 
-	log, err := p.Changes(ctx, sh.event.ID, 0, changelog.MaxChanges)
+	changes, err := p.Changes(ctx, sh.event.ID, 0, changelog.MaxChanges)
 	must(t, "Changes", err)
-	equal(t, "log length", len(log), 2*shared+gates*(shared+3*own)+5)
+	equal(t, "log length", len(changes), 2*shared+gates*(shared+3*own)+5)
 	inside := make(map[string]ticketsync.ConflictSide)
 	var want []ticketsync.Conflict
-	for i, ch := range log {
+	for i, ch := range changes {
 		if ch.Seq != int64(i+1) {
 			t.Fatalf("entry %d has seq %d", i, ch.Seq)
 		}

@@ -89,8 +89,8 @@ func testTicketsLifecycle(t *testing.T, s purchase.Store, c catalog.Store) {
 	list, err = s.TicketsOfOrder(ctx, o.ID)
 	must(t, "TicketsOfOrder", err)
 	equal(t, "TicketsOfOrder", list, want)
-	log := wantChanges(t, s, o.EventID, "issue "+tickets[0].ID, "issue "+tickets[1].ID, "issue "+tickets[2].ID)
-	equal(t, "issue change", log[0], changelog.Change{EventID: o.EventID, Seq: 1, Kind: changelog.KindIssue,
+	changes := wantChanges(t, s, o.EventID, "issue "+tickets[0].ID, "issue "+tickets[1].ID, "issue "+tickets[2].ID)
+	equal(t, "issue change", changes[0], changelog.Change{EventID: o.EventID, Seq: 1, Kind: changelog.KindIssue,
 		TicketID: tickets[0].ID, TypeNumber: sh.types[0].Number, At: stored(paidAt)})
 
 	// Paying again issues nothing new.
@@ -139,14 +139,14 @@ func testTicketsLifecycle(t *testing.T, s purchase.Store, c catalog.Store) {
 	must(t, "Refund", err)
 	_, err = s.Refund(ctx, o.ID, refundedAt.Add(time.Hour))
 	must(t, "Refund again", err)
-	log = wantChanges(t, s, o.EventID,
+	changes = wantChanges(t, s, o.EventID,
 		"issue "+tickets[0].ID, "issue "+tickets[1].ID, "issue "+tickets[2].ID,
 		"revoke "+tickets[0].ID, "issue "+next.ID,
 		"revoke "+tickets[1].ID, "revoke "+tickets[2].ID, "revoke "+next.ID)
-	if r := log[5]; r.Reason != purchase.RevokedRefunded || !r.At.Equal(stored(refundedAt)) {
+	if r := changes[5]; r.Reason != purchase.RevokedRefunded || !r.At.Equal(stored(refundedAt)) {
 		t.Errorf("refund's revoke entry: %+v", r)
 	}
-	if r := log[3]; r.Reason != purchase.RevokedTransferred {
+	if r := changes[3]; r.Reason != purchase.RevokedTransferred {
 		t.Errorf("transfer's revoke entry: %+v", r)
 	}
 	list, err = s.TicketsOfOrder(ctx, o.ID)
@@ -235,11 +235,11 @@ func testTicketsConcurrentLog(t *testing.T, s purchase.Store, c catalog.Store) {
 	for err := range errs {
 		must(t, "concurrent purchase", err)
 	}
-	log, err := s.Changes(ctx, sh.event.ID, 0, changelog.MaxChanges)
+	changes, err := s.Changes(ctx, sh.event.ID, 0, changelog.MaxChanges)
 	must(t, "Changes", err)
-	equal(t, "log length", len(log), 2*orders)
+	equal(t, "log length", len(changes), 2*orders)
 	seen := make(map[string]bool)
-	for i, ch := range log {
+	for i, ch := range changes {
 		if ch.Seq != int64(i+1) {
 			t.Fatalf("entry %d has seq %d", i, ch.Seq)
 		}

@@ -37,10 +37,10 @@ func testSetValidity(t *testing.T, s purchase.Store, c catalog.Store) {
 	old, err := s.Ticket(ctx, tickets[2].ID)
 	must(t, "Ticket", err)
 	equal(t, "revoked ticket's validity", old.ValidUntil, stored(when(30)))
-	log, err := s.Changes(ctx, sh.event.ID, head, changelog.MaxChanges)
+	changes, err := s.Changes(ctx, sh.event.ID, head, changelog.MaxChanges)
 	must(t, "Changes", err)
-	if len(log) != 1 || log[0].Kind != changelog.KindValidity || !log[0].At.Equal(stored(moved)) || log[0].TicketID != "" {
-		t.Fatalf("log after SetValidity: %+v, want one validity entry at %s", log, moved)
+	if len(changes) != 1 || changes[0].Kind != changelog.KindValidity || !changes[0].At.Equal(stored(moved)) || changes[0].TicketID != "" {
+		t.Fatalf("log after SetValidity: %+v, want one validity entry at %s", changes, moved)
 	}
 
 	n, err = s.SetValidity(ctx, sh.event.ID, moved)
