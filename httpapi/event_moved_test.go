@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
@@ -27,7 +28,7 @@ func TestEventMoved(t *testing.T) {
 		o := h.order(t, f, f.buyer, 2, 0)
 		paid := h.pay(t, f.buyer, o.ID, map[string]any{"test_card": payment.TestCardSucceeds}, http.StatusOK)
 		before, _ := ticketcrypto.ParseText(paid.Tickets[0].Token)
-		head, _ := h.purStore.LogHead(ctx, f.event.ID)
+		head, _ := h.purStore.LastSeq(ctx, f.event.ID)
 
 		week := 7 * 24 * time.Hour
 		starts, ends := f.event.StartsAt.Add(week), f.event.EndsAt.Add(week)
@@ -49,13 +50,13 @@ func TestEventMoved(t *testing.T) {
 		if !after.ValidUntil.Equal(want) || !before.ValidUntil.Before(after.ValidUntil) {
 			t.Errorf("token valid until %s after the move (%s before), want %s", after.ValidUntil, before.ValidUntil, want)
 		}
-		log, err := h.purStore.Changes(ctx, f.event.ID, head, purchase.MaxChanges)
-		if err != nil || len(log) != 1 || log[0].Kind != purchase.ChangeValidity || !log[0].At.Equal(ends.Add(purchase.TicketGrace)) {
+		log, err := h.purStore.Changes(ctx, f.event.ID, head, changelog.MaxChanges)
+		if err != nil || len(log) != 1 || log[0].Kind != changelog.KindValidity || !log[0].At.Equal(ends.Add(purchase.TicketGrace)) {
 			t.Fatalf("change log after the move: %+v, %v; want one validity entry", log, err)
 		}
 		// Patching the same dates again changes nothing.
 		h.do(t, "PATCH", "/v1/events/"+f.event.ID, f.org.Token, map[string]any{"ends_at": ends.Format(time.RFC3339)}).want(t, http.StatusOK)
-		if n, _ := h.purStore.LogHead(ctx, f.event.ID); n != head+1 {
+		if n, _ := h.purStore.LastSeq(ctx, f.event.ID); n != head+1 {
 			t.Errorf("a patch to the same end logged %d more entries", n-head-1)
 		}
 	})

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/admitone/admitone/account"
-	"github.com/admitone/admitone/purchase"
+	"github.com/admitone/admitone/changelog"
 	"github.com/admitone/admitone/qr"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -24,7 +24,7 @@ import (
 // Creating a gate is organizer-only because a gate holds the event's
 // rotation key and reads its check-in log, which staff may not.
 
-func (s *Server) syncHub() (*ticketsync.Server, *ticketsync.Enroller, error) {
+func (s *Server) syncHub() (*ticketsync.Hub, *ticketsync.Enroller, error) {
 	if s.Sync == nil || s.Enroller == nil {
 		return nil, nil, &apiError{status: http.StatusServiceUnavailable, code: "unavailable", msg: "gate sync is not available on this server"}
 	}
@@ -91,7 +91,7 @@ func (s *Server) listGates(w http.ResponseWriter, r *http.Request, p *account.Pr
 	if err != nil {
 		return err
 	}
-	gates, err := hub.Store.GatesOfEvent(r.Context(), eventID)
+	gates, err := hub.GatesOfEvent(r.Context(), eventID)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func (s *Server) revokeGate(w http.ResponseWriter, r *http.Request, p *account.P
 	if err != nil {
 		return err
 	}
-	g, err := hub.Store.Gate(r.Context(), r.PathValue("id"))
+	g, err := hub.Gate(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -123,11 +123,10 @@ func (s *Server) revokeGate(w http.ResponseWriter, r *http.Request, p *account.P
 	if err := s.requireOrg(r.Context(), p, orgID); err != nil {
 		return err
 	}
-	g, err = hub.Store.RevokeGate(r.Context(), g.ID, s.now().UTC())
+	g, err = hub.RevokeGate(r.Context(), g.ID, s.now().UTC())
 	if err != nil {
 		return err
 	}
-	hub.Disconnect(g.ID)
 	s.Log.Info("gate revoked", "gate", g.ID, "event", g.EventID, "by", p.User.ID)
 	writeJSON(w, http.StatusOK, g)
 	return nil
@@ -172,8 +171,8 @@ func (s *Server) enroll(r *http.Request, enr *ticketsync.Enroller, code string) 
 
 // listConflicts lists the event's tickets admitted twice.
 func (s *Server) listConflicts(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	return s.writeSyncList(w, r, p, "conflicts", func(ctx context.Context, st ticketsync.Store, eventID string) (any, error) {
-		return st.Conflicts(ctx, eventID, maxSyncList)
+	return s.writeSyncList(w, r, p, "conflicts", func(ctx context.Context, hub *ticketsync.Hub, eventID string) (any, error) {
+		return hub.Conflicts(ctx, eventID, maxSyncList)
 	})
 }
 
@@ -181,9 +180,9 @@ func (s *Server) listConflicts(w http.ResponseWriter, r *http.Request, p *accoun
 const maxSyncList = 1000
 
 // writeSyncList answers an organizer of the {id} event with one of the
-// sync store's lists of it, under key (an empty list is []).
+// hub's lists of it, under key (an empty list is []).
 func (s *Server) writeSyncList(w http.ResponseWriter, r *http.Request, p *account.Principal, key string,
-	list func(context.Context, ticketsync.Store, string) (any, error)) error {
+	list func(context.Context, *ticketsync.Hub, string) (any, error)) error {
 	hub, _, err := s.syncHub()
 	if err != nil {
 		return err
@@ -192,7 +191,7 @@ func (s *Server) writeSyncList(w http.ResponseWriter, r *http.Request, p *accoun
 	if err != nil {
 		return err
 	}
-	items, err := list(r.Context(), hub.Store, eventID)
+	items, err := list(r.Context(), hub, eventID)
 	if err != nil {
 		return err
 	}
@@ -235,8 +234,8 @@ func (s *Server) syncSocket(w http.ResponseWriter, r *http.Request, _ *account.P
 // server did not record (a ticket it never issued, another event's, a
 // wrong type, an impossible time), with the reason for each.
 func (s *Server) listQuarantine(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	return s.writeSyncList(w, r, p, "quarantine", func(ctx context.Context, st ticketsync.Store, eventID string) (any, error) {
-		return st.Quarantine(ctx, eventID, maxSyncList)
+	return s.writeSyncList(w, r, p, "quarantine", func(ctx context.Context, hub *ticketsync.Hub, eventID string) (any, error) {
+		return hub.Quarantine(ctx, eventID, maxSyncList)
 	})
 }
 
@@ -288,23 +287,23 @@ func (s *Server) listCheckins(w http.ResponseWriter, r *http.Request, p *account
 	if err != nil {
 		return err
 	}
-	out := []purchase.Change{}
+	out := []changelog.Change{}
 	next := after
 	for len(out) < int(limit) {
-		page, err := svc.Changes(r.Context(), eventID, next, purchase.MaxChanges)
+		page, err := svc.Changes(r.Context(), eventID, next, changelog.MaxChanges)
 		if err != nil {
 			return err
 		}
 		for _, c := range page {
 			next = c.Seq
-			if c.Kind == purchase.ChangeCheckin {
+			if c.Kind == changelog.KindCheckin {
 				out = append(out, c)
 				if len(out) == int(limit) {
 					break
 				}
 			}
 		}
-		if len(page) < purchase.MaxChanges {
+		if len(page) < changelog.MaxChanges {
 			break
 		}
 	}

@@ -16,21 +16,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/admitone/admitone/internal/testclock"
-	"github.com/admitone/admitone/issuer"
-	"github.com/admitone/admitone/payment"
-
-	"github.com/admitone/admitone/storage/postgres/pgtest"
-
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/internal/testclock"
+	"github.com/admitone/admitone/issuer"
+	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 	"github.com/admitone/admitone/storage"
+	"github.com/admitone/admitone/storage/postgres/pgtest"
 	ticketsync "github.com/admitone/admitone/sync"
 )
 
@@ -142,9 +140,9 @@ func newHarnessWith(t *testing.T, backend string, configure func(*harness)) *har
 	h.vault = &issuer.Vault{Store: b.Secrets, Seal: &key, Now: h.clock.Now}
 	h.purchase.Signer = h.vault
 	h.payments = payment.NewTestProvider(payment.TestConfig{Now: h.clock.Now})
-	hub := &ticketsync.Server{Store: b.Sync, Log: b.Purchases, Tickets: b.Purchases, Now: h.clock.Now, Logger: log}
-	h.purchase.ChangeLogged = hub.Poke
-	enroller := &ticketsync.Enroller{Store: b.Sync, Log: b.Purchases, Keys: h.vault, Now: h.clock.Now}
+	hub := &ticketsync.Hub{Store: b.Sync, Changes: b.Purchases, Tickets: storage.HubTickets{Store: b.Purchases}, Now: h.clock.Now, Logger: log}
+	h.purchase.ChangesAppended = hub.Poke
+	enroller := &ticketsync.Enroller{Store: b.Sync, Changes: b.Purchases, Keys: h.vault, Now: h.clock.Now}
 	h.api = &Server{Accounts: h.accounts, Catalog: h.catalog, Search: idx, Purchase: h.purchase, Ready: b.Ping, Log: log,
 		Payments: h.payments, Now: h.clock.Now, Sync: hub, Enroller: enroller}
 	t.Cleanup(hub.Shutdown)

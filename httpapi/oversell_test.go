@@ -15,6 +15,7 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/changelog"
 	"github.com/admitone/admitone/internal/id"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
@@ -319,12 +320,12 @@ func TestOversellHTTP(t *testing.T) {
 				tickets[tk.ID] = true
 			}
 			wantCounts(t, h, tt.ID, 100, 0)
-			log, err := h.purStore.Changes(ctx, ev.ID, 0, purchase.MaxChanges)
+			log, err := h.purStore.Changes(ctx, ev.ID, 0, changelog.MaxChanges)
 			if err != nil || len(log) != 100 {
 				t.Fatalf("change log: %d entries, %v; want 100", len(log), err)
 			}
 			for _, c := range log {
-				if c.Kind != purchase.ChangeIssue || !tickets[c.TicketID] {
+				if c.Kind != changelog.KindIssue || !tickets[c.TicketID] {
 					t.Errorf("change %+v is not the issue of a ticket the buyers got", c)
 				}
 				delete(tickets, c.TicketID)
@@ -406,7 +407,7 @@ func TestOversellHTTP(t *testing.T) {
 					t.Errorf("%s: %d sold, %d held, %d tickets issued, %d holds won (%v)", tt.Name, sold, held, ticketsPerType[tt.ID], perType[tt.ID], err)
 				}
 			}
-			log, err := h.purStore.Changes(t.Context(), ev.ID, 0, purchase.MaxChanges)
+			log, err := h.purStore.Changes(t.Context(), ev.ID, 0, changelog.MaxChanges)
 			if err != nil || len(log) != 60 {
 				t.Errorf("change log of the shared event: %d entries, %v; want 60", len(log), err)
 			}

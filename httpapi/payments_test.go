@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
@@ -191,17 +192,17 @@ func TestPayRefundTransfer(t *testing.T) {
 
 		// The buyer refunds the first order: its tickets are revoked and
 		// the revokes follow the issues in the event's change log.
-		before, _ := h.purStore.Changes(ctx, f.event.ID, 0, purchase.MaxChanges)
+		before, _ := h.purStore.Changes(ctx, f.event.ID, 0, changelog.MaxChanges)
 		ref := decodeAs[orderViewJSON](t, h.do(t, "POST", "/v1/orders/"+o.ID+"/refund", f.buyer.Token, map[string]any{}), http.StatusOK)
 		if ref.Order.Status != "refunded" || len(ref.Tickets) != 2 {
 			t.Fatalf("refund answered %+v", ref)
 		}
-		after, err := h.purStore.Changes(ctx, f.event.ID, int64(len(before)), purchase.MaxChanges)
+		after, err := h.purStore.Changes(ctx, f.event.ID, int64(len(before)), changelog.MaxChanges)
 		if err != nil || len(after) != 2 {
 			t.Fatalf("change log after the refund: %+v, %v", after, err)
 		}
 		for i, c := range after {
-			if c.Kind != purchase.ChangeRevoke || c.TicketID != paid.Tickets[i].ID || c.Reason != purchase.RevokedRefunded || c.Seq != int64(len(before)+i+1) {
+			if c.Kind != changelog.KindRevoke || c.TicketID != paid.Tickets[i].ID || c.Reason != purchase.RevokedRefunded || c.Seq != int64(len(before)+i+1) {
 				t.Errorf("change %+v, want revoke of %s", c, paid.Tickets[i].ID)
 			}
 		}
@@ -216,7 +217,7 @@ func TestPayRefundTransfer(t *testing.T) {
 		}
 		// Refunding again changes nothing.
 		h.do(t, "POST", "/v1/orders/"+o.ID+"/refund", f.buyer.Token, map[string]any{}).want(t, http.StatusOK)
-		if n, _ := h.purStore.Changes(ctx, f.event.ID, 0, purchase.MaxChanges); len(n) != len(before)+2 {
+		if n, _ := h.purStore.Changes(ctx, f.event.ID, 0, changelog.MaxChanges); len(n) != len(before)+2 {
 			t.Errorf("a second refund logged %d more changes", len(n)-len(before)-2)
 		}
 
@@ -444,13 +445,13 @@ func TestCancelEvent(t *testing.T) {
 				t.Errorf("unpaid order %s after the cancellation: %s", id, so.Status)
 			}
 		}
-		log, err := h.purStore.Changes(ctx, f.event.ID, 0, purchase.MaxChanges)
+		log, err := h.purStore.Changes(ctx, f.event.ID, 0, changelog.MaxChanges)
 		if err != nil {
 			t.Fatal(err)
 		}
 		revoked := map[string]bool{}
 		for _, c := range log {
-			if c.Kind == purchase.ChangeRevoke {
+			if c.Kind == changelog.KindRevoke {
 				revoked[c.TicketID] = true
 			}
 		}

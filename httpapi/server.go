@@ -49,7 +49,7 @@ type Server struct {
 	Webhooks payment.WebhookVerifier
 	// Sync is the gates' sync hub and Enroller makes and enrols gates;
 	// nil answers their routes with 503.
-	Sync     *ticketsync.Server
+	Sync     *ticketsync.Hub
 	Enroller *ticketsync.Enroller
 	// Now is the clock for rotating codes and webhook timestamps; nil
 	// means time.Now.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/changelog"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 	ticketsync "github.com/admitone/admitone/sync"
@@ -22,9 +23,9 @@ func (h *harness) admitAt(t *testing.T, eventID, gateName, ticketID string) tick
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := ticketsync.Checkin{ID: "ci_" + strings.Repeat("0", 24) + ticketID[len(ticketID)-8:], EventID: eventID, GateID: g.ID,
+	c := changelog.Checkin{ID: "ci_" + strings.Repeat("0", 24) + ticketID[len(ticketID)-8:], EventID: eventID, GateID: g.ID,
 		TicketID: ticketID, TypeNumber: 1, Direction: bundle.Entry, At: h.clock.Now()}
-	if _, err := h.api.Sync.Store.RecordCheckins(ctx, g, []ticketsync.Checkin{c}, h.clock.Now()); err != nil {
+	if _, err := h.api.Sync.Store.RecordCheckins(ctx, g, []changelog.Checkin{c}, h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return g
@@ -48,7 +49,7 @@ func TestTransferHoles(t *testing.T) {
 		// 1. Used to enter: no transfer, no refund by the buyer, nothing
 		// written.
 		gate := h.admitAt(t, f.event.ID, "North door", used.ID)
-		head, _ := h.purStore.LogHead(ctx, f.event.ID)
+		head, _ := h.purStore.LastSeq(ctx, f.event.ID)
 		res := h.do(t, "POST", "/v1/tickets/"+used.ID+"/transfer", f.buyer.Token, map[string]any{"to": friend.Email})
 		if res.status != http.StatusConflict || res.apiErr(t).Code != "ticket_used" || !strings.Contains(res.apiErr(t).Message, gate.ID) {
 			t.Fatalf("transfer of a ticket used to enter: %d %s", res.status, res.short())
@@ -63,7 +64,7 @@ func TestTransferHoles(t *testing.T) {
 		if so, _ := h.purStore.Order(ctx, o.ID); so.Status != purchase.StatusPaid {
 			t.Errorf("order after the refused refund: %s", so.Status)
 		}
-		if after, _ := h.purStore.LogHead(ctx, f.event.ID); after != head {
+		if after, _ := h.purStore.LastSeq(ctx, f.event.ID); after != head {
 			t.Errorf("the refused calls logged %d changes", after-head)
 		}
 		if rec, _ := h.payments.Record(paid.Payment.IntentID); len(rec.Refunds) != 0 {

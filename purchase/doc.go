@@ -80,11 +80,12 @@
 // signed by the Signer, issuer.Vault on the server) per unit of every
 // admission line; merchandise gets none. The tickets are stored with the
 // payment in one transaction, and each is appended to its event's change
-// log (Change, numbered 1, 2, 3, ... in commit order). Refund revokes the
+// log (changelog.Change, numbered 1, 2, 3, ... in commit order; IssueChange
+// and RevokeChange make the entries). Refund revokes the
 // order's tickets and Transfer replaces a ticket with a newly signed one
 // for another holder, revoking the old; both log every revoke and issue
 // in the same transaction. Gates sync from that log (package sync), which
-// also carries their check-ins. ChangeLogged tells the sync hub that a
+// also carries their check-ins. ChangesAppended tells the sync hub that a
 // log grew.
 //
 // Stores keep a ticket's fields, never its token: the token is signed
@@ -111,7 +112,7 @@
 // A ticket admits until TicketGrace after its event ends (Ticket.
 // ValidUntil, signed into its token). When an event moves, EventMoved
 // sets every valid ticket's ValidUntil to the new end and logs one
-// ChangeValidity entry, from which gates admit tokens signed before the
+// changelog.KindValidity entry, from which gates admit tokens signed before the
 // move until the new end too. When an event is cancelled, CancelEventOrders refunds its
 // paid orders (revoking their tickets) and cancels the unpaid ones; a
 // payment that completes afterwards issues nothing (ErrState), and the

@@ -65,6 +65,40 @@ type Counter struct {
 // Taken is sold plus held.
 func (c Counter) Taken() int { return c.Sold + c.Held }
 
+// Hold, Release, Sell and Unsell move q of a counter: into held (a hold
+// is made), out of held (it ends), from held to sold (it becomes an
+// order) and out of sold (the order is cancelled or refunded). Stores
+// apply them, as method expressions such as (*Counter).Sell, to every
+// counter EachCounter names.
+func (c *Counter) Hold(q int)    { c.Held += q }
+func (c *Counter) Release(q int) { c.Held -= q }
+func (c *Counter) Sell(q int)    { c.Held -= q; c.Sold += q }
+func (c *Counter) Unsell(q int)  { c.Sold -= q }
+
+// EachCounter calls fn with every counter that moving a hold's or an
+// order's quantities changes, and by how much: each line's ticket type
+// and the buyer's counter of it (BuyerKey) by the line's quantity, then,
+// when shared is not zero, the buyer's counter of the event and the
+// event's own by the shared quantity. buyer reports a buyer's counter.
+// It stops at fn's first error and returns it.
+func EachCounter(eventID, buyerID string, lines []Line, shared int, fn func(id string, q int, buyer bool) error) error {
+	for _, l := range lines {
+		if err := fn(l.TicketTypeID, l.Quantity, false); err != nil {
+			return err
+		}
+		if err := fn(BuyerKey(buyerID, l.TicketTypeID), l.Quantity, true); err != nil {
+			return err
+		}
+	}
+	if shared == 0 {
+		return nil
+	}
+	if err := fn(BuyerKey(buyerID, eventID), shared, true); err != nil {
+		return err
+	}
+	return fn(eventID, shared, false)
+}
+
 // CheckHold checks a hold's shape before a store reserves it: an id, a
 // buyer, an event, 1..MaxLines lines with quantities of 1 to
 // catalog.MaxPerOrder and distinct ticket types each named in l, within

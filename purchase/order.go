@@ -110,6 +110,22 @@ func (o Order) Counts() bool {
 // The functions below are the order rules both stores apply inside their
 // transactions, so that the backends agree on every transition.
 
+// CheckNewOrder checks an order's own fields before a store creates it:
+// the order's and its hold's ids, a payment deadline after its creation,
+// and its idempotency record (CheckIdempotency).
+func CheckNewOrder(o Order) error {
+	if o.ID == "" || o.HoldID == "" {
+		return fmt.Errorf("create order: the order id and hold id are required: %w", ErrInvalid)
+	}
+	if !o.ExpiresAt.After(o.CreatedAt) {
+		return fmt.Errorf("create order %s: payment deadline not after creation: %w", o.ID, ErrInvalid)
+	}
+	if err := CheckIdempotency(o.Idempotency); err != nil {
+		return fmt.Errorf("create order %s: %w", o.ID, err)
+	}
+	return nil
+}
+
 // CheckOrder checks that o may be created from the hold h: h is active
 // and unexpired at o.CreatedAt, and o has h's buyer, event and lines
 // (ticket types and quantities, in order).
@@ -175,6 +191,30 @@ func Cancel(o *Order, at time.Time) (bool, error) {
 	default:
 		return false, fmt.Errorf("cancel order %s: it is %s (refund a paid order instead): %w", o.ID, o.Status, ErrState)
 	}
+}
+
+// OrderUpdate is an order transition as both stores apply it in one
+// transaction: Apply changes the order, reporting whether it did, and
+// Move, if the order changed, is how its quantities move on every
+// counter EachCounter names (nil: they stay).
+type OrderUpdate struct {
+	Apply func(o *Order) (changed bool, err error)
+	Move  func(c *Counter, q int)
+}
+
+// PayUpdate is Pay as an OrderUpdate: the quantities stay sold.
+func PayUpdate(intentID string, at time.Time) OrderUpdate {
+	return OrderUpdate{Apply: func(o *Order) (bool, error) { return Pay(o, intentID, at) }}
+}
+
+// RefundUpdate is RefundOrder as an OrderUpdate: the quantities return.
+func RefundUpdate(at time.Time) OrderUpdate {
+	return OrderUpdate{Apply: func(o *Order) (bool, error) { return RefundOrder(o, at) }, Move: (*Counter).Unsell}
+}
+
+// CancelUpdate is Cancel as an OrderUpdate: the quantities return.
+func CancelUpdate(at time.Time) OrderUpdate {
+	return OrderUpdate{Apply: func(o *Order) (bool, error) { return Cancel(o, at) }, Move: (*Counter).Unsell}
 }
 
 // HoldLines are the order's lines without prices, as its hold had them.

@@ -48,10 +48,10 @@ type Service struct {
 	// Signer signs the tickets of paid orders; without one, paying an
 	// order with admission lines fails.
 	Signer Signer
-	// ChangeLogged is called after tickets of an event were issued or
+	// ChangesAppended is called after tickets of an event were issued or
 	// revoked, so the sync hub pushes the event's new change log entries
 	// to gates. Nil means nobody is told.
-	ChangeLogged func(eventID string)
+	ChangesAppended func(eventID string)
 	// RefundCutoff is how long before an event starts its buyers can no
 	// longer refund by themselves (organizers still can); zero means
 	// DefaultRefundCutoff.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 )
 
@@ -71,49 +72,6 @@ func (t Ticket) Root() string {
 	return t.ID
 }
 
-// ChangeKind is what a change log entry records.
-type ChangeKind string
-
-const (
-	ChangeIssue  ChangeKind = "issue"
-	ChangeRevoke ChangeKind = "revoke"
-	// ChangeCheckin is a check-in a gate uploaded (see package sync).
-	ChangeCheckin ChangeKind = "checkin"
-	// ChangeValidity says that the event's tickets admit until At (the
-	// event moved): a gate takes it over a token's own, earlier, end of
-	// validity, so a ticket issued before the move is not expired on the
-	// new date. It names no ticket.
-	ChangeValidity ChangeKind = "validity"
-)
-
-// Change is one entry of an event's change log: the ordered record of
-// every ticket issued or revoked for the event and every check-in its
-// gates uploaded, which gates sync from.
-// Seq numbers an event's entries 1, 2, 3, ... without gaps, in commit
-// order.
-type Change struct {
-	EventID    string     `json:"event_id"`
-	Seq        int64      `json:"seq"`
-	Kind       ChangeKind `json:"kind"`
-	TicketID   string     `json:"ticket_id"`
-	TypeNumber uint16     `json:"type_number"`
-	// Reason is a revoke's reason (RevokedRefunded, ...).
-	Reason string `json:"reason,omitempty"`
-	// Replaces is, on an issue, the ticket the new one replaces (a
-	// transfer): gates and the server carry its entry state over, so the
-	// replacement of a ticket someone entered on is already used.
-	Replaces string `json:"replaces,omitempty"`
-	// At is when the ticket was issued or revoked, or when the gate
-	// scanned it.
-	At time.Time `json:"at"`
-	// A check-in's gate-made id ("ci_..."), gate, direction ("entry" or
-	// "exit") and whether the gate was offline when it scanned.
-	CheckinID string `json:"checkin_id,omitempty"`
-	GateID    string `json:"gate_id,omitempty"`
-	Direction string `json:"direction,omitempty"`
-	Offline   bool   `json:"offline,omitempty"`
-}
-
 // Entry is the check-in that put a ticket's lineage inside first.
 type Entry struct {
 	TicketID  string    `json:"ticket_id"`
@@ -130,9 +88,6 @@ func UsedError(what, ticketID string, e Entry) error {
 
 // MaxTicketsByID bounds one TicketsByID call.
 const MaxTicketsByID = 1000
-
-// MaxChanges bounds one Changes call.
-const MaxChanges = 10_000
 
 // TicketStore keeps issued tickets and each event's change log. Every
 // write appends to the log in the same transaction as the ticket rows it
@@ -162,7 +117,7 @@ type TicketStore interface {
 	Transfer(ctx context.Context, oldID, fromHolder string, next Ticket, at time.Time) (Ticket, error)
 	// SetValidity makes every valid ticket of an event admit until
 	// validUntil (the event moved) and, if any changed, appends one
-	// ChangeValidity entry (At validUntil) to the log, in one
+	// changelog.KindValidity entry (At validUntil) to the log, in one
 	// transaction. It returns how many tickets changed; again with the
 	// same time it changes none and logs nothing.
 	SetValidity(ctx context.Context, eventID string, validUntil time.Time) (int, error)
@@ -171,12 +126,13 @@ type TicketStore interface {
 	// one. Check-ins of a ticket and of the tickets it replaced count for
 	// its whole lineage.
 	Entered(ctx context.Context, eventID, root string) (Entry, bool, error)
-	// Changes returns an event's log entries with Seq > after, in order,
-	// at most limit (1..MaxChanges); none for an unknown event.
-	Changes(ctx context.Context, eventID string, after int64, limit int) ([]Change, error)
-	// LogHead returns the Seq of an event's last log entry; 0 for an
-	// empty log or an unknown event.
-	LogHead(ctx context.Context, eventID string) (int64, error)
+	// Changes returns an event's change log entries with Seq > after, in
+	// order, at most limit (1..changelog.MaxChanges); none for an unknown
+	// event.
+	Changes(ctx context.Context, eventID string, after int64, limit int) ([]changelog.Change, error)
+	// LastSeq returns the Seq of an event's last change log entry; 0 for
+	// an empty log or an unknown event.
+	LastSeq(ctx context.Context, eventID string) (int64, error)
 }
 
 // CheckTickets checks the tickets a payment issues for o: one valid
@@ -222,19 +178,14 @@ func Revoke(t *Ticket, reason, replacedBy string, at time.Time) bool {
 	return true
 }
 
-// ValidityChange is the log entry of SetValidity (Seq unset).
-func ValidityChange(eventID string, validUntil time.Time) Change {
-	return Change{EventID: eventID, Kind: ChangeValidity, At: validUntil}
-}
-
 // IssueChange and RevokeChange are the log entries for t (Seq unset:
 // the store numbers them).
-func IssueChange(t Ticket) Change {
-	return Change{EventID: t.EventID, Kind: ChangeIssue, TicketID: t.ID, TypeNumber: t.TypeNumber, At: t.IssuedAt, Replaces: t.Replaces}
+func IssueChange(t Ticket) changelog.Change {
+	return changelog.Change{EventID: t.EventID, Kind: changelog.KindIssue, TicketID: t.ID, TypeNumber: t.TypeNumber, At: t.IssuedAt, Replaces: t.Replaces}
 }
 
-func RevokeChange(t Ticket) Change {
-	return Change{EventID: t.EventID, Kind: ChangeRevoke, TicketID: t.ID, TypeNumber: t.TypeNumber, Reason: t.RevokeReason, At: t.RevokedAt}
+func RevokeChange(t Ticket) changelog.Change {
+	return changelog.Change{EventID: t.EventID, Kind: changelog.KindRevoke, TicketID: t.ID, TypeNumber: t.TypeNumber, Reason: t.RevokeReason, At: t.RevokedAt}
 }
 
 // SignedTicket is a freshly signed ticket token.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 )
 
@@ -22,8 +23,8 @@ const TicketGrace = 6 * time.Hour
 const MaxTicketsListed = 1000
 
 func (s *Service) logged(eventID string) {
-	if s.ChangeLogged != nil {
-		s.ChangeLogged(eventID)
+	if s.ChangesAppended != nil {
+		s.ChangesAppended(eventID)
 	}
 }
 
@@ -113,7 +114,7 @@ func validUntil(ev catalog.Event) time.Time {
 // new end: every valid ticket admits until TicketGrace after it (its
 // token, signed again for its holder, says so), and the change log tells
 // the gates, which then admit tokens issued before the move until then
-// too (purchase.ChangeValidity). It returns how many tickets changed and
+// too (changelog.KindValidity). It returns how many tickets changed and
 // is idempotent: the HTTP layer calls it after every change of an event's
 // dates, and again on a retry.
 func (s *Service) EventMoved(ctx context.Context, eventID string) (int, error) {
@@ -399,7 +400,7 @@ func (s *Service) RotationKey(ctx context.Context, eventID string) (ticketcrypto
 
 // Changes returns an event's change log entries after the sequence
 // number after, at most limit.
-func (s *Service) Changes(ctx context.Context, eventID string, after int64, limit int) ([]Change, error) {
+func (s *Service) Changes(ctx context.Context, eventID string, after int64, limit int) ([]changelog.Change, error) {
 	return s.Store.Changes(ctx, eventID, after, limit)
 }
 

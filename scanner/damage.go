@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 )
 
@@ -103,7 +104,7 @@ func checkRecords(tx *bolt.Tx) error {
 		},
 		string(bucketRevoked): func(k, v []byte) error { return decodeRecord(k, v, idLen, new(bundle.Revocation)) },
 		string(bucketState):   func(k, v []byte) error { return decodeRecord(k, v, idLen, new(ticketRecord)) },
-		string(bucketLog):     func(k, v []byte) error { return decodeRecord(k, v, len(CheckinID{}), new(Checkin)) },
+		string(bucketLog):     func(k, v []byte) error { return decodeRecord(k, v, len(changelog.CheckinID{}), new(changelog.Checkin)) },
 		string(bucketOutbox): func(k, v []byte) error {
 			if len(v) != 0 || tx.Bucket(bucketLog) == nil || tx.Bucket(bucketLog).Get(k) == nil {
 				return errors.New("outbox entry without its check-in in the log")
@@ -167,7 +168,7 @@ func ExportOutbox(path string, w io.Writer) (int, error) {
 		if werr != nil || len(p) != 1 || p[0] != string(bucketLog) || !pending[string(k)] {
 			return
 		}
-		var ci Checkin
+		var ci changelog.Checkin
 		if json.Unmarshal(v, &ci) != nil {
 			return // unreadable: skipped
 		}

@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/changelog"
 )
 
 // realGateDB makes a gate.db as a gate leaves it: a bundle of tickets
@@ -35,9 +36,13 @@ func realGateDB(t testing.TB, tickets, scans, acked int) ([]byte, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ids []CheckinID
+	var ids []changelog.CheckinID
 	for _, ci := range out {
-		ids = append(ids, ci.ID)
+		id, err := changelog.ParseCheckinID(ci.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
 	}
 	if err := f.store.Ack(ids...); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 )
 
@@ -33,18 +34,18 @@ type Engine struct {
 // Result is what a scan answers: the verdict, why, and the ticket if one
 // was read. It is the JSON object scannerd prints and serves.
 type Result struct {
-	Verdict    Verdict  `json:"verdict"`
-	Reason     string   `json:"reason"`
-	TicketID   string   `json:"ticket_id,omitempty"`
-	TicketType *uint16  `json:"ticket_type,omitempty"`
-	EventID    string   `json:"event_id,omitempty"`
-	GateID     string   `json:"gate_id,omitempty"`
-	Direction  string   `json:"direction,omitempty"`
-	CheckinID  string   `json:"checkin_id,omitempty"`
-	At         string   `json:"at"`
-	DryRun     bool     `json:"dry_run,omitempty"`
-	Source     string   `json:"source,omitempty"`
-	Previous   *Checkin `json:"previous,omitempty"`
+	Verdict    Verdict            `json:"verdict"`
+	Reason     string             `json:"reason"`
+	TicketID   string             `json:"ticket_id,omitempty"`
+	TicketType *uint16            `json:"ticket_type,omitempty"`
+	EventID    string             `json:"event_id,omitempty"`
+	GateID     string             `json:"gate_id,omitempty"`
+	Direction  string             `json:"direction,omitempty"`
+	CheckinID  string             `json:"checkin_id,omitempty"`
+	At         string             `json:"at"`
+	DryRun     bool               `json:"dry_run,omitempty"`
+	Source     string             `json:"source,omitempty"`
+	Previous   *changelog.Checkin `json:"previous,omitempty"`
 }
 
 // CheckOptions modify one check.
@@ -81,7 +82,7 @@ func (e *Engine) Check(code string, opt CheckOptions) (Result, error) {
 	}
 	res.Verdict, res.Reason, res.Previous = d.Verdict, d.Reason, d.Previous
 	if ci != nil {
-		res.CheckinID = ci.ID.String()
+		res.CheckinID = ci.ID
 		if e.Recorded != nil {
 			e.Recorded()
 		}

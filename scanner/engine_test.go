@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 )
 
@@ -37,7 +38,7 @@ func TestEngineVerdicts(t *testing.T) {
 		t.Fatalf("accepted result lacks check-in or ticket id: %+v", res)
 	}
 	used := f.check(t, good.Text(), AlreadyUsed)
-	if used.Previous == nil || used.Previous.ID.String() != res.CheckinID || used.Previous.Gate != "north" {
+	if used.Previous == nil || used.Previous.ID != res.CheckinID || used.Previous.GateID != "north" {
 		t.Fatalf("already_used does not name the earlier check-in: %+v", used.Previous)
 	}
 	f.check(t, strings.ToLower(vip.Text()), Accepted) // a Caps Lock wedge
@@ -238,18 +239,22 @@ func TestStoreOutboxSurvivesReopen(t *testing.T) {
 	if err != nil || len(out) != 2 {
 		t.Fatalf("outbox after reopen: %d entries, %v", len(out), err)
 	}
-	if out[0].ID.String() != ra.CheckinID || out[0].Ticket != a.Ticket || out[0].Gate != "north" {
+	if out[0].ID != ra.CheckinID || out[0].TicketID != a.Ticket.String() || out[0].GateID != "north" {
 		t.Fatalf("outbox[0] = %+v, want check-in %s", out[0], ra.CheckinID)
 	}
-	if err := s.Ack(out[0].ID); err != nil {
+	acked, err := changelog.ParseCheckinID(out[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ack(acked); err != nil {
 		t.Fatal(err)
 	}
 	out, _ = s.Outbox(10)
-	if len(out) != 1 || out[0].Ticket != b.Ticket {
+	if len(out) != 1 || out[0].TicketID != b.Ticket.String() {
 		t.Fatalf("outbox after ack = %+v", out)
 	}
 	n := 0
-	s.Checkins(func(Checkin) bool { n++; return true })
+	s.Checkins(func(changelog.Checkin) bool { n++; return true })
 	if n != 2 {
 		t.Fatalf("log holds %d check-ins after ack, want 2", n)
 	}

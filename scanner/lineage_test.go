@@ -6,16 +6,17 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/purchase"
 )
 
 // transferChanges are the log entries of a transfer of old to next.
-func transferChanges(f *gateFixture, seq int64, old, next ticketcrypto.SignedToken) []purchase.Change {
-	return []purchase.Change{
-		{EventID: f.event.String(), Seq: seq, Kind: purchase.ChangeRevoke, TicketID: old.Ticket.String(), TypeNumber: 1,
+func transferChanges(f *gateFixture, seq int64, old, next ticketcrypto.SignedToken) []changelog.Change {
+	return []changelog.Change{
+		{EventID: f.event.String(), Seq: seq, Kind: changelog.KindRevoke, TicketID: old.Ticket.String(), TypeNumber: 1,
 			Reason: purchase.RevokedTransferred, At: f.now},
-		{EventID: f.event.String(), Seq: seq + 1, Kind: purchase.ChangeIssue, TicketID: next.Ticket.String(), TypeNumber: 1,
+		{EventID: f.event.String(), Seq: seq + 1, Kind: changelog.KindIssue, TicketID: next.Ticket.String(), TypeNumber: 1,
 			At: f.now, Replaces: old.Ticket.String()},
 	}
 }
@@ -62,9 +63,9 @@ func TestStoreLineage(t *testing.T) {
 		f.load(t)
 		next := f.issue(t, 1, nil)
 		changes := transferChanges(f, 1, old, next)
-		changes = append(changes, purchase.Change{EventID: f.event.String(), Seq: 3, Kind: purchase.ChangeCheckin,
-			TicketID: old.Ticket.String(), TypeNumber: 1, At: f.now.Add(-time.Hour), CheckinID: NewCheckinID(f.now.Add(-time.Hour)).String(),
-			GateID: "south", Direction: string(bundle.Entry), Offline: true})
+		changes = append(changes, changelog.Change{EventID: f.event.String(), Seq: 3, Kind: changelog.KindCheckin,
+			TicketID: old.Ticket.String(), TypeNumber: 1, At: f.now.Add(-time.Hour), CheckinID: changelog.NewCheckinID(f.now.Add(-time.Hour)).String(),
+			GateID: "south", Direction: bundle.Entry, Offline: true})
 		if err := f.store.ApplyChanges(changes); err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +101,7 @@ func TestEventMovedValidity(t *testing.T) {
 			moved := f.now.Add(7 * 24 * time.Hour)
 			switch via {
 			case "change log":
-				if err := f.store.ApplyChanges([]purchase.Change{{EventID: f.event.String(), Seq: 1, Kind: purchase.ChangeValidity, At: moved}}); err != nil {
+				if err := f.store.ApplyChanges([]changelog.Change{{EventID: f.event.String(), Seq: 1, Kind: changelog.KindValidity, At: moved}}); err != nil {
 					t.Fatal(err)
 				}
 			case "bundle":

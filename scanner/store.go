@@ -16,6 +16,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -27,7 +28,7 @@ var (
 	bucketCodes   = []byte("codes")   // foreign barcode text -> ticket id
 	bucketRevoked = []byte("revoked") // ticket id -> bundle.Revocation JSON
 	bucketState   = []byte("state")   // ticket id -> ticketRecord JSON
-	bucketLog     = []byte("log")     // check-in id -> Checkin JSON, in time order
+	bucketLog     = []byte("log")     // check-in id -> changelog.Checkin JSON, in time order
 	bucketOutbox  = []byte("outbox")  // check-in id -> nothing: not yet acknowledged by the server
 	// bucketLineage maps a ticket that replaced another (a transfer) to
 	// the first ticket of its chain; bucketState keeps one state per
@@ -133,12 +134,12 @@ func (s *Store) fault() error {
 
 // nextCheckinID makes a check-in id whose time part is after every id
 // this store made before.
-func (s *Store) nextCheckinID(now time.Time) CheckinID {
+func (s *Store) nextCheckinID(now time.Time) changelog.CheckinID {
 	for {
 		last := s.lastID.Load()
 		n := max(now.UnixNano(), last+1)
 		if s.lastID.CompareAndSwap(last, n) {
-			return NewCheckinID(time.Unix(0, n))
+			return changelog.NewCheckinID(time.Unix(0, n))
 		}
 	}
 }
@@ -154,9 +155,9 @@ type gateConfig struct {
 
 // ticketRecord is the check-in state of one ticket.
 type ticketRecord struct {
-	Uses   int      `json:"uses"`
-	Inside bool     `json:"inside"`
-	Last   *Checkin `json:"last,omitempty"`
+	Uses   int                `json:"uses"`
+	Inside bool               `json:"inside"`
+	Last   *changelog.Checkin `json:"last,omitempty"`
 }
 
 // StoreFile is the store's file name inside a gate data directory.
@@ -215,7 +216,7 @@ func OpenStore(dir string, opt StoreOptions) (*Store, error) {
 				return err
 			}
 		}
-		if k, _ := tx.Bucket(bucketLog).Cursor().Last(); len(k) == len(CheckinID{}) {
+		if k, _ := tx.Bucket(bucketLog).Cursor().Last(); len(k) == len(changelog.CheckinID{}) {
 			s.lastID.Store(int64(binary.BigEndian.Uint64(k[:8])))
 		}
 		return nil
@@ -496,13 +497,13 @@ func (s *Store) LookupCode(code string) (bundle.Ticket, bool, error) {
 // decision is to record it, commits the check-in (log, state, outbox)
 // before returning. The decision and the write happen in one transaction.
 // With dryRun nothing is written.
-func (s *Store) Admit(t Ticket, now time.Time, offline, dryRun bool) (Decision, *Checkin, error) {
+func (s *Store) Admit(t Ticket, now time.Time, offline, dryRun bool) (Decision, *changelog.Checkin, error) {
 	c, err := s.config()
 	if err != nil {
 		return Decision{}, nil, err
 	}
 	var d Decision
-	var rec *Checkin
+	var rec *changelog.Checkin
 	fn := func(tx *bolt.Tx) error {
 		d, rec = Decision{}, nil // Batch may run fn again
 		st, err := readState(tx, t.ID)
@@ -513,12 +514,13 @@ func (s *Store) Admit(t Ticket, now time.Time, offline, dryRun bool) (Decision, 
 		if !d.Record || dryRun {
 			return nil
 		}
-		ci := &Checkin{ID: s.nextCheckinID(now), Ticket: t.ID, Event: t.Event, Type: t.Type,
-			Gate: c.profile.GateID, Direction: c.profile.Direction, At: now.UTC(), Offline: offline}
+		id := s.nextCheckinID(now)
+		ci := &changelog.Checkin{ID: id.String(), TicketID: t.ID.String(), EventID: t.Event.String(), TypeNumber: t.Type,
+			GateID: c.profile.GateID, Direction: c.profile.Direction, At: now.UTC(), Offline: offline}
 		if err := s.fault(); err != nil {
 			return err
 		}
-		if err := writeCheckin(tx, ci, st, true); err != nil {
+		if err := writeCheckin(tx, id, t.ID, ci, st, true); err != nil {
 			return err
 		}
 		rec = ci
@@ -621,22 +623,23 @@ func linkLineage(tx *bolt.Tx, id, root ticketcrypto.TicketID) error {
 }
 
 // writeCheckin appends a check-in to the log, updates the ticket's state
-// and, for the gate's own check-ins, queues it in the outbox.
-func writeCheckin(tx *bolt.Tx, ci *Checkin, st TicketState, outbox bool) error {
+// and, for the gate's own check-ins, queues it in the outbox. id and
+// ticket are ci's check-in and ticket ids, parsed.
+func writeCheckin(tx *bolt.Tx, id changelog.CheckinID, ticket ticketcrypto.TicketID, ci *changelog.Checkin, st TicketState, outbox bool) error {
 	raw, err := json.Marshal(ci)
 	if err != nil {
 		return err
 	}
 	logb := tx.Bucket(bucketLog)
-	if logb.Get(ci.ID[:]) != nil {
+	if logb.Get(id[:]) != nil {
 		return nil // already recorded: a resend
 	}
 	logb.FillPercent = 0.9 // ids grow with time
-	if err := logb.Put(ci.ID[:], raw); err != nil {
+	if err := logb.Put(id[:], raw); err != nil {
 		return err
 	}
 	if outbox {
-		if err := tx.Bucket(bucketOutbox).Put(ci.ID[:], nil); err != nil {
+		if err := tx.Bucket(bucketOutbox).Put(id[:], nil); err != nil {
 			return err
 		}
 	}
@@ -648,18 +651,18 @@ func writeCheckin(tx *bolt.Tx, ci *Checkin, st TicketState, outbox bool) error {
 		r.Inside = true
 	}
 	r.Last = ci
-	return putRecord(tx, lineageRoot(tx, ci.Ticket), r)
+	return putRecord(tx, lineageRoot(tx, ticket), r)
 }
 
 // Outbox returns up to limit check-ins not yet acknowledged by the server,
 // oldest first.
-func (s *Store) Outbox(limit int) ([]Checkin, error) {
-	var out []Checkin
+func (s *Store) Outbox(limit int) ([]changelog.Checkin, error) {
+	var out []changelog.Checkin
 	err := s.db.View(func(tx *bolt.Tx) error {
 		logb := tx.Bucket(bucketLog)
 		c := tx.Bucket(bucketOutbox).Cursor()
 		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
-			var ci Checkin
+			var ci changelog.Checkin
 			if err := json.Unmarshal(logb.Get(k), &ci); err != nil {
 				return fmt.Errorf("outbox entry %x: %w", k, err)
 			}
@@ -671,7 +674,7 @@ func (s *Store) Outbox(limit int) ([]Checkin, error) {
 }
 
 // Ack removes acknowledged check-ins from the outbox; they stay in the log.
-func (s *Store) Ack(ids ...CheckinID) error {
+func (s *Store) Ack(ids ...changelog.CheckinID) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketOutbox)
 		for _, id := range ids {
@@ -696,11 +699,11 @@ func (s *Store) OutboxLen() (int, error) {
 
 // Checkins calls fn for each logged check-in in time order until fn
 // returns false.
-func (s *Store) Checkins(fn func(Checkin) bool) error {
+func (s *Store) Checkins(fn func(changelog.Checkin) bool) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketLog).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			var ci Checkin
+			var ci changelog.Checkin
 			if err := json.Unmarshal(v, &ci); err != nil {
 				return fmt.Errorf("log entry %x: %w", k, err)
 			}

@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 )
 
@@ -90,9 +91,10 @@ func BenchmarkOpenCheck100k(b *testing.B) {
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		for i, t := range p.Tickets[:20_000] {
 			at := now.Add(time.Duration(i) * time.Millisecond)
-			ci := &Checkin{ID: s.nextCheckinID(at), Ticket: t.ID, Event: p.Event, Type: t.Type, Gate: "north",
+			id := s.nextCheckinID(at)
+			ci := &changelog.Checkin{ID: id.String(), TicketID: t.ID.String(), EventID: p.Event.String(), TypeNumber: t.Type, GateID: "north",
 				Direction: bundle.Entry, At: at.UTC()}
-			if err := writeCheckin(tx, ci, TicketState{}, true); err != nil {
+			if err := writeCheckin(tx, id, t.ID, ci, TicketState{}, true); err != nil {
 				return err
 			}
 		}

@@ -10,8 +10,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
-	"github.com/admitone/admitone/purchase"
 	ticketsync "github.com/admitone/admitone/sync"
 )
 
@@ -24,24 +24,15 @@ var _ ticketsync.GateStore = (*Store)(nil)
 var keySyncCursor = []byte("sync_cursor")
 
 // PendingUploads implements ticketsync.GateStore.
-func (s *Store) PendingUploads(limit int) ([]ticketsync.Checkin, error) {
-	cs, err := s.Outbox(limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]ticketsync.Checkin, len(cs))
-	for i, c := range cs {
-		out[i] = ticketsync.Checkin{ID: c.ID.String(), EventID: c.Event.String(), GateID: c.Gate, TicketID: c.Ticket.String(),
-			TypeNumber: c.Type, Direction: c.Direction, At: c.At, Offline: c.Offline}
-	}
-	return out, nil
+func (s *Store) PendingUploads(limit int) ([]changelog.Checkin, error) {
+	return s.Outbox(limit)
 }
 
 // Acknowledge implements ticketsync.GateStore.
 func (s *Store) Acknowledge(ids []string) error {
-	parsed := make([]CheckinID, 0, len(ids))
+	parsed := make([]changelog.CheckinID, 0, len(ids))
 	for _, id := range ids {
-		ci, err := ParseCheckinID(id)
+		ci, err := changelog.ParseCheckinID(id)
 		if err != nil {
 			return fmt.Errorf("ack: %w", err)
 		}
@@ -80,11 +71,11 @@ func (s *Store) SetSyncCursor(seq int64) error {
 // the tickets' state (so a ticket used at another gate is already_used
 // here), all with the cursor in one transaction. Entries at or before the
 // cursor were applied already and are skipped.
-func (s *Store) ApplyChanges(changes []purchase.Change) error {
+func (s *Store) ApplyChanges(changes []changelog.Change) error {
 	if len(changes) == 0 {
 		return nil
 	}
-	moved := slices.ContainsFunc(changes, func(ch purchase.Change) bool { return ch.Kind == purchase.ChangeValidity })
+	moved := slices.ContainsFunc(changes, func(ch changelog.Change) bool { return ch.Kind == changelog.KindValidity })
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		cursor := readCursor(tx)
 		for _, ch := range changes {
@@ -104,8 +95,8 @@ func (s *Store) ApplyChanges(changes []purchase.Change) error {
 	return err
 }
 
-func applyChange(tx *bolt.Tx, ch purchase.Change) error {
-	if ch.Kind == purchase.ChangeValidity {
+func applyChange(tx *bolt.Tx, ch changelog.Change) error {
+	if ch.Kind == changelog.KindValidity {
 		return putValidUntil(tx, ch.At)
 	}
 	ticket, err := ticketcrypto.ParseTicketID(ch.TicketID)
@@ -113,7 +104,7 @@ func applyChange(tx *bolt.Tx, ch purchase.Change) error {
 		return err
 	}
 	switch ch.Kind {
-	case purchase.ChangeIssue:
+	case changelog.KindIssue:
 		if ch.Replaces != "" {
 			// A transfer: the new ticket shares the old one's entry
 			// state, so whoever went in on the old one is inside on it.
@@ -126,28 +117,26 @@ func applyChange(tx *bolt.Tx, ch purchase.Change) error {
 			}
 		}
 		return tx.Bucket(bucketTickets).Put(ticket[:], []byte{byte(ch.TypeNumber >> 8), byte(ch.TypeNumber)})
-	case purchase.ChangeRevoke:
+	case changelog.KindRevoke:
 		raw, err := json.Marshal(bundle.Revocation{Ticket: ticket, At: ch.At, Reason: ch.Reason})
 		if err != nil {
 			return err
 		}
 		return tx.Bucket(bucketRevoked).Put(ticket[:], raw)
-	case purchase.ChangeCheckin:
-		id, err := ParseCheckinID(ch.CheckinID)
+	case changelog.KindCheckin:
+		id, err := changelog.ParseCheckinID(ch.CheckinID)
 		if err != nil {
 			return err
 		}
-		ev, err := ticketcrypto.ParseEventID(ch.EventID)
-		if err != nil {
+		if _, err := ticketcrypto.ParseEventID(ch.EventID); err != nil {
 			return err
 		}
 		st, err := readState(tx, ticket)
 		if err != nil {
 			return err
 		}
-		ci := &Checkin{ID: id, Ticket: ticket, Event: ev, Type: ch.TypeNumber, Gate: ch.GateID,
-			Direction: bundle.Direction(ch.Direction), At: ch.At, Offline: ch.Offline}
-		return writeCheckin(tx, ci, st, false) // a no-op for this gate's own check-ins
+		ci := ch.Checkin()
+		return writeCheckin(tx, id, ticket, &ci, st, false) // a no-op for this gate's own check-ins
 	default:
 		return nil // a kind from a newer server: nothing to do here
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 )
 
@@ -55,7 +56,7 @@ type TicketState struct {
 	Uses   int
 	Inside bool
 	// Last is the last accepted scan (entry or exit), if any.
-	Last *Checkin
+	Last *changelog.Checkin
 }
 
 // Decision is the verdict engine's answer for a read ticket.
@@ -66,7 +67,7 @@ type Decision struct {
 	// the verdict is shown.
 	Record bool
 	// Previous is the earlier check-in behind already_used.
-	Previous *Checkin
+	Previous *changelog.Checkin
 }
 
 // Decide applies a gate's rules to a read ticket and its stored state. It
@@ -129,7 +130,7 @@ func usedReason(st TicketState) string {
 		return "ticket was already used"
 	}
 	if st.Inside {
-		return fmt.Sprintf("ticket entered at %s through gate %s and has not left", st.Last.At.UTC().Format(time.RFC3339), st.Last.Gate)
+		return fmt.Sprintf("ticket entered at %s through gate %s and has not left", st.Last.At.UTC().Format(time.RFC3339), st.Last.GateID)
 	}
-	return fmt.Sprintf("ticket was already used at %s through gate %s; re-entry is not allowed", st.Last.At.UTC().Format(time.RFC3339), st.Last.Gate)
+	return fmt.Sprintf("ticket was already used at %s through gate %s; re-entry is not allowed", st.Last.At.UTC().Format(time.RFC3339), st.Last.GateID)
 }

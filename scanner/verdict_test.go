@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 )
 
@@ -28,7 +29,7 @@ func TestDecide(t *testing.T) {
 	past.ValidFrom, past.ValidUntil = now.Add(-2*time.Hour), now.Add(-time.Hour)
 	endsNow := tk
 	endsNow.ValidUntil = now
-	prev := &Checkin{Gate: "south", At: now.Add(-time.Minute), Direction: bundle.Entry}
+	prev := &changelog.Checkin{GateID: "south", At: now.Add(-time.Minute), Direction: bundle.Entry}
 	revoked := &bundle.Revocation{At: now.Add(-time.Hour), Reason: "refunded"}
 
 	tests := []struct {

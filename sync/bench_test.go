@@ -109,7 +109,7 @@ func BenchmarkFanout(b *testing.B) {
 		seed := randomSeed()
 		benchGates(b, db, ev, seed, cfg.gates)
 		hub, srv := fanoutServer(b, db)
-		head, err := db.LogHead(ctx, ev)
+		head, err := db.LastSeq(ctx, ev)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -148,7 +148,7 @@ func BenchmarkFanout(b *testing.B) {
 			var ackSpan, fanSpan time.Duration
 			for range b.N {
 				res := maxRun(b, gates, cfg, func() int64 {
-					head, err := db.LogHead(ctx, ev)
+					head, err := db.LastSeq(ctx, ev)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -363,7 +363,7 @@ func TestBenchServerChild(t *testing.T) {
 	}
 	defer db.Close()
 	benchGates(t, db, benchEvent(t, db), seed, n)
-	hub := &ticketsync.Server{Store: db, Log: db, Logger: slog.New(slog.DiscardHandler)}
+	hub := &ticketsync.Hub{Store: db, Changes: db, Logger: slog.New(slog.DiscardHandler)}
 	mux := http.NewServeMux()
 	mux.Handle("GET /v1/sync", benchHub(hub))
 	mux.HandleFunc("GET /bench/mem", func(w http.ResponseWriter, r *http.Request) {
@@ -541,7 +541,7 @@ func BenchmarkEnroll100k(b *testing.B) {
 		if _, err := vault.SignTicket(ctx, ev, 1, false, time.Time{}); err != nil {
 			b.Fatal(err)
 		}
-		enr := &ticketsync.Enroller{Store: db, Log: db, Keys: vault}
+		enr := &ticketsync.Enroller{Store: db, Changes: db, Keys: vault}
 		// A sub-benchmark, so that the tickets are issued once however
 		// often the framework runs the loop.
 		b.Run(fmt.Sprintf("tickets=%d", issued), func(b *testing.B) {

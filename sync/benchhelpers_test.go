@@ -133,7 +133,7 @@ func benchGates(tb testing.TB, db ticketsync.Store, eventID, seed string, n int)
 
 // benchHub is the hub as syncserver mounts it: GET /v1/sync, with the
 // credential checked before the upgrade.
-func benchHub(hub *ticketsync.Server) http.Handler {
+func benchHub(hub *ticketsync.Hub) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/sync", func(rw http.ResponseWriter, r *http.Request) {
 		g, err := hub.Authenticate(r.Context(), strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
@@ -152,9 +152,9 @@ func benchHub(hub *ticketsync.Server) http.Handler {
 // fanoutServer is a hub over db behind httptest on loopback. With
 // PostgreSQL it also listens for the database's notifications and pokes
 // the hub, as syncserver does.
-func fanoutServer(b *testing.B, db benchStore) (*ticketsync.Server, *httptest.Server) {
+func fanoutServer(b *testing.B, db benchStore) (*ticketsync.Hub, *httptest.Server) {
 	b.Helper()
-	hub := &ticketsync.Server{Store: db, Log: db, Logger: slog.New(slog.DiscardHandler)}
+	hub := &ticketsync.Hub{Store: db, Changes: db, Logger: slog.New(slog.DiscardHandler)}
 	srv := httptest.NewServer(benchHub(hub))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

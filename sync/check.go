@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/bundle"
-	"github.com/admitone/admitone/purchase"
+	"github.com/admitone/admitone/changelog"
 )
 
 // CheckGate checks what every store requires of a new gate: an id, an
@@ -23,7 +23,7 @@ func CheckGate(g Gate) error {
 // CheckCheckins checks a batch for Store.RecordCheckins: at most
 // MaxBatch check-ins, each of g's event and gate, with an id, a ticket
 // and a direction.
-func CheckCheckins(g Gate, cs []Checkin) error {
+func CheckCheckins(g Gate, cs []changelog.Checkin) error {
 	if len(cs) > MaxBatch {
 		return fmt.Errorf("%d check-ins of gate %s in one batch, more than %d: %w", len(cs), g.ID, MaxBatch, ErrInvalid)
 	}
@@ -41,15 +41,6 @@ func CheckCheckins(g Gate, cs []Checkin) error {
 	return nil
 }
 
-// CheckinChange is the change log entry of a check-in (Seq unset: the
-// store numbers it), as purchase.IssueChange is a ticket's.
-func CheckinChange(c Checkin) purchase.Change {
-	return purchase.Change{
-		EventID: c.EventID, Kind: purchase.ChangeCheckin, TicketID: c.TicketID, TypeNumber: c.TypeNumber, At: c.At,
-		CheckinID: c.ID, GateID: c.GateID, Direction: string(c.Direction), Offline: c.Offline,
-	}
-}
-
 // CheckEnrolment refuses the code of a revoked gate, and one at or past
 // its expiry; both stores apply it inside EnrollGate.
 func CheckEnrolment(g Gate, at time.Time) error {
@@ -65,7 +56,7 @@ func CheckEnrolment(g Gate, at time.Time) error {
 // CheckQuarantine checks a batch for Store.QuarantineCheckins as
 // CheckCheckins does, and that each names a reason.
 func CheckQuarantine(g Gate, qs []Quarantined) error {
-	cs := make([]Checkin, len(qs))
+	cs := make([]changelog.Checkin, len(qs))
 	for i, q := range qs {
 		if q.Reason == "" {
 			return fmt.Errorf("quarantined check-in %s has no reason: %w", q.ID, ErrInvalid)
@@ -81,7 +72,7 @@ func CheckQuarantine(g Gate, qs []Quarantined) error {
 // between the ticket's issue and the end of its validity, not after the
 // server's receivedAt, each give or take MaxClockSkew. It returns "" for
 // a check-in to record, or a quarantine reason and a detail in words.
-func CheckUpload(c Checkin, t purchase.Ticket, known bool, receivedAt time.Time) (reason, detail string) {
+func CheckUpload(c changelog.Checkin, t IssuedTicket, known bool, receivedAt time.Time) (reason, detail string) {
 	at := c.At.UTC().Format(time.RFC3339)
 	switch {
 	case !known:

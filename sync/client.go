@@ -15,7 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/admitone/admitone/purchase"
+	"github.com/admitone/admitone/changelog"
 )
 
 // GateStore is the gate's side of sync: its durable outbox and its copy
@@ -23,7 +23,7 @@ import (
 type GateStore interface {
 	// PendingUploads returns up to limit check-ins not acknowledged yet,
 	// oldest first.
-	PendingUploads(limit int) ([]Checkin, error)
+	PendingUploads(limit int) ([]changelog.Checkin, error)
 	// Acknowledge deletes acknowledged check-ins from the outbox.
 	Acknowledge(ids []string) error
 	// SyncCursor is the Seq of the last log entry applied.
@@ -31,7 +31,7 @@ type GateStore interface {
 	// ApplyChanges applies log entries in order (issued tickets,
 	// revocations, other gates' check-ins) and moves the cursor to the
 	// last one's Seq, in one transaction.
-	ApplyChanges(changes []purchase.Change) error
+	ApplyChanges(changes []changelog.Change) error
 }
 
 // ErrGateRevoked ends Client.Run: the server refused the credential for
@@ -205,7 +205,7 @@ func (c *Client) session(ctx context.Context, target string) (welcomed bool, err
 	if err := writeFrame(ws, Frame{Type: TypeHello, Version: ProtocolVersion, Since: cursor, ClientTime: time.Now().UTC()}); err != nil {
 		return false, err
 	}
-	ws.SetReadDeadline(time.Now().Add(HelloTimeout))
+	ws.SetReadDeadline(time.Now().Add(DefaultHelloTimeout))
 	welcome, err := readFrame(ws)
 	if err != nil {
 		return false, err
@@ -221,10 +221,10 @@ func (c *Client) session(ctx context.Context, target string) (welcomed bool, err
 		"clock_skew", skew.Round(time.Millisecond))
 
 	// The server pings; every frame or ping proves it alive.
-	alive := func() { ws.SetReadDeadline(time.Now().Add(PongWait)) }
+	alive := func() { ws.SetReadDeadline(time.Now().Add(DefaultPongWait)) }
 	ws.SetPingHandler(func(data string) error {
 		alive()
-		return ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(WriteTimeout))
+		return ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(DefaultWriteTimeout))
 	})
 	alive()
 
@@ -335,7 +335,7 @@ func writeFrame(ws *websocket.Conn, f Frame) error {
 	if err != nil {
 		return err
 	}
-	ws.SetWriteDeadline(time.Now().Add(WriteTimeout))
+	ws.SetWriteDeadline(time.Now().Add(DefaultWriteTimeout))
 	return ws.WriteMessage(websocket.TextMessage, b)
 }
 

@@ -5,9 +5,13 @@
 //
 // # The log
 //
-// The server keeps, per event, one ordered log (purchase.Change) with
-// sequence numbers 1, 2, 3, ... in commit order: tickets issued and
-// revoked (purchase) and check-ins uploaded by the event's gates (Store).
+// The server keeps, per event, one ordered change log (changelog.Change,
+// read through ChangeReader) with sequence numbers 1, 2, 3, ... in commit
+// order: tickets issued and revoked (purchase) and check-ins
+// (changelog.Checkin) uploaded by the event's gates (Store). The package
+// imports neither purchase nor catalog, so the gate program links none of
+// the server: what the hub needs of a ticket is an IssuedTicket, which
+// storage.HubTickets reads from the purchase store.
 // A gate holds a copy of the part it needs and the Seq of the last entry
 // it applied (its cursor); after any disconnect it resumes from there
 // and receives only what it missed.
@@ -71,8 +75,9 @@
 //	         entry the event's new end. Its own check-ins come back too and
 //	         change nothing.
 //
-// Keepalive: the server pings every PingInterval; either side drops a
-// connection that shows no frame or ping/pong for PongWait. A gate
+// Keepalive: the server pings every Hub.PingInterval; either side drops
+// a connection that shows no frame or ping/pong for Hub.PongWait (the
+// Client waits DefaultPongWait). A gate
 // reconnects with jittered exponential backoff (Client).
 //
 // Limits and refusals, each ending the connection with a close code and
@@ -82,7 +87,7 @@
 // frame out of order (1002), more than RatePerSecond frames a second
 // after a burst of RateBurst (1008), a check-in for another event or
 // gate (1008), a protocol version not spoken (4004), no hello within
-// HelloTimeout (4008).
+// Hub.HelloTimeout (4008).
 //
 // # Conflicts
 //
@@ -91,10 +96,11 @@
 // both (nothing is dropped) and records a Conflict naming both gates and
 // times, which organizers list with GET /v1/events/{id}/conflicts. The
 // rule: an entry check-in that arrives while the server's record has the
-// ticket inside (an entry with no exit after it) is a conflict. A ticket
+// ticket inside (an entry with no exit after it) is a conflict; both
+// stores apply it through ApplyCheckin. A ticket
 // and the tickets a transfer issued in its place share one record (their
 // lineage, purchase.Ticket.Root): the issue entry of a transfer names the
-// ticket it replaces (Change.Replaces), gates carry the old ticket's
+// ticket it replaces (changelog.Change.Replaces), gates carry the old ticket's
 // state over to the new one, and the old ticket admitted by a gate cut
 // off, uploaded after its replacement went in elsewhere, is a conflict
 // whose sides name both tickets.

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/id"
-	"github.com/admitone/admitone/purchase"
 )
 
 // EnrolmentTTL is how long an enrolment code works.
@@ -23,10 +23,10 @@ const EnrolmentTTL = 24 * time.Hour
 // CodePrefix starts every enrolment code.
 const CodePrefix = "aoec_"
 
-// EnrolKDF seals the enrolment bundle under the enrolment code. The code
-// is 256 random bits, so the key derivation need not be slow; it only has
-// to be the bundle format's.
-var EnrolKDF = ticketcrypto.KDFParams{Time: 1, MemoryKiB: 8 * 1024, Threads: 1}
+// defaultEnrolKDF seals the enrolment bundle under the enrolment code
+// when Enroller.KDF is zero. The code is 256 random bits, so the key
+// derivation need not be slow; it only has to be the bundle format's.
+var defaultEnrolKDF = ticketcrypto.KDFParams{Time: 1, MemoryKiB: 8 * 1024, Threads: 1}
 
 // Keys is what enrolment needs of the server's issuer keys;
 // issuer.Vault implements it.
@@ -38,12 +38,23 @@ type Keys interface {
 
 // Enroller creates gates and enrols gate devices.
 type Enroller struct {
-	Store Store
-	Log   ChangeLog
-	Keys  Keys
+	Store   Store
+	Changes ChangeReader
+	Keys    Keys
 	// EventName names an event on the gate's screen; nil leaves it out.
 	EventName func(ctx context.Context, eventID string) (string, error)
 	Now       func() time.Time
+	// KDF seals the enrolment bundle under the enrolment code; zero
+	// means one pass over 8 MiB with one thread, enough for a 256-bit
+	// code.
+	KDF ticketcrypto.KDFParams
+}
+
+func (e *Enroller) kdf() ticketcrypto.KDFParams {
+	if e.KDF == (ticketcrypto.KDFParams{}) {
+		return defaultEnrolKDF
+	}
+	return e.KDF
 }
 
 func (e *Enroller) now() time.Time {
@@ -114,9 +125,9 @@ type Enrolment struct {
 	// Checkins are the event's check-ins so far, which the bundle does
 	// not carry; Cursor is the log's Seq the bundle and they are as of:
 	// sync resumes after it.
-	Checkins   []purchase.Change `json:"checkins"`
-	Cursor     int64             `json:"cursor"`
-	ServerTime time.Time         `json:"server_time"`
+	Checkins   []changelog.Change `json:"checkins"`
+	Cursor     int64              `json:"cursor"`
+	ServerTime time.Time          `json:"server_time"`
 }
 
 // Enroll exchanges an enrolment code for the gate's credential and its
@@ -143,7 +154,7 @@ func (e *Enroller) Enroll(ctx context.Context, code string) (Enrolment, error) {
 		return Enrolment{}, err
 	}
 	var buf bytes.Buffer
-	signer, err := e.Keys.WriteBundle(ctx, &buf, p, []byte(code), EnrolKDF)
+	signer, err := e.Keys.WriteBundle(ctx, &buf, p, []byte(code), e.kdf())
 	if err != nil {
 		return Enrolment{}, fmt.Errorf("enrol gate %s: %w", g.ID, err)
 	}
@@ -178,7 +189,7 @@ func (e *Enroller) Export(ctx context.Context, gateID string, w io.Writer, passp
 }
 
 // payload replays the event's log into a bundle for gate g.
-func (e *Enroller) payload(ctx context.Context, g Gate, eventName string, now time.Time) (*bundle.Payload, []purchase.Change, int64, error) {
+func (e *Enroller) payload(ctx context.Context, g Gate, eventName string, now time.Time) (*bundle.Payload, []changelog.Change, int64, error) {
 	ev, err := ticketcrypto.ParseEventID(g.EventID)
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("gate %s: event id: %w", g.ID, err)
@@ -196,23 +207,23 @@ func (e *Enroller) payload(ctx context.Context, g Gate, eventName string, now ti
 	revoked := map[ticketcrypto.TicketID]bundle.Revocation{}
 	replaces := map[ticketcrypto.TicketID]ticketcrypto.TicketID{}
 	var validUntil time.Time
-	var checkins []purchase.Change
+	var checkins []changelog.Change
 	var cursor int64
 	for {
-		page, err := e.Log.Changes(ctx, g.EventID, cursor, purchase.MaxChanges)
+		page, err := e.Changes.Changes(ctx, g.EventID, cursor, changelog.MaxChanges)
 		if err != nil {
 			return nil, nil, 0, err
 		}
 		for _, ch := range page {
 			cursor = ch.Seq
 			switch ch.Kind {
-			case purchase.ChangeCheckin:
+			case changelog.KindCheckin:
 				checkins = append(checkins, ch)
 				continue
-			case purchase.ChangeValidity:
+			case changelog.KindValidity:
 				validUntil = ch.At
 				continue
-			case purchase.ChangeIssue, purchase.ChangeRevoke:
+			case changelog.KindIssue, changelog.KindRevoke:
 			default:
 				continue
 			}
@@ -220,7 +231,7 @@ func (e *Enroller) payload(ctx context.Context, g Gate, eventName string, now ti
 			if err != nil {
 				return nil, nil, 0, fmt.Errorf("log entry %d: %w", ch.Seq, err)
 			}
-			if ch.Kind == purchase.ChangeIssue {
+			if ch.Kind == changelog.KindIssue {
 				if _, seen := types[t]; !seen {
 					order = append(order, t)
 				}
@@ -234,7 +245,7 @@ func (e *Enroller) payload(ctx context.Context, g Gate, eventName string, now ti
 				revoked[t] = bundle.Revocation{Ticket: t, At: ch.At, Reason: ch.Reason}
 			}
 		}
-		if len(page) < purchase.MaxChanges {
+		if len(page) < changelog.MaxChanges {
 			break
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/bundle"
-	"github.com/admitone/admitone/purchase"
+	"github.com/admitone/admitone/changelog"
 )
 
 // Frame types. See doc.go for who sends each and what answers it.
@@ -51,13 +51,13 @@ type Frame struct {
 	Head       int64     `json:"head,omitempty"` // the log's last seq when the gate connected
 
 	// upload
-	Checkins []Checkin `json:"checkins,omitempty"`
+	Checkins []changelog.Checkin `json:"checkins,omitempty"`
 
 	// ack
 	IDs []string `json:"ids,omitempty"`
 
 	// changes
-	Changes []purchase.Change `json:"changes,omitempty"`
+	Changes []changelog.Change `json:"changes,omitempty"`
 }
 
 // Close codes (RFC 6455 and the 4000-4999 private range) with which the
@@ -103,7 +103,7 @@ func ParseFrame(b []byte) (Frame, error) {
 		return Frame{}, fmt.Errorf("upload of %d check-ins is over the %d limit", len(f.Checkins), MaxBatch)
 	}
 	for i, c := range f.Checkins {
-		if err := c.Validate(); err != nil {
+		if err := ValidateCheckin(c); err != nil {
 			return Frame{}, fmt.Errorf("checkins[%d]: %w", i, err)
 		}
 	}
@@ -124,8 +124,8 @@ func (e *UnknownTypeError) Error() string {
 	return fmt.Sprintf("unknown frame type %q", t)
 }
 
-// Validate checks a check-in's fields.
-func (c Checkin) Validate() error {
+// ValidateCheckin checks the fields of an uploaded check-in.
+func ValidateCheckin(c changelog.Checkin) error {
 	switch {
 	case len(c.ID) != 35 || c.ID[:3] != "ci_" || !isHex(c.ID[3:]):
 		return fmt.Errorf("id %q is not a check-in id (ci_ and 32 hex digits): %w", clip(c.ID), ErrInvalid)

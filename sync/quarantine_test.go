@@ -11,9 +11,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
-	"github.com/admitone/admitone/purchase"
-	"github.com/admitone/admitone/scanner"
 	ticketsync "github.com/admitone/admitone/sync"
 )
 
@@ -35,23 +34,23 @@ func TestUploadQuarantine(t *testing.T) {
 	must(t, ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"hello","version":1,"since":0}`)))
 
 	now := time.Now().UTC()
-	mk := func(ticket string, typ uint16, at time.Time) ticketsync.Checkin {
-		return ticketsync.Checkin{ID: scanner.NewCheckinID(now).String(), EventID: w.eventID, GateID: g.id, TicketID: ticket,
+	mk := func(ticket string, typ uint16, at time.Time) changelog.Checkin {
+		return changelog.Checkin{ID: changelog.NewCheckinID(now).String(), EventID: w.eventID, GateID: g.id, TicketID: ticket,
 			TypeNumber: typ, Direction: bundle.Entry, At: at}
 	}
 	good := mk(real, 1, now)
-	bad := map[string]ticketsync.Checkin{
+	bad := map[string]changelog.Checkin{
 		ticketsync.QuarantineUnknownTicket: mk(ticketcrypto.NewTicketID().String(), 1, now),
 		ticketsync.QuarantineWrongType:     mk(real, 999, now),
 		ticketsync.QuarantineBadTime:       mk(real, 1, time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC)),
 	}
-	upload := []ticketsync.Checkin{good}
+	upload := []changelog.Checkin{good}
 	for _, c := range bad {
 		upload = append(upload, c)
 	}
 	raw, err := json.Marshal(map[string]any{"type": "upload", "checkins": upload})
 	must(t, err)
-	before, err := w.db.LogHead(context.Background(), w.eventID)
+	before, err := w.db.LastSeq(context.Background(), w.eventID)
 	must(t, err)
 	must(t, ws.WriteMessage(websocket.TextMessage, raw))
 	acked := map[string]bool{}
@@ -65,7 +64,7 @@ func TestUploadQuarantine(t *testing.T) {
 			acked[id] = true
 		}
 	}
-	after, err := w.db.LogHead(context.Background(), w.eventID)
+	after, err := w.db.LastSeq(context.Background(), w.eventID)
 	must(t, err)
 	if after != before+1 {
 		t.Errorf("the log grew by %d entries, want 1 (the good check-in)", after-before)
@@ -98,21 +97,30 @@ func TestUploadQuarantine(t *testing.T) {
 // ticket it names.
 func TestCheckUpload(t *testing.T) {
 	now := time.Date(2026, 6, 1, 20, 0, 0, 0, time.UTC)
-	tk := purchase.Ticket{ID: "tk_a", EventID: "ev_1", TypeNumber: 2, IssuedAt: now.Add(-48 * time.Hour), ValidUntil: now.Add(6 * time.Hour)}
-	c := ticketsync.Checkin{ID: "ci_1", EventID: "ev_1", TicketID: "tk_a", TypeNumber: 2, At: now}
+	tk := ticketsync.IssuedTicket{EventID: "ev_1", TypeNumber: 2, IssuedAt: now.Add(-48 * time.Hour), ValidUntil: now.Add(6 * time.Hour)}
+	c := changelog.Checkin{ID: "ci_1", EventID: "ev_1", TicketID: "tk_a", TypeNumber: 2, At: now}
 	for _, tc := range []struct {
 		name   string
-		mutate func(*ticketsync.Checkin, *purchase.Ticket) bool // returns known
+		mutate func(*changelog.Checkin, *ticketsync.IssuedTicket) bool // returns known
 		want   string
 	}{
-		{"fits", func(*ticketsync.Checkin, *purchase.Ticket) bool { return true }, ""},
-		{"clock a little ahead", func(c *ticketsync.Checkin, _ *purchase.Ticket) bool { c.At = now.Add(30 * time.Minute); return true }, ""},
-		{"unknown", func(*ticketsync.Checkin, *purchase.Ticket) bool { return false }, ticketsync.QuarantineUnknownTicket},
-		{"other event", func(_ *ticketsync.Checkin, t *purchase.Ticket) bool { t.EventID = "ev_2"; return true }, ticketsync.QuarantineWrongEvent},
-		{"type", func(c *ticketsync.Checkin, _ *purchase.Ticket) bool { c.TypeNumber = 999; return true }, ticketsync.QuarantineWrongType},
-		{"before issue", func(c *ticketsync.Checkin, _ *purchase.Ticket) bool { c.At = now.Add(-72 * time.Hour); return true }, ticketsync.QuarantineBadTime},
-		{"future", func(c *ticketsync.Checkin, _ *purchase.Ticket) bool { c.At = now.Add(3 * time.Hour); return true }, ticketsync.QuarantineBadTime},
-		{"after validity", func(c *ticketsync.Checkin, t *purchase.Ticket) bool {
+		{"fits", func(*changelog.Checkin, *ticketsync.IssuedTicket) bool { return true }, ""},
+		{"clock a little ahead", func(c *changelog.Checkin, _ *ticketsync.IssuedTicket) bool {
+			c.At = now.Add(30 * time.Minute)
+			return true
+		}, ""},
+		{"unknown", func(*changelog.Checkin, *ticketsync.IssuedTicket) bool { return false }, ticketsync.QuarantineUnknownTicket},
+		{"other event", func(_ *changelog.Checkin, t *ticketsync.IssuedTicket) bool { t.EventID = "ev_2"; return true }, ticketsync.QuarantineWrongEvent},
+		{"type", func(c *changelog.Checkin, _ *ticketsync.IssuedTicket) bool { c.TypeNumber = 999; return true }, ticketsync.QuarantineWrongType},
+		{"before issue", func(c *changelog.Checkin, _ *ticketsync.IssuedTicket) bool {
+			c.At = now.Add(-72 * time.Hour)
+			return true
+		}, ticketsync.QuarantineBadTime},
+		{"future", func(c *changelog.Checkin, _ *ticketsync.IssuedTicket) bool {
+			c.At = now.Add(3 * time.Hour)
+			return true
+		}, ticketsync.QuarantineBadTime},
+		{"after validity", func(c *changelog.Checkin, t *ticketsync.IssuedTicket) bool {
 			t.ValidUntil = now.Add(-2 * time.Hour)
 			return true
 		}, ticketsync.QuarantineBadTime},

@@ -17,21 +17,32 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/admitone/admitone/purchase"
+	"github.com/admitone/admitone/changelog"
 )
 
-// ChangeLog is what the hub reads of the server's per-event log;
-// purchase.Store implements it.
-type ChangeLog interface {
-	Changes(ctx context.Context, eventID string, after int64, limit int) ([]purchase.Change, error)
-	LogHead(ctx context.Context, eventID string) (int64, error)
+// ChangeReader is what the hub reads of the server's per-event change
+// log; purchase.Store implements it.
+type ChangeReader interface {
+	Changes(ctx context.Context, eventID string, after int64, limit int) ([]changelog.Change, error)
+	LastSeq(ctx context.Context, eventID string) (int64, error)
+}
+
+// IssuedTicket is what the hub checks an uploaded check-in against: the
+// server's record of the ticket it names (see CheckUpload).
+type IssuedTicket struct {
+	EventID    string
+	TypeNumber uint16
+	IssuedAt   time.Time
+	// ValidUntil is the end of the ticket's validity (zero: unbounded).
+	ValidUntil time.Time
 }
 
 // TicketLookup reads the tickets that uploaded check-ins name, to check
-// them (CheckUpload); purchase.Store implements it.
+// them (CheckUpload); storage.HubTickets adapts a purchase store to it.
 type TicketLookup interface {
-	// TicketsByID returns the tickets among ids that exist, by id.
-	TicketsByID(ctx context.Context, ids []string) (map[string]purchase.Ticket, error)
+	// IssuedTickets returns the tickets among ids that the server
+	// issued, by id.
+	IssuedTickets(ctx context.Context, ids []string) (map[string]IssuedTicket, error)
 }
 
 // MaxConnsPerGate bounds one gate credential's websockets at a time: a
@@ -39,17 +50,13 @@ type TicketLookup interface {
 // needs two; more is a copied credential or a loop.
 const MaxConnsPerGate = 3
 
-// Timing of a connection. Vars, so tests can shorten them.
-var (
-	// HelloTimeout bounds the wait for a gate's hello.
-	HelloTimeout = 10 * time.Second
-	// PingInterval is how often the server pings; a gate that answers no
-	// ping or frame for PongWait is gone.
-	PingInterval = 10 * time.Second
-	PongWait     = 30 * time.Second
-	// WriteTimeout bounds one frame's write; a gate that cannot take a
-	// frame in that time is disconnected (it resumes on reconnect).
-	WriteTimeout = 10 * time.Second
+// Default timing of a connection, which a Hub's zero fields take (and
+// the Client too).
+const (
+	DefaultHelloTimeout = 10 * time.Second
+	DefaultPingInterval = 10 * time.Second
+	DefaultPongWait     = 30 * time.Second
+	DefaultWriteTimeout = 10 * time.Second
 )
 
 // Per-connection rate limit on frames from a gate: a burst of
@@ -60,12 +67,12 @@ const (
 	RateBurst     = 200
 )
 
-// Server is the sync hub: it serves gates' websockets at /v1/sync,
-// stores their uploads and pushes every event's new log entries to the
-// event's connected gates as they happen.
-type Server struct {
-	Store Store
-	Log   ChangeLog
+// Hub serves gates' websockets at /v1/sync, stores their uploads and
+// pushes every event's new change log entries to the event's connected
+// gates as they happen.
+type Hub struct {
+	Store   Store
+	Changes ChangeReader
 	// Tickets checks every upload against the server's tickets: a
 	// check-in that does not fit its event is quarantined, not recorded.
 	// syncserver always sets it; nil records uploads unchecked, which
@@ -75,6 +82,17 @@ type Server struct {
 	Now func() time.Time
 	// Logger receives connection events; nil means slog.Default().
 	Logger *slog.Logger
+	// HelloTimeout bounds the wait for a gate's hello (zero:
+	// DefaultHelloTimeout).
+	HelloTimeout time.Duration
+	// PingInterval is how often the hub pings (zero:
+	// DefaultPingInterval); a gate that answers no ping or frame for
+	// PongWait (zero: DefaultPongWait) is gone.
+	PingInterval, PongWait time.Duration
+	// WriteTimeout bounds one frame's write (zero: DefaultWriteTimeout);
+	// a gate that cannot take a frame in that time is disconnected (it
+	// resumes on reconnect).
+	WriteTimeout time.Duration
 
 	mu     gosync.Mutex
 	events map[string]map[*conn]struct{} // by event id
@@ -85,14 +103,22 @@ type Server struct {
 	closed    bool
 }
 
-func (s *Server) now() time.Time {
+// orDefault is d, or def when d is not positive.
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+func (s *Hub) now() time.Time {
 	if s.Now != nil {
 		return s.Now()
 	}
 	return time.Now()
 }
 
-func (s *Server) logger() *slog.Logger {
+func (s *Hub) logger() *slog.Logger {
 	if s.Logger != nil {
 		return s.Logger
 	}
@@ -112,7 +138,7 @@ const CredentialPrefix = "aogc_"
 
 // Authenticate finds the gate of a device credential. An unknown
 // credential is ErrNotFound, a revoked gate's ErrRevoked.
-func (s *Server) Authenticate(ctx context.Context, credential string) (Gate, error) {
+func (s *Hub) Authenticate(ctx context.Context, credential string) (Gate, error) {
 	if !strings.HasPrefix(credential, CredentialPrefix) || len(credential) > 128 {
 		return Gate{}, fmt.Errorf("device credential: %w", ErrNotFound)
 	}
@@ -144,7 +170,7 @@ var upgrader = websocket.Upgrader{
 //
 // A gate already holding MaxConnsPerGate connections gets
 // ErrTooManyConnections before the upgrade, for the caller to answer.
-func (s *Server) ServeGate(w http.ResponseWriter, r *http.Request, g Gate) error {
+func (s *Hub) ServeGate(w http.ResponseWriter, r *http.Request, g Gate) error {
 	if !s.claimConn(g.ID) {
 		return fmt.Errorf("gate %s has %d connections open: %w", g.ID, MaxConnsPerGate, ErrTooManyConnections)
 	}
@@ -162,7 +188,7 @@ func (s *Server) ServeGate(w http.ResponseWriter, r *http.Request, g Gate) error
 // claimConn takes one of a gate's MaxConnsPerGate connection slots,
 // from before the upgrade until the connection ends (a socket that never
 // says hello holds one too), reporting whether one was free.
-func (s *Server) claimConn(gateID string) bool {
+func (s *Hub) claimConn(gateID string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.gateConns == nil {
@@ -175,7 +201,7 @@ func (s *Server) claimConn(gateID string) bool {
 	return true
 }
 
-func (s *Server) releaseConn(gateID string) {
+func (s *Hub) releaseConn(gateID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.gateConns[gateID]--; s.gateConns[gateID] <= 0 {
@@ -185,7 +211,7 @@ func (s *Server) releaseConn(gateID string) {
 
 // Poke tells the hub that an event's log grew (or, with "", that any may
 // have): its gates read and get the new entries. It never blocks.
-func (s *Server) Poke(eventID string) {
+func (s *Hub) Poke(eventID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for ev, conns := range s.events {
@@ -200,7 +226,7 @@ func (s *Server) Poke(eventID string) {
 }
 
 // Disconnect closes every connection of a gate (its device was revoked).
-func (s *Server) Disconnect(gateID string) {
+func (s *Hub) Disconnect(gateID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, conns := range s.events {
@@ -213,7 +239,7 @@ func (s *Server) Disconnect(gateID string) {
 }
 
 // Connected returns how many gates are connected, for metrics and tests.
-func (s *Server) Connected() int {
+func (s *Hub) Connected() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
@@ -225,7 +251,7 @@ func (s *Server) Connected() int {
 
 // Shutdown closes every connection with "going away"; gates reconnect
 // to another server or later.
-func (s *Server) Shutdown() {
+func (s *Hub) Shutdown() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
@@ -236,7 +262,7 @@ func (s *Server) Shutdown() {
 	}
 }
 
-func (s *Server) register(c *conn) bool {
+func (s *Hub) register(c *conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -257,7 +283,7 @@ func (s *Server) register(c *conn) bool {
 	return true
 }
 
-func (s *Server) unregister(c *conn) {
+func (s *Hub) unregister(c *conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.events[c.gate.EventID], c)
@@ -320,13 +346,13 @@ func (t *tail) last() int64 {
 // changes returns up to limit log entries of the event after seq after,
 // in order, from the tail when it is fresh enough (see tail), else from
 // the store.
-func (t *tail) changes(ctx context.Context, log ChangeLog, eventID string, after int64, limit int) ([]tailEntry, error) {
+func (t *tail) changes(ctx context.Context, r ChangeReader, eventID string, after int64, limit int) ([]tailEntry, error) {
 	need := t.pokes.Load()
 	t.mu.Lock()
 	for {
 		if t.loaded && after < t.base {
 			t.mu.Unlock()
-			page, err := log.Changes(ctx, eventID, after, limit)
+			page, err := r.Changes(ctx, eventID, after, limit)
 			if err != nil {
 				return nil, err
 			}
@@ -363,7 +389,7 @@ func (t *tail) changes(ctx context.Context, log ChangeLog, eventID string, after
 		done := make(chan struct{})
 		t.reading = done
 		t.mu.Unlock()
-		page, err := log.Changes(ctx, eventID, from, tailRead)
+		page, err := r.Changes(ctx, eventID, from, tailRead)
 		var fresh []tailEntry
 		if err == nil {
 			fresh, err = encodeChanges(page)
@@ -389,7 +415,7 @@ func (t *tail) changes(ctx context.Context, log ChangeLog, eventID string, after
 }
 
 // encodeChanges encodes each log entry for changesFrame.
-func encodeChanges(page []purchase.Change) ([]tailEntry, error) {
+func encodeChanges(page []changelog.Change) ([]tailEntry, error) {
 	out := make([]tailEntry, len(page))
 	for i, ch := range page {
 		b, err := json.Marshal(ch)
@@ -423,7 +449,7 @@ func changesFrame(page []tailEntry) []byte {
 // conn is one gate's websocket. One goroutine reads (run), one writes
 // (writer); they share nothing but the channels and the close.
 type conn struct {
-	srv  *Server
+	srv  *Hub
 	ws   *websocket.Conn
 	gate Gate
 	log  *slog.Logger
@@ -475,7 +501,7 @@ func (c *conn) run(ctx context.Context) {
 	// little over ours gets a close reason saying so (the library closes
 	// beyond its limit with none).
 	c.ws.SetReadLimit(2 * MaxFrameBytes)
-	c.ws.SetReadDeadline(time.Now().Add(HelloTimeout))
+	c.ws.SetReadDeadline(time.Now().Add(orDefault(c.srv.HelloTimeout, DefaultHelloTimeout)))
 	hello, err := c.read()
 	if err != nil {
 		c.refuse(err, CloseHelloTimeout)
@@ -489,7 +515,7 @@ func (c *conn) run(ctx context.Context) {
 		c.shut(CloseVersion, fmt.Sprintf("protocol version %d is not supported; this server speaks %d", hello.Version, ProtocolVersion))
 		return
 	}
-	head, err := c.srv.Log.LogHead(ctx, c.gate.EventID)
+	head, err := c.srv.Changes.LastSeq(ctx, c.gate.EventID)
 	if err != nil {
 		c.log.Error("sync: read log head", "err", err)
 		c.shut(CloseInternal, "server could not read the event's log")
@@ -514,7 +540,8 @@ func (c *conn) run(ctx context.Context) {
 	c.wake() // send what the gate missed
 	go c.writer(ctx)
 
-	pong := func(string) error { c.ws.SetReadDeadline(time.Now().Add(PongWait)); return nil }
+	pongWait := orDefault(c.srv.PongWait, DefaultPongWait)
+	pong := func(string) error { c.ws.SetReadDeadline(time.Now().Add(pongWait)); return nil }
 	c.ws.SetPongHandler(pong)
 	pong("")
 	tokens, last := float64(RateBurst), time.Now()
@@ -589,7 +616,7 @@ func isNetClosed(err error) bool {
 
 // upload stores a gate's check-ins and queues their ack. A check-in of
 // another event or gate closes the connection and nothing is stored.
-func (c *conn) upload(ctx context.Context, cs []Checkin) error {
+func (c *conn) upload(ctx context.Context, cs []changelog.Checkin) error {
 	if len(cs) == 0 {
 		return nil
 	}
@@ -643,7 +670,7 @@ func (c *conn) upload(ctx context.Context, cs []Checkin) error {
 
 // sortUpload splits an upload into the check-ins to record and those to
 // quarantine (CheckUpload), reading the tickets they name.
-func (s *Server) sortUpload(ctx context.Context, cs []Checkin, now time.Time) ([]Checkin, []Quarantined, error) {
+func (s *Hub) sortUpload(ctx context.Context, cs []changelog.Checkin, now time.Time) ([]changelog.Checkin, []Quarantined, error) {
 	if s.Tickets == nil {
 		return cs, nil, nil
 	}
@@ -651,11 +678,11 @@ func (s *Server) sortUpload(ctx context.Context, cs []Checkin, now time.Time) ([
 	for i, c := range cs {
 		ids[i] = c.TicketID
 	}
-	tickets, err := s.Tickets.TicketsByID(ctx, ids)
+	tickets, err := s.Tickets.IssuedTickets(ctx, ids)
 	if err != nil {
 		return nil, nil, err
 	}
-	record := make([]Checkin, 0, len(cs))
+	record := make([]changelog.Checkin, 0, len(cs))
 	var quarantine []Quarantined
 	for _, c := range cs {
 		t, known := tickets[c.TicketID]
@@ -671,7 +698,7 @@ func (s *Server) sortUpload(ctx context.Context, cs []Checkin, now time.Time) ([
 // writer sends acks and new log entries, coalescing whatever is pending
 // into as few frames as it can, and pings.
 func (c *conn) writer(ctx context.Context) {
-	ping := time.NewTicker(PingInterval)
+	ping := time.NewTicker(orDefault(c.srv.PingInterval, DefaultPingInterval))
 	defer ping.Stop()
 	for {
 		select {
@@ -697,7 +724,7 @@ func (c *conn) writer(ctx context.Context) {
 				return
 			}
 		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(WriteTimeout)); err != nil {
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(orDefault(c.srv.WriteTimeout, DefaultWriteTimeout))); err != nil {
 				c.shut(CloseSlowGate, "ping failed")
 				return
 			}
@@ -715,7 +742,7 @@ func (c *conn) writer(ctx context.Context) {
 // most MaxChangesPerFrame.
 func (c *conn) sendChanges(ctx context.Context) bool {
 	for {
-		page, err := c.tail.changes(ctx, c.srv.Log, c.gate.EventID, c.cursor, MaxChangesPerFrame)
+		page, err := c.tail.changes(ctx, c.srv.Changes, c.gate.EventID, c.cursor, MaxChangesPerFrame)
 		if err != nil {
 			if ctx.Err() == nil {
 				c.log.Error("sync: read log", "after", c.cursor, "err", err)
@@ -746,7 +773,7 @@ func (c *conn) write(f Frame) error {
 
 // writeRaw writes an encoded frame.
 func (c *conn) writeRaw(b []byte) error {
-	c.ws.SetWriteDeadline(time.Now().Add(WriteTimeout))
+	c.ws.SetWriteDeadline(time.Now().Add(orDefault(c.srv.WriteTimeout, DefaultWriteTimeout)))
 	if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
 		c.shut(CloseSlowGate, "write failed")
 		return err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/changelog"
 	"github.com/admitone/admitone/internal/errkind"
 )
 
@@ -46,19 +47,6 @@ type Gate struct {
 	CreatedAt      time.Time `json:"created_at"`
 	EnrolledAt     time.Time `json:"enrolled_at,omitzero"`
 	RevokedAt      time.Time `json:"revoked_at,omitzero"`
-}
-
-// Checkin is a check-in as a gate uploads it. ID is made at the gate
-// ("ci_" + 32 hex, see scanner.CheckinID), so a resend is recognised.
-type Checkin struct {
-	ID         string           `json:"id"`
-	EventID    string           `json:"event_id"`
-	GateID     string           `json:"gate_id"`
-	TicketID   string           `json:"ticket_id"`
-	TypeNumber uint16           `json:"ticket_type"`
-	Direction  bundle.Direction `json:"direction"`
-	At         time.Time        `json:"at"`
-	Offline    bool             `json:"offline,omitempty"`
 }
 
 // ConflictSide is one of the two check-ins of a conflict. TicketID is
@@ -110,7 +98,7 @@ const MaxBatch = 500
 // organizer can see it (a forged or replayed upload, a gate whose clock
 // is wrong), and acknowledged, so the gate's outbox empties.
 type Quarantined struct {
-	Checkin
+	changelog.Checkin
 	// Reason is a stable code (QuarantineUnknownTicket, ...); Detail
 	// says what was wrong in words.
 	Reason     string    `json:"reason"`
@@ -134,7 +122,7 @@ const MaxClockSkew = time.Hour
 // Store keeps gates, uploaded check-ins and conflicts. Implementations:
 // storage/bolt and storage/postgres; storage/storetest checks both.
 // Check-ins go into the event's change log (purchase.TicketStore.Changes)
-// with Kind purchase.ChangeCheckin, numbered with the issues and revokes.
+// with Kind changelog.KindCheckin, numbered with the issues and revokes.
 type Store interface {
 	// CreateGate stores a new gate: ErrExists if its id is taken,
 	// ErrNotFound if its event does not exist.
@@ -164,7 +152,7 @@ type Store interface {
 	// put it inside; an exit puts it outside; the first entry stays on
 	// record (purchase.TicketStore.Entered). Check-ins stored before are
 	// skipped. receivedAt stamps conflicts.
-	RecordCheckins(ctx context.Context, g Gate, cs []Checkin, receivedAt time.Time) (RecordResult, error)
+	RecordCheckins(ctx context.Context, g Gate, cs []changelog.Checkin, receivedAt time.Time) (RecordResult, error)
 	// Conflicts lists an event's conflicts in the order detected, at most
 	// limit.
 	Conflicts(ctx context.Context, eventID string, limit int) ([]Conflict, error)

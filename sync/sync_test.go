@@ -16,11 +16,13 @@ import (
 
 	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/id"
 	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/scanner"
+	"github.com/admitone/admitone/storage"
 	"github.com/admitone/admitone/storage/bolt"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -29,7 +31,7 @@ import (
 // httptest) with one event, and a way to sign its tickets.
 type world struct {
 	db      *bolt.DB
-	hub     *ticketsync.Server
+	hub     *ticketsync.Hub
 	enr     *ticketsync.Enroller
 	vault   *issuer.Vault
 	srv     *httptest.Server
@@ -47,8 +49,8 @@ func newWorld(t *testing.T) *world {
 	var seal ticketcrypto.SealKey
 	rand.Read(seal[:])
 	w := &world{db: db, vault: &issuer.Vault{Store: db, Seal: &seal}}
-	w.hub = &ticketsync.Server{Store: db, Log: db, Tickets: db}
-	w.enr = &ticketsync.Enroller{Store: db, Log: db, Keys: w.vault}
+	w.hub = &ticketsync.Hub{Store: db, Changes: db, Tickets: storage.HubTickets{Store: db}}
+	w.enr = &ticketsync.Enroller{Store: db, Changes: db, Keys: w.vault}
 	w.eventID = benchEvent(t, db)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/sync", func(rw http.ResponseWriter, r *http.Request) {
@@ -213,7 +215,7 @@ func TestCrossGate(t *testing.T) {
 		t.Fatalf("gate B still says %s (%s)", res.Verdict, res.Reason)
 	}
 	t.Logf("gate B refused the ticket %v after gate A admitted it", time.Since(start).Round(time.Millisecond))
-	if res.Previous == nil || res.Previous.Gate != a.id {
+	if res.Previous == nil || res.Previous.GateID != a.id {
 		t.Errorf("gate B's already_used names %+v, want gate %s", res.Previous, a.id)
 	}
 	if !eventually(5*time.Second, func() bool { return outbox(t, a) == 0 }) {
@@ -225,7 +227,7 @@ func TestCrossGate(t *testing.T) {
 	must(t, err)
 	n := 0
 	for _, c := range log {
-		if c.Kind == purchase.ChangeCheckin {
+		if c.Kind == changelog.KindCheckin {
 			n++
 			if c.GateID != a.id || c.TicketID != res.TicketID {
 				t.Errorf("logged check-in %+v", c)
@@ -315,7 +317,7 @@ func TestBadInput(t *testing.T) {
 	}
 	hello := `{"type":"hello","version":1,"since":0}`
 	ci := func(event, gateID string) string {
-		b, _ := json.Marshal(ticketsync.Checkin{ID: scanner.NewCheckinID(time.Now()).String(), EventID: event, GateID: gateID,
+		b, _ := json.Marshal(changelog.Checkin{ID: changelog.NewCheckinID(time.Now()).String(), EventID: event, GateID: gateID,
 			TicketID: ticketcrypto.NewTicketID().String(), TypeNumber: 1, Direction: bundle.Entry, At: time.Now().UTC()})
 		return `{"type":"upload","checkins":[` + string(b) + `]}`
 	}
@@ -337,7 +339,7 @@ func TestBadInput(t *testing.T) {
 		{"oversized", []string{hello, `{"type":"upload","checkins":[],"pad":"` + strings.Repeat("x", ticketsync.MaxFrameBytes) + `"}`}, false, ticketsync.CloseTooBig, "limit"},
 		{"binary frame", []string{hello, "\x00\x01"}, true, ticketsync.CloseUnsupported, "binary"},
 	}
-	before, err := w.db.LogHead(context.Background(), w.eventID)
+	before, err := w.db.LastSeq(context.Background(), w.eventID)
 	must(t, err)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -361,7 +363,7 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
-	after, err := w.db.LogHead(context.Background(), w.eventID)
+	after, err := w.db.LastSeq(context.Background(), w.eventID)
 	must(t, err)
 	if after != before {
 		t.Errorf("bad input stored %d log entries", after-before)
@@ -380,13 +382,12 @@ func TestBadInput(t *testing.T) {
 // (Disconnect) or the gate was revoked through another server process
 // (only the store says so; the next keepalive finds out).
 func TestRevokedGate(t *testing.T) {
-	defer func(d time.Duration) { ticketsync.PingInterval = d }(ticketsync.PingInterval)
 	for _, told := range []bool{true, false} {
 		t.Run(map[bool]string{true: "hub told", false: "revoked elsewhere"}[told], func(t *testing.T) {
 			// Told, only Disconnect can end the connection within the
 			// wait: the keepalive is seconds away.
-			ticketsync.PingInterval = map[bool]time.Duration{true: 10 * time.Second, false: 50 * time.Millisecond}[told]
 			w := newWorld(t)
+			w.hub.PingInterval = map[bool]time.Duration{true: 10 * time.Second, false: 50 * time.Millisecond}[told]
 			a := w.enrol(t, "gate")
 			a.start(t)
 			if !eventually(5*time.Second, a.client.Connected) {

@@ -7,8 +7,11 @@ import (
 	"testing"
 )
 
-// TestScannerdDependencies keeps server-only libraries out of the gate
-// binary: it must stay small and cross-compile for a Raspberry Pi.
+// TestScannerdDependencies keeps server-only libraries and this module's
+// server packages out of the gate binary: it must stay small and
+// cross-compile for a Raspberry Pi, and the gate shares with the server
+// only the change log's vocabulary (package changelog) and the sync
+// protocol.
 func TestScannerdDependencies(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", ".").Output()
 	if err != nil {
@@ -22,6 +25,14 @@ func TestScannerdDependencies(t *testing.T) {
 		for _, d := range deps {
 			if strings.HasPrefix(d, banned) {
 				t.Errorf("scannerd links %s", d)
+			}
+		}
+	}
+	const module = "github.com/admitone/admitone/"
+	for _, server := range []string{"catalog", "purchase", "account", "search", "payment", "wallet", "httpapi"} {
+		for _, d := range deps {
+			if d == module+server || strings.HasPrefix(d, module+server+"/") {
+				t.Errorf("scannerd links the server package %s", d)
 			}
 		}
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"go.etcd.io/bbolt"
 
+	"github.com/admitone/admitone/changelog"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/storage"
 	"github.com/admitone/admitone/storage/bolt"
@@ -327,17 +328,17 @@ func runFlashSale(t *testing.T, bin, database string, cfg flashConfig) flashResu
 	if len(cfg.steps) == 3 {
 		r.issued = 0
 		for after := int64(0); ; {
-			changes, err := b.Purchases.Changes(ctx, eventID, after, purchase.MaxChanges)
+			changes, err := b.Purchases.Changes(ctx, eventID, after, changelog.MaxChanges)
 			if err != nil {
 				t.Fatalf("Changes: %v", err)
 			}
 			for _, c := range changes {
-				if c.Kind == purchase.ChangeIssue {
+				if c.Kind == changelog.KindIssue {
 					r.issued++
 				}
 				after = c.Seq
 			}
-			if len(changes) < purchase.MaxChanges {
+			if len(changes) < changelog.MaxChanges {
 				break
 			}
 		}

@@ -105,7 +105,7 @@ type app struct {
 	catalog  *catalog.Service
 	purchase *purchase.Service
 	vault    *issuer.Vault
-	hub      *ticketsync.Server
+	hub      *ticketsync.Hub
 	index    *search.Index
 	api      *httpapi.Server
 	// Addr is where the HTTP server listens once Run started it; started
@@ -183,9 +183,9 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Gates sync from each event's log; every write to it pokes the hub,
 	// which pushes the new entries to the event's gates.
-	a.hub = &ticketsync.Server{Store: backend.Sync, Log: backend.Purchases, Tickets: backend.Purchases, Logger: log}
-	a.purchase.ChangeLogged = a.hub.Poke
-	enroller := &ticketsync.Enroller{Store: backend.Sync, Log: backend.Purchases, Keys: a.vault,
+	a.hub = &ticketsync.Hub{Store: backend.Sync, Changes: backend.Purchases, Tickets: storage.HubTickets{Store: backend.Purchases}, Logger: log}
+	a.purchase.ChangesAppended = a.hub.Poke
+	enroller := &ticketsync.Enroller{Store: backend.Sync, Changes: backend.Purchases, Keys: a.vault,
 		EventName: func(ctx context.Context, eventID string) (string, error) {
 			e, err := a.catalog.Event(ctx, eventID)
 			return e.Title, err

@@ -93,11 +93,15 @@ func (inv inventory) get(id string) purchase.Counter {
 
 func (inv inventory) taken(id string) int { return inv.get(id).Taken() }
 
-// adjust applies f to the counter of every line's type and the buyer's
-// of it, with the line's quantity, and to the event's counter and the
-// buyer's of the event with the shared quantity.
+// adjust applies f to every counter the lines and the shared quantity
+// move (purchase.EachCounter), and records the event's ticket types.
 func (inv inventory) adjust(eventID, buyerID string, lines []purchase.Line, shared int, f func(c *purchase.Counter, q int)) error {
-	apply := func(id string, q int, buyer bool) error {
+	for _, l := range lines {
+		if err := inv.eventTypes.Put(join(eventID, l.TicketTypeID), nil); err != nil {
+			return err
+		}
+	}
+	return purchase.EachCounter(eventID, buyerID, lines, shared, func(id string, q int, buyer bool) error {
 		c := inv.get(id)
 		f(&c, q)
 		if buyer {
@@ -110,31 +114,8 @@ func (inv inventory) adjust(eventID, buyerID string, lines []purchase.Line, shar
 		}
 		v := binary.BigEndian.AppendUint64(make([]byte, 0, 16), uint64(c.Sold))
 		return inv.counters.Put([]byte(id), binary.BigEndian.AppendUint64(v, uint64(c.Held)))
-	}
-	for _, l := range lines {
-		if err := apply(l.TicketTypeID, l.Quantity, false); err != nil {
-			return err
-		}
-		if err := apply(purchase.BuyerKey(buyerID, l.TicketTypeID), l.Quantity, true); err != nil {
-			return err
-		}
-		if err := inv.eventTypes.Put(join(eventID, l.TicketTypeID), nil); err != nil {
-			return err
-		}
-	}
-	if shared == 0 {
-		return nil
-	}
-	if err := apply(purchase.BuyerKey(buyerID, eventID), shared, true); err != nil {
-		return err
-	}
-	return apply(eventID, shared, false)
+	})
 }
-
-func hold(c *purchase.Counter, q int)    { c.Held += q }
-func release(c *purchase.Counter, q int) { c.Held -= q }
-func sell(c *purchase.Counter, q int)    { c.Held -= q; c.Sold += q }
-func unsell(c *purchase.Counter, q int)  { c.Sold -= q }
 
 // Reserve implements purchase.Store. Concurrent calls share write
 // transactions through bbolt's Batch, so many buyers pay for one fsync;
@@ -200,7 +181,7 @@ func (s *DB) reserve(ctx context.Context, h purchase.Hold, l purchase.Limits, ru
 			outcome = fmt.Errorf("reserve %s: %w", h.ID, fit)
 			return nil
 		}
-		if err := inv.adjust(h.EventID, h.BuyerID, h.Lines, rec.Shared, hold); err != nil {
+		if err := inv.adjust(h.EventID, h.BuyerID, h.Lines, rec.Shared, (*purchase.Counter).Hold); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketExpiry).Put(expiryKey(h.ExpiresAt, expiryHold, h.ID), nil); err != nil {
@@ -249,7 +230,7 @@ func sweep(tx *bbolt.Tx, now time.Time, limit int) (ended int, more bool, err er
 				continue
 			}
 			rec.Status = purchase.HoldExpired
-			if err := inv.adjust(rec.EventID, rec.BuyerID, rec.Lines, rec.Shared, release); err != nil {
+			if err := inv.adjust(rec.EventID, rec.BuyerID, rec.Lines, rec.Shared, (*purchase.Counter).Release); err != nil {
 				return ended, more, err
 			}
 			if err := put(tx.Bucket(bucketHolds), []byte(id), rec); err != nil {
@@ -264,7 +245,7 @@ func sweep(tx *bbolt.Tx, now time.Time, limit int) (ended int, more bool, err er
 				continue
 			}
 			rec.Status, rec.CancelledAt = purchase.StatusCancelled, now
-			if err := inv.adjust(rec.EventID, rec.BuyerID, rec.HoldLines(), rec.Shared, unsell); err != nil {
+			if err := inv.adjust(rec.EventID, rec.BuyerID, rec.HoldLines(), rec.Shared, (*purchase.Counter).Unsell); err != nil {
 				return ended, more, err
 			}
 			if err := put(tx.Bucket(bucketOrders), []byte(id), rec); err != nil {
@@ -314,7 +295,7 @@ func (s *DB) Release(ctx context.Context, holdID string) error {
 			return fmt.Errorf("release hold %s: it is order %s: %w", holdID, rec.OrderID, purchase.ErrState)
 		}
 		rec.Status = purchase.HoldReleased
-		if err := inventoryOf(tx).adjust(rec.EventID, rec.BuyerID, rec.Lines, rec.Shared, release); err != nil {
+		if err := inventoryOf(tx).adjust(rec.EventID, rec.BuyerID, rec.Lines, rec.Shared, (*purchase.Counter).Release); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketExpiry).Delete(expiryKey(rec.ExpiresAt, expiryHold, rec.ID)); err != nil {
@@ -348,14 +329,8 @@ func (s *DB) ExpireHolds(ctx context.Context, now time.Time) (int, error) {
 
 // CreateOrder implements purchase.Store.
 func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
-	if o.ID == "" || o.HoldID == "" {
-		return fmt.Errorf("create order: the order id and hold id are required: %w", purchase.ErrInvalid)
-	}
-	if !o.ExpiresAt.After(o.CreatedAt) {
-		return fmt.Errorf("create order %s: payment deadline not after creation: %w", o.ID, purchase.ErrInvalid)
-	}
-	if err := purchase.CheckIdempotency(o.Idempotency); err != nil {
-		return fmt.Errorf("create order %s: %w", o.ID, err)
+	if err := purchase.CheckNewOrder(o); err != nil {
+		return err
 	}
 	idem := o.Idempotency
 	o = storedOrder(o)
@@ -380,7 +355,7 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 			return err
 		}
 		h.Status, h.OrderID = purchase.HoldOrdered, o.ID
-		if err := inventoryOf(tx).adjust(h.EventID, h.BuyerID, h.Lines, h.Shared, sell); err != nil {
+		if err := inventoryOf(tx).adjust(h.EventID, h.BuyerID, h.Lines, h.Shared, (*purchase.Counter).Sell); err != nil {
 			return err
 		}
 		expiry := tx.Bucket(bucketExpiry)
@@ -412,11 +387,11 @@ func storedOrder(o purchase.Order) purchase.Order {
 	return o
 }
 
-// updateOrder runs fn on an order in one transaction (batched with
-// other callers' order changes: see DB.batch); fn reports whether
-// it changed anything, and with it how counters move (nil: they do not).
-// When it changed, then (if not nil) runs in the same transaction.
-func (s *DB) updateOrder(ctx context.Context, id string, fn func(o *purchase.Order) (changed bool, move func(*purchase.Counter, int), err error), then func(tx *bbolt.Tx, o purchase.Order) error) (purchase.Order, error) {
+// updateOrder applies u to an order in one transaction (batched with
+// other callers' order changes: see DB.batch). When it changed, its
+// counters move by u.Move and then (if not nil) runs in the same
+// transaction.
+func (s *DB) updateOrder(ctx context.Context, id string, u purchase.OrderUpdate, then func(tx *bbolt.Tx, o purchase.Order) error) (purchase.Order, error) {
 	var out purchase.Order
 	err := s.batch(ctx, func(tx *bbolt.Tx) error {
 		var rec orderRecord
@@ -424,7 +399,7 @@ func (s *DB) updateOrder(ctx context.Context, id string, fn func(o *purchase.Ord
 			return err
 		}
 		wasPending := rec.Status == purchase.StatusPendingPayment
-		changed, move, err := fn(&rec.Order)
+		changed, err := u.Apply(&rec.Order)
 		if err != nil {
 			return err
 		}
@@ -432,8 +407,8 @@ func (s *DB) updateOrder(ctx context.Context, id string, fn func(o *purchase.Ord
 		if !changed {
 			return nil
 		}
-		if move != nil {
-			if err := inventoryOf(tx).adjust(rec.EventID, rec.BuyerID, rec.HoldLines(), rec.Shared, move); err != nil {
+		if u.Move != nil {
+			if err := inventoryOf(tx).adjust(rec.EventID, rec.BuyerID, rec.HoldLines(), rec.Shared, u.Move); err != nil {
 				return err
 			}
 		}
@@ -457,28 +432,20 @@ func (s *DB) updateOrder(ctx context.Context, id string, fn func(o *purchase.Ord
 
 // MarkPaid implements purchase.Store.
 func (s *DB) MarkPaid(ctx context.Context, orderID, intentID string, at time.Time, tickets []purchase.Ticket) (purchase.Order, error) {
-	return s.updateOrder(ctx, orderID, func(o *purchase.Order) (bool, func(*purchase.Counter, int), error) {
-		changed, err := purchase.Pay(o, intentID, storedTime(at))
-		return changed, nil, err
-	}, func(tx *bbolt.Tx, _ purchase.Order) error { return issueTickets(tx, tickets) })
+	return s.updateOrder(ctx, orderID, purchase.PayUpdate(intentID, storedTime(at)),
+		func(tx *bbolt.Tx, _ purchase.Order) error { return issueTickets(tx, tickets) })
 }
 
 // Refund implements purchase.Store.
 func (s *DB) Refund(ctx context.Context, orderID string, at time.Time) (purchase.Order, error) {
-	return s.updateOrder(ctx, orderID, func(o *purchase.Order) (bool, func(*purchase.Counter, int), error) {
-		changed, err := purchase.RefundOrder(o, storedTime(at))
-		return changed, unsell, err
-	}, func(tx *bbolt.Tx, o purchase.Order) error {
+	return s.updateOrder(ctx, orderID, purchase.RefundUpdate(storedTime(at)), func(tx *bbolt.Tx, o purchase.Order) error {
 		return revokeOrderTickets(tx, o.ID, purchase.RevokedRefunded, at)
 	})
 }
 
 // CancelOrder implements purchase.Store.
 func (s *DB) CancelOrder(ctx context.Context, orderID string, at time.Time) (purchase.Order, error) {
-	return s.updateOrder(ctx, orderID, func(o *purchase.Order) (bool, func(*purchase.Counter, int), error) {
-		changed, err := purchase.Cancel(o, storedTime(at))
-		return changed, unsell, err
-	}, nil)
+	return s.updateOrder(ctx, orderID, purchase.CancelUpdate(storedTime(at)), nil)
 }
 
 // Hold implements purchase.Store.

@@ -10,7 +10,7 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
-	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/changelog"
 	"github.com/admitone/admitone/purchase"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -44,7 +44,7 @@ type gateRecord struct {
 
 // checkinRecord is an uploaded check-in as stored.
 type checkinRecord struct {
-	ticketsync.Checkin
+	changelog.Checkin
 	ReceivedAt time.Time `json:"received_at"`
 }
 
@@ -226,7 +226,7 @@ func (s *DB) RevokeGate(ctx context.Context, id string, at time.Time) (ticketsyn
 // run again (alone) if another in its batch fails, so it sets its result
 // afresh each time and reports an unknown gate as an outcome, not as an
 // error that would roll the batch back.
-func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []ticketsync.Checkin, receivedAt time.Time) (ticketsync.RecordResult, error) {
+func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []changelog.Checkin, receivedAt time.Time) (ticketsync.RecordResult, error) {
 	if err := ticketsync.CheckCheckins(g, cs); err != nil {
 		return ticketsync.RecordResult{}, fmt.Errorf("record check-ins: %w", err)
 	}
@@ -260,7 +260,7 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []tickets
 
 // recordCheckins stores the new check-ins of one event in order,
 // updating which tickets are inside, and logs them.
-func recordCheckins(tx *bbolt.Tx, eventID string, cs []ticketsync.Checkin, receivedAt time.Time) (ticketsync.RecordResult, error) {
+func recordCheckins(tx *bbolt.Tx, eventID string, cs []changelog.Checkin, receivedAt time.Time) (ticketsync.RecordResult, error) {
 	var res ticketsync.RecordResult
 	checkins, inside, conflicts := tx.Bucket(bucketCheckins), tx.Bucket(bucketTicketInside), tx.Bucket(bucketConflicts)
 	entered := tx.Bucket(bucketTicketEntered)
@@ -271,7 +271,7 @@ func recordCheckins(tx *bbolt.Tx, eventID string, cs []ticketsync.Checkin, recei
 	if raw := tx.Bucket(bucketChangeSeq).Get([]byte(eventID)); len(raw) == 8 {
 		last = binary.BigEndian.Uint64(raw)
 	}
-	var changes []purchase.Change
+	var changes []changelog.Change
 	for _, c := range cs {
 		if checkins.Get([]byte(c.ID)) != nil {
 			continue // stored before: a resend
@@ -282,36 +282,34 @@ func recordCheckins(tx *bbolt.Tx, eventID string, cs []ticketsync.Checkin, recei
 		}
 		root := lineageRoot(tx, c.TicketID)
 		key := join(c.EventID, root)
-		side := ticketsync.ConflictSide{TicketID: c.TicketID, CheckinID: c.ID, GateID: c.GateID, At: c.At, Offline: c.Offline}
-		switch c.Direction {
-		case bundle.Entry:
-			if entered.Get(key) == nil {
-				if err := put(entered, key, purchase.Entry{TicketID: c.TicketID, CheckinID: c.ID, GateID: c.GateID, At: c.At}); err != nil {
-					return res, err
-				}
-			}
-			var first ticketsync.ConflictSide
-			ok, err := get(inside, key, &first)
-			if err != nil {
+		l := ticketsync.Lineage{Entered: entered.Get(key) != nil}
+		var err error
+		if l.Inside, err = get(inside, key, &l.Since); err != nil {
+			return res, err
+		}
+		next, cf, first := ticketsync.ApplyCheckin(l, root, c, receivedAt)
+		if first {
+			if err := put(entered, key, purchase.Entry{TicketID: c.TicketID, CheckinID: c.ID, GateID: c.GateID, At: c.At}); err != nil {
 				return res, err
 			}
-			if !ok {
-				if err := put(inside, key, side); err != nil {
-					return res, err
-				}
-				break
-			}
-			cf := ticketsync.Conflict{EventID: c.EventID, TicketID: root, First: first, Second: side, DetectedAt: receivedAt}
-			if err := put(conflicts, changeKey(c.EventID, last+uint64(len(changes))+1), cf); err != nil {
+		}
+		if cf != nil {
+			if err := put(conflicts, changeKey(c.EventID, last+uint64(len(changes))+1), *cf); err != nil {
 				return res, err
 			}
-			res.Conflicts = append(res.Conflicts, cf)
-		case bundle.Exit:
+			res.Conflicts = append(res.Conflicts, *cf)
+		}
+		switch {
+		case next.Inside && !l.Inside:
+			if err := put(inside, key, next.Since); err != nil {
+				return res, err
+			}
+		case !next.Inside:
 			if err := inside.Delete(key); err != nil {
 				return res, err
 			}
 		}
-		changes = append(changes, ticketsync.CheckinChange(c))
+		changes = append(changes, c.Change())
 	}
 	res.New = len(changes)
 	return res, appendChanges(tx, changes...)

@@ -9,6 +9,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/admitone/admitone/changelog"
 	"github.com/admitone/admitone/purchase"
 )
 
@@ -18,7 +19,7 @@ var (
 	bucketTickets       = []byte("tickets")        // ticket id -> purchase.Ticket JSON
 	bucketHolderTickets = []byte("holder_tickets") // holder id, 0, issued (8 bytes), ticket id -> nothing
 	bucketOrderTickets  = []byte("order_tickets")  // order id, 0, issued (8 bytes), ticket id -> nothing
-	bucketChanges       = []byte("changes")        // event id, 0, seq (big endian uint64) -> purchase.Change JSON
+	bucketChanges       = []byte("changes")        // event id, 0, seq (big endian uint64) -> changelog.Change JSON
 	bucketChangeSeq     = []byte("change_seq")     // event id -> last seq (big endian uint64)
 	bucketTicketLineage = []byte("ticket_lineage") // id of a ticket a transfer issued -> its lineage root
 )
@@ -48,7 +49,7 @@ func putTicket(tx *bbolt.Tx, t purchase.Ticket) error {
 }
 
 // appendChanges numbers cs after the event's last entry and stores them.
-func appendChanges(tx *bbolt.Tx, cs ...purchase.Change) error {
+func appendChanges(tx *bbolt.Tx, cs ...changelog.Change) error {
 	seqs, log := tx.Bucket(bucketChangeSeq), tx.Bucket(bucketChanges)
 	for _, c := range cs {
 		var last uint64
@@ -73,7 +74,7 @@ func changeKey(eventID string, seq uint64) []byte {
 
 // issueTickets stores a paid order's tickets and logs their issue.
 func issueTickets(tx *bbolt.Tx, tickets []purchase.Ticket) error {
-	changes := make([]purchase.Change, len(tickets))
+	changes := make([]changelog.Change, len(tickets))
 	for i, t := range tickets {
 		t.IssuedAt, t.RevokedAt, t.ValidUntil = storedTime(t.IssuedAt), storedTime(t.RevokedAt), storedTime(t.ValidUntil)
 		if err := putTicket(tx, t); err != nil {
@@ -87,7 +88,7 @@ func issueTickets(tx *bbolt.Tx, tickets []purchase.Ticket) error {
 // revokeOrderTickets revokes an order's valid tickets and logs it.
 func revokeOrderTickets(tx *bbolt.Tx, orderID, reason string, at time.Time) error {
 	b := tx.Bucket(bucketTickets)
-	var changes []purchase.Change
+	var changes []changelog.Change
 	for _, k := range keysWithPrefix(tx.Bucket(bucketOrderTickets), prefix(orderID)) {
 		id := k[len(orderID)+1+8:]
 		var t purchase.Ticket
@@ -243,22 +244,22 @@ func (s *DB) SetValidity(ctx context.Context, eventID string, validUntil time.Ti
 			}
 		}
 		n = len(changed)
-		return appendChanges(tx, purchase.ValidityChange(eventID, validUntil))
+		return appendChanges(tx, changelog.ValidityChange(eventID, validUntil))
 	})
 	return n, err
 }
 
 // Changes implements purchase.TicketStore.
-func (s *DB) Changes(ctx context.Context, eventID string, after int64, limit int) ([]purchase.Change, error) {
-	if limit < 1 || limit > purchase.MaxChanges {
-		return nil, fmt.Errorf("changes of %s: limit %d outside 1..%d: %w", eventID, limit, purchase.MaxChanges, purchase.ErrInvalid)
+func (s *DB) Changes(ctx context.Context, eventID string, after int64, limit int) ([]changelog.Change, error) {
+	if limit < 1 || limit > changelog.MaxChanges {
+		return nil, fmt.Errorf("changes of %s: limit %d outside 1..%d: %w", eventID, limit, changelog.MaxChanges, purchase.ErrInvalid)
 	}
-	var out []purchase.Change
+	var out []changelog.Change
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		p := prefix(eventID)
 		c := tx.Bucket(bucketChanges).Cursor()
 		for k, v := c.Seek(changeKey(eventID, uint64(max(after, 0))+1)); k != nil && hasPrefix(k, p) && len(out) < limit; k, v = c.Next() {
-			var ch purchase.Change
+			var ch changelog.Change
 			if err := json.Unmarshal(v, &ch); err != nil {
 				return fmt.Errorf("change %x: %w", k, err)
 			}
@@ -269,8 +270,8 @@ func (s *DB) Changes(ctx context.Context, eventID string, after int64, limit int
 	return out, err
 }
 
-// LogHead implements purchase.TicketStore.
-func (s *DB) LogHead(ctx context.Context, eventID string) (int64, error) {
+// LastSeq implements purchase.TicketStore.
+func (s *DB) LastSeq(ctx context.Context, eventID string) (int64, error) {
 	var head int64
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		if raw := tx.Bucket(bucketChangeSeq).Get([]byte(eventID)); len(raw) == 8 {

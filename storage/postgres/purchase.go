@@ -640,27 +640,15 @@ func addCounters(ctx context.Context, tx pgx.Tx, deltas map[string]purchase.Coun
 }
 
 // moveDeltas are the counter changes of moving a hold's or order's
-// quantities: sign times each line's quantity (and the shared quantity on
-// the event's row) into sold or held.
+// quantities (purchase.EachCounter) into sold or held.
 func moveDeltas(into map[string]purchase.Counter, eventID, buyerID string, lines []purchase.Line, shared int, f func(*purchase.Counter, int)) {
-	apply := func(id string, q int) {
+	purchase.EachCounter(eventID, buyerID, lines, shared, func(id string, q int, _ bool) error {
 		d := into[id]
 		f(&d, q)
 		into[id] = d
-	}
-	for _, l := range lines {
-		apply(l.TicketTypeID, l.Quantity)
-		apply(purchase.BuyerKey(buyerID, l.TicketTypeID), l.Quantity)
-	}
-	if shared != 0 {
-		apply(eventID, shared)
-		apply(purchase.BuyerKey(buyerID, eventID), shared)
-	}
+		return nil
+	})
 }
-
-func release(c *purchase.Counter, q int) { c.Held -= q }
-func sell(c *purchase.Counter, q int)    { c.Held -= q; c.Sold += q }
-func unsell(c *purchase.Counter, q int)  { c.Sold -= q }
 
 // sweep ends the active holds and pending orders of events that are due
 // at now, returning the counter changes (not yet written) and how many it
@@ -690,13 +678,13 @@ func sweep(ctx context.Context, tx pgx.Tx, events []string, now time.Time) (map[
 	}
 	err := collect(`UPDATE holds SET status = 'expired'
 		WHERE event_id = ANY($1) AND status = 'active' AND expires_at <= $2
-		RETURNING event_id, buyer_id, lines, shared`, release)
+		RETURNING event_id, buyer_id, lines, shared`, (*purchase.Counter).Release)
 	if err != nil {
 		return nil, 0, fmt.Errorf("expire holds: %w", err)
 	}
 	err = collect(`UPDATE orders SET status = 'cancelled', cancelled_at = $2
 		WHERE event_id = ANY($1) AND status = 'pending_payment' AND expires_at <= $2
-		RETURNING event_id, buyer_id, lines, shared`, unsell)
+		RETURNING event_id, buyer_id, lines, shared`, (*purchase.Counter).Unsell)
 	if err != nil {
 		return nil, 0, fmt.Errorf("cancel unpaid orders: %w", err)
 	}
@@ -787,7 +775,7 @@ func (s *DB) Release(ctx context.Context, holdID string) error {
 			return err
 		}
 		deltas := make(map[string]purchase.Counter)
-		moveDeltas(deltas, h.EventID, h.BuyerID, h.Lines, shared, release)
+		moveDeltas(deltas, h.EventID, h.BuyerID, h.Lines, shared, (*purchase.Counter).Release)
 		return addCounters(ctx, tx, deltas)
 	})
 }
@@ -869,14 +857,8 @@ func (s *DB) Order(ctx context.Context, id string) (purchase.Order, error) {
 
 // CreateOrder implements purchase.Store.
 func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
-	if o.ID == "" || o.HoldID == "" {
-		return fmt.Errorf("create order: the order id and hold id are required: %w", purchase.ErrInvalid)
-	}
-	if !o.ExpiresAt.After(o.CreatedAt) {
-		return fmt.Errorf("create order %s: payment deadline not after creation: %w", o.ID, purchase.ErrInvalid)
-	}
-	if err := purchase.CheckIdempotency(o.Idempotency); err != nil {
-		return fmt.Errorf("create order %s: %w", o.ID, err)
+	if err := purchase.CheckNewOrder(o); err != nil {
+		return err
 	}
 	o.CreatedAt, o.ExpiresAt = storedTime(o.CreatedAt), storedTime(o.ExpiresAt)
 	lines, err := json.Marshal(o.Lines)
@@ -924,7 +906,7 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 			}
 		}
 		deltas := make(map[string]purchase.Counter)
-		moveDeltas(deltas, h.EventID, h.BuyerID, h.Lines, shared, sell)
+		moveDeltas(deltas, h.EventID, h.BuyerID, h.Lines, shared, (*purchase.Counter).Sell)
 		return addCounters(ctx, tx, deltas)
 	})
 	if err != nil {
@@ -933,11 +915,12 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 	return nil
 }
 
-// updateOrder applies fn to an order in one transaction. fn reports
-// whether it changed the order and, if its quantities move, how; then
-// the transaction first takes the event's inventory lock. When the order
-// changed, then (if not nil) runs in the same transaction.
-func (s *DB) updateOrder(ctx context.Context, id string, moves bool, fn func(*purchase.Order) (bool, error), move func(*purchase.Counter, int), then func(pgx.Tx, purchase.Order) error) (purchase.Order, error) {
+// updateOrder applies u to an order in one transaction. If u moves
+// quantities, the transaction first takes the event's inventory lock.
+// When the order changed, then (if not nil) runs in the same
+// transaction.
+func (s *DB) updateOrder(ctx context.Context, id string, u purchase.OrderUpdate, then func(pgx.Tx, purchase.Order) error) (purchase.Order, error) {
+	moves := u.Move != nil
 	var eventID string
 	if moves {
 		var err error
@@ -956,7 +939,7 @@ func (s *DB) updateOrder(ctx context.Context, id string, moves bool, fn func(*pu
 		if err != nil {
 			return fmt.Errorf("order %s: %w", id, purchaseErr(err))
 		}
-		changed, err := fn(&o)
+		changed, err := u.Apply(&o)
 		if err != nil {
 			return err
 		}
@@ -975,11 +958,11 @@ func (s *DB) updateOrder(ctx context.Context, id string, moves bool, fn func(*pu
 				return err
 			}
 		}
-		if move == nil {
+		if !moves {
 			return nil
 		}
 		deltas := make(map[string]purchase.Counter)
-		moveDeltas(deltas, o.EventID, o.BuyerID, o.HoldLines(), shared, move)
+		moveDeltas(deltas, o.EventID, o.BuyerID, o.HoldLines(), shared, u.Move)
 		return addCounters(ctx, tx, deltas)
 	})
 	if err != nil {
@@ -993,25 +976,20 @@ func (s *DB) updateOrder(ctx context.Context, id string, moves bool, fn func(*pu
 // change, and a sweep cancelling the order at the same time waits for it
 // (or it for the sweep) on the order's row.
 func (s *DB) MarkPaid(ctx context.Context, orderID, intentID string, at time.Time, tickets []purchase.Ticket) (purchase.Order, error) {
-	return s.updateOrder(ctx, orderID, false, func(o *purchase.Order) (bool, error) {
-		return purchase.Pay(o, intentID, storedTime(at))
-	}, nil, func(tx pgx.Tx, _ purchase.Order) error { return issueTickets(ctx, tx, tickets) })
+	return s.updateOrder(ctx, orderID, purchase.PayUpdate(intentID, storedTime(at)),
+		func(tx pgx.Tx, _ purchase.Order) error { return issueTickets(ctx, tx, tickets) })
 }
 
 // Refund implements purchase.Store.
 func (s *DB) Refund(ctx context.Context, orderID string, at time.Time) (purchase.Order, error) {
-	return s.updateOrder(ctx, orderID, true, func(o *purchase.Order) (bool, error) {
-		return purchase.RefundOrder(o, storedTime(at))
-	}, unsell, func(tx pgx.Tx, o purchase.Order) error {
+	return s.updateOrder(ctx, orderID, purchase.RefundUpdate(storedTime(at)), func(tx pgx.Tx, o purchase.Order) error {
 		return revokeOrderTickets(ctx, tx, o.ID, purchase.RevokedRefunded, at)
 	})
 }
 
 // CancelOrder implements purchase.Store.
 func (s *DB) CancelOrder(ctx context.Context, orderID string, at time.Time) (purchase.Order, error) {
-	return s.updateOrder(ctx, orderID, true, func(o *purchase.Order) (bool, error) {
-		return purchase.Cancel(o, storedTime(at))
-	}, unsell, nil)
+	return s.updateOrder(ctx, orderID, purchase.CancelUpdate(storedTime(at)), nil)
 }
 
 // Taken implements purchase.Store and catalog.Inventory.

@@ -10,8 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/admitone/admitone/bundle"
-	"github.com/admitone/admitone/purchase"
+	"github.com/admitone/admitone/changelog"
 	ticketsync "github.com/admitone/admitone/sync"
 )
 
@@ -139,12 +138,12 @@ func (s *DB) RevokeGate(ctx context.Context, id string, at time.Time) (ticketsyn
 // in Go, in the given order, what each new check-in does to its ticket;
 // then number the log entries (the event's change_seq lock, last) and
 // write entries, ticket states and conflicts in one batch.
-func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []ticketsync.Checkin, receivedAt time.Time) (ticketsync.RecordResult, error) {
+func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []changelog.Checkin, receivedAt time.Time) (ticketsync.RecordResult, error) {
 	if err := ticketsync.CheckCheckins(g, cs); err != nil {
 		return ticketsync.RecordResult{}, fmt.Errorf("record check-ins: %w", err)
 	}
 	// A repeated id within the batch is a resend too: the first counts.
-	batch := make([]ticketsync.Checkin, 0, len(cs))
+	batch := make([]changelog.Checkin, 0, len(cs))
 	seen := make(map[string]bool, len(cs))
 	for _, c := range cs {
 		if !seen[c.ID] {
@@ -159,7 +158,7 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []tickets
 	receivedAt = storedTime(receivedAt)
 	// Rows are locked in key order, so two uploads never wait on each
 	// other in opposite orders.
-	byID := slices.SortedFunc(slices.Values(batch), func(a, b ticketsync.Checkin) int { return cmp.Compare(a.ID, b.ID) })
+	byID := slices.SortedFunc(slices.Values(batch), func(a, b changelog.Checkin) int { return cmp.Compare(a.ID, b.ID) })
 	n := len(byID)
 	ids, tickets, dirs := make([]string, n), make([]string, n), make([]string, n)
 	types, ats, offline := make([]int32, n), make([]time.Time, n), make([]bool, n)
@@ -224,7 +223,7 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []tickets
 			isNew[id] = true
 		}
 
-		var changes []purchase.Change
+		var changes []changelog.Change
 		changed := make(map[string]bool)
 		firstEntry := make(map[string]ticketsync.ConflictSide) // lineages entered for the first time now
 		type conflict struct {
@@ -237,22 +236,25 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []tickets
 				continue
 			}
 			r := root(c.TicketID)
-			side := ticketsync.ConflictSide{TicketID: c.TicketID, CheckinID: c.ID, GateID: c.GateID, At: c.At, Offline: c.Offline}
-			if c.Direction == bundle.Entry && !entered[r] {
-				entered[r], firstEntry[r] = true, side
+			l := ticketsync.Lineage{Entered: entered[r]}
+			l.Since, l.Inside = state[r]
+			next, cf, first := ticketsync.ApplyCheckin(l, r, c, receivedAt)
+			entered[r] = next.Entered
+			if first {
+				firstEntry[r] = ticketsync.Side(c)
 			}
-			first, inside := state[r]
-			switch {
-			case c.Direction == bundle.Entry && inside:
-				conflicts = append(conflicts, conflict{ticketsync.Conflict{EventID: c.EventID, TicketID: r,
-					First: first, Second: side, DetectedAt: receivedAt}, len(changes)})
-			case c.Direction == bundle.Entry:
-				state[r], changed[r] = side, true
-			case inside: // an exit
-				delete(state, r)
+			if cf != nil {
+				conflicts = append(conflicts, conflict{*cf, len(changes)})
+			}
+			if next.Inside != l.Inside {
+				if next.Inside {
+					state[r] = next.Since
+				} else {
+					delete(state, r)
+				}
 				changed[r] = true
 			}
-			changes = append(changes, ticketsync.CheckinChange(c))
+			changes = append(changes, c.Change())
 		}
 		res.New = len(changes)
 		if len(changes) == 0 {
@@ -362,7 +364,7 @@ func (s *DB) Quarantine(ctx context.Context, eventID string, limit int) ([]ticke
 		return nil, fmt.Errorf("quarantine of %s: %w", eventID, err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ticketsync.Quarantined, error) {
-		q := ticketsync.Quarantined{Checkin: ticketsync.Checkin{EventID: eventID}}
+		q := ticketsync.Quarantined{Checkin: changelog.Checkin{EventID: eventID}}
 		var number int32
 		err := row.Scan(&q.ID, &q.GateID, &q.TicketID, &number, &q.Direction, &q.At, &q.Offline, &q.Reason, &q.Detail, &q.ReceivedAt)
 		q.TypeNumber, q.At, q.ReceivedAt = uint16(number), q.At.UTC(), q.ReceivedAt.UTC()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/id"
 	"github.com/admitone/admitone/purchase"
@@ -94,13 +95,13 @@ func TestListen(t *testing.T) {
 	must(t, writer.CreateEvent(ctx, ev))
 	g := ticketsync.Gate{ID: id.New("gat"), EventID: ev.ID, Direction: bundle.Entry, CodeHash: "code"}
 	must(t, writer.CreateGate(ctx, g))
-	checkin := func() ticketsync.Checkin {
+	checkin := func() changelog.Checkin {
 		var ci [16]byte
 		rand.Read(ci[:])
-		return ticketsync.Checkin{ID: "ci_" + hex.EncodeToString(ci[:]), EventID: ev.ID, GateID: g.ID,
+		return changelog.Checkin{ID: "ci_" + hex.EncodeToString(ci[:]), EventID: ev.ID, GateID: g.ID,
 			TicketID: ticketcrypto.NewTicketID().String(), Direction: bundle.Entry, At: time.Now()}
 	}
-	_, err := writer.RecordCheckins(ctx, g, []ticketsync.Checkin{checkin()}, time.Now())
+	_, err := writer.RecordCheckins(ctx, g, []changelog.Checkin{checkin()}, time.Now())
 	must(t, err)
 	await("check-in through the other handle", ev.ID)
 
@@ -114,7 +115,7 @@ func TestListen(t *testing.T) {
 		t.Fatalf("terminated %d listening connections, want 1", killed)
 	}
 	await("reconnected", "")
-	_, err = writer.RecordCheckins(ctx, g, []ticketsync.Checkin{checkin()}, time.Now())
+	_, err = writer.RecordCheckins(ctx, g, []changelog.Checkin{checkin()}, time.Now())
 	must(t, err)
 	await("check-in after reconnecting", ev.ID)
 }

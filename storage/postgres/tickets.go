@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/admitone/admitone/changelog"
 	"github.com/admitone/admitone/purchase"
 )
 
@@ -43,7 +44,7 @@ func queueRevoke(b *pgx.Batch, t purchase.Ticket) {
 // queueChanges numbers cs (all of one event) after the event's last entry
 // and adds their inserts to b. Taking the event's change_seq row lock
 // here orders its entries by commit.
-func queueChanges(ctx context.Context, tx pgx.Tx, b *pgx.Batch, cs []purchase.Change) error {
+func queueChanges(ctx context.Context, tx pgx.Tx, b *pgx.Batch, cs []changelog.Change) error {
 	if len(cs) == 0 {
 		return nil
 	}
@@ -79,7 +80,7 @@ func sendBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch) error {
 // issueTickets stores a paid order's tickets and logs their issue.
 func issueTickets(ctx context.Context, tx pgx.Tx, tickets []purchase.Ticket) error {
 	var b pgx.Batch
-	changes := make([]purchase.Change, len(tickets))
+	changes := make([]changelog.Change, len(tickets))
 	for i, t := range tickets {
 		queueTicket(&b, t)
 		t.IssuedAt = storedTime(t.IssuedAt)
@@ -103,7 +104,7 @@ func revokeOrderTickets(ctx context.Context, tx pgx.Tx, orderID, reason string, 
 		return fmt.Errorf("tickets of order %s: %w", orderID, err)
 	}
 	var b pgx.Batch
-	changes := make([]purchase.Change, 0, len(tickets))
+	changes := make([]changelog.Change, 0, len(tickets))
 	for _, t := range tickets {
 		purchase.Revoke(&t, reason, "", storedTime(at))
 		queueRevoke(&b, t)
@@ -209,7 +210,7 @@ func (s *DB) Transfer(ctx context.Context, oldID, fromHolder string, next purcha
 		var b pgx.Batch
 		queueRevoke(&b, old)
 		queueTicket(&b, next)
-		if err := queueChanges(ctx, tx, &b, []purchase.Change{purchase.RevokeChange(old), purchase.IssueChange(next)}); err != nil {
+		if err := queueChanges(ctx, tx, &b, []changelog.Change{purchase.RevokeChange(old), purchase.IssueChange(next)}); err != nil {
 			return err
 		}
 		return purchaseErr(sendBatch(ctx, tx, &b))
@@ -237,7 +238,7 @@ func (s *DB) SetValidity(ctx context.Context, eventID string, validUntil time.Ti
 			return nil
 		}
 		var b pgx.Batch
-		if err := queueChanges(ctx, tx, &b, []purchase.Change{purchase.ValidityChange(eventID, validUntil)}); err != nil {
+		if err := queueChanges(ctx, tx, &b, []changelog.Change{changelog.ValidityChange(eventID, validUntil)}); err != nil {
 			return err
 		}
 		return sendBatch(ctx, tx, &b)
@@ -274,9 +275,9 @@ func (s *DB) Entered(ctx context.Context, eventID, root string) (purchase.Entry,
 }
 
 // Changes implements purchase.TicketStore.
-func (s *DB) Changes(ctx context.Context, eventID string, after int64, limit int) ([]purchase.Change, error) {
-	if limit < 1 || limit > purchase.MaxChanges {
-		return nil, fmt.Errorf("changes of %s: limit %d outside 1..%d: %w", eventID, limit, purchase.MaxChanges, purchase.ErrInvalid)
+func (s *DB) Changes(ctx context.Context, eventID string, after int64, limit int) ([]changelog.Change, error) {
+	if limit < 1 || limit > changelog.MaxChanges {
+		return nil, fmt.Errorf("changes of %s: limit %d outside 1..%d: %w", eventID, limit, changelog.MaxChanges, purchase.ErrInvalid)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT event_id, seq, kind, ticket_id, type_number, reason, at,
 		checkin_id, gate_id, direction, offline, replaces FROM changes
@@ -284,8 +285,8 @@ func (s *DB) Changes(ctx context.Context, eventID string, after int64, limit int
 	if err != nil {
 		return nil, fmt.Errorf("changes of %s: %w", eventID, err)
 	}
-	changes, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (purchase.Change, error) {
-		var c purchase.Change
+	changes, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (changelog.Change, error) {
+		var c changelog.Change
 		var number int32
 		err := row.Scan(&c.EventID, &c.Seq, &c.Kind, &c.TicketID, &number, &c.Reason, &c.At,
 			&c.CheckinID, &c.GateID, &c.Direction, &c.Offline, &c.Replaces)
@@ -301,8 +302,8 @@ func (s *DB) Changes(ctx context.Context, eventID string, after int64, limit int
 	return changes, nil
 }
 
-// LogHead implements purchase.TicketStore.
-func (s *DB) LogHead(ctx context.Context, eventID string) (int64, error) {
+// LastSeq implements purchase.TicketStore.
+func (s *DB) LastSeq(ctx context.Context, eventID string) (int64, error) {
 	var head int64
 	err := s.pool.QueryRow(ctx, `SELECT last FROM change_seq WHERE event_id = $1`, eventID).Scan(&head)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/changelog"
 	"github.com/admitone/admitone/purchase"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -33,8 +34,8 @@ func testLineage(t *testing.T, s ticketsync.Store, p purchase.Store, c catalog.S
 	_, ok, err = p.Entered(ctx, sh.event.ID, tickets[1].ID)
 	must(t, "Entered", err)
 	equal(t, "second ticket entered", ok, false)
-	head, err := p.LogHead(ctx, sh.event.ID)
-	must(t, "LogHead", err)
+	head, err := p.LastSeq(ctx, sh.event.ID)
+	must(t, "LastSeq", err)
 	next := ticketsFor(sh, o, 1, when(0).Add(2*time.Hour))[0]
 	next.HolderID, next.Replaces, next.Lineage = friend, tickets[0].ID, tickets[0].ID
 	_, err = p.Transfer(ctx, tickets[0].ID, o.BuyerID, next, when(0).Add(2*time.Hour))
@@ -42,8 +43,8 @@ func testLineage(t *testing.T, s ticketsync.Store, p purchase.Store, c catalog.S
 	kept, err := p.Ticket(ctx, tickets[0].ID)
 	must(t, "Ticket", err)
 	equal(t, "ticket after the refused transfer", kept.Status, purchase.TicketValid)
-	after, err := p.LogHead(ctx, sh.event.ID)
-	must(t, "LogHead", err)
+	after, err := p.LastSeq(ctx, sh.event.ID)
+	must(t, "LastSeq", err)
 	equal(t, "log head after the refused transfer", after, head)
 	if _, err := p.Ticket(ctx, next.ID); err == nil {
 		t.Errorf("the refused transfer stored ticket %s", next.ID)
@@ -66,10 +67,10 @@ func testLineage(t *testing.T, s ticketsync.Store, p purchase.Store, c catalog.S
 	got, err := p.Ticket(ctx, next.ID)
 	must(t, "Ticket of the new holder", err)
 	equal(t, "stored lineage", [2]string{got.Replaces, got.Lineage}, [2]string{tickets[1].ID, tickets[1].ID})
-	log, err := p.Changes(ctx, sh.event.ID, after, purchase.MaxChanges)
+	changes, err := p.Changes(ctx, sh.event.ID, after, changelog.MaxChanges)
 	must(t, "Changes", err)
-	if n := len(log); n < 3 || log[n-1].Kind != purchase.ChangeIssue || log[n-1].Replaces != tickets[1].ID {
-		t.Fatalf("the transfer's issue entry names no replaced ticket: %+v", log)
+	if n := len(changes); n < 3 || changes[n-1].Kind != changelog.KindIssue || changes[n-1].Replaces != tickets[1].ID {
+		t.Fatalf("the transfer's issue entry names no replaced ticket: %+v", changes)
 	}
 
 	friendIn := checkin(south, next.ID, when(0).Add(3*time.Hour))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/id"
 	"github.com/admitone/admitone/purchase"
@@ -42,7 +43,7 @@ func RunSync(t *testing.T, open func(t *testing.T) (ticketsync.Store, purchase.S
 		{"Gate/ConcurrentEnroll", testGateConcurrentEnroll},
 		{"Checkins/Idempotent", testCheckinsIdempotent},
 		{"Checkins/Invalid", testCheckinsInvalid},
-		{"Checkins/ChangeLog", testCheckinsChangeLog},
+		{"Checkins/Changes", testCheckinsChanges},
 		{"Conflicts", testConflicts},
 		{"Lineage", testLineage},
 		{"Quarantine", testQuarantine},
@@ -91,20 +92,20 @@ func createGate(t *testing.T, s ticketsync.Store, g ticketsync.Gate) ticketsync.
 }
 
 // checkin is a check-in of ticket at gate g, in g's direction, at at.
-func checkin(g ticketsync.Gate, ticketID string, at time.Time) ticketsync.Checkin {
-	return ticketsync.Checkin{
+func checkin(g ticketsync.Gate, ticketID string, at time.Time) changelog.Checkin {
+	return changelog.Checkin{
 		ID: "ci_" + randomHex(16), EventID: g.EventID, GateID: g.ID, TicketID: ticketID, TypeNumber: 1,
 		Direction: g.Direction, At: at,
 	}
 }
 
 // side is c as a conflict names it.
-func side(c ticketsync.Checkin) ticketsync.ConflictSide {
+func side(c changelog.Checkin) ticketsync.ConflictSide {
 	return ticketsync.ConflictSide{TicketID: c.TicketID, CheckinID: c.ID, GateID: c.GateID, At: stored(c.At), Offline: c.Offline}
 }
 
 // record stores cs and checks how many were new.
-func record(t *testing.T, s ticketsync.Store, g ticketsync.Gate, wantNew int, cs ...ticketsync.Checkin) ticketsync.RecordResult {
+func record(t *testing.T, s ticketsync.Store, g ticketsync.Gate, wantNew int, cs ...changelog.Checkin) ticketsync.RecordResult {
 	t.Helper()
 	res, err := s.RecordCheckins(t.Context(), g, cs, when(0).Add(time.Hour))
 	must(t, "RecordCheckins", err)
@@ -293,10 +294,10 @@ func testGateConcurrentEnroll(t *testing.T, s ticketsync.Store, _ purchase.Store
 }
 
 // checkinChange is the log entry every backend makes of c at seq.
-func checkinChange(c ticketsync.Checkin, seq int64) purchase.Change {
-	return purchase.Change{
-		EventID: c.EventID, Seq: seq, Kind: purchase.ChangeCheckin, TicketID: c.TicketID, TypeNumber: c.TypeNumber,
-		At: stored(c.At), CheckinID: c.ID, GateID: c.GateID, Direction: string(c.Direction), Offline: c.Offline,
+func checkinChange(c changelog.Checkin, seq int64) changelog.Change {
+	return changelog.Change{
+		EventID: c.EventID, Seq: seq, Kind: changelog.KindCheckin, TicketID: c.TicketID, TypeNumber: c.TypeNumber,
+		At: stored(c.At), CheckinID: c.ID, GateID: c.GateID, Direction: c.Direction, Offline: c.Offline,
 	}
 }
 
@@ -305,7 +306,7 @@ func testCheckinsIdempotent(t *testing.T, s ticketsync.Store, p purchase.Store, 
 	f := setup(t, c)
 	g := createGate(t, s, newGate(f.event.ID, "North", when(0)))
 	t1, t2 := newTicketID(), newTicketID()
-	cs := []ticketsync.Checkin{checkin(g, t1, when(0)), checkin(g, t2, when(0).Add(time.Second))}
+	cs := []changelog.Checkin{checkin(g, t1, when(0)), checkin(g, t2, when(0).Add(time.Second))}
 	cs[1].Offline = true
 	res := record(t, s, g, 2, cs...)
 	equal(t, "conflicts", len(res.Conflicts), 0)
@@ -316,9 +317,9 @@ func testCheckinsIdempotent(t *testing.T, s ticketsync.Store, p purchase.Store, 
 	// Part resend, part new; a repeated id within a batch counts once.
 	third := checkin(g, newTicketID(), when(0).Add(2*time.Second))
 	record(t, s, g, 1, cs[1], third, third)
-	log, err := p.Changes(ctx, f.event.ID, 0, purchase.MaxChanges)
+	changes, err := p.Changes(ctx, f.event.ID, 0, changelog.MaxChanges)
 	must(t, "Changes", err)
-	equal(t, "change log", log, []purchase.Change{checkinChange(cs[0], 1), checkinChange(cs[1], 2), checkinChange(third, 3)})
+	equal(t, "change log", changes, []changelog.Change{checkinChange(cs[0], 1), checkinChange(cs[1], 2), checkinChange(third, 3)})
 	cfs, err := s.Conflicts(ctx, f.event.ID, 10)
 	must(t, "Conflicts", err)
 	equal(t, "conflicts", len(cfs), 0)
@@ -333,41 +334,41 @@ func testCheckinsInvalid(t *testing.T, s ticketsync.Store, p purchase.Store, c c
 	g := createGate(t, s, newGate(f.event.ID, "North", when(0)))
 	other := createGate(t, s, newGate(f.event.ID, "South", when(0)))
 	good := checkin(g, newTicketID(), when(0))
-	bad := map[string]func(*ticketsync.Checkin){
-		"another event": func(c *ticketsync.Checkin) { c.EventID = "ev_0000000000000404" },
-		"another gate":  func(c *ticketsync.Checkin) { c.GateID = other.ID },
-		"no id":         func(c *ticketsync.Checkin) { c.ID = "" },
-		"no ticket":     func(c *ticketsync.Checkin) { c.TicketID = "" },
-		"bad direction": func(c *ticketsync.Checkin) { c.Direction = "sideways" },
+	bad := map[string]func(*changelog.Checkin){
+		"another event": func(c *changelog.Checkin) { c.EventID = "ev_0000000000000404" },
+		"another gate":  func(c *changelog.Checkin) { c.GateID = other.ID },
+		"no id":         func(c *changelog.Checkin) { c.ID = "" },
+		"no ticket":     func(c *changelog.Checkin) { c.TicketID = "" },
+		"bad direction": func(c *changelog.Checkin) { c.Direction = "sideways" },
 	}
 	for name, change := range bad {
 		b := checkin(g, newTicketID(), when(0))
 		change(&b)
-		_, err := s.RecordCheckins(ctx, g, []ticketsync.Checkin{good, b}, when(0))
+		_, err := s.RecordCheckins(ctx, g, []changelog.Checkin{good, b}, when(0))
 		is(t, "RecordCheckins with "+name, err, ticketsync.ErrInvalid)
 	}
-	tooMany := make([]ticketsync.Checkin, ticketsync.MaxBatch+1)
+	tooMany := make([]changelog.Checkin, ticketsync.MaxBatch+1)
 	for i := range tooMany {
 		tooMany[i] = checkin(g, newTicketID(), when(0))
 	}
 	_, err := s.RecordCheckins(ctx, g, tooMany, when(0))
 	is(t, "RecordCheckins over MaxBatch", err, ticketsync.ErrInvalid)
 	unknown := newGate(f.event.ID, "Not stored", when(0))
-	_, err = s.RecordCheckins(ctx, unknown, []ticketsync.Checkin{checkin(unknown, newTicketID(), when(0))}, when(0))
+	_, err = s.RecordCheckins(ctx, unknown, []changelog.Checkin{checkin(unknown, newTicketID(), when(0))}, when(0))
 	is(t, "RecordCheckins of an unknown gate", err, ticketsync.ErrNotFound)
-	log, err := p.Changes(ctx, f.event.ID, 0, purchase.MaxChanges)
+	changes, err := p.Changes(ctx, f.event.ID, 0, changelog.MaxChanges)
 	must(t, "Changes", err)
-	equal(t, "change log after refusals", len(log), 0)
+	equal(t, "change log after refusals", len(changes), 0)
 
 	// Nothing of a refused batch was stored; a full batch is fine.
 	record(t, s, g, ticketsync.MaxBatch, append(tooMany[:ticketsync.MaxBatch-1], good)...)
-	log, err = p.Changes(ctx, f.event.ID, 0, purchase.MaxChanges)
+	changes, err = p.Changes(ctx, f.event.ID, 0, changelog.MaxChanges)
 	must(t, "Changes", err)
-	equal(t, "change log of a full batch", len(log), ticketsync.MaxBatch)
+	equal(t, "change log of a full batch", len(changes), ticketsync.MaxBatch)
 }
 
 // Check-ins and tickets issued, transferred and revoked share one log.
-func testCheckinsChangeLog(t *testing.T, s ticketsync.Store, p purchase.Store, c catalog.Store) {
+func testCheckinsChanges(t *testing.T, s ticketsync.Store, p purchase.Store, c catalog.Store) {
 	ctx := t.Context()
 	sh, o := orderedShop(t, p, c, 2)
 	tickets := ticketsFor(sh, o, 2, when(0))
@@ -389,12 +390,12 @@ func testCheckinsChangeLog(t *testing.T, s ticketsync.Store, p purchase.Store, c
 	out.Offline = true
 	record(t, s, exit, 1, out)
 
-	log := wantChanges(t, p, sh.event.ID,
+	changes := wantChanges(t, p, sh.event.ID,
 		"issue "+tickets[0].ID, "issue "+tickets[1].ID, "checkin "+tickets[0].ID,
 		"revoke "+tickets[1].ID, "issue "+next.ID, "checkin "+tickets[0].ID)
-	if len(log) == 6 {
-		equal(t, "entry's log entry", log[2], checkinChange(in, 3))
-		equal(t, "exit's log entry", log[5], checkinChange(out, 6))
+	if len(changes) == 6 {
+		equal(t, "entry's log entry", changes[2], checkinChange(in, 3))
+		equal(t, "exit's log entry", changes[5], checkinChange(out, 6))
 	}
 }
 
@@ -486,7 +487,7 @@ func testConcurrentCheckins(t *testing.T, s ticketsync.Store, p purchase.Store, 
 	returned := make(chan int, gates)
 	for i, g := range gs {
 		wg.Go(func() {
-			var batch []ticketsync.Checkin
+			var batch []changelog.Checkin
 			for _, tk := range sharedTickets {
 				batch = append(batch, checkin(g, tk, when(0)))
 			}
@@ -532,22 +533,22 @@ func testConcurrentCheckins(t *testing.T, s ticketsync.Store, p purchase.Store, 
 	}
 	equal(t, "conflicts returned", total, (gates-1)*shared)
 
-	log, err := p.Changes(ctx, sh.event.ID, 0, purchase.MaxChanges)
+	changes, err := p.Changes(ctx, sh.event.ID, 0, changelog.MaxChanges)
 	must(t, "Changes", err)
-	equal(t, "log length", len(log), 2*shared+gates*(shared+3*own)+5)
+	equal(t, "log length", len(changes), 2*shared+gates*(shared+3*own)+5)
 	inside := make(map[string]ticketsync.ConflictSide)
 	var want []ticketsync.Conflict
-	for i, ch := range log {
+	for i, ch := range changes {
 		if ch.Seq != int64(i+1) {
 			t.Fatalf("entry %d has seq %d", i, ch.Seq)
 		}
-		if ch.Kind != purchase.ChangeCheckin {
+		if ch.Kind != changelog.KindCheckin {
 			continue
 		}
 		sd := ticketsync.ConflictSide{TicketID: ch.TicketID, CheckinID: ch.CheckinID, GateID: ch.GateID, At: ch.At, Offline: ch.Offline}
 		first, ok := inside[ch.TicketID]
 		switch {
-		case ch.Direction == string(bundle.Exit):
+		case ch.Direction == bundle.Exit:
 			delete(inside, ch.TicketID)
 		case ok:
 			want = append(want, ticketsync.Conflict{EventID: sh.event.ID, TicketID: ch.TicketID, First: first, Second: sd, DetectedAt: stored(when(0))})

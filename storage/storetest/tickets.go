@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/purchase"
 )
@@ -47,9 +48,9 @@ func storedTicket(t purchase.Ticket) purchase.Ticket {
 
 // wantChanges checks an event's whole change log: kinds and ticket ids in
 // order, numbered from 1.
-func wantChanges(t *testing.T, s purchase.Store, eventID string, want ...string) []purchase.Change {
+func wantChanges(t *testing.T, s purchase.Store, eventID string, want ...string) []changelog.Change {
 	t.Helper()
-	got, err := s.Changes(t.Context(), eventID, 0, purchase.MaxChanges)
+	got, err := s.Changes(t.Context(), eventID, 0, changelog.MaxChanges)
 	must(t, "Changes", err)
 	var seen []string
 	for i, c := range got {
@@ -88,8 +89,8 @@ func testTicketsLifecycle(t *testing.T, s purchase.Store, c catalog.Store) {
 	list, err = s.TicketsOfOrder(ctx, o.ID)
 	must(t, "TicketsOfOrder", err)
 	equal(t, "TicketsOfOrder", list, want)
-	log := wantChanges(t, s, o.EventID, "issue "+tickets[0].ID, "issue "+tickets[1].ID, "issue "+tickets[2].ID)
-	equal(t, "issue change", log[0], purchase.Change{EventID: o.EventID, Seq: 1, Kind: purchase.ChangeIssue,
+	changes := wantChanges(t, s, o.EventID, "issue "+tickets[0].ID, "issue "+tickets[1].ID, "issue "+tickets[2].ID)
+	equal(t, "issue change", changes[0], changelog.Change{EventID: o.EventID, Seq: 1, Kind: changelog.KindIssue,
 		TicketID: tickets[0].ID, TypeNumber: sh.types[0].Number, At: stored(paidAt)})
 
 	// Paying again issues nothing new.
@@ -138,14 +139,14 @@ func testTicketsLifecycle(t *testing.T, s purchase.Store, c catalog.Store) {
 	must(t, "Refund", err)
 	_, err = s.Refund(ctx, o.ID, refundedAt.Add(time.Hour))
 	must(t, "Refund again", err)
-	log = wantChanges(t, s, o.EventID,
+	changes = wantChanges(t, s, o.EventID,
 		"issue "+tickets[0].ID, "issue "+tickets[1].ID, "issue "+tickets[2].ID,
 		"revoke "+tickets[0].ID, "issue "+next.ID,
 		"revoke "+tickets[1].ID, "revoke "+tickets[2].ID, "revoke "+next.ID)
-	if r := log[5]; r.Reason != purchase.RevokedRefunded || !r.At.Equal(stored(refundedAt)) {
+	if r := changes[5]; r.Reason != purchase.RevokedRefunded || !r.At.Equal(stored(refundedAt)) {
 		t.Errorf("refund's revoke entry: %+v", r)
 	}
-	if r := log[3]; r.Reason != purchase.RevokedTransferred {
+	if r := changes[3]; r.Reason != purchase.RevokedTransferred {
 		t.Errorf("transfer's revoke entry: %+v", r)
 	}
 	list, err = s.TicketsOfOrder(ctx, o.ID)
@@ -170,12 +171,12 @@ func testTicketsLifecycle(t *testing.T, s purchase.Store, c catalog.Store) {
 	equal(t, "Changes of an unknown event", len(page), 0)
 	_, err = s.Changes(ctx, o.EventID, 0, 0)
 	is(t, "Changes limit 0", err, purchase.ErrInvalid)
-	head, err := s.LogHead(ctx, o.EventID)
-	must(t, "LogHead", err)
-	equal(t, "LogHead", head, int64(8))
-	head, err = s.LogHead(ctx, "ev_0000000000000404")
-	must(t, "LogHead of an unknown event", err)
-	equal(t, "LogHead of an unknown event", head, int64(0))
+	head, err := s.LastSeq(ctx, o.EventID)
+	must(t, "LastSeq", err)
+	equal(t, "LastSeq", head, int64(8))
+	head, err = s.LastSeq(ctx, "ev_0000000000000404")
+	must(t, "LastSeq of an unknown event", err)
+	equal(t, "LastSeq of an unknown event", head, int64(0))
 	_, err = s.Ticket(ctx, "tk_000000000000000000000404")
 	is(t, "unknown ticket", err, purchase.ErrNotFound)
 }
@@ -234,11 +235,11 @@ func testTicketsConcurrentLog(t *testing.T, s purchase.Store, c catalog.Store) {
 	for err := range errs {
 		must(t, "concurrent purchase", err)
 	}
-	log, err := s.Changes(ctx, sh.event.ID, 0, purchase.MaxChanges)
+	changes, err := s.Changes(ctx, sh.event.ID, 0, changelog.MaxChanges)
 	must(t, "Changes", err)
-	equal(t, "log length", len(log), 2*orders)
+	equal(t, "log length", len(changes), 2*orders)
 	seen := make(map[string]bool)
-	for i, ch := range log {
+	for i, ch := range changes {
 		if ch.Seq != int64(i+1) {
 			t.Fatalf("entry %d has seq %d", i, ch.Seq)
 		}

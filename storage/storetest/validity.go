@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/changelog"
 	"github.com/admitone/admitone/purchase"
 )
 
@@ -21,8 +22,8 @@ func testSetValidity(t *testing.T, s purchase.Store, c catalog.Store) {
 	next.Replaces, next.Lineage = tickets[2].ID, tickets[2].ID
 	_, err = s.Transfer(ctx, tickets[2].ID, o.BuyerID, next, when(0).Add(time.Hour))
 	must(t, "Transfer", err)
-	head, err := s.LogHead(ctx, sh.event.ID)
-	must(t, "LogHead", err)
+	head, err := s.LastSeq(ctx, sh.event.ID)
+	must(t, "LastSeq", err)
 
 	moved := when(40).Add(6 * time.Hour)
 	n, err := s.SetValidity(ctx, sh.event.ID, moved)
@@ -36,17 +37,17 @@ func testSetValidity(t *testing.T, s purchase.Store, c catalog.Store) {
 	old, err := s.Ticket(ctx, tickets[2].ID)
 	must(t, "Ticket", err)
 	equal(t, "revoked ticket's validity", old.ValidUntil, stored(when(30)))
-	log, err := s.Changes(ctx, sh.event.ID, head, purchase.MaxChanges)
+	changes, err := s.Changes(ctx, sh.event.ID, head, changelog.MaxChanges)
 	must(t, "Changes", err)
-	if len(log) != 1 || log[0].Kind != purchase.ChangeValidity || !log[0].At.Equal(stored(moved)) || log[0].TicketID != "" {
-		t.Fatalf("log after SetValidity: %+v, want one validity entry at %s", log, moved)
+	if len(changes) != 1 || changes[0].Kind != changelog.KindValidity || !changes[0].At.Equal(stored(moved)) || changes[0].TicketID != "" {
+		t.Fatalf("log after SetValidity: %+v, want one validity entry at %s", changes, moved)
 	}
 
 	n, err = s.SetValidity(ctx, sh.event.ID, moved)
 	must(t, "SetValidity again", err)
 	equal(t, "tickets changed again", n, 0)
-	again, err := s.LogHead(ctx, sh.event.ID)
-	must(t, "LogHead", err)
+	again, err := s.LastSeq(ctx, sh.event.ID)
+	must(t, "LastSeq", err)
 	equal(t, "log head after the same SetValidity", again, head+1)
 	n, err = s.SetValidity(ctx, "ev_0000000000000000", moved)
 	must(t, "SetValidity of an event without tickets", err)

@@ -1,4 +1,4 @@
-package scanner
+package changelog
 
 import (
 	"crypto/rand"
@@ -9,22 +9,34 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/bundle"
-	ticketcrypto "github.com/admitone/admitone/crypto"
 )
 
-// Checkin is one accepted scan, as recorded in the gate's log and sent to
-// the server. Its ID is made at the gate and unique everywhere, so a resend
-// after a lost acknowledgement is harmless.
+// Checkin is one accepted scan: made at a gate, kept in its outbox,
+// uploaded to the server (sync's upload frame) and recorded there in the
+// event's log. ID is made at the gate (a CheckinID's text form) and
+// unique everywhere, so a resend after a lost acknowledgement is
+// recognised and stored once. The ids are text, as on the wire: the
+// server checks an upload's fields (sync.ValidateCheckin) rather than
+// failing to parse them.
 type Checkin struct {
-	ID        CheckinID             `json:"id"`
-	Ticket    ticketcrypto.TicketID `json:"ticket_id"`
-	Event     ticketcrypto.EventID  `json:"event_id"`
-	Type      uint16                `json:"ticket_type"`
-	Gate      string                `json:"gate_id"`
-	Direction bundle.Direction      `json:"direction"`
-	At        time.Time             `json:"at"`
+	ID       string `json:"id"`
+	TicketID string `json:"ticket_id"`
+	EventID  string `json:"event_id"`
+	// TypeNumber is the ticket type's number in the token.
+	TypeNumber uint16           `json:"ticket_type"`
+	GateID     string           `json:"gate_id"`
+	Direction  bundle.Direction `json:"direction"`
+	At         time.Time        `json:"at"`
 	// Offline is set when the gate had no server connection at the time.
 	Offline bool `json:"offline,omitempty"`
+}
+
+// Change is the log entry of c (Seq unset: the store numbers it).
+func (c Checkin) Change() Change {
+	return Change{
+		EventID: c.EventID, Kind: KindCheckin, TicketID: c.TicketID, TypeNumber: c.TypeNumber, At: c.At,
+		CheckinID: c.ID, GateID: c.GateID, Direction: c.Direction, Offline: c.Offline,
+	}
 }
 
 // CheckinID is 8 bytes of Unix nanoseconds then 8 random bytes, so ids
