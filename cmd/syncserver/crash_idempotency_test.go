@@ -81,10 +81,9 @@ type keyedRequest struct {
 // crashLedger is what the buyers were told: every hold and order answered
 // with 201, first time or on a retry.
 type crashLedger struct {
-	mu      sync.Mutex
-	holds   map[string]bool // hold id -> ordered (an order of it was answered)
-	orders  map[string]bool
-	unknown []string // answers that are not 201
+	mu     sync.Mutex
+	holds  map[string]bool // hold id -> ordered (an order of it was answered)
+	orders map[string]bool
 }
 
 // note records a 201 answer to a hold or an order.
