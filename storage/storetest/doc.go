@@ -2,10 +2,10 @@
 // server passes: RunAccount checks an account.Store, RunCatalog a
 // catalog.Store, RunPurchase a purchase.Store (holds, orders, inventory,
 // idempotency records, tickets), RunSecrets an issuer.SecretStore and
-// RunSync a sync.Store (see its comment for what it pins); BenchReserve measures a
-// backend's reservations. Both backends (storage/bolt, storage/postgres)
-// run it from their tests, so they behave the same way, down to the
-// precision of times and the order of lists. A fake store for another
+// RunSync a sync.Store (see its comment for what it pins); BenchReserve
+// measures a backend's reservations. Both backends (storage/bolt,
+// storage/postgres) run it from their tests, so they behave the same way,
+// down to the precision of times and the order of lists. A fake store for another
 // package's tests should pass it too.
 //
 // The open function given to a Run function returns a new, empty store
