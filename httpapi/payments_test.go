@@ -8,13 +8,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 )
@@ -273,13 +273,7 @@ func TestLatePaymentRefunded(t *testing.T) {
 // with a bad signature, a stale timestamp or a replayed event id do
 // nothing.
 func TestStripeFlow(t *testing.T) {
-	base := os.Getenv("ADMITONE_TEST_STRIPE_MOCK")
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ADMITONE_TEST_STRIPE_MOCK is not set; .ci/run starts stripe-mock")
-		}
-		t.Skip("ADMITONE_TEST_STRIPE_MOCK not set (start stripe-mock: eval \"$(bash .ci/stripe-mock.sh)\")")
-	}
+	base := testenv.StripeMock(t)
 	const secret = "whsec_test_secret_for_admitone"
 	h := newHarness(t, "bolt")
 	st, err := payment.NewStripe(payment.StripeConfig{SecretKey: "sk_test_123", WebhookSecret: secret, APIBase: base})
