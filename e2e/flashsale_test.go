@@ -600,17 +600,7 @@ func (c *flashClient) mustJSON(t *testing.T, method, url string, body any, want 
 		}
 	}
 	status, b, err := c.send(t.Context(), method, url, j)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	if status != want {
-		t.Fatalf("%s %s: status %d, want %d; body %s", method, url, status, want, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("%s %s: %v in %s", method, url, err, b)
-		}
-	}
+	wantAnswer(t, method, url, status, b, err, want, out)
 }
 
 // login logs c in as email and keeps the session.
