@@ -245,7 +245,8 @@ func TestIDText(t *testing.T) {
 			}
 		})
 	}
-	if NewEventID().IsZero() || NewTicketID().IsZero() || NewTicketID() == NewTicketID() {
+	first, second := NewTicketID(), NewTicketID()
+	if NewEventID().IsZero() || first.IsZero() || first == second {
 		t.Error("random ids are zero or repeat")
 	}
 }

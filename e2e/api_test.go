@@ -22,6 +22,13 @@ var httpClient = &http.Client{Timeout: 15 * time.Second}
 func call(t *testing.T, method, url, token string, body any, want int, out any) {
 	t.Helper()
 	status, b, err := send(method, url, token, body)
+	wantAnswer(t, method, url, status, b, err, want, out)
+}
+
+// wantAnswer fails the test unless the request to url was answered want
+// without a transport error, and decodes the answer into out (if set).
+func wantAnswer(t *testing.T, method, url string, status int, b []byte, err error, want int, out any) {
+	t.Helper()
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}

@@ -11,15 +11,24 @@
 // accepted must reach the server exactly once and the gate's outbox must
 // empty.
 //
-// The package holds tests only; `go test ./e2e/` runs them.
+// Purchases meet the real server here too: TestCrashIdempotency SIGKILLs
+// it with keyed holds and orders in flight and checks every retry's
+// answer and the store, and TestFlashSale, the flash-sale benchmark of
+// BENCHMARKS.md, runs only when ADMITONE_FLASHSALE is set.
+//
+// The package holds tests only; `go test ./e2e/` runs them. The binaries
+// are built by internal/testenv, with CGO_ENABLED=0, at the first test
+// that needs them.
 //
 // # Caveats
 //
 // The tests need the go command (to build the binaries) and loopback
-// networking. TestMultiProcess needs PostgreSQL (ADMITONE_TEST_POSTGRES,
+// networking; TestFlashSale and TestCrashIdempotency need Linux.
+// TestMultiProcess needs PostgreSQL (ADMITONE_TEST_POSTGRES,
 // see storage/postgres/pgtest): it is skipped without it on a laptop and
 // fails without it when CI=true. With -short every test is skipped and
-// nothing is built.
+// nothing is built, except TestFlashSale when ADMITONE_FLASHSALE asks
+// for it (its gating is that variable alone).
 //
 // Delays (how long a check-in took to reach another gate, how long a
 // gate took to catch up after a fault) are logged with t.Logf, never

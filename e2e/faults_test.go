@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/admitone/admitone/internal/testenv"
 )
 
 // faultRig is a server with an event of n tickets and one gate, A,
@@ -63,7 +65,7 @@ func delivered(t *testing.T, r *faultRig, want map[string]string, timeout time.D
 	var got []serverCheckin
 	var outbox int
 	var problem string
-	took, ok := eventually(timeout, func() bool {
+	took, ok := testenv.Poll(timeout, 20*time.Millisecond, func() bool {
 		if outbox = r.gate.status(t).Outbox; outbox != 0 {
 			problem = fmt.Sprintf("%d check-ins still in the gate's outbox", outbox)
 			return false
@@ -288,7 +290,7 @@ func TestFaultGateOffline(t *testing.T) {
 	online, _ := r.stream(t, ts[:10], 0, nil)
 	delivered(t, r, online, 10*time.Second)
 
-	disconnects := r.gate.logs.count("sync: disconnected")
+	disconnects := r.gate.count("sync: disconnected")
 	r.proxy.setMode(refuse)
 	if !r.gate.waitCount("sync: disconnected", disconnects+1, 10*time.Second) {
 		t.Fatal("the gate did not notice its connection reset")

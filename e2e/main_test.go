@@ -1,57 +1,24 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"flag"
-	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/admitone/admitone/internal/testenv"
 )
 
-// bin holds the binaries TestMain built; empty with -short.
-var bin struct {
-	syncserver, scannerd string
-}
+// TestMain removes the programs testenv.Program built for the tests.
+func TestMain(m *testing.M) { testenv.Main(m) }
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	if testing.Short() {
-		return m.Run() // every test skips: see needBinaries
-	}
-	dir, err := os.MkdirTemp("", "admitone-e2e-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	start := time.Now()
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator),
-		"github.com/admitone/admitone/cmd/syncserver", "github.com/admitone/admitone/cmd/scannerd")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: go build: %v\n%s", err, out)
-		return 1
-	}
-	bin.syncserver, bin.scannerd = filepath.Join(dir, "syncserver"), filepath.Join(dir, "scannerd")
-	if testing.Verbose() {
-		fmt.Printf("e2e: built syncserver and scannerd in %v\n", time.Since(start).Round(time.Millisecond))
-	}
-	return m.Run()
-}
-
-// needBinaries skips the test in -short mode, where nothing was built.
+// needBinaries skips the test in -short mode, where nothing is built.
 func needBinaries(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
@@ -72,36 +39,15 @@ func childEnv() []string {
 	return env
 }
 
-// logBuffer collects a process's standard output and error.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// count is how many times s occurs in the log.
-func (l *logBuffer) count(s string) int {
-	return strings.Count(l.String(), s)
-}
-
 // proc is a running program.
 type proc struct {
 	name string
 	cmd  *exec.Cmd
-	logs *logBuffer
-	done chan struct{} // closed when the process has exited
-	err  error         // Wait's answer, once done
+	logs *testenv.LockedBuffer // its standard output and error
+	done chan struct{}         // closed when the process has exited
+	err  error                 // Wait's answer, once done
+	// killed is set by kill: its exit was wanted.
+	killed bool
 }
 
 // startProc starts a program whose output goes to the returned proc's
@@ -109,9 +55,15 @@ type proc struct {
 // log if the test failed.
 func startProc(t *testing.T, name, path string, args ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, logs: &logBuffer{}, done: make(chan struct{})}
+	return startProcEnv(t, name, path, childEnv(), args...)
+}
+
+// startProcEnv is startProc with the environment given.
+func startProcEnv(t *testing.T, name, path string, env []string, args ...string) *proc {
+	t.Helper()
+	p := &proc{name: name, logs: &testenv.LockedBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(path, args...)
-	p.cmd.Env = childEnv()
+	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	setDeathSignal(p.cmd)
 	if err := p.cmd.Start(); err != nil {
@@ -139,6 +91,11 @@ func redact(args []string) string {
 	return strings.Join(out, " ")
 }
 
+// count is how many times s occurs in the process's log.
+func (p *proc) count(s string) int {
+	return strings.Count(p.logs.String(), s)
+}
+
 // exited reports whether the process has ended.
 func (p *proc) exited() bool {
 	select {
@@ -153,16 +110,41 @@ func (p *proc) exited() bool {
 // process that does not stop in 10 s is killed and the test fails.
 func (p *proc) stop(t *testing.T) {
 	t.Helper()
+	if !p.exited() {
+		p.terminate(t, 10*time.Second)
+	}
+}
+
+// stopClean is stop for a process that must run until stopped and then
+// exit cleanly: it fails the test if the process exited before (unless
+// kill ended it) or exits with an error, and allows it grace after
+// SIGTERM.
+func (p *proc) stopClean(t *testing.T, grace time.Duration) {
+	t.Helper()
 	if p.exited() {
+		if !p.killed {
+			t.Errorf("%s exited before it was stopped: %v\n%s", p.name, p.err, p.logs)
+		}
 		return
 	}
+	if p.terminate(t, grace) && p.err != nil {
+		t.Errorf("%s after SIGTERM: %v\n%s", p.name, p.err, p.logs)
+	}
+}
+
+// terminate sends SIGTERM and waits up to grace; a process still running
+// then is killed, the test fails, and terminate returns false.
+func (p *proc) terminate(t *testing.T, grace time.Duration) bool {
+	t.Helper()
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:
-	case <-time.After(10 * time.Second):
+		return true
+	case <-time.After(grace):
 		p.cmd.Process.Kill()
 		<-p.done
-		t.Errorf("%s did not stop within 10 s of SIGTERM; killed", p.name)
+		t.Errorf("%s did not stop within %v of SIGTERM; killed", p.name, grace)
+		return false
 	}
 }
 
@@ -173,6 +155,7 @@ func (p *proc) kill(t *testing.T) {
 	if p.exited() {
 		return
 	}
+	p.killed = true
 	p.cmd.Process.Kill()
 	<-p.done
 }
@@ -182,52 +165,27 @@ func (p *proc) kill(t *testing.T) {
 // first or the wait exceeds timeout.
 func (p *proc) waitLog(t *testing.T, re *regexp.Regexp, timeout time.Duration) string {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		if m := re.FindStringSubmatch(p.logs.String()); m != nil {
-			return m[len(m)-1]
-		}
-		if p.exited() {
-			t.Fatalf("%s exited (%v) before logging %q:\n%s", p.name, p.err, re, p.logs)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not log %q within %v:\n%s", p.name, re, timeout, p.logs)
-		}
-		time.Sleep(10 * time.Millisecond)
+	var m []string
+	testenv.Poll(timeout, 10*time.Millisecond, func() bool {
+		m = re.FindStringSubmatch(p.logs.String())
+		return m != nil || p.exited()
+	})
+	switch {
+	case m != nil:
+		return m[len(m)-1]
+	case p.exited():
+		t.Fatalf("%s exited (%v) before logging %q:\n%s", p.name, p.err, re, p.logs)
+	default:
+		t.Fatalf("%s did not log %q within %v:\n%s", p.name, re, timeout, p.logs)
 	}
+	return ""
 }
 
 // waitCount waits until s occurs at least n times in the log, for up to
 // timeout, and reports whether it did.
 func (p *proc) waitCount(s string, n int, timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for p.logs.count(s) < n {
-		if p.exited() || time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return true
-}
-
-// eventually polls cond every 20 ms until it holds or timeout passes; it
-// returns how long that took and whether cond held.
-func eventually(timeout time.Duration, cond func() bool) (time.Duration, bool) {
-	return poll(timeout, 20*time.Millisecond, cond)
-}
-
-// poll is eventually with the interval given.
-func poll(timeout, every time.Duration, cond func() bool) (time.Duration, bool) {
-	start := time.Now()
-	for {
-		if cond() {
-			return time.Since(start), true
-		}
-		if time.Since(start) > timeout {
-			return time.Since(start), false
-		}
-		time.Sleep(every)
-	}
+	_, ok := testenv.Poll(timeout, 10*time.Millisecond, func() bool { return p.count(s) >= n || p.exited() })
+	return ok && p.count(s) >= n
 }
 
 // --- syncserver
@@ -262,8 +220,25 @@ func launchServer(t *testing.T, dataDir, database, listen string) *server {
 	if database != "" {
 		args = append(args, "--database", database)
 	}
-	p := startProc(t, "syncserver "+filepath.Base(dataDir), bin.syncserver, args...)
+	p := startProc(t, "syncserver "+filepath.Base(dataDir), testenv.Program(t, "syncserver"), args...)
 	return &server{proc: p, dataDir: dataDir, database: database}
+}
+
+var listeningJSON = regexp.MustCompile(`"msg":"syncserver listening","addr":"([^"]+)"`)
+
+// startSaleServer runs `syncserver serve` for the flash sale and the crash
+// test on dataDir and database ("": bbolt) and waits until it listens.
+// Unlike startServer's, its environment keeps the ADMITONE_* variables, as
+// a deployed server's would, and it logs JSON at info.
+func startSaleServer(t *testing.T, dataDir, database string) *server {
+	t.Helper()
+	p := startProcEnv(t, "syncserver "+filepath.Base(dataDir), testenv.Program(t, "syncserver"), os.Environ(),
+		"serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--data-dir", dataDir, "--database", database,
+		"--payments", "test", "--holds-per-minute", "0", "--log-json", "--log-level", "info")
+	s := &server{proc: p, dataDir: dataDir, database: database}
+	s.addr = s.waitLog(t, listeningJSON, 2*time.Minute)
+	s.url = "http://" + s.addr
+	return s
 }
 
 // waitListening waits until the server listens and records its address.
@@ -321,7 +296,7 @@ func runScannerd(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin.scannerd, args...)
+	cmd := exec.CommandContext(ctx, testenv.Program(t, "scannerd"), args...)
 	cmd.Env = childEnv()
 	setDeathSignal(cmd)
 	out, err := cmd.CombinedOutput()
@@ -338,12 +313,12 @@ func (g *gate) start(t *testing.T, extra ...string) {
 		t.Fatalf("gate %s started twice", g.name)
 	}
 	args := append([]string{"run", "--data-dir", g.dir, "--listen", "127.0.0.1:0"}, extra...)
-	g.proc = startProc(t, "scannerd "+g.name, bin.scannerd, args...)
+	g.proc = startProc(t, "scannerd "+g.name, testenv.Program(t, "scannerd"), args...)
 	g.api = "http://" + g.proc.waitLog(t, listeningGate, 30*time.Second)
 }
 
 // connects is how many times the gate has connected to the server so far.
-func (g *gate) connects() int { return g.logs.count(`msg="sync: connected"`) }
+func (g *gate) connects() int { return g.count(`msg="sync: connected"`) }
 
 // waitConnected waits until the gate has connected n times in all.
 func (g *gate) waitConnected(t *testing.T, n int, timeout time.Duration) time.Duration {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/storage/postgres/pgtest"
 )
 
@@ -40,9 +41,9 @@ func TestMultiProcess(t *testing.T) {
 	b.start(t)
 	a.waitConnected(t, 1, 10*time.Second)
 	b.waitConnected(t, 1, 10*time.Second)
-	if s1.logs.count(`msg="sync: gate connected"`) != 1 || s2.logs.count(`msg="sync: gate connected"`) != 1 {
+	if s1.count(`msg="sync: gate connected"`) != 1 || s2.count(`msg="sync: gate connected"`) != 1 {
 		t.Fatalf("gates connected %d times to server 1 and %d to server 2, want once each",
-			s1.logs.count(`msg="sync: gate connected"`), s2.logs.count(`msg="sync: gate connected"`))
+			s1.count(`msg="sync: gate connected"`), s2.count(`msg="sync: gate connected"`))
 	}
 
 	t1, t2 := ev.orders[0].Tickets[0], ev.orders[0].Tickets[1]
@@ -56,7 +57,7 @@ func TestMultiProcess(t *testing.T) {
 	// Both servers list both check-ins, each once.
 	want := map[string]string{va.CheckinID: va.TicketID, vb.CheckinID: vb.TicketID}
 	for _, s := range []*server{s1, s2} {
-		if _, ok := eventually(10*time.Second, func() bool { return exactlyOnce(ev.checkins(t, s.url), want) == "" }); !ok {
+		if _, ok := testenv.Poll(10*time.Second, 20*time.Millisecond, func() bool { return exactlyOnce(ev.checkins(t, s.url), want) == "" }); !ok {
 			t.Errorf("%s: %s", s.name, exactlyOnce(ev.checkins(t, s.url), want))
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/admitone/admitone/internal/testenv"
 )
 
 // newGate creates a gate of the event (at the event's server), enrols
@@ -47,7 +49,7 @@ func waitVerdict(t *testing.T, g *gate, code, want string) time.Duration {
 	t.Helper()
 	var v verdict
 	// A dry run costs the gate a read: poll often, for a fine measure.
-	took, ok := poll(10*time.Second, 2*time.Millisecond, func() bool {
+	took, ok := testenv.Poll(10*time.Second, 2*time.Millisecond, func() bool {
 		v = g.scan(t, code, true)
 		return v.Verdict == want
 	})
@@ -62,7 +64,7 @@ func waitVerdict(t *testing.T, g *gate, code, want string) time.Duration {
 func waitOutboxEmpty(t *testing.T, g *gate, timeout time.Duration) time.Duration {
 	t.Helper()
 	var st gateStatus
-	took, ok := eventually(timeout, func() bool { st = g.status(t); return st.Outbox == 0 })
+	took, ok := testenv.Poll(timeout, 20*time.Millisecond, func() bool { st = g.status(t); return st.Outbox == 0 })
 	if !ok {
 		t.Fatalf("gate %s: %d check-ins still in the outbox after %v", g.name, st.Outbox, timeout)
 	}
@@ -160,7 +162,7 @@ func TestOfflineConflict(t *testing.T) {
 	waitOutboxEmpty(t, a, 10*time.Second)
 	waitOutboxEmpty(t, b, 10*time.Second)
 	var cs []conflict
-	if _, ok := eventually(10*time.Second, func() bool { cs = ev.conflicts(t); return len(cs) > 0 }); !ok {
+	if _, ok := testenv.Poll(10*time.Second, 20*time.Millisecond, func() bool { cs = ev.conflicts(t); return len(cs) > 0 }); !ok {
 		t.Fatal("the server lists no conflict after both gates uploaded")
 	}
 	t.Logf("conflict listed %v after the gates came back", time.Since(back).Round(time.Millisecond))
@@ -303,7 +305,7 @@ func TestRefusedGates(t *testing.T) {
 		t.Errorf("revoked gate after restart: %s, want accepted (offline)", v)
 	}
 	time.Sleep(500 * time.Millisecond) // time for a retry loop to show
-	if n := r.logs.count("retrying"); n != 0 {
+	if n := r.count("retrying"); n != 0 {
 		t.Errorf("revoked scannerd retried %d times", n)
 	}
 	got := ofGate(ev.checkins(t, srv.url), r.id)

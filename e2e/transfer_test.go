@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/admitone/admitone/internal/testenv"
 )
 
 // transfer gives tk to the account of recipient (a session token,
@@ -93,7 +95,7 @@ func TestTransferHoles(t *testing.T) {
 	pa.setMode(forward)
 	waitOutboxEmpty(t, a, 15*time.Second)
 	var cs []conflict
-	if _, ok := eventually(10*time.Second, func() bool { cs = ev.conflicts(t); return len(cs) > 0 }); !ok {
+	if _, ok := testenv.Poll(10*time.Second, 20*time.Millisecond, func() bool { cs = ev.conflicts(t); return len(cs) > 0 }); !ok {
 		t.Fatal("the server lists no conflict for a ticket admitted at A and its replacement admitted at B")
 	}
 	c := cs[0]

@@ -23,6 +23,7 @@ import (
 	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/testclock"
+	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
@@ -74,7 +75,7 @@ type harness struct {
 	purStore  purchase.Store
 	spy       *storeSpy
 	// logs is the server's log (warnings and errors).
-	logs *logBuffer
+	logs *testenv.LockedBuffer
 
 	emails    atomic.Int64
 	adminMu   sync.Mutex
@@ -92,7 +93,7 @@ func newHarness(t *testing.T, backend string) *harness {
 // first request.
 func newHarnessWith(t *testing.T, backend string, configure func(*harness)) *harness {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testenv.LockedBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() && logs.Len() > 0 {
 			t.Logf("server log:\n%s", logs.String())
@@ -153,30 +154,6 @@ func newHarnessWith(t *testing.T, backend string, configure func(*harness)) *har
 	// The server's answers are checked against openapi.json when t ends.
 	h.srv = recordingServer(t, h.api.Handler())
 	return h
-}
-
-// logBuffer collects the server's log for a failing test.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) Len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Len()
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // --- store spy

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 )
@@ -274,13 +274,7 @@ func TestLatePaymentRefunded(t *testing.T) {
 // with a bad signature, a stale timestamp or a replayed event id do
 // nothing.
 func TestStripeFlow(t *testing.T) {
-	base := os.Getenv("ADMITONE_TEST_STRIPE_MOCK")
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ADMITONE_TEST_STRIPE_MOCK is not set; .ci/run starts stripe-mock")
-		}
-		t.Skip("ADMITONE_TEST_STRIPE_MOCK not set (start stripe-mock: eval \"$(bash .ci/stripe-mock.sh)\")")
-	}
+	base := testenv.StripeMock(t)
 	const secret = "whsec_test_secret_for_admitone"
 	h := newHarness(t, "bolt")
 	st, err := payment.NewStripe(payment.StripeConfig{SecretKey: "sk_test_123", WebhookSecret: secret, APIBase: base})

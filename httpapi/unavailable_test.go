@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/admitone/admitone/account"
+	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/storage"
 	"github.com/admitone/admitone/storage/postgres/pgtest"
 )
@@ -26,7 +27,7 @@ func TestDatabaseUnreachableIs503(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	logs := &logBuffer{}
+	logs := &testenv.LockedBuffer{}
 	api := &Server{Accounts: &account.Service{Store: b.Accounts, Limits: account.RateLimits{AddrAttempts: 1 << 20, AccountFailures: 1000}},
 		Ready: b.Ping, Log: slog.New(slog.NewTextHandler(logs, nil))}
 	srv := httptest.NewServer(api.Handler())

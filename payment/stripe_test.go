@@ -7,11 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/payment"
 )
 
@@ -20,15 +20,7 @@ import (
 // (CI=true) and is skipped on a laptop.
 func stripeMockURL(t *testing.T) string {
 	t.Helper()
-	u := os.Getenv("ADMITONE_TEST_STRIPE_MOCK")
-	if u == "" {
-		const msg = `ADMITONE_TEST_STRIPE_MOCK is not set; run: eval "$(bash .ci/stripe-mock.sh)"`
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return u
+	return testenv.StripeMock(t)
 }
 
 // recordingTransport keeps every request it passes on, body included.

@@ -640,6 +640,7 @@ func TestIntentHidesClientSecret(t *testing.T) {
 		Status: payment.StatusSucceeded, OrderID: "ord_1"}
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("paid", "intent", in)
+	//lint:ignore S1025 the case is fmt's %s verb itself, not the String method
 	for name, s := range map[string]string{"fmt %v": fmt.Sprintf("%v", in), "fmt %s": fmt.Sprintf("%s", in), "slog": buf.String()} {
 		if strings.Contains(s, "secret") {
 			t.Errorf("%s shows the client secret: %s", name, s)

@@ -58,22 +58,16 @@ const (
 	minDynamicRange = 24
 )
 
-// hybridBinarize is gozxing's HybridBinarizer.GetBlackMatrix, adapted to
-// noise (see biasedBinarize): each 8x8 block
-// gets a black point (its mean, or for flat blocks a guess from its
-// neighbours), and each pixel is thresholded at the mean black point of the
-// 5x5 blocks around its block. Planes under 40 pixels a side fall back to
-// the global histogram, as gozxing does.
-func hybridBinarize(p plane, s *bitScratch) (*gozxing.BitMatrix, error) {
-	return biasedBinarize(p, s, 0, noiseRange)
-}
-
 // noiseRange is how many times the frame's noise level a block's range of
 // values must exceed for the block to count as detail rather than flat: the
 // range of 64 samples of Gaussian noise rarely exceeds 7 deviations.
 const noiseRange = 7
 
-// biasedBinarize is hybridBinarize with two departures from gozxing, both
+// biasedBinarize is gozxing's HybridBinarizer.GetBlackMatrix: each 8x8
+// block gets a black point (its mean, or for flat blocks a guess from its
+// neighbours), and each pixel is thresholded at the mean black point of the
+// 5x5 blocks around its block. Planes under 40 pixels a side fall back to
+// the global histogram, as gozxing does. It departs from gozxing twice, both
 // measured in BENCHMARKS.md. First, gozxing calls a block flat when its
 // values span at most 24 levels; in a noisy frame most flat blocks span
 // more, their noise is thresholded at their mean into salt and pepper, and

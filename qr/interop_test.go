@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/qr"
 )
 
@@ -15,14 +16,7 @@ import (
 // laptop and fails it in CI (CI=true), where the tools are installed.
 func peerTool(t testing.TB, name, pkg string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not found (Debian package %s): %v", name, pkg, err)
-		}
-		t.Skipf("%s not found (install Debian package %s)", name, pkg)
-	}
-	return path
+	return testenv.LookPath(t, name, pkg)
 }
 
 // TestInteropPeers checks that codes we render read back, byte for byte,

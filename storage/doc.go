@@ -1,6 +1,8 @@
 // Package storage opens the server's storage backend: the one place that
 // picks between the two implementations of the domain stores
-// (account.Store, catalog.Store).
+// (account.Store, catalog.Store, purchase.Store, issuer.SecretStore and
+// sync.Store, all in one database), and hands out PostgreSQL's
+// sync.Notifier.
 //
 //   - storage/bolt, the default: one bbolt file, syncserver.db, in the
 //     server's data directory. Nothing to install or run; one server

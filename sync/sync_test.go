@@ -19,6 +19,7 @@ import (
 	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/id"
+	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/scanner"
@@ -176,14 +177,8 @@ func (g *gate) scan(t *testing.T, code string, dry bool) scanner.Result {
 
 // eventually polls cond every 5 ms for up to d.
 func eventually(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return true
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return cond()
+	_, ok := testenv.Poll(d, 5*time.Millisecond, cond)
+	return ok
 }
 
 func outbox(t *testing.T, g *gate) int {

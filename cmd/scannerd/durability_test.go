@@ -4,30 +4,24 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/scanner"
 )
 
-// buildScannerd compiles the real scannerd binary for process tests.
+// buildScannerd returns the real scannerd binary for process tests,
+// built once per test binary.
 func buildScannerd(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the real binary; skipped with -short")
 	}
-	bin := filepath.Join(t.TempDir(), "scannerd")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return testenv.Program(t, "scannerd")
 }
 
 // TestCrashLosesNoAcceptedCheckin streams scans into a real `scannerd run`

@@ -16,6 +16,7 @@ import (
 
 	"github.com/admitone/admitone/bundle"
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/qr/qrtest"
 )
 
@@ -25,12 +26,7 @@ import (
 // peak resident memory (ru_maxrss) and how many frames it decoded. One
 // iteration is one such run.
 func BenchmarkScannerdPeakRSS(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "scannerd")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testenv.Program(b, "scannerd")
 	key, _ := ticketcrypto.GeneratePrivateKey()
 	ev := ticketcrypto.NewEventID()
 	p := &bundle.Payload{Format: bundle.Format, CreatedAt: time.Now(), Event: ev,

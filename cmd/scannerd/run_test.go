@@ -14,33 +14,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	gosync "sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/qr"
 	"github.com/admitone/admitone/scanner"
 )
-
-// syncBuffer is a bytes.Buffer safe for the daemon's writer goroutines.
-type syncBuffer struct {
-	mu  gosync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // cameraJPEG renders text as a QR code on a 640x480 grey frame, as a
 // camera would see a phone held up, and encodes it as JPEG.
@@ -70,9 +52,9 @@ func cameraJPEG(t *testing.T, text string) []byte {
 // startDaemon runs `scannerd run` in-process and returns its output and a
 // stop function that waits for it; with cancel false, stop waits for the
 // daemon to end by itself (--exit-when-done).
-func startDaemon(t *testing.T, g *testGate, stdin io.Reader, o *runOptions) (*daemon, *syncBuffer, func(cancel bool)) {
+func startDaemon(t *testing.T, g *testGate, stdin io.Reader, o *runOptions) (*daemon, *testenv.LockedBuffer, func(cancel bool)) {
 	t.Helper()
-	out := &syncBuffer{}
+	out := &testenv.LockedBuffer{}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	d, err := newDaemon(&globalOptions{dataDir: g.dir}, o, stdin, out, log)
 	if err != nil {

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -30,7 +32,6 @@ func TestAdminCommandsWhileServing(t *testing.T) {
 	}
 	const adminPassword = "a long admin passphrase"
 	t.Setenv("ADMITONE_ADMIN_PASSWORD", adminPassword)
-	bin := buildSyncserver(t)
 	dir := t.TempDir()
 	sock := filepath.Join(dir, adminSocketName)
 
@@ -43,7 +44,7 @@ func TestAdminCommandsWhileServing(t *testing.T) {
 	stale.SetUnlinkOnClose(false)
 	stale.Close()
 
-	p := startSyncserver(t, bin, dir, "")
+	p := startServeProcess(t, dir)
 	r := &runningApp{base: p.base}
 	st, err := os.Stat(sock)
 	if err != nil {

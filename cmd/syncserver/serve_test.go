@@ -19,6 +19,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/storage/postgres/pgtest"
 
 	"github.com/admitone/admitone/account"
@@ -26,29 +27,11 @@ import (
 
 const servePassword = "correct horse battery"
 
-// lockedBuffer is a log sink safe for the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // runningApp is the real syncserver app serving on a free port.
 type runningApp struct {
 	a    *app
 	base string // http://host:port
-	logs *lockedBuffer
+	logs *testenv.LockedBuffer
 	// stop ends Run and closes the app; it runs at cleanup if not before.
 	stop func()
 }
@@ -57,7 +40,7 @@ type runningApp struct {
 // stop, waiting for it to listen.
 func startApp(t *testing.T, cfg serverConfig) *runningApp {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testenv.LockedBuffer{}
 	a, err := openApp(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatalf("openApp: %v", err)

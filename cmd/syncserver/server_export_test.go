@@ -80,7 +80,7 @@ func TestBundleServerExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, signer, err := bundle.Read(data, nil, []byte("a long bundle passphrase"))
+	_, signer, err := bundle.Read(data, nil, []byte("a long bundle passphrase"))
 	if err == nil {
 		t.Fatal("a bundle read with no trusted signer was accepted")
 	}
@@ -90,7 +90,8 @@ func TestBundleServerExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer gs.Close()
-	if p, signer, err = bundle.Read(data, []ticketcrypto.PublicKey{signer}, []byte("a long bundle passphrase")); err != nil {
+	p, signer, err := bundle.Read(data, []ticketcrypto.PublicKey{signer}, []byte("a long bundle passphrase"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(p.Tickets) != 3 || len(p.Revocations) != 1 || len(p.RotationKeys) != 1 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
+	bberrors "go.etcd.io/bbolt/errors"
 )
 
 // File is the store's file name inside the server's data directory.
@@ -70,7 +71,7 @@ func Open(dir string) (*DB, error) {
 	path := filepath.Join(dir, File)
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
-		if errors.Is(err, bbolt.ErrTimeout) {
+		if errors.Is(err, bberrors.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: another process holds it", path)
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)

@@ -1,6 +1,9 @@
-// Package bolt stores the server's accounts and catalog in one bbolt file,
-// syncserver.db in the server's data directory: the embedded default, so
-// `syncserver serve` runs with no database to set up.
+// Package bolt stores all the server's data in one bbolt file,
+// syncserver.db in the server's data directory: accounts, the catalog,
+// purchases (holds, orders, inventory, tickets and each event's change
+// log), the vault's sealed issuer keys, and the gates' uploaded
+// check-ins and conflicts. It is the embedded default, so `syncserver
+// serve` runs with no database to set up.
 //
 // Each entity has a bucket keyed by id, holding the domain type as JSON.
 // Secondary buckets index what is looked up another way: lower-cased email

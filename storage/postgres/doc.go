@@ -1,6 +1,9 @@
-// Package postgres stores the server's accounts, catalog and purchases in
-// PostgreSQL through pgx v5, for deployments that outgrow one bbolt file
-// or run several syncserver instances against one database.
+// Package postgres stores all the server's data in PostgreSQL through pgx
+// v5 (accounts, the catalog, purchases with tickets and each event's
+// change log, the vault's sealed issuer keys, and the gates' check-ins
+// and conflicts), and tells other instances of change log appends over
+// LISTEN/NOTIFY; for deployments that outgrow one bbolt file or run
+// several syncserver instances against one database.
 //
 // Open connects a pool and applies the schema migrations embedded from
 // migrations/*.sql (0001_init.sql, 0002_..., applied in number order, each

@@ -1,9 +1,12 @@
 // Package storetest is the conformance suite every storage backend of the
 // server passes: RunAccount checks an account.Store, RunCatalog a
-// catalog.Store, RunSync a sync.Store (see its comment for what it pins). Both backends (storage/bolt, storage/postgres) run it
-// from their tests, so they behave the same way, down to the precision of
-// times and the order of lists. A fake store for another package's tests
-// should pass it too.
+// catalog.Store, RunPurchase a purchase.Store (holds, orders, inventory,
+// idempotency records, tickets), RunSecrets an issuer.SecretStore and
+// RunSync a sync.Store (see its comment for what it pins); BenchReserve
+// measures a backend's reservations. Both backends (storage/bolt,
+// storage/postgres) run it from their tests, so they behave the same way,
+// down to the precision of times and the order of lists. A fake store for another
+// package's tests should pass it too.
 //
 // The open function given to a Run function returns a new, empty store
 // each time it is called, cleaning it up with t.Cleanup; subtests run in

@@ -24,6 +24,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/admitone/admitone/internal/testenv"
 )
 
 // PKI is a certificate chain like Apple's: a root CA, a "WWDR"
@@ -134,14 +136,7 @@ func NewPKI(t testing.TB, rsaLeaf bool) *PKI {
 // and is skipped on a laptop without it.
 func OpensslPath(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("openssl")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("openssl is required in CI: %v", err)
-		}
-		t.Skipf("openssl not installed: %v", err)
-	}
-	return p
+	return testenv.LookPath(t, "openssl", "openssl")
 }
 
 // OpensslVerify runs `openssl smime -verify` over a detached signature

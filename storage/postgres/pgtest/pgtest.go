@@ -13,12 +13,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/admitone/admitone/internal/testenv"
 )
 
 // Env names the variable holding the test server's DSN, e.g.
@@ -28,15 +29,7 @@ const Env = "ADMITONE_TEST_POSTGRES"
 // DSN returns the test server's DSN, or skips (fails under CI=true).
 func DSN(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv(Env)
-	if dsn == "" {
-		msg := Env + " is not set: start a server with eval \"$(bash .ci/postgres.sh)\""
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return dsn
+	return testenv.Getenv(t, Env, `start a server with eval "$(bash .ci/postgres.sh)"`)
 }
 
 // FreshSchema creates an empty schema, dropped when the test ends, and

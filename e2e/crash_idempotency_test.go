@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package e2e
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/storage"
 	"github.com/admitone/admitone/storage/postgres/pgtest"
@@ -41,9 +42,9 @@ func TestCrashIdempotency(t *testing.T) {
 		t.Skip("starts real processes: skipped with -short")
 	}
 	rounds, answers := crashEnv(t, "ADMITONE_CRASH_ROUNDS", crashRounds), crashEnv(t, "ADMITONE_CRASH_ANSWERS", crashAnswers)
-	bin := buildSyncserver(t)
-	t.Run("bolt", func(t *testing.T) { runCrashIdempotency(t, bin, "", rounds, answers) })
-	t.Run("postgres", func(t *testing.T) { runCrashIdempotency(t, bin, pgtest.FreshSchema(t), rounds, answers) })
+	testenv.Program(t, "syncserver")
+	t.Run("bolt", func(t *testing.T) { runCrashIdempotency(t, "", rounds, answers) })
+	t.Run("postgres", func(t *testing.T) { runCrashIdempotency(t, pgtest.FreshSchema(t), rounds, answers) })
 }
 
 // The default size: about crashInFlight requests in flight at each kill,
@@ -81,10 +82,9 @@ type keyedRequest struct {
 // crashLedger is what the buyers were told: every hold and order answered
 // with 201, first time or on a retry.
 type crashLedger struct {
-	mu      sync.Mutex
-	holds   map[string]bool // hold id -> ordered (an order of it was answered)
-	orders  map[string]bool
-	unknown []string // answers that are not 201
+	mu     sync.Mutex
+	holds  map[string]bool // hold id -> ordered (an order of it was answered)
+	orders map[string]bool
 }
 
 // note records a 201 answer to a hold or an order.
@@ -109,15 +109,15 @@ func (l *crashLedger) note(path string, answer []byte) error {
 	return nil
 }
 
-func runCrashIdempotency(t *testing.T, bin, database string, rounds, answers int) {
+func runCrashIdempotency(t *testing.T, database string, rounds, answers int) {
 	ctx := t.Context()
 	dataDir := t.TempDir()
-	srv := startSyncserver(t, bin, dataDir, database)
+	srv := startSaleServer(t, dataDir, database)
 	organizer := &flashClient{client: loopbackClient(nil)}
 	// Room for every purchase: a refusal for sold out is not what is
 	// tested.
-	eventID, typeID := flashEvent(t, organizer, srv.base, 1_000_000)
-	buyers := signUpBuyers(t, srv.base, crashBuyers)
+	eventID, typeID := flashEvent(t, organizer, srv.url, 1_000_000)
+	buyers := signUpBuyers(t, srv.url, crashBuyers)
 	ledger := &crashLedger{holds: map[string]bool{}, orders: map[string]bool{}}
 
 	inFlight, retried, replayed := 0, 0, 0
@@ -147,7 +147,7 @@ func runCrashIdempotency(t *testing.T, bin, database string, rounds, answers int
 						mu.Lock()
 						sent = append(sent, r)
 						mu.Unlock()
-						status, answer, _, err := keyedPost(ctx, r.buyer, srv.base, r.path, r.key, r.body)
+						status, answer, _, err := keyedPost(ctx, r.buyer, srv.url, r.path, r.key, r.body)
 						if err != nil {
 							return // the server was killed
 						}
@@ -156,7 +156,7 @@ func runCrashIdempotency(t *testing.T, bin, database string, rounds, answers int
 							return
 						}
 						if done.Add(1) == int64(answers) {
-							once.Do(func() { srv.kill(); close(killed) })
+							once.Do(func() { srv.kill(t); close(killed) })
 						}
 					}
 				}
@@ -168,7 +168,7 @@ func runCrashIdempotency(t *testing.T, bin, database string, rounds, answers int
 		case <-killed:
 		case <-ended: // every buyer stopped on an answer other than 201
 		case <-time.After(2 * time.Minute):
-			srv.kill()
+			srv.kill(t)
 		}
 		<-ended
 		select {
@@ -184,7 +184,7 @@ func runCrashIdempotency(t *testing.T, bin, database string, rounds, answers int
 		}
 
 		// Restart, and retry every request of the round with its key.
-		srv = startSyncserver(t, bin, dataDir, database)
+		srv = startSaleServer(t, dataDir, database)
 		for _, b := range buyers {
 			b.client.CloseIdleConnections()
 		}
@@ -198,7 +198,7 @@ func runCrashIdempotency(t *testing.T, bin, database string, rounds, answers int
 						errs <- fmt.Errorf("POST %s (key %s) before the kill: %d %s", r.path, r.key, r.status, r.answer)
 						continue
 					}
-					status, answer, wasReplayed, err := keyedPost(ctx, r.buyer, srv.base, r.path, r.key, r.body)
+					status, answer, wasReplayed, err := keyedPost(ctx, r.buyer, srv.url, r.path, r.key, r.body)
 					switch {
 					case err != nil:
 						errs <- fmt.Errorf("retry of POST %s (key %s): %v", r.path, r.key, err)
@@ -242,7 +242,7 @@ func runCrashIdempotency(t *testing.T, bin, database string, rounds, answers int
 		replayed += int(replays.Load())
 		t.Logf("round %d: killed after %d answers with %d requests in flight; %d retried, %d replayed", round, answers, lost, len(sent), replays.Load())
 	}
-	srv.stop()
+	srv.stopClean(t, 30*time.Second)
 
 	// What the store holds, read after the server stopped.
 	b, err := storage.Open(ctx, database, dataDir)

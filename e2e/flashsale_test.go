@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package e2e
 
 import (
 	"bytes"
@@ -32,6 +32,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/admitone/admitone/changelog"
+	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/storage"
 	"github.com/admitone/admitone/storage/bolt"
@@ -70,7 +71,7 @@ import (
 // valid ticket per purchase answered.
 func TestFlashSale(t *testing.T) {
 	cfg := flashConfigFromEnv(t)
-	bin := buildSyncserver(t)
+	testenv.Program(t, "syncserver") // built before the baselines run
 	startedAt := time.Now().UTC()
 	loadStart := loadAverage()
 	var results []flashResult
@@ -78,7 +79,7 @@ func TestFlashSale(t *testing.T) {
 	t.Run("bolt", func(t *testing.T) {
 		base := boltBaseline(t, 64, cfg.baseline)
 		t.Logf("baseline: %s: %.0f tx/s", base.what, base.tps)
-		r := runFlashSale(t, bin, "", cfg)
+		r := runFlashSale(t, "", cfg)
 		r.backend, r.baseline = "bbolt", base
 		results = append(results, r)
 	})
@@ -87,7 +88,7 @@ func TestFlashSale(t *testing.T) {
 		base := pgbenchBaseline(t, dsn, cfg.baseline)
 		pgVersion = base.version
 		t.Logf("baseline: %s: %.0f tx/s (%s)", base.what, base.tps, base.detail)
-		r := runFlashSale(t, bin, pgtest.FreshSchema(t), cfg)
+		r := runFlashSale(t, pgtest.FreshSchema(t), cfg)
 		r.backend, r.baseline = "PostgreSQL", base
 		results = append(results, r)
 	})
@@ -206,31 +207,31 @@ type flashBaseline struct {
 	version string // PostgreSQL's server_version
 }
 
-// runFlashSale sets up and runs the sale against the syncserver binary
-// bin, on bbolt (database "") or PostgreSQL.
-func runFlashSale(t *testing.T, bin, database string, cfg flashConfig) flashResult {
+// runFlashSale sets up and runs the sale against the syncserver binary,
+// on bbolt (database "") or PostgreSQL.
+func runFlashSale(t *testing.T, database string, cfg flashConfig) flashResult {
 	ctx := t.Context()
 	dataDir := t.TempDir()
 	r := flashResult{failures: map[string]int{}, storeSold: -1, storeHeld: -1, issued: -1, apiRemaining: -1, apiTickets: -1}
 
-	srv := startSyncserver(t, bin, dataDir, database)
+	srv := startSaleServer(t, dataDir, database)
 	organizer := &flashClient{client: loopbackClient(nil)}
-	eventID, typeID := flashEvent(t, organizer, srv.base, cfg.tickets)
+	eventID, typeID := flashEvent(t, organizer, srv.url, cfg.tickets)
 	begin := time.Now()
-	buyers := signUpBuyers(t, srv.base, cfg.buyers)
+	buyers := signUpBuyers(t, srv.url, cfg.buyers)
 	r.setup = time.Since(begin)
 	r.setupRSS = mustVmHWM(t, srv.cmd.Process.Pid)
 	t.Logf("%d buyers signed up and logged in over HTTP in %v (peak RSS of that server: %.1f MiB)",
 		cfg.buyers, r.setup.Round(time.Millisecond), float64(r.setupRSS)/1024)
-	srv.stop()
+	srv.stopClean(t, 30*time.Second)
 
-	srv = startSyncserver(t, bin, dataDir, database)
+	srv = startSaleServer(t, dataDir, database)
 	var wg sync.WaitGroup
 	var warmErrs atomic.Int64
 	for _, b := range buyers {
 		b.client.CloseIdleConnections()
 		wg.Go(func() {
-			if st, _, err := b.send(ctx, "GET", srv.base+"/livez", nil); err != nil || st != http.StatusOK {
+			if st, _, err := b.send(ctx, "GET", srv.url+"/livez", nil); err != nil || st != http.StatusOK {
 				warmErrs.Add(1)
 			}
 		})
@@ -245,7 +246,7 @@ func runFlashSale(t *testing.T, bin, database string, cfg flashConfig) flashResu
 	for i, b := range buyers {
 		wg.Go(func() {
 			<-start
-			runs[i] = b.buy(ctx, srv.base, eventID, typeID, len(cfg.steps))
+			runs[i] = b.buy(ctx, srv.url, eventID, typeID, len(cfg.steps))
 		})
 	}
 	serverCPU, selfCPU, machine := procCPU(t, srv.cmd.Process.Pid), ownCPU(t), machineCPU(t)
@@ -295,7 +296,7 @@ func runFlashSale(t *testing.T, bin, database string, cfg flashConfig) flashResu
 			} `json:"ticket_types"`
 		} `json:"availability"`
 	}
-	buyers[0].mustJSON(t, "GET", srv.base+"/v1/events/"+eventID, nil, http.StatusOK, &page)
+	buyers[0].mustJSON(t, "GET", srv.url+"/v1/events/"+eventID, nil, http.StatusOK, &page)
 	if page.Availability != nil {
 		for _, tt := range page.Availability.TicketTypes {
 			if tt.TicketTypeID == typeID {
@@ -306,9 +307,9 @@ func runFlashSale(t *testing.T, bin, database string, cfg flashConfig) flashResu
 		t.Logf("GET /v1/events/%s shows no availability; the store's counters are checked instead", eventID)
 	}
 	if len(cfg.steps) == 3 {
-		r.apiTickets = countTickets(t, buyers, runs, srv.base, eventID)
+		r.apiTickets = countTickets(t, buyers, runs, srv.url, eventID)
 	}
-	srv.stop()
+	srv.stopClean(t, 30*time.Second)
 
 	if database == "" {
 		if fi, err := os.Stat(filepath.Join(dataDir, bolt.File)); err == nil {
@@ -539,6 +540,11 @@ func apiErrorCode(body []byte) string {
 // as a failure (a lock never released, a pool that starves).
 const flashRequestTimeout = 60 * time.Second
 
+// idJSON reads the id of an API answer.
+type idJSON struct {
+	ID string `json:"id"`
+}
+
 // flashClient is an organizer or a buyer: an HTTP client of its own and
 // a session.
 type flashClient struct {
@@ -595,17 +601,7 @@ func (c *flashClient) mustJSON(t *testing.T, method, url string, body any, want 
 		}
 	}
 	status, b, err := c.send(t.Context(), method, url, j)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	if status != want {
-		t.Fatalf("%s %s: status %d, want %d; body %s", method, url, status, want, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("%s %s: %v in %s", method, url, err, b)
-		}
-	}
+	wantAnswer(t, method, url, status, b, err, want, out)
 }
 
 // login logs c in as email and keeps the session.
@@ -614,7 +610,7 @@ func (c *flashClient) login(t *testing.T, base, email string) {
 	var l struct {
 		Token string `json:"token"`
 	}
-	c.mustJSON(t, "POST", base+"/v1/auth/login", map[string]any{"email": email, "password": servePassword}, http.StatusOK, &l)
+	c.mustJSON(t, "POST", base+"/v1/auth/login", map[string]any{"email": email, "password": password}, http.StatusOK, &l)
 	c.token = l.Token
 }
 
@@ -623,7 +619,7 @@ func (c *flashClient) login(t *testing.T, base, email string) {
 func flashEvent(t *testing.T, org *flashClient, base string, tickets int) (eventID, typeID string) {
 	t.Helper()
 	const email = "flash-organizer@example.com"
-	org.mustJSON(t, "POST", base+"/v1/auth/signup", map[string]any{"email": email, "password": servePassword}, http.StatusCreated, nil)
+	org.mustJSON(t, "POST", base+"/v1/auth/signup", map[string]any{"email": email, "password": password}, http.StatusCreated, nil)
 	org.login(t, base, email)
 	var o, v, ev, tt idJSON
 	org.mustJSON(t, "POST", base+"/v1/orgs", map[string]any{"name": "Flash Sale Promotions"}, http.StatusCreated, &o)
@@ -667,12 +663,12 @@ func signUpBuyers(t *testing.T, base string, n int) []*flashClient {
 					return 0, nil, fmt.Errorf("%s: busy 10 times", path)
 				}
 				email := fmt.Sprintf("buyer-%d@example.com", i)
-				body, _ := json.Marshal(map[string]any{"email": email, "password": servePassword, "name": "Buyer"})
+				body, _ := json.Marshal(map[string]any{"email": email, "password": password, "name": "Buyer"})
 				if st, resp, err := send("/v1/auth/signup", body); err != nil || st != http.StatusCreated {
 					errs <- fmt.Errorf("sign up %s: %d %s %v", email, st, resp, err)
 					continue
 				}
-				body, _ = json.Marshal(map[string]any{"email": email, "password": servePassword})
+				body, _ = json.Marshal(map[string]any{"email": email, "password": password})
 				st, resp, err := send("/v1/auth/login", body)
 				var l struct {
 					Token string `json:"token"`
@@ -706,129 +702,6 @@ func signUpBuyers(t *testing.T, base string, n int) []*flashClient {
 }
 
 // --- the server process
-
-// syncserverProcess is the real syncserver binary serving on a free
-// loopback port.
-type syncserverProcess struct {
-	cmd  *exec.Cmd
-	base string // http://127.0.0.1:port
-	logs *lockedBuffer
-	// stop sends SIGTERM and waits for the exit; it runs at cleanup if
-	// not before.
-	stop func()
-	// kill sends SIGKILL and waits for the exit, as a crash would; stop
-	// does nothing after it.
-	kill func()
-}
-
-// buildSyncserver builds this package's binary into a temporary
-// directory.
-func buildSyncserver(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "syncserver")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// startSyncserver runs `syncserver serve` on dataDir and database ("":
-// bbolt) and waits until it listens. Other ADMITONE_* variables of the
-// environment reach it, as they would a deployed server. The per-account
-// hold rate limit is off: each of the sale's few hundred accounts buys
-// a hundred tickets as fast as it can (one hold at a time, within the
-// held-per-buyer cap), where a real sale has many more accounts.
-func startSyncserver(t *testing.T, bin, dataDir, database string) *syncserverProcess {
-	t.Helper()
-	logs := &lockedBuffer{}
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--data-dir", dataDir, "--database", database,
-		"--payments", "test", "--holds-per-minute", "0", "--log-json", "--log-level", "info")
-	cmd.Stdout, cmd.Stderr = logs, logs
-	// If the test binary dies (a -timeout panic skips cleanups), the
-	// server dies with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start syncserver: %v", err)
-	}
-	exited := make(chan struct{})
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
-	}()
-	p := &syncserverProcess{cmd: cmd, logs: logs}
-	var killed atomic.Bool
-	p.kill = func() {
-		killed.Store(true)
-		cmd.Process.Kill()
-		<-exited
-	}
-	p.stop = sync.OnceFunc(func() {
-		select {
-		case <-exited:
-			if !killed.Load() {
-				t.Errorf("syncserver exited before it was stopped: %v\n%s", waitErr, logTail(logs.String(), 40))
-			}
-			return
-		default:
-		}
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-			if waitErr != nil {
-				t.Errorf("syncserver after SIGTERM: %v\n%s", waitErr, logTail(logs.String(), 40))
-			}
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-			t.Errorf("syncserver still ran 30 s after SIGTERM; killed\n%s", logTail(logs.String(), 40))
-		}
-		if t.Failed() {
-			t.Logf("syncserver log (end):\n%s", logTail(logs.String(), 40))
-		}
-	})
-	t.Cleanup(p.stop)
-
-	deadline := time.After(2 * time.Minute)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if addr := listeningAddr(logs.String()); addr != "" {
-			p.base = "http://" + addr
-			return p
-		}
-		select {
-		case <-exited:
-			t.Fatalf("syncserver exited before it listened: %v\n%s", waitErr, logs)
-		case <-deadline:
-			t.Fatalf("syncserver did not listen within 2 minutes\n%s", logs)
-		case <-tick.C:
-		}
-	}
-}
-
-// listeningAddr finds the address in serve's JSON log line "syncserver
-// listening".
-func listeningAddr(logs string) string {
-	for line := range strings.Lines(logs) {
-		if !strings.Contains(line, "syncserver listening") {
-			continue
-		}
-		var l struct {
-			Msg  string `json:"msg"`
-			Addr string `json:"addr"`
-		}
-		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "syncserver listening" {
-			return l.Addr
-		}
-	}
-	return ""
-}
-
-func logTail(logs string, n int) string {
-	lines := strings.SplitAfter(logs, "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "")
-}
 
 // mustVmHWM reads a running process's peak resident set size in KiB.
 // (A child's rusage ru_maxrss is useless here: Linux carries the forked
@@ -984,7 +857,7 @@ func pgbenchBaseline(t *testing.T, dsn string, d time.Duration) flashBaseline {
 	bin := findPgbench()
 	if bin == "" {
 		msg := "no pgbench in /usr/lib/postgresql/*/bin or PATH (Debian: it comes with the postgresql-NN package .ci/postgres.sh installs)"
-		if os.Getenv("CI") == "true" {
+		if testenv.CI() {
 			t.Fatal(msg)
 		}
 		t.Log(msg)
@@ -1146,7 +1019,7 @@ func flashReport(cfg flashConfig, results []flashResult, at time.Time, loadStart
 	}
 	fmt.Fprintf(&w, ". Load generator, server and database share the machine.\n\n")
 	fmt.Fprintf(&w, "```sh\neval \"$(bash .ci/postgres.sh)\"   # ADMITONE_TEST_POSTGRES; without it only bbolt runs\n")
-	fmt.Fprintf(&w, "%s go test ./cmd/syncserver/ -run '^TestFlashSale$' -v -timeout 60m\n```\n\n", strings.Join(env, " "))
+	fmt.Fprintf(&w, "%s go test ./e2e/ -run '^TestFlashSale$' -v -timeout 60m\n```\n\n", strings.Join(env, " "))
 
 	fmt.Fprintf(&w, "| backend | purchases/s | purchase p50 | purchase p99 | oversold | sold (store) | sold_out answers | failed | server peak RSS | one tx per purchase, same run | ratio |\n")
 	fmt.Fprintf(&w, "|---|---|---|---|---|---|---|---|---|---|---|\n")
