@@ -19,6 +19,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/admitone/admitone/scanner/source"
 	ticketsync "github.com/admitone/admitone/sync"
 )
 
@@ -232,7 +233,7 @@ func (a *API) handleFrame(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	frame, err := sourceDecodeJPEG(body)
+	frame, err := source.DecodeJPEG(body)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_frame", "frame is not a usable JPEG: "+err.Error())
 		return
@@ -243,7 +244,7 @@ func (a *API) handleFrame(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l.mu.Lock()
-	res, err := l.lane.Handle(Input{Source: "http:" + camera, Frame: frame, At: start})
+	res, err := l.lane.Handle(source.Input{Source: "http:" + camera, Frame: frame, At: start})
 	l.mu.Unlock()
 	if err != nil {
 		a.storeFailure(w, err)

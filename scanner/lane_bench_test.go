@@ -10,6 +10,7 @@ import (
 	"github.com/admitone/admitone/bundle"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/qr/qrtest"
+	"github.com/admitone/admitone/scanner/source"
 )
 
 // BenchmarkScanToVerdict measures a lane from a 1280x720 camera frame in to
@@ -67,7 +68,7 @@ func benchScanToVerdict(b *testing.B, lanes, w, h int) {
 			wg.Go(func() {
 				lane := &Lane{Engine: engine, Decoder: NewQRDecoder(false, false)}
 				for i := l; i < round; i += lanes {
-					in := Input{Source: "bench", Frame: frames[i].Gray, At: time.Now()}
+					in := source.Input{Source: "bench", Frame: frames[i].Gray, At: time.Now()}
 					res, err := lane.Handle(in)
 					d := time.Since(in.At)
 					if err != nil {

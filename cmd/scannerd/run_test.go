@@ -21,7 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/admitone/admitone/qr"
-	"github.com/admitone/admitone/scanner"
+	"github.com/admitone/admitone/scanner/source"
 )
 
 // syncBuffer is a bytes.Buffer safe for the daemon's writer goroutines.
@@ -151,7 +151,7 @@ func TestRunSources(t *testing.T) {
 	// 34 frames: 29 + 2 repeats, 1 empty, 2 first sightings, unless the
 	// source dropped some because decoding lagged (counted separately).
 	repeats := testutil.ToFloat64(d.metrics.Frames.WithLabelValues("mjpeg:-", "repeat"))
-	dropped := scanner.SourceStatsOf(d.sources[0]).Dropped
+	dropped := source.StatsOf(d.sources[0]).Dropped
 	if repeats+float64(dropped) < 31 || repeats < 20 {
 		t.Errorf("camera lane saw %v repeated frames (%d dropped), want 31 in all", repeats, dropped)
 	}
