@@ -20,6 +20,7 @@ import (
 
 	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/scanner"
+	"github.com/admitone/admitone/scanner/gateapi"
 	"github.com/admitone/admitone/scanner/source"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -189,7 +190,7 @@ func (d *daemon) Run(ctx context.Context) error {
 			return fmt.Errorf("--listen: %w", err)
 		}
 		d.Addr = ln.Addr()
-		api := &scanner.API{Engine: d.engine, Metrics: d.metrics, Token: d.opts.apiToken,
+		api := &gateapi.Server{Engine: d.engine, Store: d.store, Metrics: d.metrics, Token: d.opts.apiToken,
 			AllowedHosts: d.opts.allowedHosts, Log: d.log, Sync: d.sync,
 			NewDecoder: func() scanner.FrameDecoder { return scanner.NewQRDecoder(d.listed, false) }}
 		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second,
