@@ -66,7 +66,7 @@ func benchScanToVerdict(b *testing.B, lanes, w, h int) {
 		var wg gosync.WaitGroup
 		for l := range lanes {
 			wg.Go(func() {
-				lane := &Lane{Engine: engine, Decoder: NewQRDecoder(false, false)}
+				lane := &Lane{Engine: engine, Decoder: NewQRDecoder(QRDecoderOptions{})}
 				for i := l; i < round; i += lanes {
 					in := source.Input{Source: "bench", Frame: frames[i].Gray, At: time.Now()}
 					res, err := lane.Handle(in)

@@ -127,7 +127,7 @@ func runDemo(cmd *cobra.Command, g *globalOptions) error {
 		return err
 	}
 	engine := &scanner.Engine{Store: s}
-	dec := scanner.NewQRDecoder(false, true)
+	dec := scanner.NewQRDecoder(scanner.QRDecoderOptions{Still: true})
 	for i, t := range tickets {
 		path := filepath.Join(picDir, fmt.Sprintf("%d-%s.png", i+1, t.name))
 		var pic bytes.Buffer

@@ -192,7 +192,7 @@ func (d *daemon) Run(ctx context.Context) error {
 		d.Addr = ln.Addr()
 		api := &gateapi.Server{Engine: d.engine, Store: d.store, Metrics: d.metrics, Token: d.opts.apiToken,
 			AllowedHosts: d.opts.allowedHosts, Log: d.log, Sync: d.sync,
-			NewDecoder: func() scanner.FrameDecoder { return scanner.NewQRDecoder(d.listed, false) }}
+			NewDecoder: func() scanner.FrameDecoder { return scanner.NewQRDecoder(scanner.QRDecoderOptions{Listed: d.listed}) }}
 		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
 			MaxHeaderBytes: 16 << 10}
@@ -253,7 +253,7 @@ func (d *daemon) Run(ctx context.Context) error {
 // runLane feeds one source through its lane until the source ends.
 func (d *daemon) runLane(ctx context.Context, src source.Source) {
 	lane := &scanner.Lane{Engine: d.engine, DryRun: d.opts.dryRun, RepeatWindow: d.opts.repeat,
-		Decoder: scanner.NewQRDecoder(d.listed, false)}
+		Decoder: scanner.NewQRDecoder(scanner.QRDecoderOptions{Listed: d.listed})}
 	in := make(chan source.Input, 1)
 	srcErr := make(chan error, 1)
 	go func() { srcErr <- src.Run(ctx, in); close(in) }()

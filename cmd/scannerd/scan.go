@@ -47,7 +47,7 @@ With --dry-run nothing is recorded: a supervisor looking a ticket up.`,
 			}
 			lane := &scanner.Lane{
 				Engine:       &scanner.Engine{Store: s},
-				Decoder:      scanner.NewQRDecoder(profile.Mode == bundle.ModeListed, true),
+				Decoder:      scanner.NewQRDecoder(scanner.QRDecoderOptions{Listed: profile.Mode == bundle.ModeListed, Still: true}),
 				RepeatWindow: -1, // every picture is its own scan
 				DryRun:       o.dryRun,
 			}

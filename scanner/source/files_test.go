@@ -32,13 +32,13 @@ func testPNG(t *testing.T, img image.Image) []byte {
 func testFolder(t *testing.T, dir string) map[string]image.Image {
 	t.Helper()
 	imgs := map[string]image.Image{
-		"10.jpg":  testImage(20, 10, 1, false, false),
-		"9.JPG":   testImage(12, 12, 2, false, true),
-		"a.jpeg":  testImage(8, 30, 3, false, false),
-		"b.png":   testImage(9, 7, 4, true, false), // RGBA
-		"b2.png":  testImage(5, 5, 5, true, true),  // Gray
-		"x.jpg/":  nil,                             // a folder named like an image
-		"._a.jpg": nil,                             // macOS resource fork
+		"10.jpg":  testImage(20, 10, 1, imageStyle{}),
+		"9.JPG":   testImage(12, 12, 2, imageStyle{gray: true}),
+		"a.jpeg":  testImage(8, 30, 3, imageStyle{}),
+		"b.png":   testImage(9, 7, 4, imageStyle{noisy: true}),             // RGBA
+		"b2.png":  testImage(5, 5, 5, imageStyle{noisy: true, gray: true}), // Gray
+		"x.jpg/":  nil,                                                     // a folder named like an image
+		"._a.jpg": nil,                                                     // macOS resource fork
 	}
 	files := map[string][]byte{
 		"c.txt":      []byte("CODE-1\r\n\r\nCODE-2"),

@@ -14,17 +14,20 @@ import (
 	"time"
 )
 
-// testImage draws a w x h test picture: a gradient, or noise when noisy (whose entropy-coded
-// data is dense enough to contain stuffed FF 00 pairs). gray picks *image.Gray over RGBA.
-func testImage(w, h int, seed uint64, noisy, gray bool) image.Image {
+// imageStyle is how testImage draws: noise rather than a gradient (whose entropy-coded data is
+// dense enough to contain stuffed FF 00 pairs), and *image.Gray rather than RGBA.
+type imageStyle struct{ noisy, gray bool }
+
+// testImage draws a w x h test picture in style st.
+func testImage(w, h int, seed uint64, st imageStyle) image.Image {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	lum := func(x, y int) uint8 {
-		if noisy {
+		if st.noisy {
 			return uint8(rng.IntN(256))
 		}
 		return uint8((x*255/max(w-1, 1) + y*255/max(h-1, 1)) / 2)
 	}
-	if gray {
+	if st.gray {
 		m := image.NewGray(image.Rect(0, 0, w, h))
 		for y := range h {
 			for x := range w {
@@ -82,10 +85,10 @@ type testFrame struct {
 
 func testFrames(t testing.TB) []testFrame {
 	imgs := []image.Image{
-		testImage(64, 48, 1, false, false), // 4:2:0 YCbCr
-		testImage(33, 17, 2, true, false),  // odd size, noise: FF 00 stuffing
-		testImage(40, 40, 3, false, true),  // grayscale JPEG
-		testImage(160, 120, 4, true, false),
+		testImage(64, 48, 1, imageStyle{}),            // 4:2:0 YCbCr
+		testImage(33, 17, 2, imageStyle{noisy: true}), // odd size, noise: FF 00 stuffing
+		testImage(40, 40, 3, imageStyle{gray: true}),  // grayscale JPEG
+		testImage(160, 120, 4, imageStyle{noisy: true}),
 	}
 	frames := make([]testFrame, len(imgs))
 	for i, img := range imgs {
@@ -200,7 +203,7 @@ func testJoin(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 // TestMJPEGDropsWhenSlow checks a slow consumer gets the newest frame and the rest are
 // counted as dropped, while the stream is read to its end.
 func TestMJPEGDropsWhenSlow(t *testing.T) {
-	frame := testJPEG(t, testImage(32, 32, 9, false, false), 80)
+	frame := testJPEG(t, testImage(32, 32, 9, imageStyle{}), 80)
 	const n = 12
 	r, w := testPipe(t)
 	done := testWrite(w, bytes.Repeat(frame, n))
@@ -245,7 +248,7 @@ func TestMJPEGDropsWhenSlow(t *testing.T) {
 
 func TestMJPEGCancel(t *testing.T) {
 	r, w := testPipe(t)
-	frame := testJPEG(t, testImage(16, 16, 1, false, false), 80)
+	frame := testJPEG(t, testImage(16, 16, 1, imageStyle{}), 80)
 	if _, err := w.Write(frame); err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +280,7 @@ func TestMJPEGCancel(t *testing.T) {
 }
 
 func TestDecodeJPEGSharesYPlane(t *testing.T) {
-	img := testImage(48, 32, 5, false, false)
+	img := testImage(48, 32, 5, imageStyle{})
 	data := testJPEG(t, img, 90)
 	g, err := DecodeJPEG(data)
 	if err != nil {
@@ -292,7 +295,7 @@ func TestDecodeJPEGSharesYPlane(t *testing.T) {
 		t.Errorf("Gray (stride %d, %d bytes) is not the Y plane (stride %d, %d bytes)", g.Stride, len(g.Pix), y.YStride, len(y.Y))
 	}
 	// Whatever the image type, luma agrees with the standard library's gray model.
-	for _, m := range []image.Image{y, testImage(7, 5, 3, true, false), image.NewCMYK(image.Rect(0, 0, 3, 3))} {
+	for _, m := range []image.Image{y, testImage(7, 5, 3, imageStyle{noisy: true}), image.NewCMYK(image.Rect(0, 0, 3, 3))} {
 		l := LumaOf(m)
 		if d := testMeanDiff(l, m); d > 0.5 {
 			t.Errorf("%T: luma differs from color.GrayModel by %.2f", m, d)
@@ -391,8 +394,8 @@ func TestMJPEGSplitStructure(t *testing.T) {
 }
 
 func TestMJPEGSplitOversize(t *testing.T) {
-	small := testJPEG(t, testImage(16, 16, 1, false, false), 80)
-	big := testJPEG(t, testImage(200, 200, 2, true, false), 95)
+	small := testJPEG(t, testImage(16, 16, 1, imageStyle{}), 80)
+	big := testJPEG(t, testImage(200, 200, 2, imageStyle{noisy: true}), 95)
 	data := testJoin(big, small, big, small)
 	frames, err := testSplitAll(t, bytes.NewReader(data), data, len(small)+100)
 	if err != io.EOF {
@@ -404,8 +407,8 @@ func TestMJPEGSplitOversize(t *testing.T) {
 }
 
 func FuzzMJPEGSplit(f *testing.F) {
-	a := testJPEG(f, testImage(16, 8, 1, false, false), 75)
-	b := testJPEG(f, testImage(9, 9, 2, true, false), 100)
+	a := testJPEG(f, testImage(16, 8, 1, imageStyle{}), 75)
+	b := testJPEG(f, testImage(9, 9, 2, imageStyle{noisy: true}), 100)
 	f.Add(testJoin(a, b))
 	f.Add(testJoin([]byte("junk\xff"), a, []byte{0xFF, 0xD8, 0xFF}, b[:40], a))
 	f.Add(a[:len(a)-1])
