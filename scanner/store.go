@@ -14,6 +14,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/admitone/admitone/bundle"
 	ticketcrypto "github.com/admitone/admitone/crypto"
@@ -196,14 +197,14 @@ func OpenStore(dir string, opt StoreOptions) (*Store, error) {
 	if err != nil {
 		var crash *crashError
 		switch {
-		case errors.Is(err, bolt.ErrTimeout):
+		case errors.Is(err, bolterrors.ErrTimeout):
 			return nil, fmt.Errorf("open %s: another scannerd holds it", path)
 		case errors.As(err, &crash):
 			if file != nil {
 				file.Close()
 			}
 			return nil, &DamageError{Path: path, Err: err}
-		case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrChecksum), errors.Is(err, bolt.ErrVersionMismatch):
+		case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch):
 			return nil, &DamageError{Path: path, Err: err}
 		}
 		return nil, fmt.Errorf("open gate store: %w", err)

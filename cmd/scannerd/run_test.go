@@ -99,18 +99,6 @@ func startDaemon(t *testing.T, g *testGate, stdin io.Reader, o *runOptions) (*da
 	return d, out, stop
 }
 
-// waitFor polls until cond holds or 20 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func TestRunSources(t *testing.T) {
 	g := newTestGate(t, 6)
 	// Camera: an MJPEG stream through a pipe at a camera's pace (a camera
