@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/internal/testclock"
-	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/payment"
 
 	"github.com/admitone/admitone/storage/postgres/pgtest"
@@ -32,6 +31,7 @@ import (
 	"github.com/admitone/admitone/search"
 	"github.com/admitone/admitone/storage"
 	ticketsync "github.com/admitone/admitone/sync"
+	"github.com/admitone/admitone/vault"
 )
 
 // The harness runs the real Server over real storage (bbolt in a temporary
@@ -66,7 +66,7 @@ type harness struct {
 	catalog  *catalog.Service
 	index    *search.Index
 	purchase *purchase.Service
-	vault    *issuer.Vault
+	vault    *vault.Vault
 	payments *payment.TestProvider
 	clock    *testclock.Clock
 	// acctStore and catStore are the stores the services use; writes
@@ -139,7 +139,7 @@ func newHarnessWith(t *testing.T, backend string, configure func(*harness)) *har
 	h.catalog.Inventory = h.purchase
 	// Tickets are signed with keys sealed in the same store, and paid
 	// through the built-in test provider, as syncserver does by default.
-	h.vault = &issuer.Vault{Store: b.Secrets, Seal: &key, Now: h.clock.Now}
+	h.vault = &vault.Vault{Store: b.Secrets, Seal: &key, Now: h.clock.Now}
 	h.purchase.Signer = h.vault
 	h.payments = payment.NewTestProvider(payment.TestConfig{Now: h.clock.Now})
 	hub := &ticketsync.Server{Store: b.Sync, Log: b.Purchases, Tickets: b.Purchases, Now: h.clock.Now, Logger: log}

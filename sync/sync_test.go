@@ -18,11 +18,11 @@ import (
 	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/id"
-	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/scanner"
 	"github.com/admitone/admitone/storage/bolt"
 	ticketsync "github.com/admitone/admitone/sync"
+	"github.com/admitone/admitone/vault"
 )
 
 // world is a server (hub and enroller over a bolt store, behind
@@ -31,7 +31,7 @@ type world struct {
 	db      *bolt.DB
 	hub     *ticketsync.Server
 	enr     *ticketsync.Enroller
-	vault   *issuer.Vault
+	vault   *vault.Vault
 	srv     *httptest.Server
 	eventID string
 	typeID  string // the event's ticket type, once ticket made it
@@ -46,7 +46,7 @@ func newWorld(t *testing.T) *world {
 	t.Cleanup(func() { db.Close() })
 	var seal ticketcrypto.SealKey
 	rand.Read(seal[:])
-	w := &world{db: db, vault: &issuer.Vault{Store: db, Seal: &seal}}
+	w := &world{db: db, vault: &vault.Vault{Store: db, Seal: &seal}}
 	w.hub = &ticketsync.Server{Store: db, Log: db, Tickets: db}
 	w.enr = &ticketsync.Enroller{Store: db, Log: db, Keys: w.vault}
 	w.eventID = benchEvent(t, db)
