@@ -24,13 +24,13 @@ import (
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/testclock"
 	"github.com/admitone/admitone/internal/testenv"
-	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 	"github.com/admitone/admitone/storage"
 	"github.com/admitone/admitone/storage/postgres/pgtest"
 	ticketsync "github.com/admitone/admitone/sync"
+	"github.com/admitone/admitone/vault"
 )
 
 // The harness runs the real Server over real storage (bbolt in a temporary
@@ -65,7 +65,7 @@ type harness struct {
 	catalog  *catalog.Service
 	index    *search.Index
 	purchase *purchase.Service
-	vault    *issuer.Vault
+	vault    *vault.Vault
 	payments *payment.TestProvider
 	clock    *testclock.Clock
 	// acctStore and catStore are the stores the services use; writes
@@ -138,7 +138,7 @@ func newHarnessWith(t *testing.T, backend string, configure func(*harness)) *har
 	h.catalog.Inventory = h.purchase
 	// Tickets are signed with keys sealed in the same store, and paid
 	// through the built-in test provider, as syncserver does by default.
-	h.vault = &issuer.Vault{Store: b.Secrets, Seal: &key, Now: h.clock.Now}
+	h.vault = &vault.Vault{Store: b.Secrets, Seal: &key, Now: h.clock.Now}
 	h.purchase.Signer = h.vault
 	h.payments = payment.NewTestProvider(payment.TestConfig{Now: h.clock.Now})
 	hub := &ticketsync.Hub{Store: b.Sync, Changes: b.Purchases, Tickets: storage.HubTickets{Store: b.Purchases}, Now: h.clock.Now, Logger: log}

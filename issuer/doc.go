@@ -1,10 +1,10 @@
-// Package issuer is the organizer's side of ticket signing: the sealed
-// issuer key file, issuing signed tickets for an event, the ticket list
-// (tickets.jsonl) that records them, and building a gate bundle
-// (bundle.Payload) from a ticket list, a revocation list and foreign
-// barcodes. `syncserver keys new`, `syncserver tickets issue` and
-// `syncserver bundle export` are thin commands over it, and the server
-// reuses it.
+// Package issuer is the organizer's offline side of ticket signing: the
+// passphrase-sealed issuer key file, issuing signed tickets for an event,
+// the ticket list (tickets.jsonl) that records them, and building a gate
+// bundle (bundle.Payload) from a ticket list, a revocation list and
+// foreign barcodes. `syncserver keys new`, `syncserver tickets issue` and
+// `syncserver bundle export` are thin commands over it. The server keeps
+// its own issuer keys sealed in its database: that is package vault.
 //
 // # The key file
 //

@@ -77,7 +77,7 @@
 // # Tickets and the change log
 //
 // MarkPaid issues the order's tickets: one signed token (crypto.Token,
-// signed by the Signer, issuer.Vault on the server) per unit of every
+// signed by the Signer, vault.Vault on the server) per unit of every
 // admission line; merchandise gets none. The tickets are stored with the
 // payment in one transaction, and each is appended to its event's change
 // log (changelog.Change, numbered 1, 2, 3, ... in commit order; IssueChange

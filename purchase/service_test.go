@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/internal/testclock"
-	"github.com/admitone/admitone/issuer"
 
 	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/storage/bolt"
+	"github.com/admitone/admitone/vault"
 )
 
 // t0 is the tests' "now".
@@ -62,7 +62,7 @@ func newShop(t *testing.T) *shop {
 		Store:   db,
 		Catalog: s.catalog,
 		Now:     s.clock.Now,
-		Signer:  &issuer.Vault{Store: db, Seal: &seal, Now: s.clock.Now},
+		Signer:  &vault.Vault{Store: db, Seal: &seal, Now: s.clock.Now},
 		Changed: func(eventID string) {
 			s.mu.Lock()
 			s.changed = append(s.changed, eventID)

@@ -196,7 +196,7 @@ type SignedTicket struct {
 }
 
 // Signer signs ticket tokens with the server's issuer keys;
-// issuer.Vault implements it.
+// vault.Vault implements it.
 type Signer interface {
 	// SignTicket signs a new ticket of the event's ticket type number,
 	// requiring a rotating code if rotating, admitting until validUntil

@@ -9,12 +9,20 @@ import (
 // QRDecoder adapts a qr.Decoder to a lane's FrameDecoder.
 type QRDecoder struct{ D *qr.Decoder }
 
-// NewQRDecoder makes a decoder for one camera lane. listed enables the
-// linear barcodes that listed-mode gates accept (Code 128, EAN, ITF);
-// still tunes it for single pictures instead of a camera stream.
-func NewQRDecoder(listed, still bool) QRDecoder {
-	opts := qr.Options{Still: still}
-	if listed {
+// QRDecoderOptions tune a QRDecoder.
+type QRDecoderOptions struct {
+	// Listed enables the linear barcodes that listed-mode gates accept
+	// (Code 128, EAN, ITF).
+	Listed bool
+	// Still tunes the decoder for single pictures instead of a camera
+	// stream.
+	Still bool
+}
+
+// NewQRDecoder makes a decoder for one camera lane.
+func NewQRDecoder(opt QRDecoderOptions) QRDecoder {
+	opts := qr.Options{Still: opt.Still}
+	if opt.Listed {
 		opts.Formats = []qr.Format{qr.FormatQR, qr.FormatCode128, qr.FormatEAN13, qr.FormatEAN8, qr.FormatITF}
 	}
 	return QRDecoder{D: qr.NewDecoder(opts)}

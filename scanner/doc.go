@@ -1,13 +1,17 @@
-// Package scanner is the gate side of AdmitOne: it turns what a camera,
-// a handheld scanner or an app saw into a verdict, durably and offline.
+// Package scanner decides at the gate: the lanes that turn a frame or a
+// code into a scan, the verdict engine and the gate's rules, and the
+// gate's bbolt store that records each check-in durably and offline and
+// is the gate's side of sync. Package scanner/source reads the frames and
+// codes; scanner/gateapi is the gate's local HTTP API over the engine.
 //
-// The pipeline of one lane: a Source yields Inputs (camera frames as
-// luminance planes, or code text); a Lane decodes frames (package qr),
-// drops repeats of the code held in front of the same camera, and hands
-// the text to the Engine; the Engine parses and verifies the token
-// (package crypto) against the gate's keyring, applies the gate's rules
-// (Decide, a pure function) to the ticket's stored state, and has the
-// Store commit the check-in before it answers accepted.
+// The pipeline of one lane: a source.Source yields source.Inputs (camera
+// frames as luminance planes, or code text); a Lane decodes frames
+// (package qr, through a FrameDecoder), drops repeats of the code held in
+// front of the same camera, and hands the text to the Engine; the Engine
+// parses and verifies the token (package crypto) against the gate's
+// keyring, and has its VerdictStore apply the gate's rules (Decide, a pure
+// function) to the ticket's stored state and commit the check-in, in one
+// transaction, before it answers accepted.
 //
 // The Store is one bbolt file in the gate's data directory holding the
 // gate profile, keyring, ticket list, revocations, per-ticket state, the

@@ -15,11 +15,22 @@ import (
 // MaxCodeLen bounds a scanned code's text; longer input is malformed.
 const MaxCodeLen = 1024
 
+// VerdictStore is what the Engine needs of the gate's store: what every
+// scan reads, the ticket list's foreign barcodes, and the decision with
+// its durable check-in (Admit) or without it (Lookup). Both apply Decide
+// to the ticket's stored state in one transaction.
+type VerdictStore interface {
+	Config() (*GateConfig, error)
+	LookupCode(code string) (bundle.Ticket, bool, error)
+	Admit(t Ticket, now time.Time, opt AdmitOptions) (Decision, *changelog.Checkin, error)
+	Lookup(t Ticket, now time.Time) (Decision, error)
+}
+
 // Engine turns a scanned code into a verdict: parse, key lookup, signature,
 // the gate's rules, and the durable check-in. It is safe for concurrent use
 // by several lanes.
 type Engine struct {
-	Store *Store
+	Store VerdictStore
 	// Now is the clock; tests inject one.
 	Now func() time.Time
 	// Online reports whether the gate is connected to the server; check-ins
@@ -61,11 +72,11 @@ type CheckOptions struct {
 func (e *Engine) Check(code string, opt CheckOptions) (Result, error) {
 	now := e.now()
 	res := Result{At: now.UTC().Format(time.RFC3339Nano), DryRun: opt.DryRun, Source: opt.Source}
-	c, err := e.Store.config()
+	c, err := e.Store.Config()
 	if err != nil {
 		return res, err
 	}
-	res.GateID, res.Direction = c.profile.GateID, string(c.profile.Direction)
+	res.GateID, res.Direction = c.Profile.GateID, string(c.Profile.Direction)
 	t, verdict, reason := e.identify(c, code, now)
 	if verdict != "" {
 		res.Verdict, res.Reason = verdict, reason
@@ -76,7 +87,13 @@ func (e *Engine) Check(code string, opt CheckOptions) (Result, error) {
 		return res, nil
 	}
 	res.setTicket(t)
-	d, ci, err := e.Store.Admit(t, now, !e.online(), opt.DryRun)
+	var d Decision
+	var ci *changelog.Checkin
+	if opt.DryRun {
+		d, err = e.Store.Lookup(t, now)
+	} else {
+		d, ci, err = e.Store.Admit(t, now, AdmitOptions{Offline: !e.online()})
+	}
 	if err != nil {
 		return res, err
 	}
@@ -102,7 +119,7 @@ func (r *Result) setTicket(t Ticket) {
 
 // identify reads the code as a token or a listed foreign barcode. A
 // non-empty verdict ends the check there.
-func (e *Engine) identify(c *gateConfig, code string, now time.Time) (Ticket, Verdict, string) {
+func (e *Engine) identify(c *GateConfig, code string, now time.Time) (Ticket, Verdict, string) {
 	switch {
 	case code == "":
 		return Ticket{}, Malformed, "empty code"
@@ -112,7 +129,7 @@ func (e *Engine) identify(c *gateConfig, code string, now time.Time) (Ticket, Ve
 		return Ticket{}, Malformed, "code is not valid text"
 	}
 	if !ticketcrypto.IsTokenText(code) {
-		if c.profile.Mode != bundle.ModeListed {
+		if c.Profile.Mode != bundle.ModeListed {
 			return Ticket{}, Malformed, "not an AdmitOne ticket (this gate admits signed tickets only)"
 		}
 		lt, ok, err := e.Store.LookupCode(code)
@@ -122,22 +139,22 @@ func (e *Engine) identify(c *gateConfig, code string, now time.Time) (Ticket, Ve
 		if !ok {
 			return Ticket{}, UnknownTicket, "barcode is not on this gate's ticket list"
 		}
-		return Ticket{ID: lt.ID, Event: c.profile.Event, Type: lt.Type}, "", ""
+		return Ticket{ID: lt.ID, Event: c.Profile.Event, Type: lt.Type}, "", ""
 	}
 	sc, err := ticketcrypto.ParseText(code)
 	if err != nil {
 		return Ticket{}, Malformed, err.Error()
 	}
 	t := Ticket{ID: sc.Ticket, Event: sc.Event, Type: sc.Type, ValidFrom: sc.ValidFrom, ValidUntil: sc.ValidUntil, Token: true}
-	if !t.ValidUntil.IsZero() && c.validUntil.After(t.ValidUntil) {
-		t.ValidUntil = c.validUntil // the event moved after the token was issued
+	if !t.ValidUntil.IsZero() && c.ValidUntil.After(t.ValidUntil) {
+		t.ValidUntil = c.ValidUntil // the event moved after the token was issued
 	}
-	if sc.Event != c.profile.Event {
+	if sc.Event != c.Profile.Event {
 		// Checked before the key lookup: this gate holds no keys for
 		// other events, and "wrong event" is what the holder needs to hear.
-		return t, WrongEvent, fmt.Sprintf("ticket is for event %s; this gate checks %s", sc.Event, eventLabel(c.profile))
+		return t, WrongEvent, fmt.Sprintf("ticket is for event %s; this gate checks %s", sc.Event, eventLabel(c.Profile))
 	}
-	if _, err := c.keyring.Verify(code, now); err != nil {
+	if _, err := c.Keyring.Verify(code, now); err != nil {
 		switch {
 		case errors.Is(err, ticketcrypto.ErrUnknownKey):
 			return t, UnknownKey, err.Error()

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image"
 	"time"
+
+	"github.com/admitone/admitone/scanner/source"
 )
 
 // FrameDecoder finds a code in a frame. It returns ok=false when the frame
@@ -47,7 +49,7 @@ type LaneResult struct {
 
 // Handle processes one input. The error is non-nil only when the store
 // failed.
-func (l *Lane) Handle(in Input) (LaneResult, error) {
+func (l *Lane) Handle(in source.Input) (LaneResult, error) {
 	text := in.Text
 	if in.Frame != nil {
 		if l.Decoder == nil {

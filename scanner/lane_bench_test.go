@@ -10,6 +10,7 @@ import (
 	"github.com/admitone/admitone/bundle"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/qr/qrtest"
+	"github.com/admitone/admitone/scanner/source"
 )
 
 // BenchmarkScanToVerdict measures a lane from a 1280x720 camera frame in to
@@ -65,9 +66,9 @@ func benchScanToVerdict(b *testing.B, lanes, w, h int) {
 		var wg gosync.WaitGroup
 		for l := range lanes {
 			wg.Go(func() {
-				lane := &Lane{Engine: engine, Decoder: NewQRDecoder(false, false)}
+				lane := &Lane{Engine: engine, Decoder: NewQRDecoder(QRDecoderOptions{})}
 				for i := l; i < round; i += lanes {
-					in := Input{Source: "bench", Frame: frames[i].Gray, At: time.Now()}
+					in := source.Input{Source: "bench", Frame: frames[i].Gray, At: time.Now()}
 					res, err := lane.Handle(in)
 					d := time.Since(in.At)
 					if err != nil {

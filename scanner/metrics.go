@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // Metrics are scannerd's Prometheus metrics (scannerd_*).
@@ -39,7 +40,7 @@ func NewMetrics(outbox func() float64) *Metrics {
 		}, []string{"kind"}),
 	}
 	r.MustRegister(m.Scans, m.Frames, m.Dropped, m.Latency, m.Errors,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, v := range Verdicts {
 		m.Scans.WithLabelValues(string(v))
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/changelog"
@@ -58,6 +59,14 @@ type StoreOptions struct {
 	MaxBatchDelay time.Duration
 	// NoSync skips fsync: only for benchmarks that measure everything else.
 	NoSync bool
+	// WriteProbeInterval is how often Writable may write a probe; zero
+	// means DefaultWriteProbeInterval, and a negative interval probes on
+	// every call.
+	WriteProbeInterval time.Duration
+	// WriteFault, if set, is called in every check-in and probe
+	// transaction, and an error it returns fails the transaction as a
+	// full disk or a failing fsync would. Only tests set it.
+	WriteFault func() error
 }
 
 // Store is the gate's local state in one bbolt file: the gate profile, the
@@ -67,7 +76,7 @@ type StoreOptions struct {
 type Store struct {
 	db    *bolt.DB
 	batch bool
-	conf  atomic.Pointer[gateConfig]
+	conf  atomic.Pointer[GateConfig]
 	mu    gosync.Mutex // serializes Import
 	// lastID is the time part of the last check-in id, so ids made by
 	// this store strictly increase and the log and outbox keep scan order
@@ -78,10 +87,11 @@ type Store struct {
 	// Writable; probeEvery bounds how often Writable writes a probe.
 	health     writeHealth
 	probeEvery time.Duration
-	// writeFault, set only by tests, fails every check-in and probe
-	// transaction with its error, as a full disk or a failing fsync would.
-	writeFault atomic.Pointer[error]
+	// writeFault is StoreOptions.WriteFault.
+	writeFault func() error
 }
+
+var _ VerdictStore = (*Store)(nil)
 
 // writeHealth is the outcome of the store's last write.
 type writeHealth struct {
@@ -103,7 +113,7 @@ func (s *Store) noteWrite(err error) {
 // Writable reports whether check-ins can be recorded: nil, or the error
 // of the last write, a check-in's or a probe's. While that is a failure,
 // and when nothing was written for a while, it writes a probe (one small
-// fsynced transaction), at most once per DefaultWriteProbeInterval, so a
+// fsynced transaction), at most once per WriteProbeInterval, so a
 // disk that filled up or failed shows here and one that recovered clears.
 func (s *Store) Writable() error {
 	s.health.mu.Lock()
@@ -126,8 +136,8 @@ func (s *Store) Writable() error {
 
 // fault is the test-injected write failure, if any.
 func (s *Store) fault() error {
-	if err := s.writeFault.Load(); err != nil {
-		return *err
+	if s.writeFault != nil {
+		return s.writeFault()
 	}
 	return nil
 }
@@ -144,13 +154,14 @@ func (s *Store) nextCheckinID(now time.Time) changelog.CheckinID {
 	}
 }
 
-// gateConfig is the in-memory copy of what every scan reads.
-type gateConfig struct {
-	profile bundle.GateProfile
-	keyring *ticketcrypto.Keyring
-	// validUntil extends every ticket's validity to it (the event
+// GateConfig is the in-memory copy of what every scan reads. It is
+// replaced, never changed, by an import: callers must not modify it.
+type GateConfig struct {
+	Profile bundle.GateProfile
+	Keyring *ticketcrypto.Keyring
+	// ValidUntil extends every ticket's validity to it (the event
 	// moved); zero: none.
-	validUntil time.Time
+	ValidUntil time.Time
 }
 
 // ticketRecord is the check-in state of one ticket.
@@ -187,14 +198,14 @@ func OpenStore(dir string, opt StoreOptions) (*Store, error) {
 	if err != nil {
 		var crash *crashError
 		switch {
-		case errors.Is(err, bolt.ErrTimeout):
+		case errors.Is(err, bolterrors.ErrTimeout):
 			return nil, fmt.Errorf("open %s: another scannerd holds it", path)
 		case errors.As(err, &crash):
 			if file != nil {
 				file.Close()
 			}
 			return nil, &DamageError{Path: path, Err: err}
-		case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrChecksum), errors.Is(err, bolt.ErrVersionMismatch):
+		case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch):
 			return nil, &DamageError{Path: path, Err: err}
 		}
 		return nil, fmt.Errorf("open gate store: %w", err)
@@ -208,7 +219,10 @@ func OpenStore(dir string, opt StoreOptions) (*Store, error) {
 	if db.MaxBatchDelay == 0 {
 		db.MaxBatchDelay = time.Millisecond
 	}
-	s := &Store{db: db, batch: opt.Lanes > 1, probeEvery: DefaultWriteProbeInterval}
+	s := &Store{db: db, batch: opt.Lanes > 1, probeEvery: DefaultWriteProbeInterval, writeFault: opt.WriteFault}
+	if opt.WriteProbeInterval != 0 {
+		s.probeEvery = opt.WriteProbeInterval
+	}
 	s.health.at = time.Now()
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketMeta, bucketTickets, bucketCodes, bucketRevoked, bucketState, bucketLog, bucketOutbox, bucketLineage} {
@@ -242,8 +256,8 @@ func (s *Store) loadConfig() error {
 		if raw == nil {
 			return nil
 		}
-		var c gateConfig
-		if err := json.Unmarshal(raw, &c.profile); err != nil {
+		var c GateConfig
+		if err := json.Unmarshal(raw, &c.Profile); err != nil {
 			return fmt.Errorf("stored gate profile: %w", err)
 		}
 		var kr storedKeyring
@@ -254,9 +268,9 @@ func (s *Store) loadConfig() error {
 		if err != nil {
 			return fmt.Errorf("stored keyring: %w", err)
 		}
-		c.keyring = k
+		c.Keyring = k
 		if raw := meta.Get(keyValidUntil); raw != nil {
-			if c.validUntil, err = time.Parse(time.RFC3339Nano, string(raw)); err != nil {
+			if c.ValidUntil, err = time.Parse(time.RFC3339Nano, string(raw)); err != nil {
 				return fmt.Errorf("stored validity: %w", err)
 			}
 		}
@@ -290,10 +304,12 @@ func (s *Store) Profile() (bundle.GateProfile, bool) {
 	if c == nil {
 		return bundle.GateProfile{}, false
 	}
-	return c.profile, true
+	return c.Profile, true
 }
 
-func (s *Store) config() (*gateConfig, error) {
+// Config returns what every scan reads, or ErrNotConfigured before the
+// first import.
+func (s *Store) Config() (*GateConfig, error) {
 	c := s.conf.Load()
 	if c == nil {
 		return nil, ErrNotConfigured
@@ -493,12 +509,30 @@ func (s *Store) LookupCode(code string) (bundle.Ticket, bool, error) {
 	return t, ok, err
 }
 
+// AdmitOptions modify one Admit.
+type AdmitOptions struct {
+	// Offline flags the check-in as made while the gate was not
+	// connected to the server.
+	Offline bool
+}
+
 // Admit decides a scan of ticket t with the gate's rules and, when the
 // decision is to record it, commits the check-in (log, state, outbox)
 // before returning. The decision and the write happen in one transaction.
-// With dryRun nothing is written.
-func (s *Store) Admit(t Ticket, now time.Time, offline, dryRun bool) (Decision, *changelog.Checkin, error) {
-	c, err := s.config()
+func (s *Store) Admit(t Ticket, now time.Time, opt AdmitOptions) (Decision, *changelog.Checkin, error) {
+	return s.decide(t, now, opt, false)
+}
+
+// Lookup decides a scan of ticket t as Admit does, in a read-only
+// transaction: nothing is recorded (a supervisor's dry run).
+func (s *Store) Lookup(t Ticket, now time.Time) (Decision, error) {
+	d, _, err := s.decide(t, now, AdmitOptions{}, true)
+	return d, err
+}
+
+// decide is Admit, or Lookup when dryRun.
+func (s *Store) decide(t Ticket, now time.Time, opt AdmitOptions, dryRun bool) (Decision, *changelog.Checkin, error) {
+	c, err := s.Config()
 	if err != nil {
 		return Decision{}, nil, err
 	}
@@ -510,13 +544,13 @@ func (s *Store) Admit(t Ticket, now time.Time, offline, dryRun bool) (Decision, 
 		if err != nil {
 			return err
 		}
-		d = Decide(c.profile, now, t, st)
+		d = Decide(c.Profile, now, t, st)
 		if !d.Record || dryRun {
 			return nil
 		}
 		id := s.nextCheckinID(now)
 		ci := &changelog.Checkin{ID: id.String(), TicketID: t.ID.String(), EventID: t.Event.String(), TypeNumber: t.Type,
-			GateID: c.profile.GateID, Direction: c.profile.Direction, At: now.UTC(), Offline: offline}
+			GateID: c.Profile.GateID, Direction: c.Profile.Direction, At: now.UTC(), Offline: opt.Offline}
 		if err := s.fault(); err != nil {
 			return err
 		}

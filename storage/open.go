@@ -7,11 +7,11 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
-	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/storage/bolt"
 	"github.com/admitone/admitone/storage/postgres"
 	ticketsync "github.com/admitone/admitone/sync"
+	"github.com/admitone/admitone/vault"
 )
 
 // Backend is an open storage backend.
@@ -23,8 +23,8 @@ type Backend struct {
 	Catalog  catalog.Store
 	// Purchases holds holds, orders and inventory, in the same database.
 	Purchases purchase.Store
-	// Secrets holds issuer.Vault's sealed keys, in the same database.
-	Secrets issuer.SecretStore
+	// Secrets holds vault.Vault's sealed keys, in the same database.
+	Secrets vault.SecretStore
 	// Sync holds gates, uploaded check-ins and conflicts, in the same
 	// database.
 	Sync ticketsync.Store

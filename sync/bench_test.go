@@ -45,11 +45,11 @@ import (
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/id"
 	"github.com/admitone/admitone/internal/testenv"
-	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/scanner"
 	"github.com/admitone/admitone/storage/bolt"
 	ticketsync "github.com/admitone/admitone/sync"
+	"github.com/admitone/admitone/vault"
 )
 
 func randomSeed() string {
@@ -532,7 +532,7 @@ func BenchmarkEnroll100k(b *testing.B) {
 		b.Logf("%d tickets issued, %d revoked in %v", issued, revoked, time.Since(start).Round(time.Millisecond))
 		var seal ticketcrypto.SealKey
 		rand.Read(seal[:])
-		vault := &issuer.Vault{Store: db, Seal: &seal}
+		vault := &vault.Vault{Store: db, Seal: &seal}
 		// The tickets were signed by the vault's key: make it.
 		if _, err := vault.SignTicket(ctx, ev, 1, false, time.Time{}); err != nil {
 			b.Fatal(err)

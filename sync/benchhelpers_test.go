@@ -23,12 +23,12 @@ import (
 	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/internal/id"
-	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/storage/bolt"
 	"github.com/admitone/admitone/storage/postgres"
 	"github.com/admitone/admitone/storage/postgres/pgtest"
 	ticketsync "github.com/admitone/admitone/sync"
+	"github.com/admitone/admitone/vault"
 )
 
 // benchStore is what a syncserver's backend is: both bolt.DB and
@@ -37,7 +37,7 @@ type benchStore interface {
 	ticketsync.Store
 	purchase.Store
 	catalog.Store
-	issuer.SecretStore
+	vault.SecretStore
 	Close() error
 }
 

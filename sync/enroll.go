@@ -29,7 +29,7 @@ const CodePrefix = "aoec_"
 var defaultEnrolKDF = ticketcrypto.KDFParams{Time: 1, MemoryKiB: 8 * 1024, Threads: 1}
 
 // Keys is what enrolment needs of the server's issuer keys;
-// issuer.Vault implements it.
+// vault.Vault implements it.
 type Keys interface {
 	KeyringEntries(ctx context.Context, eventID string) ([]ticketcrypto.KeyringEntry, error)
 	RotationKey(ctx context.Context, eventID string) (ticketcrypto.RotationKey, error)

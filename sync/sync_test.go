@@ -20,12 +20,12 @@ import (
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/id"
 	"github.com/admitone/admitone/internal/testenv"
-	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/scanner"
 	"github.com/admitone/admitone/storage"
 	"github.com/admitone/admitone/storage/bolt"
 	ticketsync "github.com/admitone/admitone/sync"
+	"github.com/admitone/admitone/vault"
 )
 
 // world is a server (hub and enroller over a bolt store, behind
@@ -34,7 +34,7 @@ type world struct {
 	db      *bolt.DB
 	hub     *ticketsync.Hub
 	enr     *ticketsync.Enroller
-	vault   *issuer.Vault
+	vault   *vault.Vault
 	srv     *httptest.Server
 	eventID string
 	typeID  string // the event's ticket type, once ticket made it
@@ -49,7 +49,7 @@ func newWorld(t *testing.T) *world {
 	t.Cleanup(func() { db.Close() })
 	var seal ticketcrypto.SealKey
 	rand.Read(seal[:])
-	w := &world{db: db, vault: &issuer.Vault{Store: db, Seal: &seal}}
+	w := &world{db: db, vault: &vault.Vault{Store: db, Seal: &seal}}
 	w.hub = &ticketsync.Hub{Store: db, Changes: db, Tickets: storage.HubTickets{Store: db}}
 	w.enr = &ticketsync.Enroller{Store: db, Changes: db, Keys: w.vault}
 	w.eventID = benchEvent(t, db)

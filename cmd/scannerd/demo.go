@@ -14,6 +14,7 @@ import (
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/qr"
 	"github.com/admitone/admitone/scanner"
+	"github.com/admitone/admitone/scanner/source"
 )
 
 func newDemoCmd(g *globalOptions) *cobra.Command {
@@ -126,7 +127,7 @@ func runDemo(cmd *cobra.Command, g *globalOptions) error {
 		return err
 	}
 	engine := &scanner.Engine{Store: s}
-	dec := scanner.NewQRDecoder(false, true)
+	dec := scanner.NewQRDecoder(scanner.QRDecoderOptions{Still: true})
 	for i, t := range tickets {
 		path := filepath.Join(picDir, fmt.Sprintf("%d-%s.png", i+1, t.name))
 		var pic bytes.Buffer
@@ -140,7 +141,7 @@ func runDemo(cmd *cobra.Command, g *globalOptions) error {
 		if err != nil {
 			return err
 		}
-		text, ok := dec.DecodeText(scanner.LumaOf(img))
+		text, ok := dec.DecodeText(source.LumaOf(img))
 		if !ok {
 			return fmt.Errorf("demo: could not decode %s", path)
 		}

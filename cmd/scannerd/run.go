@@ -20,6 +20,8 @@ import (
 
 	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/scanner"
+	"github.com/admitone/admitone/scanner/gateapi"
+	"github.com/admitone/admitone/scanner/source"
 	ticketsync "github.com/admitone/admitone/sync"
 )
 
@@ -92,7 +94,7 @@ type daemon struct {
 	store   *scanner.Store
 	engine  *scanner.Engine
 	metrics *scanner.Metrics
-	sources []scanner.Source
+	sources []source.Source
 	listed  bool
 	log     *slog.Logger
 	// sync keeps an enrolled gate in sync with the server; nil when the
@@ -117,7 +119,7 @@ func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Write
 	}
 	d := &daemon{opts: o, log: log, out: json.NewEncoder(stdout), started: make(chan struct{})}
 	for _, spec := range o.sources {
-		src, err := scanner.SourceConfig{Stdin: stdin, Logger: log, Lossless: o.lossless}.Parse(spec)
+		src, err := source.Config{Stdin: stdin, Logger: log, Lossless: o.lossless}.Parse(spec)
 		if err != nil {
 			return nil, err
 		}
@@ -188,9 +190,9 @@ func (d *daemon) Run(ctx context.Context) error {
 			return fmt.Errorf("--listen: %w", err)
 		}
 		d.Addr = ln.Addr()
-		api := &scanner.API{Engine: d.engine, Metrics: d.metrics, Token: d.opts.apiToken,
+		api := &gateapi.Server{Engine: d.engine, Store: d.store, Metrics: d.metrics, Token: d.opts.apiToken,
 			AllowedHosts: d.opts.allowedHosts, Log: d.log, Sync: d.sync,
-			NewDecoder: func() scanner.FrameDecoder { return scanner.NewQRDecoder(d.listed, false) }}
+			NewDecoder: func() scanner.FrameDecoder { return scanner.NewQRDecoder(scanner.QRDecoderOptions{Listed: d.listed}) }}
 		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
 			MaxHeaderBytes: 16 << 10}
@@ -249,15 +251,15 @@ func (d *daemon) Run(ctx context.Context) error {
 }
 
 // runLane feeds one source through its lane until the source ends.
-func (d *daemon) runLane(ctx context.Context, src scanner.Source) {
+func (d *daemon) runLane(ctx context.Context, src source.Source) {
 	lane := &scanner.Lane{Engine: d.engine, DryRun: d.opts.dryRun, RepeatWindow: d.opts.repeat,
-		Decoder: scanner.NewQRDecoder(d.listed, false)}
-	in := make(chan scanner.Input, 1)
+		Decoder: scanner.NewQRDecoder(scanner.QRDecoderOptions{Listed: d.listed})}
+	in := make(chan source.Input, 1)
 	srcErr := make(chan error, 1)
 	go func() { srcErr <- src.Run(ctx, in); close(in) }()
 	var dropped uint64
 	for input := range in {
-		if st := scanner.SourceStatsOf(src); st.Dropped > dropped {
+		if st := source.StatsOf(src); st.Dropped > dropped {
 			d.metrics.Dropped.WithLabelValues(src.Name()).Add(float64(st.Dropped - dropped))
 			dropped = st.Dropped
 		}

@@ -21,7 +21,7 @@ import (
 
 	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/qr"
-	"github.com/admitone/admitone/scanner"
+	"github.com/admitone/admitone/scanner/source"
 )
 
 // cameraJPEG renders text as a QR code on a 640x480 grey frame, as a
@@ -81,18 +81,6 @@ func startDaemon(t *testing.T, g *testGate, stdin io.Reader, o *runOptions) (*da
 	return d, out, stop
 }
 
-// waitFor polls until cond holds or 20 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func TestRunSources(t *testing.T) {
 	g := newTestGate(t, 6)
 	// Camera: an MJPEG stream through a pipe at a camera's pace (a camera
@@ -133,7 +121,7 @@ func TestRunSources(t *testing.T) {
 	// 34 frames: 29 + 2 repeats, 1 empty, 2 first sightings, unless the
 	// source dropped some because decoding lagged (counted separately).
 	repeats := testutil.ToFloat64(d.metrics.Frames.WithLabelValues("mjpeg:-", "repeat"))
-	dropped := scanner.SourceStatsOf(d.sources[0]).Dropped
+	dropped := source.StatsOf(d.sources[0]).Dropped
 	if repeats+float64(dropped) < 31 || repeats < 20 {
 		t.Errorf("camera lane saw %v repeated frames (%d dropped), want 31 in all", repeats, dropped)
 	}

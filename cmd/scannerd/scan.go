@@ -12,6 +12,7 @@ import (
 
 	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/scanner"
+	"github.com/admitone/admitone/scanner/source"
 )
 
 type scanOptions struct {
@@ -46,7 +47,7 @@ With --dry-run nothing is recorded: a supervisor looking a ticket up.`,
 			}
 			lane := &scanner.Lane{
 				Engine:       &scanner.Engine{Store: s},
-				Decoder:      scanner.NewQRDecoder(profile.Mode == bundle.ModeListed, true),
+				Decoder:      scanner.NewQRDecoder(scanner.QRDecoderOptions{Listed: profile.Mode == bundle.ModeListed, Still: true}),
 				RepeatWindow: -1, // every picture is its own scan
 				DryRun:       o.dryRun,
 			}
@@ -70,11 +71,11 @@ func scanArg(cmd *cobra.Command, arg string, lane *scanner.Lane, enc *json.Encod
 	if arg == "-" {
 		spec = "lines:-"
 	}
-	src, err := scanner.SourceConfig{Stdin: cmd.InOrStdin(), Logger: log}.Parse(spec)
+	src, err := source.Config{Stdin: cmd.InOrStdin(), Logger: log}.Parse(spec)
 	if err != nil {
 		return err
 	}
-	in := make(chan scanner.Input)
+	in := make(chan source.Input)
 	errc := make(chan error, 1)
 	go func() { errc <- src.Run(cmd.Context(), in); close(in) }()
 	var storeErr error

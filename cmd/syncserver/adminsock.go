@@ -18,8 +18,8 @@ import (
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/bundle"
 	ticketcrypto "github.com/admitone/admitone/crypto"
-	"github.com/admitone/admitone/issuer"
 	ticketsync "github.com/admitone/admitone/sync"
+	"github.com/admitone/admitone/vault"
 )
 
 // The admin socket. `syncserver serve` answers the commands that change or
@@ -105,7 +105,7 @@ func (r adminCreated) print(w io.Writer) {
 	fmt.Fprintf(w, "admin %s created (%s); sign in and enrol two-factor authentication before anything else\n", r.Email, r.ID)
 }
 
-func rotateKeys(ctx context.Context, v *issuer.Vault, storageKind string) (keysRotated, error) {
+func rotateKeys(ctx context.Context, v *vault.Vault, storageKind string) (keysRotated, error) {
 	kid, err := v.Rotate(ctx)
 	if err != nil {
 		return keysRotated{}, err

@@ -12,6 +12,7 @@ import (
 	"github.com/admitone/admitone/internal/cliconf"
 	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/storage"
+	"github.com/admitone/admitone/vault"
 )
 
 // minPassphrase is the shortest passphrase a new key file accepts. argon2id
@@ -138,7 +139,7 @@ func (o *keysRotateOptions) run(cmd *cobra.Command) error {
 		return err
 	}
 	defer b.Close()
-	res, err := rotateKeys(cmd.Context(), &issuer.Vault{Store: b.Secrets, Seal: seal}, b.Kind)
+	res, err := rotateKeys(cmd.Context(), &vault.Vault{Store: b.Secrets, Seal: seal}, b.Kind)
 	if err != nil {
 		return err
 	}

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	ticketcrypto "github.com/admitone/admitone/crypto"
-	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/storage"
 	"github.com/admitone/admitone/storage/postgres/pgtest"
+	"github.com/admitone/admitone/vault"
 )
 
 func TestKeysRotate(t *testing.T) {
@@ -89,7 +89,7 @@ func testKeysRotate(t *testing.T, database string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &issuer.Vault{Store: b.Secrets, Seal: seal}
+	v := &vault.Vault{Store: b.Secrets, Seal: seal}
 	keys, err := v.Keys(t.Context())
 	if err != nil {
 		t.Fatal(err)

@@ -26,12 +26,12 @@ import (
 	"github.com/admitone/admitone/httpapi"
 	"github.com/admitone/admitone/internal/cliconf"
 	"github.com/admitone/admitone/internal/fileutil"
-	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 	"github.com/admitone/admitone/storage"
 	ticketsync "github.com/admitone/admitone/sync"
+	"github.com/admitone/admitone/vault"
 )
 
 // serverConfig is syncserver's configuration; flags and ADMITONE_*
@@ -104,7 +104,7 @@ type app struct {
 	accounts *account.Service
 	catalog  *catalog.Service
 	purchase *purchase.Service
-	vault    *issuer.Vault
+	vault    *vault.Vault
 	hub      *ticketsync.Hub
 	index    *search.Index
 	api      *httpapi.Server
@@ -175,7 +175,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	// there invalidates the cached figures.
 	// Paid orders get tickets signed with issuer keys sealed in the
 	// database under the seal key.
-	a.vault = &issuer.Vault{Store: backend.Secrets, Seal: key}
+	a.vault = &vault.Vault{Store: backend.Secrets, Seal: key}
 	a.purchase = &purchase.Service{Store: backend.Purchases, Catalog: a.catalog, Changed: a.catalog.InvalidateAvailability,
 		Signer: a.vault, Log: log, MaxHeldPerBuyer: maxHeld, HoldsPerMinute: holdRate}
 	a.catalog.Inventory = a.purchase

@@ -7,19 +7,19 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
-	"github.com/admitone/admitone/issuer"
+	"github.com/admitone/admitone/vault"
 )
 
-var _ issuer.SecretStore = (*DB)(nil)
+var _ vault.SecretStore = (*DB)(nil)
 
-// bucketSecrets holds issuer.Vault's sealed secrets: name -> value. The
+// bucketSecrets holds vault.Vault's sealed secrets: name -> value. The
 // store neither seals nor reads them.
 var bucketSecrets = []byte("secrets")
 
 // PutSecret stores value under name unless name is taken, and returns
 // what name holds afterwards.
 func (s *DB) PutSecret(ctx context.Context, name string, value []byte) ([]byte, error) {
-	if err := issuer.CheckSecret(name, value); err != nil {
+	if err := vault.CheckSecret(name, value); err != nil {
 		return nil, err
 	}
 	var stored []byte
@@ -40,7 +40,7 @@ func (s *DB) PutSecret(ctx context.Context, name string, value []byte) ([]byte, 
 
 // Secrets returns every secret whose name starts with prefix.
 func (s *DB) Secrets(ctx context.Context, prefix string) (map[string][]byte, error) {
-	if err := issuer.CheckSecretPrefix(prefix); err != nil {
+	if err := vault.CheckSecretPrefix(prefix); err != nil {
 		return nil, err
 	}
 	out := make(map[string][]byte)

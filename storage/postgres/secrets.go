@@ -7,15 +7,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/admitone/admitone/issuer"
+	"github.com/admitone/admitone/vault"
 )
 
-var _ issuer.SecretStore = (*DB)(nil)
+var _ vault.SecretStore = (*DB)(nil)
 
 // PutSecret stores value under name unless name is taken, and returns
 // what name holds afterwards.
 func (s *DB) PutSecret(ctx context.Context, name string, value []byte) ([]byte, error) {
-	if err := issuer.CheckSecret(name, value); err != nil {
+	if err := vault.CheckSecret(name, value); err != nil {
 		return nil, err
 	}
 	if _, err := s.pool.Exec(ctx, `INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, value); err != nil {
@@ -35,7 +35,7 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // Secrets returns every secret whose name starts with prefix.
 func (s *DB) Secrets(ctx context.Context, prefix string) (map[string][]byte, error) {
-	if err := issuer.CheckSecretPrefix(prefix); err != nil {
+	if err := vault.CheckSecretPrefix(prefix); err != nil {
 		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT name, value FROM secrets WHERE name LIKE $1 ESCAPE '\'`, likeEscaper.Replace(prefix)+"%")

@@ -10,15 +10,15 @@ import (
 	gosync "sync"
 	"testing"
 
-	"github.com/admitone/admitone/issuer"
+	"github.com/admitone/admitone/vault"
 )
 
-// RunSecrets runs the issuer.SecretStore conformance subtests. open
+// RunSecrets runs the vault.SecretStore conformance subtests. open
 // returns a new, empty store for each subtest.
-func RunSecrets(t *testing.T, open func(t *testing.T) issuer.SecretStore) {
+func RunSecrets(t *testing.T, open func(t *testing.T) vault.SecretStore) {
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s issuer.SecretStore)
+		fn   func(t *testing.T, s vault.SecretStore)
 	}{
 		{"FirstWriterWins", testSecretFirstWriterWins},
 		{"Prefix", testSecretPrefix},
@@ -38,14 +38,14 @@ func RunSecrets(t *testing.T, open func(t *testing.T) issuer.SecretStore) {
 
 // putSecret stores a secret, failing the test on an error, and returns
 // what the store holds.
-func putSecret(t *testing.T, s issuer.SecretStore, name string, value []byte) []byte {
+func putSecret(t *testing.T, s vault.SecretStore, name string, value []byte) []byte {
 	t.Helper()
 	stored, err := s.PutSecret(t.Context(), name, value)
 	must(t, "PutSecret "+name, err)
 	return stored
 }
 
-func secrets(t *testing.T, s issuer.SecretStore, prefix string) map[string][]byte {
+func secrets(t *testing.T, s vault.SecretStore, prefix string) map[string][]byte {
 	t.Helper()
 	got, err := s.Secrets(t.Context(), prefix)
 	must(t, fmt.Sprintf("Secrets(%q)", prefix), err)
@@ -58,7 +58,7 @@ func secrets(t *testing.T, s issuer.SecretStore, prefix string) map[string][]byt
 // names returns the sorted names of m.
 func names(m map[string][]byte) []string { return slices.Sorted(maps.Keys(m)) }
 
-func testSecretFirstWriterWins(t *testing.T, s issuer.SecretStore) {
+func testSecretFirstWriterWins(t *testing.T, s vault.SecretStore) {
 	first, second := []byte("sealed by server one"), []byte("sealed by server two")
 	equal(t, "first PutSecret", putSecret(t, s, "rotation/ev_1", first), first)
 	equal(t, "second PutSecret", putSecret(t, s, "rotation/ev_1", second), first)
@@ -67,7 +67,7 @@ func testSecretFirstWriterWins(t *testing.T, s issuer.SecretStore) {
 	equal(t, "PutSecret of another name", putSecret(t, s, "rotation/ev_2", second), second)
 }
 
-func testSecretPrefix(t *testing.T, s issuer.SecretStore) {
+func testSecretPrefix(t *testing.T, s vault.SecretStore) {
 	equal(t, "Secrets of an empty store", len(secrets(t, s, "")), 0)
 	all := []string{"a", "a/1", "a/2", "ab", "b", "b/1", "issuer/00000000000000000001/kid_0001", "é/1", "éa"}
 	for i, name := range all {
@@ -100,7 +100,7 @@ func testSecretPrefix(t *testing.T, s issuer.SecretStore) {
 
 // testSecretPrefixLiteral: a prefix is matched byte for byte, whatever
 // SQL's LIKE makes of % _ and \.
-func testSecretPrefixLiteral(t *testing.T, s issuer.SecretStore) {
+func testSecretPrefixLiteral(t *testing.T, s vault.SecretStore) {
 	for _, name := range []string{"x%y", "x_y", "xay", `x\y`, `x\\y`, "x.y", "x*y"} {
 		putSecret(t, s, name, []byte(name))
 	}
@@ -123,12 +123,12 @@ func testSecretPrefixLiteral(t *testing.T, s issuer.SecretStore) {
 	}
 }
 
-func testSecretByteExact(t *testing.T, s issuer.SecretStore) {
+func testSecretByteExact(t *testing.T, s vault.SecretStore) {
 	every := make([]byte, 512)
 	for i := range every {
 		every[i] = byte(i)
 	}
-	largest := bytes.Repeat([]byte{0xff, 0x00, 0x5c, 0x27}, issuer.MaxSecretValue/4)
+	largest := bytes.Repeat([]byte{0xff, 0x00, 0x5c, 0x27}, vault.MaxSecretValue/4)
 	values := map[string][]byte{
 		"bytes/every":   every,
 		"bytes/zero":    {0},
@@ -153,37 +153,37 @@ func testSecretByteExact(t *testing.T, s issuer.SecretStore) {
 	equal(t, "PutSecret of a taken name", putSecret(t, s, "bytes/every", []byte("other")), every)
 }
 
-func testSecretLimits(t *testing.T, s issuer.SecretStore) {
+func testSecretLimits(t *testing.T, s vault.SecretStore) {
 	ctx := t.Context()
-	longest := strings.Repeat("é", issuer.MaxSecretName/2) // 2 bytes each
+	longest := strings.Repeat("é", vault.MaxSecretName/2) // 2 bytes each
 	putSecret(t, s, longest, []byte{1})
-	putSecret(t, s, "value/largest", make([]byte, issuer.MaxSecretValue))
+	putSecret(t, s, "value/largest", make([]byte, vault.MaxSecretValue))
 	bad := []struct {
 		what  string
 		name  string
 		value []byte
 	}{
 		{"empty name", "", []byte{1}},
-		{"long name", strings.Repeat("n", issuer.MaxSecretName+1), []byte{1}},
+		{"long name", strings.Repeat("n", vault.MaxSecretName+1), []byte{1}},
 		{"long name of multibyte characters", longest + "e", []byte{1}},
 		{"NUL in name", "bad\x00name", []byte{1}},
 		{"invalid UTF-8 name", "bad\xffname", []byte{1}},
 		{"empty value", "value/empty", []byte{}},
 		{"nil value", "value/nil", nil},
-		{"large value", "value/large", make([]byte, issuer.MaxSecretValue+1)},
+		{"large value", "value/large", make([]byte, vault.MaxSecretValue+1)},
 	}
 	for _, b := range bad {
 		_, err := s.PutSecret(ctx, b.name, b.value)
-		is(t, "PutSecret with "+b.what, err, issuer.ErrInvalidSecret)
+		is(t, "PutSecret with "+b.what, err, vault.ErrInvalidSecret)
 	}
-	for _, prefix := range []string{strings.Repeat("n", issuer.MaxSecretName+1), "bad\x00", "bad\xff"} {
+	for _, prefix := range []string{strings.Repeat("n", vault.MaxSecretName+1), "bad\x00", "bad\xff"} {
 		_, err := s.Secrets(ctx, prefix)
-		is(t, fmt.Sprintf("Secrets(%.20q)", prefix), err, issuer.ErrInvalidSecret)
+		is(t, fmt.Sprintf("Secrets(%.20q)", prefix), err, vault.ErrInvalidSecret)
 	}
 	equal(t, "names after the refused writes", names(secrets(t, s, "")), []string{"value/largest", longest})
 }
 
-func testSecretContextCanceled(t *testing.T, s issuer.SecretStore) {
+func testSecretContextCanceled(t *testing.T, s vault.SecretStore) {
 	putSecret(t, s, "kept", []byte("kept"))
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
@@ -196,7 +196,7 @@ func testSecretContextCanceled(t *testing.T, s issuer.SecretStore) {
 
 // testConcurrentPutSecret: servers racing to create one secret all get
 // the winner's value.
-func testConcurrentPutSecret(t *testing.T, s issuer.SecretStore) {
+func testConcurrentPutSecret(t *testing.T, s vault.SecretStore) {
 	ctx := t.Context()
 	got := make([][]byte, workers)
 	errs := make([]error, workers)

@@ -1,4 +1,4 @@
-package scanner
+package source
 
 import (
 	"bytes"
@@ -13,23 +13,23 @@ import (
 
 // JPEG markers the splitter cares about (ITU T.81 table B.1).
 const (
-	sourceMarkSOI = 0xD8
-	sourceMarkEOI = 0xD9
-	sourceMarkSOS = 0xDA
-	sourceMarkTEM = 0x01
-	sourceMarkRST = 0xD0 // RST0..RST7 are 0xD0..0xD7
+	markSOI = 0xD8
+	markEOI = 0xD9
+	markSOS = 0xDA
+	markTEM = 0x01
+	markRST = 0xD0 // RST0..RST7 are 0xD0..0xD7
 )
 
-const sourceReadChunk = 64 << 10
+const readChunk = 64 << 10
 
-// sourceMJPEGSplitter cuts a byte stream of concatenated JPEGs into frames, each running from SOI
+// mjpegSplitter cuts a byte stream of concatenated JPEGs into frames, each running from SOI
 // (FF D8) to EOI (FF D9). It follows the marker segments by their lengths up to SOS, then scans
 // the entropy-coded data, where FF is followed only by 00 (a stuffed byte), RSTn or fill FFs; any
 // other marker there ends the scan (EOI ends the frame, anything else starts the next marker
 // segment, as between the scans of a progressive JPEG). Bytes that do not fit, a frame larger
 // than max, and a frame cut short by a new SOI are skipped; the splitter resynchronises on the next
 // SOI. Every input byte ends up either in exactly one frame or in skipped.
-type sourceMJPEGSplitter struct {
+type mjpegSplitter struct {
 	r       io.Reader
 	max     int
 	buf     []byte
@@ -39,16 +39,16 @@ type sourceMJPEGSplitter struct {
 	err     error // sticky read error (io.EOF at end)
 }
 
-func newSourceMJPEGSplitter(r io.Reader, max int) *sourceMJPEGSplitter {
-	return &sourceMJPEGSplitter{r: r, max: max, buf: make([]byte, sourceReadChunk)}
+func newMJPEGSplitter(r io.Reader, max int) *mjpegSplitter {
+	return &mjpegSplitter{r: r, max: max, buf: make([]byte, readChunk)}
 }
 
-// errSourceTruncated reports input that ended inside a frame or an I420 frame.
-var errSourceTruncated = errors.New("input ended inside a frame")
+// errTruncated reports input that ended inside a frame or an I420 frame.
+var errTruncated = errors.New("input ended inside a frame")
 
 // next returns the next frame; it stays valid until the following call. At the end of input it
 // returns io.EOF, or an error wrapping io.ErrUnexpectedEOF if the input ended inside a frame.
-func (s *sourceMJPEGSplitter) next() ([]byte, error) {
+func (s *mjpegSplitter) next() ([]byte, error) {
 	if s.pending > 0 {
 		s.discard(s.pending, false)
 		s.pending = 0
@@ -58,38 +58,38 @@ func (s *sourceMJPEGSplitter) next() ([]byte, error) {
 			return nil, s.endErr(false)
 		}
 		switch end, st := s.scanFrame(); st {
-		case sourceScanFrame:
+		case scanFrame:
 			s.pending = end
 			return s.buf[:end], nil
-		case sourceScanEnded:
+		case scanEnded:
 			return nil, s.endErr(true)
 		}
-		// sourceScanResync: look for the next SOI.
+		// scanResync: look for the next SOI.
 	}
 }
 
 // Outcomes of scanFrame.
 const (
-	sourceScanFrame  = iota // a whole frame is at the start of buf
-	sourceScanResync        // what was at the start of buf is not a frame and has been skipped
-	sourceScanEnded         // input ended (or failed) inside the frame
+	scanFrame  = iota // a whole frame is at the start of buf
+	scanResync        // what was at the start of buf is not a frame and has been skipped
+	scanEnded         // input ended (or failed) inside the frame
 )
 
 // endErr reports the end of input; inFrame says the input stopped inside a frame.
-func (s *sourceMJPEGSplitter) endErr(inFrame bool) error {
+func (s *mjpegSplitter) endErr(inFrame bool) error {
 	n := s.n
 	s.discard(s.n, true)
 	if s.err != io.EOF {
 		return s.err
 	}
 	if inFrame {
-		return fmt.Errorf("%w after %d bytes of a JPEG frame: %w", errSourceTruncated, n, io.ErrUnexpectedEOF)
+		return fmt.Errorf("%w after %d bytes of a JPEG frame: %w", errTruncated, n, io.ErrUnexpectedEOF)
 	}
 	return io.EOF
 }
 
 // discard drops the first k buffered bytes, counting them as skipped unless they were a frame.
-func (s *sourceMJPEGSplitter) discard(k int, garbage bool) {
+func (s *mjpegSplitter) discard(k int, garbage bool) {
 	if garbage {
 		s.skipped += int64(k)
 	}
@@ -98,11 +98,11 @@ func (s *sourceMJPEGSplitter) discard(k int, garbage bool) {
 }
 
 // fill reads more input; it returns false at the end of input or on a read error.
-func (s *sourceMJPEGSplitter) fill() bool {
+func (s *mjpegSplitter) fill() bool {
 	if s.err != nil {
 		return false
 	}
-	if len(s.buf)-s.n < sourceReadChunk/2 {
+	if len(s.buf)-s.n < readChunk/2 {
 		nb := make([]byte, 2*len(s.buf))
 		copy(nb, s.buf[:s.n])
 		s.buf = nb
@@ -123,7 +123,7 @@ func (s *sourceMJPEGSplitter) fill() bool {
 }
 
 // need makes sure buf holds at least k bytes.
-func (s *sourceMJPEGSplitter) need(k int) bool {
+func (s *mjpegSplitter) need(k int) bool {
 	for s.n < k {
 		if !s.fill() {
 			return false
@@ -133,9 +133,9 @@ func (s *sourceMJPEGSplitter) need(k int) bool {
 }
 
 // syncSOI skips to the next FF D8 and leaves it at buf[0]. It returns false at the end of input.
-func (s *sourceMJPEGSplitter) syncSOI() bool {
+func (s *mjpegSplitter) syncSOI() bool {
 	for {
-		if i := bytes.Index(s.buf[:s.n], []byte{0xFF, sourceMarkSOI}); i >= 0 {
+		if i := bytes.Index(s.buf[:s.n], []byte{0xFF, markSOI}); i >= 0 {
 			s.discard(i, true)
 			return true
 		}
@@ -150,15 +150,15 @@ func (s *sourceMJPEGSplitter) syncSOI() bool {
 	}
 }
 
-// scanFrame parses the frame starting at buf[0] and returns its length and sourceScanFrame, or
-// sourceScanResync after discarding what cannot be a frame, or sourceScanEnded.
-func (s *sourceMJPEGSplitter) scanFrame() (int, int) {
+// scanFrame parses the frame starting at buf[0] and returns its length and scanFrame, or
+// scanResync after discarding what cannot be a frame, or scanEnded.
+func (s *mjpegSplitter) scanFrame() (int, int) {
 	i := 2 // just after SOI
 	inScan := false
 	for {
 		if i > s.max {
 			s.discard(2, true) // too big: skip this SOI and look for the next
-			return 0, sourceScanResync
+			return 0, scanResync
 		}
 		if inScan {
 			j := bytes.IndexByte(s.buf[i:s.n], 0xFF)
@@ -168,7 +168,7 @@ func (s *sourceMJPEGSplitter) scanFrame() (int, int) {
 					continue // too big whatever follows, however much has been read
 				}
 				if !s.fill() {
-					return 0, sourceScanEnded
+					return 0, scanEnded
 				}
 				continue
 			}
@@ -178,11 +178,11 @@ func (s *sourceMJPEGSplitter) scanFrame() (int, int) {
 			}
 		}
 		if !s.need(i + 2) {
-			return 0, sourceScanEnded
+			return 0, scanEnded
 		}
 		if s.buf[i] != 0xFF {
 			s.discard(2, true) // not a marker where one must be
-			return 0, sourceScanResync
+			return 0, scanResync
 		}
 		m := s.buf[i+1]
 		switch {
@@ -191,51 +191,52 @@ func (s *sourceMJPEGSplitter) scanFrame() (int, int) {
 		case m == 0x00:
 			if !inScan {
 				s.discard(2, true)
-				return 0, sourceScanResync
+				return 0, scanResync
 			}
 			i += 2 // stuffed FF in entropy-coded data
-		case m >= sourceMarkRST && m <= sourceMarkRST+7 || m == sourceMarkTEM:
+		case m >= markRST && m <= markRST+7 || m == markTEM:
 			i += 2
-		case m == sourceMarkEOI:
+		case m == markEOI:
 			if !inScan {
 				s.discard(i+2, true) // a JPEG with no image data is of no use
-				return 0, sourceScanResync
+				return 0, scanResync
 			}
-			return i + 2, sourceScanFrame
-		case m == sourceMarkSOI:
+			return i + 2, scanFrame
+		case m == markSOI:
 			s.discard(i, true) // the frame was cut short; a new one starts here
 			i, inScan = 2, false
 		default: // a marker segment with a length
 			inScan = false
 			if !s.need(i + 4) {
-				return 0, sourceScanEnded
+				return 0, scanEnded
 			}
 			l := int(s.buf[i+2])<<8 | int(s.buf[i+3])
 			if l < 2 {
 				s.discard(2, true)
-				return 0, sourceScanResync
+				return 0, scanResync
 			}
 			i += 2 + l
 			if i > s.max {
 				continue
 			}
 			if !s.need(i) {
-				return 0, sourceScanEnded
+				return 0, scanEnded
 			}
-			inScan = m == sourceMarkSOS
+			inScan = m == markSOS
 		}
 	}
 }
 
-// sourceDecodeJPEG decodes a JPEG frame to its luminance plane. For the usual YCbCr JPEG the
+// DecodeJPEG decodes a JPEG frame to its luminance plane. For the usual YCbCr JPEG the
 // result shares the decoder's Y plane (no copy, no colour conversion); a grayscale JPEG decodes
-// to *image.Gray directly; anything else (CMYK) is converted.
-func sourceDecodeJPEG(data []byte) (*image.Gray, error) {
+// to *image.Gray directly; anything else (CMYK) is converted. A frame larger than MaxSide or
+// MaxPixels is refused before it is decoded.
+func DecodeJPEG(data []byte) (*image.Gray, error) {
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
-	if err := sourceCheckSize(cfg.Width, cfg.Height); err != nil {
+	if err := checkSize(cfg.Width, cfg.Height); err != nil {
 		return nil, err
 	}
 	img, err := jpeg.Decode(bytes.NewReader(data))
@@ -268,34 +269,34 @@ func LumaOf(img image.Image) *image.Gray {
 	return g
 }
 
-// sourceJPEGFrame is a JPEG frame waiting for decoding.
-type sourceJPEGFrame struct {
+// jpegFrame is a JPEG frame waiting for decoding.
+type jpegFrame struct {
 	data []byte
 	seq  uint64
 	at   time.Time
 }
 
-// sourceMJPEG is a camera source of concatenated JPEG frames.
-type sourceMJPEG struct {
-	sourceBase
-	stream sourceStream
+// mjpeg is a camera source of concatenated JPEG frames.
+type mjpeg struct {
+	base
+	stream stream
 }
 
-func newSourceMJPEG(b sourceBaseArgs, st sourceStream) *sourceMJPEG {
-	return &sourceMJPEG{sourceBase: sourceBase{name: b.name, cfg: b.cfg}, stream: st}
+func newMJPEG(b baseArgs, st stream) *mjpeg {
+	return &mjpeg{base: base{name: b.name, cfg: b.cfg}, stream: st}
 }
 
 // Run reads the stream at full speed on a goroutine that keeps only the newest undecoded frame,
 // and decodes frames on the calling goroutine as fast as the consumer takes them, so frames the
 // consumer would never see are not decoded. A frame that does not decode is counted in Rejected.
-func (s *sourceMJPEG) Run(ctx context.Context, out chan<- Input) error {
-	latest := newSourceLatest[sourceJPEGFrame](s.cfg.Lossless)
+func (s *mjpeg) Run(ctx context.Context, out chan<- Input) error {
+	latest := newLatest[jpegFrame](s.cfg.Lossless)
 	// Spare buffers cycle between the two goroutines, so steady state allocates nothing.
 	spare := make(chan []byte, 3)
 
 	read := func(r io.Reader, quit <-chan struct{}) error {
 		defer latest.close()
-		sp := newSourceMJPEGSplitter(r, SourceMaxJPEG)
+		sp := newMJPEGSplitter(r, MaxJPEG)
 		var seq uint64
 		var lastSkipped int64
 		for {
@@ -314,7 +315,7 @@ func (s *sourceMJPEG) Run(ctx context.Context, out chan<- Input) error {
 			case buf = <-spare:
 			default:
 			}
-			f := sourceJPEGFrame{data: append(buf[:0], data...), seq: seq, at: s.cfg.Now()}
+			f := jpegFrame{data: append(buf[:0], data...), seq: seq, at: s.cfg.Now()}
 			old, replaced, ok := latest.put(quit, f)
 			if !ok {
 				return nil
@@ -335,7 +336,7 @@ func (s *sourceMJPEG) Run(ctx context.Context, out chan<- Input) error {
 			if err != nil || !ok {
 				return err
 			}
-			g, err := sourceDecodeJPEG(f.data)
+			g, err := DecodeJPEG(f.data)
 			select {
 			case spare <- f.data:
 			default:
@@ -351,7 +352,7 @@ func (s *sourceMJPEG) Run(ctx context.Context, out chan<- Input) error {
 		}
 	}
 
-	err := sourceRunStream(ctx, s.stream, read, consume)
+	err := runStream(ctx, s.stream, read, consume)
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("source %s: %w", s.name, err)
 	}

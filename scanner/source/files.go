@@ -1,4 +1,4 @@
-package scanner
+package source
 
 import (
 	"bytes"
@@ -14,31 +14,31 @@ import (
 	"time"
 )
 
-// sourceFileKind says what a file holds, by its extension.
-type sourceFileKind int
+// fileKind says what a file holds, by its extension.
+type fileKind int
 
 const (
-	sourceFileOther sourceFileKind = iota
-	sourceFileJPEG
-	sourceFilePNG
-	sourceFileText
+	fileOther fileKind = iota
+	fileJPEG
+	filePNG
+	fileText
 )
 
-func sourceKindOf(name string) sourceFileKind {
+func kindOf(name string) fileKind {
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".jpg", ".jpeg":
-		return sourceFileJPEG
+		return fileJPEG
 	case ".png":
-		return sourceFilePNG
+		return filePNG
 	case ".txt":
-		return sourceFileText
+		return fileText
 	}
-	return sourceFileOther
+	return fileOther
 }
 
-// sourceFiles reads image files and code lists from a folder or a single file, or watches a folder.
-type sourceFiles struct {
-	sourceBase
+// files reads image files and code lists from a folder or a single file, or watches a folder.
+type files struct {
+	base
 	path  string
 	watch bool
 	seq   uint64
@@ -46,15 +46,15 @@ type sourceFiles struct {
 	onPoll func()
 }
 
-func newSourceFiles(b sourceBaseArgs, path string, watch bool) (*sourceFiles, error) {
+func newFiles(b baseArgs, path string, watch bool) (*files, error) {
 	if path == "" {
 		return nil, errors.New("missing path")
 	}
-	return &sourceFiles{sourceBase: sourceBase{name: b.name, cfg: b.cfg}, path: path, watch: watch}, nil
+	return &files{base: base{name: b.name, cfg: b.cfg}, path: path, watch: watch}, nil
 }
 
 // Run sends each file's inputs, blocking until the consumer takes them.
-func (s *sourceFiles) Run(ctx context.Context, out chan<- Input) error {
+func (s *files) Run(ctx context.Context, out chan<- Input) error {
 	var err error
 	if s.watch {
 		err = s.runWatch(ctx, out)
@@ -67,14 +67,14 @@ func (s *sourceFiles) Run(ctx context.Context, out chan<- Input) error {
 	return err
 }
 
-func (s *sourceFiles) runOnce(ctx context.Context, out chan<- Input) error {
+func (s *files) runOnce(ctx context.Context, out chan<- Input) error {
 	fi, err := os.Stat(s.path)
 	if err != nil {
 		return err
 	}
 	if !fi.IsDir() {
 		// A file named on its own must be usable: failing loudly beats a silent empty run.
-		if sourceKindOf(s.path) == sourceFileOther {
+		if kindOf(s.path) == fileOther {
 			return fmt.Errorf("%s: unsupported file type (want .jpg, .jpeg, .png or .txt)", s.path)
 		}
 		return s.sendFile(ctx, out, s.path)
@@ -95,7 +95,7 @@ func (s *sourceFiles) runOnce(ctx context.Context, out chan<- Input) error {
 }
 
 // list returns the names of the usable files in the folder, in byte order.
-func (s *sourceFiles) list() ([]string, error) {
+func (s *files) list() ([]string, error) {
 	entries, err := os.ReadDir(s.path) // sorted by name
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func (s *sourceFiles) list() ([]string, error) {
 	for _, e := range entries {
 		name := e.Name()
 		// Dot files include macOS "._x.jpg" resource forks, which are not images.
-		if e.IsDir() || strings.HasPrefix(name, ".") || sourceKindOf(name) == sourceFileOther {
+		if e.IsDir() || strings.HasPrefix(name, ".") || kindOf(name) == fileOther {
 			continue
 		}
 		names = append(names, name)
@@ -114,7 +114,7 @@ func (s *sourceFiles) list() ([]string, error) {
 
 // sendFileLogged sends a file found in a folder: a file that cannot be read is logged, counted
 // and skipped. Only cancellation stops it.
-func (s *sourceFiles) sendFileLogged(ctx context.Context, out chan<- Input, path string) error {
+func (s *files) sendFileLogged(ctx context.Context, out chan<- Input, path string) error {
 	err := s.sendFile(ctx, out, path)
 	if err != nil && ctx.Err() == nil {
 		s.rejected.Add(1)
@@ -125,35 +125,35 @@ func (s *sourceFiles) sendFileLogged(ctx context.Context, out chan<- Input, path
 }
 
 // sendFile sends the frame of an image file or the codes of a text file.
-func (s *sourceFiles) sendFile(ctx context.Context, out chan<- Input, path string) error {
+func (s *files) sendFile(ctx context.Context, out chan<- Input, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	src := "file:" + path
-	kind := sourceKindOf(path)
-	if kind == sourceFileText {
-		err := sourceScanLines(f, SourceMaxLine, func(code string) error {
+	kind := kindOf(path)
+	if kind == fileText {
+		err := scanLines(f, MaxLine, func(code string) error {
 			s.seq++
 			return s.send(ctx, out, Input{Source: src, Text: code, At: s.cfg.Now(), Seq: s.seq})
 		}, func(n int) {
 			s.rejected.Add(1)
-			s.cfg.Logger.Warn("dropped an overlong line", "source", s.name, "file", path, "bytes", n, "max", SourceMaxLine)
+			s.cfg.Logger.Warn("dropped an overlong line", "source", s.name, "file", path, "bytes", n, "max", MaxLine)
 		})
 		if err != nil && ctx.Err() == nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		return err
 	}
-	data, err := io.ReadAll(io.LimitReader(f, sourceMaxImageFile+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxImageFile+1))
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if len(data) > sourceMaxImageFile {
-		return fmt.Errorf("%s: image file larger than %d MiB", path, sourceMaxImageFile>>20)
+	if len(data) > maxImageFile {
+		return fmt.Errorf("%s: image file larger than %d MiB", path, maxImageFile>>20)
 	}
-	g, err := sourceDecodeImage(data, kind)
+	g, err := decodeImage(data, kind)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -161,19 +161,19 @@ func (s *sourceFiles) sendFile(ctx context.Context, out chan<- Input, path strin
 	return s.send(ctx, out, Input{Source: src, Frame: g, At: s.cfg.Now(), Seq: s.seq})
 }
 
-// sourceMaxImageFile bounds the size of an image file.
-const sourceMaxImageFile = 64 << 20
+// maxImageFile bounds the size of an image file.
+const maxImageFile = 64 << 20
 
-// sourceDecodeImage decodes a JPEG or PNG to its luminance plane after checking its size.
-func sourceDecodeImage(data []byte, kind sourceFileKind) (*image.Gray, error) {
-	if kind == sourceFileJPEG {
-		return sourceDecodeJPEG(data)
+// decodeImage decodes a JPEG or PNG to its luminance plane after checking its size.
+func decodeImage(data []byte, kind fileKind) (*image.Gray, error) {
+	if kind == fileJPEG {
+		return DecodeJPEG(data)
 	}
 	cfg, err := png.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
-	if err := sourceCheckSize(cfg.Width, cfg.Height); err != nil {
+	if err := checkSize(cfg.Width, cfg.Height); err != nil {
 		return nil, err
 	}
 	img, err := png.Decode(bytes.NewReader(data))
@@ -183,8 +183,8 @@ func sourceDecodeImage(data []byte, kind sourceFileKind) (*image.Gray, error) {
 	return LumaOf(img), nil
 }
 
-// sourceFileState is what dirwatch knows about a file.
-type sourceFileState struct {
+// fileState is what dirwatch knows about a file.
+type fileState struct {
 	size    int64
 	mod     time.Time
 	handled bool // this size and time were delivered, or present at start
@@ -192,8 +192,8 @@ type sourceFileState struct {
 
 // runWatch polls the folder. Files present at the first poll are remembered, not delivered; a
 // file is delivered once its size and modification time match across two polls.
-func (s *sourceFiles) runWatch(ctx context.Context, out chan<- Input) error {
-	known := make(map[string]*sourceFileState)
+func (s *files) runWatch(ctx context.Context, out chan<- Input) error {
+	known := make(map[string]*fileState)
 	t := time.NewTicker(s.cfg.PollInterval)
 	defer t.Stop()
 	first := true
@@ -220,7 +220,7 @@ func (s *sourceFiles) runWatch(ctx context.Context, out chan<- Input) error {
 }
 
 // poll lists the folder, updates known and returns the names ready for delivery, in order.
-func (s *sourceFiles) poll(known map[string]*sourceFileState, first bool) ([]string, error) {
+func (s *files) poll(known map[string]*fileState, first bool) ([]string, error) {
 	names, err := s.list()
 	if err != nil {
 		return nil, err
@@ -235,11 +235,11 @@ func (s *sourceFiles) poll(known map[string]*sourceFileState, first bool) ([]str
 		present[name] = true
 		st := known[name]
 		if st == nil {
-			known[name] = &sourceFileState{size: fi.Size(), mod: fi.ModTime(), handled: first}
+			known[name] = &fileState{size: fi.Size(), mod: fi.ModTime(), handled: first}
 			continue
 		}
 		if st.size != fi.Size() || !st.mod.Equal(fi.ModTime()) {
-			*st = sourceFileState{size: fi.Size(), mod: fi.ModTime()} // changed: wait for it to settle
+			*st = fileState{size: fi.Size(), mod: fi.ModTime()} // changed: wait for it to settle
 			continue
 		}
 		if !st.handled {

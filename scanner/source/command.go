@@ -1,4 +1,4 @@
-package scanner
+package source
 
 import (
 	"bytes"
@@ -12,28 +12,28 @@ import (
 )
 
 const (
-	// sourceCmdGrace is how long a command gets to exit after its output ends or after an
+	// cmdGrace is how long a command gets to exit after its output ends or after an
 	// interrupt, before it is killed.
-	sourceCmdGrace = 2 * time.Second
-	// sourceStderrTail is how much of a command's standard error is kept for error messages.
-	sourceStderrTail = 2048
-	// sourceStderrDrain bounds the wait for the last of a command's standard error after it exits.
-	sourceStderrDrain = 500 * time.Millisecond
+	cmdGrace = 2 * time.Second
+	// stderrTail is how much of a command's standard error is kept for error messages.
+	stderrTail = 2048
+	// stderrDrain bounds the wait for the last of a command's standard error after it exits.
+	stderrDrain = 500 * time.Millisecond
 )
 
-// sourceStartCommand starts argv with its standard output and standard error on os.Pipes. Closing
+// startCommand starts argv with its standard output and standard error on os.Pipes. Closing
 // our end of an os.Pipe unblocks a pending Read even if some other process still holds the write
 // end, and Wait returns as soon as the child exits. On Unix the child leads a process group of its
 // own, and whatever is left of that group is killed once the child is gone, so a wrapper script's
 // children do not outlive it either. grace is how long the command gets to exit on its own, then
-// after an interrupt, before it is killed (0 means sourceCmdGrace). onStart, if not nil, sees the
+// after an interrupt, before it is killed (0 means cmdGrace). onStart, if not nil, sees the
 // child's pid.
-func sourceStartCommand(argv []string, grace time.Duration, onStart func(pid int)) (*sourceOpened, error) {
+func startCommand(argv []string, grace time.Duration, onStart func(pid int)) (*opened, error) {
 	if grace <= 0 {
-		grace = sourceCmdGrace
+		grace = cmdGrace
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	sourceCmdSetup(cmd)
+	cmdSetup(cmd)
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ func sourceStartCommand(argv []string, grace time.Duration, onStart func(pid int
 		onStart(cmd.Process.Pid)
 	}
 
-	tail := &sourceTail{max: sourceStderrTail}
+	tail := &tail{max: stderrTail}
 	stderrDone := make(chan struct{})
 	go func() {
 		defer close(stderrDone)
@@ -71,8 +71,8 @@ func sourceStartCommand(argv []string, grace time.Duration, onStart func(pid int
 	interruptChild := func() {
 		interruptOnce.Do(func() {
 			// An interrupt lets a camera program release the device cleanly.
-			if err := sourceCmdSignal(cmd, false); err != nil {
-				_ = sourceCmdSignal(cmd, true)
+			if err := cmdSignal(cmd, false); err != nil {
+				_ = cmdSignal(cmd, true)
 			}
 		})
 	}
@@ -89,8 +89,8 @@ func sourceStartCommand(argv []string, grace time.Duration, onStart func(pid int
 	// cleanup runs after the child exited: it kills what is left of its process group and
 	// collects the rest of its standard error.
 	cleanup := func() {
-		_ = sourceCmdSignal(cmd, true)
-		t := time.NewTimer(sourceStderrDrain)
+		_ = cmdSignal(cmd, true)
+		t := time.NewTimer(stderrDrain)
 		defer t.Stop()
 		select {
 		case <-stderrDone:
@@ -100,7 +100,7 @@ func sourceStartCommand(argv []string, grace time.Duration, onStart func(pid int
 		<-stderrDone
 	}
 
-	return &sourceOpened{
+	return &opened{
 		r: pr,
 		interrupt: func() {
 			interruptChild()
@@ -113,13 +113,13 @@ func sourceStartCommand(argv []string, grace time.Duration, onStart func(pid int
 				// Output ended: the command normally exits by itself right after.
 				if ok, err := waitChild(grace); ok {
 					cleanup()
-					return sourceCommandError(argv[0], err, tail)
+					return commandError(argv[0], err, tail)
 				}
 			}
 			interruptChild()
 			how := "stopped"
 			if ok, _ := waitChild(grace); !ok {
-				_ = sourceCmdSignal(cmd, true)
+				_ = cmdSignal(cmd, true)
 				<-exited
 				how = "killed"
 			}
@@ -132,27 +132,27 @@ func sourceStartCommand(argv []string, grace time.Duration, onStart func(pid int
 	}, nil
 }
 
-// sourceCommandError describes a command's exit, or returns nil if it succeeded.
-func sourceCommandError(name string, err error, tail *sourceTail) error {
+// commandError describes a command's exit, or returns nil if it succeeded.
+func commandError(name string, err error, stderr *tail) error {
 	if err == nil {
 		return nil
 	}
-	msg := tail.String()
+	msg := stderr.String()
 	if msg == "" {
 		return fmt.Errorf("%s failed: %w", name, err)
 	}
 	return fmt.Errorf("%s failed: %w; stderr: %s", name, err, msg)
 }
 
-// sourceTail keeps the last max bytes written to it.
-type sourceTail struct {
+// tail keeps the last max bytes written to it.
+type tail struct {
 	mu        gosync.Mutex
 	max       int
 	buf       []byte
 	truncated bool
 }
 
-func (t *sourceTail) Write(p []byte) (int, error) {
+func (t *tail) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := len(p)
@@ -170,7 +170,7 @@ func (t *sourceTail) Write(p []byte) (int, error) {
 }
 
 // String returns the kept tail, trimmed, starting at a line boundary when it was cut.
-func (t *sourceTail) String() string {
+func (t *tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	b := t.buf

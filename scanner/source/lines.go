@@ -1,4 +1,4 @@
-package scanner
+package source
 
 import (
 	"bufio"
@@ -9,14 +9,14 @@ import (
 	"time"
 )
 
-// sourceScanLines reads codes from r, one per line, and calls emit for each. Lines end at "\n",
+// scanLines reads codes from r, one per line, and calls emit for each. Lines end at "\n",
 // "\r" or "\r\n" — a line is emitted as soon as its terminator arrives, without waiting to see
 // whether "\n" follows "\r", since a wedge scanner types nothing more until the next scan.
 // Surrounding white space is trimmed and empty lines are skipped. A line longer than max bytes
 // is not emitted: overlong(n) is called with its length instead, and the line is skipped up to
-// its terminator. An unterminated last line is emitted at EOF. sourceScanLines returns nil at
+// its terminator. An unterminated last line is emitted at EOF. scanLines returns nil at
 // EOF, or the first error from r or emit.
-func sourceScanLines(r io.Reader, max int, emit func(string) error, overlong func(n int)) error {
+func scanLines(r io.Reader, max int, emit func(string) error, overlong func(n int)) error {
 	br := bufio.NewReaderSize(r, 4096)
 	line := make([]byte, 0, 256)
 	long := 0 // bytes seen in the current line, counted past max
@@ -62,43 +62,43 @@ func sourceScanLines(r io.Reader, max int, emit func(string) error, overlong fun
 	}
 }
 
-// sourceLines is a keyboard-wedge source: one code per line.
-type sourceLines struct {
-	sourceBase
-	stream sourceStream
+// lines is a keyboard-wedge source: one code per line.
+type lines struct {
+	base
+	stream stream
 }
 
-func newSourceLines(b sourceBaseArgs, st sourceStream) *sourceLines {
-	return &sourceLines{sourceBase: sourceBase{name: b.name, cfg: b.cfg}, stream: st}
+func newLines(b baseArgs, st stream) *lines {
+	return &lines{base: base{name: b.name, cfg: b.cfg}, stream: st}
 }
 
-// sourceLine is a code read by the line reader.
-type sourceLine struct {
+// line is a code read by the line reader.
+type line struct {
 	text string
 	at   time.Time
 }
 
 // Run sends every code it reads; it never drops one because the consumer is slow.
-func (s *sourceLines) Run(ctx context.Context, out chan<- Input) error {
-	lines := make(chan sourceLine)
+func (s *lines) Run(ctx context.Context, out chan<- Input) error {
+	lines := make(chan line)
 	read := func(r io.Reader, quit <-chan struct{}) error {
 		defer close(lines)
-		return sourceScanLines(r, SourceMaxLine, func(code string) error {
+		return scanLines(r, MaxLine, func(code string) error {
 			select {
-			case lines <- sourceLine{text: code, at: s.cfg.Now()}:
+			case lines <- line{text: code, at: s.cfg.Now()}:
 				return nil
 			case <-quit:
 				return context.Canceled
 			}
 		}, func(n int) {
 			s.rejected.Add(1)
-			s.cfg.Logger.Warn("dropped an overlong line", "source", s.name, "bytes", n, "max", SourceMaxLine)
+			s.cfg.Logger.Warn("dropped an overlong line", "source", s.name, "bytes", n, "max", MaxLine)
 		})
 	}
 	consume := func() error {
 		var seq uint64
 		for {
-			var l sourceLine
+			var l line
 			var ok bool
 			select {
 			case l, ok = <-lines:
@@ -114,7 +114,7 @@ func (s *sourceLines) Run(ctx context.Context, out chan<- Input) error {
 			}
 		}
 	}
-	err := sourceRunStream(ctx, s.stream, read, consume)
+	err := runStream(ctx, s.stream, read, consume)
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("source %s: %w", s.name, err)
 	}

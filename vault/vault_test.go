@@ -1,4 +1,4 @@
-package issuer
+package vault
 
 import (
 	"bytes"
@@ -83,6 +83,9 @@ func newSealKey(t *testing.T, b byte) *ticketcrypto.SealKey {
 	return &k
 }
 
+// testNow is the environment's clock at start.
+var testNow = time.Date(2026, 6, 1, 18, 0, 15, 0, time.UTC)
+
 type vaultEnv struct {
 	store *memSecrets
 	seal  *ticketcrypto.SealKey
@@ -137,7 +140,7 @@ func verify(t *testing.T, kr *ticketcrypto.Keyring, st purchase.SignedTicket, su
 	return sc
 }
 
-func TestVaultSignTicket(t *testing.T) {
+func TestSignTicket(t *testing.T) {
 	e := newVaultEnv(t)
 	v := e.vault()
 	ev := ticketcrypto.NewEventID()
@@ -189,7 +192,7 @@ func slicesOfKeys(m map[string][]byte) []string {
 	return out
 }
 
-func TestVaultSignTicketInvalid(t *testing.T) {
+func TestSignTicketInvalid(t *testing.T) {
 	v := newVaultEnv(t).vault()
 	ev := ticketcrypto.NewEventID().String()
 	tests := []struct {
@@ -214,7 +217,7 @@ func TestVaultSignTicketInvalid(t *testing.T) {
 	}
 }
 
-func TestVaultRotate(t *testing.T) {
+func TestRotate(t *testing.T) {
 	e := newVaultEnv(t)
 	v := e.vault()
 	ev := ticketcrypto.NewEventID()
@@ -246,7 +249,7 @@ func TestVaultRotate(t *testing.T) {
 	}
 }
 
-func TestVaultRotateClockBack(t *testing.T) {
+func TestRotateClockBack(t *testing.T) {
 	e := newVaultEnv(t)
 	v := e.vault()
 	first, err := v.Rotate(t.Context())
@@ -268,7 +271,7 @@ func TestVaultRotateClockBack(t *testing.T) {
 	}
 }
 
-func TestVaultRotatingTicket(t *testing.T) {
+func TestRotatingTicket(t *testing.T) {
 	e := newVaultEnv(t)
 	v := e.vault()
 	ev := ticketcrypto.NewEventID()
@@ -299,7 +302,7 @@ func TestVaultRotatingTicket(t *testing.T) {
 	}
 }
 
-func TestVaultRotationKeyShared(t *testing.T) {
+func TestRotationKeyShared(t *testing.T) {
 	e := newVaultEnv(t)
 	ev := ticketcrypto.NewEventID().String()
 	// Several servers ask for a new event's rotation key at once; all get
@@ -334,7 +337,7 @@ func TestVaultRotationKeyShared(t *testing.T) {
 	}
 }
 
-func TestVaultTwoServers(t *testing.T) {
+func TestTwoServers(t *testing.T) {
 	e := newVaultEnv(t)
 	a, b := e.vault(), e.vault()
 	ev := ticketcrypto.NewEventID()
@@ -360,7 +363,7 @@ func TestVaultTwoServers(t *testing.T) {
 		t.Errorf("server b's Keys after a rotated = %+v", keys)
 	}
 	// ...and signs with it after its next reload.
-	e.clock.Advance(vaultReload)
+	e.clock.Advance(reloadInterval)
 	late := sign(t, b, ev, 1, false)
 	if late.KeyID != kid.String() {
 		t.Errorf("server b signs with %s after reloading, want %s", late.KeyID, kid)
@@ -370,7 +373,7 @@ func TestVaultTwoServers(t *testing.T) {
 	verify(t, kr, late, "")
 }
 
-func TestVaultSignReloadsAfterInterval(t *testing.T) {
+func TestSignReloadsAfterInterval(t *testing.T) {
 	e := newVaultEnv(t)
 	a, b := e.vault(), e.vault()
 	ev := ticketcrypto.NewEventID()
@@ -379,7 +382,7 @@ func TestVaultSignReloadsAfterInterval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(vaultReload - time.Second)
+	e.clock.Advance(reloadInterval - time.Second)
 	if got := sign(t, b, ev, 1, false).KeyID; got != old {
 		t.Errorf("server b signs with %s within the reload interval, want its cached %s", got, old)
 	}
@@ -389,7 +392,7 @@ func TestVaultSignReloadsAfterInterval(t *testing.T) {
 	}
 }
 
-func TestVaultWrongSealKey(t *testing.T) {
+func TestWrongSealKey(t *testing.T) {
 	e := newVaultEnv(t)
 	ev := ticketcrypto.NewEventID()
 	sign(t, e.vault(), ev, 1, true)
@@ -417,7 +420,7 @@ func TestVaultWrongSealKey(t *testing.T) {
 	}
 }
 
-func TestVaultSecretBoundToName(t *testing.T) {
+func TestSecretBoundToName(t *testing.T) {
 	e := newVaultEnv(t)
 	v := e.vault()
 	evA, evB := ticketcrypto.NewEventID(), ticketcrypto.NewEventID()
@@ -432,7 +435,7 @@ func TestVaultSecretBoundToName(t *testing.T) {
 	}
 }
 
-func TestVaultKeyIDClaims(t *testing.T) {
+func TestKeyIDClaims(t *testing.T) {
 	e := newVaultEnv(t)
 	// Every key id but one is claimed (by servers that crashed before
 	// storing their key, say): Rotate must find the free one or give up,
@@ -457,7 +460,7 @@ func TestVaultKeyIDClaims(t *testing.T) {
 	}
 }
 
-func TestVaultDuplicateKeyIDRefused(t *testing.T) {
+func TestDuplicateKeyIDRefused(t *testing.T) {
 	e := newVaultEnv(t)
 	v := e.vault()
 	if _, err := v.Rotate(t.Context()); err != nil {
@@ -477,7 +480,7 @@ func TestVaultDuplicateKeyIDRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e.store.set(other, ticketcrypto.Seal(e.seal, pt, vaultAD(other)))
+			e.store.set(other, ticketcrypto.Seal(e.seal, pt, associatedData(other)))
 		}
 	}
 	if _, err := e.vault().SignTicket(t.Context(), ticketcrypto.NewEventID().String(), 1, false, time.Time{}); err == nil || !strings.Contains(err.Error(), "same key id") {
@@ -485,7 +488,7 @@ func TestVaultDuplicateKeyIDRefused(t *testing.T) {
 	}
 }
 
-func TestVaultNotConfigured(t *testing.T) {
+func TestNotConfigured(t *testing.T) {
 	ev := ticketcrypto.NewEventID().String()
 	for _, v := range []*Vault{{Seal: newSealKey(t, 1)}, {Store: newMemSecrets()}} {
 		if _, err := v.SignTicket(t.Context(), ev, 1, false, time.Time{}); err == nil {
@@ -497,10 +500,10 @@ func TestVaultNotConfigured(t *testing.T) {
 	}
 }
 
-// TestVaultConcurrent signs from many goroutines while the clock moves
+// TestConcurrent signs from many goroutines while the clock moves
 // and keys rotate; run it with -race. Every ticket verifies, and each
 // server makes at most one first key.
-func TestVaultConcurrent(t *testing.T) {
+func TestConcurrent(t *testing.T) {
 	e := newVaultEnv(t)
 	servers := []*Vault{e.vault(), e.vault()}
 	events := []ticketcrypto.EventID{ticketcrypto.NewEventID(), ticketcrypto.NewEventID(), ticketcrypto.NewEventID()}
@@ -599,11 +602,11 @@ func TestCheckSecret(t *testing.T) {
 	}
 }
 
-// TestVaultTicketToken: a ticket's token is signed again from its stored
+// TestTicketToken: a ticket's token is signed again from its stored
 // fields to the very text of its issue, by the key that signed it, also
 // after a rotation and on another server (a fresh Vault on the store);
 // other fields give another token, and an unknown key is an error.
-func TestVaultTicketToken(t *testing.T) {
+func TestTicketToken(t *testing.T) {
 	e := newVaultEnv(t)
 	v := e.vault()
 	ev := ticketcrypto.NewEventID()

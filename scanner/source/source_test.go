@@ -1,4 +1,4 @@
-package scanner
+package source
 
 import (
 	"context"
@@ -10,17 +10,17 @@ import (
 	"time"
 )
 
-// sourceTestTimeout bounds every source test so a bug shows as a failure, not a hang.
-const sourceTestTimeout = 20 * time.Second
+// testTimeout bounds every source test so a bug shows as a failure, not a hang.
+const testTimeout = 20 * time.Second
 
-// sourceTestRun runs src to its end and returns what it sent and Run's error.
-func sourceTestRun(t *testing.T, ctx context.Context, src Source) ([]Input, error) {
+// testRun runs src to its end and returns what it sent and Run's error.
+func testRun(t *testing.T, ctx context.Context, src Source) ([]Input, error) {
 	t.Helper()
 	out := make(chan Input)
 	errc := make(chan error, 1)
 	go func() { errc <- src.Run(ctx, out) }()
 	var got []Input
-	timeout := time.After(sourceTestTimeout)
+	timeout := time.After(testTimeout)
 	for {
 		select {
 		case in := <-out:
@@ -28,13 +28,13 @@ func sourceTestRun(t *testing.T, ctx context.Context, src Source) ([]Input, erro
 		case err := <-errc:
 			return got, err
 		case <-timeout:
-			t.Fatalf("%s: Run did not return within %v", src.Name(), sourceTestTimeout)
+			t.Fatalf("%s: Run did not return within %v", src.Name(), testTimeout)
 		}
 	}
 }
 
-// sourceTestPipe returns an os.Pipe; both ends are closed at cleanup.
-func sourceTestPipe(t *testing.T) (r, w *os.File) {
+// testPipe returns an os.Pipe; both ends are closed at cleanup.
+func testPipe(t *testing.T) (r, w *os.File) {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -44,9 +44,9 @@ func sourceTestPipe(t *testing.T) (r, w *os.File) {
 	return r, w
 }
 
-// sourceTestWrite writes data to w on a goroutine and closes w; the returned channel yields the
+// testWrite writes data to w on a goroutine and closes w; the returned channel yields the
 // write error.
-func sourceTestWrite(w *os.File, data ...[]byte) <-chan error {
+func testWrite(w *os.File, data ...[]byte) <-chan error {
 	done := make(chan error, 1)
 	go func() {
 		var err error
@@ -61,7 +61,7 @@ func sourceTestWrite(w *os.File, data ...[]byte) <-chan error {
 	return done
 }
 
-func sourceTestParse(t *testing.T, cfg SourceConfig, spec string) Source {
+func testParse(t *testing.T, cfg Config, spec string) Source {
 	t.Helper()
 	src, err := cfg.Parse(spec)
 	if err != nil {
@@ -70,33 +70,33 @@ func sourceTestParse(t *testing.T, cfg SourceConfig, spec string) Source {
 	return src
 }
 
-func TestSourceParse(t *testing.T) {
+func TestParse(t *testing.T) {
 	stdin := strings.NewReader("")
 	tests := []struct {
 		spec     string
 		wantType any
 		wantName string
 	}{
-		{"photos", &sourceFiles{}, "photos"},
-		{"dir:/srv/photos", &sourceFiles{}, "dir:/srv/photos"},
-		{"file:C:/x.jpg", &sourceFiles{}, "file:C:/x.jpg"},
-		{"C:/gate/x.jpg", &sourceFiles{}, "C:/gate/x.jpg"},
-		{"dirwatch:/srv/in", &sourceFiles{}, "dirwatch:/srv/in"},
-		{"mjpeg:-", &sourceMJPEG{}, "mjpeg:-"},
-		{"mjpeg:/tmp/stream.mjpeg", &sourceMJPEG{}, "mjpeg:/tmp/stream.mjpeg"},
-		{"cam0=cmd:rpicam-vid -t 0 -n --codec mjpeg -o -", &sourceMJPEG{}, "cam0"},
-		{"mjpeg:cmd:cat x", &sourceMJPEG{}, "mjpeg:cmd:cat x"},
-		{"yuv:1280x720:-", &sourceYUV{}, "yuv:1280x720:-"},
-		{"yuv:5x3/8:cmd:cat f", &sourceYUV{}, "yuv:5x3/8:cmd:cat f"},
-		{"wedge=lines:-", &sourceLines{}, "wedge"},
-		{"lines:/dev/ttyACM0", &sourceLines{}, "lines:/dev/ttyACM0"},
-		{"a=b.jpg", &sourceFiles{}, "a"},
+		{"photos", &files{}, "photos"},
+		{"dir:/srv/photos", &files{}, "dir:/srv/photos"},
+		{"file:C:/x.jpg", &files{}, "file:C:/x.jpg"},
+		{"C:/gate/x.jpg", &files{}, "C:/gate/x.jpg"},
+		{"dirwatch:/srv/in", &files{}, "dirwatch:/srv/in"},
+		{"mjpeg:-", &mjpeg{}, "mjpeg:-"},
+		{"mjpeg:/tmp/stream.mjpeg", &mjpeg{}, "mjpeg:/tmp/stream.mjpeg"},
+		{"cam0=cmd:rpicam-vid -t 0 -n --codec mjpeg -o -", &mjpeg{}, "cam0"},
+		{"mjpeg:cmd:cat x", &mjpeg{}, "mjpeg:cmd:cat x"},
+		{"yuv:1280x720:-", &yuv{}, "yuv:1280x720:-"},
+		{"yuv:5x3/8:cmd:cat f", &yuv{}, "yuv:5x3/8:cmd:cat f"},
+		{"wedge=lines:-", &lines{}, "wedge"},
+		{"lines:/dev/ttyACM0", &lines{}, "lines:/dev/ttyACM0"},
+		{"a=b.jpg", &files{}, "a"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
-			src, err := ParseSource(tt.spec, stdin)
+			src, err := Parse(tt.spec, stdin)
 			if err != nil {
-				t.Fatalf("ParseSource: %v", err)
+				t.Fatalf("Parse: %v", err)
 			}
 			if reflect.TypeOf(src) != reflect.TypeOf(tt.wantType) {
 				t.Errorf("type = %T, want %T", src, tt.wantType)
@@ -108,24 +108,24 @@ func TestSourceParse(t *testing.T) {
 	}
 
 	t.Run("details", func(t *testing.T) {
-		src, _ := ParseSource("cam0=cmd:rpicam-vid -t 0 --post-process-file '/etc/my file.json' -o -", nil)
-		got := src.(*sourceMJPEG).stream.argv
+		src, _ := Parse("cam0=cmd:rpicam-vid -t 0 --post-process-file '/etc/my file.json' -o -", nil)
+		got := src.(*mjpeg).stream.argv
 		want := []string{"rpicam-vid", "-t", "0", "--post-process-file", "/etc/my file.json", "-o", "-"}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("argv = %q, want %q", got, want)
 		}
-		y, _ := ParseSource("yuv:5x3/8:-", stdin)
-		if g := y.(*sourceYUV).geom; g != (sourceYUVGeometry{w: 5, h: 3, stride: 8}) {
+		y, _ := Parse("yuv:5x3/8:-", stdin)
+		if g := y.(*yuv).geom; g != (yuvGeometry{w: 5, h: 3, stride: 8}) {
 			t.Errorf("geometry = %+v", g)
 		}
-		f, _ := ParseSource("dirwatch:/srv/in", nil)
-		if fs := f.(*sourceFiles); !fs.watch || fs.path != "/srv/in" || fs.cfg.PollInterval != sourceDefaultPoll {
+		f, _ := Parse("dirwatch:/srv/in", nil)
+		if fs := f.(*files); !fs.watch || fs.path != "/srv/in" || fs.cfg.PollInterval != defaultPoll {
 			t.Errorf("dirwatch = %+v", fs)
 		}
 	})
 }
 
-func TestSourceParseErrors(t *testing.T) {
+func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		spec string
 		want string // part of the message besides the quoted spec
@@ -155,9 +155,9 @@ func TestSourceParseErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
-			src, err := ParseSource(tt.spec, nil)
+			src, err := Parse(tt.spec, nil)
 			if err == nil {
-				t.Fatalf("ParseSource(%q) = %T, want an error", tt.spec, src)
+				t.Fatalf("Parse(%q) = %T, want an error", tt.spec, src)
 			}
 			msg := err.Error()
 			if !strings.Contains(msg, strconv.Quote(tt.spec)) || !strings.Contains(msg, tt.want) {
@@ -167,7 +167,7 @@ func TestSourceParseErrors(t *testing.T) {
 	}
 }
 
-func TestSourceSplitArgs(t *testing.T) {
+func TestSplitArgs(t *testing.T) {
 	tests := []struct {
 		in   string
 		want []string
@@ -182,55 +182,55 @@ func TestSourceSplitArgs(t *testing.T) {
 		{`it"'"s 'a b'c`, []string{"it's", "a bc"}},
 	}
 	for _, tt := range tests {
-		got, err := sourceSplitArgs(tt.in)
+		got, err := splitArgs(tt.in)
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("sourceSplitArgs(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			t.Errorf("splitArgs(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
 }
 
-func TestSourcePollIntervalClamped(t *testing.T) {
+func TestPollIntervalClamped(t *testing.T) {
 	for _, tt := range []struct{ in, want time.Duration }{
-		{0, sourceDefaultPoll}, {time.Nanosecond, sourceMinPoll}, {time.Hour, sourceMaxPoll}, {time.Second, time.Second},
+		{0, defaultPoll}, {time.Nanosecond, minPoll}, {time.Hour, maxPoll}, {time.Second, time.Second},
 	} {
-		if got := (SourceConfig{PollInterval: tt.in}).withDefaults().PollInterval; got != tt.want {
+		if got := (Config{PollInterval: tt.in}).withDefaults().PollInterval; got != tt.want {
 			t.Errorf("PollInterval %v -> %v, want %v", tt.in, got, tt.want)
 		}
 	}
 }
 
-func TestSourceStatsOf(t *testing.T) {
-	src := sourceTestParse(t, SourceConfig{Stdin: strings.NewReader("A\nB\n")}, "lines:-")
-	if _, err := sourceTestRun(t, context.Background(), src); err != nil {
+func TestStatsOf(t *testing.T) {
+	src := testParse(t, Config{Stdin: strings.NewReader("A\nB\n")}, "lines:-")
+	if _, err := testRun(t, context.Background(), src); err != nil {
 		t.Fatal(err)
 	}
-	if got := SourceStatsOf(src); got != (SourceStats{Sent: 2}) {
+	if got := StatsOf(src); got != (Stats{Sent: 2}) {
 		t.Errorf("stats = %+v, want Sent 2", got)
 	}
-	if got := SourceStatsOf(sourceTestNoStats{}); got != (SourceStats{}) {
+	if got := StatsOf(testNoStats{}); got != (Stats{}) {
 		t.Errorf("stats of a source without counters = %+v", got)
 	}
 }
 
-type sourceTestNoStats struct{}
+type testNoStats struct{}
 
-func (sourceTestNoStats) Name() string                            { return "none" }
-func (sourceTestNoStats) Run(context.Context, chan<- Input) error { return nil }
+func (testNoStats) Name() string                            { return "none" }
+func (testNoStats) Run(context.Context, chan<- Input) error { return nil }
 
-// TestSourceRunCancelledBeforeStart checks Run gives ctx.Err() itself, unwrapped.
-func TestSourceRunCancelledBeforeStart(t *testing.T) {
+// TestRunCancelledBeforeStart checks Run gives ctx.Err() itself, unwrapped.
+func TestRunCancelledBeforeStart(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	dir := t.TempDir()
 	for _, spec := range []string{"mjpeg:-", "yuv:4x4:-", "lines:-", "dirwatch:" + dir} {
-		src := sourceTestParse(t, SourceConfig{Stdin: strings.NewReader("x\n")}, spec)
+		src := testParse(t, Config{Stdin: strings.NewReader("x\n")}, spec)
 		if err := src.Run(ctx, make(chan Input)); err != context.Canceled {
 			t.Errorf("%s: Run = %v, want context.Canceled", spec, err)
 		}
 	}
 }
 
-func FuzzParseSource(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"dir:/x", "dirwatch:x", "photos", "-", "mjpeg:-", "cmd:rpicam-vid -t 0 -n --codec mjpeg -o -",
 		"yuv:1280x720:-", "yuv:5x3/8:cmd:cat 'a b'", "lines:-", "cam0=lines:/dev/tty", `cmd:a "b\"c" d\ e`,
@@ -239,7 +239,7 @@ func FuzzParseSource(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
-		src, err := ParseSource(spec, strings.NewReader(""))
+		src, err := Parse(spec, strings.NewReader(""))
 		if err != nil {
 			if !strings.Contains(err.Error(), strconv.Quote(spec)) {
 				t.Errorf("error %q does not name the spec %q", err, spec)
@@ -247,12 +247,12 @@ func FuzzParseSource(f *testing.F) {
 			return
 		}
 		if src == nil || src.Name() == "" {
-			t.Fatalf("ParseSource(%q) = %v with no error", spec, src)
+			t.Fatalf("Parse(%q) = %v with no error", spec, src)
 		}
-		if y, ok := src.(*sourceYUV); ok {
+		if y, ok := src.(*yuv); ok {
 			g := y.geom
-			if g.w <= 0 || g.h <= 0 || g.stride < g.w || g.stride*g.h > SourceMaxPixels {
-				t.Errorf("ParseSource(%q) accepted geometry %+v", spec, g)
+			if g.w <= 0 || g.h <= 0 || g.stride < g.w || g.stride*g.h > MaxPixels {
+				t.Errorf("Parse(%q) accepted geometry %+v", spec, g)
 			}
 		}
 	})

@@ -1,4 +1,4 @@
-package scanner
+package source
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ func writeSourceTestFile(path, content string) error {
 	return os.WriteFile(path, []byte(content), 0o644)
 }
 
-func sourceTestPNG(t *testing.T, img image.Image) []byte {
+func testPNG(t *testing.T, img image.Image) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := png.Encode(&b, img); err != nil {
@@ -28,17 +28,17 @@ func sourceTestPNG(t *testing.T, img image.Image) []byte {
 	return b.Bytes()
 }
 
-// sourceTestFolder fills dir with files of every kind and returns the images by name.
-func sourceTestFolder(t *testing.T, dir string) map[string]image.Image {
+// testFolder fills dir with files of every kind and returns the images by name.
+func testFolder(t *testing.T, dir string) map[string]image.Image {
 	t.Helper()
 	imgs := map[string]image.Image{
-		"10.jpg":  sourceTestImage(20, 10, 1, false, false),
-		"9.JPG":   sourceTestImage(12, 12, 2, false, true),
-		"a.jpeg":  sourceTestImage(8, 30, 3, false, false),
-		"b.png":   sourceTestImage(9, 7, 4, true, false), // RGBA
-		"b2.png":  sourceTestImage(5, 5, 5, true, true),  // Gray
-		"x.jpg/":  nil,                                   // a folder named like an image
-		"._a.jpg": nil,                                   // macOS resource fork
+		"10.jpg":  testImage(20, 10, 1, imageStyle{}),
+		"9.JPG":   testImage(12, 12, 2, imageStyle{gray: true}),
+		"a.jpeg":  testImage(8, 30, 3, imageStyle{}),
+		"b.png":   testImage(9, 7, 4, imageStyle{noisy: true}),             // RGBA
+		"b2.png":  testImage(5, 5, 5, imageStyle{noisy: true, gray: true}), // Gray
+		"x.jpg/":  nil,                                                     // a folder named like an image
+		"._a.jpg": nil,                                                     // macOS resource fork
 	}
 	files := map[string][]byte{
 		"c.txt":      []byte("CODE-1\r\n\r\nCODE-2"),
@@ -54,9 +54,9 @@ func sourceTestFolder(t *testing.T, dir string) map[string]image.Image {
 				t.Fatal(err)
 			}
 		case strings.HasSuffix(name, ".png"):
-			files[name] = sourceTestPNG(t, img)
+			files[name] = testPNG(t, img)
 		case img != nil:
-			files[name] = sourceTestJPEG(t, img, 95)
+			files[name] = testJPEG(t, img, 95)
 		}
 	}
 	for name, data := range files {
@@ -67,15 +67,15 @@ func sourceTestFolder(t *testing.T, dir string) map[string]image.Image {
 	return imgs
 }
 
-func TestSourceFilesFolder(t *testing.T) {
+func TestFilesFolder(t *testing.T) {
 	dir := t.TempDir()
-	imgs := sourceTestFolder(t, dir)
+	imgs := testFolder(t, dir)
 	var logBuf bytes.Buffer
-	cfg := SourceConfig{Logger: slog.New(slog.NewTextHandler(&logBuf, nil))}
+	cfg := Config{Logger: slog.New(slog.NewTextHandler(&logBuf, nil))}
 	for _, spec := range []string{dir, "dir:" + dir, "photos=file:" + dir} {
 		t.Run(spec, func(t *testing.T) {
-			src := sourceTestParse(t, cfg, spec)
-			got, err := sourceTestRun(t, context.Background(), src)
+			src := testParse(t, cfg, spec)
+			got, err := testRun(t, context.Background(), src)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,7 +97,7 @@ func TestSourceFilesFolder(t *testing.T) {
 					if strings.HasSuffix(name, ".png") {
 						limit = 0 // lossless
 					}
-					if d := sourceTestMeanDiff(in.Frame, img); d > limit {
+					if d := testMeanDiff(in.Frame, img); d > limit {
 						t.Errorf("%s: mean luminance error %.2f", name, d)
 					}
 				}
@@ -105,7 +105,7 @@ func TestSourceFilesFolder(t *testing.T) {
 			if got[5].Text != "CODE-1" || got[6].Text != "CODE-2" || got[5].Frame != nil {
 				t.Errorf("text inputs = %+v %+v", got[5], got[6])
 			}
-			if st := SourceStatsOf(src); st.Rejected != 1 || st.Sent != 7 {
+			if st := StatsOf(src); st.Rejected != 1 || st.Sent != 7 {
 				t.Errorf("stats %+v, want Rejected 1 (broken.jpg), Sent 7", st)
 			}
 			if !strings.Contains(logBuf.String(), "broken.jpg") {
@@ -115,10 +115,10 @@ func TestSourceFilesFolder(t *testing.T) {
 	}
 }
 
-func TestSourceFilesSingle(t *testing.T) {
+func TestFilesSingle(t *testing.T) {
 	dir := t.TempDir()
-	sourceTestFolder(t, dir)
-	got, err := sourceTestRun(t, context.Background(), sourceTestParse(t, SourceConfig{}, "file:"+filepath.Join(dir, "b.png")))
+	testFolder(t, dir)
+	got, err := testRun(t, context.Background(), testParse(t, Config{}, "file:"+filepath.Join(dir, "b.png")))
 	if err != nil || len(got) != 1 || got[0].Frame.Bounds().Dx() != 9 {
 		t.Fatalf("single png: %+v, %v", got, err)
 	}
@@ -128,34 +128,34 @@ func TestSourceFilesSingle(t *testing.T) {
 		{"missing.jpg", "no such file"},
 	} {
 		spec := filepath.Join(dir, tt.name)
-		_, err := sourceTestRun(t, context.Background(), sourceTestParse(t, SourceConfig{}, spec))
+		_, err := testRun(t, context.Background(), testParse(t, Config{}, spec))
 		if err == nil || !strings.Contains(err.Error(), "source "+spec) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: Run = %v, want an error naming the source and saying %q", tt.name, err, tt.want)
 		}
 	}
 }
 
-func TestSourceFilesTooLarge(t *testing.T) {
+func TestFilesTooLarge(t *testing.T) {
 	// A valid PNG header claiming 20000x20000 pixels must be refused before decoding.
-	data := sourceTestPNG(t, image.NewGray(image.Rect(0, 0, 1, 1)))
+	data := testPNG(t, image.NewGray(image.Rect(0, 0, 1, 1)))
 	copy(data[16:24], []byte{0, 0, 0x4E, 0x20, 0, 0, 0x4E, 0x20})
 	binary.BigEndian.PutUint32(data[29:33], crc32.ChecksumIEEE(data[12:29])) // IHDR's CRC
 	path := filepath.Join(t.TempDir(), "huge.png")
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := sourceTestRun(t, context.Background(), sourceTestParse(t, SourceConfig{}, path))
+	_, err := testRun(t, context.Background(), testParse(t, Config{}, path))
 	if err == nil || !strings.Contains(err.Error(), "20000x20000 is out of range") {
 		t.Fatalf("Run = %v, want a size error", err)
 	}
 }
 
-func TestSourceFilesWatch(t *testing.T) {
+func TestFilesWatch(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "old.txt"), []byte("OLD\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	src := sourceTestParse(t, SourceConfig{PollInterval: time.Millisecond}, "dirwatch:"+dir).(*sourceFiles)
+	src := testParse(t, Config{PollInterval: time.Millisecond}, "dirwatch:"+dir).(*files)
 	polled := make(chan struct{}, 1)
 	src.onPoll = func() {
 		select {
@@ -191,7 +191,7 @@ func TestSourceFilesWatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	recv("NEW2")
-	if err := os.WriteFile(filepath.Join(dir, "img.png"), sourceTestPNG(t, image.NewGray(image.Rect(0, 0, 3, 2))), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "img.png"), testPNG(t, image.NewGray(image.Rect(0, 0, 3, 2))), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -208,11 +208,11 @@ func TestSourceFilesWatch(t *testing.T) {
 	}
 }
 
-// TestSourceFilesWatchSettles checks a file still growing is not read until it stops changing.
-func TestSourceFilesWatchSettles(t *testing.T) {
+// TestFilesWatchSettles checks a file still growing is not read until it stops changing.
+func TestFilesWatchSettles(t *testing.T) {
 	dir := t.TempDir()
-	s := &sourceFiles{path: dir}
-	known := map[string]*sourceFileState{}
+	s := &files{path: dir}
+	known := map[string]*fileState{}
 	if ready, err := s.poll(known, true); err != nil || len(ready) != 0 {
 		t.Fatalf("first poll: %v %v", ready, err)
 	}

@@ -1,4 +1,4 @@
-package scanner
+package source
 
 import (
 	"bytes"
@@ -14,17 +14,20 @@ import (
 	"time"
 )
 
-// sourceTestImage draws a w x h test picture: a gradient, or noise when noisy (whose entropy-coded
-// data is dense enough to contain stuffed FF 00 pairs). gray picks *image.Gray over RGBA.
-func sourceTestImage(w, h int, seed uint64, noisy, gray bool) image.Image {
+// imageStyle is how testImage draws: noise rather than a gradient (whose entropy-coded data is
+// dense enough to contain stuffed FF 00 pairs), and *image.Gray rather than RGBA.
+type imageStyle struct{ noisy, gray bool }
+
+// testImage draws a w x h test picture in style st.
+func testImage(w, h int, seed uint64, st imageStyle) image.Image {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	lum := func(x, y int) uint8 {
-		if noisy {
+		if st.noisy {
 			return uint8(rng.IntN(256))
 		}
 		return uint8((x*255/max(w-1, 1) + y*255/max(h-1, 1)) / 2)
 	}
-	if gray {
+	if st.gray {
 		m := image.NewGray(image.Rect(0, 0, w, h))
 		for y := range h {
 			for x := range w {
@@ -43,7 +46,7 @@ func sourceTestImage(w, h int, seed uint64, noisy, gray bool) image.Image {
 	return m
 }
 
-func sourceTestJPEG(t testing.TB, img image.Image, quality int) []byte {
+func testJPEG(t testing.TB, img image.Image, quality int) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: quality}); err != nil {
@@ -52,8 +55,8 @@ func sourceTestJPEG(t testing.TB, img image.Image, quality int) []byte {
 	return b.Bytes()
 }
 
-// sourceTestMeanDiff is the mean absolute difference between g and img's luminance.
-func sourceTestMeanDiff(g *image.Gray, img image.Image) float64 {
+// testMeanDiff is the mean absolute difference between g and img's luminance.
+func testMeanDiff(g *image.Gray, img image.Image) float64 {
 	b := img.Bounds()
 	var sum float64
 	for y := b.Min.Y; y < b.Max.Y; y++ {
@@ -69,36 +72,36 @@ func sourceTestMeanDiff(g *image.Gray, img image.Image) float64 {
 	return sum / float64(b.Dx()*b.Dy())
 }
 
-// sourceTestHasStuffing reports whether a JPEG's entropy-coded data contains FF 00.
-func sourceTestHasStuffing(data []byte) bool {
-	sos := bytes.Index(data, []byte{0xFF, sourceMarkSOS})
+// testHasStuffing reports whether a JPEG's entropy-coded data contains FF 00.
+func testHasStuffing(data []byte) bool {
+	sos := bytes.Index(data, []byte{0xFF, markSOS})
 	return sos >= 0 && bytes.Contains(data[sos:], []byte{0xFF, 0x00})
 }
 
-type sourceTestFrame struct {
+type testFrame struct {
 	img  image.Image
 	data []byte
 }
 
-func sourceTestFrames(t testing.TB) []sourceTestFrame {
+func testFrames(t testing.TB) []testFrame {
 	imgs := []image.Image{
-		sourceTestImage(64, 48, 1, false, false), // 4:2:0 YCbCr
-		sourceTestImage(33, 17, 2, true, false),  // odd size, noise: FF 00 stuffing
-		sourceTestImage(40, 40, 3, false, true),  // grayscale JPEG
-		sourceTestImage(160, 120, 4, true, false),
+		testImage(64, 48, 1, imageStyle{}),            // 4:2:0 YCbCr
+		testImage(33, 17, 2, imageStyle{noisy: true}), // odd size, noise: FF 00 stuffing
+		testImage(40, 40, 3, imageStyle{gray: true}),  // grayscale JPEG
+		testImage(160, 120, 4, imageStyle{noisy: true}),
 	}
-	frames := make([]sourceTestFrame, len(imgs))
+	frames := make([]testFrame, len(imgs))
 	for i, img := range imgs {
-		frames[i] = sourceTestFrame{img: img, data: sourceTestJPEG(t, img, 95)}
+		frames[i] = testFrame{img: img, data: testJPEG(t, img, 95)}
 	}
-	if !sourceTestHasStuffing(frames[1].data) {
+	if !testHasStuffing(frames[1].data) {
 		t.Fatal("test frame 1 has no FF 00 in its entropy-coded data; the test would not cover stuffing")
 	}
 	return frames
 }
 
-// sourceTestCheckFrames compares received frames with the frames sent, in order.
-func sourceTestCheckFrames(t *testing.T, got []Input, want []sourceTestFrame, name string) {
+// testCheckFrames compares received frames with the frames sent, in order.
+func testCheckFrames(t *testing.T, got []Input, want []testFrame, name string) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("got %d frames, want %d", len(got), len(want))
@@ -108,7 +111,7 @@ func sourceTestCheckFrames(t *testing.T, got []Input, want []sourceTestFrame, na
 		if in.Frame == nil || in.Frame.Bounds() != w {
 			t.Fatalf("frame %d: bounds %v, want %v", i, in.Frame.Bounds(), w)
 		}
-		if d := sourceTestMeanDiff(in.Frame, want[i].img); d > 3 {
+		if d := testMeanDiff(in.Frame, want[i].img); d > 3 {
 			t.Errorf("frame %d: mean luminance error %.2f, want <= 3", i, d)
 		}
 		if in.Source != name || in.Seq != uint64(i+1) || in.Text != "" || in.At.IsZero() {
@@ -117,9 +120,9 @@ func sourceTestCheckFrames(t *testing.T, got []Input, want []sourceTestFrame, na
 	}
 }
 
-func TestSourceMJPEGPipe(t *testing.T) {
-	frames := sourceTestFrames(t)
-	r, w := sourceTestPipe(t)
+func TestMJPEGPipe(t *testing.T) {
+	frames := testFrames(t)
+	r, w := testPipe(t)
 	var parts [][]byte
 	var wantSkipped uint64
 	garbage := [][]byte{
@@ -134,47 +137,47 @@ func TestSourceMJPEGPipe(t *testing.T) {
 		parts = append(parts, g, f.data)
 		wantSkipped += uint64(len(g))
 	}
-	done := sourceTestWrite(w, parts...)
+	done := testWrite(w, parts...)
 
-	src := sourceTestParse(t, SourceConfig{Stdin: r, Lossless: true}, "cam0=mjpeg:-")
-	got, err := sourceTestRun(t, context.Background(), src)
+	src := testParse(t, Config{Stdin: r, Lossless: true}, "cam0=mjpeg:-")
+	got, err := testRun(t, context.Background(), src)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	sourceTestCheckFrames(t, got, frames, "cam0")
-	st := SourceStatsOf(src)
+	testCheckFrames(t, got, frames, "cam0")
+	st := StatsOf(src)
 	if st.Sent != uint64(len(frames)) || st.Dropped != 0 || st.Rejected != 0 || st.SkippedBytes != wantSkipped {
 		t.Errorf("stats = %+v, want Sent %d, SkippedBytes %d", st, len(frames), wantSkipped)
 	}
 }
 
-func TestSourceMJPEGTruncatedEnd(t *testing.T) {
-	frames := sourceTestFrames(t)
-	r, w := sourceTestPipe(t)
+func TestMJPEGTruncatedEnd(t *testing.T) {
+	frames := testFrames(t)
+	r, w := testPipe(t)
 	cut := frames[3].data[:len(frames[3].data)/2]
-	done := sourceTestWrite(w, frames[0].data, frames[1].data, cut)
+	done := testWrite(w, frames[0].data, frames[1].data, cut)
 
-	src := sourceTestParse(t, SourceConfig{Stdin: r, Lossless: true}, "mjpeg:-")
-	got, err := sourceTestRun(t, context.Background(), src)
+	src := testParse(t, Config{Stdin: r, Lossless: true}, "mjpeg:-")
+	got, err := testRun(t, context.Background(), src)
 	<-done
-	if !errors.Is(err, io.ErrUnexpectedEOF) || !errors.Is(err, errSourceTruncated) {
+	if !errors.Is(err, io.ErrUnexpectedEOF) || !errors.Is(err, errTruncated) {
 		t.Fatalf("Run = %v, want a truncation error", err)
 	}
 	if want := `source mjpeg:-: input ended inside a frame`; len(err.Error()) < len(want) || err.Error()[:len(want)] != want {
 		t.Errorf("error %q should start with %q", err, want)
 	}
-	sourceTestCheckFrames(t, got, frames[:2], "mjpeg:-")
-	if st := SourceStatsOf(src); st.SkippedBytes != uint64(len(cut)) {
+	testCheckFrames(t, got, frames[:2], "mjpeg:-")
+	if st := StatsOf(src); st.SkippedBytes != uint64(len(cut)) {
 		t.Errorf("SkippedBytes = %d, want %d", st.SkippedBytes, len(cut))
 	}
 }
 
-// TestSourceMJPEGUndecodable checks a frame that splits but does not decode is counted, not fatal.
-func TestSourceMJPEGUndecodable(t *testing.T) {
-	frames := sourceTestFrames(t)
+// TestMJPEGUndecodable checks a frame that splits but does not decode is counted, not fatal.
+func TestMJPEGUndecodable(t *testing.T) {
+	frames := testFrames(t)
 	// A well-formed marker structure whose SOF claims a 50000x50000 picture.
 	bomb := append([]byte{}, frames[0].data...)
 	sof := bytes.Index(bomb, []byte{0xFF, 0xC0})
@@ -182,39 +185,39 @@ func TestSourceMJPEGUndecodable(t *testing.T) {
 		t.Fatal("no SOF0 in test frame")
 	}
 	bomb[sof+5], bomb[sof+6], bomb[sof+7], bomb[sof+8] = 0xC3, 0x50, 0xC3, 0x50
-	src := sourceTestParse(t, SourceConfig{Stdin: bytes.NewReader(sourceTestJoin(bomb, frames[2].data)), Lossless: true}, "mjpeg:-")
-	got, err := sourceTestRun(t, context.Background(), src)
+	src := testParse(t, Config{Stdin: bytes.NewReader(testJoin(bomb, frames[2].data)), Lossless: true}, "mjpeg:-")
+	got, err := testRun(t, context.Background(), src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[0].Seq != 2 {
 		t.Fatalf("got %d frames, want only frame 2", len(got))
 	}
-	if st := SourceStatsOf(src); st.Rejected != 1 {
+	if st := StatsOf(src); st.Rejected != 1 {
 		t.Errorf("Rejected = %d, want 1", st.Rejected)
 	}
 }
 
-func sourceTestJoin(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+func testJoin(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
-// TestSourceMJPEGDropsWhenSlow checks a slow consumer gets the newest frame and the rest are
+// TestMJPEGDropsWhenSlow checks a slow consumer gets the newest frame and the rest are
 // counted as dropped, while the stream is read to its end.
-func TestSourceMJPEGDropsWhenSlow(t *testing.T) {
-	frame := sourceTestJPEG(t, sourceTestImage(32, 32, 9, false, false), 80)
+func TestMJPEGDropsWhenSlow(t *testing.T) {
+	frame := testJPEG(t, testImage(32, 32, 9, imageStyle{}), 80)
 	const n = 12
-	r, w := sourceTestPipe(t)
-	done := sourceTestWrite(w, bytes.Repeat(frame, n))
+	r, w := testPipe(t)
+	done := testWrite(w, bytes.Repeat(frame, n))
 
-	src := sourceTestParse(t, SourceConfig{Stdin: r}, "mjpeg:-")
+	src := testParse(t, Config{Stdin: r}, "mjpeg:-")
 	out := make(chan Input)
 	errc := make(chan error, 1)
 	go func() { errc <- src.Run(context.Background(), out) }()
 	// Do not receive until the reader has got through the stream: at most two frames survive,
 	// the one being delivered and the newest.
-	deadline := time.Now().Add(sourceTestTimeout)
-	for SourceStatsOf(src).Dropped < n-2 {
+	deadline := time.Now().Add(testTimeout)
+	for StatsOf(src).Dropped < n-2 {
 		if time.Now().After(deadline) {
-			t.Fatalf("stats %+v: the reader did not keep reading while the consumer was busy", SourceStatsOf(src))
+			t.Fatalf("stats %+v: the reader did not keep reading while the consumer was busy", StatsOf(src))
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -234,7 +237,7 @@ func TestSourceMJPEGDropsWhenSlow(t *testing.T) {
 		}
 		break
 	}
-	st := SourceStatsOf(src)
+	st := StatsOf(src)
 	if len(got) == 0 || got[len(got)-1].Seq != n {
 		t.Fatalf("last frame delivered is not the newest (seq %d): %d frames", n, len(got))
 	}
@@ -243,13 +246,13 @@ func TestSourceMJPEGDropsWhenSlow(t *testing.T) {
 	}
 }
 
-func TestSourceMJPEGCancel(t *testing.T) {
-	r, w := sourceTestPipe(t)
-	frame := sourceTestJPEG(t, sourceTestImage(16, 16, 1, false, false), 80)
+func TestMJPEGCancel(t *testing.T) {
+	r, w := testPipe(t)
+	frame := testJPEG(t, testImage(16, 16, 1, imageStyle{}), 80)
 	if _, err := w.Write(frame); err != nil {
 		t.Fatal(err)
 	}
-	src := sourceTestParse(t, SourceConfig{Stdin: r}, "mjpeg:-")
+	src := testParse(t, Config{Stdin: r}, "mjpeg:-")
 	ctx, cancel := context.WithCancel(context.Background())
 	out := make(chan Input)
 	errc := make(chan error, 1)
@@ -276,10 +279,10 @@ func TestSourceMJPEGCancel(t *testing.T) {
 	}
 }
 
-func TestSourceDecodeJPEGSharesYPlane(t *testing.T) {
-	img := sourceTestImage(48, 32, 5, false, false)
-	data := sourceTestJPEG(t, img, 90)
-	g, err := sourceDecodeJPEG(data)
+func TestDecodeJPEGSharesYPlane(t *testing.T) {
+	img := testImage(48, 32, 5, imageStyle{})
+	data := testJPEG(t, img, 90)
+	g, err := DecodeJPEG(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,21 +294,21 @@ func TestSourceDecodeJPEGSharesYPlane(t *testing.T) {
 	if g.Stride != y.YStride || len(g.Pix) != len(y.Y) || !bytes.Equal(g.Pix, y.Y) {
 		t.Errorf("Gray (stride %d, %d bytes) is not the Y plane (stride %d, %d bytes)", g.Stride, len(g.Pix), y.YStride, len(y.Y))
 	}
-	// Whatever the image type, sourceLuma agrees with the standard library's gray model.
-	for _, m := range []image.Image{y, sourceTestImage(7, 5, 3, true, false), image.NewCMYK(image.Rect(0, 0, 3, 3))} {
+	// Whatever the image type, luma agrees with the standard library's gray model.
+	for _, m := range []image.Image{y, testImage(7, 5, 3, imageStyle{noisy: true}), image.NewCMYK(image.Rect(0, 0, 3, 3))} {
 		l := LumaOf(m)
-		if d := sourceTestMeanDiff(l, m); d > 0.5 {
+		if d := testMeanDiff(l, m); d > 0.5 {
 			t.Errorf("%T: luma differs from color.GrayModel by %.2f", m, d)
 		}
 	}
 }
 
-// sourceTestSplitAll splits data with the given read pattern and checks the splitter's
+// testSplitAll splits data with the given read pattern and checks the splitter's
 // invariants: each frame runs FF D8 ... FF D9, frames appear in order without overlap, and every
 // byte is in a frame or counted as skipped.
-func sourceTestSplitAll(t *testing.T, r io.Reader, data []byte, maxFrame int) (frames [][]byte, err error) {
+func testSplitAll(t *testing.T, r io.Reader, data []byte, maxFrame int) (frames [][]byte, err error) {
 	t.Helper()
-	sp := newSourceMJPEGSplitter(r, maxFrame)
+	sp := newMJPEGSplitter(r, maxFrame)
 	pos, inFrames := 0, 0
 	for {
 		f, err := sp.next()
@@ -334,8 +337,8 @@ func sourceTestSplitAll(t *testing.T, r io.Reader, data []byte, maxFrame int) (f
 	}
 }
 
-// TestSourceMJPEGSplitStructure feeds hand-made marker sequences to the splitter.
-func TestSourceMJPEGSplitStructure(t *testing.T) {
+// TestMJPEGSplitStructure feeds hand-made marker sequences to the splitter.
+func TestMJPEGSplitStructure(t *testing.T) {
 	var (
 		soi  = []byte{0xFF, 0xD8}
 		eoi  = []byte{0xFF, 0xD9}
@@ -343,9 +346,9 @@ func TestSourceMJPEGSplitStructure(t *testing.T) {
 		dht  = []byte{0xFF, 0xC4, 0x00, 0x04, 0xFF, 0xD9} // its payload looks like EOI
 		data = []byte{0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD3, 0x56, 0xFF, 0xFF, 0xD4, 0x78}
 		// An EXIF segment holding a whole thumbnail JPEG must not end or start a frame.
-		app1 = sourceTestJoin([]byte{0xFF, 0xE1, 0x00, 0x0E}, soi, sos, []byte{0x00, 0xFF, 0x00}, eoi)
+		app1 = testJoin([]byte{0xFF, 0xE1, 0x00, 0x0E}, soi, sos, []byte{0x00, 0xFF, 0x00}, eoi)
 	)
-	progressive := sourceTestJoin(soi, app1, dht, sos, data, dht, sos, data, eoi)
+	progressive := testJoin(soi, app1, dht, sos, data, dht, sos, data, eoi)
 	tests := []struct {
 		name    string
 		in      []byte
@@ -353,16 +356,16 @@ func TestSourceMJPEGSplitStructure(t *testing.T) {
 		skipped int64
 	}{
 		{"progressive with thumbnail", progressive, [][]byte{progressive}, 0},
-		{"fill bytes before markers", sourceTestJoin(soi, []byte{0xFF, 0xFF}, sos, data, []byte{0xFF}, eoi),
-			[][]byte{sourceTestJoin(soi, []byte{0xFF, 0xFF}, sos, data, []byte{0xFF}, eoi)}, 0},
-		{"bad segment length", sourceTestJoin(soi, []byte{0xFF, 0xE0, 0x00, 0x01}, progressive), [][]byte{progressive}, 6},
-		{"no scan", sourceTestJoin(soi, dht, eoi, progressive), [][]byte{progressive}, 10},
-		{"cut inside the scan", sourceTestJoin(soi, sos, data[:5], progressive), [][]byte{progressive}, 12},
-		{"header runs off the end", sourceTestJoin(progressive, soi, []byte{0xFF, 0xC4, 0x10, 0x00, 1, 2}), [][]byte{progressive}, 8},
+		{"fill bytes before markers", testJoin(soi, []byte{0xFF, 0xFF}, sos, data, []byte{0xFF}, eoi),
+			[][]byte{testJoin(soi, []byte{0xFF, 0xFF}, sos, data, []byte{0xFF}, eoi)}, 0},
+		{"bad segment length", testJoin(soi, []byte{0xFF, 0xE0, 0x00, 0x01}, progressive), [][]byte{progressive}, 6},
+		{"no scan", testJoin(soi, dht, eoi, progressive), [][]byte{progressive}, 10},
+		{"cut inside the scan", testJoin(soi, sos, data[:5], progressive), [][]byte{progressive}, 12},
+		{"header runs off the end", testJoin(progressive, soi, []byte{0xFF, 0xC4, 0x10, 0x00, 1, 2}), [][]byte{progressive}, 8},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sp := newSourceMJPEGSplitter(bytes.NewReader(tt.in), 1<<10)
+			sp := newMJPEGSplitter(bytes.NewReader(tt.in), 1<<10)
 			var got [][]byte
 			var err error
 			for {
@@ -390,11 +393,11 @@ func TestSourceMJPEGSplitStructure(t *testing.T) {
 	}
 }
 
-func TestSourceMJPEGSplitOversize(t *testing.T) {
-	small := sourceTestJPEG(t, sourceTestImage(16, 16, 1, false, false), 80)
-	big := sourceTestJPEG(t, sourceTestImage(200, 200, 2, true, false), 95)
-	data := sourceTestJoin(big, small, big, small)
-	frames, err := sourceTestSplitAll(t, bytes.NewReader(data), data, len(small)+100)
+func TestMJPEGSplitOversize(t *testing.T) {
+	small := testJPEG(t, testImage(16, 16, 1, imageStyle{}), 80)
+	big := testJPEG(t, testImage(200, 200, 2, imageStyle{noisy: true}), 95)
+	data := testJoin(big, small, big, small)
+	frames, err := testSplitAll(t, bytes.NewReader(data), data, len(small)+100)
 	if err != io.EOF {
 		t.Fatalf("err = %v, want io.EOF", err)
 	}
@@ -404,17 +407,17 @@ func TestSourceMJPEGSplitOversize(t *testing.T) {
 }
 
 func FuzzMJPEGSplit(f *testing.F) {
-	a := sourceTestJPEG(f, sourceTestImage(16, 8, 1, false, false), 75)
-	b := sourceTestJPEG(f, sourceTestImage(9, 9, 2, true, false), 100)
-	f.Add(sourceTestJoin(a, b))
-	f.Add(sourceTestJoin([]byte("junk\xff"), a, []byte{0xFF, 0xD8, 0xFF}, b[:40], a))
+	a := testJPEG(f, testImage(16, 8, 1, imageStyle{}), 75)
+	b := testJPEG(f, testImage(9, 9, 2, imageStyle{noisy: true}), 100)
+	f.Add(testJoin(a, b))
+	f.Add(testJoin([]byte("junk\xff"), a, []byte{0xFF, 0xD8, 0xFF}, b[:40], a))
 	f.Add(a[:len(a)-1])
 	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02, 0xFF, 0x00, 0xFF, 0xD0, 0xFF, 0xFF, 0xD9})
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const maxFrame = 1 << 12
-		whole, errWhole := sourceTestSplitAll(t, bytes.NewReader(data), data, maxFrame)
-		bytewise, errBytes := sourceTestSplitAll(t, iotest.OneByteReader(bytes.NewReader(data)), data, maxFrame)
+		whole, errWhole := testSplitAll(t, bytes.NewReader(data), data, maxFrame)
+		bytewise, errBytes := testSplitAll(t, iotest.OneByteReader(bytes.NewReader(data)), data, maxFrame)
 		if len(whole) != len(bytewise) || (errWhole == io.EOF) != (errBytes == io.EOF) {
 			t.Fatalf("read size changed the result: %d frames (%v) vs %d one byte at a time (%v)", len(whole), errWhole, len(bytewise), errBytes)
 		}
@@ -429,13 +432,13 @@ func FuzzMJPEGSplit(f *testing.F) {
 	})
 }
 
-// sourceTestLoopReader yields data over and over.
-type sourceTestLoopReader struct {
+// testLoopReader yields data over and over.
+type testLoopReader struct {
 	data []byte
 	off  int
 }
 
-func (r *sourceTestLoopReader) Read(p []byte) (int, error) {
+func (r *testLoopReader) Read(p []byte) (int, error) {
 	n := 0
 	for n < len(p) {
 		k := copy(p[n:], r.data[r.off:])
@@ -445,9 +448,9 @@ func (r *sourceTestLoopReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// sourceTest720p is a 1280x720 scene a gate camera might see: smooth shading with a sharp-edged
+// test720p is a 1280x720 scene a gate camera might see: smooth shading with a sharp-edged
 // pattern (a stand-in for a QR code) and mild sensor noise.
-func sourceTest720p() *image.RGBA {
+func test720p() *image.RGBA {
 	const w, h = 1280, 720
 	rng := rand.New(rand.NewPCG(1, 2))
 	m := image.NewRGBA(image.Rect(0, 0, w, h))
@@ -466,9 +469,9 @@ func sourceTest720p() *image.RGBA {
 // BenchmarkMJPEGFrame720p measures splitting one 1280x720 JPEG (quality 85) out of a stream
 // and decoding it to its luminance plane: the per-frame cost of a camera source.
 func BenchmarkMJPEGFrame720p(b *testing.B) {
-	frame := sourceTestJPEG(b, sourceTest720p(), 85)
+	frame := testJPEG(b, test720p(), 85)
 	b.Run("split", func(b *testing.B) {
-		sp := newSourceMJPEGSplitter(&sourceTestLoopReader{data: frame}, SourceMaxJPEG)
+		sp := newMJPEGSplitter(&testLoopReader{data: frame}, MaxJPEG)
 		b.SetBytes(int64(len(frame)))
 		b.ReportAllocs()
 		for b.Loop() {
@@ -478,7 +481,7 @@ func BenchmarkMJPEGFrame720p(b *testing.B) {
 		}
 	})
 	b.Run("split+decode", func(b *testing.B) {
-		sp := newSourceMJPEGSplitter(&sourceTestLoopReader{data: frame}, SourceMaxJPEG)
+		sp := newMJPEGSplitter(&testLoopReader{data: frame}, MaxJPEG)
 		b.SetBytes(int64(len(frame)))
 		b.ReportAllocs()
 		for b.Loop() {
@@ -486,7 +489,7 @@ func BenchmarkMJPEGFrame720p(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := sourceDecodeJPEG(f); err != nil {
+			if _, err := DecodeJPEG(f); err != nil {
 				b.Fatal(err)
 			}
 		}

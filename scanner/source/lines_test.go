@@ -1,4 +1,4 @@
-package scanner
+package source
 
 import (
 	"bytes"
@@ -12,9 +12,9 @@ import (
 	"time"
 )
 
-func TestSourceScanLines(t *testing.T) {
-	long := strings.Repeat("x", SourceMaxLine+1)
-	max := strings.Repeat("m", SourceMaxLine)
+func TestScanLines(t *testing.T) {
+	long := strings.Repeat("x", MaxLine+1)
+	max := strings.Repeat("m", MaxLine)
 	tests := []struct {
 		name     string
 		in       string
@@ -31,15 +31,15 @@ func TestSourceScanLines(t *testing.T) {
 		{"no final end", "A1\nB2", []string{"A1", "B2"}, nil},
 		{"empty", "", nil, nil},
 		{"at the limit", max + "\n", []string{max}, nil},
-		{"overlong", "A1\n" + long + "\nB2\n", []string{"A1", "B2"}, []int{SourceMaxLine + 1}},
-		{"overlong cr", long + "\r\nB2", []string{"B2"}, []int{SourceMaxLine + 1}},
-		{"overlong at eof", "A1\n" + long + long, []string{"A1"}, []int{2*SourceMaxLine + 2}},
+		{"overlong", "A1\n" + long + "\nB2\n", []string{"A1", "B2"}, []int{MaxLine + 1}},
+		{"overlong cr", long + "\r\nB2", []string{"B2"}, []int{MaxLine + 1}},
+		{"overlong at eof", "A1\n" + long + long, []string{"A1"}, []int{2*MaxLine + 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
 			var overlong []int
-			err := sourceScanLines(strings.NewReader(tt.in), SourceMaxLine,
+			err := scanLines(strings.NewReader(tt.in), MaxLine,
 				func(s string) error { got = append(got, s); return nil },
 				func(n int) { overlong = append(overlong, n) })
 			if err != nil {
@@ -53,20 +53,20 @@ func TestSourceScanLines(t *testing.T) {
 	t.Run("emit error stops", func(t *testing.T) {
 		stop := errors.New("stop")
 		calls := 0
-		err := sourceScanLines(strings.NewReader("A\nB\nC\n"), 10, func(string) error { calls++; return stop }, func(int) {})
+		err := scanLines(strings.NewReader("A\nB\nC\n"), 10, func(string) error { calls++; return stop }, func(int) {})
 		if err != stop || calls != 1 {
 			t.Errorf("err %v after %d calls", err, calls)
 		}
 	})
 }
 
-// TestSourceLinesInteractive checks a code ending in "\r" is sent at once, before any further
+// TestLinesInteractive checks a code ending in "\r" is sent at once, before any further
 // byte arrives, as a wedge scanner on a tty types it.
-func TestSourceLinesInteractive(t *testing.T) {
-	r, w := sourceTestPipe(t)
+func TestLinesInteractive(t *testing.T) {
+	r, w := testPipe(t)
 	var logBuf bytes.Buffer
-	cfg := SourceConfig{Stdin: r, Logger: slog.New(slog.NewTextHandler(&logBuf, nil))}
-	src := sourceTestParse(t, cfg, "wedge=lines:-")
+	cfg := Config{Stdin: r, Logger: slog.New(slog.NewTextHandler(&logBuf, nil))}
+	src := testParse(t, cfg, "wedge=lines:-")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out := make(chan Input)
@@ -92,10 +92,10 @@ func TestSourceLinesInteractive(t *testing.T) {
 	recv("NO1:GHI", 3)
 	// Sent is counted just after the consumer takes the input: wait for it.
 	deadline := time.Now().Add(5 * time.Second)
-	for SourceStatsOf(src).Sent < 3 && time.Now().Before(deadline) {
+	for StatsOf(src).Sent < 3 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	if st := SourceStatsOf(src); st.Rejected != 1 || st.Sent != 3 {
+	if st := StatsOf(src); st.Rejected != 1 || st.Sent != 3 {
 		t.Errorf("stats %+v, want Rejected 1 Sent 3", st)
 	}
 	if !strings.Contains(logBuf.String(), "overlong") || !strings.Contains(logBuf.String(), "bytes=5000") {
@@ -113,14 +113,14 @@ func TestSourceLinesInteractive(t *testing.T) {
 	}
 }
 
-// TestSourceLinesNeverDrops checks a slow consumer still gets every code.
-func TestSourceLinesNeverDrops(t *testing.T) {
+// TestLinesNeverDrops checks a slow consumer still gets every code.
+func TestLinesNeverDrops(t *testing.T) {
 	var in strings.Builder
 	const n = 500
 	for i := range n {
 		in.WriteString("CODE" + strings.Repeat("x", i%7) + "\r\n")
 	}
-	src := sourceTestParse(t, SourceConfig{Stdin: strings.NewReader(in.String())}, "lines:-")
+	src := testParse(t, Config{Stdin: strings.NewReader(in.String())}, "lines:-")
 	out := make(chan Input)
 	errc := make(chan error, 1)
 	go func() { errc <- src.Run(context.Background(), out) }()
@@ -140,11 +140,11 @@ func TestSourceLinesNeverDrops(t *testing.T) {
 	}
 }
 
-// TestSourceLinesUninterruptibleStdin checks Run returns on cancel even when stdin cannot be
+// TestLinesUninterruptibleStdin checks Run returns on cancel even when stdin cannot be
 // interrupted, and that its reader then exits at the next input without sending.
-func TestSourceLinesUninterruptibleStdin(t *testing.T) {
+func TestLinesUninterruptibleStdin(t *testing.T) {
 	pr, pw := io.Pipe()
-	src := sourceTestParse(t, SourceConfig{Stdin: pr}, "lines:-")
+	src := testParse(t, Config{Stdin: pr}, "lines:-")
 	ctx, cancel := context.WithCancel(context.Background())
 	out := make(chan Input)
 	errc := make(chan error, 1)
@@ -182,16 +182,16 @@ func TestSourceLinesUninterruptibleStdin(t *testing.T) {
 	}
 }
 
-func TestSourceLinesFile(t *testing.T) {
+func TestLinesFile(t *testing.T) {
 	path := t.TempDir() + "/codes"
 	if err := writeSourceTestFile(path, "A\r\nB\n"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := sourceTestRun(t, context.Background(), sourceTestParse(t, SourceConfig{}, "lines:"+path))
+	got, err := testRun(t, context.Background(), testParse(t, Config{}, "lines:"+path))
 	if err != nil || len(got) != 2 || got[0].Text != "A" || got[1].Text != "B" {
 		t.Fatalf("got %+v, %v", got, err)
 	}
-	_, err = sourceTestRun(t, context.Background(), sourceTestParse(t, SourceConfig{}, "lines:"+path+".missing"))
+	_, err = testRun(t, context.Background(), testParse(t, Config{}, "lines:"+path+".missing"))
 	if err == nil || !strings.Contains(err.Error(), "source lines:"+path+".missing") {
 		t.Errorf("missing file: %v", err)
 	}

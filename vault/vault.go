@@ -1,4 +1,4 @@
-package issuer
+package vault
 
 import (
 	"bytes"
@@ -11,70 +11,11 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/admitone/admitone/bundle"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/purchase"
 )
-
-// SecretStore keeps named sealed secrets; first writer wins.
-// storage/bolt and storage/postgres implement it; storetest.RunSecrets is
-// its conformance suite.
-type SecretStore interface {
-	// PutSecret stores value under name unless name is taken; it returns
-	// what is stored under name afterwards (value, or the earlier
-	// writer's). A name or value outside the limits (CheckSecret) is
-	// ErrInvalidSecret.
-	PutSecret(ctx context.Context, name string, value []byte) (stored []byte, err error)
-	// Secrets returns every name starting with prefix and its value
-	// (empty map if none).
-	Secrets(ctx context.Context, prefix string) (map[string][]byte, error)
-}
-
-// Limits of a SecretStore, the same on every backend.
-const (
-	MaxSecretName  = 200      // bytes of UTF-8
-	MaxSecretValue = 64 << 10 // bytes
-)
-
-// ErrInvalidSecret is a secret name, prefix or value a SecretStore
-// refuses.
-var ErrInvalidSecret = errors.New("invalid secret")
-
-// CheckSecret checks a secret before a store writes it: a name of 1 to
-// MaxSecretName bytes of UTF-8 without NUL (PostgreSQL text cannot hold
-// one), and a value of 1 to MaxSecretValue bytes. Errors wrap
-// ErrInvalidSecret and never show the value.
-func CheckSecret(name string, value []byte) error {
-	if name == "" {
-		return fmt.Errorf("%w: empty name", ErrInvalidSecret)
-	}
-	if err := CheckSecretPrefix(name); err != nil {
-		return err
-	}
-	switch {
-	case len(value) == 0:
-		return fmt.Errorf("%w: %s: empty value", ErrInvalidSecret, name)
-	case len(value) > MaxSecretValue:
-		return fmt.Errorf("%w: %s: value is %d bytes, more than %d", ErrInvalidSecret, name, len(value), MaxSecretValue)
-	}
-	return nil
-}
-
-// CheckSecretPrefix checks a prefix to list secrets by: like a name, but
-// it may be empty.
-func CheckSecretPrefix(prefix string) error {
-	switch {
-	case len(prefix) > MaxSecretName:
-		return fmt.Errorf("%w: name is %d bytes, more than %d", ErrInvalidSecret, len(prefix), MaxSecretName)
-	case !utf8.ValidString(prefix):
-		return fmt.Errorf("%w: name is not valid UTF-8", ErrInvalidSecret)
-	case strings.ContainsRune(prefix, 0):
-		return fmt.Errorf("%w: name contains a NUL byte", ErrInvalidSecret)
-	}
-	return nil
-}
 
 // Secret names in a Vault's store. Issuer key names hold the creation
 // time in zero-padded Unix nanoseconds, so that their lexical order is
@@ -88,9 +29,9 @@ const (
 	keyIDClaimPrefix = "kid/"
 )
 
-// vaultReload is how long SignTicket trusts its cached issuer keys before
+// reloadInterval is how long SignTicket trusts its cached issuer keys before
 // it looks for keys other servers added.
-const vaultReload = 30 * time.Second
+const reloadInterval = 30 * time.Second
 
 // maxKeyIDTries bounds Rotate's search for an unused key id (16 bits:
 // with a thousand keys, a try fails one time in 65).
@@ -119,22 +60,22 @@ type Vault struct {
 	// concurrent signers trigger one reload and one first key.
 	loadMu sync.Mutex
 
-	mu       sync.Mutex // guards the fields below
-	keys     []vaultKey // oldest first; written with loadMu held too
-	loadedAt time.Time  // zero before the first load
+	mu       sync.Mutex  // guards the fields below
+	keys     []openedKey // oldest first; written with loadMu held too
+	loadedAt time.Time   // zero before the first load
 	rotation map[ticketcrypto.EventID]ticketcrypto.RotationKey
 }
 
 var _ purchase.Signer = (*Vault)(nil)
 
-type vaultKey struct {
+type openedKey struct {
 	name    string
 	created time.Time
 	key     ticketcrypto.PrivateKey
 }
 
-// VaultKey is the public half of an issuer key in a Vault.
-type VaultKey struct {
+// Key is the public half of an issuer key in a Vault.
+type Key struct {
 	ID        ticketcrypto.KeyID
 	PublicKey ticketcrypto.PublicKey
 	CreatedAt time.Time
@@ -155,7 +96,7 @@ func (v *Vault) now() time.Time {
 // requiring a rotating code never exists without the key a gate checks it
 // with. An invalid event id or validUntil is purchase.ErrInvalid.
 func (v *Vault) SignTicket(ctx context.Context, eventID string, typeNumber uint16, rotating bool, validUntil time.Time) (purchase.SignedTicket, error) {
-	ev, err := parseVaultEvent(eventID)
+	ev, err := parseEvent(eventID)
 	if err != nil {
 		return purchase.SignedTicket{}, fmt.Errorf("sign ticket: %w", err)
 	}
@@ -186,7 +127,7 @@ func (v *Vault) SignTicket(ctx context.Context, eventID string, typeNumber uint1
 // store keeps the fields, never the bearer token. It implements
 // purchase.Signer.
 func (v *Vault) TicketToken(ctx context.Context, t purchase.Ticket) (string, error) {
-	ev, err := parseVaultEvent(t.EventID)
+	ev, err := parseEvent(t.EventID)
 	if err != nil {
 		return "", fmt.Errorf("token of ticket %s: %w", t.ID, err)
 	}
@@ -253,14 +194,14 @@ func (v *Vault) Rotate(ctx context.Context) (ticketcrypto.KeyID, error) {
 
 // Keys returns the public halves of all issuer keys, oldest first; the
 // last is active. It is empty before the first ticket or Rotate.
-func (v *Vault) Keys(ctx context.Context) ([]VaultKey, error) {
+func (v *Vault) Keys(ctx context.Context) ([]Key, error) {
 	keys, err := v.reload(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("issuer keys: %w", err)
 	}
-	out := make([]VaultKey, len(keys))
+	out := make([]Key, len(keys))
 	for i, k := range keys {
-		out[i] = VaultKey{ID: k.key.ID(), PublicKey: k.key.Public(), CreatedAt: k.created, Active: i == len(keys)-1}
+		out[i] = Key{ID: k.key.ID(), PublicKey: k.key.Public(), CreatedAt: k.created, Active: i == len(keys)-1}
 	}
 	return out, nil
 }
@@ -268,7 +209,7 @@ func (v *Vault) Keys(ctx context.Context) ([]VaultKey, error) {
 // KeyringEntries returns what a gate of the event must trust: an entry
 // for every issuer key, without time bounds, oldest key first.
 func (v *Vault) KeyringEntries(ctx context.Context, eventID string) ([]ticketcrypto.KeyringEntry, error) {
-	ev, err := parseVaultEvent(eventID)
+	ev, err := parseEvent(eventID)
 	if err != nil {
 		return nil, fmt.Errorf("keyring entries: %w", err)
 	}
@@ -287,7 +228,7 @@ func (v *Vault) KeyringEntries(ctx context.Context, eventID string) ([]ticketcry
 // has none. Servers sharing the store agree on it: the first to store one
 // wins.
 func (v *Vault) RotationKey(ctx context.Context, eventID string) (ticketcrypto.RotationKey, error) {
-	ev, err := parseVaultEvent(eventID)
+	ev, err := parseEvent(eventID)
 	if err != nil {
 		return ticketcrypto.RotationKey{}, fmt.Errorf("rotation key: %w", err)
 	}
@@ -314,7 +255,7 @@ func (v *Vault) RotationKey(ctx context.Context, eventID string) (ticketcrypto.R
 			return ticketcrypto.RotationKey{}, err
 		}
 		pt := []byte(fresh.Secret())
-		box := ticketcrypto.Seal(v.Seal, pt, vaultAD(name))
+		box := ticketcrypto.Seal(v.Seal, pt, associatedData(name))
 		clear(pt)
 		if sealed, err = v.Store.PutSecret(ctx, name, box); err != nil {
 			return ticketcrypto.RotationKey{}, fmt.Errorf("rotation key of %s: %w", ev, err)
@@ -339,7 +280,7 @@ func (v *Vault) RotationKey(ctx context.Context, eventID string) (ticketcrypto.R
 }
 
 // signingKey returns the active key, reloading if the cache is older than
-// vaultReload and creating the first key if there is none.
+// reloadInterval and creating the first key if there is none.
 func (v *Vault) signingKey(ctx context.Context) (ticketcrypto.PrivateKey, error) {
 	if k, ok := v.freshActive(); ok {
 		return k, nil
@@ -372,14 +313,14 @@ func (v *Vault) freshActive() (ticketcrypto.PrivateKey, bool) {
 	now := v.now()
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if len(v.keys) == 0 || v.loadedAt.IsZero() || now.Before(v.loadedAt) || now.Sub(v.loadedAt) >= vaultReload {
+	if len(v.keys) == 0 || v.loadedAt.IsZero() || now.Before(v.loadedAt) || now.Sub(v.loadedAt) >= reloadInterval {
 		return ticketcrypto.PrivateKey{}, false
 	}
 	return v.keys[len(v.keys)-1].key, true
 }
 
 // reload reads the store's issuer keys and returns them, oldest first.
-func (v *Vault) reload(ctx context.Context) ([]vaultKey, error) {
+func (v *Vault) reload(ctx context.Context) ([]openedKey, error) {
 	v.loadMu.Lock()
 	defer v.loadMu.Unlock()
 	if err := v.loadLocked(ctx); err != nil {
@@ -417,7 +358,7 @@ func (v *Vault) loadLocked(ctx context.Context) error {
 		}
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b vaultKey) int { return strings.Compare(a.name, b.name) })
+	slices.SortFunc(keys, func(a, b openedKey) int { return strings.Compare(a.name, b.name) })
 	ids := make(map[ticketcrypto.KeyID]string, len(keys))
 	for _, k := range keys {
 		if other, dup := ids[k.key.ID()]; dup {
@@ -470,7 +411,7 @@ func (v *Vault) addKeyLocked(ctx context.Context) (ticketcrypto.PrivateKey, erro
 			continue
 		}
 		pt := []byte(k.Secret())
-		box := ticketcrypto.Seal(v.Seal, pt, vaultAD(name))
+		box := ticketcrypto.Seal(v.Seal, pt, associatedData(name))
 		clear(pt)
 		stored, err := v.Store.PutSecret(ctx, name, box)
 		if err != nil {
@@ -481,7 +422,7 @@ func (v *Vault) addKeyLocked(ctx context.Context) (ticketcrypto.PrivateKey, erro
 			return ticketcrypto.PrivateKey{}, fmt.Errorf("store issuer key: %s holds another value", name)
 		}
 		v.mu.Lock()
-		v.keys = append(v.keys, vaultKey{name: name, created: time.Unix(0, nanos).UTC(), key: k})
+		v.keys = append(v.keys, openedKey{name: name, created: time.Unix(0, nanos).UTC(), key: k})
 		v.mu.Unlock()
 		return k, nil
 	}
@@ -490,43 +431,43 @@ func (v *Vault) addKeyLocked(ctx context.Context) (ticketcrypto.PrivateKey, erro
 
 // openIssuerKey opens the issuer key stored under name and checks it
 // against the name.
-func (v *Vault) openIssuerKey(name string, sealed []byte) (vaultKey, error) {
+func (v *Vault) openIssuerKey(name string, sealed []byte) (openedKey, error) {
 	rest := strings.TrimPrefix(name, issuerKeyPrefix)
 	nanosText, kidText, ok := strings.Cut(rest, "/")
 	nanos, err := strconv.ParseInt(nanosText, 10, 64)
 	if !ok || len(nanosText) != 20 || err != nil || nanos < 0 {
-		return vaultKey{}, fmt.Errorf("vault secret %q: want issuer/<20 digits of Unix nanoseconds>/<key id>", name)
+		return openedKey{}, fmt.Errorf("vault secret %q: want issuer/<20 digits of Unix nanoseconds>/<key id>", name)
 	}
 	kid, err := ticketcrypto.ParseKeyID(kidText)
 	if err != nil {
-		return vaultKey{}, fmt.Errorf("vault secret %q: %w", name, err)
+		return openedKey{}, fmt.Errorf("vault secret %q: %w", name, err)
 	}
 	pt, err := v.open(name, sealed)
 	if err != nil {
-		return vaultKey{}, err
+		return openedKey{}, err
 	}
 	defer clear(pt)
 	key, err := ticketcrypto.ParsePrivateKey(string(pt))
 	if err != nil {
-		return vaultKey{}, fmt.Errorf("vault secret %s: %w", name, err)
+		return openedKey{}, fmt.Errorf("vault secret %s: %w", name, err)
 	}
 	if key.ID() != kid {
-		return vaultKey{}, fmt.Errorf("vault secret %s holds the key with id %s", name, key.ID())
+		return openedKey{}, fmt.Errorf("vault secret %s holds the key with id %s", name, key.ID())
 	}
-	return vaultKey{name: name, created: time.Unix(0, nanos).UTC(), key: key}, nil
+	return openedKey{name: name, created: time.Unix(0, nanos).UTC(), key: key}, nil
 }
 
 // open unseals a secret stored under name. The name is the associated
 // data, so a value copied to another name does not open.
 func (v *Vault) open(name string, sealed []byte) ([]byte, error) {
-	pt, err := ticketcrypto.Open(v.Seal, sealed, vaultAD(name))
+	pt, err := ticketcrypto.Open(v.Seal, sealed, associatedData(name))
 	if err != nil {
 		return nil, fmt.Errorf("vault secret %s: %w (is the seal key the one the secrets were sealed with? Servers sharing a database need the same seal.key)", name, err)
 	}
 	return pt, nil
 }
 
-func vaultAD(name string) []byte { return []byte("admitone vault v1\x00" + name) }
+func associatedData(name string) []byte { return []byte("admitone vault v1\x00" + name) }
 
 func (v *Vault) check() error {
 	switch {
@@ -538,7 +479,7 @@ func (v *Vault) check() error {
 	return nil
 }
 
-func parseVaultEvent(eventID string) (ticketcrypto.EventID, error) {
+func parseEvent(eventID string) (ticketcrypto.EventID, error) {
 	ev, err := ticketcrypto.ParseEventID(eventID)
 	if err != nil {
 		return ticketcrypto.EventID{}, fmt.Errorf("%v: %w", err, purchase.ErrInvalid)

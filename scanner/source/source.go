@@ -1,4 +1,4 @@
-package scanner
+package source
 
 import (
 	"context"
@@ -32,42 +32,42 @@ type Source interface {
 	Run(ctx context.Context, out chan<- Input) error // returns nil at clean end of input (EOF), ctx.Err() on cancel
 }
 
-// SourceStats counts what a source did. Every Source returned by ParseSource reports them; read
-// them with SourceStatsOf.
-type SourceStats struct {
+// Stats counts what a source did. Every Source returned by Parse reports them; read
+// them with StatsOf.
+type Stats struct {
 	Sent         uint64 // Inputs sent on out
 	Dropped      uint64 // camera frames skipped because the consumer was still busy with an older one
 	Rejected     uint64 // frames, files or lines that could not be used (undecodable, too large, overlong)
 	SkippedBytes uint64 // MJPEG bytes discarded while resynchronising on garbage
 }
 
-// SourceStatsOf returns s's counters, or zero stats if s does not keep any.
-func SourceStatsOf(s Source) SourceStats {
-	if st, ok := s.(interface{ Stats() SourceStats }); ok {
+// StatsOf returns s's counters, or zero stats if s does not keep any.
+func StatsOf(s Source) Stats {
+	if st, ok := s.(interface{ Stats() Stats }); ok {
 		return st.Stats()
 	}
-	return SourceStats{}
+	return Stats{}
 }
 
 // Limits shared by the sources.
 const (
-	// SourceMaxLine is the longest code, in bytes, a line source accepts.
-	SourceMaxLine = 4096
-	// SourceMaxJPEG is the largest MJPEG frame, in bytes, the splitter keeps.
-	SourceMaxJPEG = 8 << 20
-	// SourceMaxPixels bounds the width*height of any frame or image, so a crafted header cannot make
+	// MaxLine is the longest code, in bytes, a line source accepts.
+	MaxLine = 4096
+	// MaxJPEG is the largest MJPEG frame, in bytes, the splitter keeps.
+	MaxJPEG = 8 << 20
+	// MaxPixels bounds the width*height of any frame or image, so a crafted header cannot make
 	// the gate allocate gigabytes.
-	SourceMaxPixels = 1 << 25
-	// SourceMaxSide bounds each dimension of a frame or image.
-	SourceMaxSide = 16384
+	MaxPixels = 1 << 25
+	// MaxSide bounds each dimension of a frame or image.
+	MaxSide = 16384
 
-	sourceDefaultPoll = 500 * time.Millisecond
-	sourceMinPoll     = 10 * time.Millisecond
-	sourceMaxPoll     = time.Minute
+	defaultPoll = 500 * time.Millisecond
+	minPoll     = 10 * time.Millisecond
+	maxPoll     = time.Minute
 )
 
-// SourceConfig holds what ParseSource leaves at defaults. The zero value is usable.
-type SourceConfig struct {
+// Config holds what Parse leaves at defaults. The zero value is usable.
+type Config struct {
 	// Stdin is read by specs that name "-". Nil means such specs are rejected.
 	Stdin io.Reader
 	// Logger receives warnings about dropped lines and unreadable files. Nil discards them.
@@ -83,8 +83,8 @@ type SourceConfig struct {
 	Lossless bool
 }
 
-// ParseSource turns a --source spec into a Source, with default settings and stdin as the
-// input for "-" (see SourceConfig.Parse for other settings). It only parses: files, devices and commands are opened
+// Parse turns a --source spec into a Source, with default settings and stdin as the
+// input for "-" (see Config.Parse for other settings). It only parses: files, devices and commands are opened
 // by Run, which names the spec in any error.
 //
 // A spec may start with NAME= (NAME is a letter followed by up to 31 letters, digits, '-' or '_',
@@ -112,7 +112,7 @@ type SourceConfig struct {
 //	lines:STREAM
 //	    One code per line, as keyboard-wedge scanners type them: lines end at "\n", "\r" or
 //	    "\r\n", surrounding white space is trimmed and empty lines are skipped. A line longer than
-//	    SourceMaxLine bytes is dropped with a warning and counted in SourceStats.Rejected. Never
+//	    MaxLine bytes is dropped with a warning and counted in Stats.Rejected. Never
 //	    drops a code otherwise.
 //
 // STREAM is "-" (standard input), cmd:COMMAND ARGS... (a program started without a shell; its
@@ -128,16 +128,16 @@ type SourceConfig struct {
 // Source.
 //
 // Camera sources (mjpeg, yuv) always read the stream at full speed and keep only the newest frame
-// the consumer has not yet taken: older ones are dropped and counted in SourceStats.Dropped, so a
-// slow decoder sees fresh frames and never stalls the camera (see SourceConfig.Lossless). Pass an
+// the consumer has not yet taken: older ones are dropped and counted in Stats.Dropped, so a
+// slow decoder sees fresh frames and never stalls the camera (see Config.Lossless). Pass an
 // unbuffered or one-slot channel to Run: frames waiting in a bigger buffer go stale.
-func ParseSource(spec string, stdin io.Reader) (Source, error) {
-	return SourceConfig{Stdin: stdin}.Parse(spec)
+func Parse(spec string, stdin io.Reader) (Source, error) {
+	return Config{Stdin: stdin}.Parse(spec)
 }
 
-// Parse is ParseSource with the settings in c; c.Stdin is the input for "-". Errors name the
+// Parse is Parse with the settings in c; c.Stdin is the input for "-". Errors name the
 // spec.
-func (c SourceConfig) Parse(spec string) (Source, error) {
+func (c Config) Parse(spec string) (Source, error) {
 	s, err := c.parse(spec)
 	if err != nil {
 		return nil, fmt.Errorf("source %q: %w", spec, err)
@@ -145,42 +145,42 @@ func (c SourceConfig) Parse(spec string) (Source, error) {
 	return s, nil
 }
 
-func (c SourceConfig) parse(spec string) (Source, error) {
+func (c Config) parse(spec string) (Source, error) {
 	if strings.TrimSpace(spec) == "" {
 		return nil, errors.New("empty source spec")
 	}
-	name, rest := sourceSplitName(spec)
-	base := sourceBaseArgs{name: name, cfg: c.withDefaults()}
-	kind, arg, hasKind := sourceSplitKind(rest)
+	name, rest := splitName(spec)
+	base := baseArgs{name: name, cfg: c.withDefaults()}
+	kind, arg, hasKind := splitKind(rest)
 	if !hasKind {
 		if rest == "-" {
 			return nil, errors.New(`"-" is ambiguous: use mjpeg:-, yuv:WIDTHxHEIGHT:- or lines:-`)
 		}
-		return newSourceFiles(base, rest, false)
+		return newFiles(base, rest, false)
 	}
 	switch kind {
 	case "dir", "file":
-		return newSourceFiles(base, arg, false)
+		return newFiles(base, arg, false)
 	case "dirwatch":
-		return newSourceFiles(base, arg, true)
+		return newFiles(base, arg, true)
 	case "mjpeg":
 		st, err := c.parseStream(arg)
 		if err != nil {
 			return nil, err
 		}
-		return newSourceMJPEG(base, st), nil
+		return newMJPEG(base, st), nil
 	case "cmd":
 		st, err := c.parseStream(rest)
 		if err != nil {
 			return nil, err
 		}
-		return newSourceMJPEG(base, st), nil
+		return newMJPEG(base, st), nil
 	case "yuv":
 		geom, streamSpec, ok := strings.Cut(arg, ":")
 		if !ok {
 			return nil, errors.New("yuv wants yuv:WIDTHxHEIGHT:STREAM")
 		}
-		g, err := sourceParseYUVGeometry(geom)
+		g, err := parseYUVGeometry(geom)
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +188,7 @@ func (c SourceConfig) parse(spec string) (Source, error) {
 		if err != nil {
 			return nil, err
 		}
-		return newSourceYUV(base, g, st), nil
+		return newYUV(base, g, st), nil
 	case "lines":
 		st, err := c.parseStream(arg)
 		if err != nil {
@@ -198,32 +198,32 @@ func (c SourceConfig) parse(spec string) (Source, error) {
 			return nil, errors.New("input event devices deliver key codes, not text: switch the scanner to " +
 				"USB serial (CDC) mode and use lines:/dev/ttyACM0, or let it type into the console and use lines:-")
 		}
-		return newSourceLines(base, st), nil
+		return newLines(base, st), nil
 	}
 	return nil, fmt.Errorf("unknown source kind %q (want dir, file, dirwatch, mjpeg, cmd, yuv or lines)", kind)
 }
 
 // parseStream parses the STREAM part of a spec: "-", cmd:COMMAND or a path.
-func (c SourceConfig) parseStream(s string) (sourceStream, error) {
+func (c Config) parseStream(s string) (stream, error) {
 	switch {
 	case s == "":
-		return sourceStream{}, errors.New("missing stream: want -, cmd:COMMAND or a path")
+		return stream{}, errors.New("missing stream: want -, cmd:COMMAND or a path")
 	case s == "-":
 		if c.Stdin == nil {
-			return sourceStream{}, errors.New("reads standard input, but none is available")
+			return stream{}, errors.New("reads standard input, but none is available")
 		}
-		return sourceStream{stdin: c.Stdin}, nil
+		return stream{stdin: c.Stdin}, nil
 	case strings.HasPrefix(s, "cmd:"):
-		argv, err := sourceSplitArgs(strings.TrimPrefix(s, "cmd:"))
+		argv, err := splitArgs(strings.TrimPrefix(s, "cmd:"))
 		if err != nil {
-			return sourceStream{}, err
+			return stream{}, err
 		}
-		return sourceStream{argv: argv}, nil
+		return stream{argv: argv}, nil
 	}
-	return sourceStream{path: s}, nil
+	return stream{path: s}, nil
 }
 
-func (c SourceConfig) withDefaults() SourceConfig {
+func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -232,33 +232,33 @@ func (c SourceConfig) withDefaults() SourceConfig {
 	}
 	switch {
 	case c.PollInterval == 0:
-		c.PollInterval = sourceDefaultPoll
-	case c.PollInterval < sourceMinPoll:
-		c.PollInterval = sourceMinPoll
-	case c.PollInterval > sourceMaxPoll:
-		c.PollInterval = sourceMaxPoll
+		c.PollInterval = defaultPoll
+	case c.PollInterval < minPoll:
+		c.PollInterval = minPoll
+	case c.PollInterval > maxPoll:
+		c.PollInterval = maxPoll
 	}
 	return c
 }
 
-// sourceSplitName splits an optional "NAME=" prefix off a spec.
-func sourceSplitName(spec string) (name, rest string) {
+// splitName splits an optional "NAME=" prefix off a spec.
+func splitName(spec string) (name, rest string) {
 	n, r, ok := strings.Cut(spec, "=")
-	if !ok || len(n) == 0 || len(n) > 32 || !sourceIsLetter(n[0]) {
+	if !ok || len(n) == 0 || len(n) > 32 || !isLetter(n[0]) {
 		return spec, spec
 	}
 	for i := 1; i < len(n); i++ {
 		b := n[i]
-		if !sourceIsLetter(b) && !(b >= '0' && b <= '9') && b != '-' && b != '_' {
+		if !isLetter(b) && !(b >= '0' && b <= '9') && b != '-' && b != '_' {
 			return spec, spec
 		}
 	}
 	return n, r
 }
 
-// sourceSplitKind splits "kind:arg". A single letter before the colon is a Windows drive, not a
+// splitKind splits "kind:arg". A single letter before the colon is a Windows drive, not a
 // kind, and a prefix that is not a lower-case word is part of a path.
-func sourceSplitKind(s string) (kind, arg string, ok bool) {
+func splitKind(s string) (kind, arg string, ok bool) {
 	k, a, found := strings.Cut(s, ":")
 	if !found || len(k) < 2 {
 		return "", s, false
@@ -271,12 +271,12 @@ func sourceSplitKind(s string) (kind, arg string, ok bool) {
 	return k, a, true
 }
 
-func sourceIsLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
+func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
 
-// sourceSplitArgs splits a command line on white space. Single quotes keep everything literally,
+// splitArgs splits a command line on white space. Single quotes keep everything literally,
 // double quotes keep white space and honour \" and \\, and a backslash outside quotes escapes the
 // next byte. There is no shell: no globbing, variables or pipes.
-func sourceSplitArgs(s string) ([]string, error) {
+func splitArgs(s string) ([]string, error) {
 	var (
 		args  []string
 		cur   strings.Builder
@@ -332,16 +332,16 @@ func sourceSplitArgs(s string) ([]string, error) {
 	return args, nil
 }
 
-// sourceBaseArgs is what a source constructor needs to build its sourceBase.
-type sourceBaseArgs struct {
+// baseArgs is what a source constructor needs to build its base.
+type baseArgs struct {
 	name string
-	cfg  SourceConfig
+	cfg  Config
 }
 
-// sourceBase holds what every source has: a name, settings and counters.
-type sourceBase struct {
+// base holds what every source has: a name, settings and counters.
+type base struct {
 	name     string
-	cfg      SourceConfig
+	cfg      Config
 	sent     atomic.Uint64
 	dropped  atomic.Uint64
 	rejected atomic.Uint64
@@ -349,11 +349,11 @@ type sourceBase struct {
 }
 
 // Name returns the source's name: the NAME= prefix of its spec, or the whole spec.
-func (b *sourceBase) Name() string { return b.name }
+func (b *base) Name() string { return b.name }
 
 // Stats returns the source's counters so far. It is safe to call while Run is running.
-func (b *sourceBase) Stats() SourceStats {
-	return SourceStats{
+func (b *base) Stats() Stats {
+	return Stats{
 		Sent:         b.sent.Load(),
 		Dropped:      b.dropped.Load(),
 		Rejected:     b.rejected.Load(),
@@ -362,7 +362,7 @@ func (b *sourceBase) Stats() SourceStats {
 }
 
 // send delivers in on out, blocking until the consumer takes it or ctx ends.
-func (b *sourceBase) send(ctx context.Context, out chan<- Input, in Input) error {
+func (b *base) send(ctx context.Context, out chan<- Input, in Input) error {
 	// Check first: with both cases ready, select would pick at random and could send after cancel.
 	if err := ctx.Err(); err != nil {
 		return err
@@ -376,21 +376,21 @@ func (b *sourceBase) send(ctx context.Context, out chan<- Input, in Input) error
 	}
 }
 
-// sourceLatest hands items from one producer goroutine to one consumer. Unless lossless, put never
+// latest hands items from one producer goroutine to one consumer. Unless lossless, put never
 // blocks: it replaces an item the consumer has not taken yet and returns the replaced one, so the
 // consumer always gets the newest.
-type sourceLatest[T any] struct {
+type latest[T any] struct {
 	ch       chan T // one slot
 	lossless bool
 }
 
-func newSourceLatest[T any](lossless bool) *sourceLatest[T] {
-	return &sourceLatest[T]{ch: make(chan T, 1), lossless: lossless}
+func newLatest[T any](lossless bool) *latest[T] {
+	return &latest[T]{ch: make(chan T, 1), lossless: lossless}
 }
 
 // put offers v. It reports the item v replaced, if any, and ok=false if quit closed first (only
 // possible when lossless).
-func (m *sourceLatest[T]) put(quit <-chan struct{}, v T) (old T, replaced, ok bool) {
+func (m *latest[T]) put(quit <-chan struct{}, v T) (old T, replaced, ok bool) {
 	if m.lossless {
 		select {
 		case m.ch <- v:
@@ -415,7 +415,7 @@ func (m *sourceLatest[T]) put(quit <-chan struct{}, v T) (old T, replaced, ok bo
 
 // take waits for the next item. It returns ok=false when the producer closed and nothing is
 // pending, and ctx's error when ctx ends first.
-func (m *sourceLatest[T]) take(ctx context.Context) (v T, ok bool, err error) {
+func (m *latest[T]) take(ctx context.Context) (v T, ok bool, err error) {
 	select {
 	case v, ok = <-m.ch:
 		return v, ok, nil
@@ -425,19 +425,19 @@ func (m *sourceLatest[T]) take(ctx context.Context) (v T, ok bool, err error) {
 }
 
 // close tells the consumer no more items follow (after the pending one, if any).
-func (m *sourceLatest[T]) close() { close(m.ch) }
+func (m *latest[T]) close() { close(m.ch) }
 
-// sourceStream is where a byte stream comes from: stdin, a file path or a command.
-type sourceStream struct {
+// stream is where a byte stream comes from: stdin, a file path or a command.
+type stream struct {
 	stdin   io.Reader
 	path    string
 	argv    []string
-	grace   time.Duration // for commands; 0 means sourceCmdGrace
+	grace   time.Duration // for commands; 0 means cmdGrace
 	onStart func(pid int) // test hook: sees a started command's pid
 }
 
-// sourceOpened is an open stream. Exactly one goroutine reads r.
-type sourceOpened struct {
+// opened is an open stream. Exactly one goroutine reads r.
+type opened struct {
 	r io.Reader
 	// interrupt makes a blocked Read return soon; it is called at most once, from another
 	// goroutine, when the context ends.
@@ -451,23 +451,23 @@ type sourceOpened struct {
 	finish func(cancelled bool) error
 }
 
-func (s sourceStream) open() (*sourceOpened, error) {
+func (s stream) open() (*opened, error) {
 	switch {
 	case s.argv != nil:
-		return sourceStartCommand(s.argv, s.grace, s.onStart)
+		return startCommand(s.argv, s.grace, s.onStart)
 	case s.path != "":
 		f, err := os.Open(s.path)
 		if err != nil {
 			return nil, err
 		}
-		return &sourceOpened{
+		return &opened{
 			r:             f,
 			interrupt:     func() { _ = f.SetReadDeadline(time.Now()); _ = f.Close() },
 			interruptible: true,
 			finish:        func(bool) error { _ = f.Close(); return nil },
 		}, nil
 	}
-	op := &sourceOpened{r: s.stdin, interrupt: func() {}, finish: func(bool) error { return nil }}
+	op := &opened{r: s.stdin, interrupt: func() {}, finish: func(bool) error { return nil }}
 	// A pipe or tty made non-blocking (os.Pipe, a pollable fd) accepts deadlines; we borrow stdin,
 	// so we unblock it with a past deadline and restore it after, rather than closing it.
 	if f, ok := s.stdin.(*os.File); ok && f.SetReadDeadline(time.Time{}) == nil {
@@ -478,11 +478,11 @@ func (s sourceStream) open() (*sourceOpened, error) {
 	return op, nil
 }
 
-// sourceRunStream opens st and runs read in a new goroutine, which produces items for consume;
+// runStream opens st and runs read in a new goroutine, which produces items for consume;
 // consume runs on the caller's goroutine and is the only one that sends on the consumer's channel,
 // so nothing is sent after Run returns. read must return when quit is closed and it is not blocked
 // in Read. The returned error follows the Source.Run contract.
-func sourceRunStream(ctx context.Context, st sourceStream, read func(r io.Reader, quit <-chan struct{}) error, consume func() error) error {
+func runStream(ctx context.Context, st stream, read func(r io.Reader, quit <-chan struct{}) error, consume func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -519,18 +519,18 @@ func sourceRunStream(ctx context.Context, st sourceStream, read func(r io.Reader
 	return errors.Join(readErr, childErr)
 }
 
-// sourceCheckSize rejects frame dimensions outside the limits.
-func sourceCheckSize(w, h int) error {
-	if w <= 0 || h <= 0 || w > SourceMaxSide || h > SourceMaxSide || w*h > SourceMaxPixels {
-		return fmt.Errorf("frame size %dx%d is out of range (each side 1..%d, at most %d pixels)", w, h, SourceMaxSide, SourceMaxPixels)
+// checkSize rejects frame dimensions outside the limits.
+func checkSize(w, h int) error {
+	if w <= 0 || h <= 0 || w > MaxSide || h > MaxSide || w*h > MaxPixels {
+		return fmt.Errorf("frame size %dx%d is out of range (each side 1..%d, at most %d pixels)", w, h, MaxSide, MaxPixels)
 	}
 	return nil
 }
 
-// sourceParseInt parses a positive decimal dimension.
-func sourceParseInt(s, what string) (int, error) {
+// parseInt parses a positive decimal dimension.
+func parseInt(s, what string) (int, error) {
 	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 || n > SourceMaxSide*2 || strings.HasPrefix(s, "+") {
+	if err != nil || n <= 0 || n > MaxSide*2 || strings.HasPrefix(s, "+") {
 		return 0, fmt.Errorf("bad %s %q", what, s)
 	}
 	return n, nil

@@ -1,4 +1,4 @@
-package scanner
+package gateapi
 
 import (
 	"bytes"
@@ -7,10 +7,14 @@ import (
 	"io"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/admitone/admitone/bundle"
+	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/scanner"
 )
 
 // TestReadyzFollowsWriteFailures: while the store cannot commit (a full
@@ -18,11 +22,17 @@ import (
 // 503 store_failing and scans answer store_failed; once writes succeed
 // again, /readyz is ready and scans are recorded.
 func TestReadyzFollowsWriteFailures(t *testing.T) {
-	f := newGateFixture(t, bundle.GateProfile{}, StoreOptions{})
-	tickets := []string{f.issue(t, 1, nil).Text(), f.issue(t, 1, nil).Text()}
-	f.load(t)
-	f.store.probeEvery = 0 // probe on every /readyz: the test does not wait
-	srv := httptest.NewServer((&API{Engine: f.engine}).Handler())
+	var writeFault atomic.Pointer[error]
+	store, engine, tickets := openTestGate(t, 2, scanner.StoreOptions{
+		WriteProbeInterval: -1, // probe on every /readyz: the test does not wait
+		WriteFault: func() error {
+			if err := writeFault.Load(); err != nil {
+				return *err
+			}
+			return nil
+		},
+	})
+	srv := httptest.NewServer((&Server{Engine: engine, Store: store}).Handler())
 	defer srv.Close()
 
 	ready := func() (int, string) {
@@ -52,7 +62,7 @@ func TestReadyzFollowsWriteFailures(t *testing.T) {
 		t.Fatalf("healthy gate: /readyz %d %s", code, body)
 	}
 	fault := error(syscall.ENOSPC)
-	f.store.writeFault.Store(&fault)
+	writeFault.Store(&fault)
 	if code, body := scan(tickets[0]); code != 500 || !strings.Contains(body, "store_failed") {
 		t.Fatalf("scan on a full disk: %d %s, want 500 store_failed", code, body)
 	}
@@ -61,7 +71,7 @@ func TestReadyzFollowsWriteFailures(t *testing.T) {
 			t.Fatalf("full disk: /readyz %d %s, want 503 store_failing naming the cause", code, body)
 		}
 	}
-	f.store.writeFault.Store(nil)
+	writeFault.Store(nil)
 	if code, body := ready(); code != 200 {
 		t.Fatalf("disk freed: /readyz %d %s, want ready", code, body)
 	}
@@ -69,15 +79,56 @@ func TestReadyzFollowsWriteFailures(t *testing.T) {
 		t.Fatalf("scan after recovery: %d %s", code, body)
 	}
 	// A disk that fails while no one scans shows at the next /readyz.
-	f.store.writeFault.Store(&fault)
+	writeFault.Store(&fault)
 	if code, _ := ready(); code != 503 {
 		t.Fatalf("idle gate with a failing disk: /readyz %d, want 503", code)
 	}
-	f.store.writeFault.Store(nil)
+	writeFault.Store(nil)
 	if code, _ := ready(); code != 200 {
 		t.Fatalf("idle gate, disk back: /readyz %d", code)
 	}
 	if code, body := scan(tickets[1]); code != 200 || !strings.HasPrefix(body, "accepted") {
 		t.Fatalf("scan: %d %s", code, body)
 	}
+}
+
+// openTestGate opens a store in a temporary directory, imports a bundle
+// for a signed-mode entry gate with n tickets, and returns the store, an
+// engine over it and the tickets' codes.
+func openTestGate(t *testing.T, n int, opt scanner.StoreOptions) (*scanner.Store, *scanner.Engine, []string) {
+	t.Helper()
+	key, err := ticketcrypto.GeneratePrivateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 6, 1, 18, 0, 0, 0, time.UTC)
+	ev := ticketcrypto.NewEventID()
+	p := &bundle.Payload{
+		Format:    bundle.Format,
+		CreatedAt: now.Add(-time.Hour),
+		Event:     ev,
+		Keyring:   []ticketcrypto.KeyringEntry{{Event: ev, KeyID: key.ID(), PublicKey: key.Public()}},
+		Profiles:  []bundle.GateProfile{{Event: ev, GateID: "north", Mode: bundle.ModeSigned, Direction: bundle.Entry}},
+	}
+	var codes []string
+	for range n {
+		st, err := ticketcrypto.Sign(key, ticketcrypto.Token{Event: ev, Ticket: ticketcrypto.NewTicketID(), Type: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Tickets = append(p.Tickets, bundle.Ticket{ID: st.Ticket, Type: 1})
+		codes = append(codes, st.Text())
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := scanner.OpenStore(t.TempDir(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Import(p, "", key.Public(), now); err != nil {
+		t.Fatal(err)
+	}
+	return s, &scanner.Engine{Store: s, Now: func() time.Time { return now }}, codes
 }

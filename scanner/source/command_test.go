@@ -1,6 +1,6 @@
 //go:build unix
 
-package scanner
+package source
 
 import (
 	"bytes"
@@ -16,16 +16,16 @@ import (
 	"time"
 )
 
-func sourceTestNeed(t *testing.T, prog string) {
+func testNeed(t *testing.T, prog string) {
 	t.Helper()
 	if _, err := exec.LookPath(prog); err != nil {
 		t.Skipf("%s not found: %v", prog, err)
 	}
 }
 
-func TestSourceCommandMJPEG(t *testing.T) {
-	sourceTestNeed(t, "cat")
-	frames := sourceTestFrames(t)
+func TestCommandMJPEG(t *testing.T) {
+	testNeed(t, "cat")
+	frames := testFrames(t)
 	var stream []byte
 	for _, f := range frames {
 		stream = append(stream, f.data...)
@@ -34,31 +34,31 @@ func TestSourceCommandMJPEG(t *testing.T) {
 	if err := os.WriteFile(path, stream, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	src := sourceTestParse(t, SourceConfig{Lossless: true}, "cam0=cmd:cat '"+path+"'")
-	got, err := sourceTestRun(t, context.Background(), src)
+	src := testParse(t, Config{Lossless: true}, "cam0=cmd:cat '"+path+"'")
+	got, err := testRun(t, context.Background(), src)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	sourceTestCheckFrames(t, got, frames, "cam0")
+	testCheckFrames(t, got, frames, "cam0")
 }
 
-func TestSourceCommandYUV(t *testing.T) {
-	sourceTestNeed(t, "cat")
-	g := sourceYUVGeometry{w: 7, h: 5, stride: 7}
+func TestCommandYUV(t *testing.T) {
+	testNeed(t, "cat")
+	g := yuvGeometry{w: 7, h: 5, stride: 7}
 	path := filepath.Join(t.TempDir(), "frames.yuv")
-	if err := os.WriteFile(path, append(sourceTestI420(g, 0), sourceTestI420(g, 1)...), 0o644); err != nil {
+	if err := os.WriteFile(path, append(testI420(g, 0), testI420(g, 1)...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, err := sourceTestRun(t, context.Background(), sourceTestParse(t, SourceConfig{Lossless: true}, "yuv:7x5:cmd:cat "+path))
+	got, err := testRun(t, context.Background(), testParse(t, Config{Lossless: true}, "yuv:7x5:cmd:cat "+path))
 	if err != nil || len(got) != 2 || got[1].Frame.GrayAt(6, 4).Y != byte(50+4*7+6) {
 		t.Fatalf("got %d frames, %v", len(got), err)
 	}
 }
 
-func TestSourceCommandFails(t *testing.T) {
-	sourceTestNeed(t, "cat")
+func TestCommandFails(t *testing.T) {
+	testNeed(t, "cat")
 	missing := filepath.Join(t.TempDir(), "no-such-file")
-	_, err := sourceTestRun(t, context.Background(), sourceTestParse(t, SourceConfig{}, "cmd:cat "+missing))
+	_, err := testRun(t, context.Background(), testParse(t, Config{}, "cmd:cat "+missing))
 	var exitErr *exec.ExitError
 	if !errors.As(err, &exitErr) {
 		t.Fatalf("Run = %v, want the command's exit error", err)
@@ -70,34 +70,34 @@ func TestSourceCommandFails(t *testing.T) {
 		}
 	}
 
-	_, err = sourceTestRun(t, context.Background(), sourceTestParse(t, SourceConfig{}, "cmd:admitone-no-such-program -x"))
+	_, err = testRun(t, context.Background(), testParse(t, Config{}, "cmd:admitone-no-such-program -x"))
 	if !errors.Is(err, exec.ErrNotFound) || !strings.Contains(err.Error(), "source cmd:admitone-no-such-program -x: start admitone-no-such-program") {
 		t.Errorf("missing program: Run = %v", err)
 	}
 }
 
-// TestSourceCommandCancel checks cancelling Run stops a command that would run for long, promptly,
+// TestCommandCancel checks cancelling Run stops a command that would run for long, promptly,
 // and leaves no process behind.
-func TestSourceCommandCancel(t *testing.T) {
-	sourceTestNeed(t, "sleep")
+func TestCommandCancel(t *testing.T) {
+	testNeed(t, "sleep")
 	for _, spec := range []string{"cmd:sleep 30", "yuv:4x4:cmd:sleep 30", "lines:cmd:sleep 30"} {
 		t.Run(spec, func(t *testing.T) {
-			src := sourceTestParse(t, SourceConfig{}, spec)
+			src := testParse(t, Config{}, spec)
 			pids := make(chan int, 1)
 			onStart := func(pid int) { pids <- pid }
 			switch s := src.(type) {
-			case *sourceMJPEG:
+			case *mjpeg:
 				s.stream.onStart = onStart
-			case *sourceYUV:
+			case *yuv:
 				s.stream.onStart = onStart
-			case *sourceLines:
+			case *lines:
 				s.stream.onStart = onStart
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			errc := make(chan error, 1)
 			go func() { errc <- src.Run(ctx, make(chan Input)) }()
 			pid := <-pids
-			if !sourceTestAlive(pid) {
+			if !testAlive(pid) {
 				t.Fatalf("child %d is not running", pid)
 			}
 			start := time.Now()
@@ -110,18 +110,18 @@ func TestSourceCommandCancel(t *testing.T) {
 			case <-time.After(10 * time.Second):
 				t.Fatal("Run did not return after cancel")
 			}
-			if d := time.Since(start); d > sourceCmdGrace {
+			if d := time.Since(start); d > cmdGrace {
 				t.Errorf("Run took %v to return; sleep should have stopped on the interrupt", d)
 			}
-			if sourceTestAlive(pid) {
+			if testAlive(pid) {
 				t.Errorf("child %d still exists after Run returned", pid)
 			}
 		})
 	}
 }
 
-// sourceTestAlive reports whether pid exists and is not a zombie.
-func sourceTestAlive(pid int) bool {
+// testAlive reports whether pid exists and is not a zombie.
+func testAlive(pid int) bool {
 	if syscall.Kill(pid, 0) != nil {
 		return false
 	}
@@ -133,16 +133,16 @@ func sourceTestAlive(pid int) bool {
 	return i < 0 || i+2 >= len(stat) || stat[i+2] != 'Z'
 }
 
-// TestSourceCommandKeepsRunning checks a command that closes its output but keeps running is
+// TestCommandKeepsRunning checks a command that closes its output but keeps running is
 // stopped, not waited for forever, and that its own children go with it.
-func TestSourceCommandKeepsRunning(t *testing.T) {
-	sourceTestNeed(t, "sh")
+func TestCommandKeepsRunning(t *testing.T) {
+	testNeed(t, "sh")
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	// sh is started directly (no shell parses our spec); it closes stdout, then waits on a child.
-	src := sourceTestParse(t, SourceConfig{}, `lines:cmd:sh -c "exec >&-; sleep 30 & echo $! > '`+pidFile+`'; wait"`).(*sourceLines)
+	src := testParse(t, Config{}, `lines:cmd:sh -c "exec >&-; sleep 30 & echo $! > '`+pidFile+`'; wait"`).(*lines)
 	src.stream.grace = 100 * time.Millisecond
 	start := time.Now()
-	_, err := sourceTestRun(t, context.Background(), src)
+	_, err := testRun(t, context.Background(), src)
 	if err == nil || !strings.Contains(err.Error(), "sh kept running after closing its output") {
 		t.Fatalf("Run = %v", err)
 	}
@@ -158,17 +158,17 @@ func TestSourceCommandKeepsRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	// SIGKILL is delivered asynchronously: give the grandchild a moment to die.
-	for i := 0; sourceTestAlive(pid) && i < 200; i++ {
+	for i := 0; testAlive(pid) && i < 200; i++ {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if sourceTestAlive(pid) {
+	if testAlive(pid) {
 		syscall.Kill(pid, syscall.SIGKILL)
 		t.Errorf("grandchild %d survived", pid)
 	}
 }
 
-func TestSourceTail(t *testing.T) {
-	tail := &sourceTail{max: 16}
+func TestTail(t *testing.T) {
+	tail := &tail{max: 16}
 	tail.Write([]byte("line one\n"))
 	if got := tail.String(); got != "line one" {
 		t.Errorf("short tail = %q", got)

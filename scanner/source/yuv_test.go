@@ -1,4 +1,4 @@
-package scanner
+package source
 
 import (
 	"bytes"
@@ -10,9 +10,9 @@ import (
 	"testing"
 )
 
-// sourceTestI420 builds one I420 frame whose Y bytes encode the frame number and position, with
+// testI420 builds one I420 frame whose Y bytes encode the frame number and position, with
 // chroma planes of a recognisable value so a misplaced read shows up in the luma.
-func sourceTestI420(g sourceYUVGeometry, n int) []byte {
+func testI420(g yuvGeometry, n int) []byte {
 	f := make([]byte, 0, g.luma()+g.chroma())
 	for y := range g.h {
 		for x := range g.stride {
@@ -26,7 +26,7 @@ func sourceTestI420(g sourceYUVGeometry, n int) []byte {
 	return append(f, bytes.Repeat([]byte{0xCC}, g.chroma())...)
 }
 
-func TestSourceYUVGeometry(t *testing.T) {
+func TestYUVGeometry(t *testing.T) {
 	tests := []struct {
 		spec         string
 		luma, chroma int
@@ -38,7 +38,7 @@ func TestSourceYUVGeometry(t *testing.T) {
 		{"5x3/8", 24, 16}, // padded rows: 4x2 U and V
 	}
 	for _, tt := range tests {
-		g, err := sourceParseYUVGeometry(tt.spec)
+		g, err := parseYUVGeometry(tt.spec)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.spec, err)
 		}
@@ -48,22 +48,22 @@ func TestSourceYUVGeometry(t *testing.T) {
 	}
 }
 
-func TestSourceYUVPipe(t *testing.T) {
+func TestYUVPipe(t *testing.T) {
 	for _, spec := range []string{"5x3", "5x3/8", "4x4"} {
 		t.Run(spec, func(t *testing.T) {
-			g, err := sourceParseYUVGeometry(spec)
+			g, err := parseYUVGeometry(spec)
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, w := sourceTestPipe(t)
+			r, w := testPipe(t)
 			const n = 3
 			var frames [][]byte
 			for i := range n {
-				frames = append(frames, sourceTestI420(g, i))
+				frames = append(frames, testI420(g, i))
 			}
-			done := sourceTestWrite(w, frames...)
-			src := sourceTestParse(t, SourceConfig{Stdin: r, Lossless: true}, "yuv:"+spec+":-")
-			got, err := sourceTestRun(t, context.Background(), src)
+			done := testWrite(w, frames...)
+			src := testParse(t, Config{Stdin: r, Lossless: true}, "yuv:"+spec+":-")
+			got, err := testRun(t, context.Background(), src)
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
@@ -91,17 +91,17 @@ func TestSourceYUVPipe(t *testing.T) {
 	}
 }
 
-func TestSourceYUVShortFinalFrame(t *testing.T) {
-	g := sourceYUVGeometry{w: 5, h: 3, stride: 5}
+func TestYUVShortFinalFrame(t *testing.T) {
+	g := yuvGeometry{w: 5, h: 3, stride: 5}
 	for _, cut := range []int{1, 14, 15, 26} { // inside Y, at the Y/chroma edge, inside chroma
-		frame := sourceTestI420(g, 1)
-		data := append(sourceTestI420(g, 0), frame[:cut]...)
-		src := sourceTestParse(t, SourceConfig{Stdin: bytes.NewReader(data), Lossless: true}, "yuv:5x3:-")
-		got, err := sourceTestRun(t, context.Background(), src)
+		frame := testI420(g, 1)
+		data := append(testI420(g, 0), frame[:cut]...)
+		src := testParse(t, Config{Stdin: bytes.NewReader(data), Lossless: true}, "yuv:5x3:-")
+		got, err := testRun(t, context.Background(), src)
 		if len(got) != 1 {
 			t.Errorf("cut %d: got %d frames, want 1", cut, len(got))
 		}
-		if !errors.Is(err, io.ErrUnexpectedEOF) || !errors.Is(err, errSourceTruncated) {
+		if !errors.Is(err, io.ErrUnexpectedEOF) || !errors.Is(err, errTruncated) {
 			t.Fatalf("cut %d: Run = %v, want a truncation error", cut, err)
 		}
 		want := "source yuv:5x3:-: input ended inside a frame: frame 2 of 5x3 has " + strconv.Itoa(cut) + " of 27 bytes"
@@ -114,8 +114,8 @@ func TestSourceYUVShortFinalFrame(t *testing.T) {
 // BenchmarkYUVFrame720p measures reading one 1280x720 I420 frame from a stream, allocating a
 // fresh Y plane per frame as the source does for every frame it delivers.
 func BenchmarkYUVFrame720p(b *testing.B) {
-	g := sourceYUVGeometry{w: 1280, h: 720, stride: 1280}
-	rd := sourceYUVReader{r: &sourceTestLoopReader{data: sourceTestI420(g, 0)}, geom: g}
+	g := yuvGeometry{w: 1280, h: 720, stride: 1280}
+	rd := yuvReader{r: &testLoopReader{data: testI420(g, 0)}, geom: g}
 	b.Run("alloc", func(b *testing.B) {
 		b.SetBytes(int64(g.luma() + g.chroma()))
 		b.ReportAllocs()

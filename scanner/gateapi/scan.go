@@ -1,0 +1,111 @@
+package gateapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/admitone/admitone/scanner"
+	"github.com/admitone/admitone/scanner/source"
+)
+
+type scanRequest struct {
+	Code   string `json:"code"`
+	DryRun bool   `json:"dry_run"`
+}
+
+func (a *Server) handleScan(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if !contentType(w, r, "application/json") {
+		return
+	}
+	var req scanRequest
+	body, ok := readBody(w, r, maxScanBody)
+	if !ok {
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_json", "request body: "+err.Error())
+		return
+	}
+	if req.Code == "" {
+		writeError(w, http.StatusBadRequest, "missing_field", "code is required")
+		return
+	}
+	res, err := a.Engine.Check(req.Code, scanner.CheckOptions{DryRun: req.DryRun, Source: "api"})
+	if err != nil {
+		a.storeFailure(w, err)
+		return
+	}
+	a.Metrics.Observe("api", scanner.LaneResult{Result: res, Decoded: true, Latency: time.Since(start)})
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (a *Server) handleFrame(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if !contentType(w, r, "image/jpeg") {
+		return
+	}
+	camera := r.URL.Query().Get("camera")
+	if camera == "" {
+		camera = "http"
+	}
+	if len(camera) > 64 {
+		writeError(w, http.StatusBadRequest, "bad_camera", "camera name is limited to 64 bytes")
+		return
+	}
+	body, ok := readBody(w, r, maxFrameBody)
+	if !ok {
+		return
+	}
+	frame, err := source.DecodeJPEG(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_frame", "frame is not a usable JPEG: "+err.Error())
+		return
+	}
+	l, err := a.lane(camera)
+	if err != nil {
+		writeError(w, http.StatusTooManyRequests, "too_many_cameras", err.Error())
+		return
+	}
+	l.mu.Lock()
+	res, err := l.lane.Handle(source.Input{Source: "http:" + camera, Frame: frame, At: start})
+	l.mu.Unlock()
+	if err != nil {
+		a.storeFailure(w, err)
+		return
+	}
+	a.Metrics.Observe("http:"+camera, res)
+	switch {
+	case !res.Decoded:
+		writeError(w, http.StatusUnprocessableEntity, "no_code", "no code found in the frame")
+	case res.Repeat:
+		writeError(w, http.StatusConflict, "repeat", "same code as the previous scan on this camera; not scanned again")
+	default:
+		writeJSON(w, http.StatusOK, res.Result)
+	}
+}
+
+func (a *Server) lane(camera string) (*cameraLane, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if l, ok := a.lanes[camera]; ok {
+		return l, nil
+	}
+	if len(a.lanes) >= maxCameras {
+		return nil, fmt.Errorf("at most %d cameras may post frames", maxCameras)
+	}
+	if a.lanes == nil {
+		a.lanes = make(map[string]*cameraLane)
+	}
+	l := &cameraLane{lane: scanner.Lane{Engine: a.Engine}}
+	if a.NewDecoder != nil {
+		l.lane.Decoder = a.NewDecoder()
+	}
+	a.lanes[camera] = l
+	return l, nil
+}
