@@ -143,6 +143,21 @@ func (s *Service) CreateOrg(ctx context.Context, o Organization) (Organization, 
 	return o, nil
 }
 
+// CreateOrgFor is CreateOrg that makes userID the new organization's
+// organizer in the same transaction, so no organization is left without
+// one.
+func (s *Service) CreateOrgFor(ctx context.Context, o Organization, userID string) (Organization, error) {
+	if err := validateOrg(&o); err != nil {
+		return Organization{}, err
+	}
+	o.ID = id.New("org")
+	o.CreatedAt = s.stamp()
+	if err := s.Store.CreateOrgWithOrganizer(ctx, o, userID); err != nil {
+		return Organization{}, fmt.Errorf("create organization: %w", err)
+	}
+	return o, nil
+}
+
 // Org returns an organization.
 func (s *Service) Org(ctx context.Context, orgID string) (Organization, error) {
 	return s.Store.Org(ctx, orgID)

@@ -114,6 +114,7 @@ func toAPIError(err error) (*apiError, bool) {
 		{purchase.ErrTicketUsed, http.StatusConflict, "ticket_used"},
 		{purchase.ErrTicketsLocked, http.StatusForbidden, "tickets_locked"},
 		{purchase.ErrTransferred, http.StatusConflict, "ticket_transferred"},
+		{purchase.ErrNoPayments, http.StatusServiceUnavailable, "payments_unavailable"},
 		{ticketsync.ErrNotFound, http.StatusNotFound, "not_found"},
 		{ticketsync.ErrExists, http.StatusConflict, "exists"},
 		{ticketsync.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},

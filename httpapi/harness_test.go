@@ -146,9 +146,10 @@ func newHarnessWith(t *testing.T, backend string, configure func(*harness)) *har
 	h.purchase.ChangeLogged = hub.Poke
 	enroller := &ticketsync.Enroller{Store: b.Sync, Log: b.Purchases, Keys: h.vault, Now: h.clock.Now}
 	h.api = &Server{Accounts: h.accounts, Catalog: h.catalog, Search: idx, Purchase: h.purchase, Ready: b.Ping, Log: log,
-		Payments: h.payments, Now: h.clock.Now, Sync: hub, Enroller: enroller}
+		Now: h.clock.Now, Sync: hub, Enroller: enroller}
+	h.purchase.Payments = h.payments
 	t.Cleanup(hub.Shutdown)
-	h.payments.OnEvent(h.api.HandlePaymentEvent)
+	h.payments.OnEvent(h.purchase.HandlePaymentEvent)
 	if configure != nil {
 		configure(h)
 	}

@@ -19,7 +19,6 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
-	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 	ticketsync "github.com/admitone/admitone/sync"
@@ -40,13 +39,10 @@ type Server struct {
 	// GoogleWallet signs "Add to Google Wallet" links; nil answers the
 	// link route with 503.
 	GoogleWallet *wallet.GoogleIssuer
-	// Payments takes payments for orders; nil answers holds, orders and
-	// payments of priced ticket types with 503 payments_unavailable (free
-	// ones still work).
-	Payments payment.Provider
-	// Webhooks verifies Stripe's webhook requests; nil answers the
-	// webhook route with 503.
-	Webhooks payment.WebhookVerifier
+	// Webhooks verifies Stripe's webhook requests (payment.Stripe); nil
+	// answers the webhook route with 503. Payments are the purchase
+	// Service's (purchase.Service.Payments).
+	Webhooks purchase.WebhookVerifier
 	// Sync is the gates' sync hub and Enroller makes and enrols gates;
 	// nil answers their routes with 503.
 	Sync     *ticketsync.Server

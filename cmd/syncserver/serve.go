@@ -177,7 +177,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	// database under the seal key.
 	a.vault = &issuer.Vault{Store: backend.Secrets, Seal: key}
 	a.purchase = &purchase.Service{Store: backend.Purchases, Catalog: a.catalog, Changed: a.catalog.InvalidateAvailability,
-		Signer: a.vault, Log: log, MaxHeldPerBuyer: maxHeld, HoldsPerMinute: holdRate}
+		Signer: a.vault, Log: log, MaxHeldPerBuyer: maxHeld, HoldsPerMinute: holdRate, Payments: pay}
 	a.catalog.Inventory = a.purchase
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -191,9 +191,9 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 			return e.Title, err
 		}}
 	a.api = &httpapi.Server{Accounts: a.accounts, Catalog: a.catalog, Search: a.index, Purchase: a.purchase, Ready: backend.Ping, Log: log, Registry: reg,
-		Payments: pay, Webhooks: hooks, PassSigner: passes, GoogleWallet: google, Sync: a.hub, Enroller: enroller, TrustedProxies: proxies}
+		Webhooks: hooks, PassSigner: passes, GoogleWallet: google, Sync: a.hub, Enroller: enroller, TrustedProxies: proxies}
 	if tp, ok := pay.(*payment.TestProvider); ok {
-		tp.OnEvent(a.api.HandlePaymentEvent) // Stripe's events come through the webhook route
+		tp.OnEvent(a.purchase.HandlePaymentEvent) // Stripe's events come through the webhook route
 	}
 	if pay == nil {
 		log.Warn("no payment provider is configured: priced tickets cannot be sold, only free ones (--payments stripe takes payments; --payments test takes test cards, for demos)",
