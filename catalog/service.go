@@ -93,7 +93,7 @@ type Service struct {
 	// zero means DefaultPageTTL.
 	PageTTL time.Duration
 	// Log receives errors the caller is not told about (a failed
-	// re-index after a committed change); nil means slog.Default().
+	// re-index after a committed change); nil discards.
 	Log *slog.Logger
 
 	initOnce sync.Once
@@ -123,7 +123,7 @@ func (s *Service) log() *slog.Logger {
 	if s.Log != nil {
 		return s.Log
 	}
-	return slog.Default()
+	return slog.New(slog.DiscardHandler)
 }
 
 // stamp is the time recorded in CreatedAt and UpdatedAt: UTC, to the

@@ -312,7 +312,7 @@ func (s *Server) log() *slog.Logger {
 	if s.Log != nil {
 		return s.Log
 	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
+	return slog.New(slog.DiscardHandler)
 }
 
 // authenticate resolves the bearer token and applies the route's policy

@@ -26,6 +26,7 @@ import (
 	"github.com/admitone/admitone/httpapi"
 	"github.com/admitone/admitone/internal/cliconf"
 	"github.com/admitone/admitone/internal/fileutil"
+	"github.com/admitone/admitone/internal/logging"
 	"github.com/admitone/admitone/issuer"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
@@ -86,14 +87,7 @@ func purchaseLimit(flag string, n int) (int, error) {
 }
 
 func (c *serverConfig) logger(w io.Writer) (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
-	}
-	if c.LogJSON {
-		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})), nil
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), nil
+	return logging.New(w, c.LogLevel, c.LogJSON)
 }
 
 // app is the running server: storage, services, search and HTTP.
