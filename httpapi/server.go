@@ -19,6 +19,7 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/internal/services"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 	ticketsync "github.com/admitone/admitone/sync"
@@ -63,6 +64,14 @@ type Server struct {
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+}
+
+// New returns the HTTP API of the services svc (services.New). The
+// caller sets Ready, TrustedProxies and Registry.
+func New(svc *services.Services) *Server {
+	return &Server{Accounts: svc.Accounts, Catalog: svc.Catalog, Search: svc.Search, Purchase: svc.Purchase,
+		PassSigner: svc.PassSigner, GoogleWallet: svc.GoogleWallet, Webhooks: svc.Webhooks,
+		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log}
 }
 
 // policy says who may call a route. The handler gets the principal; org-
