@@ -50,7 +50,7 @@ type Service struct {
 	// DefaultHashWait.
 	HashWait time.Duration
 	// Log receives failures the caller is not told about (a best-effort
-	// re-hash or cleanup); nil means slog.Default().
+	// re-hash or cleanup); nil discards.
 	Log *slog.Logger
 
 	initOnce     sync.Once
@@ -95,7 +95,7 @@ func (s *Service) log() *slog.Logger {
 	if s.Log != nil {
 		return s.Log
 	}
-	return slog.Default()
+	return slog.New(slog.DiscardHandler)
 }
 
 func (s *Service) issuer() string {

@@ -93,7 +93,7 @@ type Service struct {
 	// zero means DefaultPageTTL.
 	PageTTL time.Duration
 	// Log receives errors the caller is not told about (a failed
-	// re-index after a committed change); nil means slog.Default().
+	// re-index after a committed change); nil discards.
 	Log *slog.Logger
 
 	initOnce sync.Once
@@ -123,7 +123,7 @@ func (s *Service) log() *slog.Logger {
 	if s.Log != nil {
 		return s.Log
 	}
-	return slog.Default()
+	return slog.New(slog.DiscardHandler)
 }
 
 // stamp is the time recorded in CreatedAt and UpdatedAt: UTC, to the
@@ -138,6 +138,21 @@ func (s *Service) CreateOrg(ctx context.Context, o Organization) (Organization, 
 	o.ID = id.New("org")
 	o.CreatedAt = s.stamp()
 	if err := s.Store.CreateOrg(ctx, o); err != nil {
+		return Organization{}, fmt.Errorf("create organization: %w", err)
+	}
+	return o, nil
+}
+
+// CreateOrgFor is CreateOrg that makes userID the new organization's
+// organizer in the same transaction, so no organization is left without
+// one.
+func (s *Service) CreateOrgFor(ctx context.Context, o Organization, userID string) (Organization, error) {
+	if err := validateOrg(&o); err != nil {
+		return Organization{}, err
+	}
+	o.ID = id.New("org")
+	o.CreatedAt = s.stamp()
+	if err := s.Store.CreateOrgWithOrganizer(ctx, o, userID); err != nil {
 		return Organization{}, fmt.Errorf("create organization: %w", err)
 	}
 	return o, nil

@@ -113,6 +113,11 @@ type TicketType struct {
 // Errors: ErrNotFound for a missing row, ErrExists for a duplicate id.
 type Store interface {
 	CreateOrg(ctx context.Context, o Organization) error
+	// CreateOrgWithOrganizer stores a new organization and makes the
+	// user its organizer (account.RoleOrganizer), in one transaction:
+	// both or neither. An unknown user is account.ErrNotFound, an id
+	// taken ErrExists.
+	CreateOrgWithOrganizer(ctx context.Context, o Organization, userID string) error
 	Org(ctx context.Context, id string) (Organization, error)
 
 	CreateVenue(ctx context.Context, v Venue) error

@@ -56,6 +56,7 @@ var kindStatus = []struct {
 	{errkind.Unauthorized, http.StatusUnauthorized, false},
 	{errkind.Forbidden, http.StatusForbidden, false},
 	{errkind.Busy, http.StatusServiceUnavailable, false},
+	{errkind.NotConfigured, http.StatusServiceUnavailable, false},
 	{errkind.Exists, http.StatusConflict, false},
 	{errkind.Conflict, http.StatusConflict, false},
 	{errkind.Expired, http.StatusGone, false},

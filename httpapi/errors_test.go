@@ -74,6 +74,7 @@ func TestToAPIError(t *testing.T) {
 		{"purchase.ErrTicketUsed", wrap(purchase.ErrTicketUsed), http.StatusConflict, "ticket_used", "", "", false, 0, true},
 		{"purchase.ErrTicketsLocked", wrap(purchase.ErrTicketsLocked), http.StatusForbidden, "tickets_locked", "", "", false, 0, true},
 		{"purchase.ErrTransferred", wrap(purchase.ErrTransferred), http.StatusConflict, "ticket_transferred", "", "", false, 0, true},
+		{"purchase.ErrNoPayments", wrap(purchase.ErrNoPayments), http.StatusServiceUnavailable, "payments_unavailable", "", "", false, 0, true},
 		{"sync.ErrNotFound", wrap(ticketsync.ErrNotFound), http.StatusNotFound, "not_found", "", "", false, 0, true},
 		{"sync.ErrExists", wrap(ticketsync.ErrExists), http.StatusConflict, "exists", "", "", false, 0, true},
 		{"sync.ErrInvalid", wrap(ticketsync.ErrInvalid), http.StatusUnprocessableEntity, "invalid", "", "", false, 0, true},

@@ -32,7 +32,7 @@ func TestErrorTextStaysInLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.api.Payments = stripe
+	h.purchase.Payments = stripe
 	o := h.order(t, f, f.buyer, 1, 0)
 	res := h.do(t, "POST", "/v1/orders/"+o.ID+"/pay", f.buyer.Token, map[string]any{})
 	e := res.apiErr(t)
@@ -45,7 +45,7 @@ func TestErrorTextStaysInLog(t *testing.T) {
 	}
 
 	// The test provider's own words (an intent id) stay in the log too.
-	h.api.Payments = h.payments
+	h.purchase.Payments = h.payments
 	res = h.do(t, "POST", "/v1/orders/"+o.ID+"/pay", f.buyer.Token, map[string]any{"test_card": "4000000000000000"})
 	e = res.apiErr(t)
 	if res.status != http.StatusUnprocessableEntity || e.Code != "invalid" {

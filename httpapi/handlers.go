@@ -152,12 +152,9 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, p *account.Pr
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	o, err := s.Catalog.CreateOrg(r.Context(), catalog.Organization{Name: req.Name, Require2FA: req.Require2FA})
-	if err != nil {
-		return err
-	}
 	// The creator runs the new organization.
-	if err := s.Accounts.Store.PutMembership(r.Context(), account.Membership{UserID: p.User.ID, OrgID: o.ID, Role: account.RoleOrganizer}); err != nil {
+	o, err := s.Catalog.CreateOrgFor(r.Context(), catalog.Organization{Name: req.Name, Require2FA: req.Require2FA}, p.User.ID)
+	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, o)

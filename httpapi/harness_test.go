@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admitone/admitone/internal/services"
+	"github.com/admitone/admitone/vault"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
@@ -29,8 +31,6 @@ import (
 	"github.com/admitone/admitone/search"
 	"github.com/admitone/admitone/storage"
 	"github.com/admitone/admitone/storage/postgres/pgtest"
-	ticketsync "github.com/admitone/admitone/sync"
-	"github.com/admitone/admitone/vault"
 )
 
 // The harness runs the real Server over real storage (bbolt in a temporary
@@ -125,29 +125,22 @@ func newHarnessWith(t *testing.T, backend string, configure func(*harness)) *har
 	h := &harness{clock: testclock.New(t0), index: idx, spy: &storeSpy{}, logs: logs}
 	h.acctStore = &spyAccounts{Store: b.Accounts, spy: h.spy}
 	h.catStore = &spyCatalog{Store: b.Catalog, spy: h.spy}
-	h.accounts = &account.Service{Store: h.acctStore, Now: h.clock.Now, SealKey: &key, Issuer: "AdmitOne Test", Log: log,
+	h.purStore = b.Purchases
+	// Tickets are paid through the built-in test provider; the services
+	// are wired as syncserver wires them (services.New).
+	h.payments = payment.NewTestProvider(payment.TestConfig{Now: h.clock.Now})
+	svc := services.New(services.Config{
+		Stores:  services.Stores{Accounts: h.acctStore, Catalog: h.catStore, Purchases: b.Purchases, Secrets: b.Secrets, Sync: b.Sync},
+		SealKey: &key, Index: idx, Now: h.clock.Now, Log: log, Issuer: "AdmitOne Test",
 		// Every request comes from 127.0.0.1: the per-address limits
 		// would stop the walk, and tests here count failures of their own.
-		Limits: account.RateLimits{AddrAttempts: 1 << 20, SignUpAttempts: 1 << 20, FreeFailures: 1000, AccountFailures: 1000}}
-	h.catalog = &catalog.Service{Store: h.catStore, Now: h.clock.Now, Index: idx, Log: log}
-	// Purchasing is wired as syncserver wires it: availability counts
-	// what it holds and sells, and every change invalidates the cache.
-	h.purStore = b.Purchases
-	h.purchase = &purchase.Service{Store: b.Purchases, Catalog: h.catalog, Now: h.clock.Now,
-		Changed: h.catalog.InvalidateAvailability, Log: log}
-	h.catalog.Inventory = h.purchase
-	// Tickets are signed with keys sealed in the same store, and paid
-	// through the built-in test provider, as syncserver does by default.
-	h.vault = &vault.Vault{Store: b.Secrets, Seal: &key, Now: h.clock.Now}
-	h.purchase.Signer = h.vault
-	h.payments = payment.NewTestProvider(payment.TestConfig{Now: h.clock.Now})
-	hub := &ticketsync.Hub{Store: b.Sync, Changes: b.Purchases, Tickets: storage.HubTickets{Store: b.Purchases}, Now: h.clock.Now, Logger: log}
-	h.purchase.ChangesAppended = hub.Poke
-	enroller := &ticketsync.Enroller{Store: b.Sync, Changes: b.Purchases, Keys: h.vault, Now: h.clock.Now}
-	h.api = &Server{Accounts: h.accounts, Catalog: h.catalog, Search: idx, Purchase: h.purchase, Ready: b.Ping, Log: log,
-		Payments: h.payments, Now: h.clock.Now, Sync: hub, Enroller: enroller}
-	t.Cleanup(hub.Shutdown)
-	h.payments.OnEvent(h.api.HandlePaymentEvent)
+		AccountLimits: account.RateLimits{AddrAttempts: 1 << 20, SignUpAttempts: 1 << 20, FreeFailures: 1000, AccountFailures: 1000},
+		Payments:      h.payments,
+	})
+	h.accounts, h.catalog, h.purchase, h.vault = svc.Accounts, svc.Catalog, svc.Purchase, svc.Vault
+	h.api = New(svc)
+	h.api.Ready = b.Ping
+	t.Cleanup(svc.Hub.Shutdown)
 	if configure != nil {
 		configure(h)
 	}

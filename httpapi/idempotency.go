@@ -67,7 +67,7 @@ func idempotent(h handlerFunc) handlerFunc {
 		// refuses NUL).
 		scoped := p.User.ID + " " + key
 
-		storedHash, resp, err := svc.Store.Idempotent(r.Context(), scoped)
+		storedHash, resp, err := svc.Idempotent(r.Context(), scoped)
 		switch {
 		case err == nil:
 			return answerStored(w, hash, storedHash, resp)
@@ -91,7 +91,7 @@ func idempotent(h handlerFunc) handlerFunc {
 			// A concurrent request with this key may have committed
 			// first and made this one fail (the hold it orders is
 			// ordered now): its answer is this request's too.
-			if storedHash, resp, lerr := svc.Store.Idempotent(r.Context(), scoped); lerr == nil {
+			if storedHash, resp, lerr := svc.Idempotent(r.Context(), scoped); lerr == nil {
 				return answerStored(w, hash, storedHash, resp)
 			}
 			return err
@@ -103,7 +103,7 @@ func idempotent(h handlerFunc) handlerFunc {
 		if err != nil {
 			return err
 		}
-		if _, conflict, err := svc.Store.PutIdempotent(r.Context(), scoped, hash, stored); err != nil {
+		if _, conflict, err := svc.PutIdempotent(r.Context(), scoped, hash, stored); err != nil {
 			return err
 		} else if conflict {
 			// A concurrent request with this key and another body stored

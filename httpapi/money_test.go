@@ -81,7 +81,7 @@ func TestNoPaymentProvider(t *testing.T) {
 		// A hold made while payments were on, checked out after.
 		before := decodeAs[holdJSON](t, h.do(t, "POST", "/v1/holds", f.buyer.Token, map[string]any{"event_id": f.event.ID,
 			"lines": []map[string]any{{"ticket_type_id": f.admission.ID, "quantity": 1}}}), http.StatusCreated)
-		h.api.Payments = nil
+		h.purchase.Payments = nil
 
 		wantUnavailable := func(t *testing.T, res response, what string) {
 			t.Helper()

@@ -281,7 +281,7 @@ func TestStripeFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.api.Payments, h.api.Webhooks = st, st
+	h.purchase.Payments, h.api.Webhooks = st, st
 	f := h.shopFixture(t, h.clock.Now().Add(30*24*time.Hour))
 	o := h.order(t, f, f.buyer, 2, 0)
 

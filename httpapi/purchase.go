@@ -47,9 +47,6 @@ func (s *Server) createHold(w http.ResponseWriter, r *http.Request, p *account.P
 			return fieldError("lines["+strconv.Itoa(i)+"].ticket_type_id", "lines["+strconv.Itoa(i)+"].ticket_type_id is required")
 		}
 	}
-	if err := s.requirePayments(r.Context(), req.EventID, req.Lines); err != nil {
-		return err
-	}
 	h, err := svc.CreateHold(r.Context(), p.User.ID, req.EventID, req.Lines)
 	if err != nil {
 		return err
@@ -85,15 +82,6 @@ func (s *Server) checkout(w http.ResponseWriter, r *http.Request, p *account.Pri
 	}
 	if strings.TrimSpace(req.HoldID) == "" {
 		return fieldError("hold_id", "hold_id is required")
-	}
-	if s.Payments == nil {
-		h, err := svc.Hold(r.Context(), req.HoldID, p.User.ID)
-		if err != nil {
-			return err
-		}
-		if err := s.requirePayments(r.Context(), h.EventID, h.Lines); err != nil {
-			return err
-		}
 	}
 	o, err := svc.Checkout(r.Context(), req.HoldID, p.User.ID)
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
-	"github.com/admitone/admitone/payment"
+	"github.com/admitone/admitone/internal/services"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 	ticketsync "github.com/admitone/admitone/sync"
@@ -40,13 +40,10 @@ type Server struct {
 	// GoogleWallet signs "Add to Google Wallet" links; nil answers the
 	// link route with 503.
 	GoogleWallet *wallet.GoogleIssuer
-	// Payments takes payments for orders; nil answers holds, orders and
-	// payments of priced ticket types with 503 payments_unavailable (free
-	// ones still work).
-	Payments payment.Provider
-	// Webhooks verifies Stripe's webhook requests; nil answers the
-	// webhook route with 503.
-	Webhooks payment.WebhookVerifier
+	// Webhooks verifies Stripe's webhook requests (payment.Stripe); nil
+	// answers the webhook route with 503. Payments are the purchase
+	// Service's (purchase.Service.Payments).
+	Webhooks purchase.WebhookVerifier
 	// Sync is the gates' sync hub and Enroller makes and enrols gates;
 	// nil answers their routes with 503.
 	Sync     *ticketsync.Hub
@@ -67,6 +64,14 @@ type Server struct {
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+}
+
+// New returns the HTTP API of the services svc (services.New). The
+// caller sets Ready, TrustedProxies and Registry.
+func New(svc *services.Services) *Server {
+	return &Server{Accounts: svc.Accounts, Catalog: svc.Catalog, Search: svc.Search, Purchase: svc.Purchase,
+		PassSigner: svc.PassSigner, GoogleWallet: svc.GoogleWallet, Webhooks: svc.Webhooks,
+		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log}
 }
 
 // policy says who may call a route. The handler gets the principal; org-
@@ -308,7 +313,7 @@ func (s *Server) log() *slog.Logger {
 	if s.Log != nil {
 		return s.Log
 	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
+	return slog.New(slog.DiscardHandler)
 }
 
 // authenticate resolves the bearer token and applies the route's policy

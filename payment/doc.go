@@ -1,7 +1,9 @@
-// Package payment puts payment providers behind one interface, Provider:
-// the built-in test provider (TestProvider: deterministic test cards, for
-// the embedded default and for tests) and Stripe (Stripe: PaymentIntents
-// and signed webhooks).
+// Package payment implements purchase's payment interfaces: the built-in
+// test provider (TestProvider: deterministic test cards, for demos and
+// tests) and Stripe (Stripe: PaymentIntents and signed webhooks) are
+// purchase.PaymentProvider (and Provider, which adds Intent), and Stripe
+// is the purchase.WebhookVerifier. The types they exchange (Intent,
+// Event, Refund, Status) are purchase's, named here by aliases.
 //
 // Card data never reaches our server. The server creates an Intent and
 // hands its ClientSecret to the paying client, which confirms the payment
@@ -9,8 +11,9 @@
 // the outcome as an Event: from a Stripe webhook it verifies with
 // ParseWebhook, or, for the test provider, from the EventHandler set with
 // TestProvider.OnEvent. Both carry the same normalized events
-// (EventPaymentSucceeded, EventPaymentFailed, EventChargeRefunded), so
-// the order code has one path.
+// (purchase.EventPaymentSucceeded, EventPaymentFailed,
+// EventChargeRefunded), so purchase.Service.HandlePaymentEvent has one
+// path.
 //
 // Money is in integer minor units with an ISO 4217 code in capitals
 // (EUR), as everywhere in AdmitOne; Stripe's lower-case codes are
@@ -18,9 +21,11 @@
 //
 // Errors wrap the sentinels in errors.go. For a webhook endpoint:
 // ErrBadSignature, ErrStaleWebhook and ErrInvalid answer 400;
-// ErrReplayedWebhook and ErrIgnoredEvent answer 200 so that Stripe stops
-// retrying; a failure to process a good event answers 500 after
-// Stripe.ForgetWebhook, so that Stripe's retry is accepted.
+// ErrReplayedWebhook and ErrIgnoredEvent (which also match
+// purchase.ErrDuplicateEvent and purchase.ErrIgnoredEvent) answer 200 so
+// that Stripe stops retrying; a failure to process a good event answers
+// 500 after Stripe.ForgetWebhook (purchase.Service.ReceiveWebhook does
+// this), so that Stripe's retry is accepted.
 //
 // # Caveats
 //
@@ -52,7 +57,9 @@
 //     persists it (reload with Load). Events its handler fails, or that
 //     arrive before OnEvent, wait in memory for Redeliver and are lost on
 //     restart: reconcile pending orders with Provider.Intent.
-//   - This package imports stripe-go. Domain packages (purchase) should
-//     not import it; they declare the small interface they need, and
-//     cmd/syncserver wires a Provider in. scannerd must not link it.
+//   - This package imports stripe-go. Domain packages (purchase) do not
+//     import it; purchase declares the small interfaces it needs, this
+//     package imports purchase to implement them, and the server's
+//     wiring (package app) plugs a Provider in. scannerd must not link
+//     it.
 package payment

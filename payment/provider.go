@@ -3,18 +3,17 @@ package payment
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"net/http"
-	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/admitone/admitone/purchase"
 )
 
-// Status is where a payment intent stands. The values are Stripe's
-// PaymentIntent statuses, plus StatusFailed for an intent whose last
-// attempt was declined (Stripe reports that as requires_payment_method
-// with a card error attached).
-type Status string
+// Status is where a payment intent stands. The type is purchase's; the
+// values are Stripe's PaymentIntent statuses, plus StatusFailed for an
+// intent whose last attempt was declined (Stripe reports that as
+// requires_payment_method with a card error attached).
+type Status = purchase.PaymentStatus
 
 // Intent statuses.
 const (
@@ -36,43 +35,12 @@ const (
 	StatusCanceled Status = "canceled"
 )
 
-// Intent is one payment of one order at a provider. The client pays it
-// with ClientSecret (Stripe.js, a mobile SDK, or TestProvider.Confirm);
-// the server never sees card data.
-type Intent struct {
-	ID string
-	// ClientSecret lets the client confirm this intent. It is handed to
-	// the paying client only: Intent's String and LogValue leave it out,
-	// so it does not end up in logs.
-	ClientSecret string
-	// Amount is in minor units of Currency.
-	Amount int64
-	// Currency is an ISO 4217 code in capitals, such as EUR.
-	Currency string
-	Status   Status
-	// OrderID is the order this intent pays; it travels in the
-	// provider's metadata as order_id.
-	OrderID string
-}
-
-// String describes the intent without its client secret.
-func (i Intent) String() string {
-	return fmt.Sprintf("intent %s for order %s: %d %s %s", i.ID, i.OrderID, i.Amount, i.Currency, i.Status)
-}
-
-// LogValue logs the intent without its client secret.
-func (i Intent) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("id", i.ID),
-		slog.String("order_id", i.OrderID),
-		slog.Int64("amount", i.Amount),
-		slog.String("currency", i.Currency),
-		slog.String("status", string(i.Status)),
-	)
-}
+// Intent is one payment of one order at a provider: purchase's
+// PaymentIntent, whose String and LogValue leave its ClientSecret out.
+type Intent = purchase.PaymentIntent
 
 // RefundStatus is where a refund stands; the values are Stripe's.
-type RefundStatus string
+type RefundStatus = purchase.RefundStatus
 
 // Refund statuses.
 const (
@@ -84,75 +52,33 @@ const (
 )
 
 // Refund is money sent back for (part of) a succeeded intent.
-type Refund struct {
-	ID       string
-	IntentID string
-	// Amount is in minor units of Currency.
-	Amount   int64
-	Currency string
-	Status   RefundStatus
-}
+type Refund = purchase.PaymentRefund
 
-// Provider is a payment provider. Implementations are safe for
-// concurrent use. Errors wrap the package's sentinel errors.
+// Provider is a payment provider: what purchase.Service takes payments
+// with, plus Intent. Implementations are safe for concurrent use. Errors
+// wrap the package's sentinel errors.
+//
+// CreateIntent creates an intent to pay amount (minor units, at least 1)
+// of currency (ISO 4217, capitals) for orderID. A call with the
+// idempotencyKey of an earlier call and the same parameters returns that
+// call's intent; with other parameters it fails with ErrInvalid. An
+// empty key disables this.
+//
+// Refund refunds amount of a succeeded intent; an amount of zero refunds
+// all that is not refunded yet. More than that fails with ErrInvalid.
+// The idempotency key works as in CreateIntent.
 type Provider interface {
-	// Name is the provider's configuration name: "test" or "stripe".
-	Name() string
-	// CreateIntent creates an intent to pay amount (minor units, at
-	// least 1) of currency (ISO 4217, capitals) for orderID. A call with
-	// the idempotencyKey of an earlier call and the same parameters
-	// returns that call's intent; with other parameters it fails with
-	// ErrInvalid. An empty key disables this.
-	CreateIntent(ctx context.Context, orderID string, amount int64, currency string, idempotencyKey string) (Intent, error)
+	purchase.PaymentProvider
 	// Intent returns the intent's current state, or ErrNotFound.
 	Intent(ctx context.Context, id string) (Intent, error)
-	// Refund refunds amount of a succeeded intent; an amount of zero
-	// refunds all that is not refunded yet. More than that fails with
-	// ErrInvalid. The idempotency key works as in CreateIntent.
-	Refund(ctx context.Context, intentID string, amount int64, idempotencyKey string) (Refund, error)
 }
 
-// Normalized event types. They are Stripe's names; TestProvider emits
-// the same ones.
-const (
-	// EventPaymentSucceeded: the intent is paid. Amount is the amount
-	// received.
-	EventPaymentSucceeded = "payment_intent.succeeded"
-	// EventPaymentFailed: an attempt to pay the intent was declined.
-	// Amount is the intent's amount.
-	EventPaymentFailed = "payment_intent.payment_failed"
-	// EventChargeRefunded: money of the intent was refunded. Amount is
-	// the total refunded so far, not this refund's share, so handling
-	// the events in any order converges on the right total.
-	EventChargeRefunded = "charge.refunded"
-)
-
-// Event is a provider's notification about an intent, normalized. For
-// Stripe it comes from a verified webhook, for TestProvider from the
-// handler registered with OnEvent, so the order code treats both alike.
-type Event struct {
-	// ID is the provider's event id; a retried delivery has the same id.
-	ID string
-	// Type is one of the Event* constants.
-	Type     string
-	IntentID string
-	// OrderID is the intent's order_id metadata. It may be empty (an
-	// intent not created by us, or a charge that did not copy the
-	// metadata); look the order up by IntentID then.
-	OrderID string
-	Amount  int64
-	// Currency is an ISO 4217 code in capitals.
-	Currency string
-	// Created is when the provider created the event, in UTC.
-	Created time.Time
-}
-
-// WebhookVerifier authenticates and parses a provider's webhook request.
-type WebhookVerifier interface {
-	// ParseWebhook verifies the signature in header over payload at the
-	// time now and returns the normalized event.
-	ParseWebhook(payload []byte, header http.Header, now time.Time) (Event, error)
-}
+// Event is a provider's notification about an intent, normalized:
+// purchase's PaymentEvent, whose Type is one of purchase's Event*
+// constants. For Stripe it comes from a verified webhook, for
+// TestProvider from the handler registered with OnEvent, so the order
+// code treats both alike.
+type Event = purchase.PaymentEvent
 
 // Limits on the input of CreateIntent and Refund. MaxAmount is Stripe's
 // (eight digits); the others keep ids and keys a sane size.

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stripe/stripe-go/v82"
+
+	"github.com/admitone/admitone/purchase"
 )
 
 // Defaults of StripeConfig.
@@ -23,7 +25,7 @@ const (
 	DefaultWebhookTolerance = 5 * time.Minute
 	// DefaultMaxWebhookBytes bounds a webhook payload. Stripe's events
 	// are a few KiB.
-	DefaultMaxWebhookBytes = 256 << 10
+	DefaultMaxWebhookBytes = purchase.MaxWebhookBytes
 )
 
 // StripeConfig configures a Stripe provider. SecretKey and
@@ -107,8 +109,8 @@ type Stripe struct {
 }
 
 var (
-	_ Provider        = (*Stripe)(nil)
-	_ WebhookVerifier = (*Stripe)(nil)
+	_ Provider                 = (*Stripe)(nil)
+	_ purchase.WebhookVerifier = (*Stripe)(nil)
 )
 
 // NewStripe returns a Stripe provider. It does not contact Stripe.

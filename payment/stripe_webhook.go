@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/admitone/admitone/purchase"
 )
 
 // StripeSignatureHeader is the header that carries a webhook's
@@ -87,10 +89,25 @@ func (s *Stripe) ParseWebhook(payload []byte, header http.Header, now time.Time)
 		return ev, fmt.Errorf("webhook %s: replay check: %w", ev.ID, err)
 	}
 	if seen {
-		return ev, fmt.Errorf("webhook %s: %w", ev.ID, ErrReplayedWebhook)
+		return ev, fmt.Errorf("webhook %s: %w", ev.ID, errReplayed)
 	}
 	return ev, nil
 }
+
+// errReplayed and errIgnored are ErrReplayedWebhook and ErrIgnoredEvent
+// that purchase.Service.ReceiveWebhook recognizes too, as
+// purchase.ErrDuplicateEvent and purchase.ErrIgnoredEvent.
+var (
+	errReplayed = sentinels{ErrReplayedWebhook, purchase.ErrDuplicateEvent}
+	errIgnored  = sentinels{ErrIgnoredEvent, purchase.ErrIgnoredEvent}
+)
+
+// sentinels is an error of this package that also matches purchase's
+// sentinel of the same meaning, with this package's message.
+type sentinels struct{ err, purchase error }
+
+func (e sentinels) Error() string   { return e.err.Error() }
+func (e sentinels) Unwrap() []error { return []error{e.err, e.purchase} }
 
 // ForgetWebhook takes an accepted event id off the replay record, so
 // that Stripe's next delivery of it is accepted. Call it when processing
@@ -212,17 +229,17 @@ func normalizeStripeEvent(payload []byte) (Event, error) {
 	}
 	obj := raw.Data.Object
 	switch raw.Type {
-	case EventPaymentSucceeded, EventPaymentFailed:
+	case purchase.EventPaymentSucceeded, purchase.EventPaymentFailed:
 		var pi stripeIntentJSON
 		if err := decodeObject(obj, "payment_intent", &pi); err != nil {
 			return ev, fmt.Errorf("webhook %s (%s): %w", ev.ID, ev.Type, err)
 		}
 		ev.IntentID, ev.OrderID, ev.Amount = pi.ID, pi.Metadata["order_id"], pi.Amount
-		if raw.Type == EventPaymentSucceeded && pi.AmountReceived > 0 {
+		if raw.Type == purchase.EventPaymentSucceeded && pi.AmountReceived > 0 {
 			ev.Amount = pi.AmountReceived
 		}
 		ev.Currency = pi.Currency
-	case EventChargeRefunded:
+	case purchase.EventChargeRefunded:
 		var ch stripeChargeJSON
 		if err := decodeObject(obj, "charge", &ch); err != nil {
 			return ev, fmt.Errorf("webhook %s (%s): %w", ev.ID, ev.Type, err)
@@ -232,11 +249,11 @@ func normalizeStripeEvent(payload []byte) (Event, error) {
 			return ev, fmt.Errorf("webhook %s (%s): %w", ev.ID, ev.Type, err)
 		}
 		if intentID == "" {
-			return ev, fmt.Errorf("webhook %s: refunded charge %s has no payment intent: %w", ev.ID, ch.ID, ErrIgnoredEvent)
+			return ev, fmt.Errorf("webhook %s: refunded charge %s has no payment intent: %w", ev.ID, ch.ID, errIgnored)
 		}
 		ev.IntentID, ev.OrderID, ev.Amount, ev.Currency = intentID, ch.Metadata["order_id"], ch.AmountRefunded, ch.Currency
 	default:
-		return ev, fmt.Errorf("webhook %s: event type %q: %w", ev.ID, raw.Type, ErrIgnoredEvent)
+		return ev, fmt.Errorf("webhook %s: event type %q: %w", ev.ID, raw.Type, errIgnored)
 	}
 	if err := validateID("payment intent id", ev.IntentID, MaxOrderIDLen); err != nil {
 		return ev, fmt.Errorf("webhook %s: %w", ev.ID, err)

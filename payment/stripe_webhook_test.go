@@ -13,6 +13,7 @@ import (
 	"github.com/stripe/stripe-go/v82/webhook"
 
 	"github.com/admitone/admitone/payment"
+	"github.com/admitone/admitone/purchase"
 )
 
 const (
@@ -78,10 +79,10 @@ func TestParseWebhookEvents(t *testing.T) {
 		payload []byte
 		want    payment.Event
 	}{
-		{"succeeded", intentEvent("evt_1", payment.EventPaymentSucceeded), want("evt_1", payment.EventPaymentSucceeded, 8950)},
-		{"payment failed", failedEvent("evt_2"), want("evt_2", payment.EventPaymentFailed, 8950)},
-		{"charge refunded, intent id", refundEvent("evt_3", `"pi_3Abc"`), want("evt_3", payment.EventChargeRefunded, 3000)},
-		{"charge refunded, expanded intent", refundEvent("evt_4", `{"id": "pi_3Abc", "object": "payment_intent"}`), want("evt_4", payment.EventChargeRefunded, 3000)},
+		{"succeeded", intentEvent("evt_1", purchase.EventPaymentSucceeded), want("evt_1", purchase.EventPaymentSucceeded, 8950)},
+		{"payment failed", failedEvent("evt_2"), want("evt_2", purchase.EventPaymentFailed, 8950)},
+		{"charge refunded, intent id", refundEvent("evt_3", `"pi_3Abc"`), want("evt_3", purchase.EventChargeRefunded, 3000)},
+		{"charge refunded, expanded intent", refundEvent("evt_4", `{"id": "pi_3Abc", "object": "payment_intent"}`), want("evt_4", purchase.EventChargeRefunded, 3000)},
 	}
 	s := newWebhookStripe(t, nil)
 	for _, tt := range tests {
@@ -98,7 +99,7 @@ func TestParseWebhookEvents(t *testing.T) {
 }
 
 func TestParseWebhookRejects(t *testing.T) {
-	good := intentEvent("evt_r", payment.EventPaymentSucceeded)
+	good := intentEvent("evt_r", purchase.EventPaymentSucceeded)
 	goodSig := hex.EncodeToString(webhook.ComputeSignature(t0, good, testWebhookSecret))
 	header := func(v ...string) http.Header {
 		h := http.Header{}
@@ -153,7 +154,7 @@ func TestParseWebhookRejects(t *testing.T) {
 }
 
 func TestParseWebhookTolerance(t *testing.T) {
-	payload := intentEvent("evt_tol", payment.EventPaymentSucceeded)
+	payload := intentEvent("evt_tol", purchase.EventPaymentSucceeded)
 	tests := []struct {
 		name    string
 		offset  time.Duration // now - signed
@@ -187,7 +188,7 @@ func TestParseWebhookTolerance(t *testing.T) {
 }
 
 func TestParseWebhookSignatureVariants(t *testing.T) {
-	payload := intentEvent("evt_sig", payment.EventPaymentSucceeded)
+	payload := intentEvent("evt_sig", purchase.EventPaymentSucceeded)
 	good := hex.EncodeToString(webhook.ComputeSignature(t0, payload, testWebhookSecret))
 	old := hex.EncodeToString(webhook.ComputeSignature(t0, payload, "whsec_rolledAway"))
 	tests := []struct {
@@ -215,7 +216,7 @@ func TestParseWebhookSignatureVariants(t *testing.T) {
 }
 
 func TestParseWebhookReplay(t *testing.T) {
-	payload := intentEvent("evt_replay", payment.EventPaymentSucceeded)
+	payload := intentEvent("evt_replay", purchase.EventPaymentSucceeded)
 	s := newWebhookStripe(t, nil)
 	first, err := s.ParseWebhook(payload, sign(testWebhookSecret, t0, payload), t0)
 	if err != nil {
@@ -238,7 +239,7 @@ func TestParseWebhookReplay(t *testing.T) {
 		}
 	})
 	t.Run("another event is accepted", func(t *testing.T) {
-		other := intentEvent("evt_other", payment.EventPaymentSucceeded)
+		other := intentEvent("evt_other", purchase.EventPaymentSucceeded)
 		if _, err := s.ParseWebhook(other, sign(testWebhookSecret, t0, other), t0); err != nil {
 			t.Error(err)
 		}
@@ -255,7 +256,7 @@ func TestParseWebhookReplay(t *testing.T) {
 		}
 	})
 	t.Run("a bad signature does not record the id", func(t *testing.T) {
-		p := intentEvent("evt_unsigned", payment.EventPaymentSucceeded)
+		p := intentEvent("evt_unsigned", purchase.EventPaymentSucceeded)
 		if _, err := s.ParseWebhook(p, sign("whsec_wrong", t0, p), t0); !errors.Is(err, payment.ErrBadSignature) {
 			t.Fatalf("error %v", err)
 		}
@@ -294,11 +295,11 @@ func (g *storeGuard) Forget(id string) error {
 func TestParseWebhookReplayGuardHook(t *testing.T) {
 	g := &storeGuard{seen: map[string]bool{"evt_known": true}}
 	s := newWebhookStripe(t, g)
-	known := intentEvent("evt_known", payment.EventPaymentSucceeded)
+	known := intentEvent("evt_known", purchase.EventPaymentSucceeded)
 	if _, err := s.ParseWebhook(known, sign(testWebhookSecret, t0, known), t0); !errors.Is(err, payment.ErrReplayedWebhook) {
 		t.Errorf("id already in the store: %v, want ErrReplayedWebhook", err)
 	}
-	fresh := intentEvent("evt_fresh", payment.EventPaymentSucceeded)
+	fresh := intentEvent("evt_fresh", purchase.EventPaymentSucceeded)
 	if _, err := s.ParseWebhook(fresh, sign(testWebhookSecret, t0, fresh), t0); err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +307,7 @@ func TestParseWebhookReplayGuardHook(t *testing.T) {
 		t.Error("the guard did not record the accepted event")
 	}
 	g.err = errors.New("store unavailable")
-	other := intentEvent("evt_x", payment.EventPaymentSucceeded)
+	other := intentEvent("evt_x", purchase.EventPaymentSucceeded)
 	_, err := s.ParseWebhook(other, sign(testWebhookSecret, t0, other), t0)
 	if err == nil || !strings.Contains(err.Error(), "store unavailable") || errors.Is(err, payment.ErrReplayedWebhook) {
 		t.Errorf("guard failure: %v, want the store's error", err)
@@ -329,12 +330,12 @@ func TestParseWebhookBodies(t *testing.T) {
 		{"empty", []byte{}, payment.ErrInvalid, "not a JSON event"},
 		{"not an event", []byte(`{"id":"pi_1","object":"payment_intent"}`), payment.ErrInvalid, "not a Stripe event"},
 		{"event without id", []byte(`{"object":"event","type":"payment_intent.succeeded"}`), payment.ErrInvalid, "not a Stripe event"},
-		{"wrong object for the type", ev(payment.EventPaymentSucceeded, `{"id":"ch_1","object":"charge"}`), payment.ErrInvalid, "not a payment_intent"},
-		{"object is a string", ev(payment.EventPaymentSucceeded, `"pi_1"`), payment.ErrInvalid, "not a JSON object"},
-		{"intent without id", ev(payment.EventPaymentSucceeded, `{"object":"payment_intent","amount":1,"currency":"eur"}`), payment.ErrInvalid, "payment intent id"},
-		{"bad currency", ev(payment.EventPaymentSucceeded, `{"id":"pi_1","object":"payment_intent","amount":1,"currency":"euro"}`), payment.ErrInvalid, "currency"},
-		{"amount not a number", ev(payment.EventPaymentSucceeded, `{"id":"pi_1","object":"payment_intent","amount":"1","currency":"eur"}`), payment.ErrInvalid, "data.object"},
-		{"negative amount", ev(payment.EventPaymentSucceeded, `{"id":"pi_1","object":"payment_intent","amount":-1,"currency":"eur"}`), payment.ErrInvalid, "negative"},
+		{"wrong object for the type", ev(purchase.EventPaymentSucceeded, `{"id":"ch_1","object":"charge"}`), payment.ErrInvalid, "not a payment_intent"},
+		{"object is a string", ev(purchase.EventPaymentSucceeded, `"pi_1"`), payment.ErrInvalid, "not a JSON object"},
+		{"intent without id", ev(purchase.EventPaymentSucceeded, `{"object":"payment_intent","amount":1,"currency":"eur"}`), payment.ErrInvalid, "payment intent id"},
+		{"bad currency", ev(purchase.EventPaymentSucceeded, `{"id":"pi_1","object":"payment_intent","amount":1,"currency":"euro"}`), payment.ErrInvalid, "currency"},
+		{"amount not a number", ev(purchase.EventPaymentSucceeded, `{"id":"pi_1","object":"payment_intent","amount":"1","currency":"eur"}`), payment.ErrInvalid, "data.object"},
+		{"negative amount", ev(purchase.EventPaymentSucceeded, `{"id":"pi_1","object":"payment_intent","amount":-1,"currency":"eur"}`), payment.ErrInvalid, "negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -371,7 +372,7 @@ func TestStripeSignatureMatchesStripeGo(t *testing.T) {
 // also correctly signed so that the JSON normalization is reached. It
 // must never panic, and whatever it accepts must be a complete event.
 func FuzzParseWebhook(f *testing.F) {
-	f.Add(intentEvent("evt_f1", payment.EventPaymentSucceeded), "", true)
+	f.Add(intentEvent("evt_f1", purchase.EventPaymentSucceeded), "", true)
 	f.Add(failedEvent("evt_f2"), "", true)
 	f.Add(refundEvent("evt_f3", `"pi_1"`), "", true)
 	f.Add(refundEvent("evt_f4", `{"id":"pi_1"}`), "", true)
@@ -396,7 +397,7 @@ func FuzzParseWebhook(f *testing.F) {
 			t.Fatalf("accepted a header we did not sign: %q", header)
 		}
 		switch ev.Type {
-		case payment.EventPaymentSucceeded, payment.EventPaymentFailed, payment.EventChargeRefunded:
+		case purchase.EventPaymentSucceeded, purchase.EventPaymentFailed, purchase.EventChargeRefunded:
 		default:
 			t.Fatalf("accepted event type %q", ev.Type)
 		}

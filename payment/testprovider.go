@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/admitone/admitone/purchase"
 )
 
 // Test card numbers understood by TestProvider.Confirm. They are the
@@ -56,7 +58,7 @@ func (r *TestRecord) clone() TestRecord {
 
 // EventHandler receives the events of TestProvider. An error means
 // the event was not processed; TestProvider keeps it for Redeliver.
-type EventHandler func(ctx context.Context, ev Event) error
+type EventHandler = func(ctx context.Context, ev Event) error
 
 // TestConfig configures a TestProvider. The zero value is an in-memory
 // provider on the wall clock.
@@ -112,7 +114,7 @@ func NewTestProvider(cfg TestConfig) *TestProvider {
 func (p *TestProvider) Name() string { return "test" }
 
 // OnEvent sets the handler that receives the provider's events
-// (EventPaymentSucceeded, EventPaymentFailed, EventChargeRefunded). Events
+// (purchase.EventPaymentSucceeded, purchase.EventPaymentFailed, purchase.EventChargeRefunded). Events
 // raised while no handler is set are kept for Redeliver.
 func (p *TestProvider) OnEvent(h EventHandler) {
 	p.mu.Lock()
@@ -234,9 +236,9 @@ func (p *TestProvider) Record(intentID string) (r TestRecord, ok bool) {
 }
 
 // Confirm simulates the client confirming the intent with a card, as
-// Stripe.js would: TestCardSucceeds pays it (EventPaymentSucceeded),
+// Stripe.js would: TestCardSucceeds pays it (purchase.EventPaymentSucceeded),
 // TestCardDeclined fails with ErrDeclined and status failed
-// (EventPaymentFailed), TestCardRequiresAction leaves it in
+// (purchase.EventPaymentFailed), TestCardRequiresAction leaves it in
 // requires_action until CompleteAction. Any other number is ErrInvalid
 // and changes nothing; the number is not repeated in the error. Only an
 // intent that requires a payment method, or whose last attempt failed,
@@ -266,9 +268,9 @@ func (p *TestProvider) Confirm(ctx context.Context, intentID, card string) (Inte
 	)
 	switch card {
 	case TestCardSucceeds:
-		r.Intent.Status, evType = StatusSucceeded, EventPaymentSucceeded
+		r.Intent.Status, evType = StatusSucceeded, purchase.EventPaymentSucceeded
 	case TestCardDeclined:
-		r.Intent.Status, evType = StatusFailed, EventPaymentFailed
+		r.Intent.Status, evType = StatusFailed, purchase.EventPaymentFailed
 		result = fmt.Errorf("confirm %s: %w", intentID, ErrDeclined)
 	case TestCardRequiresAction:
 		r.Intent.Status = StatusRequiresAction
@@ -290,7 +292,7 @@ func (p *TestProvider) Confirm(ctx context.Context, intentID, card string) (Inte
 
 // CompleteAction simulates the customer passing authentication on an
 // intent confirmed with TestCardRequiresAction: it succeeds and
-// EventPaymentSucceeded is delivered. Errors are as for Confirm.
+// purchase.EventPaymentSucceeded is delivered. Errors are as for Confirm.
 func (p *TestProvider) CompleteAction(ctx context.Context, intentID string) (Intent, error) {
 	if err := ctx.Err(); err != nil {
 		return Intent{}, err
@@ -312,11 +314,11 @@ func (p *TestProvider) CompleteAction(ctx context.Context, intentID string) (Int
 		return old.Intent, fmt.Errorf("complete action %s: %w", intentID, err)
 	}
 	p.mu.Unlock()
-	return r.Intent, p.deliver(ctx, p.event(EventPaymentSucceeded, r.Intent, r.Intent.Amount))
+	return r.Intent, p.deliver(ctx, p.event(purchase.EventPaymentSucceeded, r.Intent, r.Intent.Amount))
 }
 
 // Refund refunds amount (zero: all that is left) of a succeeded intent
-// and delivers EventChargeRefunded. Refunds succeed at once.
+// and delivers purchase.EventChargeRefunded. Refunds succeed at once.
 func (p *TestProvider) Refund(ctx context.Context, intentID string, amount int64, idempotencyKey string) (Refund, error) {
 	if err := ctx.Err(); err != nil {
 		return Refund{}, err
@@ -376,7 +378,7 @@ func (p *TestProvider) Refund(ctx context.Context, intentID string, amount int64
 		p.keys[idempotencyKey] = idemEntry{intentID: intentID, refundID: rf.ID}
 	}
 	p.mu.Unlock()
-	return rf, p.deliver(ctx, p.event(EventChargeRefunded, r.Intent, r.refunded()))
+	return rf, p.deliver(ctx, p.event(purchase.EventChargeRefunded, r.Intent, r.refunded()))
 }
 
 // Redeliver hands the events whose delivery failed (or that were raised

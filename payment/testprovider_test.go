@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/payment"
+	"github.com/admitone/admitone/purchase"
 )
 
 var t0 = time.Date(2026, 3, 14, 18, 30, 0, 0, time.UTC)
@@ -140,8 +141,8 @@ func TestTestProviderConfirmCards(t *testing.T) {
 		wantStatus payment.Status
 		wantEvent  string // "" for none
 	}{
-		{"succeeds", payment.TestCardSucceeds, nil, payment.StatusSucceeded, payment.EventPaymentSucceeded},
-		{"declined", payment.TestCardDeclined, payment.ErrDeclined, payment.StatusFailed, payment.EventPaymentFailed},
+		{"succeeds", payment.TestCardSucceeds, nil, payment.StatusSucceeded, purchase.EventPaymentSucceeded},
+		{"declined", payment.TestCardDeclined, payment.ErrDeclined, payment.StatusFailed, purchase.EventPaymentFailed},
 		{"requires action", payment.TestCardRequiresAction, nil, payment.StatusRequiresAction, ""},
 		{"other card", "4111111111111111", payment.ErrInvalid, payment.StatusRequiresPaymentMethod, ""},
 		{"empty card", "", payment.ErrInvalid, payment.StatusRequiresPaymentMethod, ""},
@@ -204,7 +205,7 @@ func TestTestProviderRequiresAction(t *testing.T) {
 	if err != nil || got.Status != payment.StatusSucceeded {
 		t.Fatalf("CompleteAction = %s, %v; want succeeded", got.Status, err)
 	}
-	if evs := rec.events(); len(evs) != 1 || evs[0].Type != payment.EventPaymentSucceeded || evs[0].IntentID != in.ID {
+	if evs := rec.events(); len(evs) != 1 || evs[0].Type != purchase.EventPaymentSucceeded || evs[0].IntentID != in.ID {
 		t.Errorf("events %+v, want one payment_intent.succeeded", evs)
 	}
 	if _, err := p.CompleteAction(ctx, in.ID); !errors.Is(err, payment.ErrInvalid) {
@@ -233,7 +234,7 @@ func TestTestProviderConfirmAfterDecline(t *testing.T) {
 	for _, ev := range rec.events() {
 		types = append(types, ev.Type)
 	}
-	if want := []string{payment.EventPaymentFailed, payment.EventPaymentSucceeded}; fmt.Sprint(types) != fmt.Sprint(want) {
+	if want := []string{purchase.EventPaymentFailed, purchase.EventPaymentSucceeded}; fmt.Sprint(types) != fmt.Sprint(want) {
 		t.Errorf("event types %v, want %v", types, want)
 	}
 	if _, err := p.Confirm(ctx, "pi_test_nope", payment.TestCardSucceeds); !errors.Is(err, payment.ErrNotFound) {
@@ -344,7 +345,7 @@ func TestTestProviderRefunds(t *testing.T) {
 					t.Fatalf("%d new events, want 1", len(evs)-lastEvents)
 				}
 				ev := evs[len(evs)-1]
-				if ev.Type != payment.EventChargeRefunded || ev.Amount != s.wantTotal || ev.IntentID != in.ID || ev.OrderID != "ord_r" {
+				if ev.Type != purchase.EventChargeRefunded || ev.Amount != s.wantTotal || ev.IntentID != in.ID || ev.OrderID != "ord_r" {
 					t.Errorf("event %+v, want charge.refunded totalling %d", ev, s.wantTotal)
 				}
 			}
@@ -499,7 +500,7 @@ func TestTestProviderHandlerFailure(t *testing.T) {
 	if err := p.Redeliver(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if evs := rec.events(); len(evs) != 1 || evs[0].Type != payment.EventPaymentSucceeded || evs[0].IntentID != in.ID {
+	if evs := rec.events(); len(evs) != 1 || evs[0].Type != purchase.EventPaymentSucceeded || evs[0].IntentID != in.ID {
 		t.Errorf("events after Redeliver %+v", evs)
 	}
 	if p.Pending() != 0 {

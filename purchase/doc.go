@@ -115,8 +115,25 @@
 // changelog.KindValidity entry, from which gates admit tokens signed before the
 // move until the new end too. When an event is cancelled, CancelEventOrders refunds its
 // paid orders (revoking their tickets) and cancels the unpaid ones; a
-// payment that completes afterwards issues nothing (ErrState), and the
-// HTTP layer gives the money back.
+// payment that completes afterwards issues nothing (ErrState), and
+// HandlePaymentEvent gives the money back.
+//
+// # Payments
+//
+// Service.Payments is the payment provider, behind the small
+// PaymentProvider interface declared here (package payment implements it:
+// Stripe, and the built-in TestProvider, which also implements
+// TestPayments). Without one only free ticket types sell: a hold or order
+// of a priced type is ErrNoPayments. Pay creates (or finds again, by the
+// order's idempotency key at the provider) an intent for an order's total
+// and returns its client secret for the buyer, or pays a Free order at
+// once; the provider's PaymentEvent, not the client, pays the order
+// (HandlePaymentEvent, for the exact total only; a payment the order can
+// no longer take is refunded). ReceiveWebhook verifies a webhook request
+// through a WebhookVerifier (payment.Stripe) and applies its event;
+// TestProvider calls HandlePaymentEvent directly. RefundOrder and
+// CancelEvent return the money through the provider, by the order's
+// refund idempotency key, before revoking tickets.
 //
 // # Idempotency
 //

@@ -93,3 +93,16 @@ func record(ctx context.Context, created any) (*Idempotency, *IdempotentRequest,
 	}
 	return rec, r, nil
 }
+
+// Idempotent returns the answer stored under an Idempotency-Key (see
+// Store.Idempotent), or ErrNotFound.
+func (s *Service) Idempotent(ctx context.Context, key string) (requestHash string, response []byte, err error) {
+	return s.Store.Idempotent(ctx, key)
+}
+
+// PutIdempotent stores the answer of a call that does not store it
+// itself (release, pay, refund, transfer) under its Idempotency-Key; the
+// first writer wins (see Store.PutIdempotent).
+func (s *Service) PutIdempotent(ctx context.Context, key, requestHash string, response []byte) (existing []byte, conflict bool, err error) {
+	return s.Store.PutIdempotent(ctx, key, requestHash, response)
+}

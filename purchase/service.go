@@ -56,7 +56,11 @@ type Service struct {
 	// longer refund by themselves (organizers still can); zero means
 	// DefaultRefundCutoff.
 	RefundCutoff time.Duration
-	// Log receives the errors of RunExpiry; nil means slog.Default().
+	// Payments takes the payments of priced orders; nil sells free
+	// ticket types only (priced ones are ErrNoPayments).
+	Payments PaymentProvider
+	// Log receives the errors of RunExpiry and what paying and refunding
+	// did; nil discards.
 	Log *slog.Logger
 	// MaxHeldPerBuyer is how many admission tickets of one event one
 	// buyer may have in active holds at a time (Limits.MaxHeldPerBuyer);
@@ -99,6 +103,13 @@ func (s *Service) limitHoldRate(buyerID string) error {
 		return &RateLimitError{PerMinute: n, Wait: wait}
 	}
 	return nil
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
 }
 
 func (s *Service) now() time.Time {
@@ -160,6 +171,9 @@ func (s *Service) eventPage(ctx context.Context, eventID string) (catalog.EventP
 // IdempotentRequest in ctx (WithIdempotency) the store keeps its answer
 // with the hold, or answers *Replayed when the key has one already.
 func (s *Service) CreateHold(ctx context.Context, buyerID, eventID string, lines []Line) (Hold, error) {
+	if err := s.requirePayments(ctx, eventID, lines); err != nil {
+		return Hold{}, err
+	}
 	if buyerID == "" {
 		return Hold{}, invalid("buyer_id", "is required")
 	}
@@ -281,6 +295,9 @@ func (s *Service) Checkout(ctx context.Context, holdID, buyerID string) (Order, 
 	if err != nil {
 		return Order{}, err
 	}
+	if err := s.requirePayments(ctx, h.EventID, h.Lines); err != nil {
+		return Order{}, err
+	}
 	now := s.stamp()
 	if err := h.Orderable(now); err != nil {
 		return Order{}, err
@@ -370,10 +387,7 @@ func (s *Service) Expire(ctx context.Context) (int, error) {
 // RunExpiry calls Expire every interval until ctx is done, logging
 // failures.
 func (s *Service) RunExpiry(ctx context.Context, interval time.Duration) {
-	log := s.Log
-	if log == nil {
-		log = slog.Default()
-	}
+	log := s.log()
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {

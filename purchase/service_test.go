@@ -13,6 +13,7 @@ import (
 
 	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/storage/bolt"
 	"github.com/admitone/admitone/vault"
@@ -63,6 +64,8 @@ func newShop(t *testing.T) *shop {
 		Catalog: s.catalog,
 		Now:     s.clock.Now,
 		Signer:  &vault.Vault{Store: db, Seal: &seal, Now: s.clock.Now},
+		// Priced tickets sell only with a payment provider.
+		Payments: payment.NewTestProvider(payment.TestConfig{Now: s.clock.Now}),
 		Changed: func(eventID string) {
 			s.mu.Lock()
 			s.changed = append(s.changed, eventID)

@@ -14,10 +14,6 @@
 // Both pass the conformance suite in storage/storetest, so the domain
 // code cannot tell them apart.
 //
-// HubTickets adapts the purchase store to the sync hub's ticket lookup,
-// so that package sync (linked by the gate program) needs no purchase
-// types.
-//
 // # Caveats
 //
 //   - Times come back in UTC, truncated to microseconds (PostgreSQL's

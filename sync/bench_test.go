@@ -44,12 +44,12 @@ import (
 	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/id"
+	"github.com/admitone/admitone/internal/services"
 	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/scanner"
 	"github.com/admitone/admitone/storage/bolt"
 	ticketsync "github.com/admitone/admitone/sync"
-	"github.com/admitone/admitone/vault"
 )
 
 func randomSeed() string {
@@ -532,12 +532,14 @@ func BenchmarkEnroll100k(b *testing.B) {
 		b.Logf("%d tickets issued, %d revoked in %v", issued, revoked, time.Since(start).Round(time.Millisecond))
 		var seal ticketcrypto.SealKey
 		rand.Read(seal[:])
-		vault := &vault.Vault{Store: db, Seal: &seal}
+		// The vault and enroller are syncserver's (services.New).
+		svc := services.New(services.Config{SealKey: &seal,
+			Stores: services.Stores{Accounts: db, Catalog: db, Purchases: db, Secrets: db, Sync: db}})
+		vault, enr := svc.Vault, svc.Enroller
 		// The tickets were signed by the vault's key: make it.
 		if _, err := vault.SignTicket(ctx, ev, 1, false, time.Time{}); err != nil {
 			b.Fatal(err)
 		}
-		enr := &ticketsync.Enroller{Store: db, Changes: db, Keys: vault}
 		// A sub-benchmark, so that the tickets are issued once however
 		// often the framework runs the loop.
 		b.Run(fmt.Sprintf("tickets=%d", issued), func(b *testing.B) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/internal/id"
@@ -34,6 +35,7 @@ import (
 // benchStore is what a syncserver's backend is: both bolt.DB and
 // postgres.DB.
 type benchStore interface {
+	account.Store
 	ticketsync.Store
 	purchase.Store
 	catalog.Store

@@ -11,7 +11,7 @@
 // (changelog.Checkin) uploaded by the event's gates (Store). The package
 // imports neither purchase nor catalog, so the gate program links none of
 // the server: what the hub needs of a ticket is an IssuedTicket, which
-// storage.HubTickets reads from the purchase store.
+// internal/services.HubTickets reads from the purchase store.
 // A gate holds a copy of the part it needs and the Seq of the last entry
 // it applied (its cursor); after any disconnect it resumes from there
 // and receives only what it missed.

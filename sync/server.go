@@ -38,7 +38,7 @@ type IssuedTicket struct {
 }
 
 // TicketLookup reads the tickets that uploaded check-ins name, to check
-// them (CheckUpload); storage.HubTickets adapts a purchase store to it.
+// them (CheckUpload); internal/services.HubTickets adapts a purchase store to it.
 type TicketLookup interface {
 	// IssuedTickets returns the tickets among ids that the server
 	// issued, by id.

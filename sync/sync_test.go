@@ -19,10 +19,10 @@ import (
 	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/id"
+	"github.com/admitone/admitone/internal/services"
 	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/scanner"
-	"github.com/admitone/admitone/storage"
 	"github.com/admitone/admitone/storage/bolt"
 	ticketsync "github.com/admitone/admitone/sync"
 	"github.com/admitone/admitone/vault"
@@ -50,7 +50,7 @@ func newWorld(t *testing.T) *world {
 	var seal ticketcrypto.SealKey
 	rand.Read(seal[:])
 	w := &world{db: db, vault: &vault.Vault{Store: db, Seal: &seal}}
-	w.hub = &ticketsync.Hub{Store: db, Changes: db, Tickets: storage.HubTickets{Store: db}}
+	w.hub = &ticketsync.Hub{Store: db, Changes: db, Tickets: services.HubTickets{Store: db}}
 	w.enr = &ticketsync.Enroller{Store: db, Changes: db, Keys: w.vault}
 	w.eventID = benchEvent(t, db)
 	mux := http.NewServeMux()

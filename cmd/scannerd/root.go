@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/admitone/admitone/internal/cliconf"
+	"github.com/admitone/admitone/internal/logging"
 	"github.com/admitone/admitone/scanner"
 )
 
@@ -41,15 +42,7 @@ func newRootCmd() *cobra.Command {
 }
 
 func (g *globalOptions) logger(w io.Writer) (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	if g.logJSON {
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return slog.New(slog.NewTextHandler(w, opts)), nil
+	return logging.New(w, g.logLevel, g.logJSON)
 }
 
 func (g *globalOptions) openStore(lanes int) (*scanner.Store, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/admitone/admitone/internal/fileutil"
 	"github.com/admitone/admitone/payment"
+	"github.com/admitone/admitone/purchase"
 )
 
 // paymentConfig says which payment provider takes payments for orders.
@@ -36,7 +37,7 @@ func (c *paymentConfig) addFlags(fs *pflag.FlagSet) {
 // load makes the provider and, for Stripe, the webhook verifier. The
 // test provider keeps intents in memory: a restart forgets unpaid test
 // intents, never a paid order (that is in the database).
-func (c *paymentConfig) load() (payment.Provider, payment.WebhookVerifier, error) {
+func (c *paymentConfig) load() (payment.Provider, purchase.WebhookVerifier, error) {
 	switch strings.ToLower(c.Provider) {
 	case "none", "":
 		return nil, nil, nil

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,12 +27,15 @@ import (
 	"github.com/admitone/admitone/httpapi"
 	"github.com/admitone/admitone/internal/cliconf"
 	"github.com/admitone/admitone/internal/fileutil"
+	"github.com/admitone/admitone/internal/logging"
+	"github.com/admitone/admitone/internal/services"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 	"github.com/admitone/admitone/storage"
 	ticketsync "github.com/admitone/admitone/sync"
 	"github.com/admitone/admitone/vault"
+	"github.com/admitone/admitone/wallet"
 )
 
 // serverConfig is syncserver's configuration; flags and ADMITONE_*
@@ -49,10 +53,13 @@ type serverConfig struct {
 	// none. Never the API's listener.
 	MetricsListen string
 
-	// MaxHeldPerBuyer and HoldsPerMinute limit hoarding (see
-	// purchase.Service); 0 turns each off.
+	// MaxHeldPerBuyer and HoldsPerMinute limit hoarding as
+	// purchase.Service reads them: 0 is the default, negative is no
+	// limit. The flags (--max-held-per-buyer, --holds-per-minute), where
+	// 0 is no limit, fill them through holdFlags.
 	MaxHeldPerBuyer int
 	HoldsPerMinute  int
+	holdFlags       *holdFlags
 
 	// TrustedProxies are CIDRs or addresses of reverse proxies whose
 	// X-Forwarded-For or Forwarded header names the client.
@@ -69,9 +76,13 @@ func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.TrustedProxies, "trusted-proxies", nil, "reverse proxies, CIDRs or addresses separated by commas, whose X-Forwarded-For or Forwarded names the client for the login and sign-up limits; empty trusts none (env ADMITONE_TRUSTED_PROXIES)")
 	c.Payments.addFlags(fs)
 	c.Wallets.addFlags(fs)
-	fs.IntVar(&c.MaxHeldPerBuyer, "max-held-per-buyer", purchase.DefaultMaxHeldPerBuyer, "most admission tickets of one event one account may have in active holds at a time (a ticket type's max_held_per_buyer caps that type further); 0: no cap (env ADMITONE_MAX_HELD_PER_BUYER)")
-	fs.IntVar(&c.HoldsPerMinute, "holds-per-minute", purchase.DefaultHoldsPerMinute, "most holds one account may make a minute (429 with Retry-After beyond); 0: no limit (env ADMITONE_HOLDS_PER_MINUTE)")
+	c.holdFlags = &holdFlags{}
+	fs.IntVar(&c.holdFlags.maxHeld, "max-held-per-buyer", purchase.DefaultMaxHeldPerBuyer, "most admission tickets of one event one account may have in active holds at a time (a ticket type's max_held_per_buyer caps that type further); 0: no cap (env ADMITONE_MAX_HELD_PER_BUYER)")
+	fs.IntVar(&c.holdFlags.perMinute, "holds-per-minute", purchase.DefaultHoldsPerMinute, "most holds one account may make a minute (429 with Retry-After beyond); 0: no limit (env ADMITONE_HOLDS_PER_MINUTE)")
 }
+
+// holdFlags are the hold limit flags as given: 0 is no limit.
+type holdFlags struct{ maxHeld, perMinute int }
 
 // purchaseLimit is a flag's limit as purchase.Service takes it: 0 (off)
 // becomes -1, since the Service reads 0 as its default.
@@ -85,15 +96,46 @@ func purchaseLimit(flag string, n int) (int, error) {
 	return n, nil
 }
 
+// settings is what a serverConfig says once checked: nothing in it has
+// touched the data directory or the database.
+type settings struct {
+	proxies       []netip.Prefix
+	maxHeld, rate int
+	pay           payment.Provider
+	hooks         purchase.WebhookVerifier
+	passes        *wallet.PassSigner
+	google        *wallet.GoogleIssuer
+}
+
+// check validates every flag and reads every file the config names
+// (payment secrets, wallet certificates) before anything is created or
+// migrated, so a mistake fails the start without side effects.
+func (c *serverConfig) check() (settings, error) {
+	var st settings
+	var err error
+	if st.proxies, err = httpapi.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		return st, fmt.Errorf("--trusted-proxies (ADMITONE_TRUSTED_PROXIES): %w", err)
+	}
+	st.maxHeld, st.rate = c.MaxHeldPerBuyer, c.HoldsPerMinute
+	if f := c.holdFlags; f != nil {
+		if st.maxHeld, err = purchaseLimit("max-held-per-buyer", f.maxHeld); err != nil {
+			return st, err
+		}
+		if st.rate, err = purchaseLimit("holds-per-minute", f.perMinute); err != nil {
+			return st, err
+		}
+	}
+	if st.pay, st.hooks, err = c.Payments.load(); err != nil {
+		return st, err
+	}
+	if st.passes, st.google, err = c.Wallets.load(); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
 func (c *serverConfig) logger(w io.Writer) (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
-	}
-	if c.LogJSON {
-		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})), nil
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), nil
+	return logging.New(w, c.LogLevel, c.LogJSON)
 }
 
 // app is the running server: storage, services, search and HTTP.
@@ -118,12 +160,12 @@ type app struct {
 	MetricsAddr net.Addr
 }
 
-// openApp opens storage (applying migrations), the search index (rebuilt
-// from the store if missing) and the services.
+// openApp checks the config, then opens storage (applying migrations),
+// the search index (rebuilt from the store if missing) and the services.
 func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, error) {
-	proxies, err := httpapi.ParseTrustedProxies(cfg.TrustedProxies)
+	set, err := cfg.check()
 	if err != nil {
-		return nil, fmt.Errorf("--trusted-proxies (ADMITONE_TRUSTED_PROXIES): %w", err)
+		return nil, err
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
@@ -149,59 +191,26 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 		return nil, fmt.Errorf("build search index: %w", err)
 	}
 	log.Info("search index ready", "stats", fmt.Sprintf("%+v", st), "took", time.Since(start).Round(time.Millisecond))
-	pay, hooks, err := cfg.Payments.load()
-	if err != nil {
-		a.Close()
-		return nil, err
-	}
-	maxHeld, err := purchaseLimit("max-held-per-buyer", cfg.MaxHeldPerBuyer)
-	if err != nil {
-		a.Close()
-		return nil, err
-	}
-	holdRate, err := purchaseLimit("holds-per-minute", cfg.HoldsPerMinute)
-	if err != nil {
-		a.Close()
-		return nil, err
-	}
-	passes, google, err := cfg.Wallets.load()
-	if err != nil {
-		a.Close()
-		return nil, err
-	}
-	a.accounts = &account.Service{Store: backend.Accounts, SealKey: key, Issuer: "AdmitOne", Log: log}
-	a.catalog = &catalog.Service{Store: backend.Catalog, Index: a.index, Log: log}
-	// Availability counts what purchasing holds and sells; every change
-	// there invalidates the cached figures.
 	// Paid orders get tickets signed with issuer keys sealed in the
 	// database under the seal key.
-	a.vault = &vault.Vault{Store: backend.Secrets, Seal: key}
-	a.purchase = &purchase.Service{Store: backend.Purchases, Catalog: a.catalog, Changed: a.catalog.InvalidateAvailability,
-		Signer: a.vault, Log: log, MaxHeldPerBuyer: maxHeld, HoldsPerMinute: holdRate}
-	a.catalog.Inventory = a.purchase
+	svc := services.New(services.Config{
+		Stores:  services.Stores{Accounts: backend.Accounts, Catalog: backend.Catalog, Purchases: backend.Purchases, Secrets: backend.Secrets, Sync: backend.Sync},
+		SealKey: key, Index: a.index, Log: log, Issuer: "AdmitOne",
+		MaxHeldPerBuyer: set.maxHeld, HoldsPerMinute: set.rate,
+		Payments: set.pay, Webhooks: set.hooks, PassSigner: set.passes, GoogleWallet: set.google,
+	})
+	a.accounts, a.catalog, a.purchase, a.vault, a.hub = svc.Accounts, svc.Catalog, svc.Purchase, svc.Vault, svc.Hub
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	// Gates sync from each event's log; every write to it pokes the hub,
-	// which pushes the new entries to the event's gates.
-	a.hub = &ticketsync.Hub{Store: backend.Sync, Changes: backend.Purchases, Tickets: storage.HubTickets{Store: backend.Purchases}, Logger: log}
-	a.purchase.ChangesAppended = a.hub.Poke
-	enroller := &ticketsync.Enroller{Store: backend.Sync, Changes: backend.Purchases, Keys: a.vault,
-		EventName: func(ctx context.Context, eventID string) (string, error) {
-			e, err := a.catalog.Event(ctx, eventID)
-			return e.Title, err
-		}}
-	a.api = &httpapi.Server{Accounts: a.accounts, Catalog: a.catalog, Search: a.index, Purchase: a.purchase, Ready: backend.Ping, Log: log, Registry: reg,
-		Payments: pay, Webhooks: hooks, PassSigner: passes, GoogleWallet: google, Sync: a.hub, Enroller: enroller, TrustedProxies: proxies}
-	if tp, ok := pay.(*payment.TestProvider); ok {
-		tp.OnEvent(a.api.HandlePaymentEvent) // Stripe's events come through the webhook route
-	}
-	if pay == nil {
+	a.api = httpapi.New(svc)
+	a.api.Ready, a.api.Registry, a.api.TrustedProxies = backend.Ping, reg, set.proxies
+	if set.pay == nil {
 		log.Warn("no payment provider is configured: priced tickets cannot be sold, only free ones (--payments stripe takes payments; --payments test takes test cards, for demos)",
-			"apple_wallet", passes != nil, "google_wallet", google != nil)
+			"apple_wallet", set.passes != nil, "google_wallet", set.google != nil)
 	} else {
-		log.Info("payments", "provider", pay.Name(), "apple_wallet", passes != nil, "google_wallet", google != nil)
+		log.Info("payments", "provider", set.pay.Name(), "apple_wallet", set.passes != nil, "google_wallet", set.google != nil)
 	}
-	log.Info("client addresses", "trusted_proxies", fmt.Sprint(proxies))
+	log.Info("client addresses", "trusted_proxies", fmt.Sprint(set.proxies))
 	return a, nil
 }
 

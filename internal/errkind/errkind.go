@@ -36,6 +36,9 @@ const (
 	// Unavailable: something the service needs (its database) is not
 	// answering; unexpected, and the detail belongs in the log.
 	Unavailable Kind = "unavailable"
+	// NotConfigured: a feature this server was started without (no
+	// payment provider); expected, and not retried until it is set up.
+	NotConfigured Kind = "not configured"
 	// Declined: a payment the card issuer refused.
 	Declined Kind = "declined"
 	// Unverified: a request whose proof of origin (a signature, a

@@ -9,6 +9,7 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
+	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
 )
 
@@ -22,6 +23,25 @@ func (s *DB) CreateOrg(ctx context.Context, o catalog.Organization) error {
 	})
 	if err != nil {
 		return fmt.Errorf("create org %s: %w", o.ID, err)
+	}
+	return nil
+}
+
+// CreateOrgWithOrganizer implements catalog.Store.
+func (s *DB) CreateOrgWithOrganizer(ctx context.Context, o catalog.Organization, userID string) error {
+	o.CreatedAt = storedTime(o.CreatedAt)
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		if _, err := getUser(tx, userID); err != nil {
+			return err
+		}
+		if err := create(tx.Bucket(bucketOrgs), o.ID, o); err != nil {
+			return err
+		}
+		m := account.Membership{UserID: userID, OrgID: o.ID, Role: account.RoleOrganizer}
+		return put(tx.Bucket(bucketMemberships), join(m.UserID, m.OrgID), m)
+	})
+	if err != nil {
+		return fmt.Errorf("create org %s with organizer %s: %w", o.ID, userID, err)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
 )
 
@@ -21,6 +22,25 @@ func (s *DB) CreateOrg(ctx context.Context, o catalog.Organization) error {
 		o.ID, o.Name, o.Require2FA, storedTime(o.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("create org %s: %w", o.ID, catalogErr(err))
+	}
+	return nil
+}
+
+// CreateOrgWithOrganizer implements catalog.Store.
+func (s *DB) CreateOrgWithOrganizer(ctx context.Context, o catalog.Organization, userID string) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO orgs (id, name, require_2fa, created_at) VALUES ($1, $2, $3, $4)`,
+			o.ID, o.Name, o.Require2FA, storedTime(o.CreatedAt)); err != nil {
+			return catalogErr(err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3)`,
+			userID, o.ID, string(account.RoleOrganizer)); err != nil {
+			return accountErr(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("create org %s with organizer %s: %w", o.ID, userID, err)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/id"
@@ -21,6 +22,7 @@ func RunCatalog(t *testing.T, open func(t *testing.T) catalog.Store) {
 		fn   func(t *testing.T, s catalog.Store)
 	}{
 		{"Org", testOrg},
+		{"Org/WithOrganizer", testOrgWithOrganizer},
 		{"Venue", testVenue},
 		{"Event/RoundTrip", testEventRoundTrip},
 		{"Event/References", testEventReferences},
@@ -158,6 +160,43 @@ func testOrg(t *testing.T, s catalog.Store) {
 	equal(t, "Org after duplicate", got.Name, o.Name)
 	_, err = s.Org(ctx, id.New("org"))
 	is(t, "Org unknown", err, catalog.ErrNotFound)
+}
+
+// testOrgWithOrganizer checks that an organization and its organizer's
+// membership are stored together or not at all. The store must be an
+// account.Store too (memberships are accounts'), as every backend is.
+func testOrgWithOrganizer(t *testing.T, s catalog.Store) {
+	ctx := t.Context()
+	accounts, ok := s.(account.Store)
+	if !ok {
+		t.Fatalf("%T is not an account.Store: CreateOrgWithOrganizer writes a membership", s)
+	}
+	u := createUser(t, accounts, newUser("organizer@example.com"))
+	o := newOrg()
+	must(t, "CreateOrgWithOrganizer", s.CreateOrgWithOrganizer(ctx, o, u.ID))
+	got, err := s.Org(ctx, o.ID)
+	must(t, "Org", err)
+	want := o
+	want.CreatedAt = stored(want.CreatedAt)
+	equal(t, "Org", got, want)
+	ms, err := accounts.Memberships(ctx, u.ID)
+	must(t, "Memberships", err)
+	equal(t, "Memberships", ms, []account.Membership{{UserID: u.ID, OrgID: o.ID, Role: account.RoleOrganizer}})
+
+	// An unknown user stores no organization.
+	lost := newOrg()
+	is(t, "CreateOrgWithOrganizer unknown user", s.CreateOrgWithOrganizer(ctx, lost, id.New("usr")), account.ErrNotFound)
+	_, err = s.Org(ctx, lost.ID)
+	is(t, "Org after unknown user", err, catalog.ErrNotFound)
+
+	// A taken id gives the other user no membership.
+	other := createUser(t, accounts, newUser("other@example.com"))
+	dup := newOrg()
+	dup.ID = o.ID
+	is(t, "CreateOrgWithOrganizer duplicate id", s.CreateOrgWithOrganizer(ctx, dup, other.ID), catalog.ErrExists)
+	ms, err = accounts.Memberships(ctx, other.ID)
+	must(t, "Memberships of the other user", err)
+	equal(t, "Memberships of the other user", len(ms), 0)
 }
 
 func testVenue(t *testing.T, s catalog.Store) {

@@ -22,6 +22,10 @@
 //   - UpdateEvent sets Version to the stored version plus one, whatever
 //     the closure set.
 //   - PutMembership replaces the role of an existing membership.
+//   - CreateOrgWithOrganizer stores the organization and its organizer's
+//     membership in one transaction: an unknown user
+//     (account.ErrNotFound) or a taken id (catalog.ErrExists) stores
+//     neither. The catalog store must be the account store too.
 //   - Creating a row whose referenced row (user, org, venue, event) is
 //     missing is ErrNotFound; listing an unknown parent's children is an
 //     empty list, not an error. DeleteToken of a missing token is

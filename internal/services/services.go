@@ -1,0 +1,115 @@
+package services
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/admitone/admitone/account"
+	"github.com/admitone/admitone/catalog"
+	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/purchase"
+	"github.com/admitone/admitone/search"
+	ticketsync "github.com/admitone/admitone/sync"
+	"github.com/admitone/admitone/vault"
+	"github.com/admitone/admitone/wallet"
+)
+
+// Stores are the stores the services use; storage.Backend has them all
+// (in one database). Tests may wrap one.
+type Stores struct {
+	Accounts  account.Store
+	Catalog   catalog.Store
+	Purchases purchase.Store
+	Secrets   vault.SecretStore
+	Sync      ticketsync.Store
+}
+
+// Config is what New builds the services from. Zero fields take the
+// services' defaults.
+type Config struct {
+	Stores Stores
+	// SealKey seals TOTP secrets and issuer keys at rest; all servers
+	// sharing the stores need the same one.
+	SealKey *ticketcrypto.SealKey
+	// Index is the event search index; nil leaves the catalog without
+	// one.
+	Index *search.Index
+	// Now is every service's clock; nil means time.Now.
+	Now func() time.Time
+	// Log receives every service's log; nil discards.
+	Log *slog.Logger
+	// Issuer names the service in authenticator apps; empty means
+	// account.DefaultIssuer.
+	Issuer string
+	// AccountLimits are the login and sign-up limits.
+	AccountLimits account.RateLimits
+	// MaxHeldPerBuyer and HoldsPerMinute limit hoarding as
+	// purchase.Service reads them: 0 is the default, negative is no
+	// limit.
+	MaxHeldPerBuyer int
+	HoldsPerMinute  int
+	// Payments takes payments (payment.Stripe or payment.TestProvider);
+	// nil sells free tickets only. A *payment.TestProvider's events are
+	// delivered to the purchase service.
+	Payments purchase.PaymentProvider
+	// Webhooks verifies the provider's webhook requests (payment.Stripe);
+	// nil: no webhook.
+	Webhooks purchase.WebhookVerifier
+	// PassSigner and GoogleWallet issue wallet passes; nil: none.
+	PassSigner   *wallet.PassSigner
+	GoogleWallet *wallet.GoogleIssuer
+}
+
+// Services is the server's service graph.
+type Services struct {
+	Accounts *account.Service
+	Catalog  *catalog.Service
+	Purchase *purchase.Service
+	// Vault signs tickets with issuer keys sealed in Stores.Secrets.
+	Vault *vault.Vault
+	// Hub pushes each event's change log to its gates; Enroller makes
+	// and enrols gates.
+	Hub      *ticketsync.Hub
+	Enroller *ticketsync.Enroller
+	Search   *search.Index
+	// Webhooks, PassSigner and GoogleWallet are Config's, for the HTTP
+	// server.
+	Webhooks     purchase.WebhookVerifier
+	PassSigner   *wallet.PassSigner
+	GoogleWallet *wallet.GoogleIssuer
+	// Now and Log are Config's.
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// New builds the services and wires them to each other: availability
+// counts what purchasing holds and sells (every change invalidates the
+// catalog's cached figures), paid orders get tickets signed by the vault,
+// every write to a change log pokes the hub, and the test provider's
+// events pay orders.
+func New(cfg Config) *Services {
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st := cfg.Stores
+	s := &Services{Search: cfg.Index, Webhooks: cfg.Webhooks, PassSigner: cfg.PassSigner, GoogleWallet: cfg.GoogleWallet, Now: cfg.Now, Log: log}
+	s.Accounts = &account.Service{Store: st.Accounts, SealKey: cfg.SealKey, Issuer: cfg.Issuer, Limits: cfg.AccountLimits, Now: cfg.Now, Log: log}
+	s.Catalog = &catalog.Service{Store: st.Catalog, Index: cfg.Index, Now: cfg.Now, Log: log}
+	s.Vault = &vault.Vault{Store: st.Secrets, Seal: cfg.SealKey, Now: cfg.Now}
+	s.Purchase = &purchase.Service{Store: st.Purchases, Catalog: s.Catalog, Now: cfg.Now, Changed: s.Catalog.InvalidateAvailability,
+		Signer: s.Vault, Log: log, MaxHeldPerBuyer: cfg.MaxHeldPerBuyer, HoldsPerMinute: cfg.HoldsPerMinute, Payments: cfg.Payments}
+	s.Catalog.Inventory = s.Purchase
+	s.Hub = &ticketsync.Hub{Store: st.Sync, Changes: st.Purchases, Tickets: HubTickets{Store: st.Purchases}, Now: cfg.Now, Logger: log}
+	s.Purchase.ChangesAppended = s.Hub.Poke
+	s.Enroller = &ticketsync.Enroller{Store: st.Sync, Changes: st.Purchases, Keys: s.Vault, Now: cfg.Now,
+		EventName: func(ctx context.Context, eventID string) (string, error) {
+			e, err := s.Catalog.Event(ctx, eventID)
+			return e.Title, err
+		}}
+	if tp, ok := cfg.Payments.(purchase.PaymentEventSource); ok {
+		tp.OnEvent(s.Purchase.HandlePaymentEvent) // Stripe's events come through the webhook
+	}
+	return s
+}
