@@ -14,6 +14,7 @@ import (
 
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/id"
+	"github.com/admitone/admitone/internal/logging"
 )
 
 // MaxNameLen bounds a user's display name, in bytes.
@@ -91,12 +92,7 @@ func (s *Service) now() time.Time {
 // microsecond, which every store keeps exactly.
 func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-func (s *Service) log() *slog.Logger {
-	if s.Log != nil {
-		return s.Log
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (s *Service) log() *slog.Logger { return logging.OrDiscard(s.Log) }
 
 func (s *Service) issuer() string {
 	if s.Issuer != "" {

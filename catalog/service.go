@@ -12,6 +12,7 @@ import (
 
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/id"
+	"github.com/admitone/admitone/internal/logging"
 )
 
 // Indexer keeps a search index in step with the catalog. The Service calls
@@ -119,12 +120,7 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-func (s *Service) log() *slog.Logger {
-	if s.Log != nil {
-		return s.Log
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (s *Service) log() *slog.Logger { return logging.OrDiscard(s.Log) }
 
 // stamp is the time recorded in CreatedAt and UpdatedAt: UTC, to the
 // microsecond, which every store keeps exactly.

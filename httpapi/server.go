@@ -19,6 +19,7 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/internal/logging"
 	"github.com/admitone/admitone/internal/services"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
@@ -309,12 +310,7 @@ func statusClass(code int) string {
 	return string(rune('0'+code/100)) + "xx"
 }
 
-func (s *Server) log() *slog.Logger {
-	if s.Log != nil {
-		return s.Log
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (s *Server) log() *slog.Logger { return logging.OrDiscard(s.Log) }
 
 // authenticate resolves the bearer token and applies the route's policy
 // as far as it can without the path's resources.

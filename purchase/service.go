@@ -10,6 +10,7 @@ import (
 
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/internal/id"
+	"github.com/admitone/admitone/internal/logging"
 )
 
 // Catalog is what purchasing reads from the catalog: an event with its
@@ -105,12 +106,7 @@ func (s *Service) limitHoldRate(buyerID string) error {
 	return nil
 }
 
-func (s *Service) log() *slog.Logger {
-	if s.Log == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return s.Log
-}
+func (s *Service) log() *slog.Logger { return logging.OrDiscard(s.Log) }
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/admitone/admitone/changelog"
+	"github.com/admitone/admitone/internal/logging"
 )
 
 // GateStore is the gate's side of sync: its durable outbox and its copy
@@ -83,12 +84,7 @@ func (c *Client) init() {
 	c.once.Do(func() { c.kick = make(chan struct{}, 1) })
 }
 
-func (c *Client) logger() *slog.Logger {
-	if c.Logger != nil {
-		return c.Logger
-	}
-	return slog.Default()
-}
+func (c *Client) logger() *slog.Logger { return logging.OrDiscard(c.Logger) }
 
 // Kick tells the client that the outbox has a new check-in.
 func (c *Client) Kick() {

@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/admitone/admitone/changelog"
+	"github.com/admitone/admitone/internal/logging"
 )
 
 // ChangeReader is what the hub reads of the server's per-event change
@@ -80,7 +81,7 @@ type Hub struct {
 	Tickets TicketLookup
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Logger receives connection events; nil means slog.Default().
+	// Logger receives connection events; nil discards them.
 	Logger *slog.Logger
 	// HelloTimeout bounds the wait for a gate's hello (zero:
 	// DefaultHelloTimeout).
@@ -118,12 +119,7 @@ func (s *Hub) now() time.Time {
 	return time.Now()
 }
 
-func (s *Hub) logger() *slog.Logger {
-	if s.Logger != nil {
-		return s.Logger
-	}
-	return slog.Default()
-}
+func (s *Hub) logger() *slog.Logger { return logging.OrDiscard(s.Logger) }
 
 // HashSecret is the hex SHA-256 of an enrolment code or a device
 // credential, as the Store keeps them. Both are 256-bit random values, so

@@ -20,3 +20,16 @@ func New(w io.Writer, level string, json bool) (*slog.Logger, error) {
 	}
 	return slog.New(slog.NewTextHandler(w, opts)), nil
 }
+
+// discard is the logger of a component given none.
+var discard = slog.New(slog.DiscardHandler)
+
+// OrDiscard returns l, or a logger that discards everything when l is
+// nil: a component built without a logger stays quiet, and never writes
+// to the process's default logger behind its owner's back.
+func OrDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return discard
+	}
+	return l
+}

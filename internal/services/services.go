@@ -8,6 +8,7 @@ import (
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/internal/logging"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 	ticketsync "github.com/admitone/admitone/sync"
@@ -89,10 +90,7 @@ type Services struct {
 // every write to a change log pokes the hub, and the test provider's
 // events pay orders.
 func New(cfg Config) *Services {
-	log := cfg.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := logging.OrDiscard(cfg.Log)
 	st := cfg.Stores
 	s := &Services{Search: cfg.Index, Webhooks: cfg.Webhooks, PassSigner: cfg.PassSigner, GoogleWallet: cfg.GoogleWallet, Now: cfg.Now, Log: log}
 	s.Accounts = &account.Service{Store: st.Accounts, SealKey: cfg.SealKey, Issuer: cfg.Issuer, Limits: cfg.AccountLimits, Now: cfg.Now, Log: log}

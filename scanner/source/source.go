@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/admitone/admitone/internal/logging"
 )
 
 // Input is one thing a source saw: a camera frame (luminance plane) or a code read as text.
@@ -224,9 +226,7 @@ func (c Config) parseStream(s string) (stream, error) {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
+	c.Logger = logging.OrDiscard(c.Logger)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
