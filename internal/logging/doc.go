@@ -2,5 +2,5 @@
 // syncserver, so --log-level and --log-json mean the same in both.
 //
 // Packages take a *slog.Logger and discard when it is nil
-// (slog.DiscardHandler); none falls back to slog.Default.
+// through OrDiscard; none falls back to slog.Default.
 package logging
