@@ -60,7 +60,7 @@ func TestAddMember(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, _ := f.enrol(t, root.ID)
+	secret, _ := f.enroll(t, root.ID)
 	f.clock.Advance(30e9)
 	_, admin := f.login(t, account.LoginRequest{Email: "root@example.com", TOTP: code(t, secret, f.clock.Now())})
 	org := f.signUp(t, "org@example.com")

@@ -77,14 +77,14 @@ func (f *fixture) session(t *testing.T, userID string) account.Principal {
 	return p
 }
 
-// enrol turns TOTP on for userID and returns the secret and recovery codes.
-func (f *fixture) enrol(t *testing.T, userID string) (string, []string) {
+// enroll turns TOTP on for userID and returns the secret and recovery codes.
+func (f *fixture) enroll(t *testing.T, userID string) (string, []string) {
 	t.Helper()
-	return f.enrolAs(t, f.session(t, userID))
+	return f.enrollAs(t, f.session(t, userID))
 }
 
-// enrolAs turns TOTP on for p's user from p's session.
-func (f *fixture) enrolAs(t *testing.T, p account.Principal) (string, []string) {
+// enrollAs turns TOTP on for p's user from p's session.
+func (f *fixture) enrollAs(t *testing.T, p account.Principal) (string, []string) {
 	t.Helper()
 	ctx := context.Background()
 	e, err := f.svc.EnrollTOTP(ctx, p, goodPassword)

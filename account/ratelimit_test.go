@@ -133,7 +133,7 @@ func TestRateLimitTOTPFailures(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	u := f.signUp(t, "alice@example.com")
-	secret, _ := f.enrol(t, u.ID)
+	secret, _ := f.enroll(t, u.ID)
 	f.clock.Advance(30 * time.Second)
 	for range 5 {
 		_, _, err := f.svc.Login(ctx, account.LoginRequest{Email: "alice@example.com", Password: goodPassword, TOTP: "000000"})

@@ -18,7 +18,7 @@ func TestErrorsHideSecrets(t *testing.T) {
 	f.svc.Limits.AccountFailures = 100
 	ctx := context.Background()
 	u := f.signUp(t, "alice@example.com")
-	totpSecret, codes := f.enrol(t, u.ID)
+	totpSecret, codes := f.enroll(t, u.ID)
 	f.clock.Advance(30 * time.Second)
 	secret, p := f.login(t, account.LoginRequest{Email: "alice@example.com", TOTP: code(t, totpSecret, f.clock.Now())})
 	stored, _ := f.store.UserByID(ctx, u.ID)
@@ -111,7 +111,7 @@ func TestTOTPCodeRace(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	u := f.signUp(t, "alice@example.com")
-	secret, _ := f.enrol(t, u.ID)
+	secret, _ := f.enroll(t, u.ID)
 	f.clock.Advance(30 * time.Second)
 	c := code(t, secret, f.clock.Now())
 

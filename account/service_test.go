@@ -306,7 +306,7 @@ func TestCreateAdmin(t *testing.T) {
 	_, _, err = f.svc.CreateAPIToken(ctx, proot, "x", time.Hour)
 	wantErr(t, "API token by an admin without 2FA", err, account.ErrForbidden)
 
-	f.enrolAs(t, proot) // from the same session, which stays
+	f.enrollAs(t, proot) // from the same session, which stays
 	proot, err = f.svc.Authenticate(ctx, secret)
 	if err != nil {
 		t.Fatal(err)

@@ -86,7 +86,7 @@ func TestTwoFactorChangesEndOtherSessions(t *testing.T) {
 	}
 
 	mine, p := f.login(t, account.LoginRequest{Email: "alice@example.com"})
-	secret, _ := f.enrolAs(t, p)
+	secret, _ := f.enrollAs(t, p)
 	if f.alive(t, stolen) {
 		t.Error("a session from before 2FA was turned on is still valid")
 	}
@@ -198,7 +198,7 @@ func TestLoginRacingAccountChange(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, account.ErrBadLogin},
-		{"2FA enrolled", func(t *testing.T, f *fixture, p account.Principal) { f.enrolAs(t, p) }, account.ErrTOTPRequired},
+		{"2FA enrolled", func(t *testing.T, f *fixture, p account.Principal) { f.enrollAs(t, p) }, account.ErrTOTPRequired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)

@@ -93,7 +93,7 @@ func TestLoginTOTP(t *testing.T) {
 	f.svc.Limits.AccountFailures = 100 // this test fails on purpose more than 5 times
 	ctx := context.Background()
 	u := f.signUp(t, "alice@example.com")
-	secret, _ := f.enrol(t, u.ID) // uses the code of the current step
+	secret, _ := f.enroll(t, u.ID) // uses the code of the current step
 	f.clock.Advance(30 * time.Second)
 	login := func(totpCode string) error {
 		_, _, err := f.svc.Login(ctx, account.LoginRequest{Email: "alice@example.com", Password: goodPassword, TOTP: totpCode})
@@ -145,7 +145,7 @@ func TestRecoveryCodes(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	u := f.signUp(t, "alice@example.com")
-	_, codes := f.enrol(t, u.ID)
+	_, codes := f.enroll(t, u.ID)
 	login := func(rc string) error {
 		_, _, err := f.svc.Login(ctx, account.LoginRequest{Email: "alice@example.com", Password: goodPassword, RecoveryCode: rc})
 		return err
@@ -173,7 +173,7 @@ func TestDisableTOTP(t *testing.T) {
 	ctx := context.Background()
 	u := f.signUp(t, "alice@example.com")
 	p := f.session(t, u.ID)
-	secret, codes := f.enrolAs(t, p)
+	secret, codes := f.enrollAs(t, p)
 	f.clock.Advance(30 * time.Second)
 
 	wantErr(t, "disable without a code", f.svc.DisableTOTP(ctx, p, goodPassword, ""), account.ErrBadTOTP)
@@ -190,7 +190,7 @@ func TestDisableTOTP(t *testing.T) {
 
 	// Re-enrol, then disable with a recovery code (the app was lost).
 	f.clock.Advance(30 * time.Second)
-	_, codes = f.enrolAs(t, p)
+	_, codes = f.enrollAs(t, p)
 	if err := f.svc.DisableTOTP(ctx, p, goodPassword, codes[5]); err != nil {
 		t.Fatalf("disable with a recovery code: %v", err)
 	}
@@ -210,7 +210,7 @@ func TestStepUp(t *testing.T) {
 	}
 
 	u := f.signUp(t, "alice@example.com")
-	secret, codes := f.enrol(t, u.ID)
+	secret, codes := f.enroll(t, u.ID)
 	f.clock.Advance(30 * time.Second)
 	_, p := f.login(t, account.LoginRequest{Email: "alice@example.com", TOTP: code(t, secret, f.clock.Now())})
 	if !p.TwoFactor {
@@ -236,8 +236,8 @@ func TestTOTPSecretBoundToUser(t *testing.T) {
 	ctx := context.Background()
 	mallory := f.signUp(t, "mallory@example.com")
 	alice := f.signUp(t, "alice@example.com")
-	secret, _ := f.enrol(t, mallory.ID)
-	f.enrol(t, alice.ID)
+	secret, _ := f.enroll(t, mallory.ID)
+	f.enroll(t, alice.ID)
 	m, _ := f.store.UserByID(ctx, mallory.ID)
 	if _, err := f.store.UpdateUser(ctx, alice.ID, func(u *account.User) error {
 		u.TOTPSecret = m.TOTPSecret

@@ -276,8 +276,8 @@ type gate struct {
 	api    string // http://host:port of the local API once started
 }
 
-// enrol runs `scannerd enroll` with an enrolment code at serverURL.
-func enrol(t *testing.T, name, gateID, serverURL, code string) *gate {
+// enroll runs `scannerd enroll` with an enrolment code at serverURL.
+func enroll(t *testing.T, name, gateID, serverURL, code string) *gate {
 	t.Helper()
 	needBinaries(t)
 	g := &gate{name: name, id: gateID, dir: filepath.Join(t.TempDir(), "gate-"+name), server: serverURL}

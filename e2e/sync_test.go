@@ -15,10 +15,10 @@ import (
 // newGate creates a gate of the event (at the event's server), enrols
 // scannerd at enrolURL (the server, another server of the event, or a
 // proxy before it) and leaves it stopped.
-func newGate(t *testing.T, e *event, enrolURL, name string) *gate {
+func newGate(t *testing.T, e *event, enrollURL, name string) *gate {
 	t.Helper()
 	id, code := e.createGate(t, name)
-	return enrol(t, name, id, enrolURL, code)
+	return enroll(t, name, id, enrollURL, code)
 }
 
 // ofGate keeps the check-ins of one gate.
@@ -249,7 +249,7 @@ func TestRefusedGates(t *testing.T) {
 	if out, err := runScannerd(t, "enroll", "--data-dir", t.TempDir(), "--server", srv.url, "--code", "aoec_"+hex.EncodeToString(random[:])); err == nil || !strings.Contains(out, "enrolment code unknown") {
 		t.Errorf("scannerd enroll with an unknown code: %v, output %q; want a failure naming the code", err, out)
 	}
-	r := enrol(t, "R", id, srv.url, code)
+	r := enroll(t, "R", id, srv.url, code)
 	if out, err := runScannerd(t, "enroll", "--data-dir", t.TempDir(), "--server", srv.url, "--code", code); err == nil || !strings.Contains(out, "enrolment code unknown") {
 		t.Errorf("scannerd enroll with a used code: %v, output %q; want a failure naming the code", err, out)
 	}

@@ -331,7 +331,7 @@ var authzCases = []authzCase{
 				return walkRequest{path: "/v1/auth/totp", body: map[string]any{"password": testPassword, "code": "123456"}}
 			}
 			if u.TOTPSecret == "" && !f.h.principal(t, u.Token).MustEnroll2FA {
-				f.h.enrolTOTP(t, u)
+				f.h.enrollTOTP(t, u)
 			}
 			code := "123456"
 			if u.TOTPSecret != "" {
@@ -1045,7 +1045,7 @@ func TestOrgRequires2FA(t *testing.T) {
 		}
 	})
 
-	h.enrolTOTP(t, org)
+	h.enrollTOTP(t, org)
 	var draft catalog.Event
 	t.Run("organizer with 2FA is allowed", func(t *testing.T) {
 		v := h.createVenue(t, org, o.ID, venue)
@@ -1062,7 +1062,7 @@ func TestOrgRequires2FA(t *testing.T) {
 		if res.status == http.StatusOK {
 			t.Errorf("staff without 2FA read a draft of an organization that requires 2FA (status 200); want 403 enroll_2fa or 404")
 		}
-		h.enrolTOTP(t, st)
+		h.enrollTOTP(t, st)
 		h.do(t, "GET", "/v1/events/"+draft.ID, st.Token, nil).want(t, http.StatusOK)
 	})
 }

@@ -47,10 +47,10 @@ func (s *Server) requireEventStaff(r *http.Request, p *account.Principal) (strin
 
 type gateCreated struct {
 	Gate ticketsync.Gate `json:"gate"`
-	// EnrolmentCode is shown once: `scannerd enroll --code` takes it.
-	EnrolmentCode string `json:"enrolment_code"`
-	// EnrolmentQR is the code as a PNG QR image, base64.
-	EnrolmentQR []byte `json:"enrolment_qr_png"`
+	// EnrollmentCode is shown once: `scannerd enroll --code` takes it.
+	EnrollmentCode string `json:"enrolment_code"`
+	// EnrollmentQR is the code as a PNG QR image, base64.
+	EnrollmentQR []byte `json:"enrolment_qr_png"`
 }
 
 func (s *Server) createGate(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
@@ -78,7 +78,7 @@ func (s *Server) createGate(w http.ResponseWriter, r *http.Request, p *account.P
 		return fmt.Errorf("gate %s: enrolment QR: %w", g.ID, err)
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusCreated, gateCreated{Gate: g, EnrolmentCode: code, EnrolmentQR: png.Bytes()})
+	writeJSON(w, http.StatusCreated, gateCreated{Gate: g, EnrollmentCode: code, EnrollmentQR: png.Bytes()})
 	return nil
 }
 
@@ -161,7 +161,7 @@ func (s *Server) enrollGate(w http.ResponseWriter, r *http.Request, _ *account.P
 	return nil
 }
 
-func (s *Server) enroll(r *http.Request, enr *ticketsync.Enroller, code string) (ticketsync.Enrolment, error) {
+func (s *Server) enroll(r *http.Request, enr *ticketsync.Enroller, code string) (ticketsync.Enrollment, error) {
 	res, err := enr.Enroll(r.Context(), code)
 	if errors.Is(err, ticketsync.ErrNotFound) || errors.Is(err, ticketsync.ErrExpired) || errors.Is(err, ticketsync.ErrRevoked) {
 		return res, &apiError{status: http.StatusNotFound, code: "bad_code", msg: "enrolment code unknown, used, expired or revoked; ask the organizer for a new gate"}

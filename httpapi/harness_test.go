@@ -474,9 +474,9 @@ type enrollJSON struct {
 // in: its current password.
 func passwordBody() map[string]any { return map[string]any{"password": testPassword} }
 
-// enrolTOTP turns 2FA on for u over the API (enrol, then confirm with the
+// enrollTOTP turns 2FA on for u over the API (enrol, then confirm with the
 // current code) and keeps the secret and recovery codes in u.
-func (h *harness) enrolTOTP(t *testing.T, u *user) {
+func (h *harness) enrollTOTP(t *testing.T, u *user) {
 	t.Helper()
 	e := decodeAs[enrollJSON](t, h.do(t, "POST", "/v1/auth/totp/enroll", u.Token, passwordBody()), http.StatusOK)
 	if e.Secret == "" {
@@ -513,7 +513,7 @@ func (h *harness) pendingAdmin(t *testing.T) *user {
 	defer h.adminMu.Unlock()
 	if h.rootAdmin == nil {
 		root := h.createAdmin(t, nil)
-		h.enrolTOTP(t, root)
+		h.enrollTOTP(t, root)
 		h.rootAdmin = root
 	}
 	p := h.principal(t, h.rootAdmin.Token)
@@ -536,7 +536,7 @@ func (h *harness) createAdmin(t *testing.T, actor *account.Principal) *user {
 func (h *harness) admin(t *testing.T) *user {
 	t.Helper()
 	u := h.pendingAdmin(t)
-	h.enrolTOTP(t, u)
+	h.enrollTOTP(t, u)
 	return u
 }
 

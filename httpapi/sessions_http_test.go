@@ -103,7 +103,7 @@ func TestStolenSessionCannotTakeOverAccount(t *testing.T) {
 		})
 
 		t.Run("enrolling 2FA ends the other sessions", func(t *testing.T) {
-			h.enrolTOTP(t, u)
+			h.enrollTOTP(t, u)
 			if alive(stolen.Token) {
 				t.Error("a session from before 2FA was turned on still works")
 			}

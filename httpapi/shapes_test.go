@@ -46,14 +46,14 @@ func TestEmptyListsAndSyncHandshake(t *testing.T) {
 	}
 	h.do(t, "POST", "/v1/events/"+e.ID+"/gates", org.Token, map[string]any{"name": "North", "direction": "entry"}).
 		want(t, http.StatusCreated).decode(t, &gate)
-	enrol := h.do(t, "POST", "/v1/gates/enroll", "", map[string]any{"code": gate.Code}).want(t, http.StatusOK)
-	if !bytes.Contains(enrol.body, []byte(`"checkins":[]`)) {
-		t.Errorf("enrolment of a gate of an event without check-ins lacks \"checkins\":[]: %s", enrol.short())
+	enroll := h.do(t, "POST", "/v1/gates/enroll", "", map[string]any{"code": gate.Code}).want(t, http.StatusOK)
+	if !bytes.Contains(enroll.body, []byte(`"checkins":[]`)) {
+		t.Errorf("enrolment of a gate of an event without check-ins lacks \"checkins\":[]: %s", enroll.short())
 	}
 	var cred struct {
 		Credential string `json:"credential"`
 	}
-	enrol.decode(t, &cred)
+	enroll.decode(t, &cred)
 
 	sync := func(header map[string]string) response {
 		req, err := http.NewRequestWithContext(t.Context(), "GET", h.srv.URL+"/v1/sync", nil)

@@ -181,7 +181,7 @@ func (s *Store) SyncConfig() (c SyncConfig, ok bool, err error) {
 // code reads the rotation key, and a bundle that opens came from whoever
 // issued the code), trusts its signer, imports it, applies the check-ins
 // so far, sets the sync cursor and stores the server and credential.
-func (s *Store) Enroll(enr ticketsync.Enrolment, server, code string, now time.Time) (ImportInfo, error) {
+func (s *Store) Enroll(enr ticketsync.Enrollment, server, code string, now time.Time) (ImportInfo, error) {
 	p, signer, err := bundle.Read(enr.Bundle, []ticketcrypto.PublicKey{enr.Signer}, []byte(code))
 	if err != nil {
 		return ImportInfo{}, fmt.Errorf("enrolment bundle: %w", err)

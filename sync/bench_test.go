@@ -566,7 +566,7 @@ func BenchmarkEnroll100k(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				var got ticketsync.Enrolment
+				var got ticketsync.Enrollment
 				if err := json.Unmarshal(raw, &got); err != nil {
 					b.Fatal(err)
 				}

@@ -41,9 +41,9 @@ func CheckCheckins(g Gate, cs []changelog.Checkin) error {
 	return nil
 }
 
-// CheckEnrolment refuses the code of a revoked gate, and one at or past
+// CheckEnrollment refuses the code of a revoked gate, and one at or past
 // its expiry; both stores apply it inside EnrollGate.
-func CheckEnrolment(g Gate, at time.Time) error {
+func CheckEnrollment(g Gate, at time.Time) error {
 	switch {
 	case !g.RevokedAt.IsZero():
 		return fmt.Errorf("gate %s: %w", g.ID, ErrRevoked)

@@ -17,16 +17,16 @@ import (
 	"github.com/admitone/admitone/internal/id"
 )
 
-// EnrolmentTTL is how long an enrolment code works.
-const EnrolmentTTL = 24 * time.Hour
+// EnrollmentTTL is how long an enrolment code works.
+const EnrollmentTTL = 24 * time.Hour
 
 // CodePrefix starts every enrolment code.
 const CodePrefix = "aoec_"
 
-// defaultEnrolKDF seals the enrolment bundle under the enrolment code
+// defaultEnrollKDF seals the enrolment bundle under the enrolment code
 // when Enroller.KDF is zero. The code is 256 random bits, so the key
 // derivation need not be slow; it only has to be the bundle format's.
-var defaultEnrolKDF = ticketcrypto.KDFParams{Time: 1, MemoryKiB: 8 * 1024, Threads: 1}
+var defaultEnrollKDF = ticketcrypto.KDFParams{Time: 1, MemoryKiB: 8 * 1024, Threads: 1}
 
 // Keys is what enrolment needs of the server's issuer keys;
 // vault.Vault implements it.
@@ -52,7 +52,7 @@ type Enroller struct {
 
 func (e *Enroller) kdf() ticketcrypto.KDFParams {
 	if e.KDF == (ticketcrypto.KDFParams{}) {
-		return defaultEnrolKDF
+		return defaultEnrollKDF
 	}
 	return e.KDF
 }
@@ -103,7 +103,7 @@ func (e *Enroller) CreateGate(ctx context.Context, eventID string, spec GateSpec
 	g := Gate{
 		ID: id.New("gat"), EventID: eventID, Name: strings.TrimSpace(spec.Name), Direction: spec.Direction,
 		AllowReentry: spec.AllowReentry, Types: slices.Clone(spec.Types), CodeHash: HashSecret(code),
-		CodeExpiresAt: now.Add(EnrolmentTTL), CreatedBy: createdBy, CreatedAt: now,
+		CodeExpiresAt: now.Add(EnrollmentTTL), CreatedBy: createdBy, CreatedAt: now,
 	}
 	if err := e.Store.CreateGate(ctx, g); err != nil {
 		return Gate{}, "", err
@@ -111,8 +111,8 @@ func (e *Enroller) CreateGate(ctx context.Context, eventID string, spec GateSpec
 	return g, code, nil
 }
 
-// Enrolment is what a gate gets for its enrolment code.
-type Enrolment struct {
+// Enrollment is what a gate gets for its enrolment code.
+type Enrollment struct {
 	Gate Gate `json:"gate"`
 	// Credential authenticates the device at /v1/sync from now on; it is
 	// shown once.
@@ -133,32 +133,32 @@ type Enrolment struct {
 // Enroll exchanges an enrolment code for the gate's credential and its
 // starting state: a bundle replayed from the event's log, so a gate
 // enrolled with 100,000 tickets is ready in one request.
-func (e *Enroller) Enroll(ctx context.Context, code string) (Enrolment, error) {
+func (e *Enroller) Enroll(ctx context.Context, code string) (Enrollment, error) {
 	if !strings.HasPrefix(code, CodePrefix) || len(code) > 100 {
-		return Enrolment{}, fmt.Errorf("enrolment code: %w", ErrNotFound)
+		return Enrollment{}, fmt.Errorf("enrolment code: %w", ErrNotFound)
 	}
 	credential := newSecret(CredentialPrefix)
 	now := e.now().UTC().Truncate(time.Microsecond)
 	g, err := e.Store.EnrollGate(ctx, HashSecret(code), HashSecret(credential), now)
 	if err != nil {
-		return Enrolment{}, err
+		return Enrollment{}, err
 	}
 	var eventName string
 	if e.EventName != nil {
 		if eventName, err = e.EventName(ctx, g.EventID); err != nil {
-			return Enrolment{}, fmt.Errorf("enrol gate %s: %w", g.ID, err)
+			return Enrollment{}, fmt.Errorf("enrol gate %s: %w", g.ID, err)
 		}
 	}
 	p, checkins, cursor, err := e.payload(ctx, g, eventName, now)
 	if err != nil {
-		return Enrolment{}, err
+		return Enrollment{}, err
 	}
 	var buf bytes.Buffer
 	signer, err := e.Keys.WriteBundle(ctx, &buf, p, []byte(code), e.kdf())
 	if err != nil {
-		return Enrolment{}, fmt.Errorf("enrol gate %s: %w", g.ID, err)
+		return Enrollment{}, fmt.Errorf("enrol gate %s: %w", g.ID, err)
 	}
-	return Enrolment{Gate: g, Credential: credential, Bundle: buf.Bytes(), Signer: signer, Checkins: checkins, Cursor: cursor, ServerTime: now}, nil
+	return Enrollment{Gate: g, Credential: credential, Bundle: buf.Bytes(), Signer: signer, Checkins: checkins, Cursor: cursor, ServerTime: now}, nil
 }
 
 // Export writes gate gateID's bundle as of now (the USB-stick path:

@@ -27,7 +27,7 @@ func TestUploadQuarantine(t *testing.T) {
 	sc, err := ticketcrypto.ParseText(token)
 	must(t, err)
 	real := sc.Ticket.String()
-	g := w.enrol(t, "north")
+	g := w.enroll(t, "north")
 	ws, _, err := dial(t, w, g.client.Credential)
 	must(t, err)
 	defer ws.Close()
@@ -141,7 +141,7 @@ func TestCheckUpload(t *testing.T) {
 // when one closes.
 func TestConnsPerGate(t *testing.T) {
 	w := newWorld(t)
-	g := w.enrol(t, "north")
+	g := w.enroll(t, "north")
 	var open []*websocket.Conn
 	for range ticketsync.MaxConnsPerGate {
 		ws, _, err := dial(t, w, g.client.Credential)

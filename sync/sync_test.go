@@ -123,7 +123,7 @@ type gate struct {
 	done   chan error
 }
 
-func (w *world) enrol(t *testing.T, name string) *gate {
+func (w *world) enroll(t *testing.T, name string) *gate {
 	t.Helper()
 	ctx := context.Background()
 	g, code, err := w.enr.CreateGate(ctx, w.eventID, ticketsync.GateSpec{Name: name, Direction: bundle.Entry}, "usr_test")
@@ -195,7 +195,7 @@ func outbox(t *testing.T, g *gate) int {
 func TestCrossGate(t *testing.T) {
 	w := newWorld(t)
 	token := w.ticket(t)
-	a, b := w.enrol(t, "north"), w.enrol(t, "south")
+	a, b := w.enroll(t, "north"), w.enroll(t, "south")
 	a.start(t)
 	b.start(t)
 	if !eventually(5*time.Second, func() bool { return a.client.Connected() && b.client.Connected() }) {
@@ -247,7 +247,7 @@ func must(t *testing.T, err error) {
 func TestOfflineConflict(t *testing.T) {
 	w := newWorld(t)
 	token := w.ticket(t)
-	a, b := w.enrol(t, "east"), w.enrol(t, "west")
+	a, b := w.enroll(t, "east"), w.enroll(t, "west")
 	ra, rb := a.scan(t, token, false), b.scan(t, token, false)
 	if ra.Verdict != scanner.Accepted || rb.Verdict != scanner.Accepted {
 		t.Fatalf("offline gates: %s, %s; both should admit", ra.Verdict, rb.Verdict)
@@ -301,9 +301,9 @@ func closeOf(t *testing.T, ws *websocket.Conn) *websocket.CloseError {
 func TestBadInput(t *testing.T) {
 	w := newWorld(t)
 	token := w.ticket(t)
-	good := w.enrol(t, "good")
+	good := w.enroll(t, "good")
 	good.start(t)
-	bad := w.enrol(t, "bad")
+	bad := w.enroll(t, "bad")
 	cred := bad.client.Credential
 
 	// Unknown credential: 401 before the upgrade.
@@ -383,7 +383,7 @@ func TestRevokedGate(t *testing.T) {
 			// wait: the keepalive is seconds away.
 			w := newWorld(t)
 			w.hub.PingInterval = map[bool]time.Duration{true: 10 * time.Second, false: 50 * time.Millisecond}[told]
-			a := w.enrol(t, "gate")
+			a := w.enroll(t, "gate")
 			a.start(t)
 			if !eventually(5*time.Second, a.client.Connected) {
 				t.Fatal("gate did not connect")

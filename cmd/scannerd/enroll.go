@@ -48,7 +48,7 @@ websocket, and keeps scanning when the network is down.`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
 			defer cancel()
-			enr, err := fetchEnrolment(ctx, o.server, strings.TrimSpace(code))
+			enr, err := fetchEnrollment(ctx, o.server, strings.TrimSpace(code))
 			if err != nil {
 				return err
 			}
@@ -76,13 +76,13 @@ websocket, and keeps scanning when the network is down.`,
 	return cmd
 }
 
-// maxEnrolmentBytes bounds the server's answer: the bundle and the
+// maxEnrollmentBytes bounds the server's answer: the bundle and the
 // check-ins so far.
-const maxEnrolmentBytes = 2*bundle.MaxSize + 64<<20
+const maxEnrollmentBytes = 2*bundle.MaxSize + 64<<20
 
-// fetchEnrolment exchanges the code at the server.
-func fetchEnrolment(ctx context.Context, server, code string) (ticketsync.Enrolment, error) {
-	var enr ticketsync.Enrolment
+// fetchEnrollment exchanges the code at the server.
+func fetchEnrollment(ctx context.Context, server, code string) (ticketsync.Enrollment, error) {
+	var enr ticketsync.Enrollment
 	body, _ := json.Marshal(map[string]string{"code": code})
 	req, err := http.NewRequestWithContext(ctx, "POST", strings.TrimRight(server, "/")+"/v1/gates/enroll", bytes.NewReader(body))
 	if err != nil {
@@ -94,12 +94,12 @@ func fetchEnrolment(ctx context.Context, server, code string) (ticketsync.Enrolm
 		return enr, fmt.Errorf("enrol at %s: %w", server, err)
 	}
 	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, maxEnrolmentBytes+1))
+	raw, err := io.ReadAll(io.LimitReader(res.Body, maxEnrollmentBytes+1))
 	if err != nil {
 		return enr, fmt.Errorf("enrol at %s: read answer: %w", server, err)
 	}
-	if len(raw) > maxEnrolmentBytes {
-		return enr, fmt.Errorf("enrol at %s: answer over %d bytes", server, maxEnrolmentBytes)
+	if len(raw) > maxEnrollmentBytes {
+		return enr, fmt.Errorf("enrol at %s: answer over %d bytes", server, maxEnrollmentBytes)
 	}
 	if res.StatusCode != http.StatusOK {
 		var e struct {

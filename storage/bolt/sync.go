@@ -165,7 +165,7 @@ func (s *DB) EnrollGate(ctx context.Context, codeHash, credentialHash string, at
 		if err != nil {
 			return err
 		}
-		if err := ticketsync.CheckEnrolment(g, at); err != nil {
+		if err := ticketsync.CheckEnrollment(g, at); err != nil {
 			return err
 		}
 		creds := tx.Bucket(bucketGateCreds)

@@ -91,7 +91,7 @@ func (s *DB) EnrollGate(ctx context.Context, codeHash, credentialHash string, at
 		if err != nil {
 			return fmt.Errorf("enrolment code: %w", syncErr(err))
 		}
-		if err := ticketsync.CheckEnrolment(g, at); err != nil {
+		if err := ticketsync.CheckEnrollment(g, at); err != nil {
 			return err
 		}
 		g.CodeHash, g.CredentialHash, g.EnrolledAt = "", credentialHash, storedTime(at)
