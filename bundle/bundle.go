@@ -83,8 +83,8 @@ func (p GateProfile) AdmitsType(t uint16) bool {
 
 // Ticket is one entry of the ticket list.
 type Ticket struct {
-	ID   ticketcrypto.TicketID `json:"id"`
-	Type uint16                `json:"type"`
+	ID         ticketcrypto.TicketID `json:"id"`
+	TypeNumber uint16                `json:"type"`
 	// Code is the barcode text of a ticket sold elsewhere (listed mode),
 	// or empty for AdmitOne tokens, which are found by ID.
 	Code string `json:"code,omitempty"`

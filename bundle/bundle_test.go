@@ -23,9 +23,9 @@ func testPayload(t testing.TB, key ticketcrypto.PrivateKey, n int) *Payload {
 	for i := range n {
 		var id ticketcrypto.TicketID
 		id[0], id[1], id[11] = byte(i>>8), byte(i), 1
-		p.Tickets = append(p.Tickets, Ticket{ID: id, Type: uint16(i % 3)})
+		p.Tickets = append(p.Tickets, Ticket{ID: id, TypeNumber: uint16(i % 3)})
 	}
-	p.Tickets = append(p.Tickets, Ticket{ID: ticketcrypto.TicketID{0xff}, Type: 2, Code: "4006381333931"})
+	p.Tickets = append(p.Tickets, Ticket{ID: ticketcrypto.TicketID{0xff}, TypeNumber: 2, Code: "4006381333931"})
 	p.Revocations = []Revocation{{Ticket: p.Tickets[0].ID, At: p.CreatedAt, Reason: "refunded"}}
 	return p
 }

@@ -15,10 +15,10 @@ func TestBundleLineagesRefused(t *testing.T) {
 		tickets []bundle.Ticket
 		want    string
 	}{
-		{"itself", []bundle.Ticket{{ID: a, Type: 1, Replaces: a}}, "replaces itself"},
-		{"not listed", []bundle.Ticket{{ID: a, Type: 1, Replaces: b}}, "does not list"},
-		{"replaced twice", []bundle.Ticket{{ID: a, Type: 1}, {ID: b, Type: 1, Replaces: a}, {ID: c, Type: 1, Replaces: a}}, "replaced already"},
-		{"cycle", []bundle.Ticket{{ID: a, Type: 1, Replaces: b}, {ID: b, Type: 1, Replaces: a}}, "cycle"},
+		{"itself", []bundle.Ticket{{ID: a, TypeNumber: 1, Replaces: a}}, "replaces itself"},
+		{"not listed", []bundle.Ticket{{ID: a, TypeNumber: 1, Replaces: b}}, "does not list"},
+		{"replaced twice", []bundle.Ticket{{ID: a, TypeNumber: 1}, {ID: b, TypeNumber: 1, Replaces: a}, {ID: c, TypeNumber: 1, Replaces: a}}, "replaced already"},
+		{"cycle", []bundle.Ticket{{ID: a, TypeNumber: 1, Replaces: b}, {ID: b, TypeNumber: 1, Replaces: a}}, "cycle"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := &bundle.Payload{Tickets: tc.tickets}

@@ -24,7 +24,7 @@ func ExampleSign() {
 	st, err := ticketcrypto.Sign(issuerKey(), ticketcrypto.Token{
 		Event:      ev,
 		Ticket:     tk,
-		Type:       7,
+		TypeNumber: 7,
 		ValidFrom:  time.Date(2026, 6, 1, 16, 0, 0, 0, time.UTC),
 		ValidUntil: time.Date(2026, 6, 2, 2, 0, 0, 0, time.UTC),
 	})
@@ -43,7 +43,7 @@ func ExampleSign() {
 func ExampleKeyring_Verify() {
 	key := issuerKey()
 	ev, _ := ticketcrypto.ParseEventID("ev_e0e1e2e3e4e5e6e7")
-	st, _ := ticketcrypto.Sign(key, ticketcrypto.Token{Event: ev, Ticket: ticketcrypto.NewTicketID(), Type: 2})
+	st, _ := ticketcrypto.Sign(key, ticketcrypto.Token{Event: ev, Ticket: ticketcrypto.NewTicketID(), TypeNumber: 2})
 
 	// A gate's keyring trusts the event's issuer keys; the key was retired
 	// at the end of 2026.
@@ -56,7 +56,7 @@ func ExampleKeyring_Verify() {
 	}
 
 	sc, err := ring.Verify(st.Text(), time.Date(2026, 6, 1, 18, 0, 0, 0, time.UTC))
-	fmt.Println("type", sc.Type, "error", err)
+	fmt.Println("type", sc.TypeNumber, "error", err)
 
 	_, err = ring.Verify(st.Text(), retired)
 	fmt.Println("after retirement, unknown key:", errors.Is(err, ticketcrypto.ErrUnknownKey))

@@ -52,7 +52,7 @@ func testToken() Token {
 	return Token{
 		Event:      testEvent,
 		Ticket:     testTicket,
-		Type:       7,
+		TypeNumber: 7,
 		ValidFrom:  time.Date(2026, 6, 1, 16, 0, 0, 0, time.UTC),
 		ValidUntil: time.Date(2026, 6, 2, 2, 0, 0, 0, time.UTC),
 	}

@@ -53,11 +53,11 @@ var (
 
 // Token is the signed content of a ticket.
 type Token struct {
-	KeyID  KeyID
-	Event  EventID
-	Ticket TicketID
-	Type   uint16 // ticket type number within the event
-	Flags  Flags
+	KeyID      KeyID
+	Event      EventID
+	Ticket     TicketID
+	TypeNumber uint16 // ticket type number within the event
+	Flags      Flags
 	// ValidFrom and ValidUntil bound when the ticket admits; zero means
 	// unbounded. They are stored with minute precision: ValidFrom rounds
 	// down and ValidUntil rounds up to the minute.
@@ -88,7 +88,7 @@ func (t Token) AppendBody(b []byte) ([]byte, error) {
 	b = append(b, t.KeyID[:]...)
 	b = append(b, t.Event[:]...)
 	b = append(b, t.Ticket[:]...)
-	b = binary.BigEndian.AppendUint16(b, t.Type)
+	b = binary.BigEndian.AppendUint16(b, t.TypeNumber)
 	b = append(b, byte(from>>16), byte(from>>8), byte(from))
 	b = append(b, byte(until>>16), byte(until>>8), byte(until))
 	return b, nil
@@ -135,7 +135,7 @@ func parseBody(b []byte) (Token, error) {
 	copy(t.KeyID[:], b[2:4])
 	copy(t.Event[:], b[4:12])
 	copy(t.Ticket[:], b[12:24])
-	t.Type = binary.BigEndian.Uint16(b[24:26])
+	t.TypeNumber = binary.BigEndian.Uint16(b[24:26])
 	t.ValidFrom = decodeValidity(b[26:29])
 	t.ValidUntil = decodeValidity(b[29:32])
 	if !t.ValidFrom.IsZero() && !t.ValidUntil.IsZero() && !t.ValidUntil.After(t.ValidFrom) {

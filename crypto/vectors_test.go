@@ -94,7 +94,7 @@ func (v vector) marshal() []byte {
 	if v.expect == "ok" {
 		line("event", v.token.Event.String())
 		line("ticket", v.token.Ticket.String())
-		line("type", strconv.Itoa(int(v.token.Type)))
+		line("type", strconv.Itoa(int(v.token.TypeNumber)))
 		line("flags", strconv.Itoa(int(v.token.Flags)))
 		line("valid_from", formatTime(v.token.ValidFrom))
 		line("valid_until", formatTime(v.token.ValidUntil))
@@ -150,7 +150,7 @@ func parseVector(data string) (vector, error) {
 		case "type":
 			var n uint64
 			n, err = strconv.ParseUint(val, 10, 16)
-			v.token.Type = uint16(n)
+			v.token.TypeNumber = uint16(n)
 		case "flags":
 			var n uint64
 			n, err = strconv.ParseUint(val, 10, 8)
@@ -215,7 +215,7 @@ func generateVectors(t testing.TB) []vector {
 
 	extremes := Token{
 		Event: testEvent, Ticket: TicketID{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-		Type:       0xffff,
+		TypeNumber: 0xffff,
 		ValidFrom:  validityEpoch.Add(time.Minute),
 		ValidUntil: validityEpoch.Add(maxValidityMinutes * time.Minute),
 	}

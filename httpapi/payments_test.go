@@ -50,8 +50,8 @@ func (h *harness) verifyToken(t *testing.T, tk ticketJSON, eventID string) {
 	if err != nil {
 		t.Fatalf("ticket %s: token does not verify: %v", tk.ID, err)
 	}
-	if sc.Ticket.String() != tk.ID || sc.Event.String() != eventID || sc.Type != tk.TicketType.Number || sc.Rotating() != tk.Rotating {
-		t.Fatalf("ticket %s: token names ticket %s event %s type %d rotating %v", tk.ID, sc.Ticket, sc.Event, sc.Type, sc.Rotating())
+	if sc.Ticket.String() != tk.ID || sc.Event.String() != eventID || sc.TypeNumber != tk.TicketType.Number || sc.Rotating() != tk.Rotating {
+		t.Fatalf("ticket %s: token names ticket %s event %s type %d rotating %v", tk.ID, sc.Ticket, sc.Event, sc.TypeNumber, sc.Rotating())
 	}
 }
 

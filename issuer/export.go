@@ -143,7 +143,7 @@ func BuildPayload(f *KeyFile, opts ExportOptions) (*bundle.Payload, error) {
 	}
 	p.Tickets = append(p.Tickets, opts.Tickets.Tickets...)
 	for _, c := range opts.Listed {
-		p.Tickets = append(p.Tickets, bundle.Ticket{ID: ForeignTicketID(opts.Event, c.Code), Type: c.Type, Code: c.Code})
+		p.Tickets = append(p.Tickets, bundle.Ticket{ID: ForeignTicketID(opts.Event, c.Code), TypeNumber: c.TypeNumber, Code: c.Code})
 	}
 	if opts.IncludeRotationKey {
 		p.RotationKeys = []bundle.RotationKey{{Event: ev.ID, Key: ev.RotationKey.Secret()}}

@@ -91,8 +91,8 @@ func TestBuildPayloadListed(t *testing.T) {
 	foreign := p.Tickets[2:]
 	for i, c := range codes {
 		got := foreign[i]
-		if got.Code != c.Code || got.Type != c.Type || got.ID.IsZero() || got.ID != ForeignTicketID(ev, c.Code) {
-			t.Errorf("foreign ticket %d = %+v, want code %q type %d with its id", i, got, c.Code, c.Type)
+		if got.Code != c.Code || got.TypeNumber != c.TypeNumber || got.ID.IsZero() || got.ID != ForeignTicketID(ev, c.Code) {
+			t.Errorf("foreign ticket %d = %+v, want code %q type %d with its id", i, got, c.Code, c.TypeNumber)
 		}
 	}
 	if foreign[0].ID == foreign[1].ID || foreign[0].ID == p.Tickets[0].ID {

@@ -79,7 +79,7 @@ func FuzzParseListedCodes(f *testing.F) {
 				t.Fatalf("code %q accepted twice", c.Code)
 			}
 			seen[c.Code] = true
-			w.Write([]string{c.Code, strconv.Itoa(int(c.Type))})
+			w.Write([]string{c.Code, strconv.Itoa(int(c.TypeNumber))})
 		}
 		w.Flush()
 		again, err := ParseListedCodes(&buf)

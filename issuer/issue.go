@@ -34,7 +34,7 @@ func Issue(key ticketcrypto.PrivateKey, ev ticketcrypto.EventID, typ uint16, cou
 	if ev.IsZero() {
 		return nil, errors.New("issue: event id is missing")
 	}
-	tmpl := ticketcrypto.Token{Event: ev, Type: typ, ValidFrom: opts.ValidFrom, ValidUntil: opts.ValidUntil}
+	tmpl := ticketcrypto.Token{Event: ev, TypeNumber: typ, ValidFrom: opts.ValidFrom, ValidUntil: opts.ValidUntil}
 	if opts.Rotating {
 		tmpl.Flags |= ticketcrypto.FlagRotating
 	}

@@ -32,7 +32,7 @@ func TestIssue(t *testing.T) {
 		if err != nil {
 			t.Fatalf("token %d does not verify with the key file's keyring: %v", i, err)
 		}
-		if sc.Event != ev || sc.Type != 7 || sc.KeyID != f.Key.ID() || sc.Rotating() || !sc.ValidFrom.IsZero() || !sc.ValidUntil.IsZero() {
+		if sc.Event != ev || sc.TypeNumber != 7 || sc.KeyID != f.Key.ID() || sc.Rotating() || !sc.ValidFrom.IsZero() || !sc.ValidUntil.IsZero() {
 			t.Fatalf("token %d = %+v", i, sc.Token)
 		}
 	}

@@ -18,8 +18,8 @@ import (
 // ListedCode is a barcode sold by another ticketing system, admitted by
 // gates in listed mode.
 type ListedCode struct {
-	Code string
-	Type uint16
+	Code       string
+	TypeNumber uint16
 }
 
 // ParseListedCodes reads foreign barcodes from CSV with two columns,
@@ -68,7 +68,7 @@ func ParseListedCodes(r io.Reader) ([]ListedCode, error) {
 			return nil, fmt.Errorf("line %d: code %q is already on line %d", line, truncate(code, 40), prev)
 		}
 		seen[code] = line
-		out = append(out, ListedCode{Code: code, Type: uint16(typ)})
+		out = append(out, ListedCode{Code: code, TypeNumber: uint16(typ)})
 	}
 	return out, nil
 }

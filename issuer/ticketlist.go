@@ -26,16 +26,16 @@ const maxLineLen = 4096
 
 // TicketLine is one line of a ticket list.
 type TicketLine struct {
-	ID    ticketcrypto.TicketID `json:"id"`
-	Type  uint16                `json:"type"`
-	Token string                `json:"token"`
+	ID         ticketcrypto.TicketID `json:"id"`
+	TypeNumber uint16                `json:"type"`
+	Token      string                `json:"token"`
 }
 
 // AppendTicketList writes one TicketLine per token to w, in order.
 func AppendTicketList(w io.Writer, tokens []ticketcrypto.SignedToken) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	for _, st := range tokens {
-		b, err := json.Marshal(TicketLine{ID: st.Ticket, Type: st.Type, Token: st.Text()})
+		b, err := json.Marshal(TicketLine{ID: st.Ticket, TypeNumber: st.TypeNumber, Token: st.Text()})
 		if err != nil {
 			return err
 		}
@@ -117,12 +117,12 @@ func parseTicketLine(line []byte, ev ticketcrypto.EventID, key ticketcrypto.KeyI
 		return bundle.Ticket{}, false, fmt.Errorf("ticket %s: token carries a rotating code; the list holds the static form", tl.ID)
 	case s.Ticket != tl.ID:
 		return bundle.Ticket{}, false, fmt.Errorf("ticket %s: token is for ticket %s", tl.ID, s.Ticket)
-	case s.Type != tl.Type:
-		return bundle.Ticket{}, false, fmt.Errorf("ticket %s: type %d, but its token says %d", tl.ID, tl.Type, s.Type)
+	case s.TypeNumber != tl.TypeNumber:
+		return bundle.Ticket{}, false, fmt.Errorf("ticket %s: type %d, but its token says %d", tl.ID, tl.TypeNumber, s.TypeNumber)
 	case s.Event != ev:
 		return bundle.Ticket{}, false, fmt.Errorf("ticket %s is for event %s, not %s", tl.ID, s.Event, ev)
 	case s.KeyID != key:
 		return bundle.Ticket{}, false, fmt.Errorf("ticket %s is signed by key %s, not %s", tl.ID, s.KeyID, key)
 	}
-	return bundle.Ticket{ID: tl.ID, Type: tl.Type}, s.Rotating(), nil
+	return bundle.Ticket{ID: tl.ID, TypeNumber: tl.TypeNumber}, s.Rotating(), nil
 }

@@ -43,8 +43,8 @@ func TestTicketListRoundTrip(t *testing.T) {
 		t.Fatalf("read %d tickets, %d rotating; want %d, 2", len(list.Tickets), list.Rotating, len(all))
 	}
 	for i, st := range all {
-		if list.Tickets[i].ID != st.Ticket || list.Tickets[i].Type != st.Type || list.Tickets[i].Code != "" {
-			t.Errorf("ticket %d = %+v, want %s type %d", i, list.Tickets[i], st.Ticket, st.Type)
+		if list.Tickets[i].ID != st.Ticket || list.Tickets[i].TypeNumber != st.TypeNumber || list.Tickets[i].Code != "" {
+			t.Errorf("ticket %d = %+v, want %s type %d", i, list.Tickets[i], st.Ticket, st.TypeNumber)
 		}
 	}
 }

@@ -113,7 +113,7 @@ func (e *Engine) Check(code string, opt CheckOptions) (Result, error) {
 
 func (r *Result) setTicket(t Ticket) {
 	r.TicketID, r.EventID = t.ID.String(), t.Event.String()
-	typ := t.Type
+	typ := t.TypeNumber
 	r.TicketType = &typ
 }
 
@@ -139,13 +139,13 @@ func (e *Engine) identify(c *GateConfig, code string, now time.Time) (Ticket, Ve
 		if !ok {
 			return Ticket{}, UnknownTicket, "barcode is not on this gate's ticket list"
 		}
-		return Ticket{ID: lt.ID, Event: c.Profile.Event, Type: lt.Type}, "", ""
+		return Ticket{ID: lt.ID, Event: c.Profile.Event, TypeNumber: lt.TypeNumber}, "", ""
 	}
 	sc, err := ticketcrypto.ParseText(code)
 	if err != nil {
 		return Ticket{}, Malformed, err.Error()
 	}
-	t := Ticket{ID: sc.Ticket, Event: sc.Event, Type: sc.Type, ValidFrom: sc.ValidFrom, ValidUntil: sc.ValidUntil, Token: true}
+	t := Ticket{ID: sc.Ticket, Event: sc.Event, TypeNumber: sc.TypeNumber, ValidFrom: sc.ValidFrom, ValidUntil: sc.ValidUntil, Token: true}
 	if !t.ValidUntil.IsZero() && c.ValidUntil.After(t.ValidUntil) {
 		t.ValidUntil = c.ValidUntil // the event moved after the token was issued
 	}

@@ -27,8 +27,8 @@ func TestEngineVerdicts(t *testing.T) {
 	f.load(t)
 
 	otherKey, _ := ticketcrypto.GeneratePrivateKey()
-	foreign, _ := ticketcrypto.Sign(otherKey, ticketcrypto.Token{Event: f.event, Ticket: ticketcrypto.NewTicketID(), Type: 1})
-	otherEvent, _ := ticketcrypto.Sign(f.key, ticketcrypto.Token{Event: ticketcrypto.NewEventID(), Ticket: ticketcrypto.NewTicketID(), Type: 1})
+	foreign, _ := ticketcrypto.Sign(otherKey, ticketcrypto.Token{Event: f.event, Ticket: ticketcrypto.NewTicketID(), TypeNumber: 1})
+	otherEvent, _ := ticketcrypto.Sign(f.key, ticketcrypto.Token{Event: ticketcrypto.NewEventID(), Ticket: ticketcrypto.NewTicketID(), TypeNumber: 1})
 	forgedBytes := good.Bytes()
 	forgedBytes[20] ^= 0x01 // a different ticket id under the old signature
 	forged := ticketcrypto.TokenPrefix + ticketcrypto.Base45Encode(forgedBytes)
@@ -89,9 +89,9 @@ func TestEngineDryRunRecordsNothing(t *testing.T) {
 func TestEngineListedMode(t *testing.T) {
 	f := newGateFixture(t, bundle.GateProfile{Mode: bundle.ModeListed}, StoreOptions{})
 	onList := f.issue(t, 1, nil)
-	offList, _ := ticketcrypto.Sign(f.key, ticketcrypto.Token{Event: f.event, Ticket: ticketcrypto.NewTicketID(), Type: 1})
+	offList, _ := ticketcrypto.Sign(f.key, ticketcrypto.Token{Event: f.event, Ticket: ticketcrypto.NewTicketID(), TypeNumber: 1})
 	imported := ticketcrypto.NewTicketID()
-	f.payload.Tickets = append(f.payload.Tickets, bundle.Ticket{ID: imported, Type: 3, Code: "4006381333931"})
+	f.payload.Tickets = append(f.payload.Tickets, bundle.Ticket{ID: imported, TypeNumber: 3, Code: "4006381333931"})
 	f.load(t)
 	f.check(t, onList.Text(), Accepted)
 	f.check(t, offList.Text(), UnknownTicket)

@@ -55,7 +55,7 @@ func newGateFixture(t testing.TB, profile bundle.GateProfile, opt StoreOptions) 
 // issue signs a ticket of type typ and adds it to the bundle's list.
 func (f *gateFixture) issue(t testing.TB, typ uint16, mutate func(*ticketcrypto.Token)) ticketcrypto.SignedToken {
 	t.Helper()
-	tok := ticketcrypto.Token{Event: f.event, Ticket: ticketcrypto.NewTicketID(), Type: typ}
+	tok := ticketcrypto.Token{Event: f.event, Ticket: ticketcrypto.NewTicketID(), TypeNumber: typ}
 	if mutate != nil {
 		mutate(&tok)
 	}
@@ -63,7 +63,7 @@ func (f *gateFixture) issue(t testing.TB, typ uint16, mutate func(*ticketcrypto.
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.payload.Tickets = append(f.payload.Tickets, bundle.Ticket{ID: st.Ticket, Type: typ})
+	f.payload.Tickets = append(f.payload.Tickets, bundle.Ticket{ID: st.Ticket, TypeNumber: typ})
 	return st
 }
 

@@ -34,11 +34,11 @@ func benchScanToVerdict(b *testing.B, lanes, w, h int) {
 	texts := make([]string, lanes*perLane)
 	tickets := make([]bundle.Ticket, len(texts))
 	for i := range texts {
-		st, err := ticketcrypto.Sign(key, ticketcrypto.Token{Event: ev, Ticket: ticketcrypto.NewTicketID(), Type: 1})
+		st, err := ticketcrypto.Sign(key, ticketcrypto.Token{Event: ev, Ticket: ticketcrypto.NewTicketID(), TypeNumber: 1})
 		if err != nil {
 			b.Fatal(err)
 		}
-		texts[i], tickets[i] = st.Text(), bundle.Ticket{ID: st.Ticket, Type: 1}
+		texts[i], tickets[i] = st.Text(), bundle.Ticket{ID: st.Ticket, TypeNumber: 1}
 	}
 	frames := qrtest.Generate(7, len(texts), qrtest.Config{Width: w, Height: h, Texts: texts})
 	payload := &bundle.Payload{Format: bundle.Format, CreatedAt: time.Now(), Event: ev,

@@ -425,7 +425,7 @@ func (s *Store) Import(p *bundle.Payload, gateID string, signer ticketcrypto.Pub
 		vals := make([]byte, 2*len(tickets))
 		for i, t := range tickets {
 			val := vals[2*i : 2*i+2 : 2*i+2]
-			val[0], val[1] = byte(t.Type>>8), byte(t.Type)
+			val[0], val[1] = byte(t.TypeNumber>>8), byte(t.TypeNumber)
 			if err := tb.Put(t.ID[:], val); err != nil {
 				return err
 			}
@@ -501,7 +501,7 @@ func (s *Store) LookupCode(code string) (bundle.Ticket, bool, error) {
 		}
 		copy(t.ID[:], id)
 		if v := tx.Bucket(bucketTickets).Get(id); len(v) == 2 {
-			t.Type = uint16(v[0])<<8 | uint16(v[1])
+			t.TypeNumber = uint16(v[0])<<8 | uint16(v[1])
 		}
 		t.Code, ok = code, true
 		return nil
@@ -549,7 +549,7 @@ func (s *Store) decide(t Ticket, now time.Time, opt AdmitOptions, dryRun bool) (
 			return nil
 		}
 		id := s.nextCheckinID(now)
-		ci := &changelog.Checkin{ID: id.String(), TicketID: t.ID.String(), EventID: t.Event.String(), TypeNumber: t.Type,
+		ci := &changelog.Checkin{ID: id.String(), TicketID: t.ID.String(), EventID: t.Event.String(), TypeNumber: t.TypeNumber,
 			GateID: c.Profile.GateID, Direction: c.Profile.Direction, At: now.UTC(), Offline: opt.Offline}
 		if err := s.fault(); err != nil {
 			return err

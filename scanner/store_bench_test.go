@@ -30,7 +30,7 @@ func bigBundle(b *testing.B, n int) ([]byte, ticketcrypto.PublicKey) {
 		Tickets:  make([]bundle.Ticket, n),
 	}
 	for i := range p.Tickets {
-		p.Tickets[i] = bundle.Ticket{ID: ticketcrypto.NewTicketID(), Type: uint16(i % 4)}
+		p.Tickets[i] = bundle.Ticket{ID: ticketcrypto.NewTicketID(), TypeNumber: uint16(i % 4)}
 	}
 	for i := range n / 100 {
 		p.Revocations = append(p.Revocations, bundle.Revocation{Ticket: p.Tickets[i*100].ID, At: p.CreatedAt, Reason: "refunded"})
@@ -92,7 +92,7 @@ func BenchmarkOpenCheck100k(b *testing.B) {
 		for i, t := range p.Tickets[:20_000] {
 			at := now.Add(time.Duration(i) * time.Millisecond)
 			id := s.nextCheckinID(at)
-			ci := &changelog.Checkin{ID: id.String(), TicketID: t.ID.String(), EventID: p.Event.String(), TypeNumber: t.Type, GateID: "north",
+			ci := &changelog.Checkin{ID: id.String(), TicketID: t.ID.String(), EventID: p.Event.String(), TypeNumber: t.TypeNumber, GateID: "north",
 				Direction: bundle.Entry, At: at.UTC()}
 			if err := writeCheckin(tx, id, t.ID, ci, TicketState{}, true); err != nil {
 				return err

@@ -40,7 +40,7 @@ func (v Verdict) Admits() bool { return v == Accepted }
 type Ticket struct {
 	ID         ticketcrypto.TicketID
 	Event      ticketcrypto.EventID
-	Type       uint16
+	TypeNumber uint16
 	ValidFrom  time.Time // zero: unbounded
 	ValidUntil time.Time // zero: unbounded
 	Token      bool      // read from a signed AdmitOne token
@@ -81,8 +81,8 @@ func Decide(p bundle.GateProfile, now time.Time, t Ticket, st TicketState) Decis
 		return Decision{Verdict: UnknownTicket, Reason: fmt.Sprintf("ticket %s is not on this gate's ticket list", t.ID)}
 	case st.Revoked != nil:
 		return Decision{Verdict: Revoked, Reason: revokedReason(t.ID, st.Revoked)}
-	case !p.AdmitsType(t.Type):
-		return Decision{Verdict: NotAllowedHere, Reason: fmt.Sprintf("ticket type %d is not admitted at gate %s", t.Type, p.GateID)}
+	case !p.AdmitsType(t.TypeNumber):
+		return Decision{Verdict: NotAllowedHere, Reason: fmt.Sprintf("ticket type %d is not admitted at gate %s", t.TypeNumber, p.GateID)}
 	case !t.ValidFrom.IsZero() && now.Before(t.ValidFrom):
 		return Decision{Verdict: NotYetValid, Reason: "ticket is valid from " + t.ValidFrom.UTC().Format(time.RFC3339)}
 	case !t.ValidUntil.IsZero() && !now.Before(t.ValidUntil):

@@ -22,7 +22,7 @@ func TestDecide(t *testing.T) {
 	exit.Direction = bundle.Exit
 	vip := entry
 	vip.Types = []uint16{2, 3}
-	tk := Ticket{ID: ticketcrypto.TicketID{9}, Event: ev, Type: 1, Token: true}
+	tk := Ticket{ID: ticketcrypto.TicketID{9}, Event: ev, TypeNumber: 1, Token: true}
 	window := tk
 	window.ValidFrom, window.ValidUntil = now.Add(time.Hour), now.Add(2*time.Hour)
 	past := tk
@@ -51,9 +51,9 @@ func TestDecide(t *testing.T) {
 		{"revoked", entry, tk, TicketState{Revoked: revoked}, Revoked, false},
 		{"revoked beats already used", entry, tk, TicketState{Revoked: revoked, Uses: 1, Inside: true}, Revoked, false},
 		{"revoked at exit", exit, tk, TicketState{Revoked: revoked, Uses: 1, Inside: true}, Revoked, false},
-		{"wrong event", entry, Ticket{ID: tk.ID, Event: other, Type: 1}, TicketState{}, WrongEvent, false},
+		{"wrong event", entry, Ticket{ID: tk.ID, Event: other, TypeNumber: 1}, TicketState{}, WrongEvent, false},
 		{"not allowed here", vip, tk, TicketState{}, NotAllowedHere, false},
-		{"allowed type at restricted gate", vip, Ticket{ID: tk.ID, Event: ev, Type: 3}, TicketState{}, Accepted, true},
+		{"allowed type at restricted gate", vip, Ticket{ID: tk.ID, Event: ev, TypeNumber: 3}, TicketState{}, Accepted, true},
 		{"not yet valid", entry, window, TicketState{}, NotYetValid, false},
 		{"expired", entry, past, TicketState{}, Expired, false},
 		{"expired at the end instant", entry, endsNow, TicketState{}, Expired, false},

@@ -259,7 +259,7 @@ func (e *Enroller) payload(ctx context.Context, g Gate, eventName string, now ti
 		ValidUntil:   validUntil,
 	}
 	for _, t := range order {
-		p.Tickets = append(p.Tickets, bundle.Ticket{ID: t, Type: types[t], Replaces: replaces[t]})
+		p.Tickets = append(p.Tickets, bundle.Ticket{ID: t, TypeNumber: types[t], Replaces: replaces[t]})
 	}
 	for _, t := range order {
 		if r, ok := revoked[t]; ok {

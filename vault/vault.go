@@ -109,7 +109,7 @@ func (v *Vault) SignTicket(ctx context.Context, eventID string, typeNumber uint1
 	if err != nil {
 		return purchase.SignedTicket{}, fmt.Errorf("sign ticket: %w", err)
 	}
-	tok := ticketcrypto.Token{Event: ev, Ticket: ticketcrypto.NewTicketID(), Type: typeNumber, ValidUntil: validUntil}
+	tok := ticketcrypto.Token{Event: ev, Ticket: ticketcrypto.NewTicketID(), TypeNumber: typeNumber, ValidUntil: validUntil}
 	if rotating {
 		tok.Flags |= ticketcrypto.FlagRotating
 	}
@@ -154,7 +154,7 @@ func (v *Vault) TicketToken(ctx context.Context, t purchase.Ticket) (string, err
 	if !ok {
 		return "", fmt.Errorf("token of ticket %s: issuer key %s is not in the vault", t.ID, kid)
 	}
-	tok := ticketcrypto.Token{Event: ev, Ticket: tid, Type: t.TypeNumber, ValidUntil: t.ValidUntil}
+	tok := ticketcrypto.Token{Event: ev, Ticket: tid, TypeNumber: t.TypeNumber, ValidUntil: t.ValidUntil}
 	if t.Rotating {
 		tok.Flags |= ticketcrypto.FlagRotating
 	}

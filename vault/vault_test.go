@@ -153,7 +153,7 @@ func TestSignTicket(t *testing.T) {
 		t.Errorf("SignTicket = %+v", st)
 	}
 	sc := verify(t, keyring(t, v, ev), st, "")
-	if sc.Event != ev || sc.Type != 7 || sc.Rotating() || !sc.ValidUntil.Equal(until) || !sc.ValidFrom.IsZero() {
+	if sc.Event != ev || sc.TypeNumber != 7 || sc.Rotating() || !sc.ValidUntil.Equal(until) || !sc.ValidFrom.IsZero() {
 		t.Errorf("token = %+v", sc.Token)
 	}
 

@@ -47,7 +47,7 @@ func testRotationKey(t testing.TB) ticketcrypto.RotationKey {
 // testToken signs a ticket token; rotating sets the rotating-code flag.
 func testToken(t testing.TB, rotating bool) ticketcrypto.SignedToken {
 	t.Helper()
-	tok := ticketcrypto.Token{Event: testEvent, Ticket: testTicket, Type: 2, ValidUntil: testUntil}
+	tok := ticketcrypto.Token{Event: testEvent, Ticket: testTicket, TypeNumber: 2, ValidUntil: testUntil}
 	if rotating {
 		tok.Flags = ticketcrypto.FlagRotating
 	}

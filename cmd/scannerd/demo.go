@@ -66,23 +66,23 @@ func runDemo(cmd *cobra.Command, g *globalOptions) error {
 		if err != nil {
 			return st, err
 		}
-		payload.Tickets = append(payload.Tickets, bundle.Ticket{ID: st.Ticket, Type: tok.Type})
+		payload.Tickets = append(payload.Tickets, bundle.Ticket{ID: st.Ticket, TypeNumber: tok.TypeNumber})
 		tickets = append(tickets, demoTicket{name, st.Text()})
 		return st, nil
 	}
-	if _, err := issue("general-admission", ticketcrypto.Token{Type: 1}); err != nil {
+	if _, err := issue("general-admission", ticketcrypto.Token{TypeNumber: 1}); err != nil {
 		return err
 	}
-	if _, err := issue("vip", ticketcrypto.Token{Type: 2}); err != nil {
+	if _, err := issue("vip", ticketcrypto.Token{TypeNumber: 2}); err != nil {
 		return err
 	}
-	if _, err := issue("backstage-pass", ticketcrypto.Token{Type: 3}); err != nil {
+	if _, err := issue("backstage-pass", ticketcrypto.Token{TypeNumber: 3}); err != nil {
 		return err
 	}
-	if _, err := issue("tomorrow-only", ticketcrypto.Token{Type: 1, ValidFrom: now.Add(24 * time.Hour)}); err != nil {
+	if _, err := issue("tomorrow-only", ticketcrypto.Token{TypeNumber: 1, ValidFrom: now.Add(24 * time.Hour)}); err != nil {
 		return err
 	}
-	refunded, err := issue("refunded", ticketcrypto.Token{Type: 1})
+	refunded, err := issue("refunded", ticketcrypto.Token{TypeNumber: 1})
 	if err != nil {
 		return err
 	}

@@ -35,12 +35,12 @@ func newTestGate(t *testing.T, n int) *testGate {
 		Profiles: []bundle.GateProfile{{GateID: "north", Event: g.event, Mode: bundle.ModeSigned, Direction: bundle.Entry}},
 	}
 	for range n {
-		st, err := ticketcrypto.Sign(key, ticketcrypto.Token{Event: g.event, Ticket: ticketcrypto.NewTicketID(), Type: 1})
+		st, err := ticketcrypto.Sign(key, ticketcrypto.Token{Event: g.event, Ticket: ticketcrypto.NewTicketID(), TypeNumber: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		g.tokens = append(g.tokens, st)
-		g.payload.Tickets = append(g.payload.Tickets, bundle.Ticket{ID: st.Ticket, Type: 1})
+		g.payload.Tickets = append(g.payload.Tickets, bundle.Ticket{ID: st.Ticket, TypeNumber: 1})
 	}
 	var buf bytes.Buffer
 	if err := bundle.Write(&buf, g.payload, key, nil, ticketcrypto.KDFParams{}); err != nil {

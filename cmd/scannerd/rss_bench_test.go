@@ -34,11 +34,11 @@ func BenchmarkScannerdPeakRSS(b *testing.B) {
 		Profiles: []bundle.GateProfile{{GateID: "north", Event: ev, Mode: bundle.ModeSigned, Direction: bundle.Entry}}}
 	var texts []string
 	for i := range 100_000 {
-		st, err := ticketcrypto.Sign(key, ticketcrypto.Token{Event: ev, Ticket: ticketcrypto.NewTicketID(), Type: 1})
+		st, err := ticketcrypto.Sign(key, ticketcrypto.Token{Event: ev, Ticket: ticketcrypto.NewTicketID(), TypeNumber: 1})
 		if err != nil {
 			b.Fatal(err)
 		}
-		p.Tickets = append(p.Tickets, bundle.Ticket{ID: st.Ticket, Type: 1})
+		p.Tickets = append(p.Tickets, bundle.Ticket{ID: st.Ticket, TypeNumber: 1})
 		if i < 30 {
 			texts = append(texts, st.Text())
 		}

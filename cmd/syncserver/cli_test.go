@@ -170,7 +170,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("bundle: signer %s, event %s %q, %d tickets, %d rotation keys", signer, p.Event, p.EventName, len(p.Tickets), len(p.RotationKeys))
 	}
 	for i, l := range lines {
-		if p.Tickets[i].ID != l.ID || p.Tickets[i].Type != 1 {
+		if p.Tickets[i].ID != l.ID || p.Tickets[i].TypeNumber != 1 {
 			t.Errorf("bundle ticket %d = %+v, want %s", i, p.Tickets[i], l.ID)
 		}
 	}

@@ -112,11 +112,11 @@ func openTestGate(t *testing.T, n int, opt scanner.StoreOptions) (*scanner.Store
 	}
 	var codes []string
 	for range n {
-		st, err := ticketcrypto.Sign(key, ticketcrypto.Token{Event: ev, Ticket: ticketcrypto.NewTicketID(), Type: 1})
+		st, err := ticketcrypto.Sign(key, ticketcrypto.Token{Event: ev, Ticket: ticketcrypto.NewTicketID(), TypeNumber: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.Tickets = append(p.Tickets, bundle.Ticket{ID: st.Ticket, Type: 1})
+		p.Tickets = append(p.Tickets, bundle.Ticket{ID: st.Ticket, TypeNumber: 1})
 		codes = append(codes, st.Text())
 	}
 	if err := p.Validate(); err != nil {
