@@ -195,13 +195,21 @@ type SignedTicket struct {
 	KeyID string // the signing issuer key, "kid_..."
 }
 
+// TicketToSign is what a new ticket's token says: its event, its ticket
+// type's number, whether it needs a rotating code as well, and until when
+// it admits (zero: unbounded).
+type TicketToSign struct {
+	EventID    string
+	TypeNumber uint16
+	Rotating   bool
+	ValidUntil time.Time
+}
+
 // Signer signs ticket tokens with the server's issuer keys;
 // vault.Vault implements it.
 type Signer interface {
-	// SignTicket signs a new ticket of the event's ticket type number,
-	// requiring a rotating code if rotating, admitting until validUntil
-	// (zero: unbounded).
-	SignTicket(ctx context.Context, eventID string, typeNumber uint16, rotating bool, validUntil time.Time) (SignedTicket, error)
+	// SignTicket signs a new ticket as want describes it.
+	SignTicket(ctx context.Context, want TicketToSign) (SignedTicket, error)
 	// RotationKey returns the event's rotation key, from which rotating
 	// codes are computed (created on first use).
 	RotationKey(ctx context.Context, eventID string) (ticketcrypto.RotationKey, error)

@@ -142,7 +142,7 @@ func (s *Service) sign(ctx context.Context, ev catalog.Event, t catalog.TicketTy
 		return Ticket{}, fmt.Errorf("sign a ticket of %s: this server has no ticket signer", ev.ID)
 	}
 	until := validUntil(ev)
-	st, err := s.Signer.SignTicket(ctx, ev.ID, t.Number, t.RotatingCode, until)
+	st, err := s.Signer.SignTicket(ctx, TicketToSign{EventID: ev.ID, TypeNumber: t.Number, Rotating: t.RotatingCode, ValidUntil: until})
 	if err != nil {
 		return Ticket{}, fmt.Errorf("sign a ticket of %s: %w", ev.ID, err)
 	}

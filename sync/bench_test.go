@@ -537,7 +537,7 @@ func BenchmarkEnroll100k(b *testing.B) {
 			Stores: services.Stores{Accounts: db, Catalog: db, Purchases: db, Secrets: db, Sync: db}})
 		vault, enr := svc.Vault, svc.Enroller
 		// The tickets were signed by the vault's key: make it.
-		if _, err := vault.SignTicket(ctx, ev, 1, false, time.Time{}); err != nil {
+		if _, err := vault.SignTicket(ctx, purchase.TicketToSign{EventID: ev, TypeNumber: 1}); err != nil {
 			b.Fatal(err)
 		}
 		// A sub-benchmark, so that the tickets are issued once however

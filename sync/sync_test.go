@@ -77,7 +77,7 @@ func newWorld(t *testing.T) *world {
 func (w *world) ticket(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
-	st, err := w.vault.SignTicket(ctx, w.eventID, 1, false, time.Time{})
+	st, err := w.vault.SignTicket(ctx, purchase.TicketToSign{EventID: w.eventID, TypeNumber: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

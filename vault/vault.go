@@ -94,14 +94,14 @@ func (v *Vault) now() time.Time {
 // creating the first key if the store has none. For a rotating ticket it
 // first makes sure the event's rotation key exists, so that a ticket
 // requiring a rotating code never exists without the key a gate checks it
-// with. An invalid event id or validUntil is purchase.ErrInvalid.
-func (v *Vault) SignTicket(ctx context.Context, eventID string, typeNumber uint16, rotating bool, validUntil time.Time) (purchase.SignedTicket, error) {
-	ev, err := parseEvent(eventID)
+// with. An invalid event id or ValidUntil is purchase.ErrInvalid.
+func (v *Vault) SignTicket(ctx context.Context, want purchase.TicketToSign) (purchase.SignedTicket, error) {
+	ev, err := parseEvent(want.EventID)
 	if err != nil {
 		return purchase.SignedTicket{}, fmt.Errorf("sign ticket: %w", err)
 	}
-	if rotating {
-		if _, err := v.RotationKey(ctx, eventID); err != nil {
+	if want.Rotating {
+		if _, err := v.RotationKey(ctx, want.EventID); err != nil {
 			return purchase.SignedTicket{}, fmt.Errorf("sign ticket: %w", err)
 		}
 	}
@@ -109,8 +109,8 @@ func (v *Vault) SignTicket(ctx context.Context, eventID string, typeNumber uint1
 	if err != nil {
 		return purchase.SignedTicket{}, fmt.Errorf("sign ticket: %w", err)
 	}
-	tok := ticketcrypto.Token{Event: ev, Ticket: ticketcrypto.NewTicketID(), TypeNumber: typeNumber, ValidUntil: validUntil}
-	if rotating {
+	tok := ticketcrypto.Token{Event: ev, Ticket: ticketcrypto.NewTicketID(), TypeNumber: want.TypeNumber, ValidUntil: want.ValidUntil}
+	if want.Rotating {
 		tok.Flags |= ticketcrypto.FlagRotating
 	}
 	st, err := ticketcrypto.Sign(key, tok)

@@ -119,7 +119,7 @@ func keyring(t *testing.T, v *Vault, ev ticketcrypto.EventID) *ticketcrypto.Keyr
 
 func sign(t *testing.T, v *Vault, ev ticketcrypto.EventID, typ uint16, rotating bool) purchase.SignedTicket {
 	t.Helper()
-	st, err := v.SignTicket(t.Context(), ev.String(), typ, rotating, testNow.Add(48*time.Hour))
+	st, err := v.SignTicket(t.Context(), purchase.TicketToSign{EventID: ev.String(), TypeNumber: typ, Rotating: rotating, ValidUntil: testNow.Add(48 * time.Hour)})
 	if err != nil {
 		t.Fatalf("SignTicket: %v", err)
 	}
@@ -145,7 +145,7 @@ func TestSignTicket(t *testing.T) {
 	v := e.vault()
 	ev := ticketcrypto.NewEventID()
 	until := testNow.Add(48 * time.Hour).Truncate(time.Minute) // tokens hold minutes
-	st, err := v.SignTicket(t.Context(), ev.String(), 7, false, until)
+	st, err := v.SignTicket(t.Context(), purchase.TicketToSign{EventID: ev.String(), TypeNumber: 7, ValidUntil: until})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestSignTicketInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := v.SignTicket(t.Context(), tt.event, 1, true, tt.until); !errors.Is(err, purchase.ErrInvalid) {
+			if _, err := v.SignTicket(t.Context(), purchase.TicketToSign{EventID: tt.event, TypeNumber: 1, Rotating: true, ValidUntil: tt.until}); !errors.Is(err, purchase.ErrInvalid) {
 				t.Errorf("SignTicket: %v, want ErrInvalid", err)
 			}
 		})
@@ -407,7 +407,7 @@ func TestWrongSealKey(t *testing.T) {
 			t.Errorf("%s: error shows key material: %v", what, err)
 		}
 	}
-	_, err := wrong.SignTicket(t.Context(), ev.String(), 1, false, time.Time{})
+	_, err := wrong.SignTicket(t.Context(), purchase.TicketToSign{EventID: ev.String(), TypeNumber: 1})
 	check("SignTicket", err)
 	_, err = wrong.RotationKey(t.Context(), ev.String())
 	check("RotationKey", err)
@@ -483,7 +483,7 @@ func TestDuplicateKeyIDRefused(t *testing.T) {
 			e.store.set(other, ticketcrypto.Seal(e.seal, pt, associatedData(other)))
 		}
 	}
-	if _, err := e.vault().SignTicket(t.Context(), ticketcrypto.NewEventID().String(), 1, false, time.Time{}); err == nil || !strings.Contains(err.Error(), "same key id") {
+	if _, err := e.vault().SignTicket(t.Context(), purchase.TicketToSign{EventID: ticketcrypto.NewEventID().String(), TypeNumber: 1}); err == nil || !strings.Contains(err.Error(), "same key id") {
 		t.Errorf("SignTicket with two keys of one id: %v, want an error", err)
 	}
 }
@@ -491,7 +491,7 @@ func TestDuplicateKeyIDRefused(t *testing.T) {
 func TestNotConfigured(t *testing.T) {
 	ev := ticketcrypto.NewEventID().String()
 	for _, v := range []*Vault{{Seal: newSealKey(t, 1)}, {Store: newMemSecrets()}} {
-		if _, err := v.SignTicket(t.Context(), ev, 1, false, time.Time{}); err == nil {
+		if _, err := v.SignTicket(t.Context(), purchase.TicketToSign{EventID: ev, TypeNumber: 1}); err == nil {
 			t.Errorf("SignTicket of %+v succeeded", v)
 		}
 		if _, err := v.RotationKey(t.Context(), ev); err == nil {
@@ -516,7 +516,7 @@ func TestConcurrent(t *testing.T) {
 			v := servers[w%len(servers)]
 			for i := range perWorker {
 				ev := events[(w+i)%len(events)]
-				st, err := v.SignTicket(t.Context(), ev.String(), uint16(i), i%2 == 0, time.Time{})
+				st, err := v.SignTicket(t.Context(), purchase.TicketToSign{EventID: ev.String(), TypeNumber: uint16(i), Rotating: i%2 == 0})
 				if err != nil {
 					errs[w] = err
 					return
@@ -611,11 +611,11 @@ func TestTicketToken(t *testing.T) {
 	v := e.vault()
 	ev := ticketcrypto.NewEventID()
 	until := testNow.Add(48 * time.Hour)
-	static, err := v.SignTicket(t.Context(), ev.String(), 3, false, until)
+	static, err := v.SignTicket(t.Context(), purchase.TicketToSign{EventID: ev.String(), TypeNumber: 3, ValidUntil: until})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rotating, err := v.SignTicket(t.Context(), ev.String(), 4, true, time.Time{})
+	rotating, err := v.SignTicket(t.Context(), purchase.TicketToSign{EventID: ev.String(), TypeNumber: 4, Rotating: true})
 	if err != nil {
 		t.Fatal(err)
 	}

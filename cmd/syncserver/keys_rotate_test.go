@@ -10,6 +10,7 @@ import (
 	"time"
 
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/storage"
 	"github.com/admitone/admitone/storage/postgres/pgtest"
 	"github.com/admitone/admitone/vault"
@@ -98,7 +99,7 @@ func testKeysRotate(t *testing.T, database string) {
 		t.Errorf("Keys = %+v, want %s then %s (active)", keys, first, second)
 	}
 	ev := ticketcrypto.NewEventID()
-	st, err := v.SignTicket(t.Context(), ev.String(), 1, false, time.Time{})
+	st, err := v.SignTicket(t.Context(), purchase.TicketToSign{EventID: ev.String(), TypeNumber: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
