@@ -39,7 +39,10 @@ type Engine struct {
 	// Recorded, if set, is called after a check-in was committed: the
 	// sync client uploads it at once.
 	Recorded func()
-	Log      *slog.Logger
+	// Feed, if set, receives every verdict the engine gives, from every
+	// lane and API caller: the gate's screens and hook watch it.
+	Feed *Feed
+	Log  *slog.Logger
 }
 
 // Result is what a scan answers: the verdict, why, and the ticket if one
@@ -83,7 +86,7 @@ func (e *Engine) Check(code string, opt CheckOptions) (Result, error) {
 		if !t.ID.IsZero() {
 			res.setTicket(t)
 		}
-		e.logResult(res)
+		e.report(res)
 		return res, nil
 	}
 	res.setTicket(t)
@@ -107,7 +110,7 @@ func (e *Engine) Check(code string, opt CheckOptions) (Result, error) {
 	if opt.DryRun && d.Record {
 		res.Reason = "dry run, nothing recorded: would be accepted (" + d.Reason + ")"
 	}
-	e.logResult(res)
+	e.report(res)
 	return res, nil
 }
 
@@ -178,7 +181,9 @@ func (e *Engine) now() time.Time {
 
 func (e *Engine) online() bool { return e.Online != nil && e.Online() }
 
-func (e *Engine) logResult(r Result) {
+// report logs r and publishes it on the Feed.
+func (e *Engine) report(r Result) {
+	e.Feed.Publish(r)
 	if e.Log == nil {
 		return
 	}

@@ -136,7 +136,7 @@ func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Write
 		return nil, fmt.Errorf("%w (data dir %s)", scanner.ErrNotConfigured, g.dataDir)
 	}
 	d.listed = profile.Mode == bundle.ModeListed
-	d.engine = &scanner.Engine{Store: s, Log: log}
+	d.engine = &scanner.Engine{Store: s, Log: log, Feed: &scanner.Feed{}}
 	if sc, enrolled, err := s.SyncConfig(); err != nil {
 		s.Close()
 		return nil, err
@@ -284,6 +284,9 @@ func (d *daemon) runLane(ctx context.Context, src source.Source) {
 }
 
 func (d *daemon) emit(r scanner.Result) {
+	if r.Verdict == "error" {
+		d.engine.Feed.Publish(r) // the engine published every other verdict
+	}
 	d.outMu.Lock()
 	defer d.outMu.Unlock()
 	d.out.Encode(r)
