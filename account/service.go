@@ -290,7 +290,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (string, User, er
 		}
 	}
 	var good bool
-	if err := s.hashing(ctx, func() { good = h.verify(req.Password) }); err != nil {
+	if err := s.hashing(ctx, func() { good = h.Verify(req.Password) }); err != nil {
 		s.pairLimit.undo(pair)
 		return "", User{}, err
 	}
@@ -328,7 +328,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (string, User, er
 		}
 	}
 	s.resetAccount(email)
-	if !h.current() {
+	if !current(h) {
 		u.PasswordHash = s.rehash(ctx, u, req.Password)
 	}
 	secret, t, err := s.newToken(ctx, TokenSession, u.ID, "", s.sessionTTL())

@@ -47,7 +47,7 @@ func (s *Service) checkCurrentPassword(ctx context.Context, u User, password str
 		h = dummyHash()
 	}
 	good := false
-	if err := s.hashing(ctx, func() { good = h.verify(password) }); err != nil {
+	if err := s.hashing(ctx, func() { good = h.Verify(password) }); err != nil {
 		return err
 	}
 	if !good || err != nil {
