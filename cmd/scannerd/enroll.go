@@ -14,6 +14,7 @@ import (
 
 	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/internal/fileutil"
+	"github.com/admitone/admitone/scanner/gateauth"
 	ticketsync "github.com/admitone/admitone/sync"
 )
 
@@ -22,6 +23,7 @@ type enrollOptions struct {
 	code     string
 	codeFile string
 	timeout  time.Duration
+	pinFile  string
 }
 
 func newEnrollCmd(g *globalOptions) *cobra.Command {
@@ -46,6 +48,10 @@ websocket, and keeps scanning when the network is down.`,
 				}
 				code = string(b)
 			}
+			pin, setPIN, err := readStaffPIN(o.pinFile, cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
 			defer cancel()
 			enr, err := fetchEnrollment(ctx, o.server, strings.TrimSpace(code))
@@ -61,6 +67,12 @@ websocket, and keeps scanning when the network is down.`,
 			if err != nil {
 				return err
 			}
+			if setPIN {
+				if err := gateauth.SetPIN(g.dataDir, pin); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "staff PIN set")
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "enrolled gate %s (%s) of event %s: %d tickets, %d revocations, %d check-ins, %d keys, in %s\n",
 				enr.Gate.ID, enr.Gate.Name, enr.Gate.EventID, info.Tickets, info.Revocations, len(enr.Checkins), info.Keys,
 				time.Since(start).Round(time.Millisecond))
@@ -72,6 +84,7 @@ websocket, and keeps scanning when the network is down.`,
 	f.StringVar(&o.code, "code", "", "the enrolment code (aoec_...)")
 	f.StringVar(&o.codeFile, "code-file", "", "file holding the enrolment code (or env ADMITONE_ENROLMENT_CODE)")
 	f.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up after this long")
+	addStaffPINFlag(cmd, &o.pinFile)
 	cmd.MarkFlagRequired("server")
 	return cmd
 }

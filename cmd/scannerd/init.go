@@ -6,10 +6,12 @@ import (
 	"github.com/spf13/cobra"
 
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/scanner/gateauth"
 )
 
 type initOptions struct {
-	trust []string
+	trust   []string
+	pinFile string
 }
 
 func newInitCmd(g *globalOptions) *cobra.Command {
@@ -27,6 +29,10 @@ func newInitCmd(g *globalOptions) *cobra.Command {
 				}
 				keys = append(keys, k)
 			}
+			pin, setPIN, err := readStaffPIN(o.pinFile, cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
 			s, err := g.openStore(1)
 			if err != nil {
 				return err
@@ -34,6 +40,12 @@ func newInitCmd(g *globalOptions) *cobra.Command {
 			defer s.Close()
 			if err := s.Trust(keys...); err != nil {
 				return fmt.Errorf("record trusted keys: %w", err)
+			}
+			if setPIN {
+				if err := gateauth.SetPIN(g.dataDir, pin); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "staff PIN set")
 			}
 			trusted, err := s.Trusted()
 			if err != nil {
@@ -47,5 +59,6 @@ func newInitCmd(g *globalOptions) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringArrayVar(&o.trust, "trust", nil, "organizer public key (aopk_...) whose bundles this gate accepts; repeatable")
+	addStaffPINFlag(cmd, &o.pinFile)
 	return cmd
 }

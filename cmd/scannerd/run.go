@@ -9,10 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"os"
 	"runtime/debug"
-	"strings"
 	gosync "sync"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/scanner"
 	"github.com/admitone/admitone/scanner/gateapi"
+	"github.com/admitone/admitone/scanner/gateauth"
 	"github.com/admitone/admitone/scanner/source"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -36,6 +35,10 @@ type runOptions struct {
 	repeat       time.Duration
 	memoryLimit  int64
 	offline      bool
+	// tls forces HTTPS on loopback; tlsCert and tlsKey are a real
+	// certificate instead of the gate's own (access.go).
+	tls             bool
+	tlsCert, tlsKey string
 }
 
 func newRunCmd(g *globalOptions) *cobra.Command {
@@ -76,7 +79,7 @@ Sources:
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&o.sources, "source", nil, "frame or code source (repeatable; see above)")
-	f.StringVar(&o.listen, "listen", "127.0.0.1:8091", `local HTTP API address ("" to disable); an address off loopback needs --api-token`)
+	f.StringVar(&o.listen, "listen", "127.0.0.1:8091", `local HTTP API address ("" to disable); off loopback it serves HTTPS and needs a staff PIN (scannerd pin set) or --api-token`)
 	f.StringVar(&o.apiToken, "api-token", "", "bearer token required on /v1/ routes (env ADMITONE_API_TOKEN)")
 	f.StringSliceVar(&o.allowedHosts, "allowed-hosts", nil, "host names, besides IP addresses and localhost, clients may reach the API by (Host and Origin headers), e.g. gate1.local")
 	f.BoolVar(&o.dryRun, "dry-run", false, "check without recording check-ins")
@@ -84,6 +87,9 @@ Sources:
 	f.BoolVar(&o.lossless, "lossless", false, "camera sources wait for the decoder instead of dropping frames (replaying a recording; never for a live camera)")
 	f.Int64Var(&o.memoryLimit, "memory-limit", 32<<20, "soft Go heap limit in bytes (0: none; GOMEMLIMIT overrides)")
 	f.DurationVar(&o.repeat, "repeat-window", scanner.DefaultRepeatWindow, "the same code in front of the same camera within this window is one scan")
+	f.BoolVar(&o.tls, "tls", false, "serve HTTPS on loopback too (off loopback it always does)")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate chain to serve instead of the gate's own self-signed one (with --tls-key)")
+	f.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	f.BoolVar(&o.offline, "offline", false, "do not sync with the server even if the gate is enrolled (check-ins queue in the outbox)")
 	return cmd
 }
@@ -100,6 +106,10 @@ type daemon struct {
 	// sync keeps an enrolled gate in sync with the server; nil when the
 	// gate was never enrolled or runs --offline.
 	sync *ticketsync.Client
+	// staff signs people in with the staff PIN; nil when none is set.
+	staff   *gateauth.Staff
+	dataDir string
+	errOut  io.Writer // where the HTTPS fingerprint is printed; os.Stderr if nil
 
 	outMu gosync.Mutex
 	out   *json.Encoder
@@ -114,10 +124,10 @@ func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Write
 	if len(o.sources) == 0 && o.listen == "" {
 		return nil, errors.New("nothing to do: give at least one --source or a --listen address")
 	}
-	if err := checkListen(o); err != nil {
+	if err := checkListen(o, g.dataDir); err != nil {
 		return nil, err
 	}
-	d := &daemon{opts: o, log: log, out: json.NewEncoder(stdout), started: make(chan struct{})}
+	d := &daemon{opts: o, log: log, out: json.NewEncoder(stdout), started: make(chan struct{}), dataDir: g.dataDir}
 	for _, spec := range o.sources {
 		src, err := source.Config{Stdin: stdin, Logger: log, Lossless: o.lossless}.Parse(spec)
 		if err != nil {
@@ -136,6 +146,10 @@ func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Write
 		return nil, fmt.Errorf("%w (data dir %s)", scanner.ErrNotConfigured, g.dataDir)
 	}
 	d.listed = profile.Mode == bundle.ModeListed
+	if d.staff, err = newStaff(g.dataDir, d); err != nil {
+		s.Close()
+		return nil, err
+	}
 	d.engine = &scanner.Engine{Store: s, Log: log, Feed: &scanner.Feed{}}
 	if sc, enrolled, err := s.SyncConfig(); err != nil {
 		s.Close()
@@ -154,27 +168,6 @@ func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Write
 	return d, nil
 }
 
-// checkListen refuses to serve the API off loopback without a token, and
-// allowed host names that are not names.
-func checkListen(o *runOptions) error {
-	for _, h := range o.allowedHosts {
-		if h == "" || strings.ContainsAny(h, "/:@ \t") {
-			return fmt.Errorf("--allowed-hosts %q: want a host name such as gate1.local (IP addresses and localhost are always allowed)", h)
-		}
-	}
-	if o.listen == "" || o.apiToken != "" {
-		return nil
-	}
-	host, _, err := net.SplitHostPort(o.listen)
-	if err != nil {
-		return fmt.Errorf("--listen %q: want host:port, e.g. 127.0.0.1:8091", o.listen)
-	}
-	if ip, err := netip.ParseAddr(host); (err == nil && ip.IsLoopback()) || strings.EqualFold(host, "localhost") {
-		return nil
-	}
-	return fmt.Errorf("--listen %s is not a loopback address: anyone on the network could scan tickets in; give --api-token (or ADMITONE_API_TOKEN), or listen on 127.0.0.1", o.listen)
-}
-
 // Close releases the store.
 func (d *daemon) Close() error { return d.store.Close() }
 
@@ -190,7 +183,13 @@ func (d *daemon) Run(ctx context.Context) error {
 			return fmt.Errorf("--listen: %w", err)
 		}
 		d.Addr = ln.Addr()
-		api := &gateapi.Server{Engine: d.engine, Store: d.store, Metrics: d.metrics, Token: d.opts.apiToken,
+		if tln, err := d.serveTLS(ln, d.dataDir); err != nil {
+			ln.Close()
+			return err
+		} else {
+			ln = tln
+		}
+		api := &gateapi.Server{Engine: d.engine, Store: d.store, Metrics: d.metrics, Token: d.opts.apiToken, Staff: d.staff,
 			AllowedHosts: d.opts.allowedHosts, Log: d.log, Sync: d.sync,
 			NewDecoder: func() scanner.FrameDecoder { return scanner.NewQRDecoder(scanner.QRDecoderOptions{Listed: d.listed}) }}
 		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second,

@@ -7,10 +7,12 @@
 //
 // The files follow the request: server.go holds the Server and its
 // routes, guard.go what every request must pass (Host, Origin, content
-// type, bearer token), scan.go and status.go the handlers, and
-// respond.go the JSON bodies and error answers they share. A new route
-// (a page of a web UI) is one more line in routes and sits behind the
-// same guard.
+// type), session.go who may call /v1/ routes (the bearer token, or a
+// staff session opened with the PIN), scan.go and status.go the
+// handlers, and respond.go the JSON bodies and error answers they
+// share. A new route (a page of a web UI) is one more line in routes
+// and sits behind the same guard; a route under /v1/ also needs a
+// session or the token.
 //
 // # Caveats
 //
@@ -18,8 +20,12 @@
 //     store_failed means the check-in could not be recorded and the
 //     holder must not be admitted, and /readyz answers 503 until a write
 //     succeeds again.
-//   - The guard does not authenticate: off loopback, scannerd refuses to
-//     listen without --api-token.
+//   - With neither a token nor a staff PIN, /v1/ routes are open: off
+//     loopback, scannerd refuses to listen so. With a PIN, a browser
+//     signs in (POST /v1/session) and gets an HttpOnly, SameSite=Strict
+//     cookie, Secure over HTTPS, and a CSRF token its POSTs and DELETEs
+//     must carry in X-CSRF-Token; a request with the bearer token needs
+//     neither. /, /livez, /readyz and /metrics stay open.
 //   - Frames posted under at most 16 camera names form lanes, each
 //     suppressing repeats of the code it just scanned; a seventeenth name
 //     is refused with 429.

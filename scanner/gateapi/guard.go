@@ -1,7 +1,6 @@
 package gateapi
 
 import (
-	"crypto/subtle"
 	"mime"
 	"net"
 	"net/http"
@@ -76,15 +75,12 @@ func contentType(w http.ResponseWriter, r *http.Request, want string) bool {
 	return true
 }
 
+// auth wraps a handler in authorize (session.go); protect already
+// applies it to every /v1/ route, so wrapping is a second, harmless check.
 func (a *Server) auth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if a.Token != "" {
-			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.Token)) != 1 {
-				writeError(w, http.StatusUnauthorized, "unauthorized", "missing or wrong bearer token")
-				return
-			}
+		if a.authorize(w, r) {
+			h(w, r)
 		}
-		h(w, r)
 	}
 }

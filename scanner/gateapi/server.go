@@ -10,6 +10,7 @@ import (
 
 	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/scanner"
+	"github.com/admitone/admitone/scanner/gateauth"
 	ticketsync "github.com/admitone/admitone/sync"
 )
 
@@ -36,6 +37,7 @@ var _ Store = (*scanner.Store)(nil)
 //	POST /v1/scan    {"code": "...", "dry_run": false}  -> Result
 //	POST /v1/frames  a JPEG frame (query camera=NAME)  -> Result, or 422 no_code
 //	GET  /v1/status                                     -> Status
+//	GET, POST, DELETE /v1/session  staff sign-in with the PIN (session.go)
 //	GET  /metrics, /livez, /readyz
 //
 // Frames posted for one camera name form one lane, so a code held in
@@ -58,6 +60,10 @@ type Server struct {
 	// Token, when set, is required as "Authorization: Bearer <token>" on
 	// /v1/ routes (compared in constant time).
 	Token string
+	// Staff, when set, signs people in with the staff PIN: /v1/ routes
+	// then take a session cookie (and, on POST and DELETE, its CSRF
+	// token) or the bearer token.
+	Staff *gateauth.Staff
 	// AllowedHosts are host names, besides IP addresses and localhost,
 	// that clients may use in Host and Origin (e.g. "gate1.local").
 	AllowedHosts []string
@@ -77,7 +83,7 @@ type cameraLane struct {
 
 // Handler returns the HTTP handler: the routes behind the guard.
 func (a *Server) Handler() http.Handler {
-	return a.guard(a.routes())
+	return a.guard(a.protect(a.routes()))
 }
 
 // routes registers every route; the guard applies to all of them.
@@ -86,6 +92,9 @@ func (a *Server) routes() *http.ServeMux {
 	mux.HandleFunc("POST /v1/scan", a.auth(a.handleScan))
 	mux.HandleFunc("POST /v1/frames", a.auth(a.handleFrame))
 	mux.HandleFunc("GET /v1/status", a.auth(a.handleStatus))
+	mux.HandleFunc("GET /v1/session", a.handleSessionGet)
+	mux.HandleFunc("POST /v1/session", a.handleSessionPost)
+	mux.HandleFunc("DELETE /v1/session", a.handleSessionDelete)
 	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", a.handleReady)
 	if a.Metrics != nil {
