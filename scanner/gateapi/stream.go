@@ -18,6 +18,7 @@ const (
 	streamBuffer         = 16
 	defaultStatusEvery   = 5 * time.Second
 	streamRetryMillis    = 2000
+	statusAfterVerdict   = 300 * time.Millisecond
 	maxStreamSubscribers = 64
 )
 
@@ -106,6 +107,9 @@ func (a *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	if err := sendStatus(); err != nil || rc.Flush() != nil {
 		return
 	}
+	// After a verdict the counts change: send them soon, at most once
+	// per statusAfterVerdict however many verdicts come.
+	var soon <-chan time.Time
 	for {
 		var err error
 		select {
@@ -116,6 +120,12 @@ func (a *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			err = writeEvent(w, "verdict", res)
+			if soon == nil {
+				soon = time.After(statusAfterVerdict)
+			}
+		case <-soon:
+			soon = nil
+			err = sendStatus()
 		case <-tick.C:
 			err = sendStatus()
 		}
