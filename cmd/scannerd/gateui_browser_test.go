@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -269,4 +270,66 @@ func artifactsDir(t *testing.T) string {
 	}
 	t.Logf("screenshots go to %s", dir)
 	return dir
+}
+
+// TestGateScreenLatency measures, in headless Chromium, the time from a
+// camera frame drawn by the page to the verdict painted, and the frames
+// per second the page sustains, at 640x480 and 1280x720, with the memory
+// of scannerd while the screen is open. Repeat suppression is off, so
+// every frame is a scan. It asserts nothing about speed; the figures go
+// to BENCHMARKS.md. Run with ADMITONE_GATEUI_BENCH=1.
+func TestGateScreenLatency(t *testing.T) {
+	if os.Getenv("ADMITONE_GATEUI_BENCH") == "" {
+		t.Skip("a measurement, not a test: set ADMITONE_GATEUI_BENCH=1 (see BENCHMARKS.md)")
+	}
+	chrome := testenv.LookPath(t, "chromium", "chromium")
+	bin := testenv.Program(t, "scannerd")
+	for _, size := range []struct{ w, h int }{{640, 480}, {1280, 720}} {
+		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
+			g := newTestGate(t, 1)
+			addr, pid := startScannerdProcess(t, bin, g.dir, "--repeat-window", "-1ns")
+			video := writeY4M(t, size.w, size.h, 30, g.tokens[0].Text(), 10, 0)
+			ctx := openScreen(t, chrome, video, "http://"+addr+"/", 1024, 768)
+			const warm, span = 3 * time.Second, 20 * time.Second
+			time.Sleep(warm)
+			type sample struct {
+				Frames    int
+				Latencies []float64
+			}
+			read := func() sample {
+				s, err := chromedp.Run(ctx, chromedp.Evaluate[sample](`({Frames: admitoneGate.frames, Latencies: admitoneGate.latencies.slice()})`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			before := read()
+			time.Sleep(span)
+			after := read()
+			lat := after.Latencies[min(len(before.Latencies), len(after.Latencies)):]
+			if len(lat) == 0 {
+				t.Fatal("no verdict painted")
+			}
+			slices.Sort(lat)
+			pct := func(p float64) float64 { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+			rss, _ := procStatusKB(pid, "VmRSS:")
+			hwm, _ := procStatusKB(pid, "VmHWM:")
+			t.Logf("%dx%d: frame to verdict painted p50 %.1f ms, p99 %.1f ms (%d verdicts); %.1f frames/s sustained; scannerd RSS %.1f MiB (peak %.1f MiB)",
+				size.w, size.h, pct(0.5), pct(0.99), len(lat), float64(after.Frames-before.Frames)/span.Seconds(), float64(rss)/1024, float64(hwm)/1024)
+		})
+	}
+}
+
+// procStatusKB reads a kB field (VmRSS:, VmHWM:) of /proc/PID/status.
+func procStatusKB(pid int, field string) (int64, error) {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, field); ok {
+			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
