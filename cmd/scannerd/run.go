@@ -190,11 +190,14 @@ func (d *daemon) Run(ctx context.Context) error {
 			ln = tln
 		}
 		api := &gateapi.Server{Engine: d.engine, Store: d.store, Metrics: d.metrics, Token: d.opts.apiToken, Staff: d.staff,
-			AllowedHosts: d.opts.allowedHosts, Log: d.log, Sync: d.sync,
+			AllowedHosts: d.opts.allowedHosts, Log: d.log, Sync: d.sync, RepeatWindow: d.opts.repeat,
 			NewDecoder: func() scanner.FrameDecoder { return scanner.NewQRDecoder(scanner.QRDecoderOptions{Listed: d.listed}) }}
 		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
-			MaxHeaderBytes: 16 << 10}
+			MaxHeaderBytes: 16 << 10,
+			// Requests end with the daemon: a screen's verdict stream
+			// would otherwise hold Shutdown for its whole timeout.
+			BaseContext: func(net.Listener) context.Context { return ctx }}
 		go func() {
 			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 				errc <- err

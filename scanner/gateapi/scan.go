@@ -36,7 +36,19 @@ func (a *Server) handleScan(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "missing_field", "code is required")
 		return
 	}
-	res, err := a.Engine.Check(req.Code, scanner.CheckOptions{DryRun: req.DryRun, Source: "api"})
+	source := "api"
+	if camera := r.URL.Query().Get("camera"); camera != "" {
+		if len(camera) > 64 {
+			writeError(w, http.StatusBadRequest, "bad_camera", "camera name is limited to 64 bytes")
+			return
+		}
+		source = "api:" + camera // a screen knows its own verdicts in the stream
+	}
+	dry, ok := dryRunParam(w, r)
+	if !ok {
+		return
+	}
+	res, err := a.Engine.Check(req.Code, scanner.CheckOptions{DryRun: req.DryRun || dry, Source: source})
 	if err != nil {
 		a.storeFailure(w, err)
 		return
@@ -58,6 +70,10 @@ func (a *Server) handleFrame(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_camera", "camera name is limited to 64 bytes")
 		return
 	}
+	dryRun, ok := dryRunParam(w, r)
+	if !ok {
+		return
+	}
 	body, ok := readBody(w, r, maxFrameBody)
 	if !ok {
 		return
@@ -73,6 +89,7 @@ func (a *Server) handleFrame(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l.mu.Lock()
+	l.lane.DryRun = dryRun
 	res, err := l.lane.Handle(source.Input{Source: "http:" + camera, Frame: frame, At: start})
 	l.mu.Unlock()
 	if err != nil {
@@ -102,10 +119,23 @@ func (a *Server) lane(camera string) (*cameraLane, error) {
 	if a.lanes == nil {
 		a.lanes = make(map[string]*cameraLane)
 	}
-	l := &cameraLane{lane: scanner.Lane{Engine: a.Engine}}
+	l := &cameraLane{lane: scanner.Lane{Engine: a.Engine, RepeatWindow: a.RepeatWindow}}
 	if a.NewDecoder != nil {
 		l.lane.Decoder = a.NewDecoder()
 	}
 	a.lanes[camera] = l
 	return l, nil
+}
+
+// dryRunParam reads the query's dry_run: a supervisor's look-up that
+// records nothing.
+func dryRunParam(w http.ResponseWriter, r *http.Request) (bool, bool) {
+	switch r.URL.Query().Get("dry_run") {
+	case "", "0", "false":
+		return false, true
+	case "1", "true":
+		return true, true
+	}
+	writeError(w, http.StatusBadRequest, "bad_dry_run", "dry_run must be 1, true, 0 or false")
+	return false, false
 }

@@ -5,12 +5,14 @@ import (
 	"log/slog"
 	"net/http"
 	gosync "sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/scanner"
 	"github.com/admitone/admitone/scanner/gateauth"
+	"github.com/admitone/admitone/scanner/gateui"
 	ticketsync "github.com/admitone/admitone/sync"
 )
 
@@ -35,9 +37,11 @@ var _ Store = (*scanner.Store)(nil)
 // Server is scannerd's local HTTP API:
 //
 //	POST /v1/scan    {"code": "...", "dry_run": false}  -> Result
-//	POST /v1/frames  a JPEG frame (query camera=NAME)  -> Result, or 422 no_code
+//	POST /v1/frames  a JPEG frame (query camera=NAME, dry_run=1) -> Result, or 422 no_code
 //	GET  /v1/status                                     -> Status
 //	GET, POST, DELETE /v1/session  staff sign-in with the PIN (session.go)
+//	GET  /v1/verdicts/stream  server-sent events: every verdict, and the status
+//	GET  /, /ui/...  the gate's screen (package gateui)
 //	GET  /metrics, /livez, /readyz
 //
 // Frames posted for one camera name form one lane, so a code held in
@@ -70,6 +74,12 @@ type Server struct {
 	Log          *slog.Logger
 	// Sync, if set, adds the server connection to /v1/status.
 	Sync *ticketsync.Client
+	// RepeatWindow is the camera lanes' repeat window (0: the default;
+	// negative: off), as for scannerd's own sources.
+	RepeatWindow time.Duration
+	// StatusEvery is how often the verdict stream sends the gate's state
+	// (0: every 5 seconds).
+	StatusEvery time.Duration
 
 	mu    gosync.Mutex
 	lanes map[string]*cameraLane
@@ -95,6 +105,10 @@ func (a *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /v1/session", a.handleSessionGet)
 	mux.HandleFunc("POST /v1/session", a.handleSessionPost)
 	mux.HandleFunc("DELETE /v1/session", a.handleSessionDelete)
+	mux.HandleFunc("GET /v1/verdicts/stream", a.auth(a.handleStream))
+	ui := gateui.Handler()
+	mux.Handle("GET /{$}", ui)
+	mux.Handle("GET /ui/", ui)
 	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", a.handleReady)
 	if a.Metrics != nil {

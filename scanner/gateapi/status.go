@@ -8,11 +8,7 @@ import (
 )
 
 func (a *Server) handleStatus(w http.ResponseWriter, _ *http.Request) {
-	st, err := a.Store.Status()
-	if err == nil && a.Sync != nil {
-		ss := a.Sync.Status()
-		st.Sync = &ss
-	}
+	st, err := a.liveStatus()
 	if err != nil {
 		a.storeFailure(w, err)
 		return
