@@ -46,6 +46,10 @@ var (
 	keyProbe      = []byte("write-probe") // rewritten by Writable's probe
 )
 
+// ErrInUse is returned by OpenStore when another process (a running
+// scannerd) holds the store.
+var ErrInUse = errors.New("another scannerd holds it")
+
 // ErrNotConfigured is returned by scans before a bundle has been imported.
 var ErrNotConfigured = errors.New("gate has no gate profile yet: import a bundle or enroll")
 
@@ -63,6 +67,10 @@ type StoreOptions struct {
 	// means DefaultWriteProbeInterval, and a negative interval probes on
 	// every call.
 	WriteProbeInterval time.Duration
+	// ReadOnly opens an existing store without writing to it or creating
+	// anything, sharing it with other readers (scannerd doctor); it
+	// still runs every check at open. Writes fail.
+	ReadOnly bool
 	// WriteFault, if set, is called in every check-in and probe
 	// transaction, and an error it returns fails the transaction as a
 	// full disk or a failing fsync would. Only tests set it.
@@ -176,10 +184,14 @@ const StoreFile = "gate.db"
 
 // OpenStore opens (creating if needed) the store in dir.
 func OpenStore(dir string, opt StoreOptions) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	path := filepath.Join(dir, StoreFile)
+	if opt.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("open gate store: %w", err)
+		}
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("gate data dir: %w", err)
 	}
-	path := filepath.Join(dir, StoreFile)
 	// bbolt trusts the file: it is opened under guarded, which turns a
 	// crash on a damaged page into an error, and the file bbolt opened is
 	// kept so that such a crash can still release its lock.
@@ -187,7 +199,7 @@ func OpenStore(dir string, opt StoreOptions) (*Store, error) {
 	var db *bolt.DB
 	err := guarded(func() error {
 		var err error
-		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: opt.NoSync,
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: opt.NoSync, ReadOnly: opt.ReadOnly,
 			OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
 				f, err := os.OpenFile(name, flag, mode)
 				file = f
@@ -199,7 +211,7 @@ func OpenStore(dir string, opt StoreOptions) (*Store, error) {
 		var crash *crashError
 		switch {
 		case errors.Is(err, bolterrors.ErrTimeout):
-			return nil, fmt.Errorf("open %s: another scannerd holds it", path)
+			return nil, fmt.Errorf("open %s: %w", path, ErrInUse)
 		case errors.As(err, &crash):
 			if file != nil {
 				file.Close()
@@ -224,7 +236,12 @@ func OpenStore(dir string, opt StoreOptions) (*Store, error) {
 		s.probeEvery = opt.WriteProbeInterval
 	}
 	s.health.at = time.Now()
-	err = db.Update(func(tx *bolt.Tx) error {
+	update := db.Update
+	if opt.ReadOnly {
+		// The store's first open made every bucket.
+		update = func(func(*bolt.Tx) error) error { return nil }
+	}
+	err = update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketMeta, bucketTickets, bucketCodes, bucketRevoked, bucketState, bucketLog, bucketOutbox, bucketLineage} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err

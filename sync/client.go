@@ -176,9 +176,31 @@ func (c *Client) Run(ctx context.Context) error {
 	}
 }
 
-// session runs one connection; welcomed reports whether the server
-// accepted it.
-func (c *Client) session(ctx context.Context, target string) (welcomed bool, err error) {
+// Probe connects once, says hello and closes on the server's welcome:
+// scannerd doctor's check that the server is reachable, still accepts
+// the credential (ErrGateRevoked if not) and agrees about the time. It
+// returns the welcome and the time from sending hello to reading it, so
+// the gate's clock skew is about time.Since(welcome.ServerTime) - rtt/2.
+// It uploads and applies nothing; Store is read for the cursor only.
+func (c *Client) Probe(ctx context.Context) (welcome Frame, rtt time.Duration, err error) {
+	target, err := c.syncURL()
+	if err != nil {
+		return Frame{}, 0, err
+	}
+	start := time.Now()
+	ws, welcome, _, err := c.handshake(ctx, target)
+	if err != nil {
+		return Frame{}, 0, err
+	}
+	rtt = time.Since(start)
+	ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(CloseNormal, ""), time.Now().Add(time.Second))
+	ws.Close()
+	return welcome, rtt, nil
+}
+
+// handshake dials the server and exchanges hello and welcome; the caller
+// closes the connection.
+func (c *Client) handshake(ctx context.Context, target string) (*websocket.Conn, Frame, int64, error) {
 	d := c.Dialer
 	if d == nil {
 		d = &websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
@@ -187,28 +209,41 @@ func (c *Client) session(ctx context.Context, target string) (welcomed bool, err
 	ws, res, err := d.DialContext(ctx, target, hdr)
 	if err != nil {
 		if res != nil && (res.StatusCode == http.StatusForbidden || res.StatusCode == http.StatusUnauthorized) {
-			return false, fmt.Errorf("%w (HTTP %d)", ErrGateRevoked, res.StatusCode)
+			return nil, Frame{}, 0, fmt.Errorf("%w (HTTP %d)", ErrGateRevoked, res.StatusCode)
 		}
-		return false, fmt.Errorf("connect: %w", err)
+		return nil, Frame{}, 0, fmt.Errorf("connect: %w", err)
 	}
-	defer ws.Close()
+	fail := func(err error) (*websocket.Conn, Frame, int64, error) {
+		ws.Close()
+		return nil, Frame{}, 0, err
+	}
 	ws.SetReadLimit(MaxFrameBytes)
-
 	cursor, err := c.Store.SyncCursor()
 	if err != nil {
-		return false, err
+		return fail(err)
 	}
 	if err := writeFrame(ws, Frame{Type: TypeHello, Version: ProtocolVersion, Since: cursor, ClientTime: time.Now().UTC()}); err != nil {
-		return false, err
+		return fail(err)
 	}
 	ws.SetReadDeadline(time.Now().Add(DefaultHelloTimeout))
 	welcome, err := readFrame(ws)
 	if err != nil {
-		return false, err
+		return fail(err)
 	}
 	if welcome.Type != TypeWelcome {
-		return false, fmt.Errorf("server answered hello with %q", welcome.Type)
+		return fail(fmt.Errorf("server answered hello with %q", welcome.Type))
 	}
+	return ws, welcome, cursor, nil
+}
+
+// session runs one connection; welcomed reports whether the server
+// accepted it.
+func (c *Client) session(ctx context.Context, target string) (welcomed bool, err error) {
+	ws, welcome, cursor, err := c.handshake(ctx, target)
+	if err != nil {
+		return false, err
+	}
+	defer ws.Close()
 	skew := time.Since(welcome.ServerTime) // half the round trip is in it too
 	c.setStatus(func(s *ClientStatus) {
 		s.Connected, s.ClockSkew, s.LastSync, s.LastError, s.Cursor = true, skew, time.Now(), "", cursor

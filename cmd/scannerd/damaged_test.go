@@ -15,21 +15,7 @@ import (
 // after saving the outbox next to it.
 func TestRunRefusesDamagedStore(t *testing.T) {
 	g := newTestGate(t, 4)
-	runCLI(t, g.tokens[0].Text()+"\n"+g.tokens[1].Text()+"\n"+g.tokens[2].Text()+"\n", "scan", "--data-dir", g.dir, "-")
-	db := filepath.Join(g.dir, scanner.StoreFile)
-	raw, err := os.ReadFile(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Damage the tickets' state records (every copy: old ones linger in
-	// free pages), as flipped bits in their page would.
-	if !bytes.Contains(raw, []byte(`{"uses":1`)) {
-		t.Fatal("no state record found in gate.db")
-	}
-	raw = bytes.ReplaceAll(raw, []byte(`{"uses":1`), []byte(`{"uses":#`))
-	if err := os.WriteFile(db, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	damageStore(t, g)
 
 	for _, args := range [][]string{{"run", "--data-dir", g.dir, "--source", "lines:-", "--listen", ""}, {"scan", "--data-dir", g.dir, "-"}} {
 		out, err := runCLIErr(g.tokens[3].Text()+"\n", args...)
@@ -58,5 +44,25 @@ func TestRunRefusesDamagedStore(t *testing.T) {
 	}
 	if n := bytes.Count(got, []byte("\n")); n != 3 {
 		t.Errorf("export has %d lines, want 3", n)
+	}
+}
+
+// damageStore scans tickets 0 to 2 at g, then damages their state
+// records in gate.db (every copy: old ones linger in free pages), as
+// flipped bits in their page would.
+func damageStore(t *testing.T, g *testGate) {
+	t.Helper()
+	runCLI(t, g.tokens[0].Text()+"\n"+g.tokens[1].Text()+"\n"+g.tokens[2].Text()+"\n", "scan", "--data-dir", g.dir, "-")
+	db := filepath.Join(g.dir, scanner.StoreFile)
+	raw, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(raw, []byte(`{"uses":1`)) {
+		t.Fatal("no state record found in gate.db")
+	}
+	raw = bytes.ReplaceAll(raw, []byte(`{"uses":1`), []byte(`{"uses":#`))
+	if err := os.WriteFile(db, raw, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

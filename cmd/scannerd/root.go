@@ -37,7 +37,8 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", "scannerd-data", "gate data directory (env ADMITONE_DATA_DIR)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error (env ADMITONE_LOG_LEVEL)")
 	root.PersistentFlags().BoolVar(&g.logJSON, "log-json", false, "log JSON instead of text (env ADMITONE_LOG_JSON)")
-	root.AddCommand(newInitCmd(g), newImportCmd(g), newScanCmd(g), newRunCmd(g), newStatusCmd(g), newDemoCmd(g), newEnrollCmd(g), newPINCmd(g))
+	root.AddCommand(newInitCmd(g), newImportCmd(g), newScanCmd(g), newRunCmd(g), newStatusCmd(g), newDemoCmd(g), newEnrollCmd(g),
+		newPINCmd(g), newDoctorCmd(g))
 	return root
 }
 

@@ -1,0 +1,19 @@
+// Package packaging holds what installs scannerd as a service on a gate:
+// the systemd unit (scannerd.service), the default configuration the unit
+// reads (scannerd.default, installed as /etc/default/scannerd), the
+// package's maintainer scripts and the nfpm configuration (nfpm.yaml)
+// that build-deb.sh turns into .deb packages for amd64, arm64 and armhf.
+// It has no Go code; its tests check the unit with systemd-analyze and
+// the packages with dpkg-deb.
+//
+// # Caveats
+//
+//   - The unit's ExecStart names /usr/bin/scannerd, which systemd-analyze
+//     verify wants to exist: the test verifies a copy pointing at a
+//     freshly built binary.
+//   - The package test builds the packages itself (nfpm is installed by
+//     build-deb.sh from the Go module proxy) unless ADMITONE_TEST_DEB_DIR
+//     names a folder where .ci/run built them; under -short it skips.
+//   - The postinst does not enable the service: a gate must be enrolled,
+//     or given a bundle, before it can scan.
+package packaging
