@@ -21,6 +21,7 @@ import (
 	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/scanner"
 	"github.com/admitone/admitone/scanner/gateapi"
+	"github.com/admitone/admitone/scanner/hook"
 	"github.com/admitone/admitone/scanner/source"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -36,6 +37,7 @@ type runOptions struct {
 	repeat       time.Duration
 	memoryLimit  int64
 	offline      bool
+	onVerdict    hook.Config
 }
 
 func newRunCmd(g *globalOptions) *cobra.Command {
@@ -52,7 +54,13 @@ Sources:
   cmd:COMMAND ARGS...          an MJPEG stream from a command, e.g.
                                cmd:rpicam-vid -t 0 -n --codec mjpeg -o -
   yuv:WxH:-  yuv:WxH:cmd:...   raw YUV420 frames, e.g. rpicam-vid --codec yuv420
-  lines:-  lines:PATH          one code per line: a USB keyboard-wedge scanner`,
+  lines:-  lines:PATH          one code per line: a USB keyboard-wedge scanner
+
+--on-verdict runs a command for every verdict (a turnstile relay, lights),
+with ADMITONE_VERDICT, ADMITONE_ADMIT (1: let the holder through),
+ADMITONE_REASON, ADMITONE_TICKET_ID and more in its environment (see
+scanner/hook). It never delays a verdict: commands that cannot keep up
+are dropped and logged.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger(cmd.ErrOrStderr())
@@ -85,6 +93,9 @@ Sources:
 	f.Int64Var(&o.memoryLimit, "memory-limit", 32<<20, "soft Go heap limit in bytes (0: none; GOMEMLIMIT overrides)")
 	f.DurationVar(&o.repeat, "repeat-window", scanner.DefaultRepeatWindow, "the same code in front of the same camera within this window is one scan")
 	f.BoolVar(&o.offline, "offline", false, "do not sync with the server even if the gate is enrolled (check-ins queue in the outbox)")
+	f.StringVar(&o.onVerdict.Command, "on-verdict", "", "command run for every verdict, beside the lanes, with the verdict in ADMITONE_* environment variables (split like cmd:, no shell), e.g. a turnstile relay")
+	f.DurationVar(&o.onVerdict.Timeout, "on-verdict-timeout", hook.DefaultTimeout, "an --on-verdict command still running after this is killed with its process group")
+	f.IntVar(&o.onVerdict.Jobs, "on-verdict-jobs", hook.DefaultJobs, "--on-verdict commands that may run at once")
 	return cmd
 }
 
@@ -100,6 +111,8 @@ type daemon struct {
 	// sync keeps an enrolled gate in sync with the server; nil when the
 	// gate was never enrolled or runs --offline.
 	sync *ticketsync.Client
+	// hook runs --on-verdict; nil without it.
+	hook *hook.Hook
 
 	outMu gosync.Mutex
 	out   *json.Encoder
@@ -151,6 +164,14 @@ func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Write
 		}
 		return float64(n)
 	})
+	if o.onVerdict.Command != "" {
+		o.onVerdict.Log = log
+		if d.hook, err = hook.New(o.onVerdict); err != nil {
+			s.Close()
+			return nil, err
+		}
+		d.metrics.Registry.MustRegister(d.hook.Collectors()...)
+	}
 	return d, nil
 }
 
@@ -213,6 +234,10 @@ func (d *daemon) Run(ctx context.Context) error {
 		}()
 	} else {
 		close(syncDone)
+	}
+	if d.hook != nil {
+		d.hook.Start(d.engine.Feed)
+		defer d.hook.Close() // after the lanes and the API stopped giving verdicts
 	}
 	var lanes gosync.WaitGroup
 	for _, src := range d.sources {
