@@ -66,3 +66,26 @@ echo "$ADMITONE_TICKET_ID $ADMITONE_VERDICT $ADMITONE_ADMIT" >> "$1/ran"
 		t.Fatalf("hook runs:\n%s\nwant:\n%s", ran(), want)
 	}
 }
+
+func TestOnVerdictFlagsChecked(t *testing.T) {
+	g := newTestGate(t, 1)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--on-verdict", "admitone-no-such-relay --pulse"}, "--on-verdict: exec: \"admitone-no-such-relay\""},
+		{[]string{"--on-verdict", "gpioset 'GPIO17=1"}, "unterminated '"},
+		{[]string{"--on-verdict", "true", "--on-verdict-jobs", "99"}, "--on-verdict-jobs 99"},
+	} {
+		args := append([]string{"run", "--data-dir", g.dir, "--listen", "", "--source", "lines:-", "--exit-when-done"}, tt.args...)
+		out, err := runCLIErr("", args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("scannerd %s: %v (%s), want an error containing %q", strings.Join(tt.args, " "), err, out, tt.want)
+		}
+	}
+	// A command that exists starts the gate; with no verdicts it never runs.
+	args := []string{"run", "--data-dir", g.dir, "--listen", "", "--source", "lines:-", "--exit-when-done", "--on-verdict", "false"}
+	if out, err := runCLIErr("", args...); err != nil {
+		t.Errorf("scannerd %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
