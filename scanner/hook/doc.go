@@ -27,6 +27,9 @@
 //   - The command inherits scannerd's environment without the variables
 //     that start with ADMITONE_ (such as ADMITONE_API_TOKEN): it gets the
 //     verdict's, not the gate's secrets.
+//   - ADMITONE_SOURCE and ADMITONE_DRY_RUN are also the environment names
+//     of scannerd's --source and --dry-run flags: a command that runs
+//     scannerd itself must clear them (env -u ADMITONE_SOURCE ...).
 //   - With Jobs above 1, commands for consecutive verdicts may overlap and
 //     finish out of order; the default, 1, runs them one after another.
 package hook
