@@ -22,7 +22,7 @@ type testGate struct {
 	payload *bundle.Payload
 }
 
-func newTestGate(t *testing.T, n int) *testGate {
+func newTestGate(t testing.TB, n int) *testGate {
 	t.Helper()
 	key, err := ticketcrypto.GeneratePrivateKey()
 	if err != nil {
@@ -57,7 +57,7 @@ func newTestGate(t *testing.T, n int) *testGate {
 
 // runCLI runs scannerd in-process and returns its standard output; it fails
 // the test on error.
-func runCLI(t *testing.T, stdin string, args ...string) string {
+func runCLI(t testing.TB, stdin string, args ...string) string {
 	t.Helper()
 	out, err := runCLIErr(stdin, args...)
 	if err != nil {

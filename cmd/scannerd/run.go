@@ -20,6 +20,7 @@ import (
 	"github.com/admitone/admitone/scanner"
 	"github.com/admitone/admitone/scanner/gateapi"
 	"github.com/admitone/admitone/scanner/gateauth"
+	"github.com/admitone/admitone/scanner/hook"
 	"github.com/admitone/admitone/scanner/source"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -39,6 +40,7 @@ type runOptions struct {
 	// certificate instead of the gate's own (access.go).
 	tls             bool
 	tlsCert, tlsKey string
+	onVerdict       hook.Config
 }
 
 func newRunCmd(g *globalOptions) *cobra.Command {
@@ -55,7 +57,13 @@ Sources:
   cmd:COMMAND ARGS...          an MJPEG stream from a command, e.g.
                                cmd:rpicam-vid -t 0 -n --codec mjpeg -o -
   yuv:WxH:-  yuv:WxH:cmd:...   raw YUV420 frames, e.g. rpicam-vid --codec yuv420
-  lines:-  lines:PATH          one code per line: a USB keyboard-wedge scanner`,
+  lines:-  lines:PATH          one code per line: a USB keyboard-wedge scanner
+
+--on-verdict runs a command for every verdict (a turnstile relay, lights),
+with ADMITONE_VERDICT, ADMITONE_ADMIT (1: let the holder through),
+ADMITONE_REASON, ADMITONE_TICKET_ID and more in its environment (see
+scanner/hook). It never delays a verdict: commands that cannot keep up
+are dropped and logged.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger(cmd.ErrOrStderr())
@@ -91,6 +99,9 @@ Sources:
 	f.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate chain to serve instead of the gate's own self-signed one (with --tls-key)")
 	f.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	f.BoolVar(&o.offline, "offline", false, "do not sync with the server even if the gate is enrolled (check-ins queue in the outbox)")
+	f.StringVar(&o.onVerdict.Command, "on-verdict", "", "command run for every verdict, beside the lanes, with the verdict in ADMITONE_* environment variables (split like cmd:, no shell), e.g. a turnstile relay")
+	f.DurationVar(&o.onVerdict.Timeout, "on-verdict-timeout", hook.DefaultTimeout, "an --on-verdict command still running after this is killed with its process group")
+	f.IntVar(&o.onVerdict.Jobs, "on-verdict-jobs", hook.DefaultJobs, "--on-verdict commands that may run at once")
 	return cmd
 }
 
@@ -110,6 +121,8 @@ type daemon struct {
 	staff   *gateauth.Staff
 	dataDir string
 	errOut  io.Writer // where the HTTPS fingerprint is printed; os.Stderr if nil
+	// hook runs --on-verdict; nil without it.
+	hook *hook.Hook
 
 	outMu gosync.Mutex
 	out   *json.Encoder
@@ -165,6 +178,14 @@ func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Write
 		}
 		return float64(n)
 	})
+	if o.onVerdict.Command != "" {
+		o.onVerdict.Log = log
+		if d.hook, err = hook.New(o.onVerdict); err != nil {
+			s.Close()
+			return nil, err
+		}
+		d.metrics.Registry.MustRegister(d.hook.Collectors()...)
+	}
 	return d, nil
 }
 
@@ -215,6 +236,10 @@ func (d *daemon) Run(ctx context.Context) error {
 		}()
 	} else {
 		close(syncDone)
+	}
+	if d.hook != nil {
+		d.hook.Start(d.engine.Feed)
+		defer d.hook.Close() // after the lanes and the API stopped giving verdicts
 	}
 	var lanes gosync.WaitGroup
 	for _, src := range d.sources {

@@ -216,7 +216,7 @@ func (c Config) parseStream(s string) (stream, error) {
 		}
 		return stream{stdin: c.Stdin}, nil
 	case strings.HasPrefix(s, "cmd:"):
-		argv, err := splitArgs(strings.TrimPrefix(s, "cmd:"))
+		argv, err := SplitArgs(strings.TrimPrefix(s, "cmd:"))
 		if err != nil {
 			return stream{}, err
 		}
@@ -273,10 +273,11 @@ func splitKind(s string) (kind, arg string, ok bool) {
 
 func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
 
-// splitArgs splits a command line on white space. Single quotes keep everything literally,
-// double quotes keep white space and honour \" and \\, and a backslash outside quotes escapes the
-// next byte. There is no shell: no globbing, variables or pipes.
-func splitArgs(s string) ([]string, error) {
+// SplitArgs splits a command line on white space, as cmd: specs and scannerd's --on-verdict
+// are split. Single quotes keep everything literally, double quotes keep white space and honour
+// \" and \\, and a backslash outside quotes escapes the next byte. There is no shell: no
+// globbing, variables or pipes (write sh -c '...' to get one).
+func SplitArgs(s string) ([]string, error) {
 	var (
 		args  []string
 		cur   strings.Builder

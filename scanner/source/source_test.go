@@ -182,9 +182,9 @@ func TestSplitArgs(t *testing.T) {
 		{`it"'"s 'a b'c`, []string{"it's", "a bc"}},
 	}
 	for _, tt := range tests {
-		got, err := splitArgs(tt.in)
+		got, err := SplitArgs(tt.in)
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("splitArgs(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			t.Errorf("SplitArgs(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
 }
