@@ -271,6 +271,9 @@ func maxRun(b *testing.B, gates []*benchGate, cfg fanoutConfig, head func() int6
 	}
 	ackSpan := time.Duration(r.lastAck.Load())
 	sent := r.sent.Load()
+	if n := r.unacked.Load(); n > 0 {
+		b.Logf("max: %d check-ins were never acked (%v after the run stopped)", n, lastAckWait)
+	}
 	last := head()
 	behind := func() (n int) {
 		for _, g := range gates {

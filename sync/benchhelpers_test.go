@@ -186,6 +186,7 @@ type run struct {
 	received atomic.Int64 // (check-in, other gate) arrivals so far
 	sent     atomic.Int64 // check-ins uploaded
 	acked    atomic.Int64 // check-ins acked
+	unacked  atomic.Int64 // check-ins still unacked lastAckWait after the run stopped
 	lastAck  atomic.Int64 // ns since base of the latest ack
 }
 
@@ -372,6 +373,10 @@ func (g *benchGate) arrived(msg []byte, now time.Time) {
 // (ticketsync.RatePerSecond).
 const minUploadGap = time.Second / 40
 
+// lastAckWait is how long an uploader waits for its last ack once the
+// run stopped.
+const lastAckWait = 30 * time.Second
+
 // upload sends the outbox as ticketsync.Client does: whatever is
 // pending, up to batch check-ins, in one frame, then waits for the ack.
 // When stop closes it sends no more and returns once the upload in
@@ -381,6 +386,9 @@ func (g *benchGate) upload(r *run, batch int, stop <-chan struct{}) {
 	inflight := 0 // check-ins sent and not acked
 	var lastSent time.Time
 	var gap <-chan time.Time
+	// giveUp bounds the wait for the last ack after stop, so a lost ack
+	// ends the run (counted: sent minus acked) instead of hanging it.
+	var giveUp <-chan time.Time
 	var sb strings.Builder
 	for {
 		if stop == nil && inflight == 0 {
@@ -412,6 +420,10 @@ func (g *benchGate) upload(r *run, batch int, stop <-chan struct{}) {
 		select {
 		case <-stop:
 			stop = nil
+			giveUp = time.After(lastAckWait)
+		case <-giveUp:
+			r.unacked.Add(int64(inflight))
+			return
 		case <-g.closed:
 			return
 		case k := <-g.outbox:
