@@ -97,6 +97,13 @@ func TestReadyzFollowsWriteFailures(t *testing.T) {
 // engine over it and the tickets' codes.
 func openTestGate(t *testing.T, n int, opt scanner.StoreOptions) (*scanner.Store, *scanner.Engine, []string) {
 	t.Helper()
+	return openTestGateWith(t, n, opt, nil)
+}
+
+// openTestGateWith is openTestGate with a change to the bundle before it
+// is imported.
+func openTestGateWith(t *testing.T, n int, opt scanner.StoreOptions, change func(*bundle.Payload)) (*scanner.Store, *scanner.Engine, []string) {
+	t.Helper()
 	key, err := ticketcrypto.GeneratePrivateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +125,9 @@ func openTestGate(t *testing.T, n int, opt scanner.StoreOptions) (*scanner.Store
 		}
 		p.Tickets = append(p.Tickets, bundle.Ticket{ID: st.Ticket, TypeNumber: 1})
 		codes = append(codes, st.Text())
+	}
+	if change != nil {
+		change(p)
 	}
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
