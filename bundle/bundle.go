@@ -266,6 +266,25 @@ func checkName(s string) error {
 	return nil
 }
 
+// ClipName makes s a name a bundle accepts: invalid UTF-8 and control
+// characters become spaces, and it is cut at a character boundary to at
+// most MaxNameLen bytes. Names from elsewhere (the catalog, a ticket list)
+// go through it.
+func ClipName(s string) string {
+	s = strings.ToValidUTF8(s, " ")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	for len(s) > MaxNameLen {
+		_, n := utf8.DecodeLastRuneInString(s[:MaxNameLen+1])
+		s = s[:MaxNameLen+1-n]
+	}
+	return strings.TrimSpace(s)
+}
+
 // TypeName returns the name of ticket type n, or "" if the payload does
 // not name it.
 func (p *Payload) TypeName(n uint16) string {

@@ -267,3 +267,22 @@ func FuzzPayload(f *testing.F) {
 		}
 	})
 }
+
+func TestClipName(t *testing.T) {
+	long := strings.Repeat("ä", MaxNameLen) // 2 bytes each
+	for in, want := range map[string]string{
+		"Standing":     "Standing",
+		"  Balkon\n":   "Balkon",
+		"a\x00b\xffc":  "a b c",
+		long:           strings.Repeat("ä", MaxNameLen/2),
+		"x" + long[:9]: "x" + long[:8],
+	} {
+		got := ClipName(in)
+		if got != want {
+			t.Errorf("ClipName(%q) = %q, want %q", in, got, want)
+		}
+		if checkName(got) != nil {
+			t.Errorf("ClipName(%q) = %q, which a bundle refuses", in, got)
+		}
+	}
+}
