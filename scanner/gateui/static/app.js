@@ -173,7 +173,7 @@
     $("v-banner").textContent = res.dry_run ? t("dry_run_banner") : "";
     $("v-source").textContent = own ? "" : t("from_lane", { source: res.source || "?" });
     stats.verdicts++;
-    stats.shown.push({ verdict: res.verdict, own: !!own, at: res.at });
+    stats.shown.push({ verdict: res.verdict, own: !!own, at: res.at, title: $("v-title").textContent, detail: $("v-detail").textContent });
     if (stats.shown.length > 100) stats.shown.shift();
     tally(res);
     signal(kind);
