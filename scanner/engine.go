@@ -48,22 +48,22 @@ type Engine struct {
 // Result is what a scan answers: the verdict, why, and the ticket if one
 // was read. It is the JSON object scannerd prints and serves.
 type Result struct {
-	Verdict    Verdict            `json:"verdict"`
-	Reason     string             `json:"reason"`
-	TicketID   string             `json:"ticket_id,omitempty"`
-	TicketType *uint16            `json:"ticket_type,omitempty"`
+	Verdict    Verdict `json:"verdict"`
+	Reason     string  `json:"reason"`
+	TicketID   string  `json:"ticket_id,omitempty"`
+	TicketType *uint16 `json:"ticket_type,omitempty"`
 	// TicketTypeName and Holder are the names the bundle gave the
 	// ticket's type and holder, for the screen.
-	TicketTypeName string `json:"ticket_type_name,omitempty"`
-	Holder         string `json:"holder,omitempty"`
-	EventID    string             `json:"event_id,omitempty"`
-	GateID     string             `json:"gate_id,omitempty"`
-	Direction  string             `json:"direction,omitempty"`
-	CheckinID  string             `json:"checkin_id,omitempty"`
-	At         string             `json:"at"`
-	DryRun     bool               `json:"dry_run,omitempty"`
-	Source     string             `json:"source,omitempty"`
-	Previous   *changelog.Checkin `json:"previous,omitempty"`
+	TicketTypeName string             `json:"ticket_type_name,omitempty"`
+	Holder         string             `json:"holder,omitempty"`
+	EventID        string             `json:"event_id,omitempty"`
+	GateID         string             `json:"gate_id,omitempty"`
+	Direction      string             `json:"direction,omitempty"`
+	CheckinID      string             `json:"checkin_id,omitempty"`
+	At             string             `json:"at"`
+	DryRun         bool               `json:"dry_run,omitempty"`
+	Source         string             `json:"source,omitempty"`
+	Previous       *changelog.Checkin `json:"previous,omitempty"`
 }
 
 // CheckOptions modify one check.

@@ -46,7 +46,7 @@ var (
 	// keyTicketTypes holds the event's ticket type names
 	// ([]bundle.TicketType JSON), if the last bundle named them.
 	keyTicketTypes = []byte("ticket_types")
-	keyProbe      = []byte("write-probe") // rewritten by Writable's probe
+	keyProbe       = []byte("write-probe") // rewritten by Writable's probe
 )
 
 // ErrNotConfigured is returned by scans before a bundle has been imported.
