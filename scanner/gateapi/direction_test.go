@@ -16,17 +16,7 @@ import (
 // 422 to the other direction and records nothing; the answer carries the
 // ticket type's name and the holder's.
 func TestScanDirection(t *testing.T) {
-	post := func(t *testing.T, srv *httptest.Server, query, body string) (int, map[string]any) {
-		t.Helper()
-		resp, err := srv.Client().Post(srv.URL+"/v1/scan"+query, "application/json", bytes.NewReader([]byte(body)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		json.NewDecoder(resp.Body).Decode(&m)
-		return resp.StatusCode, m
-	}
+	post := postScan
 	scanBody := func(code, dir string) string {
 		b, _ := json.Marshal(map[string]string{"code": code, "direction": dir})
 		if dir == "" {
@@ -94,6 +84,20 @@ func TestScanDirection(t *testing.T) {
 			t.Fatalf("entry at an entry gate: %d %v", code, m)
 		}
 	})
+}
+
+// postScan posts body to srv's /v1/scan with query and returns the
+// status and the JSON answer.
+func postScan(t *testing.T, srv *httptest.Server, query, body string) (int, map[string]any) {
+	t.Helper()
+	resp, err := srv.Client().Post(srv.URL+"/v1/scan"+query, "application/json", bytes.NewReader([]byte(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
 }
 
 func errCode(m map[string]any) string {

@@ -1,7 +1,6 @@
 package gateapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -48,14 +47,8 @@ func TestReadyzFollowsWriteFailures(t *testing.T) {
 	scan := func(code string) (int, string) {
 		t.Helper()
 		body, _ := json.Marshal(map[string]string{"code": code})
-		resp, err := srv.Client().Post(srv.URL+"/v1/scan", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		json.NewDecoder(resp.Body).Decode(&m)
-		return resp.StatusCode, fmt.Sprint(m["verdict"], m["error"])
+		status, m := postScan(t, srv, "", string(body))
+		return status, fmt.Sprint(m["verdict"], m["error"])
 	}
 
 	if code, body := ready(); code != 200 {
