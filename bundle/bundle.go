@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	ticketcrypto "github.com/admitone/admitone/crypto"
 )
@@ -40,7 +42,17 @@ type Direction string
 const (
 	Entry Direction = "entry"
 	Exit  Direction = "exit"
+	// Both is a gate profile's direction only: the gate records entries
+	// and exits, and each scan says which (one without a direction is an
+	// entry). A scannerd older than this value refuses such a profile.
+	Both Direction = "both"
 )
+
+// Allows reports whether a gate with direction d may record a scan in
+// direction scan (Entry or Exit).
+func (d Direction) Allows(scan Direction) bool {
+	return (scan == Entry || scan == Exit) && (d == scan || d == Both)
+}
 
 // GateProfile is the rule set of one gate (pretix calls it a check-in list).
 type GateProfile struct {
@@ -68,8 +80,8 @@ func (p GateProfile) Validate() error {
 		return fmt.Errorf("gate profile %s: event_id is missing", p.GateID)
 	case p.Mode != ModeSigned && p.Mode != ModeListed:
 		return fmt.Errorf("gate profile %s: mode %q must be %q or %q", p.GateID, p.Mode, ModeSigned, ModeListed)
-	case p.Direction != Entry && p.Direction != Exit:
-		return fmt.Errorf("gate profile %s: direction %q must be %q or %q", p.GateID, p.Direction, Entry, Exit)
+	case p.Direction != Entry && p.Direction != Exit && p.Direction != Both:
+		return fmt.Errorf("gate profile %s: direction %q must be %q, %q or %q", p.GateID, p.Direction, Entry, Exit, Both)
 	case len(p.Name) > 200 || len(p.EventName) > 200:
 		return fmt.Errorf("gate profile %s: name and event_name are limited to 200 bytes", p.GateID)
 	}
@@ -93,10 +105,26 @@ type Ticket struct {
 	// a ticket someone went in on does not admit again as its
 	// replacement.
 	Replaces ticketcrypto.TicketID `json:"replaces,omitzero"`
+	// Holder is the name the gate shows for the ticket's holder, where
+	// the ticket list has one; at most MaxNameLen bytes.
+	Holder string `json:"holder,omitempty"`
 }
 
 // MaxCodeLen bounds a foreign barcode's text.
 const MaxCodeLen = 512
+
+// MaxNameLen bounds a ticket type's name and a holder's name.
+const MaxNameLen = 200
+
+// MaxTicketTypes bounds the ticket type names one bundle carries.
+const MaxTicketTypes = 1000
+
+// TicketType names a ticket type number of the event, for the gate's
+// screen ("Standing" rather than "ticket type 1").
+type TicketType struct {
+	Number uint16 `json:"number"`
+	Name   string `json:"name"`
+}
 
 // Revocation withdraws a ticket (refund, transfer, cancellation).
 type Revocation struct {
@@ -123,6 +151,10 @@ type Payload struct {
 	Tickets      []Ticket                    `json:"tickets"`
 	Revocations  []Revocation                `json:"revocations"`
 	RotationKeys []RotationKey               `json:"rotation_keys,omitempty"`
+	// TicketTypes names the event's ticket types; optional. A bundle
+	// with names or holders is refused by a scannerd older than these
+	// fields (its decoder refuses unknown fields).
+	TicketTypes []TicketType `json:"ticket_types,omitempty"`
 	// ValidUntil, when set, is how long the event's tickets admit after
 	// the event moved: a gate takes it over a token's own earlier end of
 	// validity.
@@ -181,6 +213,25 @@ func (p *Payload) Validate() error {
 			}
 			codes[t.Code] = struct{}{}
 		}
+		if err := checkName(t.Holder); err != nil {
+			return fmt.Errorf("bundle: tickets[%d]: holder: %w", i, err)
+		}
+	}
+	if len(p.TicketTypes) > MaxTicketTypes {
+		return fmt.Errorf("bundle: %d ticket types, more than %d", len(p.TicketTypes), MaxTicketTypes)
+	}
+	numbers := make(map[uint16]bool, len(p.TicketTypes))
+	for i, tt := range p.TicketTypes {
+		if numbers[tt.Number] {
+			return fmt.Errorf("bundle: ticket_types[%d]: type %d appears twice", i, tt.Number)
+		}
+		numbers[tt.Number] = true
+		if tt.Name == "" {
+			return fmt.Errorf("bundle: ticket_types[%d]: type %d has no name", i, tt.Number)
+		}
+		if err := checkName(tt.Name); err != nil {
+			return fmt.Errorf("bundle: ticket_types[%d]: name: %w", i, err)
+		}
 	}
 	if _, err := p.Lineages(); err != nil {
 		return err
@@ -199,6 +250,50 @@ func (p *Payload) Validate() error {
 		}
 	}
 	return nil
+}
+
+// checkName accepts a name the gate shows: at most MaxNameLen bytes of
+// valid UTF-8 without control characters.
+func checkName(s string) error {
+	switch {
+	case len(s) > MaxNameLen:
+		return fmt.Errorf("%d bytes, more than %d", len(s), MaxNameLen)
+	case !utf8.ValidString(s):
+		return errors.New("not valid UTF-8")
+	case strings.ContainsFunc(s, unicode.IsControl):
+		return errors.New("contains a control character")
+	}
+	return nil
+}
+
+// ClipName makes s a name a bundle accepts: invalid UTF-8 and control
+// characters become spaces, and it is cut at a character boundary to at
+// most MaxNameLen bytes. Names from elsewhere (the catalog, a ticket list)
+// go through it.
+func ClipName(s string) string {
+	s = strings.ToValidUTF8(s, " ")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	for len(s) > MaxNameLen {
+		_, n := utf8.DecodeLastRuneInString(s[:MaxNameLen+1])
+		s = s[:MaxNameLen+1-n]
+	}
+	return strings.TrimSpace(s)
+}
+
+// TypeName returns the name of ticket type n, or "" if the payload does
+// not name it.
+func (p *Payload) TypeName(n uint16) string {
+	for _, tt := range p.TicketTypes {
+		if tt.Number == n {
+			return tt.Name
+		}
+	}
+	return ""
 }
 
 // Lineages maps every ticket that replaced another (Ticket.Replaces) to

@@ -153,11 +153,72 @@ func TestValidate(t *testing.T) {
 		"key id mismatch":    func(p *Payload) { p.Keyring[0].KeyID = ticketcrypto.KeyID{} },
 		"zero revocation":    func(p *Payload) { p.Revocations[0].Ticket = ticketcrypto.TicketID{} },
 		"bad rotation key":   func(p *Payload) { p.RotationKeys = []RotationKey{{Event: p.Event, Key: "aork_x"}} },
+		"duplicate type":     func(p *Payload) { p.TicketTypes = []TicketType{{1, "Standing"}, {1, "Seated"}} },
+		"unnamed type":       func(p *Payload) { p.TicketTypes = []TicketType{{1, ""}} },
+		"long type name":     func(p *Payload) { p.TicketTypes = []TicketType{{1, strings.Repeat("x", MaxNameLen+1)}} },
+		"control in name":    func(p *Payload) { p.TicketTypes = []TicketType{{1, "Stand\ning"}} },
+		"long holder":        func(p *Payload) { p.Tickets[0].Holder = strings.Repeat("x", MaxNameLen+1) },
+		"holder not utf8":    func(p *Payload) { p.Tickets[0].Holder = "\xff" },
+		"direction on scan":  func(p *Payload) { p.Profiles[0].Direction = "" },
 	} {
 		p := testPayload(t, key, 3)
 		mutate(p)
 		if err := p.Validate(); err == nil {
 			t.Errorf("%s: Validate accepted it", name)
+		}
+	}
+}
+
+// TestNamesAndBoth: ticket type names, holders and a gate for both
+// directions travel in the signed payload and come back; a bundle without
+// them is byte for byte what it was before they existed, so a gate of any
+// version reads it.
+func TestNamesAndBoth(t *testing.T) {
+	key := fixedKey(t)
+	p := testPayload(t, key, 3)
+	p.TicketTypes = []TicketType{{Number: 1, Name: "Standing"}, {Number: 2, Name: "Balkon – Sitzplatz"}}
+	p.Tickets[1].Holder = "Ada Lovelace"
+	p.Profiles[0].Direction = Both
+	var buf bytes.Buffer
+	if err := Write(&buf, p, key, nil, fastKDF); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := Read(buf.Bytes(), []ticketcrypto.PublicKey{key.Public()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.TypeName(2) != "Balkon – Sitzplatz" || got.TypeName(1) != "Standing" || got.TypeName(0) != "" {
+		t.Fatalf("type names %+v", got.TicketTypes)
+	}
+	if got.Tickets[1].Holder != "Ada Lovelace" || got.Tickets[0].Holder != "" || got.Profiles[0].Direction != Both {
+		t.Fatalf("read back %+v, %+v", got.Tickets[:2], got.Profiles[0])
+	}
+	// The names are signed: changing one breaks the signature.
+	bad := bytes.Replace(buf.Bytes(), []byte("Ada Lovelace"), []byte("Ada Lovelacf"), 1)
+	if _, _, err := Read(bad, []ticketcrypto.PublicKey{key.Public()}, nil); err == nil || !strings.Contains(err.Error(), "signature") {
+		t.Fatalf("altered holder: %v", err)
+	}
+	var plain bytes.Buffer
+	if err := Write(&plain, testPayload(t, key, 3), key, nil, fastKDF); err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{"ticket_types", "holder", `"both"`} {
+		if bytes.Contains(plain.Bytes(), []byte(field)) {
+			t.Errorf("a bundle without names carries %s: an older gate would refuse it", field)
+		}
+	}
+}
+
+func TestDirectionAllows(t *testing.T) {
+	for _, c := range []struct {
+		gate, scan Direction
+		want       bool
+	}{
+		{Entry, Entry, true}, {Entry, Exit, false}, {Exit, Exit, true}, {Exit, Entry, false},
+		{Both, Entry, true}, {Both, Exit, true}, {Both, Both, false}, {Both, "", false},
+	} {
+		if got := c.gate.Allows(c.scan); got != c.want {
+			t.Errorf("%s gate allows %q scan: %v, want %v", c.gate, c.scan, got, c.want)
 		}
 	}
 }
@@ -193,6 +254,7 @@ func FuzzPayload(f *testing.F) {
 	body := buf.Bytes()[bytes.IndexByte(buf.Bytes(), '{'):]
 	f.Add(body)
 	f.Add([]byte(`{"format":"admitone-bundle-v1","tickets":[{"id":"tk_00"}]}`))
+	f.Add([]byte(`{"format":"admitone-bundle-v1","ticket_types":[{"number":1,"name":"Standing"}],"tickets":[{"id":"tk_00","holder":"A"}]}`))
 	trusted := []ticketcrypto.PublicKey{key.Public()}
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		var file bytes.Buffer
@@ -204,4 +266,23 @@ func FuzzPayload(f *testing.F) {
 			t.Fatal("Read returned a payload that does not validate")
 		}
 	})
+}
+
+func TestClipName(t *testing.T) {
+	long := strings.Repeat("ä", MaxNameLen) // 2 bytes each
+	for in, want := range map[string]string{
+		"Standing":     "Standing",
+		"  Balkon\n":   "Balkon",
+		"a\x00b\xffc":  "a b c",
+		long:           strings.Repeat("ä", MaxNameLen/2),
+		"x" + long[:9]: "x" + long[:8],
+	} {
+		got := ClipName(in)
+		if got != want {
+			t.Errorf("ClipName(%q) = %q, want %q", in, got, want)
+		}
+		if checkName(got) != nil {
+			t.Errorf("ClipName(%q) = %q, which a bundle refuses", in, got)
+		}
+	}
 }

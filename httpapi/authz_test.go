@@ -1076,7 +1076,7 @@ func TestGateCredentialOnlySyncs(t *testing.T) {
 	h := newHarness(t, "bolt")
 	f := newWalkFixture(t, h)
 	_, code := f.gateWithCode(t)
-	enr, err := h.api.Enroller.Enroll(t.Context(), code)
+	enr, err := h.api.Enroller.Enroll(t.Context(), code, ticketsync.EnrollOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

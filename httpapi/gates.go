@@ -162,7 +162,9 @@ func (s *Server) enrollGate(w http.ResponseWriter, r *http.Request, _ *account.P
 }
 
 func (s *Server) enroll(r *http.Request, enr *ticketsync.Enroller, code string) (ticketsync.Enrollment, error) {
-	res, err := enr.Enroll(r.Context(), code)
+	// names=1: the gate reads ticket type names (an older scannerd
+	// does not ask, and would refuse a bundle carrying them).
+	res, err := enr.Enroll(r.Context(), code, ticketsync.EnrollOptions{Names: r.URL.Query().Get("names") == "1"})
 	if errors.Is(err, ticketsync.ErrNotFound) || errors.Is(err, ticketsync.ErrExpired) || errors.Is(err, ticketsync.ErrRevoked) {
 		return res, &apiError{status: http.StatusNotFound, code: "bad_code", msg: "enrolment code unknown, used, expired or revoked; ask the organizer for a new gate"}
 	}

@@ -23,17 +23,18 @@ type Gate struct {
 	Direction bundle.Direction
 }
 
-// ParseGate parses "ID", "ID:entry" or "ID:exit"; a gate without a
+// ParseGate parses "ID", "ID:entry", "ID:exit" or "ID:both" (the gate
+// records entries and exits, each scan says which); a gate without a
 // direction is an entry.
 func ParseGate(s string) (Gate, error) {
 	id, dir, ok := strings.Cut(s, ":")
 	g := Gate{ID: id, Direction: bundle.Entry}
 	if ok {
 		switch bundle.Direction(dir) {
-		case bundle.Entry, bundle.Exit:
+		case bundle.Entry, bundle.Exit, bundle.Both:
 			g.Direction = bundle.Direction(dir)
 		default:
-			return Gate{}, fmt.Errorf("gate %q: direction %q must be %q or %q", truncate(s, 80), truncate(dir, 20), bundle.Entry, bundle.Exit)
+			return Gate{}, fmt.Errorf("gate %q: direction %q must be %q, %q or %q", truncate(s, 80), truncate(dir, 20), bundle.Entry, bundle.Exit, bundle.Both)
 		}
 	}
 	// Check the id now, as a profile would, so the error names the flag
@@ -64,6 +65,24 @@ func ParseTypes(s string) ([]uint16, error) {
 	return out, nil
 }
 
+// ParseTypeName parses "NUMBER=NAME", a ticket type's name for the gates'
+// screens, such as "1=Standing".
+func ParseTypeName(s string) (bundle.TicketType, error) {
+	num, name, ok := strings.Cut(s, "=")
+	if !ok {
+		return bundle.TicketType{}, fmt.Errorf("type name %q: want NUMBER=NAME, e.g. 1=Standing", truncate(s, 40))
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(num), 10, 16)
+	if err != nil {
+		return bundle.TicketType{}, fmt.Errorf("type name %q: %q is not a number from 0 to 65535", truncate(s, 40), truncate(num, 20))
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || bundle.ClipName(name) != name {
+		return bundle.TicketType{}, fmt.Errorf("type name %q: the name must be 1 to %d bytes of text without control characters", truncate(s, 40), bundle.MaxNameLen)
+	}
+	return bundle.TicketType{Number: uint16(n), Name: name}, nil
+}
+
 // ExportOptions describe a bundle for the gates of one event.
 type ExportOptions struct {
 	Event ticketcrypto.EventID
@@ -79,6 +98,8 @@ type ExportOptions struct {
 	// Listed are foreign barcodes; only gates in listed mode admit them.
 	Listed      []ListedCode
 	Revocations []bundle.Revocation
+	// TicketTypes names ticket types on the gates' screens; optional.
+	TicketTypes []bundle.TicketType
 	// IncludeRotationKey puts the event's rotation key from the key file
 	// in the bundle, which must then be sealed (bundle.Write).
 	IncludeRotationKey bool
@@ -126,6 +147,7 @@ func BuildPayload(f *KeyFile, opts ExportOptions) (*bundle.Payload, error) {
 		Keyring:     []ticketcrypto.KeyringEntry{f.KeyringEntry(opts.Event)},
 		Tickets:     make([]bundle.Ticket, 0, len(opts.Tickets.Tickets)+len(opts.Listed)),
 		Revocations: slices.Clone(opts.Revocations),
+		TicketTypes: slices.Clone(opts.TicketTypes),
 	}
 	if p.Revocations == nil {
 		p.Revocations = []bundle.Revocation{}
@@ -143,7 +165,7 @@ func BuildPayload(f *KeyFile, opts ExportOptions) (*bundle.Payload, error) {
 	}
 	p.Tickets = append(p.Tickets, opts.Tickets.Tickets...)
 	for _, c := range opts.Listed {
-		p.Tickets = append(p.Tickets, bundle.Ticket{ID: ForeignTicketID(opts.Event, c.Code), TypeNumber: c.TypeNumber, Code: c.Code})
+		p.Tickets = append(p.Tickets, bundle.Ticket{ID: ForeignTicketID(opts.Event, c.Code), TypeNumber: c.TypeNumber, Code: c.Code, Holder: c.Holder})
 	}
 	if opts.IncludeRotationKey {
 		p.RotationKeys = []bundle.RotationKey{{Event: ev.ID, Key: ev.RotationKey.Secret()}}

@@ -175,6 +175,7 @@ func TestParseGate(t *testing.T) {
 		"north":       {ID: "north", Direction: bundle.Entry},
 		"north:entry": {ID: "north", Direction: bundle.Entry},
 		"hall-2:exit": {ID: "hall-2", Direction: bundle.Exit},
+		"foyer:both":  {ID: "foyer", Direction: bundle.Both},
 	} {
 		got, err := ParseGate(in)
 		if err != nil || got != want {
@@ -184,6 +185,23 @@ func TestParseGate(t *testing.T) {
 	for _, in := range []string{"", ":entry", "north:sideways", "north:", "north gate", strings.Repeat("g", 65), "a:exit:exit"} {
 		if got, err := ParseGate(in); err == nil {
 			t.Errorf("ParseGate(%q) = %+v, want an error", in, got)
+		}
+	}
+}
+
+func TestParseTypeName(t *testing.T) {
+	for in, want := range map[string]bundle.TicketType{
+		"1=Standing":          {Number: 1, Name: "Standing"},
+		" 2 = Balkon – Sitz ": {Number: 2, Name: "Balkon – Sitz"},
+		"0=A=B":               {Number: 0, Name: "A=B"},
+	} {
+		if got, err := ParseTypeName(in); err != nil || got != want {
+			t.Errorf("ParseTypeName(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "Standing", "x=Standing", "65536=A", "1=", "1=  ", "1=a\tb", "1=" + strings.Repeat("x", bundle.MaxNameLen+1)} {
+		if got, err := ParseTypeName(in); err == nil {
+			t.Errorf("ParseTypeName(%q) = %+v, want an error", in, got)
 		}
 	}
 }
@@ -255,9 +273,15 @@ func TestParseListedCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []ListedCode{{"4006381333931", 2}, {"EXT,42", 3}, {"Ä-ticket-9", 0}}
+	want := []ListedCode{{Code: "4006381333931", TypeNumber: 2}, {Code: "EXT,42", TypeNumber: 3}, {Code: "Ä-ticket-9"}}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
+	}
+	// A third column is the holder's name.
+	got, err = ParseListedCodes(strings.NewReader("code,type,holder\n4006381333931,2, Ada Lovelace\nX,1,\n"))
+	want = []ListedCode{{Code: "4006381333931", TypeNumber: 2, Holder: "Ada Lovelace"}, {Code: "X", TypeNumber: 1}}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("with holders: %+v, %v; want %+v", got, err, want)
 	}
 	// Without a header the first line is a code.
 	got, err = ParseListedCodes(strings.NewReader("4006381333931,2\n"))
@@ -279,6 +303,9 @@ func TestParseListedCodes(t *testing.T) {
 		"duplicate":      {good + "X,1\n4006381333931,3\n", `line 4: code "4006381333931" is already on line 2`},
 		"bad quote":      {good + "\"ABC,1\n", "line 3:"},
 		"invalid utf-8":  {good + "\xff\xfe,1\n", "line 3: code is not valid UTF-8"},
+		"four columns":   {"a,1,b,c\n", "line 1: 4 columns"},
+		"long holder":    {"code,type,holder\nA,1," + strings.Repeat("x", bundle.MaxNameLen+1) + "\n", "line 2: holder"},
+		"control holder": {"A,1,\"Ada\nL\"\n", "line 1: holder"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := ParseListedCodes(strings.NewReader(tc.text))

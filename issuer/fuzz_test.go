@@ -3,10 +3,12 @@ package issuer
 import (
 	"bytes"
 	"encoding/csv"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/admitone/admitone/bundle"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 )
 
@@ -63,11 +65,13 @@ func FuzzParseListedCodes(f *testing.F) {
 	f.Add("AT1:X,1\n")
 	f.Add("a,1\na,2\n")
 	f.Add("\"a\"\"b\",7\n")
+	f.Add("code,type,holder\nA,1,Ada Lovelace\nB,2,\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		codes, err := ParseListedCodes(strings.NewReader(in))
 		if err != nil {
 			return
 		}
+		holders := slices.ContainsFunc(codes, func(c ListedCode) bool { return c.Holder != "" })
 		var buf bytes.Buffer
 		w := csv.NewWriter(&buf)
 		seen := make(map[string]bool)
@@ -79,7 +83,14 @@ func FuzzParseListedCodes(f *testing.F) {
 				t.Fatalf("code %q accepted twice", c.Code)
 			}
 			seen[c.Code] = true
-			w.Write([]string{c.Code, strconv.Itoa(int(c.TypeNumber))})
+			if bundle.ClipName(c.Holder) != c.Holder {
+				t.Fatalf("holder %q accepted", c.Holder)
+			}
+			rec := []string{c.Code, strconv.Itoa(int(c.TypeNumber))}
+			if holders {
+				rec = append(rec, c.Holder)
+			}
+			w.Write(rec)
 		}
 		w.Flush()
 		again, err := ParseListedCodes(&buf)
@@ -147,6 +158,7 @@ func FuzzReadTicketList(f *testing.F) {
 	f.Add(buf.String())
 	f.Add(`{"id":"tk_00112233445566778899aabb","type":1,"token":"AT1:"}`)
 	f.Add("\n\n{}\n")
+	f.Add(`{"id":"tk_00112233445566778899aabb","type":1,"token":"AT1:","holder":"Ada"}`)
 	f.Fuzz(func(t *testing.T, in string) {
 		list, err := ReadTicketList(strings.NewReader(in), ev, kf.Key.ID())
 		if err != nil {
@@ -154,7 +166,7 @@ func FuzzReadTicketList(f *testing.F) {
 		}
 		seen := make(map[ticketcrypto.TicketID]bool)
 		for _, tk := range list.Tickets {
-			if tk.ID.IsZero() || seen[tk.ID] || tk.Code != "" {
+			if tk.ID.IsZero() || seen[tk.ID] || tk.Code != "" || bundle.ClipName(tk.Holder) != tk.Holder {
 				t.Fatalf("ticket %+v accepted", tk)
 			}
 			seen[tk.ID] = true

@@ -20,17 +20,21 @@ import (
 type ListedCode struct {
 	Code       string
 	TypeNumber uint16
+	// Holder is the holder's name the gate shows, if the list has one.
+	Holder string
 }
 
 // ParseListedCodes reads foreign barcodes from CSV with two columns,
-// code and ticket type number ("4006381333931,2"). A first record
-// "code,type" is a header and skipped. Errors name the line: a code that is
+// code and ticket type number ("4006381333931,2"), or three with the
+// holder's name ("4006381333931,2,Ada Lovelace"; every record has as many
+// columns as the first). A first record "code,type" or
+// "code,type,holder" is a header and skipped. Errors name the line: a code that is
 // empty, too long (bundle.MaxCodeLen), has surrounding spaces or control
 // characters, looks like an AdmitOne token, or appears twice; a type that
 // is not a number from 0 to 65535.
 func ParseListedCodes(r io.Reader) ([]ListedCode, error) {
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = 2
+	cr.FieldsPerRecord = 0 // as many as the first record
 	cr.ReuseRecord = true
 	var out []ListedCode
 	seen := make(map[string]int)
@@ -47,6 +51,9 @@ func ParseListedCodes(r io.Reader) ([]ListedCode, error) {
 			return nil, err
 		}
 		line, _ := cr.FieldPos(0)
+		if len(rec) != 2 && len(rec) != 3 {
+			return nil, fmt.Errorf("line %d: %d columns; want code,type or code,type,holder", line, len(rec))
+		}
 		if first {
 			rec[0] = strings.TrimPrefix(rec[0], "\uFEFF") // a BOM from a spreadsheet
 			if strings.EqualFold(strings.TrimSpace(rec[0]), "code") && strings.EqualFold(strings.TrimSpace(rec[1]), "type") {
@@ -68,7 +75,13 @@ func ParseListedCodes(r io.Reader) ([]ListedCode, error) {
 			return nil, fmt.Errorf("line %d: code %q is already on line %d", line, truncate(code, 40), prev)
 		}
 		seen[code] = line
-		out = append(out, ListedCode{Code: code, TypeNumber: uint16(typ)})
+		lc := ListedCode{Code: code, TypeNumber: uint16(typ)}
+		if len(rec) == 3 {
+			if lc.Holder = strings.TrimSpace(rec[2]); checkHolder(lc.Holder) != nil {
+				return nil, fmt.Errorf("line %d: %w", line, checkHolder(lc.Holder))
+			}
+		}
+		out = append(out, lc)
 	}
 	return out, nil
 }

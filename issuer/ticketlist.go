@@ -29,6 +29,9 @@ type TicketLine struct {
 	ID         ticketcrypto.TicketID `json:"id"`
 	TypeNumber uint16                `json:"type"`
 	Token      string                `json:"token"`
+	// Holder is the holder's name the gate shows; optional, at most
+	// bundle.MaxNameLen bytes, added by the organizer.
+	Holder string `json:"holder,omitempty"`
 }
 
 // AppendTicketList writes one TicketLine per token to w, in order.
@@ -95,6 +98,14 @@ func ReadTicketList(r io.Reader, ev ticketcrypto.EventID, key ticketcrypto.KeyID
 	return list, nil
 }
 
+// checkHolder refuses a holder's name a bundle would not carry.
+func checkHolder(h string) error {
+	if bundle.ClipName(h) != h {
+		return fmt.Errorf("holder %q must be at most %d bytes of text without control characters or surrounding spaces", truncate(h, 40), bundle.MaxNameLen)
+	}
+	return nil
+}
+
 func parseTicketLine(line []byte, ev ticketcrypto.EventID, key ticketcrypto.KeyID) (bundle.Ticket, bool, error) {
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.DisallowUnknownFields()
@@ -124,5 +135,8 @@ func parseTicketLine(line []byte, ev ticketcrypto.EventID, key ticketcrypto.KeyI
 	case s.KeyID != key:
 		return bundle.Ticket{}, false, fmt.Errorf("ticket %s is signed by key %s, not %s", tl.ID, s.KeyID, key)
 	}
-	return bundle.Ticket{ID: tl.ID, TypeNumber: tl.TypeNumber}, s.Rotating(), nil
+	if err := checkHolder(tl.Holder); err != nil {
+		return bundle.Ticket{}, false, fmt.Errorf("ticket %s: %w", tl.ID, err)
+	}
+	return bundle.Ticket{ID: tl.ID, TypeNumber: tl.TypeNumber, Holder: tl.Holder}, s.Rotating(), nil
 }

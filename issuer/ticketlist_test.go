@@ -2,9 +2,11 @@ package issuer
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/admitone/admitone/bundle"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 )
 
@@ -45,6 +47,31 @@ func TestTicketListRoundTrip(t *testing.T) {
 	for i, st := range all {
 		if list.Tickets[i].ID != st.Ticket || list.Tickets[i].TypeNumber != st.TypeNumber || list.Tickets[i].Code != "" {
 			t.Errorf("ticket %d = %+v, want %s type %d", i, list.Tickets[i], st.Ticket, st.TypeNumber)
+		}
+	}
+}
+
+// TestTicketListHolder: an organizer may add a holder's name to a line.
+func TestTicketListHolder(t *testing.T) {
+	f, ev := newTestKeyFile(t)
+	tokens, err := Issue(f.Key, ev, 1, 2, IssueOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := func(i int, holder string) string {
+		b, _ := json.Marshal(TicketLine{ID: tokens[i].Ticket, TypeNumber: 1, Token: tokens[i].Text(), Holder: holder})
+		return string(b) + "\n"
+	}
+	list, err := ReadTicketList(strings.NewReader(line(0, "Ada Lovelace")+line(1, "")), ev, f.Key.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list.Tickets[0].Holder != "Ada Lovelace" || list.Tickets[1].Holder != "" {
+		t.Fatalf("holders %+v", list.Tickets)
+	}
+	for _, bad := range []string{strings.Repeat("x", bundle.MaxNameLen+1), "Ada\nL", " Ada"} {
+		if _, err := ReadTicketList(strings.NewReader(line(0, bad)), ev, f.Key.ID()); err == nil || !strings.Contains(err.Error(), "line 1: ticket") {
+			t.Errorf("holder %q: %v", bad, err)
 		}
 	}
 }

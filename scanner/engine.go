@@ -23,7 +23,7 @@ type VerdictStore interface {
 	Config() (*GateConfig, error)
 	LookupCode(code string) (bundle.Ticket, bool, error)
 	Admit(t Ticket, now time.Time, opt AdmitOptions) (Decision, *changelog.Checkin, error)
-	Lookup(t Ticket, now time.Time) (Decision, error)
+	Lookup(t Ticket, now time.Time, opt AdmitOptions) (Decision, error)
 }
 
 // Engine turns a scanned code into a verdict: parse, key lookup, signature,
@@ -48,18 +48,22 @@ type Engine struct {
 // Result is what a scan answers: the verdict, why, and the ticket if one
 // was read. It is the JSON object scannerd prints and serves.
 type Result struct {
-	Verdict    Verdict            `json:"verdict"`
-	Reason     string             `json:"reason"`
-	TicketID   string             `json:"ticket_id,omitempty"`
-	TicketType *uint16            `json:"ticket_type,omitempty"`
-	EventID    string             `json:"event_id,omitempty"`
-	GateID     string             `json:"gate_id,omitempty"`
-	Direction  string             `json:"direction,omitempty"`
-	CheckinID  string             `json:"checkin_id,omitempty"`
-	At         string             `json:"at"`
-	DryRun     bool               `json:"dry_run,omitempty"`
-	Source     string             `json:"source,omitempty"`
-	Previous   *changelog.Checkin `json:"previous,omitempty"`
+	Verdict    Verdict `json:"verdict"`
+	Reason     string  `json:"reason"`
+	TicketID   string  `json:"ticket_id,omitempty"`
+	TicketType *uint16 `json:"ticket_type,omitempty"`
+	// TicketTypeName and Holder are the names the bundle gave the
+	// ticket's type and holder, for the screen.
+	TicketTypeName string             `json:"ticket_type_name,omitempty"`
+	Holder         string             `json:"holder,omitempty"`
+	EventID        string             `json:"event_id,omitempty"`
+	GateID         string             `json:"gate_id,omitempty"`
+	Direction      string             `json:"direction,omitempty"`
+	CheckinID      string             `json:"checkin_id,omitempty"`
+	At             string             `json:"at"`
+	DryRun         bool               `json:"dry_run,omitempty"`
+	Source         string             `json:"source,omitempty"`
+	Previous       *changelog.Checkin `json:"previous,omitempty"`
 }
 
 // CheckOptions modify one check.
@@ -68,6 +72,10 @@ type CheckOptions struct {
 	DryRun bool
 	// Source names where the code came from, for logs and the result.
 	Source string
+	// Direction is the scan's direction at a gate that allows both;
+	// empty is the profile's own direction (entry at a gate for both).
+	// One the profile does not allow fails with ErrDirection.
+	Direction bundle.Direction
 }
 
 // Check decides a scanned code. The error is non-nil only when the store
@@ -79,28 +87,32 @@ func (e *Engine) Check(code string, opt CheckOptions) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	res.GateID, res.Direction = c.Profile.GateID, string(c.Profile.Direction)
+	dir, err := c.ScanDirection(opt.Direction)
+	if err != nil {
+		return res, err
+	}
+	res.GateID, res.Direction = c.Profile.GateID, string(dir)
 	t, verdict, reason := e.identify(c, code, now)
 	if verdict != "" {
 		res.Verdict, res.Reason = verdict, reason
 		if !t.ID.IsZero() {
-			res.setTicket(t)
+			res.setTicket(c, t)
 		}
 		e.report(res)
 		return res, nil
 	}
-	res.setTicket(t)
+	res.setTicket(c, t)
 	var d Decision
 	var ci *changelog.Checkin
 	if opt.DryRun {
-		d, err = e.Store.Lookup(t, now)
+		d, err = e.Store.Lookup(t, now, AdmitOptions{Direction: dir})
 	} else {
-		d, ci, err = e.Store.Admit(t, now, AdmitOptions{Offline: !e.online()})
+		d, ci, err = e.Store.Admit(t, now, AdmitOptions{Offline: !e.online(), Direction: dir})
 	}
 	if err != nil {
 		return res, err
 	}
-	res.Verdict, res.Reason, res.Previous = d.Verdict, d.Reason, d.Previous
+	res.Verdict, res.Reason, res.Previous, res.Holder = d.Verdict, d.Reason, d.Previous, d.Holder
 	if ci != nil {
 		res.CheckinID = ci.ID
 		if e.Recorded != nil {
@@ -114,10 +126,13 @@ func (e *Engine) Check(code string, opt CheckOptions) (Result, error) {
 	return res, nil
 }
 
-func (r *Result) setTicket(t Ticket) {
+func (r *Result) setTicket(c *GateConfig, t Ticket) {
 	r.TicketID, r.EventID = t.ID.String(), t.Event.String()
 	typ := t.TypeNumber
 	r.TicketType = &typ
+	if t.Event == c.Profile.Event {
+		r.TicketTypeName = c.TypeNames[typ]
+	}
 }
 
 // identify reads the code as a token or a listed foreign barcode. A

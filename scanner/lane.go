@@ -5,6 +5,7 @@ import (
 	"image"
 	"time"
 
+	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/scanner/source"
 )
 
@@ -30,6 +31,9 @@ type Lane struct {
 	RepeatWindow time.Duration
 	// DryRun makes every check a look-up.
 	DryRun bool
+	// Direction is every check's direction (CheckOptions.Direction);
+	// empty is the gate profile's, an entry at a gate for both.
+	Direction bundle.Direction
 
 	lastText string
 	lastSeen time.Time
@@ -74,7 +78,7 @@ func (l *Lane) Handle(in source.Input) (LaneResult, error) {
 		}
 		l.lastText, l.lastSeen = text, at
 	}
-	res, err := l.Engine.Check(text, CheckOptions{DryRun: l.DryRun, Source: in.Source})
+	res, err := l.Engine.Check(text, CheckOptions{DryRun: l.DryRun, Source: in.Source, Direction: l.Direction})
 	lr := LaneResult{Result: res, Decoded: true}
 	if !in.At.IsZero() {
 		lr.Latency = time.Since(in.At)

@@ -25,7 +25,7 @@ import (
 // Bucket names of the gate store.
 var (
 	bucketMeta    = []byte("meta")    // profile, trusted signers, import info
-	bucketTickets = []byte("tickets") // ticket id -> listEntry JSON
+	bucketTickets = []byte("tickets") // ticket id -> type number (2 bytes, big endian), then the holder's name
 	bucketCodes   = []byte("codes")   // foreign barcode text -> ticket id
 	bucketRevoked = []byte("revoked") // ticket id -> bundle.Revocation JSON
 	bucketState   = []byte("state")   // ticket id -> ticketRecord JSON
@@ -43,7 +43,10 @@ var (
 	// keyValidUntil is how long the event's tickets admit after it moved
 	// (RFC 3339), over a token's own earlier end of validity.
 	keyValidUntil = []byte("valid_until")
-	keyProbe      = []byte("write-probe") // rewritten by Writable's probe
+	// keyTicketTypes holds the event's ticket type names
+	// ([]bundle.TicketType JSON), if the last bundle named them.
+	keyTicketTypes = []byte("ticket_types")
+	keyProbe       = []byte("write-probe") // rewritten by Writable's probe
 )
 
 // ErrInUse is returned by OpenStore when another process (a running
@@ -52,6 +55,10 @@ var ErrInUse = errors.New("another scannerd holds it")
 
 // ErrNotConfigured is returned by scans before a bundle has been imported.
 var ErrNotConfigured = errors.New("gate has no gate profile yet: import a bundle or enroll")
+
+// ErrDirection is returned for a scan in a direction the gate profile
+// does not allow (an exit at an entry gate); nothing is recorded.
+var ErrDirection = errors.New("direction not allowed at this gate")
 
 // StoreOptions tune a Store.
 type StoreOptions struct {
@@ -170,6 +177,47 @@ type GateConfig struct {
 	// ValidUntil extends every ticket's validity to it (the event
 	// moved); zero: none.
 	ValidUntil time.Time
+	// TypeNames names the event's ticket types, where the bundle did.
+	TypeNames map[uint16]string
+}
+
+// ScanDirection is the direction a scan records at this gate: dir if the
+// profile allows it, the profile's own direction when dir is empty (an
+// entry at a gate for both), or an error wrapping ErrDirection.
+func (c *GateConfig) ScanDirection(dir bundle.Direction) (bundle.Direction, error) {
+	switch {
+	case dir == "" && c.Profile.Direction == bundle.Both:
+		return bundle.Entry, nil
+	case dir == "":
+		return c.Profile.Direction, nil
+	case !c.Profile.Direction.Allows(dir):
+		if dir != bundle.Entry && dir != bundle.Exit {
+			return "", fmt.Errorf("%w: direction %q must be %q or %q", ErrDirection, truncate(string(dir), 20), bundle.Entry, bundle.Exit)
+		}
+		return "", fmt.Errorf("%w: gate %s records %s only, not %s", ErrDirection, c.Profile.GateID, c.Profile.Direction, dir)
+	}
+	return dir, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}
+
+// ticketValue is a ticket's value in bucketTickets.
+func ticketValue(typ uint16, holder string) []byte {
+	return append([]byte{byte(typ >> 8), byte(typ)}, holder...)
+}
+
+// parseTicketValue reads a value of bucketTickets; ok is false for one too
+// short to hold a type number.
+func parseTicketValue(v []byte) (typ uint16, holder string, ok bool) {
+	if len(v) < 2 {
+		return 0, "", false
+	}
+	return uint16(v[0])<<8 | uint16(v[1]), string(v[2:]), true
 }
 
 // ticketRecord is the check-in state of one ticket.
@@ -289,6 +337,16 @@ func (s *Store) loadConfig() error {
 		if raw := meta.Get(keyValidUntil); raw != nil {
 			if c.ValidUntil, err = time.Parse(time.RFC3339Nano, string(raw)); err != nil {
 				return fmt.Errorf("stored validity: %w", err)
+			}
+		}
+		if raw := meta.Get(keyTicketTypes); raw != nil {
+			var tts []bundle.TicketType
+			if err := json.Unmarshal(raw, &tts); err != nil {
+				return fmt.Errorf("stored ticket type names: %w", err)
+			}
+			c.TypeNames = make(map[uint16]string, len(tts))
+			for _, tt := range tts {
+				c.TypeNames[tt.Number] = tt.Name
 			}
 		}
 		s.conf.Store(&c)
@@ -439,11 +497,15 @@ func (s *Store) Import(p *bundle.Payload, gateID string, signer ticketcrypto.Pub
 		tb.FillPercent = 1 // keys arrive sorted: pack pages full
 		// bbolt keeps references to keys and values until commit: one
 		// backing array, never reused within the transaction.
-		vals := make([]byte, 2*len(tickets))
-		for i, t := range tickets {
-			val := vals[2*i : 2*i+2 : 2*i+2]
-			val[0], val[1] = byte(t.TypeNumber>>8), byte(t.TypeNumber)
-			if err := tb.Put(t.ID[:], val); err != nil {
+		size := 2 * len(tickets)
+		for _, t := range tickets {
+			size += len(t.Holder)
+		}
+		vals := make([]byte, 0, size)
+		for _, t := range tickets {
+			n := len(vals)
+			vals = append(vals, ticketValue(t.TypeNumber, t.Holder)...)
+			if err := tb.Put(t.ID[:], vals[n:len(vals):len(vals)]); err != nil {
 				return err
 			}
 			if t.Code != "" {
@@ -463,6 +525,18 @@ func (s *Store) Import(p *bundle.Payload, gateID string, signer ticketcrypto.Pub
 		}
 		if err := putValidUntil(tx, p.ValidUntil); err != nil {
 			return err
+		}
+		if err := meta.Delete(keyTicketTypes); err != nil {
+			return err
+		}
+		if len(p.TicketTypes) > 0 {
+			raw, err := json.Marshal(p.TicketTypes)
+			if err != nil {
+				return err
+			}
+			if err := meta.Put(keyTicketTypes, raw); err != nil {
+				return err
+			}
 		}
 		// Lineages are facts that never change: added to what sync
 		// brought, never replaced.
@@ -517,9 +591,7 @@ func (s *Store) LookupCode(code string) (bundle.Ticket, bool, error) {
 			return nil
 		}
 		copy(t.ID[:], id)
-		if v := tx.Bucket(bucketTickets).Get(id); len(v) == 2 {
-			t.TypeNumber = uint16(v[0])<<8 | uint16(v[1])
-		}
+		t.TypeNumber, t.Holder, _ = parseTicketValue(tx.Bucket(bucketTickets).Get(id))
 		t.Code, ok = code, true
 		return nil
 	})
@@ -531,6 +603,10 @@ type AdmitOptions struct {
 	// Offline flags the check-in as made while the gate was not
 	// connected to the server.
 	Offline bool
+	// Direction is the scan's direction at a gate whose profile allows
+	// both; empty is the profile's own (an entry at a gate for both). A
+	// direction the profile does not allow fails with ErrDirection.
+	Direction bundle.Direction
 }
 
 // Admit decides a scan of ticket t with the gate's rules and, when the
@@ -542,8 +618,8 @@ func (s *Store) Admit(t Ticket, now time.Time, opt AdmitOptions) (Decision, *cha
 
 // Lookup decides a scan of ticket t as Admit does, in a read-only
 // transaction: nothing is recorded (a supervisor's dry run).
-func (s *Store) Lookup(t Ticket, now time.Time) (Decision, error) {
-	d, _, err := s.decide(t, now, AdmitOptions{}, true)
+func (s *Store) Lookup(t Ticket, now time.Time, opt AdmitOptions) (Decision, error) {
+	d, _, err := s.decide(t, now, opt, true)
 	return d, err
 }
 
@@ -553,6 +629,12 @@ func (s *Store) decide(t Ticket, now time.Time, opt AdmitOptions, dryRun bool) (
 	if err != nil {
 		return Decision{}, nil, err
 	}
+	dir, err := c.ScanDirection(opt.Direction)
+	if err != nil {
+		return Decision{}, nil, err
+	}
+	profile := c.Profile
+	profile.Direction = dir
 	var d Decision
 	var rec *changelog.Checkin
 	fn := func(tx *bolt.Tx) error {
@@ -561,13 +643,14 @@ func (s *Store) decide(t Ticket, now time.Time, opt AdmitOptions, dryRun bool) (
 		if err != nil {
 			return err
 		}
-		d = Decide(c.Profile, now, t, st)
+		d = Decide(profile, now, t, st)
+		d.Holder = st.Holder
 		if !d.Record || dryRun {
 			return nil
 		}
 		id := s.nextCheckinID(now)
 		ci := &changelog.Checkin{ID: id.String(), TicketID: t.ID.String(), EventID: t.Event.String(), TypeNumber: t.TypeNumber,
-			GateID: c.Profile.GateID, Direction: c.Profile.Direction, At: now.UTC(), Offline: opt.Offline}
+			GateID: c.Profile.GateID, Direction: dir, At: now.UTC(), Offline: opt.Offline}
 		if err := s.fault(); err != nil {
 			return err
 		}
@@ -598,7 +681,9 @@ func (s *Store) decide(t Ticket, now time.Time, opt AdmitOptions, dryRun bool) (
 // revocation, and its lineage's entry state.
 func readState(tx *bolt.Tx, id ticketcrypto.TicketID) (TicketState, error) {
 	var st TicketState
-	st.Listed = tx.Bucket(bucketTickets).Get(id[:]) != nil
+	v := tx.Bucket(bucketTickets).Get(id[:])
+	st.Listed = v != nil
+	_, st.Holder, _ = parseTicketValue(v)
 	if raw := tx.Bucket(bucketRevoked).Get(id[:]); raw != nil {
 		var r bundle.Revocation
 		if err := json.Unmarshal(raw, &r); err != nil {

@@ -116,7 +116,9 @@ func applyChange(tx *bolt.Tx, ch changelog.Change) error {
 				return err
 			}
 		}
-		return tx.Bucket(bucketTickets).Put(ticket[:], []byte{byte(ch.TypeNumber >> 8), byte(ch.TypeNumber)})
+		tb := tx.Bucket(bucketTickets)
+		_, holder, _ := parseTicketValue(tb.Get(ticket[:])) // a name the bundle gave stays
+		return tb.Put(ticket[:], ticketValue(ch.TypeNumber, holder))
 	case changelog.KindRevoke:
 		raw, err := json.Marshal(bundle.Revocation{Ticket: ticket, At: ch.At, Reason: ch.Reason})
 		if err != nil {

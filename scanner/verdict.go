@@ -57,6 +57,8 @@ type TicketState struct {
 	Inside bool
 	// Last is the last accepted scan (entry or exit), if any.
 	Last *changelog.Checkin
+	// Holder is the holder's name from the ticket list, if it has one.
+	Holder string
 }
 
 // Decision is the verdict engine's answer for a read ticket.
@@ -68,10 +70,14 @@ type Decision struct {
 	Record bool
 	// Previous is the earlier check-in behind already_used.
 	Previous *changelog.Checkin
+	// Holder is the ticket's holder's name from the ticket list, for the
+	// screen; the store sets it, Decide does not.
+	Holder string
 }
 
-// Decide applies a gate's rules to a read ticket and its stored state. It
-// is pure: the store calls it inside the transaction that records the
+// Decide applies a gate's rules to a read ticket and its stored state; a
+// profile for both directions decides an entry (the store passes the
+// scan's direction in p.Direction). It is pure: the store calls it inside the transaction that records the
 // check-in, so two lanes cannot both admit one ticket.
 func Decide(p bundle.GateProfile, now time.Time, t Ticket, st TicketState) Decision {
 	switch {

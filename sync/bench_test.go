@@ -560,7 +560,7 @@ func BenchmarkEnroll100k(b *testing.B) {
 				}
 				b.StartTimer()
 				t0 := time.Now()
-				e, err := enr.Enroll(ctx, code)
+				e, err := enr.Enroll(ctx, code, ticketsync.EnrollOptions{})
 				if err != nil {
 					b.Fatal(err)
 				}

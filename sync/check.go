@@ -14,8 +14,8 @@ func CheckGate(g Gate) error {
 	switch {
 	case g.ID == "" || g.EventID == "":
 		return fmt.Errorf("gate %q of event %q: id and event are required: %w", g.ID, g.EventID, ErrInvalid)
-	case g.Direction != bundle.Entry && g.Direction != bundle.Exit:
-		return fmt.Errorf("gate %s: direction %q must be %q or %q: %w", g.ID, g.Direction, bundle.Entry, bundle.Exit, ErrInvalid)
+	case g.Direction != bundle.Entry && g.Direction != bundle.Exit && g.Direction != bundle.Both:
+		return fmt.Errorf("gate %s: direction %q must be %q, %q or %q: %w", g.ID, g.Direction, bundle.Entry, bundle.Exit, bundle.Both, ErrInvalid)
 	}
 	return nil
 }

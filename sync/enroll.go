@@ -43,6 +43,11 @@ type Enroller struct {
 	Keys    Keys
 	// EventName names an event on the gate's screen; nil leaves it out.
 	EventName func(ctx context.Context, eventID string) (string, error)
+	// TypeNames names an event's ticket types on the gate's screen; nil
+	// leaves them out. Enrol puts them in the bundle only for a gate that
+	// asks (EnrollOptions.Names): an older scannerd refuses a bundle with
+	// fields it does not know.
+	TypeNames func(ctx context.Context, eventID string) ([]bundle.TicketType, error)
 	Now       func() time.Time
 	// KDF seals the enrolment bundle under the enrolment code; zero
 	// means one pass over 8 MiB with one thread, enough for a 256-bit
@@ -77,8 +82,8 @@ func (g GateSpec) Validate() error {
 	switch {
 	case strings.TrimSpace(g.Name) == "" || len(g.Name) > 100:
 		return fmt.Errorf("name must be 1 to 100 characters: %w", ErrInvalid)
-	case g.Direction != bundle.Entry && g.Direction != bundle.Exit:
-		return fmt.Errorf("direction must be %q or %q: %w", bundle.Entry, bundle.Exit, ErrInvalid)
+	case g.Direction != bundle.Entry && g.Direction != bundle.Exit && g.Direction != bundle.Both:
+		return fmt.Errorf("direction must be %q, %q or %q: %w", bundle.Entry, bundle.Exit, bundle.Both, ErrInvalid)
 	case len(g.Types) > 1000:
 		return fmt.Errorf("types lists %d ticket types; at most 1000: %w", len(g.Types), ErrInvalid)
 	}
@@ -130,10 +135,18 @@ type Enrollment struct {
 	ServerTime time.Time          `json:"server_time"`
 }
 
+// EnrollOptions are what an enrolling gate says it understands.
+type EnrollOptions struct {
+	// Names asks for the ticket type names in the bundle (scannerd sends
+	// names=1 since it reads them; an older one does not, and gets a
+	// bundle it can read).
+	Names bool
+}
+
 // Enroll exchanges an enrolment code for the gate's credential and its
 // starting state: a bundle replayed from the event's log, so a gate
 // enrolled with 100,000 tickets is ready in one request.
-func (e *Enroller) Enroll(ctx context.Context, code string) (Enrollment, error) {
+func (e *Enroller) Enroll(ctx context.Context, code string, opt EnrollOptions) (Enrollment, error) {
 	if !strings.HasPrefix(code, CodePrefix) || len(code) > 100 {
 		return Enrollment{}, fmt.Errorf("enrolment code: %w", ErrNotFound)
 	}
@@ -153,6 +166,11 @@ func (e *Enroller) Enroll(ctx context.Context, code string) (Enrollment, error) 
 	if err != nil {
 		return Enrollment{}, err
 	}
+	if opt.Names {
+		if p.TicketTypes, err = e.typeNames(ctx, g.EventID); err != nil {
+			return Enrollment{}, fmt.Errorf("enrol gate %s: %w", g.ID, err)
+		}
+	}
 	var buf bytes.Buffer
 	signer, err := e.Keys.WriteBundle(ctx, &buf, p, []byte(code), e.kdf())
 	if err != nil {
@@ -161,8 +179,21 @@ func (e *Enroller) Enroll(ctx context.Context, code string) (Enrollment, error) 
 	return Enrollment{Gate: g, Credential: credential, Bundle: buf.Bytes(), Signer: signer, Checkins: checkins, Cursor: cursor, ServerTime: now}, nil
 }
 
+// typeNames is the event's ticket type names, if TypeNames is set.
+func (e *Enroller) typeNames(ctx context.Context, eventID string) ([]bundle.TicketType, error) {
+	if e.TypeNames == nil {
+		return nil, nil
+	}
+	tts, err := e.TypeNames(ctx, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("ticket type names: %w", err)
+	}
+	return tts, nil
+}
+
 // Export writes gate gateID's bundle as of now (the USB-stick path:
-// `syncserver bundle server-export`, then `scannerd import`), signed by
+// `syncserver bundle server-export`, then `scannerd import`), with the
+// event's ticket type names, signed by
 // the active issuer key and sealed under passphrase, which it requires
 // because the bundle carries the event's rotation key. It returns the
 // signer, which the gate must trust, and the ticket count.
@@ -182,6 +213,9 @@ func (e *Enroller) Export(ctx context.Context, gateID string, w io.Writer, passp
 	}
 	p, _, _, err := e.payload(ctx, g, eventName, e.now().UTC())
 	if err != nil {
+		return ticketcrypto.PublicKey{}, 0, err
+	}
+	if p.TicketTypes, err = e.typeNames(ctx, g.EventID); err != nil {
 		return ticketcrypto.PublicKey{}, 0, err
 	}
 	signer, err := e.Keys.WriteBundle(ctx, w, p, passphrase, kdf)

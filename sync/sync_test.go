@@ -51,7 +51,7 @@ func newWorld(t *testing.T) *world {
 	rand.Read(seal[:])
 	w := &world{db: db, vault: &vault.Vault{Store: db, Seal: &seal}}
 	w.hub = &ticketsync.Hub{Store: db, Changes: db, Tickets: services.HubTickets{Store: db}}
-	w.enr = &ticketsync.Enroller{Store: db, Changes: db, Keys: w.vault}
+	w.enr = &ticketsync.Enroller{Store: db, Changes: db, Keys: w.vault, TypeNames: services.GateTypeNames(db)}
 	w.eventID = benchEvent(t, db)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/sync", func(rw http.ResponseWriter, r *http.Request) {
@@ -130,11 +130,11 @@ func (w *world) enroll(t *testing.T, name string) *gate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enr, err := w.enr.Enroll(ctx, code)
+	enr, err := w.enr.Enroll(ctx, code, ticketsync.EnrollOptions{Names: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.enr.Enroll(ctx, code); !errors.Is(err, ticketsync.ErrNotFound) {
+	if _, err := w.enr.Enroll(ctx, code, ticketsync.EnrollOptions{}); !errors.Is(err, ticketsync.ErrNotFound) {
 		t.Fatalf("second use of an enrolment code: %v, want ErrNotFound", err)
 	}
 	s, err := scanner.OpenStore(filepath.Join(t.TempDir(), name), scanner.StoreOptions{})

@@ -97,7 +97,7 @@ const maxEnrollmentBytes = 2*bundle.MaxSize + 64<<20
 func fetchEnrollment(ctx context.Context, server, code string) (ticketsync.Enrollment, error) {
 	var enr ticketsync.Enrollment
 	body, _ := json.Marshal(map[string]string{"code": code})
-	req, err := http.NewRequestWithContext(ctx, "POST", strings.TrimRight(server, "/")+"/v1/gates/enroll", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, "POST", strings.TrimRight(server, "/")+"/v1/gates/enroll?names=1", bytes.NewReader(body))
 	if err != nil {
 		return enr, fmt.Errorf("--server: %w", err)
 	}

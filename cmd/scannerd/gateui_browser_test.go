@@ -19,6 +19,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/admitone/admitone/bundle"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/qr"
@@ -28,14 +29,17 @@ import (
 // whose camera is a video file of a real ticket's QR code, shown for 1.5
 // seconds and then away for 1.5 seconds, looping. Unaided, the page must
 // show accepted, then already used (naming the first time and gate), and,
-// in a second browser whose camera shows a forged code, refused. At
+// in a second browser whose camera shows a forged code, refused; the
+// accepted verdict names the ticket type as the bundle does. At
 // 390x844 and 1024x768 each verdict must fit: no horizontal scrolling,
 // the whole verdict inside the viewport.
 func TestGateScreenInBrowser(t *testing.T) {
 	chrome := testenv.LookPath(t, "chromium", "chromium")
 	bin := testenv.Program(t, "scannerd")
 	art := artifactsDir(t)
-	g := newTestGate(t, 2)
+	g := newTestGateWith(t, 2, func(p *bundle.Payload) {
+		p.TicketTypes = []bundle.TicketType{{Number: 1, Name: "Standing"}}
+	})
 	addr, _ := startScannerdProcess(t, bin, g.dir, "--repeat-window", "1s")
 	url := "http://" + addr + "/"
 
@@ -47,8 +51,8 @@ func TestGateScreenInBrowser(t *testing.T) {
 	validVideo := writeY4M(t, 640, 480, 10, valid, 15, 15)
 	ctx := openScreen(t, chrome, validVideo, url, 390, 844)
 	first := waitVerdict(t, ctx, "accepted", 390, 844, filepath.Join(art, "accepted-390x844.png"))
-	if !strings.Contains(first.Title, "Admit") {
-		t.Errorf("accepted shows %q, want the word Admit", first.Title)
+	if !strings.Contains(first.Title, "Admit") || !strings.Contains(first.Detail, "Standing") {
+		t.Errorf("accepted shows %q / %q, want the word Admit and the type's name Standing", first.Title, first.Detail)
 	}
 	used := waitVerdict(t, ctx, "already_used", 390, 844, filepath.Join(art, "already-used-390x844.png"))
 	if !strings.Contains(used.Title, "Already used") || !strings.Contains(used.Detail, "at gate north") ||

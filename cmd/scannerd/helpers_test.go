@@ -24,6 +24,13 @@ type testGate struct {
 
 func newTestGate(t testing.TB, n int) *testGate {
 	t.Helper()
+	return newTestGateWith(t, n, nil)
+}
+
+// newTestGateWith is newTestGate with a change to the bundle before it
+// is written and imported.
+func newTestGateWith(t *testing.T, n int, change func(*bundle.Payload)) *testGate {
+	t.Helper()
 	key, err := ticketcrypto.GeneratePrivateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -41,6 +48,9 @@ func newTestGate(t testing.TB, n int) *testGate {
 		}
 		g.tokens = append(g.tokens, st)
 		g.payload.Tickets = append(g.payload.Tickets, bundle.Ticket{ID: st.Ticket, TypeNumber: 1})
+	}
+	if change != nil {
+		change(g.payload)
 	}
 	var buf bytes.Buffer
 	if err := bundle.Write(&buf, g.payload, key, nil, ticketcrypto.KDFParams{}); err != nil {

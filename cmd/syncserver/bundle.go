@@ -97,6 +97,7 @@ type bundleExportOptions struct {
 	gates                []string
 	mode                 string
 	types                string
+	typeNames            []string
 	allowReentry         bool
 	revoked              string
 	listedCodes          string
@@ -108,14 +109,18 @@ type bundleExportOptions struct {
 func newBundleExportCmd() *cobra.Command {
 	o := &bundleExportOptions{}
 	cmd := &cobra.Command{
-		Use:   "export --key FILE --event ev_... --tickets DIR --gate ID[:entry|:exit] --out FILE",
+		Use:   "export --key FILE --event ev_... --tickets DIR --gate ID[:entry|:exit|:both] --out FILE",
 		Short: "Write a signed bundle of an event's keyring, gate profiles, tickets and revocations",
 		Long: `Build the bundle that "scannerd import" reads: a keyring that trusts the
 issuer key for the event, one gate profile per --gate, the tickets of
 --tickets (a directory of "tickets issue", or its tickets.jsonl), the
 revocations of --revoked (one ticket id per line, optionally a reason after a
 space; # starts a comment) and, in listed mode, the foreign barcodes of
---listed-codes (CSV "code,type"). The bundle is signed by the issuer key.
+--listed-codes (CSV "code,type" or "code,type,holder"). The gates' screens
+show the names of --type-name and the holders' names of the ticket list (a
+"holder" field on a tickets.jsonl line) or of --listed-codes; a scannerd
+older than these names refuses a bundle that carries them. The bundle is
+signed by the issuer key.
 
 Tickets that require rotating codes need the event's rotation key at the
 gates; only a sealed bundle (--seal) carries it. Its passphrase comes from
@@ -129,9 +134,10 @@ the key file's.`,
 	f.StringVar(&o.event, "event", "", "event id, ev_ and 16 hex digits")
 	f.StringVar(&o.tickets, "tickets", "", "ticket directory or tickets.jsonl file")
 	f.StringVar(&o.out, "out", "", "bundle file to write (replaced if it exists)")
-	f.StringArrayVar(&o.gates, "gate", nil, "gate id with direction, ID[:entry|:exit] (repeatable; entry if omitted)")
+	f.StringArrayVar(&o.gates, "gate", nil, "gate id with direction, ID[:entry|:exit|:both] (repeatable; entry if omitted; both: each scan says which)")
 	f.StringVar(&o.mode, "mode", string(bundle.ModeSigned), "validation mode: signed (any valid ticket) or listed (only listed tickets)")
 	f.StringVar(&o.types, "types", "", "ticket types the gates admit, comma-separated (default all)")
+	f.StringArrayVar(&o.typeNames, "type-name", nil, "a ticket type's name on the gates' screens, NUMBER=NAME, e.g. 1=Standing (repeatable)")
 	f.BoolVar(&o.allowReentry, "allow-reentry", false, "let a ticket scanned out at an exit come in again")
 	f.StringVar(&o.revoked, "revoked", "", "file of revoked ticket ids, one per line, optionally a reason after a space")
 	f.StringVar(&o.listedCodes, "listed-codes", "", "CSV file of foreign barcodes, code,type (listed mode)")
@@ -170,6 +176,13 @@ func (o *bundleExportOptions) exportOptions() (issuer.ExportOptions, error) {
 		if opts.Types, err = issuer.ParseTypes(o.types); err != nil {
 			return opts, fmt.Errorf("--types: %w", err)
 		}
+	}
+	for _, s := range o.typeNames {
+		tt, err := issuer.ParseTypeName(s)
+		if err != nil {
+			return opts, fmt.Errorf("--type-name: %w", err)
+		}
+		opts.TicketTypes = append(opts.TicketTypes, tt)
 	}
 	if o.listedCodes != "" && opts.Mode != bundle.ModeListed {
 		return opts, errors.New("--listed-codes needs --mode listed: gates in signed mode do not admit foreign barcodes")

@@ -105,7 +105,8 @@ func New(cfg Config) *Services {
 		EventName: func(ctx context.Context, eventID string) (string, error) {
 			e, err := s.Catalog.Event(ctx, eventID)
 			return e.Title, err
-		}}
+		},
+		TypeNames: GateTypeNames(st.Catalog)}
 	if tp, ok := cfg.Payments.(purchase.PaymentEventSource); ok {
 		tp.OnEvent(s.Purchase.HandlePaymentEvent) // Stripe's events come through the webhook
 	}

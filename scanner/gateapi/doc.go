@@ -26,6 +26,10 @@
 //     cookie, Secure over HTTPS, and a CSRF token its POSTs and DELETEs
 //     must carry in X-CSRF-Token; a request with the bearer token needs
 //     neither. /, /livez, /readyz and /metrics stay open.
+//   - A scan's direction (direction=entry|exit in the query, or the
+//     scan's JSON field) counts only at a gate whose profile records
+//     both; elsewhere the other direction is 422 direction_not_allowed.
+//     Without one, a gate for both records an entry.
 //   - Frames posted under at most 16 camera names form lanes, each
 //     suppressing repeats of the code it just scanned; a seventeenth name
 //     is refused with 429.

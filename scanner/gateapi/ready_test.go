@@ -1,7 +1,6 @@
 package gateapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -48,14 +47,8 @@ func TestReadyzFollowsWriteFailures(t *testing.T) {
 	scan := func(code string) (int, string) {
 		t.Helper()
 		body, _ := json.Marshal(map[string]string{"code": code})
-		resp, err := srv.Client().Post(srv.URL+"/v1/scan", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		json.NewDecoder(resp.Body).Decode(&m)
-		return resp.StatusCode, fmt.Sprint(m["verdict"], m["error"])
+		status, m := postScan(t, srv, "", string(body))
+		return status, fmt.Sprint(m["verdict"], m["error"])
 	}
 
 	if code, body := ready(); code != 200 {
@@ -97,6 +90,13 @@ func TestReadyzFollowsWriteFailures(t *testing.T) {
 // engine over it and the tickets' codes.
 func openTestGate(t *testing.T, n int, opt scanner.StoreOptions) (*scanner.Store, *scanner.Engine, []string) {
 	t.Helper()
+	return openTestGateWith(t, n, opt, nil)
+}
+
+// openTestGateWith is openTestGate with a change to the bundle before it
+// is imported.
+func openTestGateWith(t *testing.T, n int, opt scanner.StoreOptions, change func(*bundle.Payload)) (*scanner.Store, *scanner.Engine, []string) {
+	t.Helper()
 	key, err := ticketcrypto.GeneratePrivateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +118,9 @@ func openTestGate(t *testing.T, n int, opt scanner.StoreOptions) (*scanner.Store
 		}
 		p.Tickets = append(p.Tickets, bundle.Ticket{ID: st.Ticket, TypeNumber: 1})
 		codes = append(codes, st.Text())
+	}
+	if change != nil {
+		change(p)
 	}
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)

@@ -29,6 +29,10 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool
 }
 
 func (a *Server) storeFailure(w http.ResponseWriter, err error) {
+	if errors.Is(err, scanner.ErrDirection) {
+		writeError(w, http.StatusUnprocessableEntity, "direction_not_allowed", err.Error())
+		return
+	}
 	if errors.Is(err, scanner.ErrNotConfigured) {
 		writeError(w, http.StatusServiceUnavailable, "not_configured", err.Error())
 		return

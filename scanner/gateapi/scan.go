@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/scanner"
 	"github.com/admitone/admitone/scanner/source"
 )
@@ -14,6 +15,9 @@ import (
 type scanRequest struct {
 	Code   string `json:"code"`
 	DryRun bool   `json:"dry_run"`
+	// Direction is the scan's direction at a gate for both ways; the
+	// query's direction does the same.
+	Direction bundle.Direction `json:"direction"`
 }
 
 func (a *Server) handleScan(w http.ResponseWriter, r *http.Request) {
@@ -48,7 +52,11 @@ func (a *Server) handleScan(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := a.Engine.Check(req.Code, scanner.CheckOptions{DryRun: req.DryRun || dry, Source: source})
+	dir, ok := a.directionParam(w, r, req.Direction)
+	if !ok {
+		return
+	}
+	res, err := a.Engine.Check(req.Code, scanner.CheckOptions{DryRun: req.DryRun || dry, Source: source, Direction: dir})
 	if err != nil {
 		a.storeFailure(w, err)
 		return
@@ -74,6 +82,10 @@ func (a *Server) handleFrame(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	dir, ok := a.directionParam(w, r, "")
+	if !ok {
+		return
+	}
 	body, ok := readBody(w, r, maxFrameBody)
 	if !ok {
 		return
@@ -89,7 +101,7 @@ func (a *Server) handleFrame(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l.mu.Lock()
-	l.lane.DryRun = dryRun
+	l.lane.DryRun, l.lane.Direction = dryRun, dir
 	res, err := l.lane.Handle(source.Input{Source: "http:" + camera, Frame: frame, At: start})
 	l.mu.Unlock()
 	if err != nil {
@@ -125,6 +137,31 @@ func (a *Server) lane(camera string) (*cameraLane, error) {
 	}
 	a.lanes[camera] = l
 	return l, nil
+}
+
+// directionParam reads the scan's direction from the query (or body, the
+// JSON request's field; both given must agree) and checks it against the
+// gate profile: 422 for a direction the profile does not record. Empty is
+// the profile's own direction, an entry at a gate for both.
+func (a *Server) directionParam(w http.ResponseWriter, r *http.Request, body bundle.Direction) (bundle.Direction, bool) {
+	q := bundle.Direction(r.URL.Query().Get("direction"))
+	if q != "" && body != "" && q != body {
+		writeError(w, http.StatusBadRequest, "bad_direction", "direction in the query and the body disagree")
+		return "", false
+	}
+	dir := max(q, body)
+	if dir == "" {
+		return "", true
+	}
+	c, err := a.Engine.Store.Config()
+	if err != nil {
+		return dir, true // the engine answers not_configured
+	}
+	if _, err := c.ScanDirection(dir); err != nil {
+		writeError(w, http.StatusUnprocessableEntity, "direction_not_allowed", err.Error())
+		return "", false
+	}
+	return dir, true
 }
 
 // dryRunParam reads the query's dry_run: a supervisor's look-up that

@@ -23,6 +23,9 @@
   let lang = "en";
   let csrf = "";
   let dryRun = false;
+  // direction is what this screen's scans record at a gate whose profile
+  // allows both ("entry" or "exit"); "" at a one-way gate.
+  let direction = "";
   let camOn = false;
   let timer = 0;
   let gateID = "";
@@ -66,9 +69,11 @@
       "code-label": "code", check: "check", "camera-toggle": "camera", "dry-run": "dry_run",
       "l-admitted": "admitted_here", "l-inside": "inside_now", "l-outbox": "outbox", "l-sync": "last_sync",
       "login-title": "login_title", "pin-label": "pin", "login-go": "sign_in",
+      "dir-entry": "entry", "dir-exit": "exit",
     };
     for (const id in text) $(id).textContent = t(text[id]);
     $("code").placeholder = t("code");
+    $("direction").setAttribute("aria-label", t("direction"));
   }
 
   // ---- the API ------------------------------------------------------
@@ -84,6 +89,7 @@
   function query() {
     let q = "camera=" + encodeURIComponent(screenID);
     if (dryRun) q += "&dry_run=1";
+    if (direction) q += "&direction=" + direction;
     return q;
   }
 
@@ -152,18 +158,22 @@
     $("v-title").textContent = t("verdict." + key);
     $("v-reason").textContent = t("reason." + key);
     const detail = [];
-    if (res.type_name) detail.push(res.type_name);
+    if (res.ticket_type_name) detail.push(res.ticket_type_name);
     else if (res.ticket_type !== undefined && res.ticket_type !== null) detail.push(t("type_number", { type: res.ticket_type }));
     if (res.holder) detail.push(res.holder);
     if (res.verdict === "already_used" && res.previous) {
       detail.push(t("first_used", { time: fmtTime(res.previous.at), gate: res.previous.gate_id }));
+    }
+    // At a gate for both ways, say which way was recorded (or checked).
+    if (direction && (res.direction === "entry" || res.direction === "exit") && res.verdict !== "error") {
+      detail.push(t((res.checkin_id ? "recorded." : "checked.") + res.direction));
     }
     $("v-detail").textContent = detail.join(" \u00B7 ");
     $("v-banner").hidden = !res.dry_run;
     $("v-banner").textContent = res.dry_run ? t("dry_run_banner") : "";
     $("v-source").textContent = own ? "" : t("from_lane", { source: res.source || "?" });
     stats.verdicts++;
-    stats.shown.push({ verdict: res.verdict, own: !!own, at: res.at });
+    stats.shown.push({ verdict: res.verdict, own: !!own, at: res.at, title: $("v-title").textContent, detail: $("v-detail").textContent });
     if (stats.shown.length > 100) stats.shown.shift();
     tally(res);
     signal(kind);
@@ -364,9 +374,21 @@
     $("conn-text").textContent = t({ online: "online", offline: "offline", idle: "not_syncing", lost: "gate_lost" }[state] || "gate_lost");
   }
 
+  function setDirection(dir) {
+    direction = dir;
+    $("dir-entry").setAttribute("aria-pressed", String(dir === "entry"));
+    $("dir-exit").setAttribute("aria-pressed", String(dir === "exit"));
+  }
+
   function applyStatus(st) {
     if (st.profile) {
       gateID = st.profile.gate_id;
+      // The switch shows only where the profile records both ways; its
+      // choice is kept while the profile allows it.
+      const both = st.profile.direction === "both";
+      $("direction").hidden = !both;
+      if (!both) setDirection("");
+      else if (!direction) setDirection("entry");
       $("gate-name").textContent = (st.profile.event_name ? st.profile.event_name + " \u00B7 " : "") + t("gate", { gate: st.profile.name || gateID });
     }
     if (st.admitted_here !== undefined) $("s-admitted").textContent = String(st.admitted_here);
@@ -421,6 +443,8 @@
       $("dry-run").setAttribute("aria-pressed", String(dryRun));
       ready();
     });
+    $("dir-entry").addEventListener("click", () => { setDirection("entry"); ready(); });
+    $("dir-exit").addEventListener("click", () => { setDirection("exit"); ready(); });
     document.addEventListener("keydown", onKey);
     document.addEventListener("pointerdown", unlockAudio, { once: true });
     await checkSession();

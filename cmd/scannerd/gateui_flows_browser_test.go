@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/internal/testenv"
+)
+
+// TestGateScreenEntryExit: at a gate whose profile records both ways the
+// page shows an Entry/Exit switch (and at a one-way gate none); a ticket
+// typed in is admitted as an entry, with its type's and holder's names,
+// and after switching to Exit the same ticket is scanned out, the verdict
+// saying so.
+func TestGateScreenEntryExit(t *testing.T) {
+	chrome := testenv.LookPath(t, "chromium", "chromium")
+	bin := testenv.Program(t, "scannerd")
+	art := artifactsDir(t)
+	g := newTestGateWith(t, 1, func(p *bundle.Payload) {
+		p.Profiles[0].Direction = bundle.Both
+		p.TicketTypes = []bundle.TicketType{{Number: 1, Name: "Balcony"}}
+		p.Tickets[0].Holder = "Ada Lovelace"
+	})
+	addr, _ := startScannerdProcess(t, bin, g.dir)
+	blank := writeY4M(t, 640, 480, 10, "-", 0, 10) // a camera that sees no code
+	ctx := openScreen(t, chrome, blank, "http://"+addr+"/", 390, 844)
+	waitJS(t, ctx, `!document.getElementById("direction").hidden`, "the Entry/Exit switch to show")
+	pressed := func() string {
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#direction [aria-pressed=true]").textContent`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if p := pressed(); p != "Entry" {
+		t.Fatalf("the switch starts on %q, want Entry", p)
+	}
+	code := g.tokens[0].Text()
+	typeCode(t, ctx, code)
+	in := waitVerdict(t, ctx, "accepted", 390, 844, filepath.Join(art, "both-entry-390x844.png"))
+	for _, want := range []string{"Balcony", "Ada Lovelace", "Entry recorded"} {
+		if !strings.Contains(in.Detail, want) {
+			t.Errorf("entry verdict detail %q lacks %q", in.Detail, want)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("dir-exit"))); err != nil {
+		t.Fatal(err)
+	}
+	if p := pressed(); p != "Exit" {
+		t.Fatalf("after the click the switch is on %q", p)
+	}
+	typeCode(t, ctx, code)
+	// The page's own record of what it showed: the verdict may have
+	// gone back to ready by the time a loaded machine looks.
+	waitJS(t, ctx, `admitoneGate.shown.length >= 2`, "the exit verdict")
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[struct{ Verdict, Title, Detail string }](`admitoneGate.shown[admitoneGate.shown.length - 1]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, filepath.Join(art, "both-exit-390x844.png"))
+	if out.Verdict != "accepted" || out.Title != "Exit" || !strings.Contains(out.Detail, "Exit recorded") || !strings.Contains(out.Detail, "Ada Lovelace") {
+		t.Errorf("exit verdict %+v, want accepted, Exit, Exit recorded and the holder", out)
+	}
+
+	// A one-way gate shows no switch.
+	one := newTestGate(t, 1)
+	addr1, _ := startScannerdProcess(t, bin, one.dir)
+	ctx1 := openScreen(t, chrome, blank, "http://"+addr1+"/", 1024, 768)
+	waitJS(t, ctx1, `document.getElementById("gate-name").textContent.includes("north")`, "the gate's status")
+	if hidden, err := chromedp.Run(ctx1, chromedp.Evaluate[bool](`document.getElementById("direction").hidden`)); err != nil || !hidden {
+		t.Fatalf("a one-way gate shows the switch (hidden %v, %v)", hidden, err)
+	}
+}
+
+// TestGateScreenSignIn: a gate with a staff PIN shows the PIN form; a
+// wrong PIN is refused in words; the right one opens the scanning screen,
+// where a typed code is admitted (the page sends its CSRF token: a POST
+// without it is refused).
+func TestGateScreenSignIn(t *testing.T) {
+	chrome := testenv.LookPath(t, "chromium", "chromium")
+	bin := testenv.Program(t, "scannerd")
+	art := artifactsDir(t)
+	g := newTestGate(t, 1)
+	runCLI(t, testPIN+"\n", "pin", "set", "--data-dir", g.dir, "--staff-pin-file", "-")
+	addr, _ := startScannerdProcess(t, bin, g.dir)
+	blank := writeY4M(t, 640, 480, 10, "-", 0, 10)
+	ctx := openScreen(t, chrome, blank, "http://"+addr+"/", 390, 844)
+	waitJS(t, ctx, `!document.getElementById("login").hidden`, "the PIN form")
+	shot(t, ctx, filepath.Join(art, "pin-form-390x844.png"))
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1024, 768)); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, filepath.Join(art, "pin-form-1024x768.png"))
+
+	signIn(t, ctx, "111111")
+	waitJS(t, ctx, `document.getElementById("login-error").textContent !== ""`, "the wrong PIN's message")
+	msg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("login-error").textContent`))
+	loginHidden, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("login").hidden`))
+	if !strings.Contains(msg, "Wrong PIN") || loginHidden {
+		t.Fatalf("after a wrong PIN the page says %q (form hidden %v)", msg, loginHidden)
+	}
+	shot(t, ctx, filepath.Join(art, "pin-wrong-1024x768.png"))
+
+	signIn(t, ctx, testPIN)
+	waitJS(t, ctx, `document.getElementById("login").hidden`, "the scanning screen")
+	typeCode(t, ctx, g.tokens[0].Text())
+	waitVerdict(t, ctx, "accepted", 1024, 768, filepath.Join(art, "signed-in-accepted-1024x768.png"))
+
+	// The same POST from the page without the token is refused: the
+	// accepted scan above carried it.
+	status, err := chromedp.Run(ctx, chromedp.Evaluate[int](`fetch("/v1/scan", {method: "POST", credentials: "same-origin",
+		headers: {"Content-Type": "application/json"}, body: JSON.stringify({code: "x"})}).then((r) => r.status)`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != 403 {
+		t.Fatalf("a POST without the CSRF token answered %d, want 403", status)
+	}
+}
+
+// typeCode types a code into the manual entry field and submits it.
+func typeCode(t *testing.T, ctx context.Context, code string) {
+	t.Helper()
+	submit(t, ctx, "code", "manual", code)
+}
+
+// signIn types a PIN into the sign-in form and submits it.
+func signIn(t *testing.T, ctx context.Context, pin string) {
+	t.Helper()
+	submit(t, ctx, "pin", "login-form", pin)
+}
+
+// submit sets input field's value and submits form as a person pressing
+// Enter does (requestSubmit runs the page's submit handler).
+func submit(t *testing.T, ctx context.Context, field, form, value string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID(field), value)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.getElementById(%q).requestSubmit(), true`, form))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitJS waits up to 20 seconds for a JavaScript condition in the page.
+func waitJS(t *testing.T, ctx context.Context, cond, what string) {
+	t.Helper()
+	js := fmt.Sprintf(`new Promise((resolve) => {
+  const deadline = performance.now() + 20000;
+  const look = () => {
+    if (%s) { resolve(true); return; }
+    if (performance.now() > deadline) { resolve(false); return; }
+    setTimeout(look, 20);
+  };
+  look();
+})`, cond)
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("waiting for %s: %v", what, err)
+	}
+	if !ok {
+		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({verdict: document.getElementById("verdict").dataset.verdict,
+  title: document.getElementById("v-title").textContent, detail: document.getElementById("v-detail").textContent,
+  shown: admitoneGate.shown})`))
+		t.Fatalf("the page never showed %s; it shows %s", what, state)
+	}
+}
+
+// shot saves a screenshot of the page.
+func shot(t *testing.T, ctx context.Context, path string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
