@@ -29,7 +29,7 @@ func newTestGate(t testing.TB, n int) *testGate {
 
 // newTestGateWith is newTestGate with a change to the bundle before it
 // is written and imported.
-func newTestGateWith(t *testing.T, n int, change func(*bundle.Payload)) *testGate {
+func newTestGateWith(t testing.TB, n int, change func(*bundle.Payload)) *testGate {
 	t.Helper()
 	key, err := ticketcrypto.GeneratePrivateKey()
 	if err != nil {
