@@ -93,6 +93,8 @@ func TestGateScreenSignIn(t *testing.T) {
 	blank := writeY4M(t, 640, 480, 10, "-", 0, 10)
 	ctx := openScreen(t, chrome, blank, "http://"+addr+"/", 390, 844)
 	waitJS(t, ctx, `!document.getElementById("login").hidden`, "the PIN form")
+	// Signed out, the status line says so rather than "no connection".
+	waitJS(t, ctx, `document.getElementById("conn-text").textContent.startsWith("Signed out")`, "the signed-out status")
 	shot(t, ctx, filepath.Join(art, "pin-form-390x844.png"))
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1024, 768)); err != nil {
 		t.Fatal(err)

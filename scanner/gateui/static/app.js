@@ -106,6 +106,7 @@
 
   function showLogin() {
     $("login").hidden = false;
+    setConn("signed_out");
     $("pin").value = "";
     $("pin").focus();
   }
@@ -369,9 +370,10 @@
   }
 
   function setConn(state) {
+    if (!$("login").hidden) state = "signed_out"; // nothing reaches the page until staff sign in
     const c = $("conn");
     c.dataset.state = state;
-    $("conn-text").textContent = t({ online: "online", offline: "offline", idle: "not_syncing", lost: "gate_lost" }[state] || "gate_lost");
+    $("conn-text").textContent = t({ online: "online", offline: "offline", idle: "not_syncing", lost: "gate_lost", signed_out: "signed_out" }[state] || "gate_lost");
   }
 
   function setDirection(dir) {
