@@ -25,6 +25,7 @@ import (
 	"github.com/admitone/admitone/search"
 	ticketsync "github.com/admitone/admitone/sync"
 	"github.com/admitone/admitone/wallet"
+	attendeeapp "github.com/admitone/admitone/web/attendee"
 )
 
 // Server is syncserver's HTTP API under /v1/.
@@ -62,6 +63,9 @@ type Server struct {
 	// Registry receives the syncserver_http_* metrics; MetricsHandler
 	// serves it (not Handler: metrics go on their own address).
 	Registry *prometheus.Registry
+	// HSTS makes the attendee app's answers carry
+	// Strict-Transport-Security: the server is reached over TLS.
+	HSTS bool
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -196,6 +200,10 @@ func (s *Server) Handler() http.Handler {
 		}
 		io.WriteString(w, "ready\n")
 	})
+	// The attendee app (package web/attendee) at /app/, built on this
+	// API like any other client.
+	mux.Handle("GET /app/", attendeeapp.Handler(attendeeapp.Options{Stripe: s.Webhooks != nil, HSTS: s.HSTS}))
+	mux.Handle("GET /{$}", http.RedirectHandler("/app/", http.StatusFound))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, &apiError{status: http.StatusNotFound, code: "not_found", msg: "no route " + r.Method + " " + r.URL.Path})
 	})

@@ -1,0 +1,74 @@
+package attendee
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+	"strings"
+)
+
+//go:embed static
+var static embed.FS
+
+// CSP is the Content-Security-Policy of every page and file of the app:
+// its own files only, no inline script or style, API calls to its own
+// origin, no framing. StripeCSP widens it for Stripe's Payment Element
+// when the server takes payments through Stripe.
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+	"connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; " +
+	"form-action 'self'; frame-ancestors 'none'"
+
+// StripeCSP is CSP plus what Stripe.js needs (its script, frames and API),
+// sent only by a server started with --payments stripe.
+const StripeCSP = "default-src 'self'; script-src 'self' https://js.stripe.com; style-src 'self'; " +
+	"img-src 'self' data: blob: https://*.stripe.com; connect-src 'self' https://api.stripe.com; " +
+	"frame-src https://js.stripe.com https://hooks.stripe.com; worker-src 'self'; manifest-src 'self'; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// Files is the app's file tree.
+func Files() fs.FS {
+	sub, err := fs.Sub(static, "static")
+	if err != nil {
+		panic(err) // static is embedded: it exists
+	}
+	return sub
+}
+
+// Options configure the handler.
+type Options struct {
+	// Stripe: the server takes payments through Stripe, so pages may
+	// load Stripe.js (StripeCSP instead of CSP).
+	Stripe bool
+	// HSTS: the server is reached over TLS (directly or through a
+	// proxy that terminates it), so answers carry
+	// Strict-Transport-Security.
+	HSTS bool
+}
+
+// Handler serves the app under /app/ (mount it at "GET /app/").
+func Handler(o Options) http.Handler {
+	files := http.StripPrefix("/app", http.FileServerFS(Files()))
+	csp := CSP
+	if o.Stripe {
+		csp = StripeCSP
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if o.HSTS {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		// The service worker decides what is kept offline; the HTTP
+		// cache must not serve an old page after an upgrade.
+		h.Set("Cache-Control", "no-cache")
+		if strings.HasSuffix(r.URL.Path, "/sw.js") {
+			// The service worker controls all of /app/.
+			h.Set("Service-Worker-Allowed", "/app/")
+		}
+		files.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,85 @@
+// common.js: what every page of the attendee app shares. The API client
+// talks to the server's public /v1 API only, with the signed-in account's
+// bearer token (kept in localStorage: the app has no inline script and a
+// strict Content-Security-Policy, and the token is the same one a
+// third-party app would hold).
+"use strict";
+(function () {
+  const TOKEN = "admitone.token";
+
+  // APIError is a failed call: the HTTP status and the API's error code
+  // and message ({"error":{"code","message"}}), or code "network" when
+  // the server was not reached.
+  class APIError extends Error {
+    constructor(status, code, message, field) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.field = field || "";
+    }
+  }
+
+  // newKey makes an Idempotency-Key: one per user action, reused on every
+  // retry of that action, so a double click or a retry never pays twice.
+  function newKey() {
+    const b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  }
+
+  // api calls METHOD PATH with an optional JSON body. opts.key sends an
+  // Idempotency-Key; opts.auth=false leaves the token out.
+  async function api(method, path, body, opts) {
+    opts = opts || {};
+    const headers = { Accept: "application/json" };
+    const token = localStorage.getItem(TOKEN);
+    if (token && opts.auth !== false) headers.Authorization = "Bearer " + token;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (opts.key) headers["Idempotency-Key"] = opts.key;
+    let r;
+    try {
+      r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+        cache: "no-store", credentials: "omit" });
+    } catch (e) {
+      throw new APIError(0, "network", "The server cannot be reached. Check your connection and try again.");
+    }
+    const text = await r.text();
+    let data = null;
+    if (text) { try { data = JSON.parse(text); } catch (e) { data = null; } }
+    if (!r.ok) {
+      const e = (data && data.error) || {};
+      if (r.status === 401 && opts.auth !== false) localStorage.removeItem(TOKEN);
+      throw new APIError(r.status, e.code || "http_" + r.status, e.message || "The server answered " + r.status + ".", e.field);
+    }
+    return data;
+  }
+
+  // el builds an element: el("p", {class: "muted"}, "text", child...).
+  function el(tag, attrs, ...children) {
+    const n = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === false || v === null || v === undefined) continue;
+      if (k === "class") n.className = v;
+      else if (k.startsWith("on")) n.addEventListener(k.slice(2), v);
+      else n.setAttribute(k, v === true ? "" : v);
+    }
+    for (const c of children) if (c !== null && c !== undefined) n.append(c instanceof Node ? c : String(c));
+    return n;
+  }
+
+  // money formats minor units in a currency for the reader's locale.
+  function money(minor, currency) {
+    try {
+      return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(minor / 100);
+    } catch (e) {
+      return (minor / 100).toFixed(2) + " " + currency;
+    }
+  }
+
+  window.AdmitOne = {
+    api, APIError, newKey, el, money,
+    signedIn: () => !!localStorage.getItem(TOKEN),
+    setToken: (t) => (t ? localStorage.setItem(TOKEN, t) : localStorage.removeItem(TOKEN)),
+    param: (name) => new URLSearchParams(location.search).get(name),
+  };
+})();
