@@ -21,6 +21,7 @@ import (
 
 	"github.com/admitone/admitone/bundle"
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/internal/browsertest"
 	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/qr"
 )
@@ -34,7 +35,7 @@ import (
 // 390x844 and 1024x768 each verdict must fit: no horizontal scrolling,
 // the whole verdict inside the viewport.
 func TestGateScreenInBrowser(t *testing.T) {
-	chrome := testenv.LookPath(t, "chromium", "chromium")
+	testenv.LookPath(t, "chromium", "chromium") // before building anything
 	bin := testenv.Program(t, "scannerd")
 	art := artifactsDir(t)
 	g := newTestGateWith(t, 2, func(p *bundle.Payload) {
@@ -49,7 +50,7 @@ func TestGateScreenInBrowser(t *testing.T) {
 	forged := ticketcrypto.TokenPrefix + ticketcrypto.Base45Encode(b)
 
 	validVideo := writeY4M(t, 640, 480, 10, valid, 15, 15)
-	ctx := openScreen(t, chrome, validVideo, url, 390, 844)
+	ctx := openScreen(t, validVideo, url, 390, 844)
 	first := waitVerdict(t, ctx, "accepted", 390, 844, filepath.Join(art, "accepted-390x844.png"))
 	if !strings.Contains(first.Title, "Admit") || !strings.Contains(first.Detail, "Standing") {
 		t.Errorf("accepted shows %q / %q, want the word Admit and the type's name Standing", first.Title, first.Detail)
@@ -65,7 +66,7 @@ func TestGateScreenInBrowser(t *testing.T) {
 	waitVerdict(t, ctx, "already_used", 1024, 768, filepath.Join(art, "already-used-1024x768.png"))
 
 	forgedVideo := writeY4M(t, 640, 480, 10, forged, 15, 15)
-	ctx2 := openScreen(t, chrome, forgedVideo, url, 1024, 768)
+	ctx2 := openScreen(t, forgedVideo, url, 1024, 768)
 	refused := waitVerdict(t, ctx2, "invalid_signature", 1024, 768, filepath.Join(art, "forged-1024x768.png"))
 	if !strings.Contains(refused.Title, "Not genuine") || !strings.Contains(refused.Reason, "forged") {
 		t.Errorf("forged code shows %q / %q", refused.Title, refused.Reason)
@@ -141,25 +142,15 @@ func waitVerdict(t *testing.T, ctx context.Context, want string, w, h int, shot 
 }
 
 // openScreen starts a headless Chromium whose camera plays video, sized
-// w by h, and opens url in it.
-func openScreen(t *testing.T, chrome, video, url string, w, h int) context.Context {
+// w by h, and opens the gate's screen at url.
+func openScreen(t *testing.T, video, url string, w, h int) context.Context {
 	t.Helper()
-	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
-		chromedp.ExecPath(chrome),
-		chromedp.NoSandbox, // a container has no user namespaces for the sandbox
-		chromedp.Flag("headless", "new"),
+	ctx := browsertest.Open(t, url, w, h,
 		chromedp.Flag("use-fake-device-for-media-stream", true),
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("use-file-for-fake-video-capture", video),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.Flag("lang", "en-US"),
-		chromedp.WindowSize(w, h),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(w), int64(h)), chromedp.Navigate(url),
-		chromedp.WaitVisible(chromedp.ID("verdict"))); err != nil {
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("verdict"))); err != nil {
 		t.Fatalf("open %s in chromium: %v", url, err)
 	}
 	return ctx
@@ -254,27 +245,9 @@ func startScannerdProcess(t *testing.T, bin, dir string, args ...string) (string
 	return "", 0
 }
 
-// artifactsDir is where the browser tests keep screenshots:
-// $ADMITONE_ARTIFACTS/gateui when set (CI keeps it), else a temporary
-// directory that is left in place and named in the log.
-func artifactsDir(t *testing.T) string {
-	t.Helper()
-	var dir string
-	if root := os.Getenv("ADMITONE_ARTIFACTS"); root != "" {
-		dir = filepath.Join(root, "gateui")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		d, err := os.MkdirTemp("", "admitone-gateui-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir = d
-	}
-	t.Logf("screenshots go to %s", dir)
-	return dir
-}
+// artifactsDir is where the gate screen's browser tests keep
+// screenshots (browsertest.ArtifactsDir).
+func artifactsDir(t *testing.T) string { return browsertest.ArtifactsDir(t, "gateui") }
 
 // TestGateScreenLatency measures, in headless Chromium, the time from a
 // camera frame drawn by the page to the verdict painted, and the frames
@@ -286,14 +259,14 @@ func TestGateScreenLatency(t *testing.T) {
 	if os.Getenv("ADMITONE_GATEUI_BENCH") == "" {
 		t.Skip("a measurement, not a test: set ADMITONE_GATEUI_BENCH=1 (see BENCHMARKS.md)")
 	}
-	chrome := testenv.LookPath(t, "chromium", "chromium")
+	testenv.LookPath(t, "chromium", "chromium") // before building anything
 	bin := testenv.Program(t, "scannerd")
 	for _, size := range []struct{ w, h int }{{640, 480}, {1280, 720}} {
 		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
 			g := newTestGate(t, 1)
 			addr, pid := startScannerdProcess(t, bin, g.dir, "--repeat-window", "-1ns")
 			video := writeY4M(t, size.w, size.h, 30, g.tokens[0].Text(), 10, 0)
-			ctx := openScreen(t, chrome, video, "http://"+addr+"/", 1024, 768)
+			ctx := openScreen(t, video, "http://"+addr+"/", 1024, 768)
 			const warm, span = 3 * time.Second, 20 * time.Second
 			time.Sleep(warm)
 			type sample struct {

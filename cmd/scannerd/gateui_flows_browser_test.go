@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/admitone/admitone/bundle"
+	"github.com/admitone/admitone/internal/browsertest"
 	"github.com/admitone/admitone/internal/testenv"
 )
 
@@ -20,7 +19,7 @@ import (
 // and after switching to Exit the same ticket is scanned out, the verdict
 // saying so.
 func TestGateScreenEntryExit(t *testing.T) {
-	chrome := testenv.LookPath(t, "chromium", "chromium")
+	testenv.LookPath(t, "chromium", "chromium") // before building anything
 	bin := testenv.Program(t, "scannerd")
 	art := artifactsDir(t)
 	g := newTestGateWith(t, 1, func(p *bundle.Payload) {
@@ -30,7 +29,7 @@ func TestGateScreenEntryExit(t *testing.T) {
 	})
 	addr, _ := startScannerdProcess(t, bin, g.dir)
 	blank := writeY4M(t, 640, 480, 10, "-", 0, 10) // a camera that sees no code
-	ctx := openScreen(t, chrome, blank, "http://"+addr+"/", 390, 844)
+	ctx := openScreen(t, blank, "http://"+addr+"/", 390, 844)
 	waitJS(t, ctx, `!document.getElementById("direction").hidden`, "the Entry/Exit switch to show")
 	pressed := func() string {
 		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#direction [aria-pressed=true]").textContent`))
@@ -64,7 +63,7 @@ func TestGateScreenEntryExit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shot(t, ctx, filepath.Join(art, "both-exit-390x844.png"))
+	browsertest.Shot(t, ctx, filepath.Join(art, "both-exit-390x844.png"))
 	if out.Verdict != "accepted" || out.Title != "Exit" || !strings.Contains(out.Detail, "Exit recorded") || !strings.Contains(out.Detail, "Ada Lovelace") {
 		t.Errorf("exit verdict %+v, want accepted, Exit, Exit recorded and the holder", out)
 	}
@@ -72,7 +71,7 @@ func TestGateScreenEntryExit(t *testing.T) {
 	// A one-way gate shows no switch.
 	one := newTestGate(t, 1)
 	addr1, _ := startScannerdProcess(t, bin, one.dir)
-	ctx1 := openScreen(t, chrome, blank, "http://"+addr1+"/", 1024, 768)
+	ctx1 := openScreen(t, blank, "http://"+addr1+"/", 1024, 768)
 	waitJS(t, ctx1, `document.getElementById("gate-name").textContent.includes("north")`, "the gate's status")
 	if hidden, err := chromedp.Run(ctx1, chromedp.Evaluate[bool](`document.getElementById("direction").hidden`)); err != nil || !hidden {
 		t.Fatalf("a one-way gate shows the switch (hidden %v, %v)", hidden, err)
@@ -84,22 +83,22 @@ func TestGateScreenEntryExit(t *testing.T) {
 // where a typed code is admitted (the page sends its CSRF token: a POST
 // without it is refused).
 func TestGateScreenSignIn(t *testing.T) {
-	chrome := testenv.LookPath(t, "chromium", "chromium")
+	testenv.LookPath(t, "chromium", "chromium") // before building anything
 	bin := testenv.Program(t, "scannerd")
 	art := artifactsDir(t)
 	g := newTestGate(t, 1)
 	runCLI(t, testPIN+"\n", "pin", "set", "--data-dir", g.dir, "--staff-pin-file", "-")
 	addr, _ := startScannerdProcess(t, bin, g.dir)
 	blank := writeY4M(t, 640, 480, 10, "-", 0, 10)
-	ctx := openScreen(t, chrome, blank, "http://"+addr+"/", 390, 844)
+	ctx := openScreen(t, blank, "http://"+addr+"/", 390, 844)
 	waitJS(t, ctx, `!document.getElementById("login").hidden`, "the PIN form")
 	// Signed out, the status line says so rather than "no connection".
 	waitJS(t, ctx, `document.getElementById("conn-text").textContent.startsWith("Signed out")`, "the signed-out status")
-	shot(t, ctx, filepath.Join(art, "pin-form-390x844.png"))
+	browsertest.Shot(t, ctx, filepath.Join(art, "pin-form-390x844.png"))
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1024, 768)); err != nil {
 		t.Fatal(err)
 	}
-	shot(t, ctx, filepath.Join(art, "pin-form-1024x768.png"))
+	browsertest.Shot(t, ctx, filepath.Join(art, "pin-form-1024x768.png"))
 
 	signIn(t, ctx, "111111")
 	waitJS(t, ctx, `document.getElementById("login-error").textContent !== ""`, "the wrong PIN's message")
@@ -108,7 +107,7 @@ func TestGateScreenSignIn(t *testing.T) {
 	if !strings.Contains(msg, "Wrong PIN") || loginHidden {
 		t.Fatalf("after a wrong PIN the page says %q (form hidden %v)", msg, loginHidden)
 	}
-	shot(t, ctx, filepath.Join(art, "pin-wrong-1024x768.png"))
+	browsertest.Shot(t, ctx, filepath.Join(art, "pin-wrong-1024x768.png"))
 
 	signIn(t, ctx, testPIN)
 	waitJS(t, ctx, `document.getElementById("login").hidden`, "the scanning screen")
@@ -130,59 +129,20 @@ func TestGateScreenSignIn(t *testing.T) {
 // typeCode types a code into the manual entry field and submits it.
 func typeCode(t *testing.T, ctx context.Context, code string) {
 	t.Helper()
-	submit(t, ctx, "code", "manual", code)
+	browsertest.Submit(t, ctx, "code", "manual", code)
 }
 
 // signIn types a PIN into the sign-in form and submits it.
 func signIn(t *testing.T, ctx context.Context, pin string) {
 	t.Helper()
-	submit(t, ctx, "pin", "login-form", pin)
+	browsertest.Submit(t, ctx, "pin", "login-form", pin)
 }
 
-// submit sets input field's value and submits form as a person pressing
-// Enter does (requestSubmit runs the page's submit handler).
-func submit(t *testing.T, ctx context.Context, field, form, value string) {
-	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID(field), value)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.getElementById(%q).requestSubmit(), true`, form))); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// waitJS waits up to 20 seconds for a JavaScript condition in the page.
+// waitJS waits for a JavaScript condition in the gate's screen and, if
+// it never holds, names what the screen shows.
 func waitJS(t *testing.T, ctx context.Context, cond, what string) {
 	t.Helper()
-	js := fmt.Sprintf(`new Promise((resolve) => {
-  const deadline = performance.now() + 20000;
-  const look = () => {
-    if (%s) { resolve(true); return; }
-    if (performance.now() > deadline) { resolve(false); return; }
-    setTimeout(look, 20);
-  };
-  look();
-})`, cond)
-	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("waiting for %s: %v", what, err)
-	}
-	if !ok {
-		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({verdict: document.getElementById("verdict").dataset.verdict,
+	browsertest.WaitJS(t, ctx, cond, what, `JSON.stringify({verdict: document.getElementById("verdict").dataset.verdict,
   title: document.getElementById("v-title").textContent, detail: document.getElementById("v-detail").textContent,
-  shown: admitoneGate.shown})`))
-		t.Fatalf("the page never showed %s; it shows %s", what, state)
-	}
-}
-
-// shot saves a screenshot of the page.
-func shot(t *testing.T, ctx context.Context, path string) {
-	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
+  shown: admitoneGate.shown})`)
 }
