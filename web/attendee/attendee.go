@@ -1,10 +1,14 @@
 package attendee
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
+	"encoding/json"
 	"io/fs"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 //go:embed static
@@ -65,6 +69,11 @@ func Handler(o Options) http.Handler {
 		// The service worker decides what is kept offline; the HTTP
 		// cache must not serve an old page after an upgrade.
 		h.Set("Cache-Control", "no-cache")
+		if r.URL.Path == "/app/shell.json" {
+			h.Set("Content-Type", "application/json")
+			w.Write(shellJSON())
+			return
+		}
 		if strings.HasSuffix(r.URL.Path, "/sw.js") {
 			// The service worker controls all of /app/.
 			h.Set("Service-Worker-Allowed", "/app/")
@@ -72,3 +81,45 @@ func Handler(o Options) http.Handler {
 		files.ServeHTTP(w, r)
 	})
 }
+
+// Shell is what the service worker keeps for offline use: every file of
+// the app (its URL under /app/, index.html as /app/ too) and a version
+// that changes with any file's content.
+type Shell struct {
+	Version string   `json:"version"`
+	Files   []string `json:"files"`
+}
+
+// AppShell lists the app's files for the service worker (served as
+// /app/shell.json), so a page added to static/ is kept offline without
+// editing sw.js.
+var AppShell = sync.OnceValue(func() Shell {
+	h := sha256.New()
+	s := Shell{Files: []string{"/app/"}}
+	err := fs.WalkDir(Files(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(Files(), p)
+		if err != nil {
+			return err
+		}
+		h.Write([]byte(p))
+		h.Write(b)
+		s.Files = append(s.Files, "/app/"+p)
+		return nil
+	})
+	if err != nil {
+		panic(err) // static is embedded: it reads
+	}
+	s.Version = hex.EncodeToString(h.Sum(nil)[:8])
+	return s
+})
+
+var shellJSON = sync.OnceValue(func() []byte {
+	b, err := json.Marshal(AppShell())
+	if err != nil {
+		panic(err)
+	}
+	return b
+})
