@@ -106,7 +106,9 @@ var AppShell = sync.OnceValue(func() Shell {
 		}
 		h.Write([]byte(p))
 		h.Write(b)
-		s.Files = append(s.Files, "/app/"+p)
+		if p != "index.html" { // served as /app/ (the file server redirects its own name there)
+			s.Files = append(s.Files, "/app/"+p)
+		}
 		return nil
 	})
 	if err != nil {
