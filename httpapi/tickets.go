@@ -48,6 +48,16 @@ type ticketJSON struct {
 	// Replaces is the ticket this one replaced (a transfer).
 	Replaces string `json:"replaces,omitempty"`
 	Token    string `json:"token,omitempty"`
+	// HolderName and Wallets are set on the holder's own ticket routes
+	// (holderView): what a wallet app shows and which buttons work.
+	HolderName string             `json:"holder_name,omitempty"`
+	Wallets    *ticketWalletsJSON `json:"wallets,omitempty"`
+}
+
+// ticketWalletsJSON says which wallet routes answer for a ticket now.
+type ticketWalletsJSON struct {
+	Apple  bool `json:"apple"`
+	Google bool `json:"google"`
 }
 
 type ticketEventJSON struct {
@@ -100,6 +110,17 @@ func ticketView(t purchase.Ticket, page catalog.EventPage) ticketJSON {
 	if t.Status == purchase.TicketValid {
 		v.Token = t.Token
 	}
+	return v
+}
+
+// holderView is t as its holder sees it on their own ticket routes: with
+// their name, and which wallets this server can add it to (an app shows
+// only the buttons that work; a 503 from the wallet route says the same).
+func (s *Server) holderView(t purchase.Ticket, page catalog.EventPage, p *account.Principal) ticketJSON {
+	v := ticketView(t, page)
+	v.HolderName = p.User.Name
+	valid := t.Status == purchase.TicketValid
+	v.Wallets = &ticketWalletsJSON{Apple: valid && s.PassSigner != nil && !t.Rotating, Google: valid && s.GoogleWallet != nil}
 	return v
 }
 
@@ -164,7 +185,7 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request, p *account.
 			}
 			pages[t.EventID] = page
 		}
-		out.Tickets = append(out.Tickets, ticketView(t, page))
+		out.Tickets = append(out.Tickets, s.holderView(t, page, p))
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, out)
@@ -181,7 +202,7 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, p *account.Pr
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, ticketView(t, page))
+	writeJSON(w, http.StatusOK, s.holderView(t, page, p))
 	return nil
 }
 

@@ -169,6 +169,11 @@ type ticketWire struct {
 	RevokedAt    *time.Time      `json:"revoked_at"`
 	RevokeReason string          `json:"revoke_reason"`
 	Token        *string         `json:"token"`
+	HolderName   string          `json:"holder_name"`
+	Wallets      *struct {
+		Apple  bool `json:"apple"`
+		Google bool `json:"google"`
+	} `json:"wallets"`
 }
 
 // noStore fails unless a response that carries a token forbids caching.
@@ -429,10 +434,27 @@ func TestTickets(t *testing.T) {
 			}
 		})
 
+		t.Run("the holder's view says whose it is and which wallets work", func(t *testing.T) {
+			for _, c := range []struct {
+				tk            purchase.Ticket
+				apple, google bool
+			}{{tw.standingA, true, true}, {tw.pitA, false, true}} { // Apple Wallet cannot show a rotating code
+				got := decodeAs[ticketWire](t, h.do(t, "GET", "/v1/tickets/"+c.tk.ID, tw.alice.Token, nil), http.StatusOK)
+				if got.HolderName != "Test User" || got.Wallets == nil || got.Wallets.Apple != c.apple || got.Wallets.Google != c.google {
+					t.Errorf("ticket %s (rotating %v): holder %q, wallets %+v; want Test User, apple %v, google %v",
+						c.tk.ID, c.tk.Rotating, got.HolderName, got.Wallets, c.apple, c.google)
+				}
+			}
+		})
+
 		t.Run("wallets not configured", func(t *testing.T) {
 			pass, google := h.api.PassSigner, h.api.GoogleWallet
 			h.api.PassSigner, h.api.GoogleWallet = nil, nil
 			t.Cleanup(func() { h.api.PassSigner, h.api.GoogleWallet = pass, google })
+			got := decodeAs[ticketWire](t, h.do(t, "GET", "/v1/tickets/"+tw.standingA.ID, tw.alice.Token, nil), http.StatusOK)
+			if got.Wallets == nil || got.Wallets.Apple || got.Wallets.Google {
+				t.Errorf("wallets without configuration = %+v, want both false", got.Wallets)
+			}
 			for sub, name := range map[string]string{"/pass.pkpass": "Apple Wallet", "/google-wallet": "Google Wallet"} {
 				res := h.do(t, "GET", "/v1/tickets/"+tw.standingA.ID+sub, tw.alice.Token, nil).want(t, http.StatusServiceUnavailable)
 				if e := res.apiErr(t); e.Code != "unavailable" || !strings.Contains(e.Message, name) {
