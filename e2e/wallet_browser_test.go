@@ -1,0 +1,234 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"image/png"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/internal/browsertest"
+	"github.com/admitone/admitone/qr"
+)
+
+// TestWalletOffline is the attendee's phone at the door: a real
+// syncserver (--payments test), a buyer with two paid tickets (and one of
+// a rotating ticket type), Chromium at 390x844. My tickets lists them and
+// keeps them on the device; a ticket page shows the QR code drawn on the
+// device. Then the network goes (DevTools offline emulation, and the
+// server stops) and the ticket page is opened again: the service worker
+// serves the app, IndexedDB the ticket, and the QR read back from a
+// screenshot by the qr package is the ticket's token. The page also gets
+// a small accessibility check: no horizontal scrolling, every control
+// named, text and code contrast.
+//
+// The rotating part runs only where the server answers the holder's
+// rotation route (GET /v1/tickets/{id}/rotation) with 200: the offline
+// code must then be token + the TOTP of that secret, and change at the
+// period boundary.
+func TestWalletOffline(t *testing.T) {
+	srv := startServer(t, t.TempDir(), "", "127.0.0.1:0")
+	e := setupEvent(t, srv.url, 2)
+	standing := e.tickets()
+	// One more ticket, of a ticket type that wants rotating codes.
+	var rt struct {
+		ID string `json:"id"`
+	}
+	call(t, "POST", srv.url+"/v1/events/"+e.id+"/ticket-types", e.organizer, map[string]any{"name": "Pit", "kind": "admission",
+		"price": map[string]any{"amount": 4000, "currency": "EUR"}, "capacity": 10, "per_order_max": 2, "rotating_code": true},
+		http.StatusCreated, &rt)
+	e.typeID = rt.ID
+	rotating := e.buy(t, 1).Tickets[0]
+	status, rotBody, err := send("GET", srv.url+"/v1/tickets/"+rotating.ID+"/rotation", e.buyer, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotationRoute := status == http.StatusOK
+	if !rotationRoute {
+		t.Logf("GET /v1/tickets/{id}/rotation answers %d on this server: the rotating-code part is skipped", status)
+	}
+
+	art := browsertest.ArtifactsDir(t, "wallet")
+	ctx := browsertest.Open(t, srv.url+"/app/tickets.html", 390, 844)
+	// Signed in as the buyer: the shop's sign-in page stores this token.
+	js[bool](t, ctx, fmt.Sprintf(`localStorage.setItem("admitone.token", %q), true`, e.buyer))
+	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.WaitJS(t, ctx, `document.querySelectorAll("#tickets li").length === 3 && /saved on this device/.test(document.getElementById("status").textContent)`,
+		"three tickets saved on the device", "")
+	text := js[string](t, ctx, `document.getElementById("tickets").innerText`)
+	if strings.Count(text, "Gate Sync Night") != 3 || strings.Count(text, "Standing") != 2 || strings.Count(text, "Pit") != 1 || !strings.Contains(text, "Gate Hall") {
+		t.Errorf("My tickets shows %q, want the event three times, two Standing and one Pit at Gate Hall", text)
+	}
+	// The service worker has installed and kept the app.
+	browsertest.WaitJS(t, ctx, `navigator.serviceWorker.controller !== null`, "the service worker in control", `"no controller"`)
+	browsertest.WaitJS(t, ctx, `(window.__cached = window.__cached || caches.open("admitone-app-v1").then(c => c.keys()).then(k => window.__n = k.length), window.__n >= 10)`,
+		"the app's files in the service worker's cache", `String(window.__n)`)
+	checkPage(t, ctx, "My tickets")
+	browsertest.Shot(t, ctx, filepath.Join(art, "tickets-390x844.png"))
+
+	js[bool](t, ctx, fmt.Sprintf(`document.querySelector('a[data-ticket=%q]').click(), true`, standing[0].ID))
+	browsertest.WaitJS(t, ctx, `document.body.dataset.codeDrawn !== undefined && location.pathname === "/app/ticket.html"`, "the ticket's code", "")
+	browsertest.WaitJS(t, ctx, `/saved on this device/i.test(document.getElementById("status").textContent)`, "the ticket saved", "")
+	if got := readCode(t, ctx, filepath.Join(art, "ticket-online-390x844.png")); got != standing[0].Token {
+		t.Fatalf("online ticket page's QR = %q, want the token %q", got, standing[0].Token)
+	}
+	facts := js[string](t, ctx, `document.querySelector(".facts").innerText`)
+	for _, want := range []string{"Gate Hall", "Standing", "E2E", standing[0].ID} {
+		if !strings.Contains(facts, want) {
+			t.Errorf("ticket facts %q lack %q", facts, want)
+		}
+	}
+
+	// Flight mode: no network for the page or its service worker, and
+	// no server either.
+	if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		EmulateOfflineServiceWorker: ptr(true),
+		MatchedNetworkConditions:    []*network.Conditions{{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}},
+	}); err != nil {
+		t.Fatalf("offline emulation: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}); err != nil {
+		t.Fatalf("offline state: %v", err)
+	}
+	srv.stop(t)
+
+	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.WaitJS(t, ctx, `document.body.dataset.codeDrawn !== undefined && /offline/i.test(document.getElementById("status").textContent)`,
+		"the ticket's code offline", "")
+	first := js[float64](t, ctx, `performance.getEntriesByName("ticket-code-drawn")[0].startTime`)
+	t.Logf("offline ticket page: code drawn %.1f ms after navigation start", first)
+	if got := readCode(t, ctx, filepath.Join(art, "ticket-offline-390x844.png")); got != standing[0].Token {
+		t.Fatalf("offline ticket page's QR = %q, want the token %q", got, standing[0].Token)
+	}
+	checkPage(t, ctx, "the ticket page offline")
+	checkContrast(t, ctx)
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.url+"/app/ticket.html?id="+rotating.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if !rotationRoute {
+		// Without its secret on the device, the rotating ticket says so
+		// instead of showing a code the gate would refuse.
+		browsertest.WaitJS(t, ctx, `/needs its secret on this device/.test(document.getElementById("code-line").textContent) && document.getElementById("qr").classList.contains("hidden")`,
+			"a rotating ticket without its secret explained", "")
+		return
+	}
+	var rot struct {
+		Secret string `json:"secret"`
+		Period int    `json:"period"`
+	}
+	wantAnswer(t, "GET", "rotation", status, rotBody, nil, http.StatusOK, &rot)
+	secret, err := base64.RawURLEncoding.DecodeString(rot.Secret)
+	if err != nil || rot.Period != 30 {
+		t.Fatalf("rotation answer: secret %v, period %d", err, rot.Period)
+	}
+	browsertest.WaitJS(t, ctx, `document.body.dataset.period !== undefined`, "the rotating code offline", "")
+	seen := map[string]bool{}
+	for len(seen) < 2 {
+		period := js[string](t, ctx, `document.body.dataset.period`)
+		got := readCode(t, ctx, filepath.Join(art, fmt.Sprintf("rotating-%d-390x844.png", len(seen))))
+		var p int64
+		fmt.Sscan(period, &p)
+		want := rotating.Token + ticketcrypto.TOTP(secret, time.Unix(p*30, 0), 30*time.Second, ticketcrypto.RotatingCodeDigits)
+		if got != want {
+			t.Fatalf("rotating QR in period %d = %q, want %q", p, got, want)
+		}
+		seen[got] = true
+		browsertest.WaitJS(t, ctx, fmt.Sprintf(`document.body.dataset.period !== %q`, period), "the code of the next period", "")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// js evaluates expr in the page.
+func js[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+// readCode screenshots the page to path and decodes its QR code.
+func readCode(t *testing.T, ctx context.Context, path string) string {
+	t.Helper()
+	browsertest.Shot(t, ctx, path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qr.DecodeImage(img)
+	if err != nil {
+		t.Fatalf("no QR code in %s: %v", path, err)
+	}
+	return res.Text
+}
+
+// checkPage fails where a person at 390 px would scroll sideways or a
+// control has no accessible name.
+func checkPage(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	if w := js[string](t, ctx, `document.documentElement.scrollWidth > innerWidth ? document.documentElement.scrollWidth + " > " + innerWidth : ""`); w != "" {
+		t.Errorf("%s scrolls sideways: %s px", what, w)
+	}
+	unnamed := js[[]string](t, ctx, `(() => {
+  const out = [];
+  for (const n of document.querySelectorAll("a[href], button, input, select, textarea, [role=img]")) {
+    if (n.closest(".hidden") || n.type === "hidden") continue;
+    let name = n.getAttribute("aria-label") || (n.labels && Array.from(n.labels).map(l => l.textContent).join(" ")) || n.textContent || n.title || n.alt || "";
+    if (!name.trim()) out.push(n.outerHTML.slice(0, 80));
+  }
+  return out;
+})()`)
+	if len(unnamed) > 0 {
+		t.Errorf("%s has controls without an accessible name: %q", what, unnamed)
+	}
+}
+
+// checkContrast checks the ticket page's text against WCAG AA (4.5:1 on
+// its background) and that the QR code is pure black on white.
+func checkContrast(t *testing.T, ctx context.Context) {
+	t.Helper()
+	low := js[[]string](t, ctx, `(() => {
+  const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => { const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const bg = (n) => { for (; n; n = n.parentElement) { const c = rgb(getComputedStyle(n).backgroundColor); if (c.length === 3 || c[3] > 0) return c; } return [255, 255, 255]; };
+  const out = [];
+  for (const n of document.querySelectorAll("body *")) {
+    if (n.closest(".hidden") || !Array.from(n.childNodes).some(c => c.nodeType === 3 && c.textContent.trim())) continue;
+    const a = lum(rgb(getComputedStyle(n).color)), b = lum(bg(n));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) out.push(n.tagName + " " + n.textContent.trim().slice(0, 30) + ": " + ratio.toFixed(2));
+  }
+  const c = document.getElementById("qr"), d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  for (let i = 0; i < d.length; i += 4) {
+    const v = d[i] + "," + d[i+1] + "," + d[i+2] + "," + d[i+3];
+    if (v !== "0,0,0,255" && v !== "255,255,255,255") { out.push("QR pixel " + v); break; }
+  }
+  if (d[0] !== 255) out.push("QR without a white quiet zone");
+  return out;
+})()`)
+	if len(low) > 0 {
+		t.Errorf("ticket page contrast below 4.5:1 or QR not black on white: %q", low)
+	}
+}
