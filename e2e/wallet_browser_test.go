@@ -24,9 +24,10 @@ import (
 
 // TestWalletOffline is the attendee's phone at the door: a real
 // syncserver (--payments test), a buyer with two paid tickets (and one of
-// a rotating ticket type), Chromium at 390x844. My tickets lists them and
-// keeps them on the device; a ticket page shows the QR code drawn on the
-// device. Then the network goes (DevTools offline emulation, and the
+// a rotating ticket type, and one more in an order of its own), Chromium
+// at 390x844. My tickets lists them and keeps them on the device; a ticket
+// page shows the QR code drawn on the device; one ticket is transferred
+// and one order refunded from their pages, each confirmed. Then the network goes (DevTools offline emulation, and the
 // server stops) and the ticket page is opened again: the service worker
 // serves the app, IndexedDB the ticket, and the QR read back from a
 // screenshot by the qr package is the ticket's token. The page also gets
@@ -41,6 +42,8 @@ func TestWalletOffline(t *testing.T) {
 	srv := startServer(t, t.TempDir(), "", "127.0.0.1:0")
 	e := setupEvent(t, srv.url, 2)
 	standing := e.tickets()
+	refundable := e.buy(t, 1).Tickets[0] // its own order, refunded from the page
+	friend := account(t, srv.url, "friend@example.com")
 	// One more ticket, of a ticket type that wants rotating codes.
 	var rt struct {
 		ID string `json:"id"`
@@ -66,11 +69,11 @@ func TestWalletOffline(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
 		t.Fatal(err)
 	}
-	browsertest.WaitJS(t, ctx, `document.querySelectorAll("#tickets li").length === 3 && /saved on this device/.test(document.getElementById("status").textContent)`,
-		"three tickets saved on the device", "")
+	browsertest.WaitJS(t, ctx, `document.querySelectorAll("#tickets li").length === 4 && /saved on this device/.test(document.getElementById("status").textContent)`,
+		"four tickets saved on the device", "")
 	text := js[string](t, ctx, `document.getElementById("tickets").innerText`)
-	if strings.Count(text, "Gate Sync Night") != 3 || strings.Count(text, "Standing") != 2 || strings.Count(text, "Pit") != 1 || !strings.Contains(text, "Gate Hall") {
-		t.Errorf("My tickets shows %q, want the event three times, two Standing and one Pit at Gate Hall", text)
+	if strings.Count(text, "Gate Sync Night") != 4 || strings.Count(text, "Standing") != 3 || strings.Count(text, "Pit") != 1 || !strings.Contains(text, "Gate Hall") {
+		t.Errorf("My tickets shows %q, want the event four times, three Standing and one Pit at Gate Hall", text)
 	}
 	// The service worker has installed and kept the app.
 	browsertest.WaitJS(t, ctx, `navigator.serviceWorker.controller !== null`, "the service worker in control", `"no controller"`)
@@ -95,6 +98,40 @@ func TestWalletOffline(t *testing.T) {
 			t.Errorf("ticket facts %q lack %q", facts, want)
 		}
 	}
+
+	// Transfer and refund from their ticket pages, confirmed.
+	openTicket(t, ctx, srv.url, standing[1].ID)
+	js[bool](t, ctx, `(window.confirm = () => true, true)`)
+	browsertest.Submit(t, ctx, "to", "transfer", "friend@example.com")
+	browsertest.WaitJS(t, ctx, `/Transferred to friend@example.com/.test(document.getElementById("manage-result").textContent) && `+codeGone,
+		"the transfer done and the code gone", "")
+	browsertest.Shot(t, ctx, filepath.Join(art, "transferred-390x844.png"))
+	if js[bool](t, ctx, fmt.Sprintf(`AdmitOneStore.ticket(%q).then(x => x !== undefined)`, standing[1].ID)) {
+		t.Errorf("the transferred ticket is still on the device")
+	}
+	var theirs struct {
+		Tickets []struct {
+			Replaces string `json:"replaces"`
+		} `json:"tickets"`
+	}
+	call(t, "GET", srv.url+"/v1/tickets", friend, nil, http.StatusOK, &theirs)
+	if len(theirs.Tickets) != 1 || theirs.Tickets[0].Replaces != standing[1].ID {
+		t.Errorf("the friend's tickets = %+v, want the one replacing %s", theirs.Tickets, standing[1].ID)
+	}
+	openTicket(t, ctx, srv.url, refundable.ID)
+	js[bool](t, ctx, `(window.confirm = () => true, true)`)
+	js[bool](t, ctx, `document.getElementById("refund").click(), true`)
+	browsertest.WaitJS(t, ctx, `/^Refunded\./.test(document.getElementById("manage-result").textContent) && `+codeGone,
+		"the refund done and the code gone", "")
+	browsertest.Shot(t, ctx, filepath.Join(art, "refunded-390x844.png"))
+	var refunded struct {
+		Status string `json:"status"`
+	}
+	call(t, "GET", srv.url+"/v1/tickets/"+refundable.ID, e.buyer, nil, http.StatusOK, &refunded)
+	if refunded.Status != "revoked" {
+		t.Errorf("refunded ticket's status %q, want revoked", refunded.Status)
+	}
+	openTicket(t, ctx, srv.url, standing[0].ID)
 
 	// Flight mode: no network for the page or its service worker, and
 	// no server either.
@@ -168,6 +205,19 @@ func TestWalletOffline(t *testing.T) {
 		seen[got] = true
 		browsertest.WaitJS(t, ctx, fmt.Sprintf(`document.body && document.body.dataset.period !== %q`, period), "the code of the next period", "")
 	}
+}
+
+// codeGone holds when the page shows no QR code.
+const codeGone = `getComputedStyle(document.getElementById("qr")).display === "none"`
+
+// openTicket opens a ticket's page and waits until it is ready.
+func openTicket(t *testing.T, ctx context.Context, base, id string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/app/ticket.html?id="+id)); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.WaitJS(t, ctx, `document.getElementById("status") && /saved on this device/i.test(document.getElementById("status").textContent)`,
+		"ticket "+id+" shown", "")
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -218,10 +218,10 @@
       await AdmitOneStore.forget(id).catch(() => {});
       shown = null;
       hideCode("Transferred: this ticket no longer admits from this device.");
-      $("manage").classList.add("hidden");
+      say(status, "", "");
       say(out, "Transferred to " + to + ". They will find it in their tickets; your code no longer admits.", "ok");
-      $("manage").classList.remove("hidden");
       $("transfer").classList.add("hidden");
+      $("refund").closest(".panel").classList.add("hidden");
     } catch (e) {
       if (e.code !== "network") transferKey = null;
       say(out, "Not transferred: " + e.message, "error");
@@ -243,6 +243,9 @@
       for (const t of (o && o.tickets) || []) await AdmitOneStore.forget(t.id).catch(() => {});
       await AdmitOneStore.forget(id).catch(() => {});
       hideCode("Refunded: this ticket no longer admits.");
+      say(status, "", "");
+      $("transfer").classList.add("hidden");
+      $("refund").closest(".panel").classList.add("hidden");
       say(out, "Refunded. The money goes back to your card; the order's tickets no longer admit.", "ok");
     } catch (e) {
       if (e.code !== "network") refundKey = null;
