@@ -65,14 +65,14 @@ func TestDecryptRefuses(t *testing.T) {
 	good := b64(t, v.body)
 	flip := func(i int) []byte { b := bytes.Clone(good); b[i] ^= 1; return b }
 	tests := map[string][]byte{
-		"empty":           nil,
-		"header only":     good[:headerSize],
-		"salt changed":    flip(0),
-		"key id length":   flip(saltSize + 4),
-		"key id changed":  flip(saltSize + 6),
-		"record changed":  flip(len(good) - 1),
-		"record size 0":   append(append(bytes.Clone(good[:saltSize]), 0, 0, 0, 0), good[saltSize+4:]...),
-		"truncated":       good[:len(good)-1],
+		"empty":          nil,
+		"header only":    good[:headerSize],
+		"salt changed":   flip(0),
+		"key id length":  flip(saltSize + 4),
+		"key id changed": flip(saltSize + 6),
+		"record changed": flip(len(good) - 1),
+		"record size 0":  append(append(bytes.Clone(good[:saltSize]), 0, 0, 0, 0), good[saltSize+4:]...),
+		"truncated":      good[:len(good)-1],
 	}
 	for name, body := range tests {
 		t.Run(name, func(t *testing.T) {

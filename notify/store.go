@@ -4,17 +4,20 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/admitone/admitone/internal/errkind"
 )
 
-// Errors of the notify stores and service.
+// Errors of the notify stores and service, each of an errkind.Kind
+// with its wire code.
 var (
 	// ErrNotFound is a subscription or message that is not stored (or not
 	// the caller's).
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = errkind.New(errkind.NotFound, "not_found", "not found")
 	// ErrInvalid is input the service or a store refuses.
-	ErrInvalid = errors.New("invalid")
+	ErrInvalid = errkind.New(errkind.Invalid, "invalid", "invalid")
 	// ErrLimit is an account with MaxSubscriptions subscriptions already.
-	ErrLimit = errors.New("too many subscriptions")
+	ErrLimit = errkind.New(errkind.Conflict, "subscription_limit", "too many subscriptions")
 	// ErrGone is a push endpoint that answered 404 or 410: the browser
 	// dropped the subscription.
 	ErrGone = errors.New("push subscription gone")
@@ -76,11 +79,11 @@ type Message struct {
 
 // Limits of what a store keeps, the same on every backend.
 const (
-	MaxEndpoint  = 1024     // bytes of a push endpoint URL
-	MaxPayload   = 3000     // bytes of a message payload (Web Push carries about 4 KiB encrypted)
-	MaxID        = 200      // bytes of a message id
-	MaxLastError = 500      // bytes of a message's last error, cut beyond
-	MaxClaim     = 100      // messages one Claim returns at most
+	MaxEndpoint  = 1024 // bytes of a push endpoint URL
+	MaxPayload   = 3000 // bytes of a message payload (Web Push carries about 4 KiB encrypted)
+	MaxID        = 200  // bytes of a message id
+	MaxLastError = 500  // bytes of a message's last error, cut beyond
+	MaxClaim     = 100  // messages one Claim returns at most
 	MinLease     = time.Second
 )
 

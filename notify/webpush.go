@@ -27,7 +27,8 @@ var ErrPermanent = errors.New("permanent failure")
 // subscription (Encrypt) and POSTed to its endpoint with a VAPID
 // Authorization header.
 type WebPush struct {
-	Keys *VAPID
+	// Keys returns the VAPID key (Service.Keys).
+	Keys func(ctx context.Context) (*VAPID, error)
 	// Subscriptions finds the subscription a message targets.
 	Subscriptions interface {
 		Subscription(ctx context.Context, id string) (Subscription, error)
@@ -69,7 +70,11 @@ func (p *WebPush) Send(ctx context.Context, m Message) error {
 	if p.Now != nil {
 		now = p.Now
 	}
-	auth, err := p.Keys.Authorization(sub.Endpoint, now())
+	keys, err := p.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	auth, err := keys.Authorization(sub.Endpoint, now())
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrPermanent, err)
 	}
