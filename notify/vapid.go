@@ -103,6 +103,3 @@ func (v *VAPID) Authorization(endpoint string, now time.Time) (string, error) {
 	}
 	return "vapid t=" + tok + ", k=" + v.PublicKey(), nil
 }
-
-// ecdsaPublic is the public key as crypto/ecdsa has it, to check a JWT.
-func (v *VAPID) ecdsaPublic() *ecdsa.PublicKey { return &v.priv.PublicKey }
