@@ -3,7 +3,6 @@ package notify
 import (
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -45,6 +44,3 @@ func FinishText(lastError string) string {
 	}
 	return s
 }
-
-// stamp is t as stores keep it.
-func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
