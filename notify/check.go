@@ -19,6 +19,16 @@ func CheckSubscription(s Subscription) error {
 	return nil
 }
 
+// CheckMessages checks messages before a store enqueues them.
+func CheckMessages(msgs []Message) error {
+	for _, m := range msgs {
+		if err := CheckMessage(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // CheckMessage checks a message before a store enqueues it.
 func CheckMessage(m Message) error {
 	switch {

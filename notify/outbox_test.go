@@ -20,6 +20,10 @@ type clock struct {
 	now time.Time
 }
 
+// newClock starts at the real time: the test push service checks the
+// VAPID JWT's expiry against it.
+func newClock() *clock { return &clock{now: time.Now().UTC().Truncate(time.Second)} }
+
 func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
@@ -70,10 +74,7 @@ func subscribe(t *testing.T, s *server, user string, sub []byte) notify.Subscrip
 // restart are not sent again, and a trigger repeated after the restart
 // enqueues nothing new.
 func TestOutboxAcrossRestart(t *testing.T) {
-	ctx := t.Context()
-	dir := t.TempDir()
-	c := &clock{now: time.Now().UTC().Truncate(time.Second)}
-	push := newPushService(t)
+	ctx, dir, c, push := t.Context(), t.TempDir(), newClock(), newPushService(t)
 	s := start(t, dir, c)
 	phone := subscribe(t, s, "usr_ann", push.device("ann-phone"))
 	laptop := subscribe(t, s, "usr_ann", push.device("ann-laptop"))
@@ -132,10 +133,7 @@ func TestOutboxAcrossRestart(t *testing.T) {
 // gets the same message id twice and drops the second (the window
 // doc.go describes).
 func TestOutboxCrashAfterSend(t *testing.T) {
-	ctx := t.Context()
-	dir := t.TempDir()
-	c := &clock{now: time.Now().UTC().Truncate(time.Second)}
-	push := newPushService(t)
+	ctx, dir, c, push := t.Context(), t.TempDir(), newClock(), newPushService(t)
 	s := start(t, dir, c)
 	phone := subscribe(t, s, "usr_ann", push.device("ann-phone"))
 	s.svc.OrderPaid(ctx, purchase.Order{ID: "ord_1", BuyerID: "usr_ann", EventID: "ev_1"})
@@ -166,7 +164,7 @@ func TestPushGone(t *testing.T) {
 	for _, status := range []int{http.StatusGone, http.StatusNotFound} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			ctx := t.Context()
-			c := &clock{now: time.Now().UTC().Truncate(time.Second)}
+			c := newClock()
 			push := newPushService(t)
 			s := start(t, t.TempDir(), c)
 			gone := subscribe(t, s, "usr_ann", push.device("old-phone"))
@@ -196,7 +194,7 @@ func TestPushGone(t *testing.T) {
 // MaxAttempts.
 func TestRetryBackoff(t *testing.T) {
 	ctx := t.Context()
-	c := &clock{now: time.Now().UTC().Truncate(time.Second)}
+	c := newClock()
 	push := newPushService(t)
 	s := start(t, t.TempDir(), c)
 	s.worker.MaxAttempts, s.worker.Backoff = 3, time.Minute

@@ -141,10 +141,8 @@ func (s *DB) DeleteSubscription(ctx context.Context, id string) error {
 
 // Enqueue stores the messages whose ids are new.
 func (s *DB) Enqueue(ctx context.Context, msgs []notify.Message) (int, error) {
-	for _, m := range msgs {
-		if err := notify.CheckMessage(m); err != nil {
-			return 0, err
-		}
+	if err := notify.CheckMessages(msgs); err != nil {
+		return 0, err
 	}
 	n := 0
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
