@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/notify"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 	ticketsync "github.com/admitone/admitone/sync"
@@ -899,6 +901,66 @@ var authzCases = []authzCase{
 			return walkRequest{path: "/v1/tickets/" + f.ticket(t, f.buyer).ID + "/google-wallet"}
 		},
 	},
+	{
+		route: "GET /v1/push/key",
+		want:  row{401, 200, 200, 200, 200, 200, 403},
+		req:   func(*testing.T, *walkFixture, *user) walkRequest { return walkRequest{path: "/v1/push/key"} },
+	},
+	{
+		route: "POST /v1/push/subscriptions",
+		want:  row{401, 201, 201, 201, 201, 201, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			return walkRequest{path: "/v1/push/subscriptions", body: pushSubscriptionBody("https://push.example/" + f.h.email("walk"))}
+		},
+	},
+	{
+		route: "GET /v1/push/subscriptions",
+		want:  row{401, 200, 200, 200, 200, 200, 403},
+		req:   func(*testing.T, *walkFixture, *user) walkRequest { return walkRequest{path: "/v1/push/subscriptions"} },
+	},
+	{
+		route: "DELETE /v1/push/subscriptions/{id}",
+		name:  "own",
+		want:  row{401, 204, 204, 204, 204, 204, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			if u == nil {
+				u = f.buyer
+			}
+			return walkRequest{path: "/v1/push/subscriptions/" + f.pushSubscription(t, u).ID}
+		},
+	},
+	{
+		route: "DELETE /v1/push/subscriptions/{id}",
+		name:  "another account's",
+		want:  row{401, 404, 404, 404, 404, 404, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			sub := f.pushSubscription(t, f.buyer)
+			return walkRequest{path: "/v1/push/subscriptions/" + sub.ID, after: func(t *testing.T, _ int) {
+				if _, err := f.h.outbox.Subscription(t.Context(), sub.ID); err != nil {
+					t.Errorf("another account's subscription after the DELETE: %v", err)
+				}
+			}}
+		},
+	},
+}
+
+// pushSubscriptionBody is a browser's PushSubscription JSON for endpoint.
+func pushSubscriptionBody(endpoint string) map[string]any {
+	return map[string]any{"endpoint": endpoint, "expirationTime": nil, "keys": map[string]string{
+		"p256dh": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+		"auth":   "BTBZMqHH6r4Tts7J_aSIgg",
+	}}
+}
+
+// pushSubscription subscribes a new device of u, through the service.
+func (f *walkFixture) pushSubscription(t *testing.T, u *user) notify.Subscription {
+	t.Helper()
+	body, _ := json.Marshal(pushSubscriptionBody("https://push.example/" + f.h.email("device")))
+	sub, err := f.h.api.Notify.Subscribe(t.Context(), u.ID, body)
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	return sub
 }
 
 // TestAuthorizationWalk sends a valid request to every route as every

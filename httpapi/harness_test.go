@@ -26,6 +26,7 @@ import (
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/testclock"
 	"github.com/admitone/admitone/internal/testenv"
+	"github.com/admitone/admitone/notify"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
@@ -73,6 +74,7 @@ type harness struct {
 	acctStore account.Store
 	catStore  catalog.Store
 	purStore  purchase.Store
+	outbox    notify.Store
 	spy       *storeSpy
 	// logs is the server's log (warnings and errors).
 	logs *testenv.LockedBuffer
@@ -130,14 +132,15 @@ func newHarnessWith(t *testing.T, backend string, configure func(*harness)) *har
 	// are wired as syncserver wires them (services.New).
 	h.payments = payment.NewTestProvider(payment.TestConfig{Now: h.clock.Now})
 	svc := services.New(services.Config{
-		Stores:  services.Stores{Accounts: h.acctStore, Catalog: h.catStore, Purchases: b.Purchases, Secrets: b.Secrets, Sync: b.Sync},
+		Stores: services.Stores{Accounts: h.acctStore, Catalog: h.catStore, Purchases: b.Purchases, Secrets: b.Secrets, Sync: b.Sync,
+			Notify: b.Notify},
 		SealKey: &key, Index: idx, Now: h.clock.Now, Log: log, Issuer: "AdmitOne Test",
 		// Every request comes from 127.0.0.1: the per-address limits
 		// would stop the walk, and tests here count failures of their own.
 		AccountLimits: account.RateLimits{AddrAttempts: 1 << 20, SignUpAttempts: 1 << 20, FreeFailures: 1000, AccountFailures: 1000},
 		Payments:      h.payments,
 	})
-	h.accounts, h.catalog, h.purchase, h.vault = svc.Accounts, svc.Catalog, svc.Purchase, svc.Vault
+	h.accounts, h.catalog, h.purchase, h.vault, h.outbox = svc.Accounts, svc.Catalog, svc.Purchase, svc.Vault, b.Notify
 	h.api = New(svc)
 	h.api.Ready = b.Ping
 	t.Cleanup(svc.Hub.Shutdown)

@@ -21,6 +21,7 @@ import (
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/internal/logging"
 	"github.com/admitone/admitone/internal/services"
+	"github.com/admitone/admitone/notify"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 	ticketsync "github.com/admitone/admitone/sync"
@@ -66,6 +67,9 @@ type Server struct {
 	// HSTS makes the attendee app's answers carry
 	// Strict-Transport-Security: the server is reached over TLS.
 	HSTS bool
+	// Notify keeps Web Push subscriptions; nil answers the push routes
+	// with 503.
+	Notify *notify.Service
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -76,7 +80,7 @@ type Server struct {
 func New(svc *services.Services) *Server {
 	return &Server{Accounts: svc.Accounts, Catalog: svc.Catalog, Search: svc.Search, Purchase: svc.Purchase,
 		PassSigner: svc.PassSigner, GoogleWallet: svc.GoogleWallet, Webhooks: svc.Webhooks,
-		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log}
+		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log, Notify: svc.Notify}
 }
 
 // policy says who may call a route. The handler gets the principal; org-
@@ -162,6 +166,11 @@ func routes() []route {
 		{"GET", "/v1/tickets/{id}/qr.png", signedIn, (*Server).ticketQR},
 		{"GET", "/v1/tickets/{id}/pass.pkpass", signedIn, (*Server).ticketPKPass},
 		{"GET", "/v1/tickets/{id}/google-wallet", signedIn, (*Server).ticketGoogleWallet},
+		// Web Push: each device's subscription is its account's alone.
+		{"GET", "/v1/push/key", signedIn, (*Server).pushKey},
+		{"POST", "/v1/push/subscriptions", signedIn, (*Server).subscribePush},
+		{"GET", "/v1/push/subscriptions", signedIn, (*Server).listPushSubscriptions},
+		{"DELETE", "/v1/push/subscriptions/{id}", signedIn, (*Server).deletePushSubscription},
 	}
 }
 

@@ -73,6 +73,9 @@ type Service struct {
 	// CreateHold returns a *RateLimitError. Zero means
 	// DefaultHoldsPerMinute; negative means no limit.
 	HoldsPerMinute int
+	// Notifier is told of paid and refunded orders and of moved and
+	// cancelled events, after each change is stored; nil tells nobody.
+	Notifier Notifier
 
 	holdRate holdRate
 }

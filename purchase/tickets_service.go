@@ -56,8 +56,13 @@ func (s *Service) MarkPaid(ctx context.Context, orderID, intentID string) (Order
 	if err != nil {
 		return Order{}, err
 	}
-	if len(tickets) > 0 && paid.PaidAt.Equal(now) {
-		s.logged(paid.EventID)
+	if paid.PaidAt.Equal(now) {
+		if len(tickets) > 0 {
+			s.logged(paid.EventID)
+		}
+		if s.Notifier != nil {
+			s.Notifier.OrderPaid(ctx, paid)
+		}
 	}
 	return paid, nil
 }
@@ -132,6 +137,9 @@ func (s *Service) EventMoved(ctx context.Context, eventID string) (int, error) {
 	}
 	if n > 0 {
 		s.logged(eventID)
+	}
+	if s.Notifier != nil {
+		s.Notifier.EventMoved(ctx, p.Event)
 	}
 	return n, nil
 }
@@ -240,6 +248,9 @@ func (s *Service) Refund(ctx context.Context, orderID string) (Order, error) {
 	}
 	s.changed(o.EventID)
 	s.logged(o.EventID)
+	if s.Notifier != nil {
+		s.Notifier.OrderRefunded(ctx, o)
+	}
 	return o, nil
 }
 
@@ -422,6 +433,7 @@ type EventCancellation struct {
 // event is no longer on sale, and they expire.
 func (s *Service) CancelEventOrders(ctx context.Context, eventID string, refund func(context.Context, Order) error) (EventCancellation, error) {
 	var res EventCancellation
+	var refunded []Order // paid orders, refunded now or by an earlier run
 	after := ""
 	for {
 		page, err := s.Store.OrdersOfEvent(ctx, eventID, after, MaxOrdersPage)
@@ -431,6 +443,8 @@ func (s *Service) CancelEventOrders(ctx context.Context, eventID string, refund 
 		for _, o := range page {
 			after = o.ID
 			switch o.Status {
+			case StatusRefunded:
+				refunded = append(refunded, o)
 			case StatusPaid:
 				if err := refund(ctx, o); err != nil {
 					return res, fmt.Errorf("refund order %s: %w", o.ID, err)
@@ -439,6 +453,7 @@ func (s *Service) CancelEventOrders(ctx context.Context, eventID string, refund 
 					return res, err
 				}
 				res.Refunded++
+				refunded = append(refunded, o)
 			case StatusPendingPayment:
 				_, err := s.Store.CancelOrder(ctx, o.ID, s.stamp())
 				switch {
@@ -458,6 +473,9 @@ func (s *Service) CancelEventOrders(ctx context.Context, eventID string, refund 
 	if res.Refunded+res.Cancelled > 0 {
 		s.changed(eventID)
 		s.logged(eventID)
+	}
+	if s.Notifier != nil && len(refunded) > 0 {
+		s.Notifier.EventCancelled(ctx, eventID, refunded)
 	}
 	return res, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/notify"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/storage/bolt"
 	"github.com/admitone/admitone/storage/postgres"
@@ -28,6 +29,9 @@ type Backend struct {
 	// Sync holds gates, uploaded check-ins and conflicts, in the same
 	// database.
 	Sync ticketsync.Store
+	// Notify holds push subscriptions and the outbox, in the same
+	// database.
+	Notify notify.Store
 	// Notifier tells of other processes' change log appends: PostgreSQL
 	// only; nil for bolt, which one process owns.
 	Notifier ticketsync.Notifier
@@ -44,7 +48,7 @@ func Open(ctx context.Context, dsn, dataDir string) (*Backend, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Backend{Kind: "bolt", Accounts: db, Catalog: db, Purchases: db, Secrets: db, Sync: db, ping: db.Ping, close: db.Close}, nil
+		return &Backend{Kind: "bolt", Accounts: db, Catalog: db, Purchases: db, Secrets: db, Sync: db, Notify: db, ping: db.Ping, close: db.Close}, nil
 	}
 	scheme, _, hasScheme := strings.Cut(dsn, "://")
 	switch s := strings.ToLower(scheme); {
@@ -59,7 +63,7 @@ func Open(ctx context.Context, dsn, dataDir string) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Backend{Kind: "postgres", Accounts: db, Catalog: db, Purchases: db, Secrets: db, Sync: db, Notifier: db,
+	return &Backend{Kind: "postgres", Accounts: db, Catalog: db, Purchases: db, Secrets: db, Sync: db, Notify: db, Notifier: db,
 		ping: db.Ping, close: db.Close}, nil
 }
 

@@ -64,6 +64,12 @@ type serverConfig struct {
 	// TrustedProxies are CIDRs or addresses of reverse proxies whose
 	// X-Forwarded-For or Forwarded header names the client.
 	TrustedProxies []string
+
+	// PushSubject is the contact push services see in the VAPID JWT;
+	// PushAllowLoopbackHTTP admits http push endpoints on loopback
+	// (tests only).
+	PushSubject           string
+	PushAllowLoopbackHTTP bool
 }
 
 func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
@@ -74,6 +80,8 @@ func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.LogJSON, "log-json", false, "JSON logs (env ADMITONE_LOG_JSON)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (env ADMITONE_LOG_LEVEL)")
 	fs.StringSliceVar(&c.TrustedProxies, "trusted-proxies", nil, "reverse proxies, CIDRs or addresses separated by commas, whose X-Forwarded-For or Forwarded names the client for the login and sign-up limits; empty trusts none (env ADMITONE_TRUSTED_PROXIES)")
+	fs.StringVar(&c.PushSubject, "push-subject", "", "contact (mailto: or https: URL) that Web Push services see for this server (env ADMITONE_PUSH_SUBJECT)")
+	fs.BoolVar(&c.PushAllowLoopbackHTTP, "push-allow-loopback-http", false, "accept http:// Web Push endpoints on loopback addresses, for tests (env ADMITONE_PUSH_ALLOW_LOOPBACK_HTTP)")
 	c.Payments.addFlags(fs)
 	c.Wallets.addFlags(fs)
 	c.holdFlags = &holdFlags{}
@@ -148,6 +156,7 @@ type app struct {
 	purchase *purchase.Service
 	vault    *vault.Vault
 	hub      *ticketsync.Hub
+	svc      *services.Services
 	index    *search.Index
 	api      *httpapi.Server
 	// Addr is where the HTTP server listens once Run started it; started
@@ -194,12 +203,14 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	// Paid orders get tickets signed with issuer keys sealed in the
 	// database under the seal key.
 	svc := services.New(services.Config{
-		Stores:  services.Stores{Accounts: backend.Accounts, Catalog: backend.Catalog, Purchases: backend.Purchases, Secrets: backend.Secrets, Sync: backend.Sync},
+		Stores: services.Stores{Accounts: backend.Accounts, Catalog: backend.Catalog, Purchases: backend.Purchases, Secrets: backend.Secrets, Sync: backend.Sync,
+			Notify: backend.Notify},
+		PushSubject: cfg.PushSubject, PushAllowHTTP: cfg.PushAllowLoopbackHTTP,
 		SealKey: key, Index: a.index, Log: log, Issuer: "AdmitOne",
 		MaxHeldPerBuyer: set.maxHeld, HoldsPerMinute: set.rate,
 		Payments: set.pay, Webhooks: set.hooks, PassSigner: set.passes, GoogleWallet: set.google,
 	})
-	a.accounts, a.catalog, a.purchase, a.vault, a.hub = svc.Accounts, svc.Catalog, svc.Purchase, svc.Vault, svc.Hub
+	a.accounts, a.catalog, a.purchase, a.vault, a.hub, a.svc = svc.Accounts, svc.Catalog, svc.Purchase, svc.Vault, svc.Hub, svc
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.api = httpapi.New(svc)
@@ -274,6 +285,7 @@ func (a *app) Run(ctx context.Context) error {
 	}
 	go func() { errc <- srv.Serve(ln) }()
 	go a.purchase.RunExpiry(ctx, 15*time.Second) // releases expired holds and unpaid orders
+	go a.svc.RunNotify(ctx)                      // sends the outbox, checks for doors opening
 	if n := a.backend.Notifier; n != nil {
 		// Other server processes on the same PostgreSQL write to the
 		// log too; their notifications reach this process's gates.

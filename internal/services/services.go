@@ -9,6 +9,7 @@ import (
 	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/logging"
+	"github.com/admitone/admitone/notify"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 	ticketsync "github.com/admitone/admitone/sync"
@@ -24,6 +25,9 @@ type Stores struct {
 	Purchases purchase.Store
 	Secrets   vault.SecretStore
 	Sync      ticketsync.Store
+	// Notify keeps push subscriptions and the outbox; nil: no
+	// notifications.
+	Notify notify.Store
 }
 
 // Config is what New builds the services from. Zero fields take the
@@ -60,6 +64,10 @@ type Config struct {
 	// PassSigner and GoogleWallet issue wallet passes; nil: none.
 	PassSigner   *wallet.PassSigner
 	GoogleWallet *wallet.GoogleIssuer
+	// PushSubject is the VAPID contact (mailto: or https:) push services
+	// see; PushAllowHTTP admits http push endpoints on loopback (tests).
+	PushSubject   string
+	PushAllowHTTP bool
 }
 
 // Services is the server's service graph.
@@ -79,6 +87,11 @@ type Services struct {
 	Webhooks     purchase.WebhookVerifier
 	PassSigner   *wallet.PassSigner
 	GoogleWallet *wallet.GoogleIssuer
+	// Notify keeps Web Push subscriptions and enqueues what Purchase
+	// reports; Outbox sends it (run both with RunNotify). Nil without
+	// Stores.Notify or a seal key.
+	Notify *notify.Service
+	Outbox *notify.Worker
 	// Now and Log are Config's.
 	Now func() time.Time
 	Log *slog.Logger
@@ -107,8 +120,24 @@ func New(cfg Config) *Services {
 			return e.Title, err
 		},
 		TypeNames: GateTypeNames(st.Catalog)}
+	if st.Notify != nil && cfg.SealKey != nil {
+		s.Notify = &notify.Service{Store: st.Notify, Events: st.Catalog, Orders: st.Purchases, Secrets: st.Secrets, Seal: cfg.SealKey,
+			Subject: cfg.PushSubject, AllowHTTP: cfg.PushAllowHTTP, Now: cfg.Now, Log: log}
+		s.Purchase.Notifier = s.Notify
+		s.Outbox = &notify.Worker{Store: st.Notify, Now: cfg.Now, Log: log, Senders: map[string]notify.Sender{
+			notify.ChannelWebPush: &notify.WebPush{Keys: s.Notify.Keys, Subscriptions: st.Notify, Now: cfg.Now},
+		}}
+	}
 	if tp, ok := cfg.Payments.(purchase.PaymentEventSource); ok {
 		tp.OnEvent(s.Purchase.HandlePaymentEvent) // Stripe's events come through the webhook
 	}
 	return s
+}
+
+// RunNotify sends the outbox and checks for doors opening soon until ctx
+// is done; without notifications it returns at once.
+func (s *Services) RunNotify(ctx context.Context) {
+	if s.Notify != nil {
+		s.Notify.Run(ctx, s.Outbox)
+	}
 }

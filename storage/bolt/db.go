@@ -49,6 +49,8 @@ var (
 		bucketTickets, bucketHolderTickets, bucketOrderTickets, bucketChanges, bucketChangeSeq, bucketTicketLineage,
 		// sync.go
 		bucketGates, bucketGateCodes, bucketGateCreds, bucketEventGates, bucketCheckins, bucketTicketInside, bucketConflicts, bucketTicketEntered, bucketQuarantine,
+		// push.go
+		bucketPushSubs, bucketPushEndpoints, bucketPushUserSubs, bucketOutbox, bucketOutboxPending,
 	}
 
 	keyVersion = []byte("version")
