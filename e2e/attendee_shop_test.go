@@ -235,6 +235,25 @@ func TestAttendeeShop(t *testing.T) {
 		}
 	})
 
+	t.Run("authentication required", func(t *testing.T) {
+		s.t = t
+		s.holdAndCheckout(e.id, e.typeID, 1)
+		id := s.orderID()
+		browsertest.Submit(t, s.ctx, "card", "pay-form", "4000002500003155")
+		s.title("Your bank asks you to confirm this payment")
+		s.check("authentication-required")
+		var o shopOrder
+		call(t, "GET", srv.url+"/v1/orders/"+id, token, nil, http.StatusOK, &o)
+		if o.Status != "pending_payment" || orderTickets(t, srv.url, token, id) != 0 {
+			t.Errorf("order %s waiting for authentication: %+v, want pending_payment and no tickets", id, o)
+		}
+		s.do(`document.getElementById("confirm").click()`)
+		s.title("You have your tickets")
+		if n := orderTickets(t, srv.url, token, id); n != 1 {
+			t.Errorf("order %s after authentication: %d tickets, want 1", id, n)
+		}
+	})
+
 	t.Run("double click on pay", func(t *testing.T) {
 		s.t = t
 		s.holdAndCheckout(e.id, e.typeID, 1)
@@ -261,6 +280,24 @@ func TestAttendeeShop(t *testing.T) {
 		if again.Order.PaymentIntentID != o.PaymentIntentID || len(again.Tickets) != 1 {
 			t.Errorf("order %s paid again: intent %s with %d tickets, want %s with 1", id, again.Order.PaymentIntentID, len(again.Tickets), o.PaymentIntentID)
 		}
+	})
+
+	t.Run("sold out", func(t *testing.T) {
+		s.t = t
+		// A type of one ticket that another buyer bought.
+		var tt struct {
+			ID string `json:"id"`
+		}
+		call(t, "POST", srv.url+"/v1/events/"+e.id+"/ticket-types", e.organizer, map[string]any{"name": "Front row", "kind": "admission",
+			"price": map[string]any{"amount": 9000, "currency": "EUR"}, "capacity": 1, "per_order_max": 1}, http.StatusCreated, &tt)
+		e.typeID, e.orders = tt.ID, nil
+		e.buy(t, 1)
+		s.do(fmt.Sprintf(`location.href = "/app/event.html?id=%s"`, e.id))
+		s.wait(fmt.Sprintf(`document.getElementById("qty-%s")`, tt.ID), "the new ticket type")
+		s.do(fmt.Sprintf(`const q = document.getElementById("qty-%s"); q.value = "1"; q.dispatchEvent(new Event("change"))`, tt.ID))
+		s.do(`document.getElementById("hold").click()`)
+		s.title("Sold out")
+		s.check("sold-out")
 	})
 
 	t.Run("sign out", func(t *testing.T) {

@@ -41,7 +41,7 @@
     const ev = page.event, venue = page.venue || {};
     document.title = ev.title + " · AdmitOne";
     document.getElementById("title").textContent = ev.title;
-    document.getElementById("when").textContent = A.when(ev.starts_at, ev.time_zone) + (ev.doors_at ? " · doors " + A.when(ev.doors_at, ev.time_zone) : "");
+    document.getElementById("when").textContent = A.when(ev.starts_at, ev.time_zone) + (ev.doors_at && ev.doors_at !== ev.starts_at ? " · doors " + A.when(ev.doors_at, ev.time_zone) : "");
     document.getElementById("where").textContent = [venue.name, venue.address, venue.city].filter(Boolean).join(", ");
     document.getElementById("description").textContent = ev.description || "";
     if (ev.status !== "published") {
