@@ -73,7 +73,7 @@ func eval[T any](s *shop, js string) T {
 func (s *shop) wait(cond, what string) {
 	s.t.Helper()
 	_, ok := testenv.Poll(30*time.Second, 100*time.Millisecond, func() bool {
-		v, err := chromedp.Run(s.ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && !!(` + cond + `)`))
+		v, err := chromedp.Run(s.ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && !!(`+cond+`)`))
 		return err == nil && v
 	})
 	if !ok {
