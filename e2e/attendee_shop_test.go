@@ -122,6 +122,16 @@ func (s *shop) holdAndCheckout(eventID, typeID string, q int) {
 	s.wait(`document.getElementById("card")`, "the card form")
 }
 
+// buyOne holds one ticket of the type, checks out and pays with card;
+// it returns the order's id.
+func (s *shop) buyOne(eventID, typeID, card string) string {
+	s.t.Helper()
+	s.holdAndCheckout(eventID, typeID, 1)
+	id := s.orderID()
+	browsertest.Submit(s.t, s.ctx, "card", "pay-form", card)
+	return id
+}
+
 // orderID is the order the checkout page shows.
 func (s *shop) orderID() string {
 	s.t.Helper()
@@ -139,6 +149,15 @@ type shopOrder struct {
 	Status          string `json:"status"`
 	PaymentIntentID string `json:"payment_intent_id"`
 	PaidAt          string `json:"paid_at"`
+}
+
+// orderState is the order as its buyer reads it and how many of the
+// buyer's tickets it issued.
+func orderState(t *testing.T, base, token, orderID string) (shopOrder, int) {
+	t.Helper()
+	var o shopOrder
+	call(t, "GET", base+"/v1/orders/"+orderID, token, nil, http.StatusOK, &o)
+	return o, orderTickets(t, base, token, orderID)
 }
 
 func orderTickets(t *testing.T, base, token, orderID string) int {
@@ -204,48 +223,36 @@ func TestAttendeeShop(t *testing.T) {
 		t.Errorf("the confirmation links to %q, want My tickets", href)
 	}
 	token := s.token()
-	var o shopOrder
-	call(t, "GET", srv.url+"/v1/orders/"+paid, token, nil, http.StatusOK, &o)
-	if o.Status != "paid" || orderTickets(t, srv.url, token, paid) != 2 {
-		t.Errorf("order %s: %+v with %d tickets, want paid with 2", paid, o, orderTickets(t, srv.url, token, paid))
+	if o, n := orderState(t, srv.url, token, paid); o.Status != "paid" || n != 2 {
+		t.Errorf("order %s: %+v with %d tickets, want paid with 2", paid, o, n)
 	}
 
 	t.Run("declined card", func(t *testing.T) {
 		s.t = t
-		s.holdAndCheckout(e.id, e.typeID, 1)
-		id := s.orderID()
-		browsertest.Submit(t, s.ctx, "card", "pay-form", "4000000000000002")
+		id := s.buyOne(e.id, e.typeID, "4000000000000002")
 		s.title("Your card was declined")
 		s.wait(`document.querySelector("[role=alert] h1")`, "the decline announced")
 		s.check("declined")
-		var o shopOrder
-		call(t, "GET", srv.url+"/v1/orders/"+id, token, nil, http.StatusOK, &o)
-		if o.Status != "pending_payment" || o.PaidAt != "" || orderTickets(t, srv.url, token, id) != 0 {
-			t.Errorf("declined order %s: %+v, want pending_payment, unpaid, no tickets", id, o)
+		if o, n := orderState(t, srv.url, token, id); o.Status != "pending_payment" || o.PaidAt != "" || n != 0 {
+			t.Errorf("declined order %s: %+v with %d tickets, want pending_payment, unpaid, none", id, o, n)
 		}
-		// Another card pays the same order, through the same intent.
+		// Another card pays the same order.
 		s.do(`document.getElementById("retry").click()`)
 		s.wait(`document.getElementById("card")`, "the card form again")
 		browsertest.Submit(t, s.ctx, "card", "pay-form", "4242424242424242")
 		s.title("You have your tickets")
-		var after shopOrder
-		call(t, "GET", srv.url+"/v1/orders/"+id, token, nil, http.StatusOK, &after)
-		if n := orderTickets(t, srv.url, token, id); after.Status != "paid" || n != 1 {
-			t.Errorf("order %s after another card: %+v with %d tickets, want paid with 1", id, after, n)
+		if o, n := orderState(t, srv.url, token, id); o.Status != "paid" || n != 1 {
+			t.Errorf("order %s after another card: %+v with %d tickets, want paid with 1", id, o, n)
 		}
 	})
 
 	t.Run("authentication required", func(t *testing.T) {
 		s.t = t
-		s.holdAndCheckout(e.id, e.typeID, 1)
-		id := s.orderID()
-		browsertest.Submit(t, s.ctx, "card", "pay-form", "4000002500003155")
+		id := s.buyOne(e.id, e.typeID, "4000002500003155")
 		s.title("Your bank asks you to confirm this payment")
 		s.check("authentication-required")
-		var o shopOrder
-		call(t, "GET", srv.url+"/v1/orders/"+id, token, nil, http.StatusOK, &o)
-		if o.Status != "pending_payment" || orderTickets(t, srv.url, token, id) != 0 {
-			t.Errorf("order %s waiting for authentication: %+v, want pending_payment and no tickets", id, o)
+		if o, n := orderState(t, srv.url, token, id); o.Status != "pending_payment" || n != 0 {
+			t.Errorf("order %s waiting for authentication: %+v with %d tickets, want pending_payment and none", id, o, n)
 		}
 		s.do(`document.getElementById("confirm").click()`)
 		s.title("You have your tickets")
@@ -266,9 +273,8 @@ func TestAttendeeShop(t *testing.T) {
 			f.dispatchEvent(new Event("submit", {cancelable: true})); f.dispatchEvent(new Event("submit", {cancelable: true}))`)
 		s.title("You have your tickets")
 		s.wait(`document.querySelectorAll("#tickets li").length === 1`, "one ticket")
-		var o shopOrder
-		call(t, "GET", srv.url+"/v1/orders/"+id, token, nil, http.StatusOK, &o)
-		if n := orderTickets(t, srv.url, token, id); o.Status != "paid" || o.PaymentIntentID == "" || n != 1 {
+		o, n := orderState(t, srv.url, token, id)
+		if o.Status != "paid" || o.PaymentIntentID == "" || n != 1 {
 			t.Errorf("order %s after a double click: %+v with %d tickets, want paid once with 1", id, o, n)
 		}
 		// The pay route gives back the one payment the order has.

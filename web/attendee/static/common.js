@@ -111,9 +111,16 @@
     }
   }
 
-  // The header's last link signs in, or signs out (ending the session
+  // The shared header: a page's <header data-nav> gets the brand and the
+  // main links; the last one signs in, or signs out (ending the session
   // at the server) when signed in.
   function wireNav() {
+    const h = document.querySelector("header[data-nav]");
+    if (h && !h.firstChild) {
+      h.append(el("a", { class: "brand", href: "/app/" }, "AdmitOne"),
+        el("nav", { "aria-label": "Main" }, el("a", { href: "/app/" }, "Events"), el("a", { href: "/app/tickets.html" }, "My tickets"),
+          el("a", { id: "nav-auth", href: "/app/signin.html" }, "Sign in")));
+    }
     const a = document.getElementById("nav-auth");
     if (!a || !localStorage.getItem(TOKEN)) return;
     a.textContent = "Sign out";
