@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/admitone/admitone/internal/browsertest"
 	"github.com/admitone/admitone/internal/testenv"
@@ -319,17 +321,37 @@ func TestAttendeeShop(t *testing.T) {
 	})
 }
 
-// TestAttendeeShopHoldExpires waits out a hold on the checkout page: the
-// countdown reaches zero and the page says the hold expired; the server
-// refuses to check it out and nothing was ordered.
+// totpCode is the six-digit code of secret at an instant.
+func totpCode(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	c, err := totp.GenerateCodeCustom(secret, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestAttendeeShopHoldExpires signs in with two-factor authentication,
+// then waits out a hold on the checkout page: the countdown reaches zero
+// and the page says the hold expired; the server refuses to check it out.
 func TestAttendeeShopHoldExpires(t *testing.T) {
 	srv := startServer(t, t.TempDir(), "", "127.0.0.1:0", "--hold-ttl", "4s")
 	e := setupEvent(t, srv.url, 0)
+	var enrol struct {
+		Secret string `json:"secret"`
+	}
+	call(t, "POST", srv.url+"/v1/auth/totp/enroll", e.buyer, map[string]any{"password": password}, http.StatusOK, &enrol)
+	call(t, "POST", srv.url+"/v1/auth/totp/confirm", e.buyer, map[string]any{"code": totpCode(t, enrol.Secret, time.Now())}, http.StatusOK, nil)
+
 	s := openShop(t, srv.url, "/app/signin.html")
 	s.title("Sign in")
 	s.check("signin")
 	s.do(`document.getElementById("email").value = "buyer@example.com"`)
 	browsertest.Submit(t, s.ctx, "password", "signin", password)
+	s.wait(`!document.getElementById("totp-field").hidden && document.getElementById("alert").textContent !== ""`, "the two-factor step")
+	s.check("signin-totp")
+	// The next period's code: the one just used to confirm is spent.
+	browsertest.Submit(t, s.ctx, "totp", "signin", totpCode(t, enrol.Secret, time.Now().Add(30*time.Second)))
 	s.wait(`location.pathname === "/app/" && document.getElementById("nav-auth").textContent === "Sign out"`, "signed in")
 
 	s.do(fmt.Sprintf(`location.href = "/app/event.html?id=%s"`, e.id))

@@ -57,7 +57,7 @@ func TestNoInlineScript(t *testing.T) {
 			if !strings.Contains(tag, "src=") {
 				t.Errorf("%s: inline script %q", p, tag)
 			}
-			if strings.Index(html[i+1:], "<script") < 0 {
+			if !strings.Contains(html[i+1:], "<script") {
 				break
 			}
 		}
