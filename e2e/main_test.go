@@ -202,16 +202,16 @@ var listeningServer = regexp.MustCompile(`msg="syncserver listening" addr=(\S+)`
 
 // startServer runs `syncserver serve` on listen (127.0.0.1:0 for a free
 // port) with its data in dataDir and, if database is set, PostgreSQL, and
-// waits until it listens.
-func startServer(t *testing.T, dataDir, database, listen string) *server {
+// waits until it listens; extra adds flags (--hold-ttl).
+func startServer(t *testing.T, dataDir, database, listen string, extra ...string) *server {
 	t.Helper()
-	s := launchServer(t, dataDir, database, listen)
+	s := launchServer(t, dataDir, database, listen, extra...)
 	s.waitListening(t)
 	return s
 }
 
 // launchServer starts `syncserver serve` without waiting for it.
-func launchServer(t *testing.T, dataDir, database, listen string) *server {
+func launchServer(t *testing.T, dataDir, database, listen string, extra ...string) *server {
 	t.Helper()
 	needBinaries(t)
 	// The test provider pays for the setup's tickets, which one account
@@ -220,6 +220,7 @@ func launchServer(t *testing.T, dataDir, database, listen string) *server {
 	if database != "" {
 		args = append(args, "--database", database)
 	}
+	args = append(args, extra...)
 	p := startProc(t, "syncserver "+filepath.Base(dataDir), testenv.Program(t, "syncserver"), args...)
 	return &server{proc: p, dataDir: dataDir, database: database}
 }

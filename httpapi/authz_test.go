@@ -563,6 +563,13 @@ var authzCases = []authzCase{
 		},
 	},
 	{
+		route: "GET /v1/config",
+		want:  row{200, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/config"}
+		},
+	},
+	{
 		route: "GET /v1/events",
 		want:  row{200, 200, 200, 200, 200, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {

@@ -70,6 +70,9 @@ type Server struct {
 	// Notify keeps Web Push subscriptions; nil answers the push routes
 	// with 503.
 	Notify *notify.Service
+	// StripePublishableKey (pk_...) is told to clients by GET /v1/config
+	// for Stripe's Payment Element.
+	StripePublishableKey string
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -134,6 +137,7 @@ func routes() []route {
 		{"POST", "/v1/events/{id}/publish", eventManager, (*Server).publishEvent},
 		{"POST", "/v1/events/{id}/cancel", eventManager, (*Server).cancelEvent},
 		{"POST", "/v1/events/{id}/ticket-types", eventManager, (*Server).createTicketType},
+		{"GET", "/v1/config", anyone, (*Server).clientConfig},
 		{"GET", "/v1/events", anyone, (*Server).searchEvents},
 		{"GET", "/v1/events/{id}", anyone, (*Server).getEvent},
 		{"POST", "/v1/holds", signedIn, idempotent((*Server).createHold)},

@@ -25,6 +25,9 @@ func TestServeChecksFlagsFirst(t *testing.T) {
 		{"apple wallet half set", []string{"--apple-pass-cert", "cert.pem"}, "apple-pass-key"},
 		{"google wallet half set", []string{"--google-wallet-issuer-id", "3388000000022222222"}, "google-wallet-service-account"},
 		{"negative hold limit", []string{"--holds-per-minute", "-1"}, "--holds-per-minute"},
+		{"hold ttl too short", []string{"--hold-ttl", "500ms"}, "--hold-ttl"},
+		{"hold ttl too long", []string{"--hold-ttl", "2h"}, "--hold-ttl"},
+		{"not a publishable key", []string{"--payments", "stripe", "--stripe-publishable-key", "sk_test_x"}, "--stripe-publishable-key"},
 	}
 	for _, k := range []string{"ADMITONE_STRIPE_SECRET_KEY", "ADMITONE_STRIPE_WEBHOOK_SECRET"} {
 		t.Setenv(k, "")

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/admitone/admitone/purchase"
 )
@@ -38,6 +39,9 @@ func TestServeHoldLimitFlags(t *testing.T) {
 	}
 	if svc.MaxHeldPerBuyer != 4 || svc.HoldsPerMinute >= 0 {
 		t.Errorf("--max-held-per-buyer 4 --holds-per-minute 0: %d, %d; want 4 and off (negative)", svc.MaxHeldPerBuyer, svc.HoldsPerMinute)
+	}
+	if svc, err = open(t, "--hold-ttl", "3s"); err != nil || svc.HoldTTL != 3*time.Second {
+		t.Errorf("--hold-ttl 3s: %v, %v; want a 3s hold", svc, err)
 	}
 	for _, flag := range []string{"--max-held-per-buyer", "--holds-per-minute"} {
 		if _, err := open(t, flag, "-1"); err == nil || !strings.Contains(err.Error(), flag) {

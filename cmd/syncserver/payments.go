@@ -25,12 +25,17 @@ type paymentConfig struct {
 	StripeKeyFile, StripeWebhookSecretFile string
 	// StripeAPIBase points at another Stripe API (stripe-mock in tests).
 	StripeAPIBase string
+	// StripePublishableKey (pk_...) is what the attendee app hands
+	// Stripe.js to show the Payment Element (GET /v1/config); it is
+	// public by design.
+	StripePublishableKey string
 }
 
 func (c *paymentConfig) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Provider, "payments", "none", "payment provider: none (only free tickets sell), stripe, or test (built-in test cards: demos and tests only) (env ADMITONE_PAYMENTS)")
 	fs.StringVar(&c.StripeKeyFile, "stripe-secret-key-file", "", "stripe: file holding the secret key sk_...; default: env ADMITONE_STRIPE_SECRET_KEY (env ADMITONE_STRIPE_SECRET_KEY_FILE)")
 	fs.StringVar(&c.StripeWebhookSecretFile, "stripe-webhook-secret-file", "", "stripe: file holding the webhook signing secret whsec_...; default: env ADMITONE_STRIPE_WEBHOOK_SECRET (env ADMITONE_STRIPE_WEBHOOK_SECRET_FILE)")
+	fs.StringVar(&c.StripePublishableKey, "stripe-publishable-key", "", "stripe: the publishable key pk_... the attendee app's payment page gives Stripe.js (public) (env ADMITONE_STRIPE_PUBLISHABLE_KEY)")
 	fs.StringVar(&c.StripeAPIBase, "stripe-api-base", "", "stripe: API base URL; default Stripe's (http only on loopback, for stripe-mock) (env ADMITONE_STRIPE_API_BASE)")
 }
 
@@ -44,6 +49,9 @@ func (c *paymentConfig) load() (payment.Provider, purchase.WebhookVerifier, erro
 	case "test":
 		return payment.NewTestProvider(payment.TestConfig{}), nil, nil
 	case "stripe":
+		if pk := c.StripePublishableKey; pk != "" && (!strings.HasPrefix(pk, "pk_") || len(pk) > 255) {
+			return nil, nil, fmt.Errorf("--stripe-publishable-key: want a publishable key pk_... (up to 255 characters)")
+		}
 		key, err := readStripeSecret(c.StripeKeyFile, "ADMITONE_STRIPE_SECRET_KEY", "--stripe-secret-key-file")
 		if err != nil {
 			return nil, nil, err

@@ -60,6 +60,10 @@ type serverConfig struct {
 	MaxHeldPerBuyer int
 	HoldsPerMinute  int
 	holdFlags       *holdFlags
+	// HoldTTL is how long a hold reserves (--hold-ttl, a test flag kept
+	// out of the help: browser tests shorten it to see a hold expire);
+	// zero means purchase.DefaultHoldTTL.
+	HoldTTL time.Duration
 
 	// TrustedProxies are CIDRs or addresses of reverse proxies whose
 	// X-Forwarded-For or Forwarded header names the client.
@@ -86,6 +90,8 @@ func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	c.Wallets.addFlags(fs)
 	c.holdFlags = &holdFlags{}
 	fs.IntVar(&c.holdFlags.maxHeld, "max-held-per-buyer", purchase.DefaultMaxHeldPerBuyer, "most admission tickets of one event one account may have in active holds at a time (a ticket type's max_held_per_buyer caps that type further); 0: no cap (env ADMITONE_MAX_HELD_PER_BUYER)")
+	fs.DurationVar(&c.HoldTTL, "hold-ttl", 0, "testing only: how long a hold reserves, 1s to 1h; 0: the default (10m) (env ADMITONE_HOLD_TTL)")
+	fs.MarkHidden("hold-ttl")
 	fs.IntVar(&c.holdFlags.perMinute, "holds-per-minute", purchase.DefaultHoldsPerMinute, "most holds one account may make a minute (429 with Retry-After beyond); 0: no limit (env ADMITONE_HOLDS_PER_MINUTE)")
 }
 
@@ -109,6 +115,7 @@ func purchaseLimit(flag string, n int) (int, error) {
 type settings struct {
 	proxies       []netip.Prefix
 	maxHeld, rate int
+	holdTTL       time.Duration
 	pay           payment.Provider
 	hooks         purchase.WebhookVerifier
 	passes        *wallet.PassSigner
@@ -132,6 +139,9 @@ func (c *serverConfig) check() (settings, error) {
 		if st.rate, err = purchaseLimit("holds-per-minute", f.perMinute); err != nil {
 			return st, err
 		}
+	}
+	if st.holdTTL = c.HoldTTL; st.holdTTL != 0 && (st.holdTTL < time.Second || st.holdTTL > time.Hour) {
+		return st, fmt.Errorf("--hold-ttl %v: want 0 (the default) or 1s to 1h", st.holdTTL)
 	}
 	if st.pay, st.hooks, err = c.Payments.load(); err != nil {
 		return st, err
@@ -207,7 +217,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 			Notify: backend.Notify},
 		PushSubject: cfg.PushSubject, PushAllowHTTP: cfg.PushAllowLoopbackHTTP,
 		SealKey: key, Index: a.index, Log: log, Issuer: "AdmitOne",
-		MaxHeldPerBuyer: set.maxHeld, HoldsPerMinute: set.rate,
+		MaxHeldPerBuyer: set.maxHeld, HoldsPerMinute: set.rate, HoldTTL: set.holdTTL,
 		Payments: set.pay, Webhooks: set.hooks, PassSigner: set.passes, GoogleWallet: set.google,
 	})
 	a.accounts, a.catalog, a.purchase, a.vault, a.hub, a.svc = svc.Accounts, svc.Catalog, svc.Purchase, svc.Vault, svc.Hub, svc
@@ -215,6 +225,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.api = httpapi.New(svc)
 	a.api.Ready, a.api.Registry, a.api.TrustedProxies = backend.Ping, reg, set.proxies
+	a.api.StripePublishableKey = cfg.Payments.StripePublishableKey
 	if set.pay == nil {
 		log.Warn("no payment provider is configured: priced tickets cannot be sold, only free ones (--payments stripe takes payments; --payments test takes test cards, for demos)",
 			"apple_wallet", set.passes != nil, "google_wallet", set.google != nil)

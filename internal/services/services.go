@@ -54,6 +54,9 @@ type Config struct {
 	// limit.
 	MaxHeldPerBuyer int
 	HoldsPerMinute  int
+	// HoldTTL is how long a hold reserves; zero means
+	// purchase.DefaultHoldTTL.
+	HoldTTL time.Duration
 	// Payments takes payments (payment.Stripe or payment.TestProvider);
 	// nil sells free tickets only. A *payment.TestProvider's events are
 	// delivered to the purchase service.
@@ -110,7 +113,7 @@ func New(cfg Config) *Services {
 	s.Catalog = &catalog.Service{Store: st.Catalog, Index: cfg.Index, Now: cfg.Now, Log: log}
 	s.Vault = &vault.Vault{Store: st.Secrets, Seal: cfg.SealKey, Now: cfg.Now}
 	s.Purchase = &purchase.Service{Store: st.Purchases, Catalog: s.Catalog, Now: cfg.Now, Changed: s.Catalog.InvalidateAvailability,
-		Signer: s.Vault, Log: log, MaxHeldPerBuyer: cfg.MaxHeldPerBuyer, HoldsPerMinute: cfg.HoldsPerMinute, Payments: cfg.Payments}
+		Signer: s.Vault, Log: log, MaxHeldPerBuyer: cfg.MaxHeldPerBuyer, HoldsPerMinute: cfg.HoldsPerMinute, HoldTTL: cfg.HoldTTL, Payments: cfg.Payments}
 	s.Catalog.Inventory = s.Purchase
 	s.Hub = &ticketsync.Hub{Store: st.Sync, Changes: st.Purchases, Tickets: HubTickets{Store: st.Purchases}, Now: cfg.Now, Logger: log}
 	s.Purchase.ChangesAppended = s.Hub.Poke

@@ -76,8 +76,69 @@
     }
   }
 
+  // action holds the Idempotency-Key of one user action: the same key on
+  // every retry of it (a double click, a retry after a network error)
+  // until done() says it succeeded, so the server acts on it once.
+  function action() {
+    let key = null;
+    return { key: () => (key = key || newKey()), done: () => { key = null; } };
+  }
+
+  // problem replaces the page's main content with a clear end state: a
+  // heading, what happened, what to do next (links or buttons), announced
+  // to screen readers.
+  function problem(title, text, ...next) {
+    const main = document.getElementById("main");
+    main.replaceChildren(el("section", { class: "problem", role: "alert", "aria-labelledby": "problem-title" },
+      el("h1", { id: "problem-title" }, title), el("p", {}, text), el("p", { class: "actions" }, ...next)));
+    document.title = title + " · AdmitOne";
+    return main;
+  }
+
+  // say announces a message in the page's alert region (role="alert").
+  function say(text) {
+    const a = document.getElementById("alert");
+    if (a) a.textContent = text || "";
+  }
+
+  // when formats an instant in the event's time zone.
+  function when(iso, zone) {
+    const o = { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" };
+    try {
+      return new Intl.DateTimeFormat(undefined, Object.assign({ timeZone: zone || undefined, timeZoneName: "short" }, o)).format(new Date(iso));
+    } catch (e) {
+      return new Date(iso).toLocaleString();
+    }
+  }
+
+  // The shared header: a page's <header data-nav> gets the brand and the
+  // main links; the last one signs in, or signs out (ending the session
+  // at the server) when signed in.
+  function wireNav() {
+    const h = document.querySelector("header[data-nav]");
+    if (h && !h.firstChild) {
+      h.append(el("a", { class: "brand", href: "/app/" }, "AdmitOne"),
+        el("nav", { "aria-label": "Main" }, el("a", { href: "/app/" }, "Events"), el("a", { href: "/app/tickets.html" }, "My tickets"),
+          el("a", { id: "nav-auth", href: "/app/signin.html" }, "Sign in")));
+    }
+    const a = document.getElementById("nav-auth");
+    if (!a || !localStorage.getItem(TOKEN)) return;
+    a.textContent = "Sign out";
+    a.href = "/app/";
+    a.addEventListener("click", async (ev) => {
+      ev.preventDefault();
+      try { await api("POST", "/v1/auth/logout"); } catch (e) { /* the token is dropped either way */ }
+      localStorage.removeItem(TOKEN);
+      location.href = "/app/";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", wireNav);
+
+  // signInURL is the sign-in page, coming back to the current page.
+  const signInURL = () => "/app/signin.html?next=" + encodeURIComponent(location.pathname + location.search);
+
   window.AdmitOne = {
-    api, APIError, newKey, el, money,
+    api, APIError, newKey, el, money, action, problem, say, when, signInURL,
     signedIn: () => !!localStorage.getItem(TOKEN),
     setToken: (t) => (t ? localStorage.setItem(TOKEN, t) : localStorage.removeItem(TOKEN)),
     param: (name) => new URLSearchParams(location.search).get(name),
