@@ -129,10 +129,19 @@
       ev.preventDefault();
       try { await api("POST", "/v1/auth/logout"); } catch (e) { /* the token is dropped either way */ }
       localStorage.removeItem(TOKEN);
+      // The tickets, tokens and rotation secrets kept for offline use
+      // (store.js) belong to the account that signed out.
+      try { indexedDB.deleteDatabase("admitone"); } catch (e) { /* no IndexedDB */ }
       location.href = "/app/";
     });
   }
   document.addEventListener("DOMContentLoaded", wireNav);
+
+  // The service worker keeps the app's files for offline use, from
+  // whichever page the attendee opens first.
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(() => {});
+  }
 
   // signInURL is the sign-in page, coming back to the current page.
   const signInURL = () => "/app/signin.html?next=" + encodeURIComponent(location.pathname + location.search);

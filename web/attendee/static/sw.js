@@ -6,6 +6,7 @@
 // tokens and are sent no-store; the tickets the app keeps offline live in
 // IndexedDB (store.js), which only the app's own pages read.
 "use strict";
+importScripts("/app/sw-push.js"); // Web Push: notifications, duplicates dropped
 const CACHE = "admitone-app-v1";
 
 self.addEventListener("install", (event) => {

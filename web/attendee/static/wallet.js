@@ -1,14 +1,11 @@
-// wallet.js: what My tickets and the ticket page share: the service
-// worker's registration, bringing the holder's tickets (and the rotation
-// secrets of rotating ones) onto the device, and how a ticket's time reads.
+// wallet.js: what My tickets and the ticket page share: bringing the
+// holder's tickets (and the rotation secrets of rotating ones) onto the
+// device, and how a ticket's time reads. (common.js registers the
+// service worker.)
 "use strict";
 (function () {
   const A = window.AdmitOne;
 
-  // The service worker keeps the app's files for offline use.
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(() => {});
-  }
 
   // rotationFor asks the holder's rotation route for a ticket's secret;
   // null when the server has none for it (or no such route).
