@@ -160,6 +160,7 @@ func routes() []route {
 		{"GET", "/v1/tickets", signedIn, (*Server).listTickets},
 		{"GET", "/v1/tickets/{id}", signedIn, (*Server).getTicket},
 		{"GET", "/v1/tickets/{id}/qr.png", signedIn, (*Server).ticketQR},
+		{"GET", "/v1/tickets/{id}/rotation", signedIn, (*Server).ticketRotation},
 		{"GET", "/v1/tickets/{id}/pass.pkpass", signedIn, (*Server).ticketPKPass},
 		{"GET", "/v1/tickets/{id}/google-wallet", signedIn, (*Server).ticketGoogleWallet},
 	}
