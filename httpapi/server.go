@@ -63,9 +63,12 @@ type Server struct {
 	// Registry receives the syncserver_http_* metrics; MetricsHandler
 	// serves it (not Handler: metrics go on their own address).
 	Registry *prometheus.Registry
-	// HSTS makes the attendee app's answers carry
+	// HSTS makes the attendee app's and the API's answers carry
 	// Strict-Transport-Security: the server is reached over TLS.
 	HSTS bool
+	// CORSOrigins are the origins (ParseCORSOrigins) whose pages may
+	// call /v1/ from a browser; empty allows none but the server's own.
+	CORSOrigins []string
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -208,7 +211,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, &apiError{status: http.StatusNotFound, code: "not_found", msg: "no route " + r.Method + " " + r.URL.Path})
 	})
-	return secureHeaders(mux)
+	return s.secureHeaders(s.cors(mux))
 }
 
 func (s *Server) registry() *prometheus.Registry {
@@ -229,12 +232,17 @@ func (s *Server) MetricsHandler() http.Handler {
 // secureHeaders sets on every answer X-Content-Type-Options: nosniff, so
 // no browser reads a JSON or PNG answer as something else, and on every
 // answer under /v1/auth/ Cache-Control: no-store: those carry session
-// tokens, TOTP secrets and recovery codes, which no cache may keep.
-func secureHeaders(next http.Handler) http.Handler {
+// tokens, TOTP secrets and recovery codes, which no cache may keep. With
+// HSTS, every /v1/ answer carries Strict-Transport-Security (the app's
+// own handler sets it on /app/).
+func (s *Server) secureHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if strings.HasPrefix(r.URL.Path, "/v1/auth/") {
 			w.Header().Set("Cache-Control", "no-store")
+		}
+		if s.HSTS && strings.HasPrefix(r.URL.Path, "/v1/") {
+			w.Header().Set("Strict-Transport-Security", hstsValue)
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -64,6 +64,11 @@ type serverConfig struct {
 	// TrustedProxies are CIDRs or addresses of reverse proxies whose
 	// X-Forwarded-For or Forwarded header names the client.
 	TrustedProxies []string
+
+	// CORSOrigins may call /v1/ from a browser (httpapi.ParseCORSOrigins);
+	// HSTS sends Strict-Transport-Security: TLS ends at a proxy in front.
+	CORSOrigins []string
+	HSTS        bool
 }
 
 func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
@@ -74,6 +79,8 @@ func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.LogJSON, "log-json", false, "JSON logs (env ADMITONE_LOG_JSON)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (env ADMITONE_LOG_LEVEL)")
 	fs.StringSliceVar(&c.TrustedProxies, "trusted-proxies", nil, "reverse proxies, CIDRs or addresses separated by commas, whose X-Forwarded-For or Forwarded names the client for the login and sign-up limits; empty trusts none (env ADMITONE_TRUSTED_PROXIES)")
+	fs.StringSliceVar(&c.CORSOrigins, "cors-origins", nil, "origins (https://shop.example.com) whose pages may call the /v1 API from a browser, separated by commas; never *; empty allows none (env ADMITONE_CORS_ORIGINS)")
+	fs.BoolVar(&c.HSTS, "hsts", false, "send Strict-Transport-Security on the app and the API: the server is reached over TLS, e.g. through a proxy that terminates it (env ADMITONE_HSTS)")
 	c.Payments.addFlags(fs)
 	c.Wallets.addFlags(fs)
 	c.holdFlags = &holdFlags{}
@@ -100,6 +107,7 @@ func purchaseLimit(flag string, n int) (int, error) {
 // touched the data directory or the database.
 type settings struct {
 	proxies       []netip.Prefix
+	corsOrigins   []string
 	maxHeld, rate int
 	pay           payment.Provider
 	hooks         purchase.WebhookVerifier
@@ -115,6 +123,9 @@ func (c *serverConfig) check() (settings, error) {
 	var err error
 	if st.proxies, err = httpapi.ParseTrustedProxies(c.TrustedProxies); err != nil {
 		return st, fmt.Errorf("--trusted-proxies (ADMITONE_TRUSTED_PROXIES): %w", err)
+	}
+	if st.corsOrigins, err = httpapi.ParseCORSOrigins(c.CORSOrigins); err != nil {
+		return st, fmt.Errorf("--cors-origins (ADMITONE_CORS_ORIGINS): %w", err)
 	}
 	st.maxHeld, st.rate = c.MaxHeldPerBuyer, c.HoldsPerMinute
 	if f := c.holdFlags; f != nil {
@@ -204,13 +215,14 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.api = httpapi.New(svc)
 	a.api.Ready, a.api.Registry, a.api.TrustedProxies = backend.Ping, reg, set.proxies
+	a.api.CORSOrigins, a.api.HSTS = set.corsOrigins, cfg.HSTS
 	if set.pay == nil {
 		log.Warn("no payment provider is configured: priced tickets cannot be sold, only free ones (--payments stripe takes payments; --payments test takes test cards, for demos)",
 			"apple_wallet", set.passes != nil, "google_wallet", set.google != nil)
 	} else {
 		log.Info("payments", "provider", set.pay.Name(), "apple_wallet", set.passes != nil, "google_wallet", set.google != nil)
 	}
-	log.Info("client addresses", "trusted_proxies", fmt.Sprint(set.proxies))
+	log.Info("client addresses", "trusted_proxies", fmt.Sprint(set.proxies), "cors_origins", fmt.Sprint(set.corsOrigins), "hsts", cfg.HSTS)
 	return a, nil
 }
 
