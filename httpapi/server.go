@@ -164,6 +164,13 @@ func routes() []route {
 		{"GET", "/v1/tickets/{id}", signedIn, (*Server).getTicket},
 		{"GET", "/v1/tickets/{id}/qr.png", signedIn, (*Server).ticketQR},
 		{"GET", "/v1/tickets/{id}/rotation", signedIn, (*Server).ticketRotation},
+		// Ticket links: the holder makes and revokes them; the link's
+		// token is the credential of whoever opens it, on one device.
+		{"POST", "/v1/tickets/{id}/links", signedIn, (*Server).createTicketLink},
+		{"DELETE", "/v1/tickets/{id}/links", signedIn, (*Server).revokeTicketLinks},
+		{"GET", "/v1/links/{token}", anyone, (*Server).getLink},
+		{"GET", "/v1/links/{token}/qr.png", anyone, (*Server).linkQR},
+		{"GET", "/v1/links/{token}/pass.pkpass", anyone, (*Server).linkPKPass},
 		{"GET", "/v1/tickets/{id}/pass.pkpass", signedIn, (*Server).ticketPKPass},
 		{"GET", "/v1/tickets/{id}/google-wallet", signedIn, (*Server).ticketGoogleWallet},
 	}

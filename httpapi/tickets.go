@@ -197,43 +197,65 @@ func (s *Server) ticketQR(w http.ResponseWriter, r *http.Request, p *account.Pri
 	if err := requireValid(t); err != nil {
 		return err
 	}
+	png, err := s.qrPNG(r.Context(), t)
+	if err != nil {
+		return err
+	}
+	writeCredential(w, "image/png", "", png)
+	return nil
+}
+
+// qrPNG draws a valid ticket's code, with the current rotating code if
+// its token needs one.
+func (s *Server) qrPNG(ctx context.Context, t purchase.Ticket) ([]byte, error) {
 	text := t.Token
 	sc, err := ticketcrypto.ParseText(t.Token)
 	if err != nil {
-		return fmt.Errorf("ticket %s: stored token: %w", t.ID, err)
+		return nil, fmt.Errorf("ticket %s: stored token: %w", t.ID, err)
 	}
 	if sc.Rotating() {
-		key, err := s.Purchase.RotationKey(r.Context(), t.EventID)
+		key, err := s.Purchase.RotationKey(ctx, t.EventID)
 		if err != nil {
-			return fmt.Errorf("ticket %s: rotation key: %w", t.ID, err)
+			return nil, fmt.Errorf("ticket %s: rotation key: %w", t.ID, err)
 		}
 		text += key.Code(sc.Event, sc.Ticket, s.now())
 	}
 	var png bytes.Buffer
 	if err := qr.PNG(text, qrPixelsPerModule, &png); err != nil {
-		return fmt.Errorf("ticket %s: %w", t.ID, err)
+		return nil, fmt.Errorf("ticket %s: %w", t.ID, err)
 	}
-	writeCredential(w, "image/png", "", png.Bytes())
-	return nil
+	return png.Bytes(), nil
 }
 
 func (s *Server) ticketPKPass(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
 	if s.PassSigner == nil {
-		return &apiError{status: http.StatusServiceUnavailable, code: "unavailable", msg: "Apple Wallet is not configured on this server"}
+		return errNoAppleWallet
 	}
 	t, page, err := s.walletTicket(r, p)
 	if err != nil {
 		return err
 	}
+	pass, err := s.pkpass(t, page, p.User.Name)
+	if err != nil {
+		return err
+	}
+	writeCredential(w, "application/vnd.apple.pkpass", t.ID+".pkpass", pass)
+	return nil
+}
+
+var errNoAppleWallet = &apiError{status: http.StatusServiceUnavailable, code: "unavailable", msg: "Apple Wallet is not configured on this server"}
+
+// pkpass builds a valid ticket's Apple Wallet pass.
+func (s *Server) pkpass(t purchase.Ticket, page catalog.EventPage, holderName string) ([]byte, error) {
 	if t.Rotating {
-		return rotatingUnsupported(t.ID)
+		return nil, rotatingUnsupported(t.ID)
 	}
 	e, v := page.Event, page.Venue
 	pt := wallet.PassTicket{
 		TicketID: t.ID, Token: t.Token,
 		EventTitle: e.Title, VenueName: v.Name, VenueLat: v.Lat, VenueLon: v.Lon,
 		Starts: e.StartsAt, Ends: e.EndsAt, TimeZone: e.TimeZone,
-		HolderName: p.User.Name,
+		HolderName: holderName,
 	}
 	if tt, ok := ticketTypeOf(page, t.TicketTypeID); ok {
 		pt.TicketTypeName = tt.Name
@@ -242,13 +264,9 @@ func (s *Server) ticketPKPass(w http.ResponseWriter, r *http.Request, p *account
 	if errors.Is(err, wallet.ErrRotatingUnsupported) {
 		// The token requires a rotating code though the stored ticket
 		// does not say so; the token is what the gate reads.
-		return rotatingUnsupported(t.ID)
+		return nil, rotatingUnsupported(t.ID)
 	}
-	if err != nil {
-		return err
-	}
-	writeCredential(w, "application/vnd.apple.pkpass", t.ID+".pkpass", pass)
-	return nil
+	return pass, err
 }
 
 // walletTicket is one of the caller's valid tickets with its event page,

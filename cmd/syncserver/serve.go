@@ -69,6 +69,8 @@ type serverConfig struct {
 	// HSTS sends Strict-Transport-Security: TLS ends at a proxy in front.
 	CORSOrigins []string
 	HSTS        bool
+	// LinkTTL is how long a ticket link lasts (purchase.DefaultLinkTTL).
+	LinkTTL time.Duration
 }
 
 func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
@@ -81,6 +83,7 @@ func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.TrustedProxies, "trusted-proxies", nil, "reverse proxies, CIDRs or addresses separated by commas, whose X-Forwarded-For or Forwarded names the client for the login and sign-up limits; empty trusts none (env ADMITONE_TRUSTED_PROXIES)")
 	fs.StringSliceVar(&c.CORSOrigins, "cors-origins", nil, "origins (https://shop.example.com) whose pages may call the /v1 API from a browser, separated by commas; never *; empty allows none (env ADMITONE_CORS_ORIGINS)")
 	fs.BoolVar(&c.HSTS, "hsts", false, "send Strict-Transport-Security on the app and the API: the server is reached over TLS, e.g. through a proxy that terminates it (env ADMITONE_HSTS)")
+	fs.DurationVar(&c.LinkTTL, "ticket-link-ttl", purchase.DefaultLinkTTL, "how long a ticket link (POST /v1/tickets/{id}/links) lasts (env ADMITONE_TICKET_LINK_TTL)")
 	c.Payments.addFlags(fs)
 	c.Wallets.addFlags(fs)
 	c.holdFlags = &holdFlags{}
@@ -126,6 +129,9 @@ func (c *serverConfig) check() (settings, error) {
 	}
 	if st.corsOrigins, err = httpapi.ParseCORSOrigins(c.CORSOrigins); err != nil {
 		return st, fmt.Errorf("--cors-origins (ADMITONE_CORS_ORIGINS): %w", err)
+	}
+	if c.LinkTTL < 0 || (c.LinkTTL > 0 && c.LinkTTL < time.Minute) || c.LinkTTL > 366*24*time.Hour {
+		return st, fmt.Errorf("--ticket-link-ttl %v: want from 1m to 8784h (a year)", c.LinkTTL)
 	}
 	st.maxHeld, st.rate = c.MaxHeldPerBuyer, c.HoldsPerMinute
 	if f := c.holdFlags; f != nil {
@@ -216,6 +222,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	a.api = httpapi.New(svc)
 	a.api.Ready, a.api.Registry, a.api.TrustedProxies = backend.Ping, reg, set.proxies
 	a.api.CORSOrigins, a.api.HSTS = set.corsOrigins, cfg.HSTS
+	svc.Purchase.LinkTTL = cfg.LinkTTL
 	if set.pay == nil {
 		log.Warn("no payment provider is configured: priced tickets cannot be sold, only free ones (--payments stripe takes payments; --payments test takes test cards, for demos)",
 			"apple_wallet", set.passes != nil, "google_wallet", set.google != nil)
