@@ -95,13 +95,7 @@ func (s *Server) getLink(w http.ResponseWriter, r *http.Request, _ *account.Prin
 	if err != nil {
 		return err
 	}
-	page, err := s.ticketPage(r.Context(), t)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, ticketView(t, page))
-	return nil
+	return s.writeTicket(w, r.Context(), t)
 }
 
 func (s *Server) linkQR(w http.ResponseWriter, r *http.Request, _ *account.Principal) error {
@@ -140,7 +134,7 @@ func (s *Server) linkPKPass(w http.ResponseWriter, r *http.Request, _ *account.P
 // holderName is the name a pass shows for the holder; "" if the account
 // cannot be read.
 func (s *Server) holderName(ctx context.Context, holderID string) string {
-	u, err := s.Accounts.Store.UserByID(ctx, holderID)
+	u, err := s.Accounts.UserByID(ctx, holderID)
 	if err != nil {
 		return ""
 	}

@@ -43,9 +43,7 @@ func (d *phoneClient) get(t *testing.T, path string) response {
 		req.AddCookie(c)
 	}
 	res := d.h.send(t, req)
-	for _, c := range (&http.Response{Header: res.header}).Cookies() {
-		d.cookies = append(d.cookies, c)
-	}
+	d.cookies = append(d.cookies, (&http.Response{Header: res.header}).Cookies()...)
 	return res
 }
 

@@ -176,7 +176,12 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, p *account.Pr
 	if err != nil {
 		return err
 	}
-	page, err := s.ticketPage(r.Context(), t)
+	return s.writeTicket(w, r.Context(), t)
+}
+
+// writeTicket answers with one ticket as its holder sees it.
+func (s *Server) writeTicket(w http.ResponseWriter, ctx context.Context, t purchase.Ticket) error {
+	page, err := s.ticketPage(ctx, t)
 	if err != nil {
 		return err
 	}
