@@ -134,6 +134,17 @@ func (s *Service) hashing(ctx context.Context, f func()) error {
 	return nil
 }
 
+// UserByID returns an account without its password hash; no such
+// account is ErrNotFound.
+func (s *Service) UserByID(ctx context.Context, id string) (User, error) {
+	u, err := s.Store.UserByID(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	u.PasswordHash = ""
+	return u, nil
+}
+
 // UserByEmail finds an account by email (in any letter case), without
 // its password hash. An email that is not well formed is ErrInvalid; no
 // such account is ErrNotFound.

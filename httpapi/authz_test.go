@@ -158,6 +158,16 @@ func (f *walkFixture) ticket(t *testing.T, u *user) purchase.Ticket {
 	return tickets[0]
 }
 
+// link makes a new link to a new ticket of the fixture's buyer.
+func (f *walkFixture) link(t *testing.T) string {
+	t.Helper()
+	token, _, err := f.h.purchase.CreateLink(t.Context(), f.ticket(t, f.buyer).ID, f.buyer.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
 // gateWithCode creates a gate of the published event and returns it with
 // its enrolment code.
 func (f *walkFixture) gateWithCode(t *testing.T) (ticketsync.Gate, string) {
@@ -247,7 +257,7 @@ type authzCase struct {
 	route string // "METHOD pattern", as in routes()
 	name  string // the variant, when a route has several rows
 	// code is the error code of a refusal that is not about the caller
-	// (a 400), if the case has one.
+	// (a 400, or a 409 other than "exists"), if the case has one.
 	code string
 	// fresh gives each caller a new account: the request changes it.
 	fresh bool
@@ -949,6 +959,80 @@ var authzCases = []authzCase{
 			}}
 		},
 	},
+	{
+		route: "GET /v1/tickets/{id}/rotation",
+		name:  "own static ticket",
+		code:  "not_rotating",
+		want:  row{401, 409, 409, 409, 409, 409, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			return walkRequest{path: "/v1/tickets/" + f.ticket(t, u).ID + "/rotation"}
+		},
+	},
+	{
+		route: "GET /v1/tickets/{id}/rotation",
+		name:  "another holder's",
+		want:  row{401, 404, 404, 404, 404, 404, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/tickets/" + f.ticket(t, f.buyer).ID + "/rotation"}
+		},
+	},
+	{
+		route: "POST /v1/tickets/{id}/links",
+		name:  "own",
+		want:  row{401, 201, 201, 201, 201, 201, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			return walkRequest{path: "/v1/tickets/" + f.ticket(t, u).ID + "/links"}
+		},
+	},
+	{
+		route: "POST /v1/tickets/{id}/links",
+		name:  "another holder's",
+		want:  row{401, 404, 404, 404, 404, 404, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/tickets/" + f.ticket(t, f.buyer).ID + "/links"}
+		},
+	},
+	{
+		route: "DELETE /v1/tickets/{id}/links",
+		name:  "own",
+		want:  row{401, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			return walkRequest{path: "/v1/tickets/" + f.ticket(t, u).ID + "/links"}
+		},
+	},
+	{
+		route: "DELETE /v1/tickets/{id}/links",
+		name:  "another holder's",
+		want:  row{401, 404, 404, 404, 404, 404, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/tickets/" + f.ticket(t, f.buyer).ID + "/links"}
+		},
+	},
+	// A link is its own credential: whoever has it opens it, signed in
+	// or not (each caller gets a new link: one opens on one device).
+	{
+		route: "GET /v1/links/{token}",
+		want:  row{200, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/links/" + f.link(t)}
+		},
+	},
+	{
+		route:       "GET /v1/links/{token}/qr.png",
+		contentType: "image/png",
+		want:        row{200, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/links/" + f.link(t) + "/qr.png"}
+		},
+	},
+	{
+		route:       "GET /v1/links/{token}/pass.pkpass",
+		contentType: "application/vnd.apple.pkpass",
+		want:        row{200, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/links/" + f.link(t) + "/pass.pkpass"}
+		},
+	},
 }
 
 // pushSubscriptionBody is a browser's PushSubscription JSON for endpoint.
@@ -1052,7 +1136,7 @@ func walkOne(t *testing.T, f *walkFixture, method, name string, c authzCase, who
 			wantCode := map[int]string{401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "exists"}[got]
 			if got == 403 && who == adminNo2FA {
 				wantCode = "enroll_2fa"
-			} else if got == 400 {
+			} else if got == 400 || (got == 409 && c.code != "") {
 				wantCode = c.code
 			}
 			if e.Code != wantCode {

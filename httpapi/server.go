@@ -64,7 +64,7 @@ type Server struct {
 	// Registry receives the syncserver_http_* metrics; MetricsHandler
 	// serves it (not Handler: metrics go on their own address).
 	Registry *prometheus.Registry
-	// HSTS makes the attendee app's answers carry
+	// HSTS makes the attendee app's and the API's answers carry
 	// Strict-Transport-Security: the server is reached over TLS.
 	HSTS bool
 	// Notify keeps Web Push subscriptions; nil answers the push routes
@@ -73,6 +73,9 @@ type Server struct {
 	// StripePublishableKey (pk_...) is told to clients by GET /v1/config
 	// for Stripe's Payment Element.
 	StripePublishableKey string
+	// CORSOrigins are the origins (ParseCORSOrigins) whose pages may
+	// call /v1/ from a browser; empty allows none but the server's own.
+	CORSOrigins []string
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -168,6 +171,14 @@ func routes() []route {
 		{"GET", "/v1/tickets", signedIn, (*Server).listTickets},
 		{"GET", "/v1/tickets/{id}", signedIn, (*Server).getTicket},
 		{"GET", "/v1/tickets/{id}/qr.png", signedIn, (*Server).ticketQR},
+		{"GET", "/v1/tickets/{id}/rotation", signedIn, (*Server).ticketRotation},
+		// Ticket links: the holder makes and revokes them; the link's
+		// token is the credential of whoever opens it, on one device.
+		{"POST", "/v1/tickets/{id}/links", signedIn, (*Server).createTicketLink},
+		{"DELETE", "/v1/tickets/{id}/links", signedIn, (*Server).revokeTicketLinks},
+		{"GET", "/v1/links/{token}", anyone, (*Server).getLink},
+		{"GET", "/v1/links/{token}/qr.png", anyone, (*Server).linkQR},
+		{"GET", "/v1/links/{token}/pass.pkpass", anyone, (*Server).linkPKPass},
 		{"GET", "/v1/tickets/{id}/pass.pkpass", signedIn, (*Server).ticketPKPass},
 		{"GET", "/v1/tickets/{id}/google-wallet", signedIn, (*Server).ticketGoogleWallet},
 		// Web Push: each device's subscription is its account's alone.
@@ -220,7 +231,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, &apiError{status: http.StatusNotFound, code: "not_found", msg: "no route " + r.Method + " " + r.URL.Path})
 	})
-	return secureHeaders(mux)
+	return s.secureHeaders(s.cors(mux))
 }
 
 func (s *Server) registry() *prometheus.Registry {
@@ -241,12 +252,17 @@ func (s *Server) MetricsHandler() http.Handler {
 // secureHeaders sets on every answer X-Content-Type-Options: nosniff, so
 // no browser reads a JSON or PNG answer as something else, and on every
 // answer under /v1/auth/ Cache-Control: no-store: those carry session
-// tokens, TOTP secrets and recovery codes, which no cache may keep.
-func secureHeaders(next http.Handler) http.Handler {
+// tokens, TOTP secrets and recovery codes, which no cache may keep. With
+// HSTS, every /v1/ answer carries Strict-Transport-Security (the app's
+// own handler sets it on /app/).
+func (s *Server) secureHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if strings.HasPrefix(r.URL.Path, "/v1/auth/") {
 			w.Header().Set("Cache-Control", "no-store")
+		}
+		if s.HSTS && strings.HasPrefix(r.URL.Path, "/v1/") {
+			w.Header().Set("Strict-Transport-Security", hstsValue)
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -116,9 +116,9 @@ func ticketView(t purchase.Ticket, page catalog.EventPage) ticketJSON {
 // holderView is t as its holder sees it on their own ticket routes: with
 // their name, and which wallets this server can add it to (an app shows
 // only the buttons that work; a 503 from the wallet route says the same).
-func (s *Server) holderView(t purchase.Ticket, page catalog.EventPage, p *account.Principal) ticketJSON {
+func (s *Server) holderView(t purchase.Ticket, page catalog.EventPage, holderName string) ticketJSON {
 	v := ticketView(t, page)
-	v.HolderName = p.User.Name
+	v.HolderName = holderName
 	valid := t.Status == purchase.TicketValid
 	v.Wallets = &ticketWalletsJSON{Apple: valid && s.PassSigner != nil && !t.Rotating, Google: valid && s.GoogleWallet != nil}
 	return v
@@ -185,7 +185,7 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request, p *account.
 			}
 			pages[t.EventID] = page
 		}
-		out.Tickets = append(out.Tickets, s.holderView(t, page, p))
+		out.Tickets = append(out.Tickets, s.holderView(t, page, p.User.Name))
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, out)
@@ -197,12 +197,18 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, p *account.Pr
 	if err != nil {
 		return err
 	}
-	page, err := s.ticketPage(r.Context(), t)
+	return s.writeTicket(w, r.Context(), t, p.User.Name)
+}
+
+// writeTicket answers with one ticket as its holder, named holderName,
+// sees it.
+func (s *Server) writeTicket(w http.ResponseWriter, ctx context.Context, t purchase.Ticket, holderName string) error {
+	page, err := s.ticketPage(ctx, t)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, s.holderView(t, page, p))
+	writeJSON(w, http.StatusOK, s.holderView(t, page, holderName))
 	return nil
 }
 
@@ -218,43 +224,65 @@ func (s *Server) ticketQR(w http.ResponseWriter, r *http.Request, p *account.Pri
 	if err := requireValid(t); err != nil {
 		return err
 	}
+	png, err := s.qrPNG(r.Context(), t)
+	if err != nil {
+		return err
+	}
+	writeCredential(w, "image/png", "", png)
+	return nil
+}
+
+// qrPNG draws a valid ticket's code, with the current rotating code if
+// its token needs one.
+func (s *Server) qrPNG(ctx context.Context, t purchase.Ticket) ([]byte, error) {
 	text := t.Token
 	sc, err := ticketcrypto.ParseText(t.Token)
 	if err != nil {
-		return fmt.Errorf("ticket %s: stored token: %w", t.ID, err)
+		return nil, fmt.Errorf("ticket %s: stored token: %w", t.ID, err)
 	}
 	if sc.Rotating() {
-		key, err := s.Purchase.RotationKey(r.Context(), t.EventID)
+		key, err := s.Purchase.RotationKey(ctx, t.EventID)
 		if err != nil {
-			return fmt.Errorf("ticket %s: rotation key: %w", t.ID, err)
+			return nil, fmt.Errorf("ticket %s: rotation key: %w", t.ID, err)
 		}
 		text += key.Code(sc.Event, sc.Ticket, s.now())
 	}
 	var png bytes.Buffer
 	if err := qr.PNG(text, qrPixelsPerModule, &png); err != nil {
-		return fmt.Errorf("ticket %s: %w", t.ID, err)
+		return nil, fmt.Errorf("ticket %s: %w", t.ID, err)
 	}
-	writeCredential(w, "image/png", "", png.Bytes())
-	return nil
+	return png.Bytes(), nil
 }
 
 func (s *Server) ticketPKPass(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
 	if s.PassSigner == nil {
-		return &apiError{status: http.StatusServiceUnavailable, code: "unavailable", msg: "Apple Wallet is not configured on this server"}
+		return errNoAppleWallet
 	}
 	t, page, err := s.walletTicket(r, p)
 	if err != nil {
 		return err
 	}
+	pass, err := s.pkpass(t, page, p.User.Name)
+	if err != nil {
+		return err
+	}
+	writeCredential(w, "application/vnd.apple.pkpass", t.ID+".pkpass", pass)
+	return nil
+}
+
+var errNoAppleWallet = &apiError{status: http.StatusServiceUnavailable, code: "unavailable", msg: "Apple Wallet is not configured on this server"}
+
+// pkpass builds a valid ticket's Apple Wallet pass.
+func (s *Server) pkpass(t purchase.Ticket, page catalog.EventPage, holderName string) ([]byte, error) {
 	if t.Rotating {
-		return rotatingUnsupported(t.ID)
+		return nil, rotatingUnsupported(t.ID)
 	}
 	e, v := page.Event, page.Venue
 	pt := wallet.PassTicket{
 		TicketID: t.ID, Token: t.Token,
 		EventTitle: e.Title, VenueName: v.Name, VenueLat: v.Lat, VenueLon: v.Lon,
 		Starts: e.StartsAt, Ends: e.EndsAt, TimeZone: e.TimeZone,
-		HolderName: p.User.Name,
+		HolderName: holderName,
 	}
 	if tt, ok := ticketTypeOf(page, t.TicketTypeID); ok {
 		pt.TicketTypeName = tt.Name
@@ -263,13 +291,9 @@ func (s *Server) ticketPKPass(w http.ResponseWriter, r *http.Request, p *account
 	if errors.Is(err, wallet.ErrRotatingUnsupported) {
 		// The token requires a rotating code though the stored ticket
 		// does not say so; the token is what the gate reads.
-		return rotatingUnsupported(t.ID)
+		return nil, rotatingUnsupported(t.ID)
 	}
-	if err != nil {
-		return err
-	}
-	writeCredential(w, "application/vnd.apple.pkpass", t.ID+".pkpass", pass)
-	return nil
+	return pass, err
 }
 
 // walletTicket is one of the caller's valid tickets with its event page,

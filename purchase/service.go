@@ -53,6 +53,8 @@ type Service struct {
 	// revoked, so the sync hub pushes the event's new change log entries
 	// to gates. Nil means nobody is told.
 	ChangesAppended func(eventID string)
+	// LinkTTL is how long a ticket link lasts; zero is DefaultLinkTTL.
+	LinkTTL time.Duration
 	// RefundCutoff is how long before an event starts its buyers can no
 	// longer refund by themselves (organizers still can); zero means
 	// DefaultRefundCutoff.

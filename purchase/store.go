@@ -101,4 +101,5 @@ type Store interface {
 	Idempotent(ctx context.Context, key string) (requestHash string, response []byte, err error)
 
 	TicketStore
+	LinkStore
 }

@@ -74,6 +74,12 @@ type serverConfig struct {
 	// (tests only).
 	PushSubject           string
 	PushAllowLoopbackHTTP bool
+	// CORSOrigins may call /v1/ from a browser (httpapi.ParseCORSOrigins);
+	// HSTS sends Strict-Transport-Security: TLS ends at a proxy in front.
+	CORSOrigins []string
+	HSTS        bool
+	// LinkTTL is how long a ticket link lasts (purchase.DefaultLinkTTL).
+	LinkTTL time.Duration
 }
 
 func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
@@ -86,6 +92,9 @@ func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.TrustedProxies, "trusted-proxies", nil, "reverse proxies, CIDRs or addresses separated by commas, whose X-Forwarded-For or Forwarded names the client for the login and sign-up limits; empty trusts none (env ADMITONE_TRUSTED_PROXIES)")
 	fs.StringVar(&c.PushSubject, "push-subject", "", "contact (mailto: or https: URL) that Web Push services see for this server (env ADMITONE_PUSH_SUBJECT)")
 	fs.BoolVar(&c.PushAllowLoopbackHTTP, "push-allow-loopback-http", false, "accept http:// Web Push endpoints on loopback addresses, for tests (env ADMITONE_PUSH_ALLOW_LOOPBACK_HTTP)")
+	fs.StringSliceVar(&c.CORSOrigins, "cors-origins", nil, "origins (https://shop.example.com) whose pages may call the /v1 API from a browser, separated by commas; never *; empty allows none (env ADMITONE_CORS_ORIGINS)")
+	fs.BoolVar(&c.HSTS, "hsts", false, "send Strict-Transport-Security on the app and the API: the server is reached over TLS, e.g. through a proxy that terminates it (env ADMITONE_HSTS)")
+	fs.DurationVar(&c.LinkTTL, "ticket-link-ttl", purchase.DefaultLinkTTL, "how long a ticket link (POST /v1/tickets/{id}/links) lasts (env ADMITONE_TICKET_LINK_TTL)")
 	c.Payments.addFlags(fs)
 	c.Wallets.addFlags(fs)
 	c.holdFlags = &holdFlags{}
@@ -114,6 +123,7 @@ func purchaseLimit(flag string, n int) (int, error) {
 // touched the data directory or the database.
 type settings struct {
 	proxies       []netip.Prefix
+	corsOrigins   []string
 	maxHeld, rate int
 	holdTTL       time.Duration
 	pay           payment.Provider
@@ -130,6 +140,12 @@ func (c *serverConfig) check() (settings, error) {
 	var err error
 	if st.proxies, err = httpapi.ParseTrustedProxies(c.TrustedProxies); err != nil {
 		return st, fmt.Errorf("--trusted-proxies (ADMITONE_TRUSTED_PROXIES): %w", err)
+	}
+	if st.corsOrigins, err = httpapi.ParseCORSOrigins(c.CORSOrigins); err != nil {
+		return st, fmt.Errorf("--cors-origins (ADMITONE_CORS_ORIGINS): %w", err)
+	}
+	if c.LinkTTL < 0 || (c.LinkTTL > 0 && c.LinkTTL < time.Minute) || c.LinkTTL > 366*24*time.Hour {
+		return st, fmt.Errorf("--ticket-link-ttl %v: want from 1m to 8784h (a year)", c.LinkTTL)
 	}
 	st.maxHeld, st.rate = c.MaxHeldPerBuyer, c.HoldsPerMinute
 	if f := c.holdFlags; f != nil {
@@ -226,13 +242,15 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	a.api = httpapi.New(svc)
 	a.api.Ready, a.api.Registry, a.api.TrustedProxies = backend.Ping, reg, set.proxies
 	a.api.StripePublishableKey = cfg.Payments.StripePublishableKey
+	a.api.CORSOrigins, a.api.HSTS = set.corsOrigins, cfg.HSTS
+	svc.Purchase.LinkTTL = cfg.LinkTTL
 	if set.pay == nil {
 		log.Warn("no payment provider is configured: priced tickets cannot be sold, only free ones (--payments stripe takes payments; --payments test takes test cards, for demos)",
 			"apple_wallet", set.passes != nil, "google_wallet", set.google != nil)
 	} else {
 		log.Info("payments", "provider", set.pay.Name(), "apple_wallet", set.passes != nil, "google_wallet", set.google != nil)
 	}
-	log.Info("client addresses", "trusted_proxies", fmt.Sprint(set.proxies))
+	log.Info("client addresses", "trusted_proxies", fmt.Sprint(set.proxies), "cors_origins", fmt.Sprint(set.corsOrigins), "hsts", cfg.HSTS)
 	return a, nil
 }
 

@@ -47,6 +47,8 @@ var (
 		bucketSecrets,
 		// tickets.go
 		bucketTickets, bucketHolderTickets, bucketOrderTickets, bucketChanges, bucketChangeSeq, bucketTicketLineage,
+		// links.go
+		bucketLinks, bucketTicketLinks,
 		// sync.go
 		bucketGates, bucketGateCodes, bucketGateCreds, bucketEventGates, bucketCheckins, bucketTicketInside, bucketConflicts, bucketTicketEntered, bucketQuarantine,
 		// push.go

@@ -52,6 +52,7 @@ func RunPurchase(t *testing.T, open func(t *testing.T) (purchase.Store, catalog.
 		{"Tickets/SetValidity", testSetValidity},
 		{"Tickets/Atomic", testTicketsAtomic},
 		{"Tickets/ConcurrentLog", testTicketsConcurrentLog},
+		{"Links", testLinks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
