@@ -61,6 +61,10 @@ func TestWalletOffline(t *testing.T) {
 	if !rotationRoute {
 		t.Logf("GET /v1/tickets/{id}/rotation answers %d on this server: the rotating-code part is skipped", status)
 	}
+	// The door: a scannerd gate enrolled now (its bundle has the tickets
+	// and the event's rotation key), offline once the server stops.
+	door := newGate(t, e, srv.url, "door")
+	door.start(t)
 
 	art := browsertest.ArtifactsDir(t, "wallet")
 	ctx := browsertest.Open(t, srv.url+"/app/tickets.html", 390, 844)
@@ -193,6 +197,8 @@ func TestWalletOffline(t *testing.T) {
 	}
 	browsertest.WaitJS(t, ctx, `document.body && document.body.dataset.period !== undefined`, "the rotating code offline", "")
 	seen := map[string]bool{}
+	var firstCode string // the first code read, and the period it belongs to
+	var firstPeriod int64
 	for len(seen) < 2 {
 		period := js[string](t, ctx, `document.body && document.body.dataset.period`)
 		got := readCode(t, ctx, filepath.Join(art, fmt.Sprintf("rotating-%d-390x844.png", len(seen))))
@@ -202,8 +208,29 @@ func TestWalletOffline(t *testing.T) {
 		if got != want {
 			t.Fatalf("rotating QR in period %d = %q, want %q", p, got, want)
 		}
+		// The code read off the screen, scanned at the offline gate:
+		// the first admits; the next period's is current too (the
+		// ticket is inside by then, so it is already_used, not
+		// code_expired).
+		wantVerdict := "accepted"
+		if len(seen) == 0 {
+			firstCode, firstPeriod = got, p
+		} else {
+			wantVerdict = "already_used"
+		}
+		if v := door.scan(t, got, len(seen) > 0); v.Verdict != wantVerdict || v.TicketID != rotating.ID {
+			t.Fatalf("the gate answered the page's code of period %d with %s (ticket %s), want %s", p, v, v.TicketID, wantVerdict)
+		}
 		seen[got] = true
-		browsertest.WaitJS(t, ctx, fmt.Sprintf(`document.body && document.body.dataset.period !== %q`, period), "the code of the next period", "")
+		// A period is 30 s: the next one begins within 31 s.
+		browsertest.WaitJSWithin(t, ctx, 40*time.Second, fmt.Sprintf(`document.body && document.body.dataset.period !== %q`, period), "the code of the next period", "")
+	}
+	// The first period's code after its grace window (the gate allows
+	// ticketcrypto.RotatingSkewSteps periods either way) is refused.
+	expired := time.Unix((firstPeriod+1+ticketcrypto.RotatingSkewSteps)*30, 0).Add(time.Second)
+	time.Sleep(time.Until(expired))
+	if v := door.scan(t, firstCode, true); v.Verdict != "code_expired" {
+		t.Fatalf("the gate answered period %d's code at %s with %s, want code_expired", firstPeriod, expired.Format(time.TimeOnly), v)
 	}
 }
 

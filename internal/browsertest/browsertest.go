@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -47,15 +48,21 @@ func Open(t testing.TB, url string, w, h int, flags ...chromedp.ExecAllocatorOpt
 // "" for the page's visible text).
 func WaitJS(t testing.TB, ctx context.Context, cond, what, state string) {
 	t.Helper()
+	WaitJSWithin(t, ctx, 20*time.Second, cond, what, state)
+}
+
+// WaitJSWithin is WaitJS with a deadline of d instead of 20 seconds.
+func WaitJSWithin(t testing.TB, ctx context.Context, d time.Duration, cond, what, state string) {
+	t.Helper()
 	js := fmt.Sprintf(`new Promise((resolve) => {
-  const deadline = performance.now() + 20000;
+  const deadline = performance.now() + %d;
   const look = () => {
     if (%s) { resolve(true); return; }
     if (performance.now() > deadline) { resolve(false); return; }
     setTimeout(look, 20);
   };
   look();
-})`, cond)
+})`, d.Milliseconds(), cond)
 	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatalf("waiting for %s: %v", what, err)
