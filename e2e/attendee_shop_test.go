@@ -113,8 +113,10 @@ func (s *shop) title(want string) {
 // then checks out; it leaves the browser on the payment form.
 func (s *shop) holdAndCheckout(eventID, typeID string, q int) {
 	s.t.Helper()
-	s.do(fmt.Sprintf(`location.href = "/app/event.html?id=%s"`, eventID))
-	s.wait(fmt.Sprintf(`document.getElementById("qty-%s")`, typeID), "the ticket type's quantity")
+	// The marker goes with the old document, so the wait below is on
+	// the page the navigation loads, not the one it leaves.
+	s.do(fmt.Sprintf(`window.leaving = true; location.href = "/app/event.html?id=%s"`, eventID))
+	s.wait(fmt.Sprintf(`!window.leaving && document.getElementById("qty-%s")`, typeID), "the ticket type's quantity")
 	s.do(fmt.Sprintf(`const q = document.getElementById("qty-%s"); q.value = "%d"; q.dispatchEvent(new Event("change"))`, typeID, q))
 	s.do(`document.getElementById("hold").click()`)
 	s.title("Your tickets are held")
@@ -227,6 +229,11 @@ func TestAttendeeShop(t *testing.T) {
 	if o, n := orderState(t, srv.url, token, paid); o.Status != "paid" || n != 2 {
 		t.Errorf("order %s: %+v with %d tickets, want paid with 2", paid, o, n)
 	}
+	// My tickets, from the confirmation's link, lists both.
+	s.do(`document.getElementById("my-tickets").click()`)
+	s.wait(`location.pathname === "/app/tickets.html" && document.querySelectorAll("#tickets a[data-ticket]").length === 2`, "the two tickets in My tickets")
+	s.check("my tickets")
+	browsertest.Shot(t, s.ctx, filepath.Join(browsertest.ArtifactsDir(t, "attendee"), "my-tickets-390x844.png"))
 
 	t.Run("declined card", func(t *testing.T) {
 		s.t = t
