@@ -109,14 +109,21 @@ func (s *shop) title(want string) {
 	s.wait(fmt.Sprintf(`document.querySelector("h1") && document.querySelector("h1").textContent === %q`, want), "the heading "+want)
 }
 
-// hold opens the event, chooses q tickets of the type and holds them,
-// then checks out; it leaves the browser on the payment form.
+// goTo navigates to path and waits until the new page has loaded (a
+// marker left on the old page's window tells the two apart, so a wait
+// after it never matches the page being left).
+func (s *shop) goTo(path string) {
+	s.t.Helper()
+	s.do(fmt.Sprintf(`window.leaving = true; location.href = %q`, path))
+	s.wait(`!window.leaving && document.readyState !== "loading"`, "the page "+path)
+}
+
+// holdAndCheckout opens the event, chooses q tickets of the type and
+// holds them, then checks out; it leaves the browser on the payment form.
 func (s *shop) holdAndCheckout(eventID, typeID string, q int) {
 	s.t.Helper()
-	// The marker goes with the old document, so the wait below is on
-	// the page the navigation loads, not the one it leaves.
-	s.do(fmt.Sprintf(`window.leaving = true; location.href = "/app/event.html?id=%s"`, eventID))
-	s.wait(fmt.Sprintf(`!window.leaving && document.getElementById("qty-%s")`, typeID), "the ticket type's quantity")
+	s.goTo("/app/event.html?id=" + eventID)
+	s.wait(fmt.Sprintf(`document.getElementById("qty-%s")`, typeID), "the ticket type's quantity")
 	s.do(fmt.Sprintf(`const q = document.getElementById("qty-%s"); q.value = "%d"; q.dispatchEvent(new Event("change"))`, typeID, q))
 	s.do(`document.getElementById("hold").click()`)
 	s.title("Your tickets are held")
@@ -306,7 +313,7 @@ func TestAttendeeShop(t *testing.T) {
 			"price": map[string]any{"amount": 9000, "currency": "EUR"}, "capacity": 1, "per_order_max": 1}, http.StatusCreated, &tt)
 		e.typeID, e.orders = tt.ID, nil
 		e.buy(t, 1)
-		s.do(fmt.Sprintf(`location.href = "/app/event.html?id=%s"`, e.id))
+		s.goTo("/app/event.html?id=" + e.id)
 		s.wait(fmt.Sprintf(`document.getElementById("qty-%s")`, tt.ID), "the new ticket type")
 		s.do(fmt.Sprintf(`const q = document.getElementById("qty-%s"); q.value = "1"; q.dispatchEvent(new Event("change"))`, tt.ID))
 		s.do(`document.getElementById("hold").click()`)
@@ -316,7 +323,7 @@ func TestAttendeeShop(t *testing.T) {
 
 	t.Run("sign out", func(t *testing.T) {
 		s.t = t
-		s.do(`location.href = "/app/"`)
+		s.goTo("/app/")
 		s.wait(`location.pathname === "/app/" && document.getElementById("results-count").textContent !== "Searching…" && document.getElementById("nav-auth").textContent === "Sign out"`, "the sign-out link")
 		s.do(`document.getElementById("nav-auth").click()`)
 		s.wait(`document.getElementById("nav-auth").textContent === "Sign in" && !localStorage.getItem("admitone.token")`, "signed out")
@@ -362,7 +369,7 @@ func TestAttendeeShopHoldExpires(t *testing.T) {
 	browsertest.Submit(t, s.ctx, "totp", "signin", totpCode(t, enrol.Secret, time.Now().Add(30*time.Second)))
 	s.wait(`location.pathname === "/app/" && document.getElementById("nav-auth").textContent === "Sign out"`, "signed in")
 
-	s.do(fmt.Sprintf(`location.href = "/app/event.html?id=%s"`, e.id))
+	s.goTo("/app/event.html?id=" + e.id)
 	s.wait(fmt.Sprintf(`document.getElementById("qty-%s")`, e.typeID), "the ticket types")
 	s.do(fmt.Sprintf(`const q = document.getElementById("qty-%s"); q.value = "1"; q.dispatchEvent(new Event("change"))`, e.typeID))
 	s.do(`document.getElementById("hold").click()`)
