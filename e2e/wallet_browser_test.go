@@ -327,3 +327,45 @@ func checkContrast(t *testing.T, ctx context.Context) {
 		t.Errorf("ticket page contrast below 4.5:1 or QR not black on white: %q", low)
 	}
 }
+
+// TestTicketLinkOnPhone follows a ticket link (what a confirmation email
+// or "send to my phone" carries) on a phone with no account signed in:
+// the ticket page shows the ticket's code; the same link on a second
+// device is refused in words; and once the holder withdraws the link,
+// the first device is told so too.
+func TestTicketLinkOnPhone(t *testing.T) {
+	srv := startServer(t, t.TempDir(), "", "127.0.0.1:0")
+	e := setupEvent(t, srv.url, 1)
+	tk := e.tickets()[0]
+	var made struct {
+		URL   string `json:"url"`
+		Token string `json:"token"`
+	}
+	call(t, "POST", srv.url+"/v1/tickets/"+tk.ID+"/links", e.buyer, nil, http.StatusCreated, &made)
+	if !strings.HasPrefix(made.URL, "/app/ticket.html?link=") {
+		t.Fatalf("link url %q, want the ticket page with ?link=", made.URL)
+	}
+	art := browsertest.ArtifactsDir(t, "wallet")
+
+	phone := browsertest.Open(t, srv.url+made.URL, 390, 844)
+	browsertest.WaitJS(t, phone, `document.body && document.body.dataset.codeDrawn`, "the ticket's code from the link", "")
+	if got := readCode(t, phone, filepath.Join(art, "link-390x844.png")); got != tk.Token {
+		t.Fatalf("the link's page shows %q, want the ticket's token", got)
+	}
+	if hidden := js[bool](t, phone, `document.getElementById("manage").classList.contains("hidden")`); !hidden {
+		t.Error("a link's page offers transfer and refund, which need the holder's account")
+	}
+	checkPage(t, phone, "the ticket page opened by a link")
+
+	other := browsertest.Open(t, srv.url+made.URL, 390, 844)
+	browsertest.WaitJS(t, other, `/another device/.test(document.getElementById("status").textContent) && document.getElementById("ticket").classList.contains("hidden")`,
+		"the link refused on a second device", "")
+	browsertest.Shot(t, other, filepath.Join(art, "link-second-device-390x844.png"))
+
+	call(t, "DELETE", srv.url+"/v1/tickets/"+tk.ID+"/links", e.buyer, nil, http.StatusOK, nil)
+	if err := chromedp.Do(phone, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.WaitJS(t, phone, `/withdrawn/.test(document.getElementById("status").textContent) && document.getElementById("ticket").classList.contains("hidden")`,
+		"the withdrawn link said so", "")
+}

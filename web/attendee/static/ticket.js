@@ -7,7 +7,12 @@
 (function () {
   const A = window.AdmitOne;
   const $ = (id) => document.getElementById(id);
-  const id = A.param("id") || "";
+  // A ticket opens by its id (the signed-in holder) or by a link token
+  // (?link=aotl_...: a signed, expiring link from a confirmation email or
+  // "send to my phone", bound to the first device that opens it).
+  const link = A.param("link") || "";
+  let id = A.param("id") || "";
+  const linkPath = "/v1/links/" + encodeURIComponent(link);
   const status = $("status");
   let shown = null;      // the ticket on screen
   let timer = 0;         // the next redraw of a rotating code
@@ -73,8 +78,10 @@
     clearTimeout(timer);
     let r;
     try {
-      r = await fetch("/v1/tickets/" + encodeURIComponent(t.id) + "/qr.png", {
-        headers: { Authorization: "Bearer " + (localStorage.getItem("admitone.token") || "") }, cache: "no-store" });
+      r = link
+        ? await fetch(linkPath + "/qr.png", { credentials: "same-origin", cache: "no-store" })
+        : await fetch("/v1/tickets/" + encodeURIComponent(t.id) + "/qr.png", {
+          headers: { Authorization: "Bearer " + (localStorage.getItem("admitone.token") || "") }, cache: "no-store" });
     } catch (e) {
       r = null;
     }
@@ -104,10 +111,10 @@
     $("ticket-id").textContent = t.id;
     $("ticket").classList.remove("hidden");
     const valid = t.status === "valid" && t.token;
-    $("manage").classList.toggle("hidden", !valid);
+    $("manage").classList.toggle("hidden", !valid || !!link); // transfer and refund need the account
     const w = t.wallets || {};
     $("apple").classList.toggle("hidden", !(valid && w.apple));
-    $("google").classList.toggle("hidden", !(valid && w.google));
+    $("google").classList.toggle("hidden", !(valid && w.google && !link));
     if (!valid) {
       hideCode("This ticket no longer admits" + (t.revoke_reason ? " (" + t.revoke_reason + ")" : "") + ".");
       return;
@@ -123,7 +130,52 @@
     return serverCode(t);
   }
 
+  // loadLink opens the ticket a link names: from the server (which binds
+  // the link to this device by a cookie), else from this device when the
+  // link was opened here before.
+  async function loadLink() {
+    const known = localStorage.getItem("admitone.link." + link);
+    const local = known ? await AdmitOneStore.ticket(known).catch(() => null) : null;
+    if (local) {
+      id = local.id;
+      await render(local);
+      say(status, "Saved on this device: works offline.", "muted");
+    }
+    let r;
+    try {
+      r = await fetch(linkPath, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } });
+    } catch (e) {
+      if (!local) say(status, "Offline, and this link was not opened on this device before. Open it once while online.", "error");
+      else say(status, "Offline: shown from this device.", "muted");
+      return;
+    }
+    const body = await r.json().catch(() => null);
+    if (!r.ok) {
+      const e = (body && body.error) || {};
+      const why = {
+        link_used: "This link was opened on another device; it works on one device only.",
+        link_expired: "This link has expired. Ask for a new one, or sign in to see your tickets.",
+        link_revoked: "This link was withdrawn by the ticket's holder.",
+        ticket_revoked: "This ticket no longer admits (refunded or cancelled).",
+        ticket_transferred: "This ticket was transferred to someone else.",
+      }[e.code] || e.message || "The server answered " + r.status + ".";
+      if (local) await AdmitOneStore.forget(local.id).catch(() => {});
+      shown = null;
+      $("ticket").classList.add("hidden");
+      say(status, why, "error");
+      return;
+    }
+    id = body.id;
+    if (body.status === "valid" && !body.rotating) {
+      await AdmitOneStore.putTicket(body);
+      localStorage.setItem("admitone.link." + link, body.id);
+    }
+    await render(body);
+    say(status, body.status === "valid" && !body.rotating ? "Saved on this device: works offline." : "", "muted");
+  }
+
   async function load() {
+    if (link) return loadLink();
     if (!id) {
       say(status, "No ticket named. Choose one in My tickets.", "error");
       return;
@@ -169,8 +221,10 @@
     const out = $("wallet-result");
     say(out, "Getting the pass…", "muted");
     try {
-      const r = await fetch("/v1/tickets/" + encodeURIComponent(id) + "/pass.pkpass", {
-        headers: { Authorization: "Bearer " + (localStorage.getItem("admitone.token") || "") }, cache: "no-store" });
+      const r = link
+        ? await fetch(linkPath + "/pass.pkpass", { credentials: "same-origin", cache: "no-store" })
+        : await fetch("/v1/tickets/" + encodeURIComponent(id) + "/pass.pkpass", {
+          headers: { Authorization: "Bearer " + (localStorage.getItem("admitone.token") || "") }, cache: "no-store" });
       if (!r.ok) {
         const e = await r.json().catch(() => ({}));
         throw new Error((e.error && e.error.message) || "The server answered " + r.status + ".");
