@@ -831,6 +831,14 @@ var authzCases = []authzCase{
 		},
 	},
 	{
+		// An event's figures: its org's organizers and staff.
+		route: "GET /v1/events/{id}/stats",
+		want:  row{401, 403, 200, 200, 403, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/stats"}
+		},
+	},
+	{
 		route: "GET /v1/events/{id}/checkins",
 		want:  row{401, 403, 403, 200, 403, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {

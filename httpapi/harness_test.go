@@ -78,6 +78,10 @@ type harness struct {
 	spy       *storeSpy
 	// logs is the server's log (warnings and errors).
 	logs *testenv.LockedBuffer
+	// dsn and dir are where the storage lives, for a test that opens it
+	// again (a restart); dsn is empty on bbolt.
+	dsn, dir string
+	backend  *storage.Backend
 
 	emails    atomic.Int64
 	adminMu   sync.Mutex
@@ -107,7 +111,8 @@ func newHarnessWith(t *testing.T, backend string, configure func(*harness)) *har
 	if backend == "postgres" {
 		dsn = pgtest.FreshSchema(t)
 	}
-	b, err := storage.Open(t.Context(), dsn, t.TempDir())
+	dir := t.TempDir()
+	b, err := storage.Open(t.Context(), dsn, dir)
 	if err != nil {
 		t.Fatalf("open %s storage: %v", backend, err)
 	}
@@ -124,7 +129,7 @@ func newHarnessWith(t *testing.T, backend string, configure func(*harness)) *har
 
 	var key ticketcrypto.SealKey
 	rand.Read(key[:])
-	h := &harness{clock: testclock.New(t0), index: idx, spy: &storeSpy{}, logs: logs}
+	h := &harness{clock: testclock.New(t0), index: idx, spy: &storeSpy{}, logs: logs, dsn: dsn, dir: dir, backend: b}
 	h.acctStore = &spyAccounts{Store: b.Accounts, spy: h.spy}
 	h.catStore = &spyCatalog{Store: b.Catalog, spy: h.spy}
 	h.purStore = b.Purchases

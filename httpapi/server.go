@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/admitone/admitone/account"
+	"github.com/admitone/admitone/analytics"
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/internal/logging"
 	"github.com/admitone/admitone/internal/services"
@@ -70,6 +71,9 @@ type Server struct {
 	// Notify keeps Web Push subscriptions; nil answers the push routes
 	// with 503.
 	Notify *notify.Service
+	// Analytics counts event figures; nil answers the stats route with
+	// 503.
+	Analytics *analytics.Service
 	// StripePublishableKey (pk_...) is told to clients by GET /v1/config
 	// for Stripe's Payment Element.
 	StripePublishableKey string
@@ -86,7 +90,7 @@ type Server struct {
 func New(svc *services.Services) *Server {
 	return &Server{Accounts: svc.Accounts, Catalog: svc.Catalog, Search: svc.Search, Purchase: svc.Purchase,
 		PassSigner: svc.PassSigner, GoogleWallet: svc.GoogleWallet, Webhooks: svc.Webhooks,
-		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log, Notify: svc.Notify}
+		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log, Notify: svc.Notify, Analytics: svc.Analytics}
 }
 
 // policy says who may call a route. The handler gets the principal; org-
@@ -167,6 +171,8 @@ func routes() []route {
 		{"GET", "/v1/events/{id}/conflicts", eventManager, (*Server).listConflicts},
 		{"GET", "/v1/events/{id}/quarantine", eventManager, (*Server).listQuarantine},
 		{"GET", "/v1/events/{id}/checkins", eventManager, (*Server).listCheckins},
+		// An event's figures: organizers and staff of its org.
+		{"GET", "/v1/events/{id}/stats", signedIn, (*Server).eventStats},
 		{"GET", "/v1/sync", device, (*Server).syncSocket},
 		{"GET", "/v1/tickets", signedIn, (*Server).listTickets},
 		{"GET", "/v1/tickets/{id}", signedIn, (*Server).getTicket},

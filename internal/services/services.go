@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/account"
+	"github.com/admitone/admitone/analytics"
 	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/logging"
@@ -95,6 +96,10 @@ type Services struct {
 	// Stores.Notify or a seal key.
 	Notify *notify.Service
 	Outbox *notify.Worker
+	// Analytics computes event figures from the purchase store, which
+	// counts them (analytics.Store, as both backends do); nil when it
+	// does not.
+	Analytics *analytics.Service
 	// Now and Log are Config's.
 	Now func() time.Time
 	Log *slog.Logger
@@ -115,6 +120,9 @@ func New(cfg Config) *Services {
 	s.Purchase = &purchase.Service{Store: st.Purchases, Catalog: s.Catalog, Now: cfg.Now, Changed: s.Catalog.InvalidateAvailability,
 		Signer: s.Vault, Log: log, MaxHeldPerBuyer: cfg.MaxHeldPerBuyer, HoldsPerMinute: cfg.HoldsPerMinute, HoldTTL: cfg.HoldTTL, Payments: cfg.Payments}
 	s.Catalog.Inventory = s.Purchase
+	if as, ok := st.Purchases.(analytics.Store); ok {
+		s.Analytics = &analytics.Service{Catalog: s.Catalog, Store: as, Inventory: st.Purchases, Now: cfg.Now}
+	}
 	s.Hub = &ticketsync.Hub{Store: st.Sync, Changes: st.Purchases, Tickets: HubTickets{Store: st.Purchases}, Now: cfg.Now, Logger: log}
 	s.Purchase.ChangesAppended = s.Hub.Poke
 	s.Enroller = &ticketsync.Enroller{Store: st.Sync, Changes: st.Purchases, Keys: s.Vault, Now: cfg.Now,
