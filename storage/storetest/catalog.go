@@ -30,6 +30,8 @@ func RunCatalog(t *testing.T, open func(t *testing.T) catalog.Store) {
 		{"UpdateEvent/ClosureError", testUpdateEventClosureError},
 		{"UpdateEvent/Invalid", testUpdateEventInvalid},
 		{"Events/Paging", testEventsPaging},
+		{"Orgs/Paging", testOrgsPaging},
+		{"OrgEvents/Paging", testOrgEventsPaging},
 		{"TicketTypes", testTicketTypes},
 		{"TicketTypes/Errors", testTicketTypeErrors},
 		{"ContextCanceled", testCatalogContextCanceled},
