@@ -24,25 +24,14 @@ func testOrgsPaging(t *testing.T, s catalog.Store) {
 	}
 	slices.Sort(ids)
 
-	var seen []string
-	after := ""
-	for page := 0; ; page++ {
-		orgs, err := s.Orgs(ctx, after, 2)
-		must(t, "Orgs", err)
-		if len(orgs) == 0 {
-			break
+	seen := pageThrough(t, "Orgs", 2, func(after string, limit int) ([]catalog.Organization, error) {
+		return s.Orgs(ctx, after, limit)
+	}, func(o catalog.Organization) string {
+		if o.ID == first.ID {
+			equal(t, "org listed by Orgs", o, first)
 		}
-		if len(orgs) > 2 || page > 3 {
-			t.Fatalf("Orgs(%q, 2) returned %d orgs on page %d", after, len(orgs), page)
-		}
-		for _, o := range orgs {
-			seen = append(seen, o.ID)
-			if o.ID == first.ID {
-				equal(t, "org listed by Orgs", o, first)
-			}
-		}
-		after = orgs[len(orgs)-1].ID
-	}
+		return o.ID
+	})
 	equal(t, "ids paged through Orgs", seen, ids)
 
 	// after need not be a stored id.
@@ -71,28 +60,17 @@ func testOrgEventsPaging(t *testing.T, s catalog.Store) {
 	}
 	slices.Sort(ids)
 
-	var seen []string
-	after := ""
-	for page := 0; ; page++ {
-		events, err := s.OrgEvents(ctx, f.org.ID, after, 2)
-		must(t, "OrgEvents", err)
-		if len(events) == 0 {
-			break
+	seen := pageThrough(t, "OrgEvents", 2, func(after string, limit int) ([]catalog.Event, error) {
+		return s.OrgEvents(ctx, f.org.ID, after, limit)
+	}, func(e catalog.Event) string {
+		if e.OrgID != f.org.ID {
+			t.Fatalf("OrgEvents(%s) listed %s of org %s", f.org.ID, e.ID, e.OrgID)
 		}
-		if len(events) > 2 || page > 3 {
-			t.Fatalf("OrgEvents(%q, 2) returned %d events on page %d", after, len(events), page)
+		if e.ID == f.event.ID {
+			equal(t, "event listed by OrgEvents", e, f.event)
 		}
-		for _, e := range events {
-			if e.OrgID != f.org.ID {
-				t.Fatalf("OrgEvents(%s) listed %s of org %s", f.org.ID, e.ID, e.OrgID)
-			}
-			if e.ID == f.event.ID {
-				equal(t, "event listed by OrgEvents", e, f.event)
-			}
-			seen = append(seen, e.ID)
-		}
-		after = events[len(events)-1].ID
-	}
+		return e.ID
+	})
 	equal(t, "ids paged through OrgEvents", seen, ids)
 
 	events, err := s.OrgEvents(ctx, f.org.ID, ids[1], 2)
@@ -103,4 +81,30 @@ func testOrgEventsPaging(t *testing.T, s catalog.Store) {
 	equal(t, "OrgEvents of an unknown org", len(events), 0)
 	_, err = s.OrgEvents(ctx, f.org.ID, "", 0)
 	is(t, "OrgEvents with limit 0", err, catalog.ErrInvalid)
+}
+
+// pageThrough follows a keyset list (ids greater than after, at most
+// limit) page by page from the start, checks each item with idOf and
+// returns the ids in the order listed. A page over size or a list that
+// does not end within 100 pages fails the test.
+func pageThrough[T any](t *testing.T, name string, size int, list func(after string, limit int) ([]T, error), idOf func(T) string) []string {
+	t.Helper()
+	var seen []string
+	after := ""
+	for page := range 100 {
+		items, err := list(after, size)
+		must(t, name, err)
+		if len(items) == 0 {
+			return seen
+		}
+		if len(items) > size {
+			t.Fatalf("%s(%q, %d) returned %d items on page %d", name, after, size, len(items), page)
+		}
+		for _, it := range items {
+			seen = append(seen, idOf(it))
+		}
+		after = seen[len(seen)-1]
+	}
+	t.Fatalf("%s did not end within 100 pages", name)
+	return nil
 }
