@@ -43,9 +43,13 @@ func parsePage(r *http.Request, valid func(string) bool) (pageRequest, error) {
 	if c == "" {
 		return pr, nil
 	}
+	bad := fieldError("cursor", "cursor is not a next_cursor this list gave")
+	if len(c) > maxCursorLen {
+		return pageRequest{}, bad
+	}
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if len(c) > maxCursorLen || err != nil || !valid(string(b)) {
-		return pageRequest{}, fieldError("cursor", "cursor is not a next_cursor this list gave")
+	if err != nil || !valid(string(b)) {
+		return pageRequest{}, bad
 	}
 	pr.after = string(b)
 	return pr, nil
