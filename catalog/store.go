@@ -119,6 +119,9 @@ type Store interface {
 	// taken ErrExists.
 	CreateOrgWithOrganizer(ctx context.Context, o Organization, userID string) error
 	Org(ctx context.Context, id string) (Organization, error)
+	// Orgs lists organizations with id greater than after, in id order,
+	// at most limit (a limit below 1 is ErrInvalid).
+	Orgs(ctx context.Context, after string, limit int) ([]Organization, error)
 
 	CreateVenue(ctx context.Context, v Venue) error
 	Venue(ctx context.Context, id string) (Venue, error)
@@ -131,6 +134,10 @@ type Store interface {
 	// Events lists events with id greater than after, in id order, at most
 	// limit: the scan the search index is rebuilt from.
 	Events(ctx context.Context, after string, limit int) ([]Event, error)
+	// OrgEvents lists the events of organization orgID, drafts too, with
+	// id greater than after, in id order, at most limit (a limit below 1
+	// is ErrInvalid); none for an unknown organization.
+	OrgEvents(ctx context.Context, orgID, after string, limit int) ([]Event, error)
 
 	// CreateTicketType stores a type; it assigns Number (next per event)
 	// atomically and returns the stored type.

@@ -785,6 +785,32 @@ var authzCases = []authzCase{
 		},
 	},
 	{
+		// Everyone signed in sees themself, an admin who must enrol 2FA
+		// too (to learn that it must).
+		route: "GET /v1/me",
+		want:  row{401, 200, 200, 200, 200, 200, 200},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/me"}
+		},
+	},
+	{
+		// Each caller's own organizations; an attendee's list is empty.
+		route: "GET /v1/orgs",
+		want:  row{401, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/orgs"}
+		},
+	},
+	{
+		// Drafts are listed to the org's people only; to anyone else the
+		// organization does not exist.
+		route: "GET /v1/orgs/{org}/events",
+		want:  row{401, 404, 200, 200, 404, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/orgs/" + f.orgA.ID + "/events"}
+		},
+	},
+	{
 		// Staff see which gates their org's events have.
 		route: "GET /v1/events/{id}/gates",
 		want:  row{401, 403, 200, 200, 403, 200, 403},

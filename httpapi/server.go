@@ -137,6 +137,11 @@ func routes() []route {
 		{"GET", "/v1/auth/tokens", signedIn, (*Server).listAPITokens},
 		{"DELETE", "/v1/auth/tokens/{id}", signedIn, (*Server).revokeAPIToken},
 		{"POST", "/v1/orgs", signedIn, (*Server).createOrg},
+		// The organizer's desk: who the caller is, their organizations
+		// and each one's events, drafts too (desk.go).
+		{"GET", "/v1/me", enrolling, (*Server).getMe},
+		{"GET", "/v1/orgs", signedIn, (*Server).listOrgs},
+		{"GET", "/v1/orgs/{org}/events", signedIn, (*Server).listOrgEvents},
 		{"POST", "/v1/orgs/{org}/members", orgManager, (*Server).addMember},
 		{"POST", "/v1/orgs/{org}/venues", orgManager, (*Server).createVenue},
 		{"POST", "/v1/orgs/{org}/events", orgManager, (*Server).createEvent},

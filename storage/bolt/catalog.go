@@ -180,6 +180,72 @@ func (s *DB) Events(ctx context.Context, after string, limit int) ([]catalog.Eve
 	return events, nil
 }
 
+// Orgs implements catalog.Store. A limit below 1 is catalog.ErrInvalid.
+func (s *DB) Orgs(ctx context.Context, after string, limit int) ([]catalog.Organization, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("list orgs: limit %d: %w", limit, catalog.ErrInvalid)
+	}
+	var orgs []catalog.Organization
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		return scanAfter(tx.Bucket(bucketOrgs), after, func(k, v []byte) (bool, error) {
+			var o catalog.Organization
+			if err := json.Unmarshal(v, &o); err != nil {
+				return false, fmt.Errorf("decode org %q: %w", k, err)
+			}
+			orgs = append(orgs, o)
+			return len(orgs) < limit, nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return orgs, nil
+}
+
+// OrgEvents implements catalog.Store. A limit below 1 is
+// catalog.ErrInvalid. bbolt keeps no index of events by organization, so
+// a page reads the events bucket from after until it has limit events
+// of orgID: fine for the number of events one server holds.
+func (s *DB) OrgEvents(ctx context.Context, orgID, after string, limit int) ([]catalog.Event, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("list events of org %s: limit %d: %w", orgID, limit, catalog.ErrInvalid)
+	}
+	var events []catalog.Event
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		return scanAfter(tx.Bucket(bucketEvents), after, func(k, v []byte) (bool, error) {
+			var e catalog.Event
+			if err := json.Unmarshal(v, &e); err != nil {
+				return false, fmt.Errorf("decode event %q: %w", k, err)
+			}
+			if e.OrgID == orgID {
+				events = append(events, e)
+			}
+			return len(events) < limit, nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return events, nil
+}
+
+// scanAfter calls fn on the bucket's entries with keys greater than
+// after, in key order, while fn returns true.
+func scanAfter(b *bbolt.Bucket, after string, fn func(k, v []byte) (bool, error)) error {
+	c := b.Cursor()
+	k, v := c.Seek([]byte(after))
+	if k != nil && string(k) == after {
+		k, v = c.Next()
+	}
+	for ; k != nil; k, v = c.Next() {
+		more, err := fn(k, v)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
 // CreateTicketType implements catalog.Store. The event must exist; the
 // type's Number is replaced by one more than the event's highest so far.
 func (s *DB) CreateTicketType(ctx context.Context, t catalog.TicketType) (catalog.TicketType, error) {

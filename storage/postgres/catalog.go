@@ -194,6 +194,51 @@ func (s *DB) Events(ctx context.Context, after string, limit int) ([]catalog.Eve
 	return events, nil
 }
 
+// Orgs implements catalog.Store. A limit below 1 is catalog.ErrInvalid.
+func (s *DB) Orgs(ctx context.Context, after string, limit int) ([]catalog.Organization, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("list orgs: limit %d: %w", limit, catalog.ErrInvalid)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, name, require_2fa, created_at FROM orgs WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list orgs: %w", err)
+	}
+	orgs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (catalog.Organization, error) {
+		var o catalog.Organization
+		err := row.Scan(&o.ID, &o.Name, &o.Require2FA, &o.CreatedAt)
+		o.CreatedAt = o.CreatedAt.UTC()
+		return o, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list orgs: %w", err)
+	}
+	if len(orgs) == 0 {
+		return nil, nil
+	}
+	return orgs, nil
+}
+
+// OrgEvents implements catalog.Store. A limit below 1 is
+// catalog.ErrInvalid.
+func (s *DB) OrgEvents(ctx context.Context, orgID, after string, limit int) ([]catalog.Event, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("list events of org %s: limit %d: %w", orgID, limit, catalog.ErrInvalid)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+` FROM events WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+		orgID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list events of org %s: %w", orgID, err)
+	}
+	events, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (catalog.Event, error) { return scanEvent(row) })
+	if err != nil {
+		return nil, fmt.Errorf("list events of org %s: %w", orgID, err)
+	}
+	if len(events) == 0 {
+		return nil, nil
+	}
+	return events, nil
+}
+
 const ticketTypeColumns = `id, event_id, number, name, kind, price_amount, price_currency,
 	capacity, sale_starts, sale_ends, per_order_max, created_at, rotating_code, per_buyer_max, max_held_per_buyer`
 

@@ -30,6 +30,8 @@ func RunCatalog(t *testing.T, open func(t *testing.T) catalog.Store) {
 		{"UpdateEvent/ClosureError", testUpdateEventClosureError},
 		{"UpdateEvent/Invalid", testUpdateEventInvalid},
 		{"Events/Paging", testEventsPaging},
+		{"Orgs/Paging", testOrgsPaging},
+		{"OrgEvents/Paging", testOrgEventsPaging},
 		{"TicketTypes", testTicketTypes},
 		{"TicketTypes/Errors", testTicketTypeErrors},
 		{"ContextCanceled", testCatalogContextCanceled},
@@ -346,22 +348,9 @@ func testEventsPaging(t *testing.T, s catalog.Store) {
 	}
 	slices.Sort(ids)
 
-	var seen []string
-	after := ""
-	for page := 0; ; page++ {
-		events, err := s.Events(ctx, after, 3)
-		must(t, "Events", err)
-		if len(events) == 0 {
-			break
-		}
-		if len(events) > 3 || page > 3 {
-			t.Fatalf("Events(%q, 3) returned %d events on page %d", after, len(events), page)
-		}
-		for _, e := range events {
-			seen = append(seen, e.ID)
-		}
-		after = events[len(events)-1].ID
-	}
+	seen := pageThrough(t, "Events", 3, func(after string, limit int) ([]catalog.Event, error) {
+		return s.Events(ctx, after, limit)
+	}, func(e catalog.Event) string { return e.ID })
 	equal(t, "ids paged through Events", seen, ids)
 
 	events, err := s.Events(ctx, ids[2], 2)
