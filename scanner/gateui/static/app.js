@@ -78,11 +78,18 @@
 
   // ---- the API ------------------------------------------------------
 
+  // signIns counts successful sign-ins: a request sent before the
+  // latest one (a camera frame in flight while staff signed in) answers
+  // 401 for the session it did not have, and must not bring the sign-in
+  // form back.
+  let signIns = 0;
+
   async function post(path, body, type) {
     const headers = { "Content-Type": type };
     if (csrf) headers["X-CSRF-Token"] = csrf;
+    const sentAt = signIns;
     const r = await fetch(path, { method: "POST", headers, body, credentials: "same-origin", cache: "no-store" });
-    if (r.status === 401) showLogin();
+    if (r.status === 401 && sentAt === signIns) showLogin();
     return r;
   }
 
@@ -122,6 +129,7 @@
     if (!r.ok) { $("login-error").textContent = t("login_failed"); return; }
     const b = await r.json();
     csrf = b.csrf || "";
+    signIns++;
     $("login-error").textContent = "";
     $("login").hidden = true;
     connectStream();
