@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -110,7 +111,11 @@ func TestGateScreenSignIn(t *testing.T) {
 	browsertest.Shot(t, ctx, filepath.Join(art, "pin-wrong-1024x768.png"))
 
 	signIn(t, ctx, testPIN)
-	waitJS(t, ctx, `document.getElementById("login").hidden`, "the scanning screen")
+	// A PIN check is one argon2id hash (16 MiB); on a loaded CI machine
+	// with several Chromiums it may take a while. On failure the page's
+	// message and the session's state are shown.
+	browsertest.WaitJSWithin(t, ctx, 60*time.Second, `document.getElementById("login").hidden`, "the scanning screen after the right PIN",
+		`fetch("/v1/session", {credentials: "same-origin"}).then((r) => r.status + " " + document.getElementById("login-error").textContent)`)
 	typeCode(t, ctx, g.tokens[0].Text())
 	waitVerdict(t, ctx, "accepted", 1024, 768, filepath.Join(art, "signed-in-accepted-1024x768.png"))
 

@@ -45,7 +45,7 @@ func Open(t testing.TB, url string, w, h int, flags ...chromedp.ExecAllocatorOpt
 // WaitJS waits up to 20 seconds for the JavaScript condition cond to hold
 // in the page. If it never does, the test fails naming what, with the
 // value of the JavaScript expression state (a description of the page;
-// "" for the page's visible text).
+// "" for the page's visible text; a promise is awaited).
 func WaitJS(t testing.TB, ctx context.Context, cond, what, state string) {
 	t.Helper()
 	WaitJSWithin(t, ctx, 20*time.Second, cond, what, state)
@@ -71,7 +71,7 @@ func WaitJSWithin(t testing.TB, ctx context.Context, d time.Duration, cond, what
 		if state == "" {
 			state = `document.body.innerText.slice(0, 2000)`
 		}
-		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](state))
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](state, chromedp.EvalAwaitPromise))
 		t.Fatalf("the page never showed %s; it shows %s", what, got)
 	}
 }
