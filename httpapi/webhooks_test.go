@@ -2,10 +2,12 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	gosync "sync"
 	"testing"
 	"time"
@@ -195,4 +197,33 @@ func (f *walkFixture) webhook(t *testing.T) string {
 		t.Fatalf("Create webhook: %v", err)
 	}
 	return e.ID
+}
+
+// TestPaymentWebhookFailureAlerts: a Stripe webhook request that fails
+// to verify makes one operator alert (however many come in a period),
+// carrying the error's code only.
+func TestPaymentWebhookFailureAlerts(t *testing.T) {
+	h := newHarness(t, "bolt")
+	st, err := payment.NewStripe(payment.StripeConfig{SecretKey: "sk_test_alerts", WebhookSecret: "whsec_alerts"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.api.Webhooks = st
+	h.api.Alerts = &webhook.Alerts{Outbox: h.outbox, Now: h.clock.Now}
+	for range 3 {
+		h.do(t, "POST", "/v1/webhooks/stripe", "", `{"id":"evt_forged","type":"payment_intent.succeeded"}`).want(t, http.StatusBadRequest)
+	}
+	period := h.clock.Now().Unix() / int64(webhook.PaymentAlertEvery/time.Second)
+	m, err := h.outbox.Message(t.Context(), "alert/alert.payment_webhook/verify/"+strconv.FormatInt(period, 10))
+	if err != nil {
+		t.Fatalf("alert: %v", err)
+	}
+	var p webhook.Payload
+	var data webhook.PaymentWebhookData
+	if err := json.Unmarshal(m.Payload, &p); err != nil || json.Unmarshal(p.Data, &data) != nil {
+		t.Fatalf("alert payload %s", m.Payload)
+	}
+	if m.Target != webhook.OperatorTarget || data != (webhook.PaymentWebhookData{Reason: "verify", Code: "bad_signature"}) {
+		t.Errorf("alert to %s: %+v", m.Target, data)
+	}
 }
