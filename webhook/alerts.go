@@ -61,7 +61,9 @@ func (a *Alerts) send(ctx context.Context, kind Kind, subject string, data any) 
 	now := a.now().UTC().Truncate(time.Microsecond)
 	m, err := message("alert/"+string(kind)+"/"+subject, OperatorTarget, kind, "", data, now)
 	if err == nil {
-		_, err = a.Outbox.Enqueue(context.WithoutCancel(ctx), []notify.Message{m})
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), enqueueTimeout)
+		_, err = a.Outbox.Enqueue(ctx, []notify.Message{m})
+		cancel()
 	}
 	if err != nil {
 		log.Error("operator alert", "kind", kind, "err", err)

@@ -71,6 +71,9 @@ func kindOf(deliveryID string) Kind {
 	return ""
 }
 
+// enqueueTimeout bounds the store calls of one publish.
+const enqueueTimeout = 10 * time.Second
+
 // item is one thing a delivery tells of: its subject (an order,
 // check-in or event id) and data.
 type item struct {
@@ -86,6 +89,11 @@ func (s *Service) publish(ctx context.Context, orgID string, kind Kind, items ..
 		return
 	}
 	log := s.log().With("kind", kind, "org", orgID)
+	// What happened is committed: a caller that goes away (a client
+	// that hung up, a gate that disconnected) must not lose its
+	// deliveries.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), enqueueTimeout)
+	defer cancel()
 	eps, err := s.Store.Endpoints(ctx, orgID)
 	if err != nil {
 		log.Error("webhook: endpoints", "err", err)
