@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	gosync "sync"
 	"time"
 
 	ticketcrypto "github.com/admitone/admitone/crypto"
@@ -31,12 +32,16 @@ type Sender struct {
 	Seal *ticketcrypto.SealKey
 	// Operator receives operator alerts; nil fails them.
 	Operator *Operator
-	// Client sends; nil means NewClient(Insecure).
+	// Client sends; nil means NewClient(Insecure), made at the first
+	// Send.
 	Client *http.Client
 	// Insecure admits http URLs and non-public addresses (CheckURL,
 	// NewClient).
 	Insecure bool
 	Now      func() time.Time
+
+	once   gosync.Once
+	client *http.Client // Client, or the one NewClient made
 }
 
 var _ notify.Sender = (*Sender)(nil)
@@ -67,11 +72,13 @@ func (s *Sender) Send(ctx context.Context, m notify.Message) error {
 	h.Set(DeliveryHeader, m.ID)
 	h.Set(KindHeader, string(kindOf(m.ID)))
 	h.Set(SignatureHeader, Sign(secret, now, m.Payload))
-	c := s.Client
-	if c == nil {
-		c = NewClient(s.Insecure)
-	}
-	code, err := post(ctx, c, target, h, m.Payload)
+	s.once.Do(func() {
+		s.client = s.Client
+		if s.client == nil {
+			s.client = NewClient(s.Insecure) // one for all sends: its connections are reused
+		}
+	})
+	code, err := post(ctx, s.client, target, h, m.Payload)
 	if err != nil {
 		// The URL stays out of the error (it goes to logs and may carry
 		// a token in its query).
