@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	gosync "sync"
 	"testing"
 	"time"
@@ -297,7 +298,8 @@ func TestEndpointsPerOrganization(t *testing.T) {
 	if _, _, err := f.svc.Create(ctx, "org_1", "https://hooks.example/one-more", webhook.Kinds); !errors.Is(err, webhook.ErrLimit) {
 		t.Errorf("endpoint %d: %v, want ErrLimit", webhook.MaxEndpoints+1, err)
 	}
-	for name, kinds := range map[string][]webhook.Kind{"none": nil, "unknown": {"order.lost"}, "twice": {webhook.KindOrderPaid, webhook.KindOrderPaid}} {
+	for name, kinds := range map[string][]webhook.Kind{"none": nil, "unknown": {"order.lost"}, "twice": {webhook.KindOrderPaid, webhook.KindOrderPaid},
+		"too many": append(slices.Clone(webhook.Kinds), webhook.KindOrderPaid)} {
 		if _, _, err := f.svc.Create(ctx, "org_3", "https://hooks.example/k", kinds); !errors.Is(err, webhook.ErrInvalid) {
 			t.Errorf("kinds %s: %v, want ErrInvalid", name, err)
 		}

@@ -68,8 +68,8 @@ func (s *Service) Create(ctx context.Context, orgID, rawURL string, kinds []Kind
 	if err != nil {
 		return Endpoint{}, "", err
 	}
-	if len(kinds) == 0 {
-		return Endpoint{}, "", fmt.Errorf("%w: kinds: name at least one of %v", ErrInvalid, Kinds)
+	if len(kinds) == 0 || len(kinds) > len(Kinds) {
+		return Endpoint{}, "", fmt.Errorf("%w: kinds: name one to %d of %v", ErrInvalid, len(Kinds), Kinds)
 	}
 	for i, k := range kinds {
 		if !slices.Contains(Kinds, k) {
