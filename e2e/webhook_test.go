@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	gosync "sync"
 	"testing"
 	"time"
@@ -14,10 +15,11 @@ import (
 	"github.com/admitone/admitone/webhook"
 )
 
-// TestOrganizerWebhook runs syncserver as a process with
-// --webhook-insecure: an organizer registers a receiver on loopback,
-// a buyer pays an order and refunds it, and the receiver gets both
-// deliveries signed with the secret the registration showed, which the
+// TestOrganizerWebhook runs syncserver and a scannerd gate as processes,
+// the server with --webhook-insecure: an organizer registers a receiver
+// on loopback, a buyer pays two orders and refunds one, the gate admits
+// a ticket of the other, and the receiver gets each of those as a
+// delivery signed with the secret the registration showed, which the
 // deliveries route then lists as sent.
 func TestOrganizerWebhook(t *testing.T) {
 	dir := t.TempDir()
@@ -59,21 +61,33 @@ func TestOrganizerWebhook(t *testing.T) {
 		ID     string `json:"id"`
 		Secret string `json:"secret"`
 	}
-	call(t, "POST", base, ev.organizer, map[string]any{"url": hooks.URL + "/in", "kinds": []string{"order.paid", "order.refunded"}}, http.StatusCreated, &created)
+	call(t, "POST", base, ev.organizer, map[string]any{"url": hooks.URL + "/in", "kinds": []string{"order.paid", "order.refunded", "ticket.checked_in"}}, http.StatusCreated, &created)
 	mu.Lock()
 	recv.Secret = []byte(created.Secret)
 	mu.Unlock()
 
-	o := ev.buy(t, 2)
-	call(t, "POST", srv.url+"/v1/orders/"+o.ID+"/refund", ev.buyer, map[string]any{}, http.StatusOK, nil)
+	kept, refunded := ev.buy(t, 1), ev.buy(t, 2)
+	call(t, "POST", srv.url+"/v1/orders/"+refunded.ID+"/refund", ev.buyer, map[string]any{}, http.StatusOK, nil)
+	g := newGate(t, ev, srv.url, "A")
+	g.start(t)
+	g.waitConnected(t, 1, 10*time.Second)
+	if v := g.admit(t, kept.Tickets[0]); v.Verdict != "accepted" {
+		t.Fatalf("gate admits %s", v)
+	}
 	// The receiver answers before the worker records the answer: wait
-	// for the deliveries route to show both sent.
+	// for the deliveries route to show all four sent.
 	var ds struct {
 		Deliveries []webhook.Delivery `json:"deliveries"`
 	}
 	sent := func() bool {
 		call(t, "GET", base+"/"+created.ID+"/deliveries", ev.organizer, nil, http.StatusOK, &ds)
-		return len(ds.Deliveries) == 2 && ds.Deliveries[0].Status == "sent" && ds.Deliveries[1].Status == "sent"
+		n := 0
+		for _, d := range ds.Deliveries {
+			if d.Status == "sent" {
+				n++
+			}
+		}
+		return len(ds.Deliveries) == 4 && n == 4
 	}
 	if _, ok := testenv.Poll(30*time.Second, 200*time.Millisecond, sent); !ok {
 		mu.Lock()
@@ -82,7 +96,8 @@ func TestOrganizerWebhook(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(kinds) != 2 || kinds[0] != string(webhook.KindOrderPaid) || kinds[1] != string(webhook.KindOrderRefunded) || len(refused) != 0 {
-		t.Errorf("receiver verified %v, refused %v; want order.paid then order.refunded", kinds, refused)
+	slices.Sort(kinds)
+	if want := []string{"order.paid", "order.paid", "order.refunded", "ticket.checked_in"}; !slices.Equal(kinds, want) || len(refused) != 0 {
+		t.Errorf("receiver verified %v, refused %v; want %v", kinds, refused, want)
 	}
 }
