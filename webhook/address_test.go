@@ -74,3 +74,24 @@ func TestClientRefusesPrivateAtDial(t *testing.T) {
 		t.Errorf("the receiver got %d requests through the insecure client, want 1", calls)
 	}
 }
+
+func FuzzCheckURL(f *testing.F) {
+	for _, s := range []string{"https://hooks.example/in", "https://127.0.0.1/", "http://[::1]:80/", "https://u@h/", "https://h/#f", "https://[fe80::1%25eth0]/", "https://0x7f.1/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := webhook.CheckURL(raw, false)
+		if err != nil {
+			if !errors.Is(err, webhook.ErrInvalid) && !errors.Is(err, webhook.ErrAddress) {
+				t.Fatalf("CheckURL(%q): %v is neither ErrInvalid nor ErrAddress", raw, err)
+			}
+			return
+		}
+		if u.Scheme != "https" || u.Hostname() == "" || u.User != nil || len(raw) > webhook.MaxURL {
+			t.Fatalf("CheckURL(%q) accepted %+v", raw, u)
+		}
+		if ip, err := netip.ParseAddr(u.Hostname()); err == nil && !webhook.PublicAddr(ip) {
+			t.Fatalf("CheckURL(%q) accepted the non-public %s", raw, ip)
+		}
+	})
+}
