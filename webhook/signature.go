@@ -70,6 +70,10 @@ func mac(secret []byte, unix int64, body []byte) []byte {
 // DefaultTolerance). It returns the signing time. A receiver that also
 // refuses a delivery id it accepted before uses Receiver.
 func Verify(secret []byte, header string, body []byte, now time.Time, tolerance time.Duration) (time.Time, error) {
+	if len(secret) == 0 {
+		// An unset secret would verify what anyone signs with it.
+		return time.Time{}, fmt.Errorf("%w: no secret to verify with", ErrSignature)
+	}
 	unix, sigs, err := ParseSignature(header)
 	if err != nil {
 		return time.Time{}, err

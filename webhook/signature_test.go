@@ -75,6 +75,10 @@ func TestReceiver(t *testing.T) {
 	if err := r.Verify(h, body); err != nil {
 		t.Fatal(err)
 	}
+	unset := &webhook.Receiver{Now: r.Now}
+	if err := unset.Verify(http.Header{webhook.SignatureHeader: {webhook.Sign(nil, now, body)}, webhook.DeliveryHeader: {"x"}}, body); !errors.Is(err, webhook.ErrSignature) {
+		t.Errorf("a Receiver without a secret: %v, want ErrSignature", err)
+	}
 	if err := r.Verify(h, body); !errors.Is(err, webhook.ErrReplay) {
 		t.Errorf("second time: %v, want ErrReplay", err)
 	}
