@@ -164,6 +164,7 @@ func TestDeliveryRetriedSignedAndReplaySafe(t *testing.T) {
 		if d.Status != notify.StatusSent || d.LastError != "" || !d.NextAt.IsZero() {
 			t.Fatalf("after the 200: delivery %+v, want sent", d)
 		}
+		t.Logf("delivery %s: %s after %d attempts", d.ID, d.Status, d.Attempts)
 	}
 	reqs, verdicts := rc.requests()
 	if len(reqs) != 3 {
@@ -171,6 +172,7 @@ func TestDeliveryRetriedSignedAndReplaySafe(t *testing.T) {
 	}
 	// The waits between attempts grow (the worker's backoff doubles);
 	// measured on the injected clock, not the wall.
+	t.Logf("waits between attempts (injected clock): %v", waits)
 	if len(waits) != 2 || waits[1] <= waits[0] {
 		t.Errorf("waits between attempts %v, want growing", waits)
 	}
