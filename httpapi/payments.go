@@ -126,6 +126,7 @@ func (s *Server) stripeWebhook(w http.ResponseWriter, r *http.Request, _ *accoun
 	got, err := svc.ReceiveWebhook(r.Context(), s.Webhooks, body, r.Header, s.now())
 	switch {
 	case err != nil:
+		s.alertPaymentWebhook(r.Context(), err)
 		return err
 	case got.Duplicate:
 		writeJSON(w, http.StatusOK, map[string]any{"received": true, "duplicate": true})

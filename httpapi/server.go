@@ -28,6 +28,7 @@ import (
 	ticketsync "github.com/admitone/admitone/sync"
 	"github.com/admitone/admitone/wallet"
 	attendeeapp "github.com/admitone/admitone/web/attendee"
+	"github.com/admitone/admitone/webhook"
 )
 
 // Server is syncserver's HTTP API under /v1/.
@@ -77,6 +78,11 @@ type Server struct {
 	// StripePublishableKey (pk_...) is told to clients by GET /v1/config
 	// for Stripe's Payment Element.
 	StripePublishableKey string
+	// OrgWebhooks keeps organizations' webhooks; nil answers their
+	// routes with 503. Alerts tells the operator of payment webhook
+	// failures; nil: no alerts.
+	OrgWebhooks *webhook.Service
+	Alerts      *webhook.Alerts
 	// CORSOrigins are the origins (ParseCORSOrigins) whose pages may
 	// call /v1/ from a browser; empty allows none but the server's own.
 	CORSOrigins []string
@@ -90,7 +96,8 @@ type Server struct {
 func New(svc *services.Services) *Server {
 	return &Server{Accounts: svc.Accounts, Catalog: svc.Catalog, Search: svc.Search, Purchase: svc.Purchase,
 		PassSigner: svc.PassSigner, GoogleWallet: svc.GoogleWallet, Webhooks: svc.Webhooks,
-		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log, Notify: svc.Notify, Analytics: svc.Analytics}
+		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log, Notify: svc.Notify, Analytics: svc.Analytics,
+		OrgWebhooks: svc.OrgWebhooks, Alerts: svc.Alerts}
 }
 
 // policy says who may call a route. The handler gets the principal; org-
@@ -197,6 +204,12 @@ func routes() []route {
 		{"POST", "/v1/push/subscriptions", signedIn, (*Server).subscribePush},
 		{"GET", "/v1/push/subscriptions", signedIn, (*Server).listPushSubscriptions},
 		{"DELETE", "/v1/push/subscriptions/{id}", signedIn, (*Server).deletePushSubscription},
+		// Organizers' webhooks (webhooks.go): the org's organizers only;
+		// to anyone outside it the org does not exist (404).
+		{"POST", "/v1/orgs/{org}/webhooks", signedIn, (*Server).createWebhook},
+		{"GET", "/v1/orgs/{org}/webhooks", signedIn, (*Server).listWebhooks},
+		{"DELETE", "/v1/orgs/{org}/webhooks/{id}", signedIn, (*Server).deleteWebhook},
+		{"GET", "/v1/orgs/{org}/webhooks/{id}/deliveries", signedIn, (*Server).listWebhookDeliveries},
 	}
 }
 

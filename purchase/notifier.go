@@ -20,6 +20,39 @@ type Notifier interface {
 	// EventMoved: an event's dates changed; ev is the event as it is now.
 	EventMoved(ctx context.Context, ev catalog.Event)
 	// EventCancelled: an event was cancelled and orders, its paid ones,
-	// refunded.
+	// refunded (none, for an event without sales).
 	EventCancelled(ctx context.Context, eventID string, orders []Order)
+}
+
+// Notifiers is a Notifier that tells each of its notifiers in turn:
+// notify.Service for attendees and webhook.Service for organizers
+// share the one seam.
+type Notifiers []Notifier
+
+// OrderPaid tells each notifier.
+func (ns Notifiers) OrderPaid(ctx context.Context, o Order) {
+	for _, n := range ns {
+		n.OrderPaid(ctx, o)
+	}
+}
+
+// OrderRefunded tells each notifier.
+func (ns Notifiers) OrderRefunded(ctx context.Context, o Order) {
+	for _, n := range ns {
+		n.OrderRefunded(ctx, o)
+	}
+}
+
+// EventMoved tells each notifier.
+func (ns Notifiers) EventMoved(ctx context.Context, ev catalog.Event) {
+	for _, n := range ns {
+		n.EventMoved(ctx, ev)
+	}
+}
+
+// EventCancelled tells each notifier.
+func (ns Notifiers) EventCancelled(ctx context.Context, eventID string, orders []Order) {
+	for _, n := range ns {
+		n.EventCancelled(ctx, eventID, orders)
+	}
 }

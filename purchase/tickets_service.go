@@ -474,7 +474,9 @@ func (s *Service) CancelEventOrders(ctx context.Context, eventID string, refund 
 		s.changed(eventID)
 		s.logged(eventID)
 	}
-	if s.Notifier != nil && len(refunded) > 0 {
+	// Told even without orders: an organizer's webhook hears of every
+	// cancellation (notify.Service enqueues nothing for no buyers).
+	if s.Notifier != nil {
 		s.Notifier.EventCancelled(ctx, eventID, refunded)
 	}
 	return res, nil

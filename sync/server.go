@@ -83,6 +83,13 @@ type Hub struct {
 	Now func() time.Time
 	// Logger receives connection events; nil discards them.
 	Logger *slog.Logger
+	// Recorded, when set, is called after a gate's upload is stored with
+	// the check-ins recorded (new ones and any stored before, when some
+	// are new) and what storing them did, conflicts included; it runs on
+	// the gate's connection, so it should be quick (webhook.Service
+	// enqueues). An upload sent again calls it again for check-ins that
+	// are new, never for a batch stored entirely before.
+	Recorded func(ctx context.Context, g Gate, cs []changelog.Checkin, res RecordResult)
 	// HelloTimeout bounds the wait for a gate's hello (zero:
 	// DefaultHelloTimeout).
 	HelloTimeout time.Duration
@@ -648,6 +655,9 @@ func (c *conn) upload(ctx context.Context, cs []changelog.Checkin) error {
 	}
 	for _, cf := range res.Conflicts {
 		c.log.Warn("sync: ticket admitted twice", "ticket", cf.TicketID, "first_gate", cf.First.GateID, "second_gate", cf.Second.GateID)
+	}
+	if c.srv.Recorded != nil && res.New > 0 {
+		c.srv.Recorded(ctx, c.gate, record, res)
 	}
 	ids := make([]string, len(cs))
 	for i, ci := range cs {

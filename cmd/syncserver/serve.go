@@ -36,6 +36,7 @@ import (
 	ticketsync "github.com/admitone/admitone/sync"
 	"github.com/admitone/admitone/vault"
 	"github.com/admitone/admitone/wallet"
+	"github.com/admitone/admitone/webhook"
 )
 
 // serverConfig is syncserver's configuration; flags and ADMITONE_*
@@ -80,6 +81,8 @@ type serverConfig struct {
 	HSTS        bool
 	// LinkTTL is how long a ticket link lasts (purchase.DefaultLinkTTL).
 	LinkTTL time.Duration
+	// Webhooks: organizers' webhooks and operator alerts.
+	Webhooks webhookConfig
 }
 
 func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
@@ -97,6 +100,7 @@ func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.LinkTTL, "ticket-link-ttl", purchase.DefaultLinkTTL, "how long a ticket link (POST /v1/tickets/{id}/links) lasts (env ADMITONE_TICKET_LINK_TTL)")
 	c.Payments.addFlags(fs)
 	c.Wallets.addFlags(fs)
+	c.Webhooks.addFlags(fs)
 	c.holdFlags = &holdFlags{}
 	fs.IntVar(&c.holdFlags.maxHeld, "max-held-per-buyer", purchase.DefaultMaxHeldPerBuyer, "most admission tickets of one event one account may have in active holds at a time (a ticket type's max_held_per_buyer caps that type further); 0: no cap (env ADMITONE_MAX_HELD_PER_BUYER)")
 	fs.DurationVar(&c.HoldTTL, "hold-ttl", 0, "testing only: how long a hold reserves, 1s to 1h; 0: the default (10m) (env ADMITONE_HOLD_TTL)")
@@ -130,6 +134,7 @@ type settings struct {
 	hooks         purchase.WebhookVerifier
 	passes        *wallet.PassSigner
 	google        *wallet.GoogleIssuer
+	operator      *webhook.Operator
 }
 
 // check validates every flag and reads every file the config names
@@ -163,6 +168,9 @@ func (c *serverConfig) check() (settings, error) {
 		return st, err
 	}
 	if st.passes, st.google, err = c.Wallets.load(); err != nil {
+		return st, err
+	}
+	if st.operator, err = c.Webhooks.load(); err != nil {
 		return st, err
 	}
 	return st, nil
@@ -235,6 +243,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 		SealKey: key, Index: a.index, Log: log, Issuer: "AdmitOne",
 		MaxHeldPerBuyer: set.maxHeld, HoldsPerMinute: set.rate, HoldTTL: set.holdTTL,
 		Payments: set.pay, Webhooks: set.hooks, PassSigner: set.passes, GoogleWallet: set.google,
+		WebhookInsecure: cfg.Webhooks.Insecure, OperatorWebhook: set.operator,
 	})
 	a.accounts, a.catalog, a.purchase, a.vault, a.hub, a.svc = svc.Accounts, svc.Catalog, svc.Purchase, svc.Vault, svc.Hub, svc
 	reg := prometheus.NewRegistry()

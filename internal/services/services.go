@@ -16,6 +16,7 @@ import (
 	ticketsync "github.com/admitone/admitone/sync"
 	"github.com/admitone/admitone/vault"
 	"github.com/admitone/admitone/wallet"
+	"github.com/admitone/admitone/webhook"
 )
 
 // Stores are the stores the services use; storage.Backend has them all
@@ -72,6 +73,11 @@ type Config struct {
 	// see; PushAllowHTTP admits http push endpoints on loopback (tests).
 	PushSubject   string
 	PushAllowHTTP bool
+	// WebhookInsecure admits http webhook URLs and loopback and private
+	// addresses (tests, local use); OperatorWebhook receives operator
+	// alerts, nil: none (see wireWebhooks).
+	WebhookInsecure bool
+	OperatorWebhook *webhook.Operator
 }
 
 // Services is the server's service graph.
@@ -96,6 +102,11 @@ type Services struct {
 	// Stores.Notify or a seal key.
 	Notify *notify.Service
 	Outbox *notify.Worker
+	// OrgWebhooks keeps organizations' webhooks and Alerts sends
+	// operator alerts (nil without an operator webhook), both through
+	// Outbox; nil without notifications.
+	OrgWebhooks *webhook.Service
+	Alerts      *webhook.Alerts
 	// Analytics computes event figures from the purchase store, which
 	// counts them (analytics.Store, as both backends do); nil when it
 	// does not.
@@ -139,6 +150,7 @@ func New(cfg Config) *Services {
 			notify.ChannelWebPush: &notify.WebPush{Keys: s.Notify.Keys, Subscriptions: st.Notify, Now: cfg.Now},
 		}}
 	}
+	wireWebhooks(s, cfg)
 	if tp, ok := cfg.Payments.(purchase.PaymentEventSource); ok {
 		tp.OnEvent(s.Purchase.HandlePaymentEvent) // Stripe's events come through the webhook
 	}
