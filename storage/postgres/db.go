@@ -23,6 +23,11 @@ type DB struct {
 	pool pool
 	// reservations is Reserve's group commit (purchase.go).
 	reservations groupCommit
+	// numbering numbers the change log after commit (numbering.go);
+	// stopSweep ends its sweep and sweepDone closes when it has.
+	numbering numbering
+	stopSweep context.CancelFunc
+	sweepDone chan struct{}
 }
 
 // Open connects to the database at dsn (a postgres:// URL or a key=value
@@ -41,12 +46,21 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		p.Close()
 		return nil, fmt.Errorf("open postgres %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
-	return &DB{pool: pool{p}}, nil
+	s := &DB{pool: pool{p}, sweepDone: make(chan struct{})}
+	sweepCtx, stop := context.WithCancel(context.Background())
+	s.stopSweep = stop
+	go func() {
+		defer close(s.sweepDone)
+		s.sweep(sweepCtx)
+	}()
+	return s, nil
 }
 
 // Close closes the pool's connections, waiting for those in use; queued
 // reservations are decided first.
 func (s *DB) Close() error {
+	s.stopSweep()
+	<-s.sweepDone
 	s.reservations.close()
 	s.pool.Close()
 	return nil

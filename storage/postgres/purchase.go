@@ -971,20 +971,28 @@ func (s *DB) updateOrder(ctx context.Context, id string, u purchase.OrderUpdate,
 	return out, nil
 }
 
-// MarkPaid implements purchase.Store. It locks the order's row and then
-// the event's change_seq row, not the inventory: the counters do not
-// change, and a sweep cancelling the order at the same time waits for it
-// (or it for the sweep) on the order's row.
+// MarkPaid implements purchase.Store. It locks the order's row only,
+// not the inventory: the counters do not change, and a sweep cancelling
+// the order at the same time waits for it (or it for the sweep) on the
+// order's row. The tickets' log entries are numbered after the commit.
 func (s *DB) MarkPaid(ctx context.Context, orderID, intentID string, at time.Time, tickets []purchase.Ticket) (purchase.Order, error) {
-	return s.updateOrder(ctx, orderID, purchase.PayUpdate(intentID, storedTime(at)),
+	o, err := s.updateOrder(ctx, orderID, purchase.PayUpdate(intentID, storedTime(at)),
 		func(tx pgx.Tx, _ purchase.Order) error { return issueTickets(ctx, tx, tickets) })
+	if err == nil {
+		s.numberAfterCommit(ctx, o.EventID)
+	}
+	return o, err
 }
 
 // Refund implements purchase.Store.
 func (s *DB) Refund(ctx context.Context, orderID string, at time.Time) (purchase.Order, error) {
-	return s.updateOrder(ctx, orderID, purchase.RefundUpdate(storedTime(at)), func(tx pgx.Tx, o purchase.Order) error {
+	o, err := s.updateOrder(ctx, orderID, purchase.RefundUpdate(storedTime(at)), func(tx pgx.Tx, o purchase.Order) error {
 		return revokeOrderTickets(ctx, tx, o.ID, purchase.RevokedRefunded, at)
 	})
+	if err == nil {
+		s.numberAfterCommit(ctx, o.EventID)
+	}
+	return o, err
 }
 
 // CancelOrder implements purchase.Store.

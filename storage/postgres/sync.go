@@ -226,11 +226,7 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []changel
 		var changes []changelog.Change
 		changed := make(map[string]bool)
 		firstEntry := make(map[string]ticketsync.ConflictSide) // lineages entered for the first time now
-		type conflict struct {
-			ticketsync.Conflict
-			index int // of the second check-in among the new ones
-		}
-		var conflicts []conflict
+		var conflicts []ticketsync.Conflict
 		for _, c := range batch {
 			if !isNew[c.ID] {
 				continue
@@ -244,7 +240,7 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []changel
 				firstEntry[r] = ticketsync.Side(c)
 			}
 			if cf != nil {
-				conflicts = append(conflicts, conflict{*cf, len(changes)})
+				conflicts = append(conflicts, *cf)
 			}
 			if next.Inside != l.Inside {
 				if next.Inside {
@@ -262,7 +258,7 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []changel
 		}
 
 		b = pgx.Batch{}
-		if err := queueChanges(ctx, tx, &b, changes); err != nil {
+		if err := queueChanges(&b, changes); err != nil {
 			return err
 		}
 		if len(changed) > 0 {
@@ -294,34 +290,36 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []changel
 		}
 		if len(conflicts) > 0 {
 			k := len(conflicts)
-			back, ts := make([]int64, k), make([]string, k)
+			ts := make([]string, k)
 			fc, fg, sc, sg := make([]string, k), make([]string, k), make([]string, k), make([]string, k)
 			ft, st := make([]string, k), make([]string, k)
 			fa, sa := make([]time.Time, k), make([]time.Time, k)
 			fo, so := make([]bool, k), make([]bool, k)
 			for i, cf := range conflicts {
-				// queueChanges numbered the new check-ins up to the
-				// event's last seq; the conflict takes its second
-				// check-in's.
-				back[i], ts[i] = int64(len(changes)-1-cf.index), cf.TicketID
+				ts[i] = cf.TicketID
 				fc[i], fg[i], fa[i], fo[i] = cf.First.CheckinID, cf.First.GateID, cf.First.At, cf.First.Offline
 				sc[i], sg[i], sa[i], so[i] = cf.Second.CheckinID, cf.Second.GateID, cf.Second.At, cf.Second.Offline
 				ft[i], st[i] = cf.First.TicketID, cf.Second.TicketID
-				res.Conflicts = append(res.Conflicts, cf.Conflict)
+				res.Conflicts = append(res.Conflicts, cf)
 			}
-			b.Queue(`INSERT INTO conflicts (event_id, seq, ticket_id, first_checkin_id, first_gate_id, first_at, first_offline,
+			// pos (from change_pos, drawn here, after the check-ins'
+			// entries) orders the event's conflicts as they were found.
+			b.Queue(`INSERT INTO conflicts (event_id, ticket_id, first_checkin_id, first_gate_id, first_at, first_offline,
 					second_checkin_id, second_gate_id, second_at, second_offline, detected_at, first_ticket_id, second_ticket_id)
-				SELECT $1, (SELECT last FROM change_seq WHERE event_id = $1) - v.back, v.ticket_id,
-					v.fc, v.fg, v.fa, v.fo, v.sc, v.sg, v.sa, v.so, $2, v.ft, v.st
-				FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::boolean[],
-					$9::text[], $10::text[], $11::timestamptz[], $12::boolean[], $13::text[], $14::text[])
-					AS v(back, ticket_id, fc, fg, fa, fo, sc, sg, sa, so, ft, st)`,
-				g.EventID, receivedAt, back, ts, fc, fg, fa, fo, sc, sg, sa, so, ft, st)
+				SELECT $1, v.ticket_id, v.fc, v.fg, v.fa, v.fo, v.sc, v.sg, v.sa, v.so, $2, v.ft, v.st
+				FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[],
+					$8::text[], $9::text[], $10::timestamptz[], $11::boolean[], $12::text[], $13::text[])
+					WITH ORDINALITY AS v(ticket_id, fc, fg, fa, fo, sc, sg, sa, so, ft, st, n)
+				ORDER BY v.n`,
+				g.EventID, receivedAt, ts, fc, fg, fa, fo, sc, sg, sa, so, ft, st)
 		}
 		return syncErr(sendBatch(ctx, tx, &b))
 	})
 	if err != nil {
 		return ticketsync.RecordResult{}, fmt.Errorf("record check-ins of gate %s: %w", g.ID, err)
+	}
+	if res.New > 0 {
+		s.numberAfterCommit(ctx, g.EventID)
 	}
 	return res, nil
 }
@@ -404,7 +402,7 @@ func (s *DB) Conflicts(ctx context.Context, eventID string, limit int) ([]ticket
 	}
 	rows, err := s.pool.Query(ctx, `SELECT ticket_id, first_checkin_id, first_gate_id, first_at, first_offline,
 			second_checkin_id, second_gate_id, second_at, second_offline, detected_at, first_ticket_id, second_ticket_id
-		FROM conflicts WHERE event_id = $1 ORDER BY seq LIMIT $2`, eventID, limit)
+		FROM conflicts WHERE event_id = $1 ORDER BY pos LIMIT $2`, eventID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("conflicts of %s: %w", eventID, err)
 	}
