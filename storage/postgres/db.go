@@ -23,6 +23,12 @@ type DB struct {
 	pool pool
 	// reservations is Reserve's group commit (purchase.go).
 	reservations groupCommit
+	// uploads is RecordCheckins' group commit (uploads.go).
+	uploads *batcher[*upload]
+	// orders and payments are CreateOrder's and MarkPaid's group
+	// commits (ordergroups.go).
+	orders   *batcher[*orderRequest]
+	payments *batcher[*payRequest]
 	// numbering numbers the change log after commit (numbering.go);
 	// stopSweep ends its sweep and sweepDone closes when it has.
 	numbering numbering
@@ -49,6 +55,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	s := &DB{pool: pool{p}, sweepDone: make(chan struct{})}
 	sweepCtx, stop := context.WithCancel(context.Background())
 	s.stopSweep = stop
+	s.uploads, s.orders, s.payments = s.newUploads(), s.newOrders(), s.newPayments()
 	go func() {
 		defer close(s.sweepDone)
 		s.sweep(sweepCtx)
@@ -62,6 +69,9 @@ func (s *DB) Close() error {
 	s.stopSweep()
 	<-s.sweepDone
 	s.reservations.close()
+	s.uploads.close()
+	s.orders.close()
+	s.payments.close()
 	s.pool.Close()
 	return nil
 }

@@ -86,27 +86,40 @@
 //
 // Gates, their uploaded check-ins (sync_checkins), which tickets are
 // inside (ticket_inside) and conflicts live in the tables of
-// migrations/0005_sync.sql. RecordCheckins is one transaction, retried on
-// deadlock like the others, taking its locks in one order:
+// migrations/0005_sync.sql. RecordCheckins is a group commit, like
+// Reserve: one committer goroutine per DB takes the first queued upload,
+// gathers the uploads of any gate that arrive within uploadDelay (1 ms),
+// up to uploadGroupCheckins check-ins, and records them all in one
+// transaction, retried on deadlock like the others, taking its locks in
+// one order:
 //
-//  1. it inserts the batch's check-ins in id order, ON CONFLICT (id) DO
-//     NOTHING RETURNING id, which tells the new ones from resends (a
-//     concurrent resend of the same id waits for the first to commit);
-//  2. it inserts the missing ticket_inside rows of the batch's tickets
-//     (ON CONFLICT DO NOTHING) and locks them all with SELECT ... FOR
-//     UPDATE, both in ticket id order. The rows are never deleted (an
-//     empty checkin_id means outside), so there is always a row to lock;
-//  3. it decides, in Go and in the given order, what each new check-in
-//     does: an entry while inside is a conflict with the entry that put
-//     the ticket inside; an exit puts it outside;
-//  4. it writes the log entries (unnumbered), ticket states and
-//     conflicts in one batch, and after the commit numbers the entries
-//     (see "The change log").
+//  1. it inserts all the group's check-ins in id order, ON CONFLICT (id)
+//     DO NOTHING RETURNING id, which tells the new ones from resends (a
+//     concurrent resend of the same id, in another process, waits for
+//     the first to commit);
+//  2. it inserts the missing ticket_inside rows of their lineages (ON
+//     CONFLICT DO NOTHING) and locks them all with one SELECT ... FOR
+//     UPDATE, both in (event, ticket) order. The rows are never deleted
+//     (an empty checkin_id means outside), so there is always a row to
+//     lock;
+//  3. it decides, in Go, upload by upload in arrival order and each
+//     upload's check-ins in their order, what each new check-in does: an
+//     entry while inside is a conflict with the entry that put the
+//     ticket inside; an exit puts it outside. Two gates that admit one
+//     ticket in one group are still one conflict, as in two groups;
+//  4. it writes the log entries (unnumbered, one insert per event),
+//     ticket states and conflicts in one batch; after the commit another
+//     goroutine numbers the group's entries (see "The change log") and
+//     then answers each upload, while the committer starts the next
+//     group.
 //
 // Steps 1 and 2 go to the server as one pgx.Batch, and so does step 4:
-// two round trips, whatever the batch's size, plus the numbering round.
-// A conflict is keyed by (event, pos), pos drawn from change_pos when it
-// is found, so Conflicts lists them in the order they were found.
+// two round trips and one commit for the whole group, whatever its size,
+// plus one numbering round per event. If the group's transaction fails,
+// each upload is tried alone, so one upload's failure (a gate deleted
+// meanwhile) is not every gate's. A conflict is keyed by (event, pos),
+// pos drawn from change_pos when it is found, so Conflicts lists them in
+// the order they were found.
 //
 // Every numbering round that numbers entries runs
 // pg_notify('admitone_changes', event id), which PostgreSQL delivers at
