@@ -220,7 +220,7 @@ func recordGroup(ctx context.Context, tx pgx.Tx, group []*upload) error {
 		SELECT v.e, v.t FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS v(e, t, n) ORDER BY v.n
 		ON CONFLICT (event_id, ticket_id) DO NOTHING`, levents, lroots)
 	inside := make(map[lineageKey]ticketsync.ConflictSide) // lineages inside
-	entered := make(map[lineageKey]bool)                    // lineages with an entry on record
+	entered := make(map[lineageKey]bool)                   // lineages with an entry on record
 	b.Queue(`SELECT i.event_id, i.ticket_id, i.inside_ticket_id, i.checkin_id, i.gate_id, i.at, i.offline, i.entered_checkin_id <> ''
 		FROM ticket_inside i JOIN unnest($1::text[], $2::text[]) AS v(e, t) ON i.event_id = v.e AND i.ticket_id = v.t
 		ORDER BY i.event_id, i.ticket_id FOR UPDATE OF i`, levents, lroots).Query(func(rows pgx.Rows) error {
