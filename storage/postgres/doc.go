@@ -82,6 +82,23 @@
 // BenchmarkReserveParallel and BenchmarkReserveOneTxPerCall (the same
 // statements, one transaction per reservation) measure the difference.
 //
+// Checkout and payment are group commits too (ordergroups.go), on the
+// same small queue (batcher.go: the first request, then whatever arrives
+// within a millisecond, up to 500). CreateOrder's group locks its events'
+// inventory rows, reads the stored idempotency keys and locks the holds
+// (in id order), decides each request in arrival order (a later one sees
+// an earlier one's hold as ordered), then inserts the orders, marks the
+// holds, stores the idempotency records and moves the quantities from
+// held to sold, each set-based. MarkPaid's group locks the orders' rows
+// in id order, applies each payment in arrival order, and updates the
+// paid orders, inserts their tickets and logs their issue in one batch;
+// it numbers the entries after the commit and answers only then. A
+// request whose own answer is a refusal (a hold already ordered, an
+// order cancelled, a stored idempotency key) gets it without failing the
+// group; when the group's transaction fails (an order id taken), each
+// request is tried alone (runGroup), so one request's error is only its
+// own. Refund and CancelOrder, rare, stay one transaction each.
+//
 // # Sync
 //
 // Gates, their uploaded check-ins (sync_checkins), which tickets are
@@ -213,7 +230,12 @@
 //   - One slow group (a large sweep of expired holds, a lock held by a
 //     long transaction on one event) delays every reservation queued
 //     behind it in this process, whichever event it is for.
-//   - Close waits for the queued reservations to be decided.
+//   - Close waits for the queued reservations, uploads, checkouts and
+//     payments to be decided.
+//   - CreateOrder, MarkPaid and RecordCheckins, like Reserve, wait up to
+//     a millisecond for company, and when their context ends while their
+//     group is in flight they return the context's error and the change
+//     may be stored (Order, Ticket or a resend tells).
 //   - The NOTIFY channel belongs to the database, not the schema: stores
 //     in several schemas of one database hear each other's event ids.
 //     Those are unknown events to the listener, which costs a look-up.

@@ -76,68 +76,39 @@ func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []changel
 }
 
 // newUploads makes RecordCheckins' batcher. Its run records a group
-// and hands the numbering and the answers to another goroutine, so the
-// next group's transaction starts while this one's entries are numbered.
+// (runGroup: one transaction, or each upload alone if that fails) and
+// hands the numbering and the answers to another goroutine, so the next
+// group's transaction starts while this one's entries are numbered.
 func (s *DB) newUploads() *batcher[*upload] {
 	var numbering gosync.WaitGroup
 	return &batcher[*upload]{
 		delay: uploadDelay, max: uploadGroupCheckins, wait: numbering.Wait,
 		run: func(group []*upload) {
-			ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
-			live := s.recordUploads(ctx, group)
-			cancel()
+			var recorded []*upload
+			runGroup(s, group, func(u *upload) context.Context { return u.ctx }, recordGroup,
+				func(u *upload, err error) {
+					if err != nil {
+						u.answer(err)
+						return
+					}
+					recorded = append(recorded, u)
+				})
 			numbering.Go(func() {
 				ctx, cancel := context.WithTimeout(context.Background(), numberTimeout)
 				defer cancel()
 				events := make(map[string]bool)
-				for _, u := range live {
+				for _, u := range recorded {
 					if u.res.New > 0 && !events[u.gate.EventID] {
 						events[u.gate.EventID] = true
 						s.numberAfterCommit(ctx, u.gate.EventID)
 					}
 				}
-				for _, u := range live {
+				for _, u := range recorded {
 					u.answer(nil)
 				}
 			})
 		},
 	}
-}
-
-// recordUploads records a group in one transaction and returns the
-// uploads it recorded, with their results; it answers the others (their
-// context ended, or their upload failed on its own) itself. When the
-// group's transaction fails, each upload is tried alone, so that one
-// upload's failure (a gate deleted meanwhile) is not every gate's.
-func (s *DB) recordUploads(ctx context.Context, group []*upload) []*upload {
-	live := group[:0:0]
-	for _, u := range group {
-		if err := u.ctx.Err(); err != nil {
-			u.answer(err)
-			continue
-		}
-		live = append(live, u)
-	}
-	if len(live) == 0 {
-		return nil
-	}
-	err := s.retry(ctx, func(tx pgx.Tx) error { return recordGroup(ctx, tx, live) })
-	if err == nil || len(live) == 1 {
-		if err != nil {
-			live[0].answer(unavailable(err))
-			return nil
-		}
-		return live
-	}
-	ok := live[:0:0]
-	for _, u := range live {
-		if err := s.retry(ctx, func(tx pgx.Tx) error { return recordGroup(ctx, tx, []*upload{u}) }); err != nil {
-			u.answer(unavailable(err))
-			continue
-		}
-		ok = append(ok, u)
-	}
-	return ok
 }
 
 // lineageKey is a lineage of an event: its root ticket (see ticketRoots).
