@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -182,4 +183,18 @@ func (s *DB) numberPending(ctx context.Context) error {
 // for the next round or the sweep, so the writer still succeeds.
 func (s *DB) numberAfterCommit(ctx context.Context, eventID string) {
 	_ = s.numberChanges(ctx, eventID)
+}
+
+// numberThenAnswer numbers the entries of events (repeats allowed) and
+// then calls answer, on a goroutine counted by wg: a group commit's
+// committer starts its next group's transaction meanwhile.
+func (s *DB) numberThenAnswer(wg *sync.WaitGroup, events []string, answer func()) {
+	wg.Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), numberTimeout)
+		defer cancel()
+		for _, ev := range slices.Compact(slices.Sorted(slices.Values(events))) {
+			s.numberAfterCommit(ctx, ev)
+		}
+		answer()
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	gosync "sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -244,7 +245,8 @@ func (s *DB) MarkPaid(ctx context.Context, orderID, intentID string, at time.Tim
 }
 
 func (s *DB) newPayments() *batcher[*payRequest] {
-	return &batcher[*payRequest]{delay: orderDelay, max: orderGroupSize, run: func(group []*payRequest) {
+	var numbering gosync.WaitGroup
+	return &batcher[*payRequest]{delay: orderDelay, max: orderGroupSize, wait: numbering.Wait, run: func(group []*payRequest) {
 		var paid []*payRequest
 		runGroup(s, group, func(r *payRequest) context.Context { return r.ctx },
 			func(ctx context.Context, tx pgx.Tx, g []*payRequest) error { return payOrders(ctx, tx, g) },
@@ -254,20 +256,18 @@ func (s *DB) newPayments() *batcher[*payRequest] {
 				}
 				paid = append(paid, r)
 			})
-		// Number the group's entries, then answer: a payment's caller
-		// may rely on its tickets being in the log.
-		ctx, cancel := context.WithTimeout(context.Background(), numberTimeout)
-		defer cancel()
-		numbered := make(map[string]bool)
+		// A payment's caller may rely on its tickets being in the log.
+		var events []string
 		for _, r := range paid {
-			if r.err == nil && len(r.tickets) > 0 && !numbered[r.out.EventID] {
-				numbered[r.out.EventID] = true
-				s.numberAfterCommit(ctx, r.out.EventID)
+			if r.err == nil && len(r.tickets) > 0 {
+				events = append(events, r.out.EventID)
 			}
 		}
-		for _, r := range paid {
-			close(r.done)
-		}
+		s.numberThenAnswer(&numbering, events, func() {
+			for _, r := range paid {
+				close(r.done)
+			}
+		})
 	}}
 }
 

@@ -93,16 +93,13 @@ func (s *DB) newUploads() *batcher[*upload] {
 					}
 					recorded = append(recorded, u)
 				})
-			numbering.Go(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), numberTimeout)
-				defer cancel()
-				events := make(map[string]bool)
-				for _, u := range recorded {
-					if u.res.New > 0 && !events[u.gate.EventID] {
-						events[u.gate.EventID] = true
-						s.numberAfterCommit(ctx, u.gate.EventID)
-					}
+			var events []string
+			for _, u := range recorded {
+				if u.res.New > 0 {
+					events = append(events, u.gate.EventID)
 				}
+			}
+			s.numberThenAnswer(&numbering, events, func() {
 				for _, u := range recorded {
 					u.answer(nil)
 				}
