@@ -80,21 +80,6 @@ func sendBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch) error {
 	return tx.SendBatch(ctx, b).Close()
 }
 
-// issueTickets stores a paid order's tickets and logs their issue.
-func issueTickets(ctx context.Context, tx pgx.Tx, tickets []purchase.Ticket) error {
-	var b pgx.Batch
-	changes := make([]changelog.Change, len(tickets))
-	for i, t := range tickets {
-		queueTicket(&b, t)
-		t.IssuedAt = storedTime(t.IssuedAt)
-		changes[i] = purchase.IssueChange(t)
-	}
-	if err := queueChanges(&b, changes); err != nil {
-		return err
-	}
-	return purchaseErr(sendBatch(ctx, tx, &b))
-}
-
 // revokeOrderTickets revokes an order's valid tickets and logs it.
 func revokeOrderTickets(ctx context.Context, tx pgx.Tx, orderID, reason string, at time.Time) error {
 	rows, err := tx.Query(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE order_id = $1 AND status = $2
