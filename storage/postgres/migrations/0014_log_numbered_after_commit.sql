@@ -1,4 +1,4 @@
--- 0013: the change log is numbered after commit, so that no writer holds
+-- 0014: the change log is numbered after commit, so that no writer holds
 -- its event's change_seq row lock until it commits (see doc.go, "The
 -- change log").
 --
