@@ -184,6 +184,10 @@ type flashResult struct {
 	// sale, and the share of the machine's CPU time that was busy.
 	serverCPU, clientCPU time.Duration
 	machineBusy          float64
+	// On PostgreSQL: the database's CPU time in the sale (every postgres
+	// process), and pg_stat_activity sampled through it.
+	databaseCPU time.Duration
+	waits       *pgtest.WaitReport
 	// boltFile is the size of the bbolt file after the sale, which the
 	// server maps into memory (0 on PostgreSQL).
 	boltFile int64
@@ -249,11 +253,36 @@ func runFlashSale(t *testing.T, database string, cfg flashConfig) flashResult {
 			runs[i] = b.buy(ctx, srv.url, eventID, typeID, len(cfg.steps))
 		})
 	}
+	var sampler *pgtest.WaitSampler
+	var dbCPU time.Duration
+	if database != "" {
+		var err error
+		if sampler, err = pgtest.SampleWaits(database, 10*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		if dbCPU, err = pgtest.ServerCPU(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	serverCPU, selfCPU, machine := procCPU(t, srv.cmd.Process.Pid), ownCPU(t), machineCPU(t)
 	begin = time.Now()
 	close(start)
 	wg.Wait()
 	r.wall = time.Since(begin)
+	if sampler != nil {
+		rep, err := sampler.Stop()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.waits = &rep
+		after, err := pgtest.ServerCPU()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.databaseCPU = after - dbCPU
+		t.Logf("PostgreSQL in the sale: CPU %.1f s (%.2f ms a purchase); %s", r.databaseCPU.Seconds(),
+			float64(r.databaseCPU)/float64(time.Millisecond)/float64(max(1, r.purchases)), rep)
+	}
 	r.serverCPU = procCPU(t, srv.cmd.Process.Pid) - serverCPU
 	r.clientCPU = ownCPU(t) - selfCPU
 	r.machineBusy = machineCPU(t).busySince(machine)
@@ -1056,6 +1085,10 @@ func flashReport(cfg flashConfig, results []flashResult, at time.Time, loadStart
 			r.clientCPU.Seconds(), 100*r.machineBusy, r.baseline.what)
 		if r.baseline.detail != "" {
 			fmt.Fprintf(&w, " (%s)", r.baseline.detail)
+		}
+		if r.waits != nil {
+			fmt.Fprintf(&w, "; PostgreSQL CPU in the sale %.1f s (%.2f ms a purchase); %s", r.databaseCPU.Seconds(),
+				float64(r.databaseCPU)/float64(time.Millisecond)/float64(max(1, r.purchases)), r.waits)
 		}
 		fmt.Fprintf(&w, "; setup (sign-up and login of the buyers over HTTP) %v, peak RSS of that server process %.1f MiB",
 			r.setup.Round(time.Millisecond), float64(r.setupRSS)/1024)

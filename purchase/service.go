@@ -235,7 +235,7 @@ func (s *Service) CreateHold(ctx context.Context, buyerID, eventID string, lines
 		}
 	}
 	h := Hold{
-		ID:        id.New("hld"),
+		ID:        id.NewOrdered("hld"),
 		BuyerID:   buyerID,
 		EventID:   eventID,
 		Lines:     slices.Clone(lines),
@@ -312,7 +312,7 @@ func (s *Service) Checkout(ctx context.Context, holdID, buyerID string) (Order, 
 		prices[t.ID] = t.Price
 	}
 	o := Order{
-		ID:        id.New("ord"),
+		ID:        id.NewOrdered("ord"),
 		HoldID:    h.ID,
 		BuyerID:   h.BuyerID,
 		EventID:   h.EventID,

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/admitone/admitone/account"
@@ -35,6 +36,10 @@ type Backend struct {
 	// Notifier tells of other processes' change log appends: PostgreSQL
 	// only; nil for bolt, which one process owns.
 	Notifier ticketsync.Notifier
+	// Backup writes a consistent copy of the embedded store while it
+	// serves (bolt.DB.Backup); nil for PostgreSQL, whose backups are
+	// pg_dump's (docs/operations.md).
+	Backup func(io.Writer) (int64, error)
 
 	ping  func(context.Context) error
 	close func() error
@@ -48,7 +53,8 @@ func Open(ctx context.Context, dsn, dataDir string) (*Backend, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Backend{Kind: "bolt", Accounts: db, Catalog: db, Purchases: db, Secrets: db, Sync: db, Notify: db, ping: db.Ping, close: db.Close}, nil
+		return &Backend{Kind: "bolt", Accounts: db, Catalog: db, Purchases: db, Secrets: db, Sync: db, Notify: db, Backup: db.Backup,
+			ping: db.Ping, close: db.Close}, nil
 	}
 	scheme, _, hasScheme := strings.Cut(dsn, "://")
 	switch s := strings.ToLower(scheme); {

@@ -132,6 +132,7 @@ func BenchmarkFanout(b *testing.B) {
 			var lost, made int64
 			var pacing time.Duration
 			cpu0, wall0 := processCPU(), time.Now()
+			obs := observeDB(b, db)
 			for range b.N {
 				res := pacedRun(b, gates, cfg)
 				all = append(all, res.delays...)
@@ -139,6 +140,7 @@ func BenchmarkFanout(b *testing.B) {
 				made += int64(res.made)
 				pacing += res.pacing
 			}
+			obs.report(b)
 			reportDelays(b, all, lost)
 			b.ReportMetric(float64(made)/pacing.Seconds(), "checkins/s")
 			b.ReportMetric((processCPU()-cpu0).Seconds()/time.Since(wall0).Seconds(), "cpu_cores")
@@ -147,6 +149,7 @@ func BenchmarkFanout(b *testing.B) {
 		b.Run(fmt.Sprintf("max/gates=%d/uploaders=%d/batch=%d", cfg.gates, cfg.uploaders, cfg.batch), func(b *testing.B) {
 			var acked, sent int64
 			var ackSpan, fanSpan time.Duration
+			obs := observeDB(b, db)
 			for range b.N {
 				res := maxRun(b, gates, cfg, func() int64 {
 					head, err := db.LastSeq(ctx, ev)
@@ -160,6 +163,7 @@ func BenchmarkFanout(b *testing.B) {
 				ackSpan += res.ackSpan
 				fanSpan += res.fanSpan
 			}
+			obs.report(b)
 			b.ReportMetric(float64(acked)/ackSpan.Seconds(), "ingest_checkins/s")
 			b.ReportMetric(float64(sent)/fanSpan.Seconds(), "fanout_checkins/s")
 			b.ReportMetric(0, "ns/op")

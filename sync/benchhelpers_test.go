@@ -469,3 +469,47 @@ func delaysOf(gates []*benchGate) []int32 {
 	}
 	return all
 }
+
+// dbObservation is what a benchmark on PostgreSQL watches of the
+// database beside its own figures: pg_stat_activity sampled every 10 ms
+// (change-log lock waits) and the CPU time of the postgres processes.
+type dbObservation struct {
+	sampler *pgtest.WaitSampler
+	cpu     time.Duration
+	start   time.Time
+}
+
+// observeDB starts watching when db is PostgreSQL, else returns nil.
+func observeDB(b *testing.B, db benchStore) *dbObservation {
+	if _, ok := db.(*postgres.DB); !ok {
+		return nil
+	}
+	s, err := pgtest.SampleWaits(pgtest.DSN(b), 10*time.Millisecond)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cpu, err := pgtest.ServerCPU()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &dbObservation{sampler: s, cpu: cpu, start: time.Now()}
+}
+
+// report stops watching and reports the share of samples with a
+// change-log lock wait and the database's CPU in cores.
+func (o *dbObservation) report(b *testing.B) {
+	if o == nil {
+		return
+	}
+	rep, err := o.sampler.Stop()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cpu, err := pgtest.ServerCPU()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("PostgreSQL: %s", rep)
+	b.ReportMetric(100*rep.Share(), "pct_log_lock_waits")
+	b.ReportMetric((cpu-o.cpu).Seconds()/time.Since(o.start).Seconds(), "db_cpu_cores")
+}

@@ -1,18 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/internal/fileutil"
 	"github.com/admitone/admitone/scanner/gateauth"
 	ticketsync "github.com/admitone/admitone/sync"
@@ -54,7 +50,7 @@ websocket, and keeps scanning when the network is down.`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
 			defer cancel()
-			enr, err := fetchEnrollment(ctx, o.server, strings.TrimSpace(code))
+			enr, err := ticketsync.FetchEnrollment(ctx, http.DefaultClient, o.server, strings.TrimSpace(code))
 			if err != nil {
 				return err
 			}
@@ -87,44 +83,4 @@ websocket, and keeps scanning when the network is down.`,
 	addStaffPINFlag(cmd, &o.pinFile)
 	cmd.MarkFlagRequired("server")
 	return cmd
-}
-
-// maxEnrollmentBytes bounds the server's answer: the bundle and the
-// check-ins so far.
-const maxEnrollmentBytes = 2*bundle.MaxSize + 64<<20
-
-// fetchEnrollment exchanges the code at the server.
-func fetchEnrollment(ctx context.Context, server, code string) (ticketsync.Enrollment, error) {
-	var enr ticketsync.Enrollment
-	body, _ := json.Marshal(map[string]string{"code": code})
-	req, err := http.NewRequestWithContext(ctx, "POST", strings.TrimRight(server, "/")+"/v1/gates/enroll?names=1", bytes.NewReader(body))
-	if err != nil {
-		return enr, fmt.Errorf("--server: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return enr, fmt.Errorf("enrol at %s: %w", server, err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, maxEnrollmentBytes+1))
-	if err != nil {
-		return enr, fmt.Errorf("enrol at %s: read answer: %w", server, err)
-	}
-	if len(raw) > maxEnrollmentBytes {
-		return enr, fmt.Errorf("enrol at %s: answer over %d bytes", server, maxEnrollmentBytes)
-	}
-	if res.StatusCode != http.StatusOK {
-		var e struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
-		if json.Unmarshal(raw, &e) == nil && e.Error.Message != "" {
-			return enr, fmt.Errorf("enrol at %s: %s (%s)", server, e.Error.Message, e.Error.Code)
-		}
-		return enr, fmt.Errorf("enrol at %s: HTTP %d", server, res.StatusCode)
-	}
-	if err := json.Unmarshal(raw, &enr); err != nil {
-		return enr, fmt.Errorf("enrol at %s: answer: %w", server, err)
-	}
-	return enr, nil
 }

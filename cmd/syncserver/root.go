@@ -29,7 +29,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newAdminCmd(), newMigrateCmd(), newKeysCmd(), newTicketsCmd(), newBundleCmd())
+	root.AddCommand(newServeCmd(), newDemoCmd(), newBackupCmd(), newRestoreCmd(), newAdminCmd(), newMigrateCmd(), newKeysCmd(), newTicketsCmd(), newBundleCmd())
 	return root
 }
 

@@ -1,6 +1,9 @@
 package id
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestNewValid(t *testing.T) {
 	a, b := New("usr"), New("usr")
@@ -11,5 +14,17 @@ func TestNewValid(t *testing.T) {
 		if Valid(bad, "usr") {
 			t.Errorf("Valid(%q) = true", bad)
 		}
+	}
+}
+
+func TestNewOrderedSortsByTime(t *testing.T) {
+	a := NewOrdered("hld")
+	time.Sleep(2 * time.Millisecond)
+	b := NewOrdered("hld")
+	if !Valid(a, "hld") || !Valid(b, "hld") || a == b {
+		t.Fatalf("NewOrdered = %q, %q", a, b)
+	}
+	if a[:16] >= b[:16] {
+		t.Errorf("the time part of %q is not before that of %q", a, b)
 	}
 }

@@ -114,3 +114,12 @@ func openTestIn(t *testing.T, dir string) *DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
+
+// TestLogRace: 8 writers and 20 readers on one event's change log
+// (storetest.RunLogRace). bbolt has one writer at a time, so there is no
+// transaction held open beside the others to try here.
+func TestLogRace(t *testing.T) {
+	t.Parallel()
+	db := openTest(t)
+	storetest.RunLogRace(t, storetest.LogRace{Catalog: db, Purchase: db, Sync: db, Writers: 8})
+}

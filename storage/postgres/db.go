@@ -23,6 +23,17 @@ type DB struct {
 	pool pool
 	// reservations is Reserve's group commit (purchase.go).
 	reservations groupCommit
+	// uploads is RecordCheckins' group commit (uploads.go).
+	uploads *batcher[*upload]
+	// orders and payments are CreateOrder's and MarkPaid's group
+	// commits (ordergroups.go).
+	orders   *batcher[*orderRequest]
+	payments *batcher[*payRequest]
+	// numbering numbers the change log after commit (numbering.go);
+	// stopSweep ends its sweep and sweepDone closes when it has.
+	numbering numbering
+	stopSweep context.CancelFunc
+	sweepDone chan struct{}
 }
 
 // Open connects to the database at dsn (a postgres:// URL or a key=value
@@ -41,13 +52,26 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		p.Close()
 		return nil, fmt.Errorf("open postgres %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
-	return &DB{pool: pool{p}}, nil
+	s := &DB{pool: pool{p}, sweepDone: make(chan struct{})}
+	sweepCtx, stop := context.WithCancel(context.Background())
+	s.stopSweep = stop
+	s.uploads, s.orders, s.payments = s.newUploads(), s.newOrders(), s.newPayments()
+	go func() {
+		defer close(s.sweepDone)
+		s.sweep(sweepCtx)
+	}()
+	return s, nil
 }
 
 // Close closes the pool's connections, waiting for those in use; queued
 // reservations are decided first.
 func (s *DB) Close() error {
+	s.stopSweep()
+	<-s.sweepDone
 	s.reservations.close()
+	s.uploads.close()
+	s.orders.close()
+	s.payments.close()
 	s.pool.Close()
 	return nil
 }

@@ -82,39 +82,129 @@
 // BenchmarkReserveParallel and BenchmarkReserveOneTxPerCall (the same
 // statements, one transaction per reservation) measure the difference.
 //
+// Checkout and payment are group commits too (ordergroups.go), on the
+// same small queue (batcher.go: the first request, then whatever arrives
+// within a millisecond, up to 500). CreateOrder's group locks its events'
+// inventory rows, reads the stored idempotency keys and locks the holds
+// (in id order), decides each request in arrival order (a later one sees
+// an earlier one's hold as ordered), then inserts the orders, marks the
+// holds, stores the idempotency records and moves the quantities from
+// held to sold, each set-based. MarkPaid's group locks the orders' rows
+// in id order, applies each payment in arrival order, and updates the
+// paid orders, inserts their tickets and logs their issue in one batch;
+// it numbers the entries after the commit and answers only then. A
+// request whose own answer is a refusal (a hold already ordered, an
+// order cancelled, a stored idempotency key) gets it without failing the
+// group; when the group's transaction fails (an order id taken), each
+// request is tried alone (runGroup), so one request's error is only its
+// own. Refund and CancelOrder, rare, stay one transaction each.
+//
 // # Sync
 //
 // Gates, their uploaded check-ins (sync_checkins), which tickets are
 // inside (ticket_inside) and conflicts live in the tables of
-// migrations/0005_sync.sql. RecordCheckins is one transaction, retried on
-// deadlock like the others, taking its locks in one order:
+// migrations/0005_sync.sql. RecordCheckins is a group commit, like
+// Reserve: one committer goroutine per DB takes the first queued upload,
+// gathers the uploads of any gate that arrive within uploadDelay (1 ms),
+// up to uploadGroupCheckins check-ins, and records them all in one
+// transaction, retried on deadlock like the others, taking its locks in
+// one order:
 //
-//  1. it inserts the batch's check-ins in id order, ON CONFLICT (id) DO
-//     NOTHING RETURNING id, which tells the new ones from resends (a
-//     concurrent resend of the same id waits for the first to commit);
-//  2. it inserts the missing ticket_inside rows of the batch's tickets
-//     (ON CONFLICT DO NOTHING) and locks them all with SELECT ... FOR
-//     UPDATE, both in ticket id order. The rows are never deleted (an
-//     empty checkin_id means outside), so there is always a row to lock;
-//  3. it decides, in Go and in the given order, what each new check-in
-//     does: an entry while inside is a conflict with the entry that put
-//     the ticket inside; an exit puts it outside;
-//  4. it numbers the log entries last, through the event's change_seq
-//     row, and writes entries, ticket states and conflicts in one batch.
+//  1. it inserts all the group's check-ins in id order, ON CONFLICT (id)
+//     DO NOTHING RETURNING id, which tells the new ones from resends (a
+//     concurrent resend of the same id, in another process, waits for
+//     the first to commit);
+//  2. it inserts the missing ticket_inside rows of their lineages (ON
+//     CONFLICT DO NOTHING) and locks them all with one SELECT ... FOR
+//     UPDATE, both in (event, ticket) order. The rows are never deleted
+//     (an empty checkin_id means outside), so there is always a row to
+//     lock;
+//  3. it decides, in Go, upload by upload in arrival order and each
+//     upload's check-ins in their order, what each new check-in does: an
+//     entry while inside is a conflict with the entry that put the
+//     ticket inside; an exit puts it outside. Two gates that admit one
+//     ticket in one group are still one conflict, as in two groups;
+//  4. it writes the log entries (unnumbered, one insert per event),
+//     ticket states and conflicts in one batch; after the commit another
+//     goroutine numbers the group's entries (see "The change log") and
+//     then answers each upload, while the committer starts the next
+//     group.
 //
-// Steps 1 and 2 go to the server as one pgx.Batch, and so does step 4
-// after the change_seq update: three round trips, whatever the batch's
-// size. A conflict is keyed by (event, change log seq of its second
-// check-in), so Conflicts lists them in log order.
+// Steps 1 and 2 go to the server as one pgx.Batch, and so does step 4:
+// two round trips and one commit for the whole group, whatever its size,
+// plus one numbering round per event. If the group's transaction fails,
+// each upload is tried alone, so one upload's failure (a gate deleted
+// meanwhile) is not every gate's. A conflict is keyed by (event, pos),
+// pos drawn from change_pos when it is found, so Conflicts lists them in
+// the order they were found.
 //
-// Every transaction that appends to a change log also runs
-// pg_notify('admitone_changes', event id) (queueChanges), which
-// PostgreSQL delivers at commit. Listen (sync.Notifier) keeps a
+// Every numbering round that numbers entries runs
+// pg_notify('admitone_changes', event id), which PostgreSQL delivers at
+// its commit. Listen (sync.Notifier) keeps a
 // connection of its own, outside the pool, on LISTEN admitone_changes,
 // so that an instance learns of another's writes; it reconnects with
 // backoff, pings the server after 30 s without a notification to find a
 // silently dropped connection, and calls its function with "" each time
 // listening (re)starts.
+//
+// # The change log
+//
+// Gates read an event's log by seq from a cursor (Changes), so seqs must
+// be gapless, and a reader must never see seq n+1 before seq n is there
+// to read: a gate that stored cursor n+1 would never get n. Numbering
+// entries inside the writer's transaction, under a per-event row lock,
+// gives that, but then every writer of the event (payments, refunds,
+// transfers, check-in uploads, in every process) holds that lock from
+// numbering to commit, and they commit one after another. So writers do
+// not number:
+//
+//   - A writer inserts its entries with seq NULL and pos drawn from the
+//     change_pos sequence (no lock; ordered as the writer wrote them)
+//     and commits. It takes no per-event lock for the log, so writers of
+//     one event commit side by side, in any process, and one held open
+//     delays no other.
+//   - After its commit, the writer asks for a numbering round
+//     (numberChanges) and waits for it. A round is one implicit
+//     transaction of three statements: lock the event's change_seq row;
+//     give every unnumbered entry it sees, in pos order, the seqs after
+//     change_seq.last; move last and NOTIFY. Under READ COMMITTED each
+//     statement takes its snapshot when it starts, so the numbering
+//     statement, which starts once the lock is granted, sees every
+//     entry committed before that.
+//   - Rounds of one DB are coalesced per event: while one runs, every
+//     caller waits for the next, which starts after it ends; a burst of
+//     writers costs about two rounds per process.
+//   - sweep numbers, at Open and every sweepEvery, the entries of any
+//     event left unnumbered: a writer that crashed or lost its
+//     connection between its commit and its round.
+//
+// Why readers see a gapless prefix. Rounds of one event are serialized
+// by the change_seq row lock, across processes, and each commits before
+// the next is granted the lock; each numbers seqs last+1..last+k. So the
+// set of numbered entries any snapshot sees is the union of the rounds
+// committed before it: seqs 1..m for some m, never m+2 without m+1. An
+// entry is numbered exactly once: the first round whose snapshot sees it
+// committed numbers it, and every later round starts after that round's
+// commit and sees it numbered. Entries of one ticket keep their order:
+// the writers of one ticket are serialized by the ticket's row locks
+// (tickets, ticket_inside), so a later one inserts, and draws pos, after
+// the earlier one committed; a round orders by pos, and an entry numbered
+// in an earlier round has a lower seq. An aborted writer's entries are
+// never visible, so never numbered (its pos values are gaps in pos, never
+// in seq). Two processes: each has its own rounds and sweep; they queue
+// on the same row lock, so the argument holds across them. An older
+// syncserver, which numbers inside its transaction under the same lock,
+// can run beside this one during an upgrade: both take seqs from
+// change_seq.last under its lock.
+//
+// What it costs: an entry is readable a numbering round after its
+// commit (one round trip), and a writer answers after that round, so its
+// caller (a gate's ack, a payment's answer) can rely on the entry being
+// readable. The only waits left on the log are of rounds on rounds,
+// each one short statement, never a writer's whole transaction.
+// TestLogRace (8 writers in two processes, one transaction held open a
+// second, one aborted, 20 readers resuming from random cursors) checks
+// the promise.
 //
 // # Caveats
 //
@@ -140,11 +230,19 @@
 //   - One slow group (a large sweep of expired holds, a lock held by a
 //     long transaction on one event) delays every reservation queued
 //     behind it in this process, whichever event it is for.
-//   - Close waits for the queued reservations to be decided.
+//   - Close waits for the queued reservations, uploads, checkouts and
+//     payments to be decided.
+//   - CreateOrder, MarkPaid and RecordCheckins, like Reserve, wait up to
+//     a millisecond for company, and when their context ends while their
+//     group is in flight they return the context's error and the change
+//     may be stored (Order, Ticket or a resend tells).
 //   - The NOTIFY channel belongs to the database, not the schema: stores
 //     in several schemas of one database hear each other's event ids.
 //     Those are unknown events to the listener, which costs a look-up.
 //   - Listen holds one connection per call, outside the pool and its
 //     limits, until its context ends; Close does not end it.
 //   - ticket_inside keeps one row per ticket that ever checked in.
+//   - A numbering round that fails (the database unreachable) leaves the
+//     writer's entries stored but unread by gates until the next round
+//     or the sweep (at most sweepEvery later); the writer still succeeds.
 package postgres

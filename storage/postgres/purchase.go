@@ -855,66 +855,6 @@ func (s *DB) Order(ctx context.Context, id string) (purchase.Order, error) {
 	return o, nil
 }
 
-// CreateOrder implements purchase.Store.
-func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
-	if err := purchase.CheckNewOrder(o); err != nil {
-		return err
-	}
-	o.CreatedAt, o.ExpiresAt = storedTime(o.CreatedAt), storedTime(o.ExpiresAt)
-	lines, err := json.Marshal(o.Lines)
-	if err != nil {
-		return err
-	}
-	eventID, err := s.eventOf(ctx, "holds", "hold", o.HoldID)
-	if err != nil {
-		return fmt.Errorf("create order %s: %w", o.ID, err)
-	}
-	err = s.retry(ctx, func(tx pgx.Tx) error {
-		if err := lockEvents(ctx, tx, []string{eventID}); err != nil {
-			return err
-		}
-		if rec := o.Idempotency; rec != nil {
-			stored, err := storedIdempotency(ctx, tx, []string{rec.Key})
-			if err != nil {
-				return err
-			}
-			if st, ok := stored[rec.Key]; ok {
-				return &purchase.Replayed{Stored: st}
-			}
-		}
-		h, shared, err := scanHold(tx.QueryRow(ctx, `SELECT `+holdColumns+` FROM holds WHERE id = $1 FOR UPDATE`, o.HoldID))
-		if err != nil {
-			return fmt.Errorf("hold %s: %w", o.HoldID, purchaseErr(err))
-		}
-		if err := purchase.CheckOrder(o, h); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO orders (id, hold_id, buyer_id, event_id, lines, shared, total_amount,
-			total_currency, status, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, 'pending_payment', $9, $10)`,
-			o.ID, o.HoldID, o.BuyerID, o.EventID, string(lines), shared, o.Total.Amount, o.Total.Currency,
-			o.CreatedAt, o.ExpiresAt)
-		if err != nil {
-			return fmt.Errorf("insert order: %w", purchaseErr(err))
-		}
-		if _, err := tx.Exec(ctx, `UPDATE holds SET status = 'ordered', order_id = $2 WHERE id = $1`, h.ID, o.ID); err != nil {
-			return err
-		}
-		if o.Idempotency != nil {
-			if err := insertIdempotency(ctx, tx, []*purchase.Idempotency{o.Idempotency}); err != nil {
-				return err
-			}
-		}
-		deltas := make(map[string]purchase.Counter)
-		moveDeltas(deltas, h.EventID, h.BuyerID, h.Lines, shared, (*purchase.Counter).Sell)
-		return addCounters(ctx, tx, deltas)
-	})
-	if err != nil {
-		return fmt.Errorf("create order %s: %w", o.ID, err)
-	}
-	return nil
-}
-
 // updateOrder applies u to an order in one transaction. If u moves
 // quantities, the transaction first takes the event's inventory lock.
 // When the order changed, then (if not nil) runs in the same
@@ -971,20 +911,15 @@ func (s *DB) updateOrder(ctx context.Context, id string, u purchase.OrderUpdate,
 	return out, nil
 }
 
-// MarkPaid implements purchase.Store. It locks the order's row and then
-// the event's change_seq row, not the inventory: the counters do not
-// change, and a sweep cancelling the order at the same time waits for it
-// (or it for the sweep) on the order's row.
-func (s *DB) MarkPaid(ctx context.Context, orderID, intentID string, at time.Time, tickets []purchase.Ticket) (purchase.Order, error) {
-	return s.updateOrder(ctx, orderID, purchase.PayUpdate(intentID, storedTime(at)),
-		func(tx pgx.Tx, _ purchase.Order) error { return issueTickets(ctx, tx, tickets) })
-}
-
 // Refund implements purchase.Store.
 func (s *DB) Refund(ctx context.Context, orderID string, at time.Time) (purchase.Order, error) {
-	return s.updateOrder(ctx, orderID, purchase.RefundUpdate(storedTime(at)), func(tx pgx.Tx, o purchase.Order) error {
+	o, err := s.updateOrder(ctx, orderID, purchase.RefundUpdate(storedTime(at)), func(tx pgx.Tx, o purchase.Order) error {
 		return revokeOrderTickets(ctx, tx, o.ID, purchase.RevokedRefunded, at)
 	})
+	if err == nil {
+		s.numberAfterCommit(ctx, o.EventID)
+	}
+	return o, err
 }
 
 // CancelOrder implements purchase.Store.

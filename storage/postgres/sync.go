@@ -1,11 +1,8 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -132,200 +129,6 @@ func (s *DB) RevokeGate(ctx context.Context, id string, at time.Time) (ticketsyn
 	return g, nil
 }
 
-// RecordCheckins implements sync.Store in one transaction (see doc.go,
-// "Sync"): insert the check-ins, skipping ids already there; lock the
-// rows of their tickets in ticket_inside, creating missing ones; decide
-// in Go, in the given order, what each new check-in does to its ticket;
-// then number the log entries (the event's change_seq lock, last) and
-// write entries, ticket states and conflicts in one batch.
-func (s *DB) RecordCheckins(ctx context.Context, g ticketsync.Gate, cs []changelog.Checkin, receivedAt time.Time) (ticketsync.RecordResult, error) {
-	if err := ticketsync.CheckCheckins(g, cs); err != nil {
-		return ticketsync.RecordResult{}, fmt.Errorf("record check-ins: %w", err)
-	}
-	// A repeated id within the batch is a resend too: the first counts.
-	batch := make([]changelog.Checkin, 0, len(cs))
-	seen := make(map[string]bool, len(cs))
-	for _, c := range cs {
-		if !seen[c.ID] {
-			seen[c.ID] = true
-			c.At = storedTime(c.At)
-			batch = append(batch, c)
-		}
-	}
-	if len(batch) == 0 {
-		return ticketsync.RecordResult{}, nil
-	}
-	receivedAt = storedTime(receivedAt)
-	// Rows are locked in key order, so two uploads never wait on each
-	// other in opposite orders.
-	byID := slices.SortedFunc(slices.Values(batch), func(a, b changelog.Checkin) int { return cmp.Compare(a.ID, b.ID) })
-	n := len(byID)
-	ids, tickets, dirs := make([]string, n), make([]string, n), make([]string, n)
-	types, ats, offline := make([]int32, n), make([]time.Time, n), make([]bool, n)
-	for i, c := range byID {
-		ids[i], tickets[i], dirs[i] = c.ID, c.TicketID, string(c.Direction)
-		types[i], ats[i], offline[i] = int32(c.TypeNumber), c.At, c.Offline
-	}
-	var res ticketsync.RecordResult
-	err := s.retry(ctx, func(tx pgx.Tx) error {
-		res = ticketsync.RecordResult{}
-		// A transfer's ticket shares its lineage's entry state (see
-		// ticketRoots); tickets never change lineage, so reading it
-		// before the locks is safe.
-		root, err := ticketRoots(ctx, tx, tickets)
-		if err != nil {
-			return err
-		}
-		roots := make([]string, 0, len(tickets))
-		for _, t := range tickets {
-			roots = append(roots, root(t))
-		}
-		roots = slices.Compact(slices.Sorted(slices.Values(roots)))
-		var b pgx.Batch
-		var inserted []string
-		b.Queue(`INSERT INTO sync_checkins (id, event_id, gate_id, ticket_id, type_number, direction, at, offline, received_at)
-			SELECT v.id, $1, $2, v.ticket_id, v.type_number, v.direction, v.at, v.offline, $3
-			FROM unnest($4::text[], $5::text[], $6::integer[], $7::text[], $8::timestamptz[], $9::boolean[])
-				WITH ORDINALITY AS v(id, ticket_id, type_number, direction, at, offline, n)
-			ORDER BY v.n
-			ON CONFLICT (id) DO NOTHING RETURNING id`,
-			g.EventID, g.ID, receivedAt, ids, tickets, types, dirs, ats, offline).Query(func(rows pgx.Rows) error {
-			var err error
-			inserted, err = pgx.CollectRows(rows, pgx.RowTo[string])
-			return err
-		})
-		b.Queue(`INSERT INTO ticket_inside (event_id, ticket_id)
-			SELECT $1, t FROM unnest($2::text[]) WITH ORDINALITY AS v(t, n) ORDER BY v.n
-			ON CONFLICT (event_id, ticket_id) DO NOTHING`, g.EventID, roots)
-		state := make(map[string]ticketsync.ConflictSide) // lineages inside, by root
-		entered := make(map[string]bool)                  // lineages with an entry on record
-		b.Queue(`SELECT ticket_id, inside_ticket_id, checkin_id, gate_id, at, offline, entered_checkin_id <> '' FROM ticket_inside
-			WHERE event_id = $1 AND ticket_id = ANY($2) ORDER BY ticket_id FOR UPDATE`, g.EventID, roots).Query(func(rows pgx.Rows) error {
-			var ticket string
-			var side ticketsync.ConflictSide
-			var at *time.Time
-			var hasEntry bool
-			_, err := pgx.ForEachRow(rows, []any{&ticket, &side.TicketID, &side.CheckinID, &side.GateID, &at, &side.Offline, &hasEntry}, func() error {
-				if side.CheckinID != "" {
-					side.At = fromNull(at)
-					state[ticket] = side
-				}
-				entered[ticket] = hasEntry
-				return nil
-			})
-			return err
-		})
-		if err := sendBatch(ctx, tx, &b); err != nil {
-			return syncErr(err)
-		}
-		isNew := make(map[string]bool, len(inserted))
-		for _, id := range inserted {
-			isNew[id] = true
-		}
-
-		var changes []changelog.Change
-		changed := make(map[string]bool)
-		firstEntry := make(map[string]ticketsync.ConflictSide) // lineages entered for the first time now
-		type conflict struct {
-			ticketsync.Conflict
-			index int // of the second check-in among the new ones
-		}
-		var conflicts []conflict
-		for _, c := range batch {
-			if !isNew[c.ID] {
-				continue
-			}
-			r := root(c.TicketID)
-			l := ticketsync.Lineage{Entered: entered[r]}
-			l.Since, l.Inside = state[r]
-			next, cf, first := ticketsync.ApplyCheckin(l, r, c, receivedAt)
-			entered[r] = next.Entered
-			if first {
-				firstEntry[r] = ticketsync.Side(c)
-			}
-			if cf != nil {
-				conflicts = append(conflicts, conflict{*cf, len(changes)})
-			}
-			if next.Inside != l.Inside {
-				if next.Inside {
-					state[r] = next.Since
-				} else {
-					delete(state, r)
-				}
-				changed[r] = true
-			}
-			changes = append(changes, c.Change())
-		}
-		res.New = len(changes)
-		if len(changes) == 0 {
-			return nil
-		}
-
-		b = pgx.Batch{}
-		if err := queueChanges(ctx, tx, &b, changes); err != nil {
-			return err
-		}
-		if len(changed) > 0 {
-			var ts, tids, cids, gids []string
-			var ats []*time.Time
-			var offs []bool
-			for _, t := range slices.Sorted(maps.Keys(changed)) {
-				side := state[t] // zero: outside
-				ts, tids, cids, gids = append(ts, t), append(tids, side.TicketID), append(cids, side.CheckinID), append(gids, side.GateID)
-				ats, offs = append(ats, nullTime(side.At)), append(offs, side.Offline)
-			}
-			b.Queue(`UPDATE ticket_inside AS i SET inside_ticket_id = v.inside_ticket_id, checkin_id = v.checkin_id,
-					gate_id = v.gate_id, at = v.at, offline = v.offline
-				FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[])
-					AS v(ticket_id, inside_ticket_id, checkin_id, gate_id, at, offline)
-				WHERE i.event_id = $1 AND i.ticket_id = v.ticket_id`, g.EventID, ts, tids, cids, gids, ats, offs)
-		}
-		if len(firstEntry) > 0 {
-			var ts, tids, cids, gids []string
-			var ats []time.Time
-			for _, t := range slices.Sorted(maps.Keys(firstEntry)) {
-				e := firstEntry[t]
-				ts, tids, cids, gids, ats = append(ts, t), append(tids, e.TicketID), append(cids, e.CheckinID), append(gids, e.GateID), append(ats, e.At)
-			}
-			b.Queue(`UPDATE ticket_inside AS i SET entered_ticket_id = v.ticket, entered_checkin_id = v.checkin_id,
-					entered_gate_id = v.gate_id, entered_at = v.at
-				FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS v(ticket_id, ticket, checkin_id, gate_id, at)
-				WHERE i.event_id = $1 AND i.ticket_id = v.ticket_id`, g.EventID, ts, tids, cids, gids, ats)
-		}
-		if len(conflicts) > 0 {
-			k := len(conflicts)
-			back, ts := make([]int64, k), make([]string, k)
-			fc, fg, sc, sg := make([]string, k), make([]string, k), make([]string, k), make([]string, k)
-			ft, st := make([]string, k), make([]string, k)
-			fa, sa := make([]time.Time, k), make([]time.Time, k)
-			fo, so := make([]bool, k), make([]bool, k)
-			for i, cf := range conflicts {
-				// queueChanges numbered the new check-ins up to the
-				// event's last seq; the conflict takes its second
-				// check-in's.
-				back[i], ts[i] = int64(len(changes)-1-cf.index), cf.TicketID
-				fc[i], fg[i], fa[i], fo[i] = cf.First.CheckinID, cf.First.GateID, cf.First.At, cf.First.Offline
-				sc[i], sg[i], sa[i], so[i] = cf.Second.CheckinID, cf.Second.GateID, cf.Second.At, cf.Second.Offline
-				ft[i], st[i] = cf.First.TicketID, cf.Second.TicketID
-				res.Conflicts = append(res.Conflicts, cf.Conflict)
-			}
-			b.Queue(`INSERT INTO conflicts (event_id, seq, ticket_id, first_checkin_id, first_gate_id, first_at, first_offline,
-					second_checkin_id, second_gate_id, second_at, second_offline, detected_at, first_ticket_id, second_ticket_id)
-				SELECT $1, (SELECT last FROM change_seq WHERE event_id = $1) - v.back, v.ticket_id,
-					v.fc, v.fg, v.fa, v.fo, v.sc, v.sg, v.sa, v.so, $2, v.ft, v.st
-				FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::boolean[],
-					$9::text[], $10::text[], $11::timestamptz[], $12::boolean[], $13::text[], $14::text[])
-					AS v(back, ticket_id, fc, fg, fa, fo, sc, sg, sa, so, ft, st)`,
-				g.EventID, receivedAt, back, ts, fc, fg, fa, fo, sc, sg, sa, so, ft, st)
-		}
-		return syncErr(sendBatch(ctx, tx, &b))
-	})
-	if err != nil {
-		return ticketsync.RecordResult{}, fmt.Errorf("record check-ins of gate %s: %w", g.ID, err)
-	}
-	return res, nil
-}
-
 // QuarantineCheckins implements sync.Store.
 func (s *DB) QuarantineCheckins(ctx context.Context, g ticketsync.Gate, qs []ticketsync.Quarantined) (int, error) {
 	if err := ticketsync.CheckQuarantine(g, qs); err != nil {
@@ -404,7 +207,7 @@ func (s *DB) Conflicts(ctx context.Context, eventID string, limit int) ([]ticket
 	}
 	rows, err := s.pool.Query(ctx, `SELECT ticket_id, first_checkin_id, first_gate_id, first_at, first_offline,
 			second_checkin_id, second_gate_id, second_at, second_offline, detected_at, first_ticket_id, second_ticket_id
-		FROM conflicts WHERE event_id = $1 ORDER BY seq LIMIT $2`, eventID, limit)
+		FROM conflicts WHERE event_id = $1 ORDER BY pos LIMIT $2`, eventID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("conflicts of %s: %w", eventID, err)
 	}

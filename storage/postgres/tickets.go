@@ -41,31 +41,34 @@ func queueRevoke(b *pgx.Batch, t purchase.Ticket) {
 		t.ID, string(t.Status), nullTime(t.RevokedAt), t.RevokeReason, t.ReplacedBy)
 }
 
-// queueChanges numbers cs (all of one event) after the event's last entry
-// and adds their inserts to b. Taking the event's change_seq row lock
-// here orders its entries by commit.
-func queueChanges(ctx context.Context, tx pgx.Tx, b *pgx.Batch, cs []changelog.Change) error {
+// queueChanges adds to b the insert of cs (all of one event) as
+// unnumbered entries, in cs's order (their pos). It takes no lock: the
+// caller numbers them after its commit with DB.numberChanges (see
+// doc.go, "The change log").
+func queueChanges(b *pgx.Batch, cs []changelog.Change) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	var last int64
-	err := tx.QueryRow(ctx, `INSERT INTO change_seq (event_id, last) VALUES ($1, $2)
-		ON CONFLICT (event_id) DO UPDATE SET last = change_seq.last + $2 RETURNING last`, cs[0].EventID, len(cs)).Scan(&last)
-	if err != nil {
-		return fmt.Errorf("number changes of %s: %w", cs[0].EventID, err)
-	}
-	first := last - int64(len(cs)) + 1
+	n := len(cs)
+	kinds, tickets, reasons, checkins, gates, dirs, replaces := make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	types, ats, offline := make([]int32, n), make([]time.Time, n), make([]bool, n)
 	for i, c := range cs {
 		if c.EventID != cs[0].EventID {
 			return fmt.Errorf("changes of two events in one call: %s, %s", cs[0].EventID, c.EventID)
 		}
-		b.Queue(`INSERT INTO changes (event_id, seq, kind, ticket_id, type_number, reason, at, checkin_id, gate_id, direction, offline, replaces)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			c.EventID, first+int64(i), string(c.Kind), c.TicketID, int32(c.TypeNumber), c.Reason, storedTime(c.At),
-			c.CheckinID, c.GateID, c.Direction, c.Offline, c.Replaces)
+		kinds[i], tickets[i], reasons[i], checkins[i] = string(c.Kind), c.TicketID, c.Reason, c.CheckinID
+		gates[i], dirs[i], replaces[i] = c.GateID, string(c.Direction), c.Replaces
+		types[i], ats[i], offline[i] = int32(c.TypeNumber), storedTime(c.At), c.Offline
 	}
-	// Delivered at commit, to every listener (see notify.go).
-	b.Queue(`SELECT pg_notify('`+changesChannel+`', $1)`, cs[0].EventID)
+	// ORDER BY n: the rows are inserted, and draw pos, in cs's order.
+	b.Queue(`INSERT INTO changes (event_id, kind, ticket_id, type_number, reason, at, checkin_id, gate_id, direction, offline, replaces)
+		SELECT $1, v.kind, v.ticket_id, v.type_number, v.reason, v.at, v.checkin_id, v.gate_id, v.direction, v.offline, v.replaces
+		FROM unnest($2::text[], $3::text[], $4::integer[], $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::text[],
+			$10::boolean[], $11::text[]) WITH ORDINALITY AS v(kind, ticket_id, type_number, reason, at, checkin_id, gate_id,
+			direction, offline, replaces, n)
+		ORDER BY v.n`,
+		cs[0].EventID, kinds, tickets, types, reasons, ats, checkins, gates, dirs, offline, replaces)
 	return nil
 }
 
@@ -75,21 +78,6 @@ func sendBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch) error {
 		return nil
 	}
 	return tx.SendBatch(ctx, b).Close()
-}
-
-// issueTickets stores a paid order's tickets and logs their issue.
-func issueTickets(ctx context.Context, tx pgx.Tx, tickets []purchase.Ticket) error {
-	var b pgx.Batch
-	changes := make([]changelog.Change, len(tickets))
-	for i, t := range tickets {
-		queueTicket(&b, t)
-		t.IssuedAt = storedTime(t.IssuedAt)
-		changes[i] = purchase.IssueChange(t)
-	}
-	if err := queueChanges(ctx, tx, &b, changes); err != nil {
-		return err
-	}
-	return purchaseErr(sendBatch(ctx, tx, &b))
 }
 
 // revokeOrderTickets revokes an order's valid tickets and logs it.
@@ -110,7 +98,7 @@ func revokeOrderTickets(ctx context.Context, tx pgx.Tx, orderID, reason string, 
 		queueRevoke(&b, t)
 		changes = append(changes, purchase.RevokeChange(t))
 	}
-	if err := queueChanges(ctx, tx, &b, changes); err != nil {
+	if err := queueChanges(&b, changes); err != nil {
 		return err
 	}
 	return sendBatch(ctx, tx, &b)
@@ -210,7 +198,7 @@ func (s *DB) Transfer(ctx context.Context, oldID, fromHolder string, next purcha
 		var b pgx.Batch
 		queueRevoke(&b, old)
 		queueTicket(&b, next)
-		if err := queueChanges(ctx, tx, &b, []changelog.Change{purchase.RevokeChange(old), purchase.IssueChange(next)}); err != nil {
+		if err := queueChanges(&b, []changelog.Change{purchase.RevokeChange(old), purchase.IssueChange(next)}); err != nil {
 			return err
 		}
 		return purchaseErr(sendBatch(ctx, tx, &b))
@@ -218,6 +206,7 @@ func (s *DB) Transfer(ctx context.Context, oldID, fromHolder string, next purcha
 	if err != nil {
 		return purchase.Ticket{}, fmt.Errorf("transfer ticket %s: %w", oldID, err)
 	}
+	s.numberAfterCommit(ctx, next.EventID)
 	return next, nil
 }
 
@@ -238,13 +227,16 @@ func (s *DB) SetValidity(ctx context.Context, eventID string, validUntil time.Ti
 			return nil
 		}
 		var b pgx.Batch
-		if err := queueChanges(ctx, tx, &b, []changelog.Change{changelog.ValidityChange(eventID, validUntil)}); err != nil {
+		if err := queueChanges(&b, []changelog.Change{changelog.ValidityChange(eventID, validUntil)}); err != nil {
 			return err
 		}
 		return sendBatch(ctx, tx, &b)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("set validity of %s: %w", eventID, err)
+	}
+	if n > 0 {
+		s.numberAfterCommit(ctx, eventID)
 	}
 	return n, nil
 }

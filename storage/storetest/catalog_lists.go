@@ -32,12 +32,16 @@ func testOrgsPaging(t *testing.T, s catalog.Store) {
 		}
 		return o.ID
 	})
-	equal(t, "ids paged through Orgs", seen, ids)
+	equal(t, "ids paged through Orgs", only(seen, ids), ids)
 
 	// after need not be a stored id.
 	orgs, err := s.Orgs(ctx, ids[2]+"0", 10)
 	must(t, "Orgs", err)
-	equal(t, "Orgs after a gap", len(orgs), 2)
+	var after []string
+	for _, o := range orgs {
+		after = append(after, o.ID)
+	}
+	equal(t, "Orgs after a gap", only(after, ids), ids[3:])
 	_, err = s.Orgs(ctx, "", 0)
 	is(t, "Orgs with limit 0", err, catalog.ErrInvalid)
 }
@@ -81,6 +85,19 @@ func testOrgEventsPaging(t *testing.T, s catalog.Store) {
 	equal(t, "OrgEvents of an unknown org", len(events), 0)
 	_, err = s.OrgEvents(ctx, f.org.ID, "", 0)
 	is(t, "OrgEvents with limit 0", err, catalog.ErrInvalid)
+}
+
+// only keeps the ids of seen that are in want, in seen's order: a
+// store may hold other data (a restored backup), which lists around the
+// test's own.
+func only(seen, want []string) []string {
+	var out []string
+	for _, id := range seen {
+		if slices.Contains(want, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // pageThrough follows a keyset list (ids greater than after, at most

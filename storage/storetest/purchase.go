@@ -103,7 +103,7 @@ func (sh shop) limits(eventCapacity int) purchase.Limits {
 // pairs), created at t0 and expiring ten minutes later.
 func (sh shop) hold(pairs ...int) purchase.Hold {
 	h := purchase.Hold{
-		ID:        id.New("hld"),
+		ID:        id.NewOrdered("hld"),
 		BuyerID:   "usr_000000000000000000000b01",
 		EventID:   sh.event.ID,
 		CreatedAt: t0,
@@ -119,7 +119,7 @@ func (sh shop) hold(pairs ...int) purchase.Hold {
 // payment deadline fifteen minutes after that.
 func (sh shop) order(h purchase.Hold) purchase.Order {
 	o := purchase.Order{
-		ID:        id.New("ord"),
+		ID:        id.NewOrdered("ord"),
 		HoldID:    h.ID,
 		BuyerID:   h.BuyerID,
 		EventID:   h.EventID,
