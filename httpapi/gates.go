@@ -31,20 +31,6 @@ func (s *Server) syncHub() (*ticketsync.Hub, *ticketsync.Enroller, error) {
 	return s.Sync, s.Enroller, nil
 }
 
-// requireEventStaff checks that p works the gates of the {id} event's
-// org: an admin, an organizer or a staff member.
-func (s *Server) requireEventStaff(r *http.Request, p *account.Principal) (string, error) {
-	id := r.PathValue("id")
-	orgID, err := s.Catalog.EventOrg(r.Context(), id)
-	if err != nil {
-		return "", err
-	}
-	if !p.CanStaff(orgID) {
-		return "", account.ErrForbidden
-	}
-	return id, s.require2FA(r.Context(), p, orgID)
-}
-
 type gateCreated struct {
 	Gate ticketsync.Gate `json:"gate"`
 	// EnrollmentCode is shown once: `scannerd enroll --code` takes it.
@@ -117,10 +103,7 @@ func (s *Server) revokeGate(w http.ResponseWriter, r *http.Request, p *account.P
 	if err != nil {
 		return err
 	}
-	if !p.HasOrgRole(orgID) {
-		return fmt.Errorf("gate %s: %w", g.ID, ticketsync.ErrNotFound) // not confirmed to outsiders
-	}
-	if err := s.requireOrg(r.Context(), p, orgID); err != nil {
+	if err := s.orgAccess(r.Context(), p, orgID, true, hiddenErr("gate", g.ID)); err != nil {
 		return err
 	}
 	g, err = hub.RevokeGate(r.Context(), g.ID, s.now().UTC())

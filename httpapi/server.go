@@ -5,6 +5,7 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -387,17 +388,71 @@ func (s *Server) authenticate(r *http.Request, pol policy) (*account.Principal, 
 	return &p, nil
 }
 
-// requireOrg checks that p may manage the organization, including the
-// organization's own two-factor requirement.
-func (s *Server) requireOrg(ctx context.Context, p *account.Principal, orgID string) error {
+// The one rule for everything an organization owns (its venues, members,
+// events and what hangs off them: ticket types, gates, orders,
+// attendees, conflicts, check-ins, figures): to a signed-in caller who
+// holds no role in the organization, it does not exist (404 not_found,
+// as for an id nobody has), so another organization's organizer learns
+// nothing, not even that an id is taken. A member whose role is not
+// enough (staff on a route for organizers) gets 403. Then the
+// organization's own two-factor requirement applies. Handlers call
+// requireOrg, requireOrgStaff, requireEventOrg or requireEventStaff and
+// never check roles themselves.
+
+// orgAccess applies the rule: missing is the not-found error a caller
+// outside the organization gets; organizerOnly refuses staff.
+func (s *Server) orgAccess(ctx context.Context, p *account.Principal, orgID string, organizerOnly bool, missing error) error {
 	org, err := s.Catalog.Org(ctx, orgID)
 	if err != nil {
 		return err
 	}
-	if !p.CanManageOrg(org.ID) {
+	if p == nil || !p.HasOrgRole(org.ID) {
+		return missing
+	}
+	if organizerOnly && !p.CanManageOrg(org.ID) {
 		return account.ErrForbidden
 	}
 	return checkOrg2FA(org, p)
+}
+
+// hiddenErr is the answer about a thing of an organization the caller is
+// not in: the same 404 not_found as for a thing that does not exist.
+func hiddenErr(what, id string) error {
+	return fmt.Errorf("%w: no %s %s", catalog.ErrNotFound, what, id)
+}
+
+// requireOrg checks that p may manage the organization: an admin or one
+// of its organizers.
+func (s *Server) requireOrg(ctx context.Context, p *account.Principal, orgID string) error {
+	return s.orgAccess(ctx, p, orgID, true, hiddenErr("organization", orgID))
+}
+
+// requireOrgStaff checks that p may read the organization's lists: an
+// admin, one of its organizers or its staff.
+func (s *Server) requireOrgStaff(ctx context.Context, p *account.Principal, orgID string) error {
+	return s.orgAccess(ctx, p, orgID, false, hiddenErr("organization", orgID))
+}
+
+// requireEventOrg checks that p manages the {id} event's organization
+// and returns the event id.
+func (s *Server) requireEventOrg(r *http.Request, p *account.Principal) (string, error) {
+	return s.eventAccess(r, p, true)
+}
+
+// requireEventStaff checks that p works the gates of the {id} event's
+// org (an admin, an organizer or a staff member) and returns the event
+// id.
+func (s *Server) requireEventStaff(r *http.Request, p *account.Principal) (string, error) {
+	return s.eventAccess(r, p, false)
+}
+
+func (s *Server) eventAccess(r *http.Request, p *account.Principal, organizerOnly bool) (string, error) {
+	id := r.PathValue("id")
+	orgID, err := s.Catalog.EventOrg(r.Context(), id)
+	if err != nil {
+		return "", err
+	}
+	return id, s.orgAccess(r.Context(), p, orgID, organizerOnly, hiddenErr("event", id))
 }
 
 // require2FA applies an organization's two-factor requirement to its
