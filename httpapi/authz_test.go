@@ -267,8 +267,8 @@ type authzCase struct {
 	// serves people outside it (a published event's page), exempt from
 	// TestOutsidersGet404.
 	public bool
-	want        row
-	req         func(t *testing.T, f *walkFixture, u *user) walkRequest
+	want   row
+	req    func(t *testing.T, f *walkFixture, u *user) walkRequest
 }
 
 // authzCases is the expected authorization matrix. Besides 2xx, 401 and
@@ -594,7 +594,7 @@ var authzCases = []authzCase{
 		route:  "GET /v1/events/{id}",
 		name:   "published",
 		public: true,
-		want:  row{200, 200, 200, 200, 200, 200, 403},
+		want:   row{200, 200, 200, 200, 200, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			return walkRequest{path: "/v1/events/" + f.published.ID}
 		},
