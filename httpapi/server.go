@@ -21,6 +21,7 @@ import (
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/analytics"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/desk"
 	"github.com/admitone/admitone/internal/logging"
 	"github.com/admitone/admitone/internal/services"
 	"github.com/admitone/admitone/notify"
@@ -75,6 +76,9 @@ type Server struct {
 	// Analytics counts event figures; nil answers the stats route with
 	// 503.
 	Analytics *analytics.Service
+	// Desk answers the organizer's lists of orders, attendees and an
+	// organization's gates; nil answers them with 503.
+	Desk *desk.Service
 	// StripePublishableKey (pk_...) is told to clients by GET /v1/config
 	// for Stripe's Payment Element.
 	StripePublishableKey string
@@ -91,7 +95,8 @@ type Server struct {
 func New(svc *services.Services) *Server {
 	return &Server{Accounts: svc.Accounts, Catalog: svc.Catalog, Search: svc.Search, Purchase: svc.Purchase,
 		PassSigner: svc.PassSigner, GoogleWallet: svc.GoogleWallet, Webhooks: svc.Webhooks,
-		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log, Notify: svc.Notify, Analytics: svc.Analytics}
+		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log, Notify: svc.Notify, Analytics: svc.Analytics,
+		Desk: svc.Desk}
 }
 
 // policy says who may call a route. The handler gets the principal; org-
