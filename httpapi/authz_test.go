@@ -1244,7 +1244,7 @@ func TestOutsidersGet404(t *testing.T) {
 			}
 		}
 	}
-	if n < 20 {
+	if n < 28 {
 		t.Errorf("only %d cases of org- and event-scoped routes; the prefixes in orgScoped no longer match the route table", n)
 	}
 	t.Logf("%d cases of org- and event-scoped routes expect 404 for outsiders", n)

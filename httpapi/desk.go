@@ -62,8 +62,11 @@ func cut[T any](rows []T, limit int, idOf func(T) string) ([]T, string) {
 		return rows, ""
 	}
 	rows = rows[:limit]
-	return rows, base64.RawURLEncoding.EncodeToString([]byte(idOf(rows[limit-1])))
+	return rows, encodeCursor(idOf(rows[limit-1]))
 }
+
+// encodeCursor is the next_cursor of a list whose last item is at pos.
+func encodeCursor(pos string) string { return base64.RawURLEncoding.EncodeToString([]byte(pos)) }
 
 type membershipJSON struct {
 	OrgID   string       `json:"org_id"`

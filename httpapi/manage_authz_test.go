@@ -116,6 +116,48 @@ var manageAuthzCases = []authzCase{
 			}}
 		},
 	},
+	{
+		route: "GET /v1/orgs/{org}/members",
+		want:  row{401, 404, 200, 200, 404, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/orgs/" + f.orgA.ID + "/members"}
+		},
+	},
+	{
+		route: "GET /v1/orgs/{org}/gates",
+		want:  row{401, 404, 200, 200, 404, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/orgs/" + f.orgA.ID + "/gates"}
+		},
+	},
+	{
+		route: "GET /v1/events/{id}/orders",
+		want:  row{401, 404, 200, 200, 404, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/orders?q=" + f.buyer.Email}
+		},
+	},
+	{
+		route: "GET /v1/events/{id}/attendees",
+		want:  row{401, 404, 200, 200, 404, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/attendees"}
+		},
+	},
+	{
+		route: "PATCH /v1/gates/{id}",
+		want:  row{401, 404, 403, 200, 404, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			g := f.gate(t)
+			return walkRequest{path: "/v1/gates/" + g.ID, body: map[string]any{"name": "Renamed gate", "direction": "exit"},
+				after: func(t *testing.T, status int) {
+					got, err := f.h.api.Sync.Store.Gate(t.Context(), g.ID)
+					if err != nil || (got.Name == "Renamed gate" && got.Direction == "exit") != (status == http.StatusOK) {
+						t.Errorf("status %d left gate %s %q %s (%v)", status, g.ID, got.Name, got.Direction, err)
+					}
+				}}
+		},
+	},
 }
 
 // walkTicketType adds a ticket type to the fixture's draft, through the

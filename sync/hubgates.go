@@ -59,11 +59,11 @@ type GatePatch struct {
 // desk shows it); its direction, re-entry and types only until its
 // device enrols and receives them in its profile (ErrEnrolled after:
 // revoke it and create another), and nothing of a revoked gate
-// (ErrRevoked).
+// (ErrRevokedGate).
 func (s *Hub) UpdateGate(ctx context.Context, id string, p GatePatch) (Gate, error) {
 	g, err := s.Store.UpdateGate(ctx, id, func(g *Gate) error {
 		if !g.RevokedAt.IsZero() {
-			return fmt.Errorf("gate %s: %w", g.ID, ErrRevoked)
+			return fmt.Errorf("gate %s: %w", g.ID, ErrRevokedGate)
 		}
 		profile := p.Direction != nil || p.AllowReentry != nil || p.Types != nil
 		if profile && !g.EnrolledAt.IsZero() {

@@ -25,6 +25,8 @@ var (
 	// ErrEnrolled is a change to what an enrolled gate's device already
 	// holds (its direction and types are in its profile).
 	ErrEnrolled = errkind.New(errkind.Conflict, "gate_enrolled", "the gate has enrolled")
+	// ErrRevokedGate is a change to a revoked gate.
+	ErrRevokedGate = errkind.New(errkind.Conflict, "gate_revoked", "the gate was revoked")
 	// ErrTooManyConnections is a gate over MaxConnsPerGate connections.
 	ErrTooManyConnections = errors.New("too many connections for one gate")
 )
