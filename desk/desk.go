@@ -128,39 +128,54 @@ func (s *Service) SearchOrders(ctx context.Context, eventID string, q OrderQuery
 		}
 	}
 	var page OrderPage
-	after, scanned := q.After, 0
-	for scanned < MaxScan {
+	last, bounded, err := s.eachOrder(ctx, eventID, q.After, func(o purchase.Order) (bool, error) {
+		if !statusOK(o) {
+			return true, nil
+		}
+		row, err := users.row(ctx, o)
+		if err != nil || !match(row) {
+			return err == nil, err
+		}
+		if len(page.Orders) == q.Limit {
+			page.NextCursor = page.Orders[q.Limit-1].ID
+			return false, nil
+		}
+		page.Orders = append(page.Orders, row)
+		return true, nil
+	})
+	if err != nil {
+		return OrderPage{}, err
+	}
+	if bounded {
+		page.NextCursor = last // go on after the last order read
+	}
+	return page, nil
+}
+
+// eachOrder calls fn with the event's orders with id greater than after,
+// in id order, until fn returns false or MaxScan orders were read. It
+// returns the id of the last order read and whether the scan stopped at
+// MaxScan with orders left to read.
+func (s *Service) eachOrder(ctx context.Context, eventID, after string, fn func(purchase.Order) (bool, error)) (string, bool, error) {
+	for scanned := 0; scanned < MaxScan; {
 		n := min(scanBatch, MaxScan-scanned)
 		batch, err := s.Orders.OrdersOfEvent(ctx, eventID, after, n)
 		if err != nil {
-			return OrderPage{}, fmt.Errorf("search orders of %s: %w", eventID, err)
+			return after, false, fmt.Errorf("orders of %s: %w", eventID, err)
 		}
 		for _, o := range batch {
 			scanned++
+			more, err := fn(o)
+			if err != nil || !more {
+				return o.ID, false, err
+			}
 			after = o.ID
-			if !statusOK(o) {
-				continue
-			}
-			row, err := users.row(ctx, o)
-			if err != nil {
-				return OrderPage{}, err
-			}
-			if !match(row) {
-				continue
-			}
-			if len(page.Orders) == q.Limit {
-				page.NextCursor = page.Orders[q.Limit-1].ID
-				return page, nil
-			}
-			page.Orders = append(page.Orders, row)
 		}
 		if len(batch) < n {
-			return page, nil // the end of the event's orders
+			return after, false, nil // the end of the event's orders
 		}
 	}
-	// The bound: go on after the last order read.
-	page.NextCursor = after
-	return page, nil
+	return after, true, nil
 }
 
 // userCache reads each buyer's account once per page.
@@ -280,27 +295,18 @@ func (s *Service) Attendees(ctx context.Context, eventID string, after AttendeeC
 			return page, err
 		}
 	}
-	cursor, scanned := after.OrderID, 0
-	for scanned < MaxScan {
-		n := min(scanBatch, MaxScan-scanned)
-		batch, err := s.Orders.OrdersOfEvent(ctx, eventID, cursor, n)
-		if err != nil {
-			return AttendeePage{}, fmt.Errorf("orders of %s: %w", eventID, err)
+	last, bounded, err := s.eachOrder(ctx, eventID, after.OrderID, func(o purchase.Order) (bool, error) {
+		if o.Status != purchase.StatusPaid {
+			return true, nil
 		}
-		for _, o := range batch {
-			scanned++
-			if o.Status == purchase.StatusPaid {
-				if more, err := add(o.ID, ""); err != nil || !more {
-					return page, err
-				}
-			}
-			cursor = o.ID
-		}
-		if len(batch) < n {
-			return page, nil
-		}
+		return add(o.ID, "")
+	})
+	if err != nil {
+		return AttendeePage{}, err
 	}
-	page.NextCursor = AttendeeCursor{OrderID: cursor}.String()
+	if bounded {
+		page.NextCursor = AttendeeCursor{OrderID: last}.String()
+	}
 	return page, nil
 }
 

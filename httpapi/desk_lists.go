@@ -185,15 +185,8 @@ func (s *Server) updateGate(w http.ResponseWriter, r *http.Request, p *account.P
 	if err != nil {
 		return err
 	}
-	g, err := hub.Gate(r.Context(), r.PathValue("id"))
+	g, err := s.requireGateOrg(r, hub, p)
 	if err != nil {
-		return err
-	}
-	orgID, err := s.Catalog.EventOrg(r.Context(), g.EventID)
-	if err != nil {
-		return err
-	}
-	if err := s.orgAccess(r.Context(), p, orgID, true, hiddenErr("gate", g.ID)); err != nil {
 		return err
 	}
 	var req gatePatchRequest

@@ -95,15 +95,8 @@ func (s *Server) revokeGate(w http.ResponseWriter, r *http.Request, p *account.P
 	if err != nil {
 		return err
 	}
-	g, err := hub.Gate(r.Context(), r.PathValue("id"))
+	g, err := s.requireGateOrg(r, hub, p)
 	if err != nil {
-		return err
-	}
-	orgID, err := s.Catalog.EventOrg(r.Context(), g.EventID)
-	if err != nil {
-		return err
-	}
-	if err := s.orgAccess(r.Context(), p, orgID, true, hiddenErr("gate", g.ID)); err != nil {
 		return err
 	}
 	g, err = hub.RevokeGate(r.Context(), g.ID, s.now().UTC())
@@ -113,6 +106,22 @@ func (s *Server) revokeGate(w http.ResponseWriter, r *http.Request, p *account.P
 	s.Log.Info("gate revoked", "gate", g.ID, "event", g.EventID, "by", p.User.ID)
 	writeJSON(w, http.StatusOK, g)
 	return nil
+}
+
+// requireGateOrg checks that p manages the organization of the {id}
+// gate's event and returns the gate.
+func (s *Server) requireGateOrg(r *http.Request, hub *ticketsync.Hub, p *account.Principal) (ticketsync.Gate, error) {
+	gateID := r.PathValue("id")
+	hidden := hiddenErr("gate", gateID)
+	g, err := hub.Gate(r.Context(), gateID)
+	if err != nil {
+		return ticketsync.Gate{}, hideMissing(err, hidden)
+	}
+	orgID, err := s.Catalog.EventOrg(r.Context(), g.EventID)
+	if err != nil {
+		return ticketsync.Gate{}, hideMissing(err, hidden)
+	}
+	return g, s.orgAccess(r.Context(), p, orgID, true, hidden)
 }
 
 type enrollRequest struct {

@@ -44,7 +44,7 @@ func (s *Server) requireVenueOrg(r *http.Request, p *account.Principal) (string,
 	venueID := r.PathValue("id")
 	orgID, err := s.Catalog.VenueOrg(r.Context(), venueID)
 	if err != nil {
-		return "", err
+		return "", hideMissing(err, hiddenErr("venue", venueID))
 	}
 	return venueID, s.orgAccess(r.Context(), p, orgID, true, hiddenErr("venue", venueID))
 }

@@ -1,14 +1,19 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
+	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/internal/id"
 	"github.com/admitone/admitone/purchase"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -294,4 +299,38 @@ func TestOrderSearchAndAttendees(t *testing.T) {
 			t.Errorf("attendees:\n got %v\nwant %v", got, want)
 		}
 	})
+}
+
+// TestHiddenLooksMissing: to another organization's organizer, this
+// organization's things answer exactly as ids nobody has (status, code
+// and message, the id aside), so an id cannot be probed.
+func TestHiddenLooksMissing(t *testing.T) {
+	h := newHarness(t, "bolt")
+	f := newWalkFixture(t, h)
+	outsider := f.callers[otherOrg]
+	gate := f.gate(t)
+	for _, c := range []struct {
+		method, pattern, real, made string
+		body                        any
+	}{
+		{"GET", "/v1/orgs/%s/venues", f.orgA.ID, id.New("org"), nil},
+		{"GET", "/v1/orgs/%s/members", f.orgA.ID, id.New("org"), nil},
+		{"POST", "/v1/orgs/%s/venues", f.orgA.ID, id.New("org"), venueBody("Probe Hall", "Berlin", "DE", 52.5, 13.4)},
+		{"GET", "/v1/events/%s/orders", f.published.ID, ticketcrypto.NewEventID().String(), nil},
+		{"GET", "/v1/events/%s/attendees", f.draft.ID, ticketcrypto.NewEventID().String(), nil},
+		{"POST", "/v1/events/%s/publish", f.draft.ID, ticketcrypto.NewEventID().String(), nil},
+		{"DELETE", "/v1/events/%s", f.draft.ID, ticketcrypto.NewEventID().String(), nil},
+		{"PATCH", "/v1/venues/%s", f.venueA.ID, id.New("ven"), map[string]any{"name": "Probe"}},
+		{"PATCH", "/v1/gates/%s", gate.ID, id.New("gat"), map[string]any{"name": "Probe"}},
+		{"DELETE", "/v1/gates/%s", gate.ID, id.New("gat"), nil},
+	} {
+		answer := func(resID string) string {
+			res := h.do(t, c.method, fmt.Sprintf(c.pattern, resID), outsider.Token, c.body)
+			return strconv.Itoa(res.status) + " " + strings.ReplaceAll(string(res.body), resID, "ID")
+		}
+		real, made := answer(c.real), answer(c.made)
+		if real != made || !strings.HasPrefix(real, "404 ") {
+			t.Errorf("%s %s: another org's thing answers\n  %s\nand an id nobody has\n  %s", c.method, c.pattern, real, made)
+		}
+	}
 }

@@ -423,7 +423,7 @@ func (s *Server) authenticate(r *http.Request, pol policy) (*account.Principal, 
 func (s *Server) orgAccess(ctx context.Context, p *account.Principal, orgID string, organizerOnly bool, missing error) error {
 	org, err := s.Catalog.Org(ctx, orgID)
 	if err != nil {
-		return err
+		return hideMissing(err, missing)
 	}
 	if p == nil || !p.HasOrgRole(org.ID) {
 		return missing
@@ -435,9 +435,19 @@ func (s *Server) orgAccess(ctx context.Context, p *account.Principal, orgID stri
 }
 
 // hiddenErr is the answer about a thing of an organization the caller is
-// not in: the same 404 not_found as for a thing that does not exist.
+// not in, and about one that does not exist: the same 404 not_found, word
+// for word, so the two cannot be told apart.
 func hiddenErr(what, id string) error {
 	return fmt.Errorf("%w: no %s %s", catalog.ErrNotFound, what, id)
+}
+
+// hideMissing answers a lookup that found nothing with hidden, the
+// answer an outsider gets for what exists; other errors pass.
+func hideMissing(err, hidden error) error {
+	if errors.Is(err, catalog.ErrNotFound) || errors.Is(err, ticketsync.ErrNotFound) {
+		return hidden
+	}
+	return err
 }
 
 // requireOrg checks that p may manage the organization: an admin or one
@@ -469,7 +479,7 @@ func (s *Server) eventAccess(r *http.Request, p *account.Principal, organizerOnl
 	id := r.PathValue("id")
 	orgID, err := s.Catalog.EventOrg(r.Context(), id)
 	if err != nil {
-		return "", err
+		return "", hideMissing(err, hiddenErr("event", id))
 	}
 	return id, s.orgAccess(r.Context(), p, orgID, organizerOnly, hiddenErr("event", id))
 }
