@@ -65,7 +65,8 @@ func cut[T any](rows []T, limit int, idOf func(T) string) ([]T, string) {
 	return rows, encodeCursor(idOf(rows[limit-1]))
 }
 
-// encodeCursor is the next_cursor of a list whose last item is at pos.
+// encodeCursor is the next_cursor of a list whose last item is at pos;
+// "" (the end of the list) stays "".
 func encodeCursor(pos string) string { return base64.RawURLEncoding.EncodeToString([]byte(pos)) }
 
 type membershipJSON struct {

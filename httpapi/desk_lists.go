@@ -24,6 +24,17 @@ func (s *Server) desk() (*desk.Service, error) {
 	return s.Desk, nil
 }
 
+// deskEvent is the desk and the {id} event, which p must read as an
+// organizer or staff of its organization.
+func (s *Server) deskEvent(r *http.Request, p *account.Principal) (*desk.Service, string, error) {
+	d, err := s.desk()
+	if err != nil {
+		return nil, "", err
+	}
+	eventID, err := s.requireEventStaff(r, p)
+	return d, eventID, err
+}
+
 type memberList struct {
 	Members    []account.Member `json:"members"`
 	NextCursor string           `json:"next_cursor,omitempty"`
@@ -90,11 +101,7 @@ type orderList struct {
 // ?status=. A page may hold fewer than ?limit= orders and still a
 // next_cursor: the search reads at most desk.MaxScan orders a page.
 func (s *Server) listEventOrders(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	d, err := s.desk()
-	if err != nil {
-		return err
-	}
-	eventID, err := s.requireEventStaff(r, p)
+	d, eventID, err := s.deskEvent(r, p)
 	if err != nil {
 		return err
 	}
@@ -117,11 +124,7 @@ func (s *Server) listEventOrders(w http.ResponseWriter, r *http.Request, p *acco
 	if err != nil {
 		return err
 	}
-	next := ""
-	if page.NextCursor != "" {
-		next = encodeCursor(page.NextCursor)
-	}
-	writeJSON(w, http.StatusOK, orderList{Orders: page.Orders, NextCursor: next})
+	writeJSON(w, http.StatusOK, orderList{Orders: page.Orders, NextCursor: encodeCursor(page.NextCursor)})
 	return nil
 }
 
@@ -133,11 +136,7 @@ type attendeeList struct {
 // listAttendees pages through the holders of an event's valid tickets:
 // name and email, ticket type, checked in or not.
 func (s *Server) listAttendees(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	d, err := s.desk()
-	if err != nil {
-		return err
-	}
-	eventID, err := s.requireEventStaff(r, p)
+	d, eventID, err := s.deskEvent(r, p)
 	if err != nil {
 		return err
 	}
@@ -162,11 +161,7 @@ func (s *Server) listAttendees(w http.ResponseWriter, r *http.Request, p *accoun
 	if err != nil {
 		return err
 	}
-	next := ""
-	if page.NextCursor != "" {
-		next = encodeCursor(page.NextCursor)
-	}
-	writeJSON(w, http.StatusOK, attendeeList{Attendees: page.Attendees, NextCursor: next})
+	writeJSON(w, http.StatusOK, attendeeList{Attendees: page.Attendees, NextCursor: encodeCursor(page.NextCursor)})
 	return nil
 }
 
