@@ -112,3 +112,14 @@ func (s *Service) AddMember(ctx context.Context, actor Principal, orgID, email s
 	}
 	return m, nil
 }
+
+// Members lists the members of organization orgID with user id greater
+// than after, in user id order, at most limit. The caller checks that
+// whoever asks may see the organization.
+func (s *Service) Members(ctx context.Context, orgID, after string, limit int) ([]Member, error) {
+	ms, err := s.Store.OrgMembers(ctx, orgID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("members of %s: %w", orgID, err)
+	}
+	return ms, nil
+}

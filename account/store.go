@@ -43,6 +43,15 @@ type Membership struct {
 	Role   Role   `json:"role"` // organizer or staff
 }
 
+// Member is a membership of an organization with the account's email
+// and name, for the organization's member list.
+type Member struct {
+	UserID string `json:"user_id"`
+	Email  string `json:"email"`
+	Name   string `json:"name,omitempty"`
+	Role   Role   `json:"role"`
+}
+
 // Token is a session or API token, stored by the SHA-256 of its secret so a
 // stolen database yields no usable token.
 type Token struct {
@@ -75,6 +84,10 @@ type Store interface {
 
 	PutMembership(ctx context.Context, m Membership) error
 	Memberships(ctx context.Context, userID string) ([]Membership, error)
+	// OrgMembers lists the members of organization orgID whose user id
+	// is greater than after, in user id order, at most limit (a limit
+	// below 1 is ErrInvalid), each with the account's email and name.
+	OrgMembers(ctx context.Context, orgID, after string, limit int) ([]Member, error)
 
 	CreateToken(ctx context.Context, t Token) error
 	TokenByHash(ctx context.Context, hash string) (Token, error)

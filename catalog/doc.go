@@ -42,9 +42,17 @@
 // NoCache, if that is too long; or forward invalidations between instances
 // (as the sync hub forwards check-ins) and call Cache.Invalidate.
 //
-// The Store interface has no way to change a venue or a ticket type once
-// created, so those changes do not exist yet; when they are added they
-// must call the same invalidation and re-index path (Service.Reindex).
+// Venues and ticket types are changed and removed through the Service
+// (manage.go), which invalidates and re-indexes as every other change
+// does: a venue's change re-indexes each event at it. The checks against
+// what is sold or held (capacity not below it, price and deletion only
+// while nothing is taken, unpublish only an event with nothing taken)
+// read the purchase side's counts (Inventory) before the store's own
+// transaction, not inside it: a hold committed in between is not seen.
+// The window is one round trip; a capacity lowered under a hold that
+// slipped in leaves the type oversold by that hold only until it expires
+// or is bought (sales check the capacity they read, as always), and a
+// type deleted under one leaves a hold whose order cannot be paid.
 //
 // Event times are stored in UTC truncated to the second; the time zone
 // field only says how to show them. The zone database is embedded

@@ -11,6 +11,9 @@ var (
 	// ErrState is a status transition that is not allowed, e.g.
 	// publishing a cancelled event.
 	ErrState = errkind.New(errkind.Conflict, "wrong_state", "not allowed in the event's current status")
+	// ErrInUse is removing or changing what others depend on: a venue
+	// an event is at, a ticket type with sales, a price already paid.
+	ErrInUse = errkind.New(errkind.Conflict, "in_use", "in use")
 )
 
 // FieldError is invalid input in one named field. It wraps ErrInvalid, so

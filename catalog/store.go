@@ -143,4 +143,30 @@ type Store interface {
 	// atomically and returns the stored type.
 	CreateTicketType(ctx context.Context, t TicketType) (TicketType, error)
 	TicketTypes(ctx context.Context, eventID string) ([]TicketType, error)
+
+	// The organizer's desk: list, edit and remove (manage.go).
+
+	// OrgVenues lists the venues of organization orgID with id greater
+	// than after, in id order, at most limit (a limit below 1 is
+	// ErrInvalid).
+	OrgVenues(ctx context.Context, orgID, after string, limit int) ([]Venue, error)
+	// UpdateVenue applies fn to a venue in one transaction; an error
+	// from fn aborts without writing. ID, OrgID and CreatedAt cannot
+	// change (ErrInvalid).
+	UpdateVenue(ctx context.Context, id string, fn func(*Venue) error) (Venue, error)
+	// DeleteVenue removes a venue that no event refers to; one that an
+	// event does is ErrInUse, checked in the same transaction.
+	DeleteVenue(ctx context.Context, id string) error
+	// UpdateTicketType applies fn to ticket type id of event eventID in
+	// one transaction; an error from fn aborts without writing. ID,
+	// EventID, Number, Kind and CreatedAt cannot change (ErrInvalid).
+	UpdateTicketType(ctx context.Context, eventID, id string, fn func(*TicketType) error) (TicketType, error)
+	// DeleteTicketType removes ticket type id of event eventID. The
+	// service deletes only a type nothing was sold or held of, so no
+	// token names its number, which a later type may get again.
+	DeleteTicketType(ctx context.Context, eventID, id string) error
+	// DeleteEvent removes an event and its ticket types after check
+	// accepts the stored event, in one transaction; an event that gates
+	// or inventory rows refer to is ErrInUse.
+	DeleteEvent(ctx context.Context, id string, check func(Event) error) error
 }

@@ -263,8 +263,12 @@ type authzCase struct {
 	fresh bool
 	// contentType is a success's, when not JSON.
 	contentType string
-	want        row
-	req         func(t *testing.T, f *walkFixture, u *user) walkRequest
+	// public marks a case of an organization's or event's route that
+	// serves people outside it (a published event's page), exempt from
+	// TestOutsidersGet404.
+	public bool
+	want   row
+	req    func(t *testing.T, f *walkFixture, u *user) walkRequest
 }
 
 // authzCases is the expected authorization matrix. Besides 2xx, 401 and
@@ -471,7 +475,7 @@ var authzCases = []authzCase{
 	},
 	{
 		route: "POST /v1/orgs/{org}/members",
-		want:  row{401, 403, 403, 201, 403, 201, 403},
+		want:  row{401, 404, 403, 201, 404, 201, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			return walkRequest{path: "/v1/orgs/" + f.orgA.ID + "/members",
 				body: map[string]any{"email": f.memberTarget.Email, "role": "staff"}}
@@ -479,14 +483,14 @@ var authzCases = []authzCase{
 	},
 	{
 		route: "POST /v1/orgs/{org}/venues",
-		want:  row{401, 403, 403, 201, 403, 201, 403},
+		want:  row{401, 404, 403, 201, 404, 201, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			return walkRequest{path: "/v1/orgs/" + f.orgA.ID + "/venues", body: venueBody("Walk Hall", "Berlin", "DE", 52.5, 13.4)}
 		},
 	},
 	{
 		route: "POST /v1/orgs/{org}/events",
-		want:  row{401, 403, 403, 201, 403, 201, 403},
+		want:  row{401, 404, 403, 201, 404, 201, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			return walkRequest{path: "/v1/orgs/" + f.orgA.ID + "/events",
 				body: eventBody(f.venueA.ID, "Walk Event", "comedy", f.h.clock.Now().Add(50*24*time.Hour))}
@@ -494,7 +498,7 @@ var authzCases = []authzCase{
 	},
 	{
 		route: "PATCH /v1/events/{id}",
-		want:  row{401, 403, 403, 200, 403, 200, 403},
+		want:  row{401, 404, 403, 200, 404, 200, 403},
 		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
 			before, err := f.h.catStore.Event(t.Context(), f.draft.ID)
 			if err != nil {
@@ -515,7 +519,7 @@ var authzCases = []authzCase{
 	},
 	{
 		route: "POST /v1/events/{id}/publish",
-		want:  row{401, 403, 403, 200, 403, 200, 403},
+		want:  row{401, 404, 403, 200, 404, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			e := f.h.draftWithTicketType(t, f.orgA.ID, f.venueA.ID, "To Publish")
 			return walkRequest{path: "/v1/events/" + e.ID + "/publish", after: func(t *testing.T, status int) {
@@ -537,7 +541,7 @@ var authzCases = []authzCase{
 		// Each organizer cancels an event of their own: the request is
 		// made on a fresh event, which a refusal leaves published.
 		route: "POST /v1/events/{id}/cancel",
-		want:  row{401, 403, 403, 200, 403, 200, 403},
+		want:  row{401, 404, 403, 200, 404, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			ev := f.h.createEvent(t, f.callers[organizer], f.orgA.ID, eventBody(f.venueA.ID, "Doomed Show", "music", f.h.clock.Now().Add(50*24*time.Hour)))
 			return walkRequest{path: "/v1/events/" + ev.ID + "/cancel", after: func(t *testing.T, status int) {
@@ -550,7 +554,7 @@ var authzCases = []authzCase{
 	},
 	{
 		route: "POST /v1/events/{id}/ticket-types",
-		want:  row{401, 403, 403, 201, 403, 201, 403},
+		want:  row{401, 404, 403, 201, 404, 201, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			before, err := f.h.catStore.TicketTypes(t.Context(), f.draft.ID)
 			if err != nil {
@@ -587,9 +591,10 @@ var authzCases = []authzCase{
 		},
 	},
 	{
-		route: "GET /v1/events/{id}",
-		name:  "published",
-		want:  row{200, 200, 200, 200, 200, 200, 403},
+		route:  "GET /v1/events/{id}",
+		name:   "published",
+		public: true,
+		want:   row{200, 200, 200, 200, 200, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			return walkRequest{path: "/v1/events/" + f.published.ID}
 		},
@@ -762,7 +767,7 @@ var authzCases = []authzCase{
 		// gate gets the event's rotation key and reads its check-in log,
 		// which staff may not (GET /v1/events/{id}/checkins).
 		route: "POST /v1/events/{id}/gates",
-		want:  row{401, 403, 403, 201, 403, 201, 403},
+		want:  row{401, 404, 403, 201, 404, 201, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			before, err := f.h.api.Sync.Store.GatesOfEvent(t.Context(), f.published.ID)
 			if err != nil {
@@ -813,7 +818,7 @@ var authzCases = []authzCase{
 	{
 		// Staff see which gates their org's events have.
 		route: "GET /v1/events/{id}/gates",
-		want:  row{401, 403, 200, 200, 403, 200, 403},
+		want:  row{401, 404, 200, 200, 404, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			return walkRequest{path: "/v1/events/" + f.published.ID + "/gates"}
 		},
@@ -844,14 +849,14 @@ var authzCases = []authzCase{
 	},
 	{
 		route: "GET /v1/events/{id}/conflicts",
-		want:  row{401, 403, 403, 200, 403, 200, 403},
+		want:  row{401, 404, 403, 200, 404, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			return walkRequest{path: "/v1/events/" + f.published.ID + "/conflicts"}
 		},
 	},
 	{
 		route: "GET /v1/events/{id}/quarantine",
-		want:  row{401, 403, 403, 200, 403, 200, 403},
+		want:  row{401, 404, 403, 200, 404, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			return walkRequest{path: "/v1/events/" + f.published.ID + "/quarantine"}
 		},
@@ -859,14 +864,14 @@ var authzCases = []authzCase{
 	{
 		// An event's figures: its org's organizers and staff.
 		route: "GET /v1/events/{id}/stats",
-		want:  row{401, 403, 200, 200, 403, 200, 403},
+		want:  row{401, 404, 200, 200, 404, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			return walkRequest{path: "/v1/events/" + f.published.ID + "/stats"}
 		},
 	},
 	{
 		route: "GET /v1/events/{id}/checkins",
-		want:  row{401, 403, 403, 200, 403, 200, 403},
+		want:  row{401, 404, 403, 200, 404, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			return walkRequest{path: "/v1/events/" + f.published.ID + "/checkins"}
 		},
@@ -1197,6 +1202,52 @@ func walkOne(t *testing.T, f *walkFixture, method, name string, c authzCase, who
 		}
 	})
 	return got
+}
+
+// orgScoped reports whether a route pattern names an organization, an
+// event or a thing of one: everything the 404 policy covers (see
+// orgAccess).
+func orgScoped(pattern string) bool {
+	for _, prefix := range []string{"/v1/orgs/{org}", "/v1/events/{id}", "/v1/gates/{id}", "/v1/venues/{id}", "/v1/ticket-types/{id}"} {
+		if strings.HasPrefix(pattern, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestOutsidersGet404 holds the authorization walk to the 404 policy:
+// on every route that names an organization, an event or a thing of
+// one, a signed-in caller outside the organization (an attendee, another
+// organization's organizer) is expected to get 404, never 403, so that
+// nothing of another organization can be told apart from what does not
+// exist. The walk checks that each route answers as expected; a route a
+// future change adds under these paths gets the same rule unless its case
+// is marked public.
+func TestOutsidersGet404(t *testing.T) {
+	n := 0
+	for _, rt := range routes() {
+		if !orgScoped(rt.pattern) {
+			continue
+		}
+		key := rt.method + " " + rt.pattern
+		for _, c := range authzCases {
+			if c.route != key || c.public {
+				continue
+			}
+			n++
+			for _, who := range []int{attendee, otherOrg} {
+				if c.want[who] != http.StatusNotFound {
+					t.Errorf("%s (%s) as %s: the walk expects %d, want 404 (the organization's things do not exist to outsiders)",
+						key, c.name, callerNames[who], c.want[who])
+				}
+			}
+		}
+	}
+	if n < 28 {
+		t.Errorf("only %d cases of org- and event-scoped routes; the prefixes in orgScoped no longer match the route table", n)
+	}
+	t.Logf("%d cases of org- and event-scoped routes expect 404 for outsiders", n)
 }
 
 // TestOrgRequires2FA checks that an organization with require_2fa refuses

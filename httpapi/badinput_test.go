@@ -238,7 +238,7 @@ func TestBadInput(t *testing.T) {
 			{"GET", "/v1/events/ev_0000000000000000", []int{404}},
 			{"GET", "/v1/events/not-an-id", []int{404}},
 			{"POST", "/v1/events/ev_0000000000000000/publish", []int{404}},
-			{"DELETE", "/v1/events/" + pub.ID, []int{404, 405}},
+			{"PUT", "/v1/events/" + pub.ID, []int{404, 405}},
 		} {
 			t.Run(c.method+" "+c.path, func(t *testing.T) {
 				res := h.do(t, c.method, c.path, org.Token, nil)

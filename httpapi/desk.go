@@ -62,8 +62,12 @@ func cut[T any](rows []T, limit int, idOf func(T) string) ([]T, string) {
 		return rows, ""
 	}
 	rows = rows[:limit]
-	return rows, base64.RawURLEncoding.EncodeToString([]byte(idOf(rows[limit-1])))
+	return rows, encodeCursor(idOf(rows[limit-1]))
 }
+
+// encodeCursor is the next_cursor of a list whose last item is at pos;
+// "" (the end of the list) stays "".
+func encodeCursor(pos string) string { return base64.RawURLEncoding.EncodeToString([]byte(pos)) }
 
 type membershipJSON struct {
 	OrgID   string       `json:"org_id"`
@@ -168,21 +172,15 @@ type orgEventList struct {
 // too, for its organizers and staff and admins; to anyone else the
 // organization does not exist (404).
 func (s *Server) listOrgEvents(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	org, err := s.Catalog.Org(r.Context(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
-	if !p.CanStaff(org.ID) {
-		return catalog.ErrNotFound
-	}
-	if err := checkOrg2FA(org, p); err != nil {
+	orgID := r.PathValue("org")
+	if err := s.requireOrgStaff(r.Context(), p, orgID); err != nil {
 		return err
 	}
 	pr, err := parsePage(r, func(s string) bool { _, err := ticketcrypto.ParseEventID(s); return err == nil })
 	if err != nil {
 		return err
 	}
-	events, err := s.Catalog.OrgEvents(r.Context(), org.ID, pr.after, pr.limit+1)
+	events, err := s.Catalog.OrgEvents(r.Context(), orgID, pr.after, pr.limit+1)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,11 @@ func pageAll[T any](t *testing.T, h *harness, token, path, limit string, next fu
 		if cursor != "" {
 			q.Set("cursor", cursor)
 		}
-		p := decodeAs[T](t, h.do(t, "GET", path+"?"+q.Encode(), token, nil), http.StatusOK)
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&" // the path has a query of its own
+		}
+		p := decodeAs[T](t, h.do(t, "GET", path+sep+q.Encode(), token, nil), http.StatusOK)
 		pages = append(pages, p)
 		if cursor = next(p); cursor == "" {
 			return pages

@@ -22,7 +22,12 @@
 // the gates' sync websocket, which authenticates its own gate credential
 // and is exempt from the 15 s request timeout. An organization that
 // requires two-factor authentication is refused to its members without
-// it (403 enroll_2fa). Login and sign-up limits key on the client's
+// it (403 enroll_2fa). Everything of an organization (its venues,
+// members, events and what hangs off them) follows one rule, orgAccess:
+// a signed-in caller outside the organization gets 404 not_found, as for
+// an id that does not exist, and a member whose role is not enough
+// (staff on an organizer's route) 403; TestOutsidersGet404 holds the
+// authorization walk to it. Login and sign-up limits key on the client's
 // address, read through TrustedProxies only (clientAddr).
 //
 // Errors. Handlers return errors; toAPIError maps the domain packages'

@@ -31,20 +31,6 @@ func (s *Server) syncHub() (*ticketsync.Hub, *ticketsync.Enroller, error) {
 	return s.Sync, s.Enroller, nil
 }
 
-// requireEventStaff checks that p works the gates of the {id} event's
-// org: an admin, an organizer or a staff member.
-func (s *Server) requireEventStaff(r *http.Request, p *account.Principal) (string, error) {
-	id := r.PathValue("id")
-	orgID, err := s.Catalog.EventOrg(r.Context(), id)
-	if err != nil {
-		return "", err
-	}
-	if !p.CanStaff(orgID) {
-		return "", account.ErrForbidden
-	}
-	return id, s.require2FA(r.Context(), p, orgID)
-}
-
 type gateCreated struct {
 	Gate ticketsync.Gate `json:"gate"`
 	// EnrollmentCode is shown once: `scannerd enroll --code` takes it.
@@ -109,18 +95,8 @@ func (s *Server) revokeGate(w http.ResponseWriter, r *http.Request, p *account.P
 	if err != nil {
 		return err
 	}
-	g, err := hub.Gate(r.Context(), r.PathValue("id"))
+	g, err := s.requireGateOrg(r, hub, p)
 	if err != nil {
-		return err
-	}
-	orgID, err := s.Catalog.EventOrg(r.Context(), g.EventID)
-	if err != nil {
-		return err
-	}
-	if !p.HasOrgRole(orgID) {
-		return fmt.Errorf("gate %s: %w", g.ID, ticketsync.ErrNotFound) // not confirmed to outsiders
-	}
-	if err := s.requireOrg(r.Context(), p, orgID); err != nil {
 		return err
 	}
 	g, err = hub.RevokeGate(r.Context(), g.ID, s.now().UTC())
@@ -130,6 +106,22 @@ func (s *Server) revokeGate(w http.ResponseWriter, r *http.Request, p *account.P
 	s.Log.Info("gate revoked", "gate", g.ID, "event", g.EventID, "by", p.User.ID)
 	writeJSON(w, http.StatusOK, g)
 	return nil
+}
+
+// requireGateOrg checks that p manages the organization of the {id}
+// gate's event and returns the gate.
+func (s *Server) requireGateOrg(r *http.Request, hub *ticketsync.Hub, p *account.Principal) (ticketsync.Gate, error) {
+	gateID := r.PathValue("id")
+	hidden := hiddenErr("gate", gateID)
+	g, err := hub.Gate(r.Context(), gateID)
+	if err != nil {
+		return ticketsync.Gate{}, hideMissing(err, hidden)
+	}
+	orgID, err := s.Catalog.EventOrg(r.Context(), g.EventID)
+	if err != nil {
+		return ticketsync.Gate{}, hideMissing(err, hidden)
+	}
+	return g, s.orgAccess(r.Context(), p, orgID, true, hidden)
 }
 
 type enrollRequest struct {

@@ -261,16 +261,6 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, p *account.
 	return nil
 }
 
-// requireEventOrg checks that p manages the event's organization.
-func (s *Server) requireEventOrg(r *http.Request, p *account.Principal) (string, error) {
-	id := r.PathValue("id")
-	orgID, err := s.Catalog.EventOrg(r.Context(), id)
-	if err != nil {
-		return "", err
-	}
-	return id, s.requireOrg(r.Context(), p, orgID)
-}
-
 type eventPatchRequest struct {
 	VenueID     *string   `json:"venue_id"`
 	Title       *string   `json:"title"`

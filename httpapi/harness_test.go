@@ -265,6 +265,36 @@ func (s *spyCatalog) CreateTicketType(ctx context.Context, t catalog.TicketType)
 	return tt, err
 }
 
+func (s *spyCatalog) UpdateVenue(ctx context.Context, id string, fn func(*catalog.Venue) error) (catalog.Venue, error) {
+	v, err := s.Store.UpdateVenue(ctx, id, fn)
+	s.spy.record(err, "UpdateVenue "+id)
+	return v, err
+}
+
+func (s *spyCatalog) DeleteVenue(ctx context.Context, id string) error {
+	err := s.Store.DeleteVenue(ctx, id)
+	s.spy.record(err, "DeleteVenue "+id)
+	return err
+}
+
+func (s *spyCatalog) UpdateTicketType(ctx context.Context, eventID, id string, fn func(*catalog.TicketType) error) (catalog.TicketType, error) {
+	t, err := s.Store.UpdateTicketType(ctx, eventID, id, fn)
+	s.spy.record(err, "UpdateTicketType "+id)
+	return t, err
+}
+
+func (s *spyCatalog) DeleteTicketType(ctx context.Context, eventID, id string) error {
+	err := s.Store.DeleteTicketType(ctx, eventID, id)
+	s.spy.record(err, "DeleteTicketType "+id)
+	return err
+}
+
+func (s *spyCatalog) DeleteEvent(ctx context.Context, id string, check func(catalog.Event) error) error {
+	err := s.Store.DeleteEvent(ctx, id, check)
+	s.spy.record(err, "DeleteEvent "+id)
+	return err
+}
+
 // --- HTTP
 
 // response is an answer from the API.

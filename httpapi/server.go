@@ -5,6 +5,7 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -20,6 +21,7 @@ import (
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/analytics"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/desk"
 	"github.com/admitone/admitone/internal/logging"
 	"github.com/admitone/admitone/internal/services"
 	"github.com/admitone/admitone/notify"
@@ -75,6 +77,9 @@ type Server struct {
 	// Analytics counts event figures; nil answers the stats route with
 	// 503.
 	Analytics *analytics.Service
+	// Desk answers the organizer's lists of orders, attendees and an
+	// organization's gates; nil answers them with 503.
+	Desk *desk.Service
 	// StripePublishableKey (pk_...) is told to clients by GET /v1/config
 	// for Stripe's Payment Element.
 	StripePublishableKey string
@@ -97,7 +102,7 @@ func New(svc *services.Services) *Server {
 	return &Server{Accounts: svc.Accounts, Catalog: svc.Catalog, Search: svc.Search, Purchase: svc.Purchase,
 		PassSigner: svc.PassSigner, GoogleWallet: svc.GoogleWallet, Webhooks: svc.Webhooks,
 		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log, Notify: svc.Notify, Analytics: svc.Analytics,
-		OrgWebhooks: svc.OrgWebhooks, Alerts: svc.Alerts}
+		OrgWebhooks: svc.OrgWebhooks, Alerts: svc.Alerts, Desk: svc.Desk}
 }
 
 // policy says who may call a route. The handler gets the principal; org-
@@ -149,6 +154,20 @@ func routes() []route {
 		{"GET", "/v1/me", enrolling, (*Server).getMe},
 		{"GET", "/v1/orgs", signedIn, (*Server).listOrgs},
 		{"GET", "/v1/orgs/{org}/events", signedIn, (*Server).listOrgEvents},
+		// The organizer's desk: list, edit and remove (manage.go).
+		{"GET", "/v1/orgs/{org}/venues", signedIn, (*Server).listOrgVenues},
+		{"PATCH", "/v1/venues/{id}", orgManager, (*Server).updateVenue},
+		{"DELETE", "/v1/venues/{id}", orgManager, (*Server).deleteVenue},
+		{"PATCH", "/v1/events/{id}/ticket-types/{tt}", eventManager, (*Server).updateTicketType},
+		{"DELETE", "/v1/events/{id}/ticket-types/{tt}", eventManager, (*Server).deleteTicketType},
+		{"POST", "/v1/events/{id}/ticket-types/{tt}/close", eventManager, (*Server).closeTicketType},
+		{"POST", "/v1/events/{id}/unpublish", eventManager, (*Server).unpublishEvent},
+		{"DELETE", "/v1/events/{id}", eventManager, (*Server).deleteEvent},
+		{"GET", "/v1/orgs/{org}/members", signedIn, (*Server).listMembers},
+		{"GET", "/v1/orgs/{org}/gates", signedIn, (*Server).listOrgGates},
+		{"GET", "/v1/events/{id}/orders", signedIn, (*Server).listEventOrders},
+		{"GET", "/v1/events/{id}/attendees", signedIn, (*Server).listAttendees},
+		{"PATCH", "/v1/gates/{id}", signedIn, (*Server).updateGate},
 		{"POST", "/v1/orgs/{org}/members", orgManager, (*Server).addMember},
 		{"POST", "/v1/orgs/{org}/venues", orgManager, (*Server).createVenue},
 		{"POST", "/v1/orgs/{org}/events", orgManager, (*Server).createEvent},
@@ -400,17 +419,81 @@ func (s *Server) authenticate(r *http.Request, pol policy) (*account.Principal, 
 	return &p, nil
 }
 
-// requireOrg checks that p may manage the organization, including the
-// organization's own two-factor requirement.
-func (s *Server) requireOrg(ctx context.Context, p *account.Principal, orgID string) error {
+// The one rule for everything an organization owns (its venues, members,
+// events and what hangs off them: ticket types, gates, orders,
+// attendees, conflicts, check-ins, figures): to a signed-in caller who
+// holds no role in the organization, it does not exist (404 not_found,
+// as for an id nobody has), so another organization's organizer learns
+// nothing, not even that an id is taken. A member whose role is not
+// enough (staff on a route for organizers) gets 403. Then the
+// organization's own two-factor requirement applies. Handlers call
+// requireOrg, requireOrgStaff, requireEventOrg or requireEventStaff and
+// never check roles themselves.
+
+// orgAccess applies the rule: missing is the not-found error a caller
+// outside the organization gets; organizerOnly refuses staff.
+func (s *Server) orgAccess(ctx context.Context, p *account.Principal, orgID string, organizerOnly bool, missing error) error {
 	org, err := s.Catalog.Org(ctx, orgID)
 	if err != nil {
-		return err
+		return hideMissing(err, missing)
 	}
-	if !p.CanManageOrg(org.ID) {
+	if p == nil || !p.HasOrgRole(org.ID) {
+		return missing
+	}
+	if organizerOnly && !p.CanManageOrg(org.ID) {
 		return account.ErrForbidden
 	}
 	return checkOrg2FA(org, p)
+}
+
+// hiddenErr is the answer about a thing of an organization the caller is
+// not in, and about one that does not exist: the same 404 not_found, word
+// for word, so the two cannot be told apart.
+func hiddenErr(what, id string) error {
+	return fmt.Errorf("%w: no %s %s", catalog.ErrNotFound, what, id)
+}
+
+// hideMissing answers a lookup that found nothing with hidden, the
+// answer an outsider gets for what exists; other errors pass.
+func hideMissing(err, hidden error) error {
+	if errors.Is(err, catalog.ErrNotFound) || errors.Is(err, ticketsync.ErrNotFound) {
+		return hidden
+	}
+	return err
+}
+
+// requireOrg checks that p may manage the organization: an admin or one
+// of its organizers.
+func (s *Server) requireOrg(ctx context.Context, p *account.Principal, orgID string) error {
+	return s.orgAccess(ctx, p, orgID, true, hiddenErr("organization", orgID))
+}
+
+// requireOrgStaff checks that p may read the organization's lists: an
+// admin, one of its organizers or its staff.
+func (s *Server) requireOrgStaff(ctx context.Context, p *account.Principal, orgID string) error {
+	return s.orgAccess(ctx, p, orgID, false, hiddenErr("organization", orgID))
+}
+
+// requireEventOrg checks that p manages the {id} event's organization
+// and returns the event id.
+func (s *Server) requireEventOrg(r *http.Request, p *account.Principal) (string, error) {
+	return s.eventAccess(r, p, true)
+}
+
+// requireEventStaff checks that p works the gates of the {id} event's
+// org (an admin, an organizer or a staff member) and returns the event
+// id.
+func (s *Server) requireEventStaff(r *http.Request, p *account.Principal) (string, error) {
+	return s.eventAccess(r, p, false)
+}
+
+func (s *Server) eventAccess(r *http.Request, p *account.Principal, organizerOnly bool) (string, error) {
+	id := r.PathValue("id")
+	orgID, err := s.Catalog.EventOrg(r.Context(), id)
+	if err != nil {
+		return "", hideMissing(err, hiddenErr("event", id))
+	}
+	return id, s.orgAccess(r.Context(), p, orgID, organizerOnly, hiddenErr("event", id))
 }
 
 // require2FA applies an organization's two-factor requirement to its

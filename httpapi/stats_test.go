@@ -89,7 +89,7 @@ func TestEventStats(t *testing.T) {
 
 		// A stranger learns nothing.
 		stranger := h.newUser(t, "stranger")
-		h.do(t, "GET", path, stranger.Token, nil).want(t, http.StatusForbidden)
+		h.do(t, "GET", path, stranger.Token, nil).want(t, http.StatusNotFound)
 		h.do(t, "GET", "/v1/events/ev_000000000000000000000000/stats", f.org.Token, nil).want(t, http.StatusNotFound)
 
 		// A restart: the storage opened again, services built over it.

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/admitone/admitone/bundle"
@@ -18,6 +19,18 @@ func CheckGate(g Gate) error {
 		return fmt.Errorf("gate %s: direction %q must be %q, %q or %q: %w", g.ID, g.Direction, bundle.Entry, bundle.Exit, bundle.Both, ErrInvalid)
 	}
 	return nil
+}
+
+// CheckGateChange checks what every store requires of a changed gate:
+// only its name, direction, re-entry and types changed, and it is still
+// a gate CheckGate accepts.
+func CheckGateChange(old, next Gate) error {
+	same := next
+	same.Name, same.Direction, same.AllowReentry, same.Types = old.Name, old.Direction, old.AllowReentry, old.Types
+	if !reflect.DeepEqual(same, old) {
+		return fmt.Errorf("gate %s: only name, direction, allow_reentry and types may change: %w", old.ID, ErrInvalid)
+	}
+	return CheckGate(next)
 }
 
 // CheckCheckins checks a batch for Store.RecordCheckins: at most

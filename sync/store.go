@@ -22,6 +22,11 @@ var (
 	// ErrRevoked is a gate whose device was revoked by an organizer.
 	ErrRevoked = errors.New("gate revoked")
 	ErrInvalid = errkind.New(errkind.Invalid, "invalid", "invalid")
+	// ErrEnrolled is a change to what an enrolled gate's device already
+	// holds (its direction and types are in its profile).
+	ErrEnrolled = errkind.New(errkind.Conflict, "gate_enrolled", "the gate has enrolled")
+	// ErrRevokedGate is a change to a revoked gate.
+	ErrRevokedGate = errkind.New(errkind.Conflict, "gate_revoked", "the gate was revoked")
 	// ErrTooManyConnections is a gate over MaxConnsPerGate connections.
 	ErrTooManyConnections = errors.New("too many connections for one gate")
 )
@@ -142,6 +147,10 @@ type Store interface {
 	// RevokeGate marks a gate revoked at at (again: unchanged) and returns
 	// it.
 	RevokeGate(ctx context.Context, id string, at time.Time) (Gate, error)
+	// UpdateGate applies fn to a gate in one transaction; an error from
+	// fn aborts without writing. Only Name, Direction, AllowReentry and
+	// Types may change (ErrInvalid otherwise).
+	UpdateGate(ctx context.Context, id string, fn func(*Gate) error) (Gate, error)
 	// RecordCheckins stores check-ins of one gate of one event (every
 	// check-in's EventID and GateID must be g's, else ErrInvalid, and
 	// nothing is stored), at most MaxBatch, in one transaction: each new

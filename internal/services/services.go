@@ -9,6 +9,7 @@ import (
 	"github.com/admitone/admitone/analytics"
 	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/desk"
 	"github.com/admitone/admitone/internal/logging"
 	"github.com/admitone/admitone/notify"
 	"github.com/admitone/admitone/purchase"
@@ -111,6 +112,9 @@ type Services struct {
 	// counts them (analytics.Store, as both backends do); nil when it
 	// does not.
 	Analytics *analytics.Service
+	// Desk answers the organizer's lists over the stores (orders with
+	// search, attendees, an organization's gates).
+	Desk *desk.Service
 	// Now and Log are Config's.
 	Now func() time.Time
 	Log *slog.Logger
@@ -134,6 +138,7 @@ func New(cfg Config) *Services {
 	if as, ok := st.Purchases.(analytics.Store); ok {
 		s.Analytics = &analytics.Service{Catalog: s.Catalog, Store: as, Inventory: st.Purchases, Now: cfg.Now}
 	}
+	s.Desk = &desk.Service{Orders: st.Purchases, Users: st.Accounts, Events: st.Catalog, Gates: st.Sync}
 	s.Hub = &ticketsync.Hub{Store: st.Sync, Changes: st.Purchases, Tickets: HubTickets{Store: st.Purchases}, Now: cfg.Now, Logger: log}
 	s.Purchase.ChangesAppended = s.Hub.Poke
 	s.Enroller = &ticketsync.Enroller{Store: st.Sync, Changes: st.Purchases, Keys: s.Vault, Now: cfg.Now,

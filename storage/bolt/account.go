@@ -172,6 +172,39 @@ func (s *DB) Memberships(ctx context.Context, userID string) ([]account.Membersh
 	return ms, nil
 }
 
+// OrgMembers implements account.Store. The memberships bucket is keyed
+// by user first: a page reads it from after until it has limit members
+// of orgID, as many memberships as the server holds at worst.
+func (s *DB) OrgMembers(ctx context.Context, orgID, after string, limit int) ([]account.Member, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("members of %s: limit %d: %w", orgID, limit, account.ErrInvalid)
+	}
+	var out []account.Member
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketMemberships).Cursor()
+		// Past every key of user after: they end "after", 0, org id.
+		for k, v := c.Seek(append([]byte(after), 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			var m account.Membership
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("membership %q: %w", k, err)
+			}
+			if m.OrgID != orgID || m.UserID <= after {
+				continue
+			}
+			u, err := getUser(tx, m.UserID)
+			if err != nil {
+				return err
+			}
+			out = append(out, account.Member{UserID: u.ID, Email: u.Email, Name: u.Name, Role: m.Role})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CreateToken implements account.Store. The user must exist.
 func (s *DB) CreateToken(ctx context.Context, t account.Token) error {
 	t.CreatedAt = storedTime(t.CreatedAt)

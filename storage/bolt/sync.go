@@ -221,6 +221,30 @@ func (s *DB) RevokeGate(ctx context.Context, id string, at time.Time) (ticketsyn
 	return g, nil
 }
 
+// UpdateGate implements sync.Store.
+func (s *DB) UpdateGate(ctx context.Context, id string, fn func(*ticketsync.Gate) error) (ticketsync.Gate, error) {
+	var next ticketsync.Gate
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		old, err := gateByID(tx, []byte(id))
+		if err != nil {
+			return err
+		}
+		next = old
+		next.Types = slices.Clone(old.Types)
+		if err := fn(&next); err != nil {
+			return err
+		}
+		if err := ticketsync.CheckGateChange(old, next); err != nil {
+			return err
+		}
+		return putGate(tx, next)
+	})
+	if err != nil {
+		return ticketsync.Gate{}, err
+	}
+	return next, nil
+}
+
 // RecordCheckins implements sync.Store. Concurrent uploads share write
 // transactions through bbolt's Batch, as Reserve does; the closure may
 // run again (alone) if another in its batch fails, so it sets its result

@@ -137,6 +137,29 @@ func (s *DB) Memberships(ctx context.Context, userID string) ([]account.Membersh
 	return ms, nil
 }
 
+// OrgMembers implements account.Store. memberships is keyed by user
+// first; with no index by organization a page reads the organization's
+// rows by a scan of memberships, which stays small (staff, not buyers).
+func (s *DB) OrgMembers(ctx context.Context, orgID, after string, limit int) ([]account.Member, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("members of %s: limit %d: %w", orgID, limit, account.ErrInvalid)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT m.user_id, u.email, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.org_id = $1 AND m.user_id > $2 ORDER BY m.user_id LIMIT $3`, orgID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("members of %s: %w", orgID, err)
+	}
+	ms, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (account.Member, error) {
+		var m account.Member
+		err := row.Scan(&m.UserID, &m.Email, &m.Name, &m.Role)
+		return m, err
+	})
+	if err != nil || len(ms) == 0 {
+		return nil, err
+	}
+	return ms, nil
+}
+
 // CreateToken implements account.Store. The user must exist.
 func (s *DB) CreateToken(ctx context.Context, t account.Token) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO tokens (hash, user_id, kind, name, created_at, expires_at, last_used_at)

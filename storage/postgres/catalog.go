@@ -284,17 +284,7 @@ func (s *DB) TicketTypes(ctx context.Context, eventID string) ([]catalog.TicketT
 	if err != nil {
 		return nil, fmt.Errorf("ticket types of %s: %w", eventID, err)
 	}
-	types, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (catalog.TicketType, error) {
-		var t catalog.TicketType
-		var number int32
-		var starts, ends *time.Time
-		err := row.Scan(&t.ID, &t.EventID, &number, &t.Name, &t.Kind, &t.Price.Amount, &t.Price.Currency,
-			&t.Capacity, &starts, &ends, &t.PerOrderMax, &t.CreatedAt, &t.RotatingCode, &t.PerBuyerMax, &t.MaxHeldPerBuyer)
-		t.Number = uint16(number)
-		t.SaleStarts, t.SaleEnds = fromNull(starts), fromNull(ends)
-		t.CreatedAt = t.CreatedAt.UTC()
-		return t, err
-	})
+	types, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (catalog.TicketType, error) { return scanTicketType(row) })
 	if err != nil {
 		return nil, fmt.Errorf("ticket types of %s: %w", eventID, err)
 	}
@@ -302,4 +292,17 @@ func (s *DB) TicketTypes(ctx context.Context, eventID string) ([]catalog.TicketT
 		return nil, nil
 	}
 	return types, nil
+}
+
+// scanTicketType reads a row of ticketTypeColumns.
+func scanTicketType(row pgx.Row) (catalog.TicketType, error) {
+	var t catalog.TicketType
+	var number int32
+	var starts, ends *time.Time
+	err := row.Scan(&t.ID, &t.EventID, &number, &t.Name, &t.Kind, &t.Price.Amount, &t.Price.Currency,
+		&t.Capacity, &starts, &ends, &t.PerOrderMax, &t.CreatedAt, &t.RotatingCode, &t.PerBuyerMax, &t.MaxHeldPerBuyer)
+	t.Number = uint16(number)
+	t.SaleStarts, t.SaleEnds = fromNull(starts), fromNull(ends)
+	t.CreatedAt = t.CreatedAt.UTC()
+	return t, err
 }

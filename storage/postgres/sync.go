@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -127,6 +128,37 @@ func (s *DB) RevokeGate(ctx context.Context, id string, at time.Time) (ticketsyn
 		return ticketsync.Gate{}, fmt.Errorf("revoke gate %s: %w", id, syncErr(err))
 	}
 	return g, nil
+}
+
+// UpdateGate implements sync.Store: the row stays locked from read to
+// write.
+func (s *DB) UpdateGate(ctx context.Context, id string, fn func(*ticketsync.Gate) error) (ticketsync.Gate, error) {
+	var next ticketsync.Gate
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		old, err := scanGate(tx.QueryRow(ctx, `SELECT `+gateColumns+` FROM gates WHERE id = $1 FOR NO KEY UPDATE`, id))
+		if err != nil {
+			return fmt.Errorf("gate %s: %w", id, syncErr(err))
+		}
+		next = old
+		next.Types = slices.Clone(old.Types)
+		if err := fn(&next); err != nil {
+			return err
+		}
+		if err := ticketsync.CheckGateChange(old, next); err != nil {
+			return err
+		}
+		types := make([]int32, 0, len(next.Types))
+		for _, n := range next.Types {
+			types = append(types, int32(n))
+		}
+		_, err = tx.Exec(ctx, `UPDATE gates SET name = $2, direction = $3, allow_reentry = $4, types = $5 WHERE id = $1`,
+			id, next.Name, string(next.Direction), next.AllowReentry, types)
+		return syncErr(err)
+	})
+	if err != nil {
+		return ticketsync.Gate{}, err
+	}
+	return next, nil
 }
 
 // QuarantineCheckins implements sync.Store.

@@ -36,6 +36,7 @@ func RunAccount(t *testing.T, open func(t *testing.T) account.Store) {
 		{"UserTokens", testUserTokens},
 		{"TouchToken", testTouchToken},
 		{"Memberships", testMemberships},
+		{"OrgMembers", testOrgMembers},
 		{"ContextCanceled", testAccountContextCanceled},
 		{"Concurrent/UpdateUser", testConcurrentUpdateUser},
 		{"Concurrent/CreateUserSameEmail", testConcurrentCreateUser},

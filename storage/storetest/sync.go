@@ -40,6 +40,7 @@ func RunSync(t *testing.T, open func(t *testing.T) (ticketsync.Store, purchase.S
 		{"Gate/RoundTrip", testGateRoundTrip},
 		{"Gate/Enroll", testGateEnroll},
 		{"Gate/Revoke", testGateRevoke},
+		{"Gate/Update", testGateUpdate},
 		{"Gate/ConcurrentEnroll", testGateConcurrentEnroll},
 		{"Checkins/Idempotent", testCheckinsIdempotent},
 		{"Checkins/Invalid", testCheckinsInvalid},
