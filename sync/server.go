@@ -102,6 +102,8 @@ type Hub struct {
 	// to their end (MaxConnsPerGate).
 	gateConns map[string]int
 	closed    bool
+	// watchers are told of every Poke (Watch).
+	watchers map[*watcher]struct{}
 }
 
 // orDefault is d, or def when d is not positive.
@@ -210,6 +212,9 @@ func (s *Hub) releaseConn(gateID string) {
 func (s *Hub) Poke(eventID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for w := range s.watchers {
+		w.fn(eventID)
+	}
 	for ev, conns := range s.events {
 		if eventID != "" && ev != eventID {
 			continue
