@@ -1,0 +1,447 @@
+package desk_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	ticketcrypto "github.com/admitone/admitone/crypto"
+	"github.com/admitone/admitone/httpapi"
+	"github.com/admitone/admitone/internal/services"
+	"github.com/admitone/admitone/payment"
+	"github.com/admitone/admitone/search"
+	"github.com/admitone/admitone/storage"
+	"github.com/admitone/admitone/web/desk"
+)
+
+const password = "correct horse battery staple"
+
+// rig is syncserver's HTTP handler, services wired as serve wires them,
+// on bbolt in a temporary directory.
+type rig struct {
+	t   *testing.T
+	url string
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	b, err := storage.Open(t.Context(), "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	idx, err := search.OpenMem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	var key ticketcrypto.SealKey
+	rand.Read(key[:])
+	svc := services.New(services.Config{
+		Stores: services.Stores{Accounts: b.Accounts, Catalog: b.Catalog, Purchases: b.Purchases, Secrets: b.Secrets, Sync: b.Sync, Notify: b.Notify},
+		SealKey: &key, Index: idx, Payments: payment.NewTestProvider(payment.TestConfig{}),
+	})
+	t.Cleanup(svc.Hub.Shutdown)
+	srv := httptest.NewServer(httpapi.New(svc).Handler())
+	t.Cleanup(srv.Close)
+	return &rig{t: t, url: srv.URL}
+}
+
+// api calls the JSON API and decodes the answer into out.
+func (r *rig) api(method, path, token string, body any, want int, out any) {
+	r.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, r.url+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		r.t.Fatalf("%s %s: %d %s, want %d", method, path, res.StatusCode, b, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			r.t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
+}
+
+// account signs up email and returns an API session token.
+func (r *rig) account(email string) string {
+	r.t.Helper()
+	r.api("POST", "/v1/auth/signup", "", map[string]any{"email": email, "password": password}, http.StatusCreated, nil)
+	var login struct{ Token string }
+	r.api("POST", "/v1/auth/login", "", map[string]any{"email": email, "password": password}, http.StatusOK, &login)
+	return login.Token
+}
+
+type idOnly struct {
+	ID string `json:"id"`
+}
+
+// org is an organization with an organizer, a published event with one
+// ticket type and a gate, made through the API.
+type org struct {
+	id, event, typeID, gate, organizer string
+}
+
+func (r *rig) org(name, email string) org {
+	r.t.Helper()
+	o := org{organizer: r.account(email)}
+	var og, venue, ev, tt idOnly
+	r.api("POST", "/v1/orgs", o.organizer, map[string]any{"name": name}, http.StatusCreated, &og)
+	r.api("POST", "/v1/orgs/"+og.ID+"/venues", o.organizer, map[string]any{"name": name + " Hall", "city": "Berlin", "country": "DE"}, http.StatusCreated, &venue)
+	starts := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+	r.api("POST", "/v1/orgs/"+og.ID+"/events", o.organizer, map[string]any{"venue_id": venue.ID, "title": name + " Night", "category": "music",
+		"time_zone": "Europe/Berlin", "starts_at": starts.Format(time.RFC3339), "ends_at": starts.Add(3 * time.Hour).Format(time.RFC3339)}, http.StatusCreated, &ev)
+	r.api("POST", "/v1/events/"+ev.ID+"/ticket-types", o.organizer, map[string]any{"name": "Standing", "kind": "admission",
+		"price": map[string]any{"amount": 2500, "currency": "EUR"}, "capacity": 100, "per_order_max": 10}, http.StatusCreated, &tt)
+	r.api("POST", "/v1/events/"+ev.ID+"/publish", o.organizer, nil, http.StatusOK, nil)
+	var g struct{ Gate idOnly }
+	r.api("POST", "/v1/events/"+ev.ID+"/gates", o.organizer, map[string]any{"name": "North", "direction": "entry"}, http.StatusCreated, &g)
+	o.id, o.event, o.typeID, o.gate = og.ID, ev.ID, tt.ID, g.Gate.ID
+	return o
+}
+
+// buy has buyer buy q tickets of o's event.
+func (r *rig) buy(buyer string, o org, q int) {
+	r.t.Helper()
+	var hold, ord idOnly
+	r.api("POST", "/v1/holds", buyer, map[string]any{"event_id": o.event, "lines": []map[string]any{{"ticket_type_id": o.typeID, "quantity": q}}}, http.StatusCreated, &hold)
+	r.api("POST", "/v1/orders", buyer, map[string]any{"hold_id": hold.ID}, http.StatusCreated, &ord)
+	r.api("POST", "/v1/orders/"+ord.ID+"/pay", buyer, map[string]any{"test_card": "4242424242424242"}, http.StatusOK, nil)
+}
+
+// browser is a cookie-keeping client of the desk's pages.
+type browser struct {
+	r    *rig
+	c    *http.Client
+	csrf string
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (r *rig) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{r: r, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// do sends a request and returns the status and body.
+func (b *browser) do(method, path string, form url.Values) (int, string, http.Header) {
+	b.r.t.Helper()
+	var rd io.Reader
+	if form != nil {
+		rd = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, b.r.url+path, rd)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	res, err := b.c.Do(req)
+	if err != nil {
+		b.r.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body), res.Header
+}
+
+// login signs in through the form and keeps the session's CSRF token.
+func (b *browser) login(email string) (int, string) {
+	b.r.t.Helper()
+	_, page, _ := b.do("GET", "/desk/login", nil)
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		b.r.t.Fatalf("login page without a CSRF field:\n%s", page)
+	}
+	status, body, _ := b.do("POST", "/desk/login", url.Values{"csrf": {m[1]}, "email": {email}, "password": {password}})
+	if status == http.StatusSeeOther {
+		_, home, _ := b.do("GET", "/desk/", nil)
+		if m := csrfField.FindStringSubmatch(home); m != nil {
+			b.csrf = m[1]
+		}
+	}
+	return status, body
+}
+
+func TestSignInAndManage(t *testing.T) {
+	r := newRig(t)
+	a := r.org("Alpha", "alpha@example.com")
+	b := r.browser()
+	if status, _, h := b.do("GET", "/desk/events/"+a.event, nil); status != http.StatusSeeOther || h.Get("Location") != "/desk/login" {
+		t.Fatalf("signed out: %d to %q, want 303 to the sign-in page", status, h.Get("Location"))
+	}
+	if status, body := b.login("alpha@example.com"); status != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d\n%s", status, body)
+	}
+	_, home, _ := b.do("GET", "/desk/", nil)
+	if !strings.Contains(home, "/desk/orgs/"+a.id) {
+		t.Fatalf("home does not list the organization:\n%s", home)
+	}
+	// A ticket type through the form, then the page lists it.
+	status, body, _ := b.do("POST", "/desk/events/"+a.event+"/ticket-types", url.Values{"csrf": {b.csrf}, "name": {"Balcony"},
+		"kind": {"admission"}, "price": {"39.90"}, "currency": {"eur"}, "capacity": {"50"}, "per_order_max": {"4"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("new ticket type: %d\n%s", status, body)
+	}
+	_, page, _ := b.do("GET", "/desk/events/"+a.event, nil)
+	if !strings.Contains(page, "Balcony") || !strings.Contains(page, "39.90 EUR") || !strings.Contains(page, "0 of 150") {
+		t.Errorf("event page lacks the new type at 39.90 EUR and 0 of 150 sold:\n%s", page)
+	}
+	// A refusal is said on the page, naming the field.
+	status, body, _ = b.do("POST", "/desk/events/"+a.event+"/ticket-types", url.Values{"csrf": {b.csrf}, "name": {"Bad"}, "price": {"1.234"}, "capacity": {"5"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "price") {
+		t.Errorf("bad price: %d, want 422 naming the price", status)
+	}
+	// A gate: its code as text and as a QR image.
+	status, body, _ = b.do("POST", "/desk/events/"+a.event+"/gates", url.Values{"csrf": {b.csrf}, "name": {"South"}, "direction": {"exit"}})
+	if status != http.StatusCreated || !regexp.MustCompile(`id="enrolment-code">[^<]{20,}<`).MatchString(body) ||
+		!strings.Contains(body, `src="data:image/png;base64,`) {
+		t.Fatalf("new gate: %d without its code and QR\n%s", status, body)
+	}
+	// Without the session's token a change is refused.
+	if status, _, _ := b.do("POST", "/desk/events/"+a.event+"/cancel", url.Values{"confirm": {"yes"}}); status != http.StatusForbidden {
+		t.Errorf("cancel without a CSRF token: %d, want 403", status)
+	}
+	other := r.browser()
+	r.account("other@example.com")
+	other.login("other@example.com")
+	if status, _, _ := b.do("POST", "/desk/events/"+a.event+"/cancel", url.Values{"confirm": {"yes"}, "csrf": {other.csrf}}); status != http.StatusForbidden {
+		t.Errorf("cancel with another session's CSRF token: %d, want 403", status)
+	}
+	// Sign out ends the session: its cookie no longer opens a page.
+	if status, _, _ := b.do("POST", "/desk/logout", url.Values{"csrf": {b.csrf}}); status != http.StatusSeeOther {
+		t.Fatalf("sign out: %d", status)
+	}
+	if status, _, _ := b.do("GET", "/desk/events/"+a.event, nil); status != http.StatusSeeOther {
+		t.Errorf("after sign-out: %d, want a redirect to sign in", status)
+	}
+}
+
+// TestOtherOrganizationGets404 is acceptance 7 for the desk: another
+// organization's organizer gets 404 on every desk route of this one, with
+// a valid session and CSRF token, and learns nothing of it; staff of the
+// organization see its pages but may not change anything.
+func TestOtherOrganizationGets404(t *testing.T) {
+	r := newRig(t)
+	a := r.org("Alpha", "alpha@example.com")
+	r.org("Beta", "beta@example.com")
+	outsider := r.browser()
+	outsider.login("beta@example.com")
+	if outsider.csrf == "" {
+		t.Fatal("outsider has no CSRF token")
+	}
+	ids := strings.NewReplacer("{org}", a.id, "{id}", a.event)
+	for _, rt := range desk.Routes() {
+		path := ids.Replace(rt[1])
+		var form url.Values
+		if rt[0] == "POST" {
+			form = url.Values{"csrf": {outsider.csrf}, "name": {"X"}, "confirm": {"yes"}, "direction": {"entry"}}
+		}
+		status, body, _ := outsider.do(rt[0], path, form)
+		if status != http.StatusNotFound {
+			t.Errorf("%s %s by another organization's organizer: %d, want 404", rt[0], path, status)
+		}
+		if strings.Contains(body, "Alpha") {
+			t.Errorf("%s %s: the 404 page names the organization", rt[0], path)
+		}
+	}
+
+	r.account("staff@example.com")
+	r.api("POST", "/v1/orgs/"+a.id+"/members", a.organizer, map[string]any{"email": "staff@example.com", "role": "staff"}, http.StatusCreated, nil)
+	staff := r.browser()
+	staff.login("staff@example.com")
+	for _, rt := range desk.Routes() {
+		path := ids.Replace(rt[1])
+		if rt[0] == "GET" {
+			if strings.HasSuffix(path, "/live") {
+				continue // a stream; TestLiveFigures reads one
+			}
+			if status, _, _ := staff.do("GET", path, nil); status != http.StatusOK {
+				t.Errorf("GET %s by staff: %d, want 200", path, status)
+			}
+			continue
+		}
+		form := url.Values{"csrf": {staff.csrf}, "name": {"X"}, "confirm": {"yes"}, "direction": {"entry"}}
+		if status, _, _ := staff.do("POST", path, form); status != http.StatusForbidden {
+			t.Errorf("POST %s by staff: %d, want 403", path, status)
+		}
+	}
+}
+
+// TestPagesCarryCSP checks every desk answer's Content-Security-Policy
+// and that no page or template has inline script, style elements, style
+// attributes or event handler attributes, which the policy would refuse.
+func TestPagesCarryCSP(t *testing.T) {
+	if strings.Contains(desk.CSP, "unsafe") || !strings.Contains(desk.CSP, "script-src 'self'") || !strings.Contains(desk.CSP, "style-src 'self'") {
+		t.Fatalf("CSP %q allows inline code", desk.CSP)
+	}
+	r := newRig(t)
+	a := r.org("Alpha", "alpha@example.com")
+	b := r.browser()
+	b.login("alpha@example.com")
+	pages := []struct {
+		method, path string
+		form         url.Values
+	}{
+		{"GET", "/desk/login", nil}, {"GET", "/desk/", nil}, {"GET", "/desk/orgs/" + a.id, nil}, {"GET", "/desk/events/" + a.event, nil},
+		{"GET", "/desk/nowhere", nil}, {"GET", "/desk/static/desk.js", nil}, {"GET", "/desk/static/uPlot-1.6.30.iife.min.js", nil},
+		{"POST", "/desk/events/" + a.event + "/gates", url.Values{"csrf": {b.csrf}, "name": {"East"}, "direction": {"entry"}}},
+	}
+	for _, p := range pages {
+		status, body, h := b.do(p.method, p.path, p.form)
+		if status >= 500 {
+			t.Errorf("%s %s: %d", p.method, p.path, status)
+		}
+		if got := h.Get("Content-Security-Policy"); got != desk.CSP {
+			t.Errorf("%s %s: CSP %q, want %q", p.method, p.path, got, desk.CSP)
+		}
+		if h.Get("X-Frame-Options") != "DENY" || h.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s %s: X-Frame-Options %q, Cache-Control %q", p.method, p.path, h.Get("X-Frame-Options"), h.Get("Cache-Control"))
+		}
+		if strings.HasSuffix(p.path, ".js") {
+			continue
+		}
+		if bad := inlineCode(body); bad != "" {
+			t.Errorf("%s %s: %s", p.method, p.path, bad)
+		}
+	}
+	tmpl, err := fs.Glob(os.DirFS("templates"), "*.html")
+	if err != nil || len(tmpl) == 0 {
+		t.Fatalf("templates: %v", err)
+	}
+	for _, name := range tmpl {
+		b, _ := os.ReadFile("templates/" + name)
+		if bad := inlineCode(string(b)); bad != "" {
+			t.Errorf("templates/%s: %s", name, bad)
+		}
+	}
+}
+
+var (
+	scriptTag = regexp.MustCompile(`(?is)<script([^>]*)>`)
+	styleAttr = regexp.MustCompile(`(?i)<[^>]+\s(style|on[a-z]+)\s*=`)
+)
+
+// inlineCode names the first inline script, style element or attribute
+// in page, "" if there is none.
+func inlineCode(page string) string {
+	for _, m := range scriptTag.FindAllStringSubmatch(page, -1) {
+		if !strings.Contains(m[1], "src=") {
+			return "inline script " + m[0]
+		}
+	}
+	if strings.Contains(strings.ToLower(page), "<style") {
+		return "a style element"
+	}
+	if m := styleAttr.FindString(page); m != "" {
+		return "an inline attribute in " + m
+	}
+	return ""
+}
+
+// TestLiveFigures reads the live feed: figures at once, and fresh ones
+// soon after a sale, pushed by the purchase's poke rather than the
+// periodic recomputation (minutes away here).
+func TestLiveFigures(t *testing.T) {
+	r := newRig(t)
+	a := r.org("Alpha", "alpha@example.com")
+	b := r.browser()
+	b.login("alpha@example.com")
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", r.url+"/desk/events/"+a.event+"/live", nil)
+	res, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("live: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	next := figuresReader(res.Body)
+	f := next(t)
+	if f.Sold != 0 || f.Capacity != 100 || len(f.Gates) != 1 || f.Gates[0].State != "not enrolled" {
+		t.Fatalf("first figures: %+v", f)
+	}
+	r.buy(r.account("buyer@example.com"), a, 3)
+	if f = next(t); f.Sold != 3 || f.Remaining != 97 {
+		t.Fatalf("figures after a sale of 3: %+v", f)
+	}
+	if !strings.Contains(f.Summary, "3 of 100 sold") {
+		t.Errorf("summary %q does not say the sale in words", f.Summary)
+	}
+}
+
+// figuresReader reads "figures" events from a stream.
+func figuresReader(body io.Reader) func(t *testing.T) desk.Figures {
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	return func(t *testing.T) desk.Figures {
+		t.Helper()
+		event := ""
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				event = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: ") && event == "figures":
+				var f desk.Figures
+				if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &f); err != nil {
+					t.Fatal(err)
+				}
+				return f
+			}
+		}
+		t.Fatalf("stream ended: %v", sc.Err())
+		return desk.Figures{}
+	}
+}
+
+func TestLoginLimits(t *testing.T) {
+	r := newRig(t)
+	r.account("alpha@example.com")
+	b := r.browser()
+	var status int
+	for range 8 {
+		_, page, _ := b.do("GET", "/desk/login", nil)
+		m := csrfField.FindStringSubmatch(page)
+		status, _, _ = b.do("POST", "/desk/login", url.Values{"csrf": {m[1]}, "email": {"alpha@example.com"}, "password": {"wrong password!"}})
+		if status == http.StatusTooManyRequests {
+			break
+		}
+		if status != http.StatusUnauthorized {
+			t.Fatalf("wrong password: %d, want 401", status)
+		}
+	}
+	if status != http.StatusTooManyRequests {
+		t.Errorf("8 wrong passwords: last %d, want 429 as the API's login limits", status)
+	}
+	// The login form's own token is checked too.
+	if status, _, _ := b.do("POST", "/desk/login", url.Values{"csrf": {"forged"}, "email": {"alpha@example.com"}, "password": {password}}); status != http.StatusForbidden {
+		t.Errorf("login with a forged form token: %d, want 403", status)
+	}
+}
