@@ -232,6 +232,10 @@ func (d *Desk) live(w http.ResponseWriter, r *http.Request, s *session) {
 	defer stop()
 
 	rc := http.NewResponseController(w)
+	// The server's read timeout would end the stream (net/http cancels
+	// a request whose connection read times out); writes get their own
+	// deadline below.
+	rc.SetReadDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("X-Accel-Buffering", "no")

@@ -22,12 +22,13 @@
     if (data[0].length > 2000) data.forEach(function (s) { s.shift(); });
     if (!window.uPlot || !chartEl) return;
     if (!plot) {
+      var step = uPlot.paths.stepped({ align: 1 });
       plot = new uPlot({
         width: Math.max(280, chartEl.clientWidth), height: 240,
         scales: { x: { time: true } },
-        series: [{}, { label: "Sold", stroke: "#0b57d0", width: 2 },
-          { label: "Checked in", stroke: "#137333", width: 2, dash: [6, 3] },
-          { label: "Inside now", stroke: "#b06000", width: 2, dash: [2, 2] }],
+        series: [{}, { label: "Sold", stroke: "#0b57d0", width: 2, paths: step },
+          { label: "Checked in", stroke: "#137333", width: 2, dash: [6, 3], paths: step },
+          { label: "Inside now", stroke: "#b06000", width: 2, dash: [2, 2], paths: step }],
         axes: [{}, { label: "tickets" }]
       }, data, chartEl);
       window.addEventListener("resize", function () { plot.setSize({ width: Math.max(280, chartEl.clientWidth), height: 240 }); });
