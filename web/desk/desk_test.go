@@ -126,13 +126,14 @@ func (r *rig) org(name, email string) org {
 	return o
 }
 
-// buy has buyer buy q tickets of o's event.
-func (r *rig) buy(buyer string, o org, q int) {
+// buy has buyer buy q tickets of o's event and returns the order's id.
+func (r *rig) buy(buyer string, o org, q int) string {
 	r.t.Helper()
 	var hold, ord idOnly
 	r.api("POST", "/v1/holds", buyer, map[string]any{"event_id": o.event, "lines": []map[string]any{{"ticket_type_id": o.typeID, "quantity": q}}}, http.StatusCreated, &hold)
 	r.api("POST", "/v1/orders", buyer, map[string]any{"hold_id": hold.ID}, http.StatusCreated, &ord)
 	r.api("POST", "/v1/orders/"+ord.ID+"/pay", buyer, map[string]any{"test_card": "4242424242424242"}, http.StatusOK, nil)
+	return ord.ID
 }
 
 // browser is a cookie-keeping client of the desk's pages.
@@ -221,6 +222,23 @@ func TestSignInAndManage(t *testing.T) {
 	if status != http.StatusCreated || !regexp.MustCompile(`id="enrolment-code">[^<]{20,}<`).MatchString(body) ||
 		!strings.Contains(body, `src="data:image/png;base64,`) {
 		t.Fatalf("new gate: %d without its code and QR\n%s", status, body)
+	}
+	// A refund of the event's order; another event's order is not found.
+	buyer := r.account("buyer@example.com")
+	orderID := r.buy(buyer, a, 2)
+	beta := r.org("Beta", "beta@example.com")
+	betaOrder := r.buy(buyer, beta, 1)
+	if status, body, _ := b.do("POST", "/desk/events/"+a.event+"/refund", url.Values{"csrf": {b.csrf}, "order_id": {betaOrder}}); status != http.StatusNotFound {
+		t.Errorf("refund of another organization's order: %d, want 404\n%s", status, body)
+	}
+	status, body, _ = b.do("POST", "/desk/events/"+a.event+"/refund", url.Values{"csrf": {b.csrf}, "order_id": {orderID}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("refund: %d\n%s", status, body)
+	}
+	var ord struct{ Status string }
+	r.api("GET", "/v1/orders/"+orderID, buyer, nil, http.StatusOK, &ord)
+	if ord.Status != "refunded" {
+		t.Errorf("order after the desk's refund: %s, want refunded", ord.Status)
 	}
 	// Without the session's token a change is refused.
 	if status, _, _ := b.do("POST", "/desk/events/"+a.event+"/cancel", url.Values{"confirm": {"yes"}}); status != http.StatusForbidden {

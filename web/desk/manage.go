@@ -17,6 +17,7 @@ import (
 	"github.com/admitone/admitone/bundle"
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/internal/errkind"
+	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/qr"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -218,6 +219,14 @@ func (d *Desk) eventPage(w http.ResponseWriter, r *http.Request, s *session) {
 	d.showEvent(w, r, s, e, o, http.StatusOK, "")
 }
 
+// done is the sentence saying what a change redirected here did.
+func done(q url.Values) string {
+	if id := q.Get("refunded"); id != "" && len(id) <= 64 {
+		return "Order " + id + " refunded; its tickets are revoked at the gates."
+	}
+	return ""
+}
+
 func (d *Desk) showEvent(w http.ResponseWriter, r *http.Request, s *session, e catalog.Event, o orgView, status int, msg string) {
 	ctx := r.Context()
 	types, err := d.Catalog.TicketTypes(ctx, e.ID)
@@ -237,7 +246,7 @@ func (d *Desk) showEvent(w http.ResponseWriter, r *http.Request, s *session, e c
 			return
 		}
 	}
-	d.render(w, r, status, "event", s, map[string]any{"Org": o, "Event": e, "Types": types, "Figures": fig,
+	d.render(w, r, status, "event", s, map[string]any{"Org": o, "Event": e, "Types": types, "Figures": fig, "Done": done(r.URL.Query()),
 		"Conflicts": conflicts, "Message": msg, "Draft": e.Status == catalog.StatusDraft, "Cancelled": e.Status == catalog.StatusCancelled})
 }
 
@@ -303,15 +312,38 @@ func (d *Desk) cancel(w http.ResponseWriter, r *http.Request, s *session) {
 		_, err = d.Catalog.Cancel(r.Context(), e.ID)
 	}
 	if err == nil && d.Purchase != nil {
-		var res any
-		res, err = d.Purchase.CancelEvent(r.Context(), e.ID)
-		d.log().Info("event cancelled", "event", e.ID, "by", s.P.User.ID, "result", res)
+		var res purchase.EventCancellation
+		if res, err = d.Purchase.CancelEvent(r.Context(), e.ID); err == nil {
+			d.log().Info("event cancelled", "event", e.ID, "by", s.P.User.ID, "refunded", res.Refunded, "cancelled", res.Cancelled)
+		}
 	}
 	if err != nil {
 		d.refusedEvent(w, r, s, err)
 		return
 	}
 	http.Redirect(w, r, "/desk/events/"+e.ID, http.StatusSeeOther)
+}
+
+// refund refunds a paid order of the event, as an organizer refunds it
+// through POST /v1/orders/{id}/refund (any time, the money back through
+// the payment provider first). An order of another event is not found.
+func (d *Desk) refund(w http.ResponseWriter, r *http.Request, s *session) {
+	e, err := d.managed(r, s)
+	if err == nil && d.Purchase == nil {
+		err = errkind.New(errkind.NotConfigured, "unavailable", "purchasing is not available on this server")
+	}
+	orderID := strings.TrimSpace(r.PostForm.Get("order_id"))
+	if err == nil && (orderID == "" || len(orderID) > 64) {
+		err = invalid("order_id", "give the id of a paid order of this event (ord_...)")
+	}
+	if err == nil {
+		_, err = d.Purchase.RefundOrder(r.Context(), orderID, s.P.User.ID, func(_ context.Context, eventID string) bool { return eventID == e.ID })
+	}
+	if err != nil {
+		d.refusedEvent(w, r, s, err)
+		return
+	}
+	http.Redirect(w, r, "/desk/events/"+e.ID+"?refunded="+url.QueryEscape(orderID), http.StatusSeeOther)
 }
 
 // createGate creates a gate and shows its one-time enrolment code, as
