@@ -80,7 +80,9 @@ func measureDeskDelay(t *testing.T, gateURL, deskURL string) {
 		time.Sleep(50 * time.Millisecond) // one check-in at a time
 	}
 	slices.Sort(delays)
-	q := func(p float64) time.Duration { return delays[int(p*float64(len(delays)-1)+0.5)].Round(100 * time.Microsecond) }
+	q := func(p float64) time.Duration {
+		return delays[int(p*float64(len(delays)-1)+0.5)].Round(100 * time.Microsecond)
+	}
 	t.Logf("check-in at the gate to the desk's figure: n=%d p50=%v p99=%v max=%v", len(delays), q(0.5), q(0.99), delays[len(delays)-1].Round(100*time.Microsecond))
 }
 

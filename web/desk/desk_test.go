@@ -51,7 +51,7 @@ func newRig(t *testing.T) *rig {
 	var key ticketcrypto.SealKey
 	rand.Read(key[:])
 	svc := services.New(services.Config{
-		Stores: services.Stores{Accounts: b.Accounts, Catalog: b.Catalog, Purchases: b.Purchases, Secrets: b.Secrets, Sync: b.Sync, Notify: b.Notify},
+		Stores:  services.Stores{Accounts: b.Accounts, Catalog: b.Catalog, Purchases: b.Purchases, Secrets: b.Secrets, Sync: b.Sync, Notify: b.Notify},
 		SealKey: &key, Index: idx, Payments: payment.NewTestProvider(payment.TestConfig{}),
 	})
 	t.Cleanup(svc.Hub.Shutdown)

@@ -51,10 +51,6 @@ func sameToken(got, want string) bool {
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// errCSRF refuses a change whose form did not come from a desk page of
-// this session.
-var errCSRF = errors.New("csrf")
-
 // secure reports whether cookies must be Secure: the request came over
 // TLS, or the server is reached over TLS through a proxy (HSTS).
 func (d *Desk) secure(r *http.Request) bool { return r.TLS != nil || d.HSTS }
