@@ -412,6 +412,23 @@ func TestLiveFigures(t *testing.T) {
 	if !strings.Contains(f.Summary, "3 of 100 sold") {
 		t.Errorf("summary %q does not say the sale in words", f.Summary)
 	}
+	// A session holds at most DefaultMaxStreams streams; this one is
+	// the first.
+	for i := 2; i <= desk.DefaultMaxStreams+1; i++ {
+		req, _ := http.NewRequestWithContext(ctx, "GET", r.url+"/desk/events/"+a.event+"/live", nil)
+		res, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		want := http.StatusOK
+		if i > desk.DefaultMaxStreams {
+			want = http.StatusTooManyRequests
+		}
+		if res.StatusCode != want {
+			t.Errorf("live stream %d of one session: %d, want %d", i, res.StatusCode, want)
+		}
+	}
 }
 
 // figuresReader reads "figures" events from a stream.
