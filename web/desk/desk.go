@@ -120,6 +120,7 @@ func (d *Desk) Handler() http.Handler {
 	mux.HandleFunc("POST /desk/events/{id}/cancel", d.signedIn(d.cancel))
 	mux.HandleFunc("POST /desk/events/{id}/gates", d.signedIn(d.createGate))
 	mux.HandleFunc("POST /desk/events/{id}/refund", d.signedIn(d.refund))
+	mux.HandleFunc("POST /desk/events/{id}/gates/{gate}/revoke", d.signedIn(d.revokeGate))
 	mux.HandleFunc("/desk/", func(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, nil, errNotFound)
 	})
@@ -134,6 +135,7 @@ func Routes() [][2]string {
 		{"GET", "/desk/orgs/{org}"}, {"POST", "/desk/orgs/{org}/venues"}, {"POST", "/desk/orgs/{org}/events"},
 		{"GET", "/desk/events/{id}"}, {"GET", "/desk/events/{id}/live"}, {"POST", "/desk/events/{id}/ticket-types"},
 		{"POST", "/desk/events/{id}/publish"}, {"POST", "/desk/events/{id}/cancel"}, {"POST", "/desk/events/{id}/gates"}, {"POST", "/desk/events/{id}/refund"},
+		{"POST", "/desk/events/{id}/gates/{gate}/revoke"},
 	}
 }
 

@@ -240,6 +240,16 @@ func TestSignInAndManage(t *testing.T) {
 	if ord.Status != "refunded" {
 		t.Errorf("order after the desk's refund: %s, want refunded", ord.Status)
 	}
+	// Revoking a gate from the page; another event's gate is not found.
+	if status, _, _ := b.do("POST", "/desk/events/"+a.event+"/gates/"+beta.gate+"/revoke", url.Values{"csrf": {b.csrf}}); status != http.StatusNotFound {
+		t.Errorf("revoke of another event's gate: %d, want 404", status)
+	}
+	if status, _, _ := b.do("POST", "/desk/events/"+a.event+"/gates/"+a.gate+"/revoke", url.Values{"csrf": {b.csrf}}); status != http.StatusSeeOther {
+		t.Errorf("revoke: %d, want 303", status)
+	}
+	if _, page, _ := b.do("GET", "/desk/events/"+a.event, nil); !strings.Contains(page, `<td class="state">revoked</td>`) {
+		t.Errorf("the gate panel does not say the gate is revoked")
+	}
 	// Without the session's token a change is refused.
 	if status, _, _ := b.do("POST", "/desk/events/"+a.event+"/cancel", url.Values{"confirm": {"yes"}}); status != http.StatusForbidden {
 		t.Errorf("cancel without a CSRF token: %d, want 403", status)
@@ -272,7 +282,7 @@ func TestOtherOrganizationGets404(t *testing.T) {
 	if outsider.csrf == "" {
 		t.Fatal("outsider has no CSRF token")
 	}
-	ids := strings.NewReplacer("{org}", a.id, "{id}", a.event)
+	ids := strings.NewReplacer("{org}", a.id, "{id}", a.event, "{gate}", a.gate)
 	for _, rt := range desk.Routes() {
 		path := ids.Replace(rt[1])
 		var form url.Values

@@ -374,6 +374,32 @@ func (d *Desk) createGate(w http.ResponseWriter, r *http.Request, s *session) {
 		"QR": template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png.Bytes()))})
 }
 
+// revokeGate revokes a gate of the event: its connections close and its
+// credential is refused from now on. A gate of another event is not
+// found.
+func (d *Desk) revokeGate(w http.ResponseWriter, r *http.Request, s *session) {
+	e, err := d.managed(r, s)
+	if err == nil && d.Hub == nil {
+		err = errkind.New(errkind.NotConfigured, "unavailable", "gate sync is not available on this server")
+	}
+	var g ticketsync.Gate
+	if err == nil {
+		g, err = d.Hub.Gate(r.Context(), r.PathValue("gate"))
+		if err == nil && g.EventID != e.ID {
+			err = errNotFound
+		}
+	}
+	if err == nil {
+		g, err = d.Hub.RevokeGate(r.Context(), g.ID, d.now().UTC())
+	}
+	if err != nil {
+		d.fail(w, r, s, err)
+		return
+	}
+	d.log().Info("gate revoked", "gate", g.ID, "event", g.EventID, "by", s.P.User.ID)
+	http.Redirect(w, r, "/desk/events/"+e.ID, http.StatusSeeOther)
+}
+
 // --- form fields
 
 func invalid(field, msg string) error {
