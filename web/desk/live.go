@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -240,8 +241,8 @@ func (d *Desk) live(w http.ResponseWriter, r *http.Request, s *session) {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	refresh := orDefault(d.Refresh, DefaultRefresh)
-	heartbeat := orDefault(d.Heartbeat, DefaultHeartbeat)
+	refresh := cmp.Or(max(d.Refresh, 0), DefaultRefresh)
+	heartbeat := cmp.Or(max(d.Heartbeat, 0), DefaultHeartbeat)
 	write := func(b []byte) bool {
 		rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
 		if _, err := w.Write(b); err != nil {
@@ -301,11 +302,4 @@ func (d *Desk) live(w http.ResponseWriter, r *http.Request, s *session) {
 			}
 		}
 	}
-}
-
-func orDefault(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
 }
