@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -109,34 +110,52 @@ func (d *Desk) Handler() http.Handler {
 	mux.HandleFunc("GET /desk/{$}", d.home)
 	mux.HandleFunc("GET /desk/login", d.loginPage)
 	mux.HandleFunc("POST /desk/login", d.login)
-	mux.HandleFunc("POST /desk/logout", d.signedIn(d.logout))
-	mux.HandleFunc("GET /desk/orgs/{org}", d.signedIn(d.orgPage))
-	mux.HandleFunc("POST /desk/orgs/{org}/venues", d.signedIn(d.createVenue))
-	mux.HandleFunc("POST /desk/orgs/{org}/events", d.signedIn(d.createEvent))
-	mux.HandleFunc("GET /desk/events/{id}", d.signedIn(d.eventPage))
-	mux.HandleFunc("GET /desk/events/{id}/live", d.signedIn(d.live))
-	mux.HandleFunc("POST /desk/events/{id}/ticket-types", d.signedIn(d.createTicketType))
-	mux.HandleFunc("POST /desk/events/{id}/publish", d.signedIn(d.publish))
-	mux.HandleFunc("POST /desk/events/{id}/cancel", d.signedIn(d.cancel))
-	mux.HandleFunc("POST /desk/events/{id}/gates", d.signedIn(d.createGate))
-	mux.HandleFunc("POST /desk/events/{id}/refund", d.signedIn(d.refund))
-	mux.HandleFunc("POST /desk/events/{id}/gates/{gate}/revoke", d.signedIn(d.revokeGate))
+	for _, rt := range d.routes() {
+		mux.HandleFunc(rt.method+" "+rt.pattern, d.signedIn(rt.handle))
+	}
 	mux.HandleFunc("/desk/", func(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, nil, errNotFound)
 	})
 	return d.headers(mux)
 }
 
-// Routes lists every route of the desk as method and pattern, for tests
-// that walk them all (acceptance: another organization's organizer gets
-// 404 on each).
-func Routes() [][2]string {
-	return [][2]string{
-		{"GET", "/desk/orgs/{org}"}, {"POST", "/desk/orgs/{org}/venues"}, {"POST", "/desk/orgs/{org}/events"},
-		{"GET", "/desk/events/{id}"}, {"GET", "/desk/events/{id}/live"}, {"POST", "/desk/events/{id}/ticket-types"},
-		{"POST", "/desk/events/{id}/publish"}, {"POST", "/desk/events/{id}/cancel"}, {"POST", "/desk/events/{id}/gates"}, {"POST", "/desk/events/{id}/refund"},
-		{"POST", "/desk/events/{id}/gates/{gate}/revoke"},
+// route is a desk route for signed-in members of an organization.
+type route struct {
+	method, pattern string
+	handle          func(http.ResponseWriter, *http.Request, *session)
+}
+
+// routes are the desk's routes behind sign-in; Handler serves them and
+// Routes lists them from this one table.
+func (d *Desk) routes() []route {
+	return []route{
+		{"POST", "/desk/logout", d.logout},
+		{"GET", "/desk/orgs/{org}", d.orgPage},
+		{"POST", "/desk/orgs/{org}/venues", d.createVenue},
+		{"POST", "/desk/orgs/{org}/events", d.createEvent},
+		{"GET", "/desk/events/{id}", d.eventPage},
+		{"GET", "/desk/events/{id}/live", d.live},
+		{"POST", "/desk/events/{id}/ticket-types", d.createTicketType},
+		{"POST", "/desk/events/{id}/publish", d.publish},
+		{"POST", "/desk/events/{id}/cancel", d.cancel},
+		{"POST", "/desk/events/{id}/gates", d.createGate},
+		{"POST", "/desk/events/{id}/refund", d.refund},
+		{"POST", "/desk/events/{id}/gates/{gate}/revoke", d.revokeGate},
 	}
+}
+
+// Routes lists every route of the desk behind sign-in that names an
+// organization or an event, as method and pattern, for tests that walk
+// them all (acceptance: another organization's organizer gets 404 on
+// each).
+func Routes() [][2]string {
+	var out [][2]string
+	for _, rt := range (&Desk{}).routes() {
+		if strings.Contains(rt.pattern, "{") {
+			out = append(out, [2]string{rt.method, rt.pattern})
+		}
+	}
+	return out
 }
 
 // headers sets what every desk answer carries.
