@@ -169,6 +169,10 @@ func TestDeskLiveDashboard(t *testing.T) {
 	if n := deskJS[int](d, `document.querySelectorAll("#chart canvas").length`); n == 0 {
 		t.Error("no chart drawn")
 	}
+	// Nothing came from another origin.
+	if other := deskJS[string](d, `performance.getEntriesByType("resource").map(e => e.name).filter(u => !u.startsWith(location.origin)).join(" ")`); other != "" {
+		t.Errorf("the dashboard loaded from elsewhere: %s", other)
+	}
 	browsertest.Shot(t, d.ctx, filepath.Join(d.art, "dashboard-laptop.png"))
 
 	if err := chromedp.Do(d.ctx, chromedp.EmulateViewport(tabletW, tabletH)); err != nil {
