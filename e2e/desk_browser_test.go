@@ -71,11 +71,12 @@ func (d *desk) waitPage(path string) {
 	d.wait(fmt.Sprintf(`location.pathname === %q`, path), "the page "+path, "")
 }
 
-// noSideScroll fails the test if the page scrolls sideways.
-func (d *desk) noSideScroll(size string) {
+// check runs the shop's pageChecks (labelled controls, heading order,
+// no sideways scroll) on the page.
+func (d *desk) check(what string) {
 	d.t.Helper()
-	if w := deskJS[int](d, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
-		d.t.Errorf("%s: the page scrolls sideways by %d px", size, w)
+	if bad := deskJS[string](d, pageChecks); bad != "" {
+		d.t.Errorf("%s: %s", what, bad)
 	}
 }
 
@@ -101,6 +102,7 @@ func TestDeskLiveDashboard(t *testing.T) {
 	d.wait(`document.body.innerText.includes("Desk Events")`, "the organization on the home page", "")
 	deskJS[bool](d, `(location.href = document.querySelector('a[href^="/desk/orgs/"]').href, true)`)
 	d.waitPage("/desk/orgs/" + org.ID)
+	d.check("the organization's page")
 	d.fill("new-venue", map[string]string{"name": "Gate Hall", "city": "Berlin", "country": "DE"})
 	d.wait(`document.readyState === "complete" && location.search.includes("venue=") && !!document.getElementById("new-event")`,
 		"the event form after the venue", "")
@@ -134,7 +136,7 @@ func TestDeskLiveDashboard(t *testing.T) {
 	if st := deskJS[string](d, `document.querySelector("#gate-rows td.state").textContent`); st != "not enrolled" {
 		t.Errorf("gate panel before enrolment: %q, want not enrolled", st)
 	}
-	d.noSideScroll("laptop")
+	d.check("the dashboard at laptop size")
 
 	// A purchase through the API.
 	var page struct {
@@ -179,7 +181,7 @@ func TestDeskLiveDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.wait(`window.innerWidth === 768`, "the tablet width", "")
-	d.noSideScroll("tablet")
+	d.check("the dashboard at tablet size")
 	browsertest.Shot(t, d.ctx, filepath.Join(d.art, "dashboard-tablet.png"))
 	t.Logf("screenshots in %s", d.art)
 }
