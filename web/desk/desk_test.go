@@ -5,7 +5,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
+	"html"
+	imagepng "image/png"
 	"io"
 	"io/fs"
 	"net/http"
@@ -22,6 +25,7 @@ import (
 	"github.com/admitone/admitone/httpapi"
 	"github.com/admitone/admitone/internal/services"
 	"github.com/admitone/admitone/payment"
+	"github.com/admitone/admitone/qr"
 	"github.com/admitone/admitone/search"
 	"github.com/admitone/admitone/storage"
 	"github.com/admitone/admitone/web/desk"
@@ -219,9 +223,18 @@ func TestSignInAndManage(t *testing.T) {
 	}
 	// A gate: its code as text and as a QR image.
 	status, body, _ = b.do("POST", "/desk/events/"+a.event+"/gates", url.Values{"csrf": {b.csrf}, "name": {"South"}, "direction": {"exit"}})
-	if status != http.StatusCreated || !regexp.MustCompile(`id="enrolment-code">[^<]{20,}<`).MatchString(body) ||
-		!strings.Contains(body, `src="data:image/png;base64,`) {
+	code := regexp.MustCompile(`id="enrolment-code">([^<]{20,})<`).FindStringSubmatch(body)
+	png := regexp.MustCompile(`src="data:image/png;base64,([^"]+)"`).FindStringSubmatch(body)
+	if status != http.StatusCreated || code == nil || png == nil {
 		t.Fatalf("new gate: %d without its code and QR\n%s", status, body)
+	}
+	raw, _ := base64.StdEncoding.DecodeString(html.UnescapeString(png[1]))
+	img, err := imagepng.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("the enrolment QR is not a PNG: %v", err)
+	}
+	if res, err := qr.DecodeImage(img); err != nil || res.Text != code[1] {
+		t.Errorf("the enrolment QR reads %+v, %v; want the code %q", res, err, code[1])
 	}
 	// A refund of the event's order; another event's order is not found.
 	buyer := r.account("buyer@example.com")

@@ -370,7 +370,11 @@ func (d *Desk) createGate(w http.ResponseWriter, r *http.Request, s *session) {
 		d.fail(w, r, s, fmt.Errorf("gate %s: enrolment QR: %w", g.ID, err))
 		return
 	}
-	d.render(w, r, http.StatusCreated, "gate", s, map[string]any{"Event": e, "Gate": g, "Code": code,
+	scheme := "http"
+	if d.secure(r) {
+		scheme = "https"
+	}
+	d.render(w, r, http.StatusCreated, "gate", s, map[string]any{"Event": e, "Gate": g, "Code": code, "Server": scheme + "://" + r.Host,
 		"QR": template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png.Bytes()))})
 }
 
