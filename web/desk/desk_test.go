@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/httpapi"
 	"github.com/admitone/admitone/internal/services"
@@ -38,6 +40,7 @@ const password = "correct horse battery staple"
 type rig struct {
 	t   *testing.T
 	url string
+	svc *services.Services
 }
 
 func newRig(t *testing.T) *rig {
@@ -61,7 +64,7 @@ func newRig(t *testing.T) *rig {
 	t.Cleanup(svc.Hub.Shutdown)
 	srv := httptest.NewServer(httpapi.New(svc).Handler())
 	t.Cleanup(srv.Close)
-	return &rig{t: t, url: srv.URL}
+	return &rig{t: t, url: srv.URL, svc: svc}
 }
 
 // api calls the JSON API and decodes the answer into out.
@@ -109,7 +112,7 @@ type idOnly struct {
 // org is an organization with an organizer, a published event with one
 // ticket type and a gate, made through the API.
 type org struct {
-	id, event, typeID, gate, organizer string
+	id, event, typeID, gate, gateCode, organizer string
 }
 
 func (r *rig) org(name, email string) org {
@@ -124,9 +127,12 @@ func (r *rig) org(name, email string) org {
 	r.api("POST", "/v1/events/"+ev.ID+"/ticket-types", o.organizer, map[string]any{"name": "Standing", "kind": "admission",
 		"price": map[string]any{"amount": 2500, "currency": "EUR"}, "capacity": 100, "per_order_max": 10}, http.StatusCreated, &tt)
 	r.api("POST", "/v1/events/"+ev.ID+"/publish", o.organizer, nil, http.StatusOK, nil)
-	var g struct{ Gate idOnly }
+	var g struct {
+		Gate idOnly
+		Code string `json:"enrolment_code"`
+	}
 	r.api("POST", "/v1/events/"+ev.ID+"/gates", o.organizer, map[string]any{"name": "North", "direction": "entry"}, http.StatusCreated, &g)
-	o.id, o.event, o.typeID, o.gate = og.ID, ev.ID, tt.ID, g.Gate.ID
+	o.id, o.event, o.typeID, o.gate, o.gateCode = og.ID, ev.ID, tt.ID, g.Gate.ID, g.Code
 	return o
 }
 
@@ -501,5 +507,81 @@ func TestLoginLimits(t *testing.T) {
 	// The login form's own token is checked too.
 	if status, _, _ := b.do("POST", "/desk/login", url.Values{"csrf": {"forged"}, "email": {"alpha@example.com"}, "password": {password}}); status != http.StatusForbidden {
 		t.Errorf("login with a forged form token: %d, want 403", status)
+	}
+}
+
+// TestSignInWithTOTP: an account with two-factor authentication signs in
+// with its code; without one, or with a wrong one, the form says so.
+func TestSignInWithTOTP(t *testing.T) {
+	r := newRig(t)
+	token := r.account("alpha@example.com")
+	var enrol struct{ Secret string }
+	r.api("POST", "/v1/auth/totp/enroll", token, map[string]any{"password": password}, http.StatusOK, &enrol)
+	code, err := totp.GenerateCode(enrol.Secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.api("POST", "/v1/auth/totp/confirm", token, map[string]any{"code": code}, http.StatusOK, nil)
+
+	b := r.browser()
+	try := func(code string) (int, string) {
+		_, page, _ := b.do("GET", "/desk/login", nil)
+		m := csrfField.FindStringSubmatch(page)
+		status, body, _ := b.do("POST", "/desk/login", url.Values{"csrf": {m[1]}, "email": {"alpha@example.com"}, "password": {password}, "totp": {code}})
+		return status, body
+	}
+	if status, body := try(""); status != http.StatusUnauthorized || !strings.Contains(body, "authenticator app") {
+		t.Errorf("no code: %d, want 401 asking for the code", status)
+	}
+	if status, body := try("000000"); status != http.StatusUnauthorized || !strings.Contains(body, "code is wrong") {
+		t.Errorf("wrong code: %d, want 401 saying the code is wrong", status)
+	}
+	// The code confirmed above was used; the next period's is fresh.
+	next, _ := totp.GenerateCode(enrol.Secret, time.Now().Add(30*time.Second))
+	if status, body := try(next); status != http.StatusSeeOther {
+		t.Errorf("right code: %d, want 303\n%s", status, body)
+	}
+}
+
+// TestQuietGateAndSignOut: with the doors open, an enrolled gate that is
+// not connected is flagged in words; a stream ends with a "signed-out"
+// message at its next heartbeat once its session has ended.
+func TestQuietGateAndSignOut(t *testing.T) {
+	r := newRig(t)
+	a := r.org("Alpha", "alpha@example.com")
+	now := time.Now().UTC().Truncate(time.Second)
+	r.api("PATCH", "/v1/events/"+a.event, a.organizer, map[string]any{"doors_at": now.Add(-time.Hour).Format(time.RFC3339),
+		"starts_at": now.Add(time.Hour).Format(time.RFC3339), "ends_at": now.Add(4 * time.Hour).Format(time.RFC3339)}, http.StatusOK, nil)
+	r.api("POST", "/v1/gates/enroll", "", map[string]any{"code": a.gateCode}, http.StatusOK, nil)
+
+	// A desk over the same services with a fast heartbeat.
+	d := &desk.Desk{Accounts: r.svc.Accounts, Catalog: r.svc.Catalog, Purchase: r.svc.Purchase, Hub: r.svc.Hub, Enroller: r.svc.Enroller,
+		Analytics: r.svc.Analytics, Heartbeat: 50 * time.Millisecond}
+	srv := httptest.NewServer(d.Handler())
+	t.Cleanup(srv.Close)
+	fast := &rig{t: t, url: srv.URL, svc: r.svc}
+	b := fast.browser()
+	b.login("alpha@example.com")
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/desk/events/"+a.event+"/live", nil)
+	res, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	f := figuresReader(res.Body)(t)
+	if !f.DoorsOpen || len(f.Gates) != 1 || !f.Gates[0].Quiet || f.Gates[0].State != "offline, quiet during doors-open" {
+		t.Fatalf("an enrolled, unconnected gate with the doors open: %+v", f)
+	}
+	if status, _, _ := b.do("POST", "/desk/logout", url.Values{"csrf": {b.csrf}}); status != http.StatusSeeOther {
+		t.Fatalf("sign out: %d", status)
+	}
+	rest, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("stream after sign-out: %v", err)
+	}
+	if !strings.Contains(string(rest), "event: signed-out") {
+		t.Errorf("the stream ended without saying the session ended:\n%s", rest)
 	}
 }
