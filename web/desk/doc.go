@@ -29,8 +29,11 @@
 // for the event (sync.Hub.Watch: tickets issued or revoked by purchasing,
 // check-ins uploaded by a gate to this process, or, on PostgreSQL, to any
 // process, through LISTEN/NOTIFY), a recomputation every Refresh as a
-// fallback (sent only if a figure changed), and a heartbeat comment. A
-// session holds at most MaxStreams streams. static/desk.js applies each
+// fallback (sent only if a figure changed), and a heartbeat comment.
+// Streams of one event share each computation of its figures: a poke
+// that wakes ten dashboards reads the store once. A stream recomputes at
+// most every 100 ms, so a burst of check-ins is one message. A session
+// holds at most MaxStreams streams. static/desk.js applies each
 // message to the page and draws sold, checked in and inside now over time
 // with the vendored uPlot 1.6.30 (static/uPlot-*, MIT, its licence in
 // static/uPlot-LICENSE.txt).

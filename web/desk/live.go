@@ -13,10 +13,22 @@ import (
 	"github.com/admitone/admitone/internal/errkind"
 )
 
-// feed fans the hub's pokes out to the open live streams of each event.
+// feed fans the hub's pokes out to the open live streams of each event,
+// and shares each event's figures among its streams: a poke that wakes
+// ten dashboards of one event computes its figures once.
 type feed struct {
-	mu   gosync.Mutex
-	subs map[string]map[chan struct{}]struct{} // by event id
+	mu     gosync.Mutex
+	events map[string]*eventFeed // by event id, while it has streams
+}
+
+// eventFeed is one event's streams and its latest figures.
+type eventFeed struct {
+	subs map[chan struct{}]struct{}
+	// latest was computed by a run that started at latestAt; running
+	// is closed when the run in progress ends.
+	latest   Figures
+	latestAt time.Time
+	running  chan struct{}
 }
 
 // changed wakes every stream of eventID ("" wakes all). It never blocks:
@@ -24,11 +36,11 @@ type feed struct {
 func (f *feed) changed(eventID string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for ev, chans := range f.subs {
+	for ev, ef := range f.events {
 		if eventID != "" && ev != eventID {
 			continue
 		}
-		for c := range chans {
+		for c := range ef.subs {
 			select {
 			case c <- struct{}{}:
 			default:
@@ -41,20 +53,68 @@ func (f *feed) subscribe(eventID string) (chan struct{}, func()) {
 	c := make(chan struct{}, 1)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.subs == nil {
-		f.subs = make(map[string]map[chan struct{}]struct{})
+	if f.events == nil {
+		f.events = make(map[string]*eventFeed)
 	}
-	if f.subs[eventID] == nil {
-		f.subs[eventID] = make(map[chan struct{}]struct{})
+	ef := f.events[eventID]
+	if ef == nil {
+		ef = &eventFeed{subs: make(map[chan struct{}]struct{})}
+		f.events[eventID] = ef
 	}
-	f.subs[eventID][c] = struct{}{}
+	ef.subs[c] = struct{}{}
 	return c, func() {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		delete(f.subs[eventID], c)
-		if len(f.subs[eventID]) == 0 {
-			delete(f.subs, eventID)
+		delete(ef.subs, c)
+		if len(ef.subs) == 0 && f.events[eventID] == ef {
+			delete(f.events, eventID)
 		}
+	}
+}
+
+// figures returns eventID's figures as computed by a run that started at
+// or after since (so it saw every change told before since), running
+// compute only when no such run has ended or is under way. The caller
+// has subscribed to eventID.
+func (f *feed) figures(ctx context.Context, eventID string, since time.Time, compute func(context.Context) (Figures, error)) (Figures, error) {
+	for {
+		f.mu.Lock()
+		ef := f.events[eventID]
+		if ef == nil {
+			f.mu.Unlock()
+			return compute(ctx)
+		}
+		if !ef.latestAt.IsZero() && !ef.latestAt.Before(since) {
+			fig := ef.latest
+			f.mu.Unlock()
+			return fig, nil
+		}
+		if ef.running != nil {
+			wait := ef.running
+			f.mu.Unlock()
+			select {
+			case <-wait: // fresh enough, or else this stream runs next
+			case <-ctx.Done():
+				return Figures{}, ctx.Err()
+			}
+			continue
+		}
+		done, at := make(chan struct{}), time.Now()
+		ef.running = done
+		f.mu.Unlock()
+		// Other streams wait for this run: the caller's going away
+		// must not fail it for them.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		fig, err := compute(cctx)
+		cancel()
+		f.mu.Lock()
+		if err == nil {
+			ef.latest, ef.latestAt = fig, at
+		}
+		ef.running = nil
+		close(done)
+		f.mu.Unlock()
+		return fig, err
 	}
 }
 
@@ -253,7 +313,7 @@ func (d *Desk) live(w http.ResponseWriter, r *http.Request, s *session) {
 	ctx := r.Context()
 	var last string
 	send := func() bool {
-		f, err := d.figures(ctx, e)
+		f, err := d.feed.figures(ctx, e.ID, time.Now(), func(ctx context.Context) (Figures, error) { return d.figures(ctx, e) })
 		if err != nil {
 			d.log().Warn("desk: live figures", "event", e.ID, "err", err)
 			return ctx.Err() == nil
