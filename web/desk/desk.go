@@ -84,7 +84,7 @@ var views = []string{"login", "home", "org", "event", "gate", "error"}
 
 // parse parses every page once, so a broken template fails at start.
 func parse() map[string]*template.Template {
-	funcs := template.FuncMap{"money": formatMoney, "when": formatTime}
+	funcs := template.FuncMap{"money": formatMoney, "when": formatTime, "local": formatLocal}
 	out := make(map[string]*template.Template, len(views))
 	for _, v := range views {
 		out[v] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+v+".html"))
@@ -261,4 +261,14 @@ func formatTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// formatLocal says a time to the minute in the time zone tz (an event's),
+// with the zone's abbreviation; UTC when tz does not load.
+func formatLocal(t time.Time, tz string) string {
+	loc, err := time.LoadLocation(tz)
+	if err != nil || t.IsZero() {
+		return formatTime(t)
+	}
+	return t.In(loc).Format("2006-01-02 15:04 MST")
 }
