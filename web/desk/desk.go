@@ -84,7 +84,7 @@ var views = []string{"login", "home", "org", "event", "gate", "error"}
 
 // parse parses every page once, so a broken template fails at start.
 func parse() map[string]*template.Template {
-	funcs := template.FuncMap{"money": formatMoney, "when": formatTime, "local": formatLocal}
+	funcs := template.FuncMap{"money": formatMoney, "when": formatTime, "local": formatLocal, "input": formatInput}
 	out := make(map[string]*template.Template, len(views))
 	for _, v := range views {
 		out[v] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+v+".html"))
@@ -135,6 +135,7 @@ func (d *Desk) routes() []route {
 		{"POST", "/desk/orgs/{org}/events", d.createEvent},
 		{"GET", "/desk/events/{id}", d.eventPage},
 		{"GET", "/desk/events/{id}/live", d.live},
+		{"POST", "/desk/events/{id}/edit", d.editEvent},
 		{"POST", "/desk/events/{id}/ticket-types", d.createTicketType},
 		{"POST", "/desk/events/{id}/publish", d.publish},
 		{"POST", "/desk/events/{id}/cancel", d.cancel},
@@ -271,4 +272,14 @@ func formatLocal(t time.Time, tz string) string {
 		return formatTime(t)
 	}
 	return t.In(loc).Format("2006-01-02 15:04 MST")
+}
+
+// formatInput is a time as a datetime-local input shows it in the time
+// zone tz (an event's), "" for zero.
+func formatInput(t time.Time, tz string) string {
+	loc, err := time.LoadLocation(tz)
+	if err != nil || t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format("2006-01-02T15:04")
 }

@@ -222,6 +222,28 @@ func TestSignInAndManage(t *testing.T) {
 	if !strings.Contains(page, "Balcony") || !strings.Contains(page, "39.90 EUR") || !strings.Contains(page, "0 of 150") {
 		t.Errorf("event page lacks the new type at 39.90 EUR and 0 of 150 sold:\n%s", page)
 	}
+	// The event edited through its form: a new title and end; the
+	// start, shown as it was, stays.
+	_, page, _ = b.do("GET", "/desk/events/"+a.event, nil)
+	startsShown := regexp.MustCompile(`name="starts_at" value="([^"]+)"`).FindStringSubmatch(page)
+	if startsShown == nil {
+		t.Fatal("the edit form does not show the start")
+	}
+	status, body, _ = b.do("POST", "/desk/events/"+a.event+"/edit", url.Values{"csrf": {b.csrf}, "title": {"Alpha Late Night"},
+		"category": {"music"}, "starts_at": {startsShown[1]}, "ends_at": {"2030-01-01T06:00"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("edit: %d\n%s", status, body)
+	}
+	var ev struct {
+		Event struct {
+			Title  string    `json:"title"`
+			EndsAt time.Time `json:"ends_at"`
+		} `json:"event"`
+	}
+	r.api("GET", "/v1/events/"+a.event, "", nil, http.StatusOK, &ev)
+	if ev.Event.Title != "Alpha Late Night" || ev.Event.EndsAt.Year() != 2030 {
+		t.Errorf("after the edit: %+v", ev.Event)
+	}
 	// A refusal is said on the page, naming the field.
 	status, body, _ = b.do("POST", "/desk/events/"+a.event+"/ticket-types", url.Values{"csrf": {b.csrf}, "name": {"Bad"}, "price": {"1.234"}, "capacity": {"5"}})
 	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "price") {

@@ -324,6 +324,43 @@ func (d *Desk) cancel(w http.ResponseWriter, r *http.Request, s *session) {
 	http.Redirect(w, r, "/desk/events/"+e.ID, http.StatusSeeOther)
 }
 
+// editEvent changes an event's title, description, category and times,
+// as PATCH /v1/events/{id} does: when a time changed, the tickets sold
+// admit until the new end, at the gates too (purchase EventMoved). A
+// time left as the form showed it is not sent.
+func (d *Desk) editEvent(w http.ResponseWriter, r *http.Request, s *session) {
+	e, err := d.managed(r, s)
+	if err != nil {
+		d.fail(w, r, s, err)
+		return
+	}
+	f := r.PostForm
+	title, desc, cat := f.Get("title"), f.Get("description"), f.Get("category")
+	patch := catalog.EventPatch{Title: &title, Description: &desc, Category: &cat}
+	var starts, ends, doors time.Time
+	err = localTimes(f, e.TimeZone, map[string]*time.Time{"starts_at": &starts, "ends_at": &ends, "doors_at": &doors})
+	moved := false
+	for _, c := range []struct {
+		form, was time.Time
+		dst       **time.Time
+	}{{starts, e.StartsAt, &patch.StartsAt}, {ends, e.EndsAt, &patch.EndsAt}, {doors, e.DoorsAt, &patch.DoorsAt}} {
+		if !c.form.IsZero() && formatInput(c.form, e.TimeZone) != formatInput(c.was, e.TimeZone) {
+			*c.dst, moved = &c.form, true
+		}
+	}
+	if err == nil {
+		e, err = d.Catalog.UpdateEvent(r.Context(), e.ID, patch)
+	}
+	if err == nil && moved && d.Purchase != nil {
+		_, err = d.Purchase.EventMoved(r.Context(), e.ID)
+	}
+	if err != nil {
+		d.refusedEvent(w, r, s, err)
+		return
+	}
+	http.Redirect(w, r, "/desk/events/"+e.ID, http.StatusSeeOther)
+}
+
 // refund refunds a paid order of the event, as an organizer refunds it
 // through POST /v1/orders/{id}/refund (any time, the money back through
 // the payment provider first). An order of another event is not found.
