@@ -457,7 +457,13 @@ func TestLiveFigures(t *testing.T) {
 		t.Fatalf("first figures: %+v", f)
 	}
 	r.buy(r.account("buyer@example.com"), a, 3)
-	if f = next(t); f.Sold != 3 || f.Remaining != 97 {
+	// The periodic recomputation may send the hold's figures first.
+	for range 3 {
+		if f = next(t); f.Sold == 3 {
+			break
+		}
+	}
+	if f.Sold != 3 || f.Remaining != 97 {
 		t.Fatalf("figures after a sale of 3: %+v", f)
 	}
 	if !strings.Contains(f.Summary, "3 of 100 sold") {
