@@ -133,6 +133,7 @@ func (d *Desk) routes() []route {
 		{"GET", "/desk/orgs/{org}", d.orgPage},
 		{"POST", "/desk/orgs/{org}/venues", d.createVenue},
 		{"POST", "/desk/orgs/{org}/events", d.createEvent},
+		{"POST", "/desk/orgs/{org}/members", d.addMember},
 		{"GET", "/desk/events/{id}", d.eventPage},
 		{"GET", "/desk/events/{id}/live", d.live},
 		{"POST", "/desk/events/{id}/edit", d.editEvent},

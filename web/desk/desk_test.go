@@ -340,7 +340,14 @@ func TestOtherOrganizationGets404(t *testing.T) {
 	}
 
 	r.account("staff@example.com")
-	r.api("POST", "/v1/orgs/"+a.id+"/members", a.organizer, map[string]any{"email": "staff@example.com", "role": "staff"}, http.StatusCreated, nil)
+	organizer := r.browser()
+	organizer.login("alpha@example.com")
+	if status, _, _ := organizer.do("POST", "/desk/orgs/"+a.id+"/members", url.Values{"csrf": {organizer.csrf}, "email": {"nobody@example.com"}, "role": {"staff"}}); status != http.StatusUnprocessableEntity {
+		t.Errorf("adding an email without an account: %d, want 422", status)
+	}
+	if status, body, _ := organizer.do("POST", "/desk/orgs/"+a.id+"/members", url.Values{"csrf": {organizer.csrf}, "email": {"staff@example.com"}, "role": {"staff"}}); status != http.StatusSeeOther {
+		t.Fatalf("adding a staff member: %d\n%s", status, body)
+	}
 	staff := r.browser()
 	staff.login("staff@example.com")
 	for _, rt := range desk.Routes() {

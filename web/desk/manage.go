@@ -189,6 +189,32 @@ func (d *Desk) createVenue(w http.ResponseWriter, r *http.Request, s *session) {
 	http.Redirect(w, r, "/desk/orgs/"+o.ID+"?venue="+url.QueryEscape(v.ID), http.StatusSeeOther)
 }
 
+// addMember makes an account with the email given an organizer or a
+// staff member of the organization (account.Service.AddMember, which
+// checks the caller's role too).
+func (d *Desk) addMember(w http.ResponseWriter, r *http.Request, s *session) {
+	o, ok := d.managedOrg(w, r, s)
+	if !ok {
+		return
+	}
+	role := account.Role(r.PostForm.Get("role"))
+	var err error
+	if role != account.RoleOrganizer && role != account.RoleStaff {
+		err = invalid("role", `must be "organizer" or "staff"`)
+	}
+	if err == nil {
+		_, err = d.Accounts.AddMember(r.Context(), s.P, o.ID, r.PostForm.Get("email"), role)
+	}
+	if errors.Is(err, account.ErrNotFound) {
+		err = invalid("email", "no account has this email: ask the person to sign up first")
+	}
+	if err != nil {
+		d.refusedOrg(w, r, s, o, err)
+		return
+	}
+	http.Redirect(w, r, "/desk/orgs/"+o.ID, http.StatusSeeOther)
+}
+
 func (d *Desk) createEvent(w http.ResponseWriter, r *http.Request, s *session) {
 	o, ok := d.managedOrg(w, r, s)
 	if !ok {
@@ -250,6 +276,16 @@ func (d *Desk) showEvent(w http.ResponseWriter, r *http.Request, s *session, e c
 		"Conflicts": conflicts, "Message": msg, "Draft": e.Status == catalog.StatusDraft, "Cancelled": e.Status == catalog.StatusCancelled})
 }
 
+// changed ends a change of the event: its page again, or the refusal
+// (refusedEvent).
+func (d *Desk) changed(w http.ResponseWriter, r *http.Request, s *session, eventID string, err error) {
+	if err != nil {
+		d.refusedEvent(w, r, s, err)
+		return
+	}
+	http.Redirect(w, r, "/desk/events/"+eventID, http.StatusSeeOther)
+}
+
 // refusedEvent shows the event's page again with a form's refusal, or
 // the error page for anything else.
 func (d *Desk) refusedEvent(w http.ResponseWriter, r *http.Request, s *session, err error) {
@@ -281,11 +317,7 @@ func (d *Desk) createTicketType(w http.ResponseWriter, r *http.Request, s *sessi
 	if err == nil {
 		_, err = d.Catalog.CreateTicketType(r.Context(), t)
 	}
-	if err != nil {
-		d.refusedEvent(w, r, s, err)
-		return
-	}
-	http.Redirect(w, r, "/desk/events/"+e.ID, http.StatusSeeOther)
+	d.changed(w, r, s, e.ID, err)
 }
 
 func (d *Desk) publish(w http.ResponseWriter, r *http.Request, s *session) {
@@ -293,11 +325,7 @@ func (d *Desk) publish(w http.ResponseWriter, r *http.Request, s *session) {
 	if err == nil {
 		_, err = d.Catalog.Publish(r.Context(), e.ID)
 	}
-	if err != nil {
-		d.refusedEvent(w, r, s, err)
-		return
-	}
-	http.Redirect(w, r, "/desk/events/"+e.ID, http.StatusSeeOther)
+	d.changed(w, r, s, e.ID, err)
 }
 
 // cancel cancels the event as POST /v1/events/{id}/cancel does: out of
@@ -317,11 +345,7 @@ func (d *Desk) cancel(w http.ResponseWriter, r *http.Request, s *session) {
 			d.log().Info("event cancelled", "event", e.ID, "by", s.P.User.ID, "refunded", res.Refunded, "cancelled", res.Cancelled)
 		}
 	}
-	if err != nil {
-		d.refusedEvent(w, r, s, err)
-		return
-	}
-	http.Redirect(w, r, "/desk/events/"+e.ID, http.StatusSeeOther)
+	d.changed(w, r, s, e.ID, err)
 }
 
 // editEvent changes an event's title, description, category and times,
@@ -354,11 +378,7 @@ func (d *Desk) editEvent(w http.ResponseWriter, r *http.Request, s *session) {
 	if err == nil && moved && d.Purchase != nil {
 		_, err = d.Purchase.EventMoved(r.Context(), e.ID)
 	}
-	if err != nil {
-		d.refusedEvent(w, r, s, err)
-		return
-	}
-	http.Redirect(w, r, "/desk/events/"+e.ID, http.StatusSeeOther)
+	d.changed(w, r, s, e.ID, err)
 }
 
 // refund refunds a paid order of the event, as an organizer refunds it
