@@ -2,9 +2,10 @@
 // server-rendered pages (html/template, parsed once at start from
 // embedded files) where an organization's organizers and staff sign in,
 // see their organizations and events, and watch an event's dashboard
-// live; organizers also create venues, events, ticket types and gates
-// (each gate's one-time enrolment code shown as text and as a QR code the
-// server renders with package qr), publish, cancel and refund.
+// live; organizers also add members, create venues, events, ticket
+// types and gates (each gate's one-time enrolment code shown as text and
+// as a QR code the server renders with package qr), edit an event,
+// publish, cancel, revoke a gate and refund an order.
 //
 // The handlers call the domain services (account, catalog, purchase,
 // sync, analytics) as package httpapi does, with the same rules: an
