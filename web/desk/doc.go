@@ -55,5 +55,7 @@
 //   - The event form offers the venues the organization's events use
 //     and the one just created: main cannot list an organization's
 //     venues yet.
+//   - Amounts are said and read with two decimals whatever the currency
+//     (the catalog keeps minor units and knows no currency's exponent).
 //   - Handler registers a hub watcher for the life of the hub.
 package desk
