@@ -97,12 +97,14 @@ func TestDeskLiveDashboard(t *testing.T) {
 
 	d := &desk{t: t, ctx: browsertest.Open(t, srv.url+"/desk/login", laptopW, laptopH), art: browsertest.ArtifactsDir(t, "desk")}
 	d.waitPage("/desk/login")
+	browsertest.Shot(t, d.ctx, filepath.Join(d.art, "login-laptop.png"))
 	d.fill("login", map[string]string{"email": "organizer@example.com", "password": password})
 	d.waitPage("/desk/")
 	d.wait(`document.body.innerText.includes("Desk Events")`, "the organization on the home page", "")
 	deskJS[bool](d, `(location.href = document.querySelector('a[href^="/desk/orgs/"]').href, true)`)
 	d.waitPage("/desk/orgs/" + org.ID)
 	d.check("the organization's page")
+	browsertest.Shot(t, d.ctx, filepath.Join(d.art, "org-laptop.png"))
 	d.fill("new-venue", map[string]string{"name": "Gate Hall", "city": "Berlin", "country": "DE"})
 	d.wait(`document.readyState === "complete" && location.search.includes("venue=") && !!document.getElementById("new-event")`,
 		"the event form after the venue", "")
@@ -180,7 +182,8 @@ func TestDeskLiveDashboard(t *testing.T) {
 	if err := chromedp.Do(d.ctx, chromedp.EmulateViewport(tabletW, tabletH)); err != nil {
 		t.Fatal(err)
 	}
-	d.wait(`window.innerWidth === 768`, "the tablet width", "")
+	d.wait(`window.innerWidth === 768 && document.querySelector("#chart .uplot").offsetWidth <= document.getElementById("chart").clientWidth`,
+		"the tablet width, the chart fitted to it", "")
 	d.check("the dashboard at tablet size")
 	browsertest.Shot(t, d.ctx, filepath.Join(d.art, "dashboard-tablet.png"))
 	t.Logf("screenshots in %s", d.art)
