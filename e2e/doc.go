@@ -16,6 +16,13 @@
 // answer and the store, and TestFlashSale, the flash-sale benchmark of
 // BENCHMARKS.md, runs only when ADMITONE_FLASHSALE is set.
 //
+// The organizer's desk meets a real gate here: TestDeskLiveDashboard
+// drives the desk's pages in Chromium (internal/browsertest) from sign-in
+// to a live dashboard that follows a purchase and a scannerd check-in
+// without a reload, and TestDeskCheckinDelay times a check-in at the gate
+// to the dashboard's live figure (BENCHMARKS.md), also across two
+// servers of one PostgreSQL database.
+//
 // The package holds tests only; `go test ./e2e/` runs them. The binaries
 // are built by internal/testenv, with CGO_ENABLED=0, at the first test
 // that needs them.
@@ -24,7 +31,7 @@
 //
 // The tests need the go command (to build the binaries) and loopback
 // networking; TestFlashSale and TestCrashIdempotency need Linux.
-// TestMultiProcess needs PostgreSQL (ADMITONE_TEST_POSTGRES,
+// TestMultiProcess and TestDeskCheckinDelay need PostgreSQL (ADMITONE_TEST_POSTGRES,
 // see storage/postgres/pgtest): it is skipped without it on a laptop and
 // fails without it when CI=true. With -short every test is skipped and
 // nothing is built, except TestFlashSale when ADMITONE_FLASHSALE asks

@@ -30,6 +30,7 @@ import (
 	ticketsync "github.com/admitone/admitone/sync"
 	"github.com/admitone/admitone/wallet"
 	attendeeapp "github.com/admitone/admitone/web/attendee"
+	deskapp "github.com/admitone/admitone/web/desk"
 	"github.com/admitone/admitone/webhook"
 )
 
@@ -271,10 +272,20 @@ func (s *Server) Handler() http.Handler {
 	// API like any other client.
 	mux.Handle("GET /app/", attendeeapp.Handler(attendeeapp.Options{Stripe: s.Webhooks != nil, HSTS: s.HSTS}))
 	mux.Handle("GET /{$}", http.RedirectHandler("/app/", http.StatusFound))
+	// The organizer's desk (package web/desk) at /desk/: pages calling
+	// the same services with the same role checks, and their live feed.
+	mux.Handle("/desk/", s.deskApp().Handler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, &apiError{status: http.StatusNotFound, code: "not_found", msg: "no route " + r.Method + " " + r.URL.Path})
 	})
 	return s.secureHeaders(s.cors(mux))
+}
+
+// deskApp is the organizer's desk pages on the API's services.
+func (s *Server) deskApp() *deskapp.Desk {
+	return &deskapp.Desk{Accounts: s.Accounts, Catalog: s.Catalog, Purchase: s.Purchase, Hub: s.Sync, Enroller: s.Enroller,
+		Analytics: s.Analytics, HSTS: s.HSTS, Log: s.Log, Now: s.Now,
+		ClientAddr: func(r *http.Request) string { return clientAddr(r, s.TrustedProxies) }}
 }
 
 func (s *Server) registry() *prometheus.Registry {

@@ -109,6 +109,8 @@ type Hub struct {
 	// to their end (MaxConnsPerGate).
 	gateConns map[string]int
 	closed    bool
+	// watchers are told of every Poke (Watch).
+	watchers map[*watcher]struct{}
 }
 
 // orDefault is d, or def when d is not positive.
@@ -217,6 +219,9 @@ func (s *Hub) releaseConn(gateID string) {
 func (s *Hub) Poke(eventID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for w := range s.watchers {
+		w.fn(eventID)
+	}
 	for ev, conns := range s.events {
 		if eventID != "" && ev != eventID {
 			continue
