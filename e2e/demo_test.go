@@ -47,6 +47,23 @@ func TestDemo(t *testing.T) {
 		}
 	}
 
+	// The printed desk URL is the event's dashboard, which asks a
+	// visitor without a session to sign in.
+	desk := regexp.MustCompile(`the organizer's desk: +(http://\S+/desk/events/(ev_[0-9a-f]+))`).FindStringSubmatch(out)
+	if desk == nil || desk[2] != eventID[1] {
+		t.Errorf("the demo's output names no desk page of event %s", eventID[1])
+	} else {
+		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := noFollow.Get(desk[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/desk/login" {
+			t.Errorf("GET %s without a session: %s to %q, want 303 to /desk/login", desk[1], resp.Status, resp.Header.Get("Location"))
+		}
+	}
+
 	// Follow the printed URL with the printed logins.
 	signIn := func(email string) string {
 		var l struct{ Token string }

@@ -410,13 +410,14 @@ func demoScenario(ctx context.Context, base, dir string, out io.Writer, gates *g
 
 	fmt.Fprintf(out, `
 Look around (logins: %s and %s, password %s):
+  the organizer's desk:         %s/desk/events/%s (sign in as the organizer)
   API documentation (OpenAPI):  %s/v1/openapi.json
   the event:                    %s/v1/events/%s
   check-ins (organizer token):  %s/v1/events/%s/checkins
   the attendee app:             %s/app/
   sign in with curl:            curl -s %s/v1/auth/login -d '{"email":"%s","password":"%s"}'
   ticket pictures:              %s
-`, orgEmail, buyerEmail, password, base, base, event.ID, base, event.ID, base, base, orgEmail, password, picDir)
+`, orgEmail, buyerEmail, password, base, event.ID, base, base, event.ID, base, event.ID, base, base, orgEmail, password, picDir)
 	return nil
 }
 
