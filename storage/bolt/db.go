@@ -53,6 +53,8 @@ var (
 		bucketGates, bucketGateCodes, bucketGateCreds, bucketEventGates, bucketCheckins, bucketTicketInside, bucketConflicts, bucketTicketEntered, bucketQuarantine,
 		// push.go
 		bucketPushSubs, bucketPushEndpoints, bucketPushUserSubs, bucketOutbox, bucketOutboxPending,
+		// gatehealth.go
+		bucketGateHealth, bucketGateMinutes,
 	}
 
 	keyVersion = []byte("version")
