@@ -191,6 +191,7 @@ type GateTouch struct {
 // Touch returns h with t applied. Times only move forward: two server
 // processes may touch one gate out of order.
 func (h GateHealth) Touch(t GateTouch) GateHealth {
+	t.At, t.Synced = storedTime(t.At), storedTime(t.Synced)
 	if t.Disconnected {
 		if t.At.After(h.DisconnectedAt) {
 			h.DisconnectedAt = t.At
@@ -209,28 +210,35 @@ func (h GateHealth) Touch(t GateTouch) GateHealth {
 
 // ApplyReport returns h with a status report received at at applied,
 // and the increase it adds to at's minute. The increase is counted
-// against the last report of the same boot: a resend or a reconnect
-// adds nothing, a new boot adds its counts from zero. A counter lower
-// than before within one boot adds nothing (and resets the base).
+// against the highest counts reported before by the same boot: a resend
+// or a reconnect adds nothing, a report overtaken by a later one (two
+// connections through two servers) adds nothing and lowers nothing, and
+// a new boot adds its counts from zero.
 func (h GateHealth) ApplyReport(r GateReport, at time.Time) (GateHealth, GateMinute) {
+	at = storedTime(at)
 	var base GateReport
 	if h.Report.Boot == r.Boot {
 		base = h.Report
 	}
 	d := GateCounts{Scans: max(r.Scans-base.Scans, 0), Admits: max(r.Admits-base.Admits, 0)}
+	kept := maps.Clone(base.Refusals)
 	for k, n := range r.Refusals {
 		if inc := n - base.Refusals[k]; inc > 0 {
 			if d.Refusals == nil {
 				d.Refusals = make(map[string]int64)
 			}
 			d.Refusals[k] = inc
+			if kept == nil {
+				kept = make(map[string]int64)
+			}
+			kept[k] = n
 		}
 	}
 	if d.Scans > 0 {
 		h.LastScanAt = at
 	}
 	h.Totals = h.Totals.Add(d)
-	r.Refusals = maps.Clone(r.Refusals)
+	r.Scans, r.Admits, r.Refusals = max(r.Scans, base.Scans), max(r.Admits, base.Admits), kept
 	h.Report, h.ReportedAt = r, at
 	if at.After(h.LastSeen) {
 		h.LastSeen = at
@@ -258,4 +266,13 @@ type HealthStore interface {
 	// RefusalsByReason sums an event's refusals over its gates and
 	// minutes, by verdict.
 	RefusalsByReason(ctx context.Context, eventID string) (map[string]int64, error)
+}
+
+// storedTime is t as the stores keep health times: UTC, to the
+// microsecond (PostgreSQL's precision), zero kept zero.
+func storedTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.Truncate(time.Microsecond).UTC()
 }
