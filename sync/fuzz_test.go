@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -19,6 +20,12 @@ func FuzzParseFrame(f *testing.F) {
 		`{"type":"ack","ids":["ci_00000000000000010000000000000001"]}`,
 		`{"type":"changes","changes":[{"event_id":"ev_0011223344556677","seq":1,"kind":"issue","ticket_id":"tk_000000000000000000000001","type_number":1,"at":"2026-11-26T20:00:00Z"}]}`,
 		`{"type":"welcome","server_time":"2026-11-26T20:00:00Z","head":7}`,
+		`{"type":"status","client_time":"2026-11-26T20:00:00Z","status":{"boot":"0a1b2c","version":"scannerd v1","outbox":3,"scans":9,"admits":5,"refusals":{"already_used":2,"invalid_signature":1}}}`,
+		`{"type":"status","client_time":"2026-11-26T20:00:00Z","status":{"boot":"b","scans":1,"admits":2}}`,
+		`{"type":"status","status":{"boot":"b"}}`,
+		`{"type":"status","client_time":"2026-11-26T20:00:00Z","status":{"boot":"b","refusals":{}}}`,
+		`{"type":"hello","version":1,"status":{"boot":"b"}}`,
+		`{"type":"status","client_time":"2026-11-26T20:00:00Z","status":{"boot":"b","scans":1,"refusals":{"BAD":1}}}`,
 		`{"type":"teleport"}`, `{}`, `[]`, `{"type":"hello"}{"type":"hello"}`, `{"type":"upload","checkins":[{"id":"ci_x"}]}`,
 	} {
 		f.Add([]byte(s))
@@ -33,6 +40,20 @@ func FuzzParseFrame(f *testing.F) {
 		}
 		switch fr.Type {
 		case ticketsync.TypeHello, ticketsync.TypeWelcome, ticketsync.TypeUpload, ticketsync.TypeAck, ticketsync.TypeChanges:
+			if fr.Status != nil {
+				t.Fatalf("accepted a %s frame with a status", fr.Type)
+			}
+		case ticketsync.TypeStatus:
+			if fr.Status == nil || fr.ClientTime.IsZero() || fr.Status.Validate() != nil {
+				t.Fatalf("accepted status frame %+v", fr)
+			}
+			var refused int64
+			for _, n := range fr.Status.Refusals {
+				refused += n
+			}
+			if fr.Status.Scans < 0 || fr.Status.Admits+refused > fr.Status.Scans || len(fr.Status.Refusals) > ticketsync.MaxReasons {
+				t.Fatalf("accepted inconsistent counts %+v", *fr.Status)
+			}
 		default:
 			t.Fatalf("accepted a frame of type %q", fr.Type)
 		}
@@ -54,6 +75,9 @@ func FuzzParseFrame(f *testing.F) {
 		}
 		if fr2.Type != fr.Type || len(fr2.Checkins) != len(fr.Checkins) || len(fr2.IDs) != len(fr.IDs) || len(fr2.Changes) != len(fr.Changes) || fr2.Since != fr.Since {
 			t.Fatalf("round trip changed the frame: %+v -> %+v", fr, fr2)
+		}
+		if fr.Status != nil && !reflect.DeepEqual(*fr.Status, *fr2.Status) {
+			t.Fatalf("round trip changed the status: %+v -> %+v", *fr.Status, *fr2.Status)
 		}
 	})
 }

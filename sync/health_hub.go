@@ -112,12 +112,19 @@ func (s *Hub) touchGone(c *conn) {
 	s.touch(ctx, c, GateTouch{At: s.now().UTC(), Synced: c.syncedAt(), Disconnected: true})
 }
 
+// MinStatusGap is the least time between two status frames of one
+// connection that the hub saves; one sooner is dropped (a gate sends
+// them at most once a second), so a gate cannot turn its frame rate
+// into store writes.
+const MinStatusGap = 500 * time.Millisecond
+
 // report saves a status frame (parsed and validated by ParseFrame).
 func (s *Hub) report(ctx context.Context, c *conn, f Frame) {
 	hs := s.health()
-	if hs == nil {
+	if hs == nil || time.Since(c.lastStatus) < MinStatusGap {
 		return
 	}
+	c.lastStatus = time.Now()
 	now := s.now().UTC()
 	t := GateTouch{At: now, Skew: f.ClientTime.Sub(now), SkewKnown: true, Synced: c.syncedAt()}
 	if _, err := hs.ReportGate(ctx, c.gate, *f.Status, t); err != nil && ctx.Err() == nil {

@@ -116,6 +116,9 @@ func ParseFrame(b []byte) (Frame, error) {
 		if err := f.Status.Validate(); err != nil {
 			return Frame{}, err
 		}
+		if len(f.Status.Refusals) == 0 {
+			f.Status.Refusals = nil // {} and none are one
+		}
 	case "":
 		return Frame{}, fmt.Errorf("frame has no type")
 	default:

@@ -478,6 +478,8 @@ type conn struct {
 	// last sent a frame or pong, and when it last synced (an ack or log
 	// entries sent); the writer saves them at every ping (GateTouch).
 	heard, synced atomic.Int64
+	// lastStatus is when the reader last saved a status frame.
+	lastStatus time.Time
 }
 
 func (c *conn) wake() {
