@@ -125,6 +125,10 @@ func New(cfg Config) *Services {
 	}
 	s.Hub = &ticketsync.Hub{Store: st.Sync, Changes: st.Purchases, Tickets: HubTickets{Store: st.Purchases}, Now: cfg.Now, Logger: log}
 	s.Purchase.ChangesAppended = s.Hub.Poke
+	s.Hub.Doors = func(ctx context.Context, eventID string) (time.Time, time.Time, error) {
+		e, err := s.Catalog.Event(ctx, eventID)
+		return e.DoorsAt, e.EndsAt, err
+	}
 	s.Enroller = &ticketsync.Enroller{Store: st.Sync, Changes: st.Purchases, Keys: s.Vault, Now: cfg.Now,
 		EventName: func(ctx context.Context, eventID string) (string, error) {
 			e, err := s.Catalog.Event(ctx, eventID)
