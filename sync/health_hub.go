@@ -231,6 +231,30 @@ func (s *Hub) CheckQuiet(ctx context.Context, eventID string) ([]GateState, erro
 	return quiet, nil
 }
 
+// WatchQuiet runs CheckQuiet every interval for each event that events
+// returns (the events whose doors are open, say) until ctx ends; errors
+// are logged and the watch goes on. It is what calls OnGateQuiet.
+func (s *Hub) WatchQuiet(ctx context.Context, every time.Duration, events func(context.Context) ([]string, error)) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		ids, err := events(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.logger().Warn("sync: list events to check for quiet gates", "err", err)
+		}
+		for _, id := range ids {
+			if _, err := s.CheckQuiet(ctx, id); err != nil && ctx.Err() == nil {
+				s.logger().Warn("sync: check for quiet gates", "event", id, "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
 // GateMinutes lists an event's per gate and minute counts from since
 // on (see HealthStore.GateMinutes); nil without a HealthStore.
 func (s *Hub) GateMinutes(ctx context.Context, eventID string, since time.Time) ([]GateMinute, error) {

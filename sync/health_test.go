@@ -286,3 +286,48 @@ func equal[T any](t *testing.T, what string, got, want T) {
 		t.Errorf("%s:\n got %+v\nwant %+v", what, got, want)
 	}
 }
+
+// TestWatchQuiet: a gate never heard from during doors-open is quiet
+// (offline), and WatchQuiet hands it to OnGateQuiet once however many
+// checks find it.
+func TestWatchQuiet(t *testing.T) {
+	w := newWorld(t)
+	g := w.enroll(t, "north")
+	w.hub.Doors = func(context.Context, string) (time.Time, time.Time, error) {
+		return time.Now().Add(-time.Hour), time.Now().Add(time.Hour), nil
+	}
+	quiet := make(chan ticketsync.GateState, 8)
+	w.hub.OnGateQuiet = func(s ticketsync.GateState) { quiet <- s }
+	checks := make(chan struct{}, 64)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.hub.WatchQuiet(ctx, time.Millisecond, func(context.Context) ([]string, error) {
+			select {
+			case checks <- struct{}{}:
+			default:
+			}
+			return []string{w.eventID}, nil
+		})
+	}()
+	got := <-quiet
+	for drained := false; !drained; {
+		select {
+		case <-checks:
+		default:
+			drained = true
+		}
+	}
+	for range 3 { // at least two more checks find it quiet again
+		<-checks
+	}
+	cancel()
+	<-done
+	if got.ID != g.id || got.Health.QuietReason != ticketsync.QuietOffline {
+		t.Errorf("OnGateQuiet got %s (%s), want %s offline", got.ID, got.Health.QuietReason, g.id)
+	}
+	if n := len(quiet); n != 0 {
+		t.Errorf("OnGateQuiet called %d more times for a gate that stayed quiet", n)
+	}
+}
