@@ -155,8 +155,9 @@
 // gate's totals and to the current minute's counts (GateMinute, the
 // server's clock) only what a report adds over the highest counts the
 // same boot reported before, so a resend, a reconnect or two
-// connections' reports in any order count once, and a new boot counts
-// from zero. Counts land in the minute the server learned of them: a
+// connections' reports in any order count once, a new boot counts from
+// zero, and a late report of the boot before (kept as
+// GateHealth.Previous) counts once too. Counts land in the minute the server learned of them: a
 // gate cut off for an hour reports that hour's scans in the minute it
 // reconnects. The hub saves at most one status frame per connection
 // every MinStatusGap; a status frame with a bad field (a boot id of other

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -78,6 +79,43 @@ func FuzzParseFrame(f *testing.F) {
 		}
 		if fr.Status != nil && !reflect.DeepEqual(*fr.Status, *fr2.Status) {
 			t.Fatalf("round trip changed the status: %+v -> %+v", *fr.Status, *fr2.Status)
+		}
+	})
+}
+
+// FuzzApplyReport: for any two valid reports, applying them never
+// lowers a total, and applying either again adds nothing: a resend, a
+// reconnect of the same boot or a late report of the boot before counts
+// once.
+func FuzzApplyReport(f *testing.F) {
+	f.Add([]byte(`{"boot":"a","scans":5,"admits":3,"refusals":{"already_used":2}}`), []byte(`{"boot":"a","scans":7,"admits":3,"refusals":{"already_used":3,"malformed":1}}`))
+	f.Add([]byte(`{"boot":"a","scans":5,"admits":5}`), []byte(`{"boot":"b","scans":1,"admits":0,"refusals":{"revoked":1}}`))
+	f.Add([]byte(`{"boot":"a","scans":9}`), []byte(`{"boot":"a","scans":2}`))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		var ra, rb ticketsync.GateReport
+		if json.Unmarshal(a, &ra) != nil || json.Unmarshal(b, &rb) != nil || ra.Validate() != nil || rb.Validate() != nil {
+			return
+		}
+		at := time.Date(2026, 12, 7, 20, 0, 0, 0, time.UTC)
+		var h ticketsync.GateHealth
+		h, _ = h.ApplyReport(ra, at)
+		h1, _ := h.ApplyReport(rb, at.Add(time.Second))
+		if h1.Totals.Scans < h.Totals.Scans || h1.Totals.Admits < h.Totals.Admits {
+			t.Fatalf("totals went down: %+v -> %+v", h.Totals, h1.Totals)
+		}
+		for k, n := range h.Totals.Refusals {
+			if h1.Totals.Refusals[k] < n {
+				t.Fatalf("refusals %s went down: %d -> %d", k, n, h1.Totals.Refusals[k])
+			}
+		}
+		for _, r := range []ticketsync.GateReport{ra, rb} {
+			h2, inc := h1.ApplyReport(r, at.Add(2*time.Second))
+			if !inc.IsZero() {
+				t.Fatalf("a repeated report of boot %q added %+v", r.Boot, inc.GateCounts)
+			}
+			if !reflect.DeepEqual(h2.Totals, h1.Totals) {
+				t.Fatalf("a repeated report changed the totals: %+v -> %+v", h1.Totals, h2.Totals)
+			}
 		}
 	})
 }

@@ -117,6 +117,10 @@ type GateHealth struct {
 	// it said (counts since that boot).
 	ReportedAt time.Time  `json:"reported_at,omitzero"`
 	Report     GateReport `json:"report"`
+	// Previous is the highest counts of the boot before Report's: a late
+	// report of it (a frame the old process sent just before it
+	// restarted) adds only what it adds over them.
+	Previous GateReport `json:"previous,omitzero"`
 	// LastScanAt is when a report last showed more scans than the one
 	// before.
 	LastScanAt time.Time `json:"last_scan_at,omitzero"`
@@ -213,12 +217,21 @@ func (h GateHealth) Touch(t GateTouch) GateHealth {
 // against the highest counts reported before by the same boot: a resend
 // or a reconnect adds nothing, a report overtaken by a later one (two
 // connections through two servers) adds nothing and lowers nothing, and
-// a new boot adds its counts from zero.
+// a new boot adds its counts from zero. The boot before the current
+// one is remembered too (Previous), so its late reports count once.
 func (h GateHealth) ApplyReport(r GateReport, at time.Time) (GateHealth, GateMinute) {
 	at = storedTime(at)
 	var base GateReport
-	if h.Report.Boot == r.Boot {
+	late := false
+	switch r.Boot {
+	case h.Report.Boot:
 		base = h.Report
+	case h.Previous.Boot:
+		base, late = h.Previous, true
+	default:
+		if h.Report.Boot != "" {
+			h.Previous = h.Report
+		}
 	}
 	d := GateCounts{Scans: max(r.Scans-base.Scans, 0), Admits: max(r.Admits-base.Admits, 0)}
 	kept := maps.Clone(base.Refusals)
@@ -239,7 +252,12 @@ func (h GateHealth) ApplyReport(r GateReport, at time.Time) (GateHealth, GateMin
 	}
 	h.Totals = h.Totals.Add(d)
 	r.Scans, r.Admits, r.Refusals = max(r.Scans, base.Scans), max(r.Admits, base.Admits), kept
-	h.Report, h.ReportedAt = r, at
+	if late {
+		r.Outbox, r.Version = base.Outbox, base.Version
+		h.Previous = r
+	} else {
+		h.Report, h.ReportedAt = r, at
+	}
 	if at.After(h.LastSeen) {
 		h.LastSeen = at
 	}

@@ -13,7 +13,7 @@ import (
 
 // testHealth: a store that keeps gate health (sync.HealthStore) counts a
 // boot's report once however often it is resent, adds a new boot's from
-// zero, takes concurrent reports of one boot in any order without
+// zero, counts a late report of the boot before once, takes concurrent reports of one boot in any order without
 // counting twice, keeps times moving forward, and sums refusals by
 // reason over gates and minutes.
 func testHealth(t *testing.T, s ticketsync.Store, _ purchase.Store, c catalog.Store) {
@@ -61,6 +61,10 @@ func testHealth(t *testing.T, s ticketsync.Store, _ purchase.Store, c catalog.St
 	equal(t, "north skew", h.ClockSkew, -time.Second)
 	equal(t, "north report", h.Report, ticketsync.GateReport{Boot: "bootB", Version: "v1", Outbox: 2, Scans: 2, Admits: 1,
 		Refusals: map[string]int64{"code_expired": 1}})
+	late := report(north, "bootA", 7, 4, map[string]int64{"already_used": 2, "invalid_signature": 1}, t1.Add(3*time.Second))
+	equal(t, "north totals after a late report of the boot before", late.Totals, h.Totals)
+	equal(t, "north report after a late report of the boot before", late.Report, h.Report)
+	h = late
 	got, err = hs.GateHealthOfEvent(ctx, f.event.ID)
 	must(t, "GateHealthOfEvent", err)
 	equal(t, "stored north", got[north.ID], h)
