@@ -80,6 +80,9 @@ type serverConfig struct {
 	HSTS        bool
 	// LinkTTL is how long a ticket link lasts (purchase.DefaultLinkTTL).
 	LinkTTL time.Duration
+	// GateQuietAfter is how long a gate may go without a scan during
+	// doors-open before the gate panel flags it quiet (sync.Hub.QuietAfter).
+	GateQuietAfter time.Duration
 }
 
 func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
@@ -95,6 +98,7 @@ func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.CORSOrigins, "cors-origins", nil, "origins (https://shop.example.com) whose pages may call the /v1 API from a browser, separated by commas; never *; empty allows none (env ADMITONE_CORS_ORIGINS)")
 	fs.BoolVar(&c.HSTS, "hsts", false, "send Strict-Transport-Security on the app and the API: the server is reached over TLS, e.g. through a proxy that terminates it (env ADMITONE_HSTS)")
 	fs.DurationVar(&c.LinkTTL, "ticket-link-ttl", purchase.DefaultLinkTTL, "how long a ticket link (POST /v1/tickets/{id}/links) lasts (env ADMITONE_TICKET_LINK_TTL)")
+	fs.DurationVar(&c.GateQuietAfter, "gate-quiet-after", ticketsync.DefaultQuietAfter, "a gate with no scan for this long during doors-open is flagged quiet on the gate panel, 1m to 24h (env ADMITONE_GATE_QUIET_AFTER)")
 	c.Payments.addFlags(fs)
 	c.Wallets.addFlags(fs)
 	c.holdFlags = &holdFlags{}
@@ -158,6 +162,9 @@ func (c *serverConfig) check() (settings, error) {
 	}
 	if st.holdTTL = c.HoldTTL; st.holdTTL != 0 && (st.holdTTL < time.Second || st.holdTTL > time.Hour) {
 		return st, fmt.Errorf("--hold-ttl %v: want 0 (the default) or 1s to 1h", st.holdTTL)
+	}
+	if c.GateQuietAfter != 0 && (c.GateQuietAfter < time.Minute || c.GateQuietAfter > 24*time.Hour) {
+		return st, fmt.Errorf("--gate-quiet-after %v: want 1m to 24h", c.GateQuietAfter)
 	}
 	if st.pay, st.hooks, err = c.Payments.load(); err != nil {
 		return st, err
@@ -244,6 +251,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	a.api.StripePublishableKey = cfg.Payments.StripePublishableKey
 	a.api.CORSOrigins, a.api.HSTS = set.corsOrigins, cfg.HSTS
 	svc.Purchase.LinkTTL = cfg.LinkTTL
+	svc.Hub.QuietAfter = cfg.GateQuietAfter
 	if set.pay == nil {
 		log.Warn("no payment provider is configured: priced tickets cannot be sold, only free ones (--payments stripe takes payments; --payments test takes test cards, for demos)",
 			"apple_wallet", set.passes != nil, "google_wallet", set.google != nil)
