@@ -144,8 +144,10 @@
 //
 // The hub keeps per gate (HealthStore, implemented by both stores; the
 // Hub takes its Store when it implements it) a GateHealth: last seen
-// (the last frame or pong, saved at every ping), the last disconnect a
-// server saw, last sync (an upload acknowledged or log entries sent),
+// (the last frame or pong), the last disconnect a server saw, last sync
+// (an upload acknowledged or log entries sent; both saved at every ping,
+// with each status frame and at the disconnect, so the panel may be a
+// ping interval behind),
 // clock skew (the gate's clock minus the server's, from hello and status
 // frames), and the last status report. A gate is online while a server
 // heard from it within Hub.OfflineAfter (default 3 ping intervals plus
