@@ -98,9 +98,9 @@ type Hub struct {
 	// nil uses Store when it implements HealthStore, else keeps none.
 	Health HealthStore
 	// OfflineAfter is how long after a server last heard from a gate it
-	// shows offline (zero: DefaultOfflineAfter); QuietAfter how long
-	// without a scan during doors-open flags it quiet (zero:
-	// DefaultQuietAfter). See health_hub.go.
+	// shows offline (zero: three ping intervals and 15 s, 45 s by
+	// default); QuietAfter how long without a scan during doors-open
+	// flags it quiet (zero: DefaultQuietAfter). See health_hub.go.
 	OfflineAfter, QuietAfter time.Duration
 	// Doors returns an event's doors-open window (doors time to end);
 	// nil flags no gate quiet.
