@@ -53,8 +53,11 @@ type ClientStatus struct {
 	// ServerVersion is the protocol version of the last welcome; status
 	// frames go to servers of StatusVersion or more.
 	ServerVersion int `json:"server_version,omitempty"`
-	// LastStatus is when the last status frame went out.
-	LastStatus time.Time `json:"last_status,omitzero"`
+	// LastStatus is when the last status frame went out and
+	// LastReport what it said: the numbers the organizers' gate panel
+	// shows for this gate.
+	LastStatus time.Time   `json:"last_status,omitzero"`
+	LastReport *GateReport `json:"last_report,omitempty"`
 }
 
 // Client keeps a gate in sync with the server: it uploads the outbox and
@@ -386,7 +389,7 @@ func (s *statusSender) send(force bool) error {
 		return err
 	}
 	s.last, s.at = r, time.Now()
-	s.c.setStatus(func(st *ClientStatus) { st.LastStatus = s.at })
+	s.c.setStatus(func(st *ClientStatus) { st.LastStatus, st.LastReport = s.at, &r })
 	return nil
 }
 

@@ -161,6 +161,9 @@ func TestGateHealth(t *testing.T) {
 			return s.Scans == 3 && s.Outbox == 0 && !s.LastSync.IsZero()
 		})
 		equal(t, "counts", st.GateCounts, want)
+		if !eventually(10*time.Second, func() bool { r := north.client.Status().LastReport; return r != nil && r.Scans == 3 }) {
+			t.Errorf("the gate's own status shows its last report as %+v", north.client.Status().LastReport)
+		}
 		if st.ScansPerMinute != 3/ticketsync.RateWindow.Minutes() || st.Quiet {
 			t.Errorf("after three scans: %v scans a minute, quiet %v", st.ScansPerMinute, st.Quiet)
 		}
