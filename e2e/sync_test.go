@@ -127,6 +127,72 @@ func TestCrossGateRefusal(t *testing.T) {
 	if n := len(ev.checkins(t, srv.url)); n != 1 {
 		t.Errorf("the server holds %d check-ins, want 1: refused scans are not check-ins", n)
 	}
+
+	// Both scannerd processes reported their health: online, their
+	// version, and their real scans (dry runs are not counted) with the
+	// refusals by verdict.
+	want := map[string]gateCounts{
+		a.id: {Scans: 2, Admits: 1, Refusals: map[string]int64{"revoked": 1}},
+		b.id: {Scans: 2, Refusals: map[string]int64{"already_used": 1, "revoked": 1}},
+	}
+	var health map[string]gateHealth
+	if _, ok := testenv.Poll(10*time.Second, 50*time.Millisecond, func() bool {
+		health = ev.gateHealth(t, srv.url)
+		for id, w := range want {
+			h := health[id]
+			if !h.Online || h.Scans != w.Scans || h.Admits != w.Admits || !sameCounts(h.Refusals, w.Refusals) || !strings.HasPrefix(h.Version, "scannerd") {
+				return false
+			}
+		}
+		return true
+	}); !ok {
+		t.Errorf("gate health %+v, want online scannerd gates counting %+v", health, want)
+	}
+}
+
+// gateCounts and gateHealth are what GET /v1/events/{id}/gates shows of
+// a gate's health.
+type gateCounts struct {
+	Scans    int64            `json:"scans"`
+	Admits   int64            `json:"admits"`
+	Refusals map[string]int64 `json:"refusals"`
+}
+
+type gateHealth struct {
+	gateCounts
+	Online      bool   `json:"online"`
+	Version     string `json:"version"`
+	ClockSkewMS *int64 `json:"clock_skew_ms"`
+	Outbox      int64  `json:"outbox"`
+}
+
+// gateHealth lists the event's gates' health by gate id.
+func (e *event) gateHealth(t *testing.T, server string) map[string]gateHealth {
+	t.Helper()
+	var out struct {
+		Gates []struct {
+			ID     string     `json:"id"`
+			Health gateHealth `json:"health"`
+		} `json:"gates"`
+	}
+	call(t, "GET", server+"/v1/events/"+e.id+"/gates", e.organizer, nil, http.StatusOK, &out)
+	m := make(map[string]gateHealth, len(out.Gates))
+	for _, g := range out.Gates {
+		m[g.ID] = g.Health
+	}
+	return m
+}
+
+func sameCounts(a, b map[string]int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, n := range a {
+		if b[k] != n {
+			return false
+		}
+	}
+	return true
 }
 
 // TestOfflineConflict: two gates cut off from the server (A behind a

@@ -77,12 +77,12 @@ func (s *Server) listGates(w http.ResponseWriter, r *http.Request, p *account.Pr
 	if err != nil {
 		return err
 	}
-	gates, err := hub.GatesOfEvent(r.Context(), eventID)
+	gates, err := hub.GateStates(r.Context(), eventID)
 	if err != nil {
 		return err
 	}
 	if gates == nil {
-		gates = []ticketsync.Gate{}
+		gates = []ticketsync.GateState{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"gates": gates})
 	return nil

@@ -28,6 +28,10 @@
 // list (unknown_ticket in listed mode), revocation, the gate's ticket types,
 // the validity window, and last the ticket's use (already_used).
 //
+// Counters (Engine.Counts) count the verdicts given since the process
+// started, dry runs excluded, under a random boot id: what the gate's
+// status frames report to the server (see package sync, "Gate health").
+//
 // # Caveats
 //
 //   - accepted is returned only after the check-in's transaction has been

@@ -42,7 +42,10 @@ type Engine struct {
 	// Feed, if set, receives every verdict the engine gives, from every
 	// lane and API caller: the gate's screens and hook watch it.
 	Feed *Feed
-	Log  *slog.Logger
+	// Counts, if set, counts every verdict given but dry runs': the
+	// gate's status frames report them.
+	Counts *Counters
+	Log    *slog.Logger
 }
 
 // Result is what a scan answers: the verdict, why, and the ticket if one
@@ -198,6 +201,9 @@ func (e *Engine) online() bool { return e.Online != nil && e.Online() }
 
 // report logs r and publishes it on the Feed.
 func (e *Engine) report(r Result) {
+	if !r.DryRun {
+		e.Counts.Count(r.Verdict)
+	}
 	e.Feed.Publish(r)
 	if e.Log == nil {
 		return

@@ -50,6 +50,14 @@ type ClientStatus struct {
 	LastError  string        `json:"last_error,omitempty"`
 	Reconnects int           `json:"reconnects"`
 	Cursor     int64         `json:"cursor"`
+	// ServerVersion is the protocol version of the last welcome; status
+	// frames go to servers of StatusVersion or more.
+	ServerVersion int `json:"server_version,omitempty"`
+	// LastStatus is when the last status frame went out and
+	// LastReport what it said: the numbers the organizers' gate panel
+	// shows for this gate.
+	LastStatus time.Time   `json:"last_status,omitzero"`
+	LastReport *GateReport `json:"last_report,omitempty"`
 }
 
 // Client keeps a gate in sync with the server: it uploads the outbox and
@@ -73,6 +81,15 @@ type Client struct {
 	// Dialer dials the websocket; nil means a default with a 10 s
 	// handshake timeout.
 	Dialer *websocket.Dialer
+	// Report, if set, is the gate's health for status frames: sent to a
+	// server that takes them (StatusVersion) on connect, within about a
+	// second of the report changing, and at least every StatusInterval
+	// (default DefaultStatusInterval). Nil sends none.
+	Report         func() GateReport
+	StatusInterval time.Duration
+	// Now is the gate's clock, which hello and status frames carry; nil
+	// means time.Now.
+	Now func() time.Time
 
 	kick   chan struct{}
 	once   gosync.Once
@@ -85,6 +102,20 @@ func (c *Client) init() {
 }
 
 func (c *Client) logger() *slog.Logger { return logging.OrDiscard(c.Logger) }
+
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// DefaultStatusInterval is how often a gate sends a status frame when
+// nothing changes.
+const DefaultStatusInterval = 10 * time.Second
+
+// statusGap spaces status frames sent because the report changed.
+const statusGap = time.Second
 
 // Kick tells the client that the outbox has a new check-in.
 func (c *Client) Kick() {
@@ -222,7 +253,7 @@ func (c *Client) handshake(ctx context.Context, target string) (*websocket.Conn,
 	if err != nil {
 		return fail(err)
 	}
-	if err := writeFrame(ws, Frame{Type: TypeHello, Version: ProtocolVersion, Since: cursor, ClientTime: time.Now().UTC()}); err != nil {
+	if err := writeFrame(ws, Frame{Type: TypeHello, Version: ProtocolVersion, Since: cursor, ClientTime: c.now().UTC()}); err != nil {
 		return fail(err)
 	}
 	ws.SetReadDeadline(time.Now().Add(DefaultHelloTimeout))
@@ -244,9 +275,10 @@ func (c *Client) session(ctx context.Context, target string) (welcomed bool, err
 		return false, err
 	}
 	defer ws.Close()
-	skew := time.Since(welcome.ServerTime) // half the round trip is in it too
+	skew := c.now().Sub(welcome.ServerTime) // half the round trip is in it too
 	c.setStatus(func(s *ClientStatus) {
 		s.Connected, s.ClockSkew, s.LastSync, s.LastError, s.Cursor = true, skew, time.Now(), "", cursor
+		s.ServerVersion = welcome.Version
 	})
 	c.logger().Info("sync: connected", "gate", welcome.GateID, "event", welcome.EventID, "since", cursor, "head", welcome.Head,
 		"clock_skew", skew.Round(time.Millisecond))
@@ -274,6 +306,10 @@ func (c *Client) session(ctx context.Context, target string) (welcomed bool, err
 	var gap <-chan time.Time // the wait before the next upload, if any
 	poll := time.NewTicker(time.Second)
 	defer poll.Stop()
+	st := statusSender{c: c, ws: ws, on: c.Report != nil && welcome.Version >= StatusVersion}
+	if err := st.send(true); err != nil {
+		return true, err
+	}
 	for {
 		if inflight == nil && gap == nil {
 			if wait := uploadGap - time.Since(sentAt); wait > 0 {
@@ -318,8 +354,55 @@ func (c *Client) session(ctx context.Context, target string) (welcomed bool, err
 			if inflight != nil && time.Since(sentAt) > ackTimeout {
 				return true, fmt.Errorf("upload of %d check-ins not acknowledged in %v", len(inflight), ackTimeout)
 			}
+			if err := st.send(false); err != nil {
+				return true, err
+			}
 		}
 	}
+}
+
+// statusSender sends one connection's status frames.
+type statusSender struct {
+	c    *Client
+	ws   *websocket.Conn
+	on   bool
+	last GateReport
+	at   time.Time // when the last one went out (monotonic)
+}
+
+// send sends the gate's report if force, if it changed (and statusGap
+// passed), or if the status interval passed.
+func (s *statusSender) send(force bool) error {
+	if !s.on {
+		return nil
+	}
+	r := s.c.Report()
+	since := time.Since(s.at)
+	interval := s.c.StatusInterval
+	if interval <= 0 {
+		interval = DefaultStatusInterval
+	}
+	if !force && since < interval && (since < statusGap || sameReport(r, s.last)) {
+		return nil
+	}
+	if err := writeFrame(s.ws, Frame{Type: TypeStatus, ClientTime: s.c.now().UTC(), Status: &r}); err != nil {
+		return err
+	}
+	s.last, s.at = r, time.Now()
+	s.c.setStatus(func(st *ClientStatus) { st.LastStatus, st.LastReport = s.at, &r })
+	return nil
+}
+
+func sameReport(a, b GateReport) bool {
+	if a.Boot != b.Boot || a.Version != b.Version || a.Outbox != b.Outbox || a.Scans != b.Scans || a.Admits != b.Admits || len(a.Refusals) != len(b.Refusals) {
+		return false
+	}
+	for k, n := range a.Refusals {
+		if m, ok := b.Refusals[k]; !ok || m != n {
+			return false
+		}
+	}
+	return true
 }
 
 // uploadGap spaces a connection's uploads: scans that come faster share

@@ -44,11 +44,14 @@
 //
 //	hello    gate -> server, first and once.
 //	         {"type":"hello","version":1,"since":SEQ,"client_time":T}
-//	         since is the gate's cursor.
+//	         since is the gate's cursor; version is ProtocolVersion (1),
+//	         which every server speaks.
 //	         Answer: welcome.
 //	welcome  server -> gate.
-//	         {"type":"welcome","version":1,"server_time":T,"gate_id":G,
+//	         {"type":"welcome","version":2,"server_time":T,"gate_id":G,
 //	          "event_id":E,"head":SEQ}
+//	         version is the highest the server speaks: 2
+//	         (StatusVersion) takes status frames, 1 does not.
 //	         server_time lets the gate report its clock skew; head is the
 //	         log's last Seq. Then the server sends every entry after since
 //	         (changes frames) and goes on pushing new ones.
@@ -74,6 +77,25 @@
 //	         ticket used at gate A is already_used at gate B), a validity
 //	         entry the event's new end. Its own check-ins come back too and
 //	         change nothing.
+//
+//	status   gate -> server, only to a server whose welcome said 2 or
+//	         more: the gate's health (GateReport).
+//	         {"type":"status","client_time":T,"status":{"boot":B,
+//	          "version":"scannerd ...","outbox":N,"scans":N,"admits":N,
+//	          "refusals":{"already_used":N,"invalid_signature":N,...}}}
+//	         Sent on connect, within about a second of a change and at
+//	         least every DefaultStatusInterval (10 s). No answer.
+//
+// Versions: a hello always says 1, so a new gate works with an old
+// server; the welcome's version says what the server takes beyond it.
+// An old server's welcome says 1 and it closes a connection on a frame
+// type it does not know (1003), so a gate sends status frames only
+// after a welcome of StatusVersion or more. An old gate reads no version
+// from the welcome and never sends status; the server shows its
+// connection (online, last seen, last sync, clock skew from its hello)
+// without counts. Frames are parsed strictly on both sides (unknown
+// fields are refused), so a new field in a frame an old peer reads
+// needs a new version the same way.
 //
 // Keepalive: the server pings every Hub.PingInterval; either side drops
 // a connection that shows no frame or ping/pong for Hub.PongWait (the
@@ -117,6 +139,44 @@
 // GET /v1/events/{id}/quarantine; it enters neither the log nor any
 // ticket's record. One gate credential holds at most MaxConnsPerGate
 // websockets; another is refused with HTTP 429 before the upgrade.
+//
+// # Gate health
+//
+// The hub keeps per gate (HealthStore, implemented by both stores; the
+// Hub takes its Store when it implements it) a GateHealth: last seen
+// (the last frame or pong), the last disconnect a server saw, last sync
+// (an upload acknowledged or log entries sent; both saved at every ping,
+// with each status frame and at the disconnect, so the panel may be a
+// ping interval behind),
+// clock skew (the gate's clock minus the server's, from hello and status
+// frames), and the last status report. A gate is online while a server
+// heard from it within Hub.OfflineAfter (default 3 ping intervals plus
+// 15 s: 45 s) and saw no disconnect since: a server process that dies
+// holds no flag that keeps its gates online. A status report's counters
+// run from the gate process's start (its boot id): the hub adds to the
+// gate's totals and to the current minute's counts (GateMinute, the
+// server's clock) only what a report adds over the highest counts the
+// same boot reported before, so a resend, a reconnect or two
+// connections' reports in any order count once, a new boot counts from
+// zero, and a late report of the boot before (kept as
+// GateHealth.Previous) counts once too. Counts land in the minute the server learned of them: a
+// gate cut off for an hour reports that hour's scans in the minute it
+// reconnects. The hub saves at most one status frame per connection
+// every MinStatusGap; a status frame with a bad field (a boot id of other
+// characters, admits over scans, refusals over the difference, more than
+// MaxReasons reasons) ends the connection like any bad frame (1007).
+//
+// Hub.GateStates is the gate panel (GET /v1/events/{id}/gates): online,
+// last seen and sync, clock skew, outbox, version, scans per minute over
+// RateWindow, totals and refusals by verdict, and Quiet: during the
+// event's doors-open window (Hub.Doors: doors time to end) a gate that is
+// offline, or online with no scan for Hub.QuietAfter (default 10
+// minutes; the window's start counts as a scan), is quiet.
+// Hub.CheckQuiet returns an event's quiet gates and calls
+// Hub.OnGateQuiet for each that became quiet since the previous check:
+// the seam for operator alerts, whose loop calls it for the events whose
+// doors are open. HealthStore.RefusalsByReason and GateMinutes give the
+// same counts to analytics.
 //
 // # Several servers
 //

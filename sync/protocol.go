@@ -18,11 +18,20 @@ const (
 	TypeUpload  = "upload"  // gate -> server: check-ins from the outbox
 	TypeAck     = "ack"     // server -> gate: check-ins stored
 	TypeChanges = "changes" // server -> gate: the event's log entries
+	TypeStatus  = "status"  // gate -> server: the gate's health (StatusVersion)
 )
 
 // ProtocolVersion is the version a hello carries; the server refuses
-// others.
+// others. Gates always say 1, which every server speaks.
 const ProtocolVersion = 1
+
+// StatusVersion is the version a welcome carries from a server that
+// takes status frames: the welcome's version is the highest the server
+// speaks, and a gate sends status frames only to a server whose welcome
+// says StatusVersion or more. A server before it says 1 (and closes the
+// connection on a frame type it does not know); a gate before it reads
+// no version from the welcome and sends no status.
+const StatusVersion = 2
 
 // Limits on frames.
 const (
@@ -58,6 +67,9 @@ type Frame struct {
 
 	// changes
 	Changes []changelog.Change `json:"changes,omitempty"`
+
+	// status (with client_time: the gate's clock)
+	Status *GateReport `json:"status,omitempty"`
 }
 
 // Close codes (RFC 6455 and the 4000-4999 private range) with which the
@@ -94,6 +106,19 @@ func ParseFrame(b []byte) (Frame, error) {
 	}
 	switch f.Type {
 	case TypeHello, TypeWelcome, TypeUpload, TypeAck, TypeChanges:
+		if f.Status != nil {
+			return Frame{}, fmt.Errorf("a %s frame carries no status: %w", f.Type, ErrInvalid)
+		}
+	case TypeStatus:
+		if f.Status == nil || f.ClientTime.IsZero() {
+			return Frame{}, fmt.Errorf("a status frame needs status and client_time: %w", ErrInvalid)
+		}
+		if err := f.Status.Validate(); err != nil {
+			return Frame{}, err
+		}
+		if len(f.Status.Refusals) == 0 {
+			f.Status.Refusals = nil // {} and none are one
+		}
 	case "":
 		return Frame{}, fmt.Errorf("frame has no type")
 	default:

@@ -101,6 +101,20 @@ type Hub struct {
 	// a gate that cannot take a frame in that time is disconnected (it
 	// resumes on reconnect).
 	WriteTimeout time.Duration
+	// Health keeps gates' health (status frames, last seen, clock skew);
+	// nil uses Store when it implements HealthStore, else keeps none.
+	Health HealthStore
+	// OfflineAfter is how long after a server last heard from a gate it
+	// shows offline (zero: three ping intervals and 15 s, 45 s by
+	// default); QuietAfter how long without a scan during doors-open
+	// flags it quiet (zero: DefaultQuietAfter). See health_hub.go.
+	OfflineAfter, QuietAfter time.Duration
+	// Doors returns an event's doors-open window (doors time to end);
+	// nil flags no gate quiet.
+	Doors func(ctx context.Context, eventID string) (open, end time.Time, err error)
+	// OnGateQuiet, if set, is called by CheckQuiet for each gate that
+	// became quiet since the last call: the seam for operator alerts.
+	OnGateQuiet func(GateState)
 
 	mu     gosync.Mutex
 	events map[string]map[*conn]struct{} // by event id
@@ -111,6 +125,9 @@ type Hub struct {
 	closed    bool
 	// watchers are told of every Poke (Watch).
 	watchers map[*watcher]struct{}
+
+	// quiet holds the gates CheckQuiet found quiet last, by gate id.
+	quiet map[string]bool
 }
 
 // orDefault is d, or def when d is not positive.
@@ -469,6 +486,13 @@ type conn struct {
 	closeOnce gosync.Once
 	cursor    int64 // the last seq sent; the writer's alone after hello
 	tail      *tail // the event's, set by register
+
+	// heard and synced are the server's clock (Unix ns) when the gate
+	// last sent a frame or pong, and when it last synced (an ack or log
+	// entries sent); the writer saves them at every ping (GateTouch).
+	heard, synced atomic.Int64
+	// lastStatus is when the reader last saved a status frame.
+	lastStatus time.Time
 }
 
 func (c *conn) wake() {
@@ -530,7 +554,7 @@ func (c *conn) run(ctx context.Context) {
 		return
 	}
 	c.cursor = max(hello.Since, 0)
-	welcome := Frame{Type: TypeWelcome, Version: ProtocolVersion, ServerTime: c.srv.now().UTC(), GateID: c.gate.ID, EventID: c.gate.EventID, Head: head}
+	welcome := Frame{Type: TypeWelcome, Version: StatusVersion, ServerTime: c.srv.now().UTC(), GateID: c.gate.ID, EventID: c.gate.EventID, Head: head}
 	if err := c.write(welcome); err != nil {
 		return
 	}
@@ -544,12 +568,15 @@ func (c *conn) run(ctx context.Context) {
 		skew = hello.ClientTime.Sub(welcome.ServerTime)
 	}
 	c.log.Info("sync: gate connected", "since", hello.Since, "head", head, "clock_skew", skew.Round(time.Millisecond))
+	c.hear()
+	c.srv.touch(ctx, c, GateTouch{At: welcome.ServerTime, Skew: skew, SkewKnown: !hello.ClientTime.IsZero()})
+	defer c.srv.touchGone(c)
 
 	c.wake() // send what the gate missed
 	go c.writer(ctx)
 
 	pongWait := orDefault(c.srv.PongWait, DefaultPongWait)
-	pong := func(string) error { c.ws.SetReadDeadline(time.Now().Add(pongWait)); return nil }
+	pong := func(string) error { c.ws.SetReadDeadline(time.Now().Add(pongWait)); c.hear(); return nil }
 	c.ws.SetPongHandler(pong)
 	pong("")
 	tokens, last := float64(RateBurst), time.Now()
@@ -573,8 +600,10 @@ func (c *conn) run(ctx context.Context) {
 			if err := c.upload(ctx, f.Checkins); err != nil {
 				return
 			}
+		case TypeStatus:
+			c.srv.report(ctx, c, f)
 		default:
-			c.shut(CloseProtocol, "a gate may send hello once and then upload frames, not "+f.Type)
+			c.shut(CloseProtocol, "a gate may send hello once and then upload and status frames, not "+f.Type)
 			return
 		}
 	}
@@ -673,6 +702,7 @@ func (c *conn) upload(ctx context.Context, cs []changelog.Checkin) error {
 	case <-c.done:
 		return errors.New("closed")
 	}
+	c.synced.Store(now.UnixNano())
 	if res.New > 0 {
 		c.srv.Poke(c.gate.EventID)
 	}
@@ -739,6 +769,7 @@ func (c *conn) writer(ctx context.Context) {
 				c.shut(CloseSlowGate, "ping failed")
 				return
 			}
+			c.srv.touch(ctx, c, GateTouch{At: time.Unix(0, c.heard.Load()).UTC(), Synced: c.syncedAt()})
 			// Another server process may have revoked the gate: its
 			// Disconnect reaches only its own connections.
 			if g, err := c.srv.Store.Gate(ctx, c.gate.ID); err == nil && !g.RevokedAt.IsZero() {
@@ -768,6 +799,7 @@ func (c *conn) sendChanges(ctx context.Context) bool {
 			return false
 		}
 		c.cursor = page[len(page)-1].seq
+		c.synced.Store(c.srv.now().UnixNano())
 		if len(page) < MaxChangesPerFrame {
 			return true
 		}

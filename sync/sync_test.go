@@ -31,7 +31,7 @@ import (
 // world is a server (hub and enroller over a bolt store, behind
 // httptest) with one event, and a way to sign its tickets.
 type world struct {
-	db      *bolt.DB
+	db      benchStore
 	hub     *ticketsync.Hub
 	enr     *ticketsync.Enroller
 	vault   *vault.Vault
@@ -47,6 +47,12 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return newWorldOn(t, db)
+}
+
+// newWorldOn is newWorld over a given store.
+func newWorldOn(t *testing.T, db benchStore) *world {
+	t.Helper()
 	var seal ticketcrypto.SealKey
 	rand.Read(seal[:])
 	w := &world{db: db, vault: &vault.Vault{Store: db, Seal: &seal}}

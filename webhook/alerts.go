@@ -43,6 +43,10 @@ type GateOfflineData struct {
 	GateID   string    `json:"gate_id"`
 	GateName string    `json:"gate_name,omitempty"`
 	LastSeen time.Time `json:"last_seen,omitzero"`
+	// Reason is why the gate counts as quiet: "offline" (no server heard
+	// from it lately) or "no_scans" (connected, but nothing scanned for
+	// a while during doors-open).
+	Reason string `json:"reason,omitempty"`
 }
 
 func (a *Alerts) now() time.Time {
@@ -88,8 +92,8 @@ func (a *Alerts) PaymentWebhookFailed(ctx context.Context, reason, code string) 
 
 // GateOffline alerts of a gate that went quiet while its event's doors
 // are open: once per gate and last-seen time, so a gate that comes back
-// and goes quiet again alerts again. Gate health (the telemetry part)
-// calls it; nothing here decides when a gate is offline.
+// and goes quiet again alerts again. The hub's gate health decides when
+// (sync.Hub.CheckQuiet, wired in internal/services).
 func (a *Alerts) GateOffline(ctx context.Context, d GateOfflineData) {
 	a.send(ctx, KindAlertGateOffline, d.GateID+"/"+strconv.FormatInt(d.LastSeen.Unix(), 10), d)
 }

@@ -229,6 +229,11 @@ func doctorServer(ctx context.Context, s *scanner.Store, dir string, o *doctorOp
 		return []check{c}
 	}
 	c.what = fmt.Sprintf("%s accepts gate %s (event %s), log head %d, round trip %s", sc.Server, welcome.GateID, welcome.EventID, welcome.Head, rtt.Round(time.Millisecond))
+	if welcome.Version >= ticketsync.StatusVersion {
+		c.what += "; it takes the gate's health reports (status frames)"
+	} else {
+		c.what += "; it predates gate health reports: the organizers' gate panel shows this gate's connection only"
+	}
 	return []check{c, clockCheck(time.Since(welcome.ServerTime)-rtt/2, o.maxSkew)}
 }
 

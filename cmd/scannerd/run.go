@@ -163,13 +163,21 @@ func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Write
 		s.Close()
 		return nil, err
 	}
-	d.engine = &scanner.Engine{Store: s, Log: log, Feed: &scanner.Feed{}}
+	d.engine = &scanner.Engine{Store: s, Log: log, Feed: &scanner.Feed{}, Counts: scanner.NewCounters()}
 	if sc, enrolled, err := s.SyncConfig(); err != nil {
 		s.Close()
 		return nil, err
 	} else if enrolled && !o.offline {
 		d.sync = &ticketsync.Client{Server: sc.Server, Credential: sc.Credential, Store: s, Logger: log}
 		d.engine.Online, d.engine.Recorded = d.sync.Connected, d.sync.Kick
+		version := gateVersion()
+		d.sync.Report = func() ticketsync.GateReport {
+			n, err := s.OutboxLen()
+			if err != nil {
+				n = 0 // the store is failing; /readyz says so
+			}
+			return d.engine.Counts.Report(n, version)
+		}
 	}
 	d.metrics = scanner.NewMetrics(func() float64 {
 		n, err := s.OutboxLen()
@@ -317,4 +325,23 @@ func (d *daemon) emit(r scanner.Result) {
 	d.outMu.Lock()
 	defer d.outMu.Unlock()
 	d.out.Encode(r)
+}
+
+// gateVersion is scannerd's version for status frames: the module
+// version and, when the build recorded it, the VCS revision.
+func gateVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "scannerd"
+	}
+	v := "scannerd " + bi.Main.Version
+	for _, st := range bi.Settings {
+		if st.Key == "vcs.revision" && len(st.Value) >= 12 {
+			v += " " + st.Value[:12]
+		}
+	}
+	if len(v) > 64 {
+		v = v[:64]
+	}
+	return v
 }

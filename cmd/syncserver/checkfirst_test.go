@@ -27,6 +27,7 @@ func TestServeChecksFlagsFirst(t *testing.T) {
 		{"negative hold limit", []string{"--holds-per-minute", "-1"}, "--holds-per-minute"},
 		{"hold ttl too short", []string{"--hold-ttl", "500ms"}, "--hold-ttl"},
 		{"hold ttl too long", []string{"--hold-ttl", "2h"}, "--hold-ttl"},
+		{"gate quiet after too short", []string{"--gate-quiet-after", "10s"}, "--gate-quiet-after"},
 		{"not a publishable key", []string{"--payments", "stripe", "--stripe-publishable-key", "sk_test_x"}, "--stripe-publishable-key"},
 	}
 	for _, k := range []string{"ADMITONE_STRIPE_SECRET_KEY", "ADMITONE_STRIPE_WEBHOOK_SECRET"} {

@@ -83,6 +83,10 @@ type serverConfig struct {
 	LinkTTL time.Duration
 	// Webhooks: organizers' webhooks and operator alerts.
 	Webhooks webhookConfig
+
+	// GateQuietAfter is how long a gate may go without a scan during
+	// doors-open before the gate panel flags it quiet (sync.Hub.QuietAfter).
+	GateQuietAfter time.Duration
 }
 
 func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
@@ -98,6 +102,7 @@ func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.CORSOrigins, "cors-origins", nil, "origins (https://shop.example.com) whose pages may call the /v1 API from a browser, separated by commas; never *; empty allows none (env ADMITONE_CORS_ORIGINS)")
 	fs.BoolVar(&c.HSTS, "hsts", false, "send Strict-Transport-Security on the app and the API: the server is reached over TLS, e.g. through a proxy that terminates it (env ADMITONE_HSTS)")
 	fs.DurationVar(&c.LinkTTL, "ticket-link-ttl", purchase.DefaultLinkTTL, "how long a ticket link (POST /v1/tickets/{id}/links) lasts (env ADMITONE_TICKET_LINK_TTL)")
+	fs.DurationVar(&c.GateQuietAfter, "gate-quiet-after", ticketsync.DefaultQuietAfter, "a gate with no scan for this long during doors-open is flagged quiet on the gate panel, 1m to 24h (env ADMITONE_GATE_QUIET_AFTER)")
 	c.Payments.addFlags(fs)
 	c.Wallets.addFlags(fs)
 	c.Webhooks.addFlags(fs)
@@ -163,6 +168,9 @@ func (c *serverConfig) check() (settings, error) {
 	}
 	if st.holdTTL = c.HoldTTL; st.holdTTL != 0 && (st.holdTTL < time.Second || st.holdTTL > time.Hour) {
 		return st, fmt.Errorf("--hold-ttl %v: want 0 (the default) or 1s to 1h", st.holdTTL)
+	}
+	if c.GateQuietAfter != 0 && (c.GateQuietAfter < time.Minute || c.GateQuietAfter > 24*time.Hour) {
+		return st, fmt.Errorf("--gate-quiet-after %v: want 1m to 24h", c.GateQuietAfter)
 	}
 	if st.pay, st.hooks, err = c.Payments.load(); err != nil {
 		return st, err
@@ -253,6 +261,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	a.api.StripePublishableKey = cfg.Payments.StripePublishableKey
 	a.api.CORSOrigins, a.api.HSTS = set.corsOrigins, cfg.HSTS
 	svc.Purchase.LinkTTL = cfg.LinkTTL
+	svc.Hub.QuietAfter = cfg.GateQuietAfter
 	if set.pay == nil {
 		log.Warn("no payment provider is configured: priced tickets cannot be sold, only free ones (--payments stripe takes payments; --payments test takes test cards, for demos)",
 			"apple_wallet", set.passes != nil, "google_wallet", set.google != nil)
@@ -324,6 +333,7 @@ func (a *app) Run(ctx context.Context) error {
 	go func() { errc <- srv.Serve(ln) }()
 	go a.purchase.RunExpiry(ctx, 15*time.Second) // releases expired holds and unpaid orders
 	go a.svc.RunNotify(ctx)                      // sends the outbox, checks for doors opening
+	go a.svc.RunGateWatch(ctx)                   // alerts the operator of gates gone quiet at open doors
 	if n := a.backend.Notifier; n != nil {
 		// Other server processes on the same PostgreSQL write to the
 		// log too; their notifications reach this process's gates.

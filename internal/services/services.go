@@ -141,6 +141,10 @@ func New(cfg Config) *Services {
 	s.Desk = &desk.Service{Orders: st.Purchases, Users: st.Accounts, Events: st.Catalog, Gates: st.Sync}
 	s.Hub = &ticketsync.Hub{Store: st.Sync, Changes: st.Purchases, Tickets: HubTickets{Store: st.Purchases}, Now: cfg.Now, Logger: log}
 	s.Purchase.ChangesAppended = s.Hub.Poke
+	s.Hub.Doors = func(ctx context.Context, eventID string) (time.Time, time.Time, error) {
+		e, err := s.Catalog.Event(ctx, eventID)
+		return doorsAt(e), e.EndsAt, err
+	}
 	s.Enroller = &ticketsync.Enroller{Store: st.Sync, Changes: st.Purchases, Keys: s.Vault, Now: cfg.Now,
 		EventName: func(ctx context.Context, eventID string) (string, error) {
 			e, err := s.Catalog.Event(ctx, eventID)
@@ -156,6 +160,7 @@ func New(cfg Config) *Services {
 		}}
 	}
 	wireWebhooks(s, cfg)
+	wireGateAlerts(s)
 	if tp, ok := cfg.Payments.(purchase.PaymentEventSource); ok {
 		tp.OnEvent(s.Purchase.HandlePaymentEvent) // Stripe's events come through the webhook
 	}

@@ -55,6 +55,9 @@ var (
 		bucketPushSubs, bucketPushEndpoints, bucketPushUserSubs, bucketOutbox, bucketOutboxPending,
 		// webhook.go
 		bucketWebhooks, bucketOrgWebhooks,
+
+		// gatehealth.go
+		bucketGateHealth, bucketGateMinutes,
 	}
 
 	keyVersion = []byte("version")

@@ -48,6 +48,7 @@ func RunSync(t *testing.T, open func(t *testing.T) (ticketsync.Store, purchase.S
 		{"Conflicts", testConflicts},
 		{"Lineage", testLineage},
 		{"Quarantine", testQuarantine},
+		{"Health", testHealth},
 		{"Analytics", testAnalytics},
 		{"Concurrent/Checkins", testConcurrentCheckins},
 	}

@@ -47,14 +47,12 @@
 //
 //   - The chart starts when the page opens: main has no sales-over-time
 //     series yet (the analytics part adds one; see SEAM comments).
-//   - A gate is "online" when it holds a websocket to the server process
-//     serving the page; a gate connected to another process of the same
-//     database shows offline there. Last sync, clock skew, scans per
-//     minute and outbox length are "not reported" until gates report
-//     their health (GateView's SEAM).
-//   - The event form offers the venues the organization's events use
-//     and the one just created: main cannot list an organization's
-//     venues yet.
+//   - The gate panel shows the hub's gate health (sync.Hub.GateStates):
+//     what any server process of the same store heard from each gate, so
+//     a gate connected to another process shows online here too. Last
+//     sync, clock skew, scans per minute and outbox length are "not
+//     reported" until a gate first connects.
+//   - The event form offers the organization's first 200 venues.
 //   - Amounts are said and read with two decimals whatever the currency
 //     (the catalog keeps minor units and knows no currency's exponent).
 //   - Handler registers a hub watcher for the life of the hub.

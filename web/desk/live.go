@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	gosync "sync"
 	"time"
 
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/internal/errkind"
+	ticketsync "github.com/admitone/admitone/sync"
 )
 
 // feed fans the hub's pokes out to the open live streams of each event,
@@ -168,31 +170,34 @@ type Figures struct {
 	Summary string `json:"summary"`
 }
 
-// GateView is one gate as the dashboard's gate panel shows it.
-//
-// SEAM(telemetry): main's gate records have no health fields. Online is
-// whether the gate holds a connection to this server (Hub.GateOnline);
-// LastSync, ClockSkew, ScansPerMinute and Outbox are empty ("" or nil)
-// until the telemetry helper's gate health is merged: fill them in
-// gateViews from the gate record, and make Quiet use the last scan time.
+// GateView is one gate as the dashboard's gate panel shows it, from the
+// hub's gate health (sync.Hub.GateStates): what every server process
+// heard from the gate, saved in the store.
 type GateView struct {
 	ID        string `json:"id"`
 	Name      string `json:"name"`
 	Direction string `json:"direction"`
 	Enrolled  bool   `json:"enrolled"`
 	Revoked   bool   `json:"revoked"`
-	Online    bool   `json:"online"`
+	// Online: a server process heard from the gate lately, or this one
+	// holds its connection.
+	Online bool `json:"online"`
 	// Entries counts the gate's recorded entries (analytics).
-	Entries        int    `json:"entries"`
-	LastSync       string `json:"last_sync"`
-	ClockSkew      string `json:"clock_skew"`
-	ScansPerMinute *int   `json:"scans_per_minute"`
-	Outbox         *int   `json:"outbox"`
-	// Quiet flags an enrolled gate that is not online while the doors
-	// are open.
+	Entries int `json:"entries"`
+	// LastSync and ClockSkew are in words, "" before the gate reported
+	// them; ScansPerMinute (averaged over sync.RateWindow) and Outbox
+	// (check-ins not yet uploaded, from the gate's last status report)
+	// are nil before the gate first connected.
+	LastSync       string   `json:"last_sync"`
+	ClockSkew      string   `json:"clock_skew"`
+	ScansPerMinute *float64 `json:"scans_per_minute"`
+	Outbox         *int64   `json:"outbox"`
+	// Quiet flags an enrolled gate that is offline, or online without a
+	// scan for the hub's QuietAfter, while the doors are open.
 	Quiet bool `json:"quiet"`
 	// State says the gate's state in words: "online", "offline", "not
-	// enrolled", "revoked", with "quiet during doors-open" when Quiet.
+	// enrolled", "revoked", with "quiet during doors-open" (and why) when
+	// Quiet.
 	State string `json:"state"`
 }
 
@@ -227,28 +232,13 @@ func (d *Desk) figures(ctx context.Context, e catalog.Event) (Figures, error) {
 		}
 	}
 	if d.Hub != nil {
-		gates, err := d.Hub.GatesOfEvent(ctx, e.ID)
+		gates, err := d.Hub.GateStates(ctx, e.ID)
 		if err != nil {
 			return Figures{}, err
 		}
+		now := now.UTC()
 		for _, g := range gates {
-			v := GateView{ID: g.ID, Name: g.Name, Direction: string(g.Direction), Enrolled: !g.EnrolledAt.IsZero(),
-				Revoked: !g.RevokedAt.IsZero(), Online: d.Hub.GateOnline(g.ID), Entries: entries[g.ID]}
-			switch {
-			case v.Revoked:
-				v.State = "revoked"
-			case !v.Enrolled:
-				v.State = "not enrolled"
-			case v.Online:
-				v.State = "online"
-			default:
-				v.State = "offline"
-				v.Quiet = f.DoorsOpen
-			}
-			if v.Quiet {
-				v.State += ", quiet during doors-open"
-			}
-			f.Gates = append(f.Gates, v)
+			f.Gates = append(f.Gates, gateView(g, now, d.Hub.GateOnline(g.ID), entries[g.ID]))
 		}
 	}
 	online := 0
@@ -260,6 +250,70 @@ func (d *Desk) figures(ctx context.Context, e catalog.Event) (Figures, error) {
 	f.Summary = fmt.Sprintf("%d of %d sold, %d checked in, %d inside now, %d conflicts; %d of %d gates online.",
 		f.Sold, f.Capacity, f.CheckedIn, f.Inside, f.Conflicts, online, len(f.Gates))
 	return f, nil
+}
+
+// gateView is g as the gate panel shows it at now; here says whether
+// this process holds the gate's connection.
+func gateView(g ticketsync.GateState, now time.Time, here bool, entries int) GateView {
+	h := g.Health
+	v := GateView{ID: g.ID, Name: g.Name, Direction: string(g.Direction), Enrolled: !g.EnrolledAt.IsZero(),
+		Revoked: !g.RevokedAt.IsZero(), Online: h.Online || here, Entries: entries}
+	if !h.LastSync.IsZero() {
+		v.LastSync = ago(now.Sub(h.LastSync)) + " (" + h.LastSync.Format("15:04:05 UTC") + ")"
+	}
+	if h.ClockSkewMS != nil {
+		v.ClockSkew = skewWords(time.Duration(*h.ClockSkewMS) * time.Millisecond)
+	}
+	if !h.LastSeen.IsZero() {
+		rate := math.Round(h.ScansPerMinute*10) / 10
+		outbox := h.Outbox
+		v.ScansPerMinute, v.Outbox = &rate, &outbox
+	}
+	switch {
+	case v.Revoked:
+		v.State = "revoked"
+	case !v.Enrolled:
+		v.State = "not enrolled"
+	case v.Online:
+		v.State = "online"
+	default:
+		v.State = "offline"
+	}
+	if v.Enrolled && !v.Revoked && h.Quiet && !(v.Online && h.QuietReason == ticketsync.QuietOffline) {
+		v.Quiet = true
+		v.State += ", quiet during doors-open"
+		if h.QuietReason == ticketsync.QuietNoScans {
+			v.State += ": no scans lately"
+		}
+	}
+	return v
+}
+
+// ago says a past span in words: "just now", "42 s ago", "5 min ago",
+// "3 h ago".
+func ago(d time.Duration) string {
+	switch {
+	case d < 2*time.Second:
+		return "just now"
+	case d < time.Minute:
+		return fmt.Sprintf("%d s ago", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	default:
+		return fmt.Sprintf("%d h ago", int(d.Hours()))
+	}
+}
+
+// skewWords says a gate's clock skew (its clock minus the server's).
+func skewWords(d time.Duration) string {
+	switch {
+	case d > -time.Second && d < time.Second:
+		return "in step (under 1 s)"
+	case d > 0:
+		return d.Round(100*time.Millisecond).String() + " ahead"
+	default:
+		return (-d).Round(100*time.Millisecond).String() + " behind"
+	}
 }
 
 // minGap spaces a stream's recomputations: a burst of check-ins is one

@@ -108,38 +108,20 @@ func (d *Desk) orgPage(w http.ResponseWriter, r *http.Request, s *session) {
 		d.fail(w, r, s, err)
 		return
 	}
-	d.showOrg(w, r, s, o, http.StatusOK, "", r.URL.Query().Get("venue"))
+	d.showOrg(w, r, s, o, http.StatusOK, "")
 }
 
-func (d *Desk) showOrg(w http.ResponseWriter, r *http.Request, s *session, o orgView, status int, msg, venueID string) {
+func (d *Desk) showOrg(w http.ResponseWriter, r *http.Request, s *session, o orgView, status int, msg string) {
 	ctx := r.Context()
 	events, err := d.Catalog.OrgEvents(ctx, o.ID, "", maxListed)
 	if err != nil {
 		d.fail(w, r, s, err)
 		return
 	}
-	// SEAM(api): main has no list of an organization's venues; the desk
-	// offers those its events use and the one just created. Replace with
-	// the catalog's org venue list after merge.
-	ids := []string{}
-	if venueID != "" {
-		ids = append(ids, venueID)
-	}
-	for _, e := range events {
-		ids = append(ids, e.VenueID)
-	}
-	var venues []catalog.Venue
-	seen := map[string]bool{}
-	for _, id := range ids {
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		v, err := d.Catalog.Venue(ctx, id)
-		if err != nil || v.OrgID != o.ID {
-			continue
-		}
-		venues = append(venues, v)
+	venues, err := d.Catalog.OrgVenues(ctx, o.ID, "", maxListed)
+	if err != nil {
+		d.fail(w, r, s, err)
+		return
 	}
 	d.render(w, r, status, "org", s, map[string]any{"Org": o, "Events": events, "Venues": venues, "Message": msg})
 }
@@ -149,7 +131,7 @@ func (d *Desk) showOrg(w http.ResponseWriter, r *http.Request, s *session, o org
 func (d *Desk) refusedOrg(w http.ResponseWriter, r *http.Request, s *session, o orgView, err error) {
 	for _, k := range []errkind.Kind{errkind.Invalid, errkind.Conflict, errkind.Exists} {
 		if errors.Is(err, k) {
-			d.showOrg(w, r, s, o, http.StatusUnprocessableEntity, err.Error(), "")
+			d.showOrg(w, r, s, o, http.StatusUnprocessableEntity, err.Error())
 			return
 		}
 	}

@@ -1,0 +1,138 @@
+package bolt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	ticketsync "github.com/admitone/admitone/sync"
+)
+
+// Gate health (sync.HealthStore).
+var (
+	bucketGateHealth  = []byte("gate_health")  // event id, 0, gate id -> sync.GateHealth JSON
+	bucketGateMinutes = []byte("gate_minutes") // event id, 0, minute (minuteKey), 0, gate id -> sync.GateMinute JSON
+)
+
+var _ ticketsync.HealthStore = (*DB)(nil)
+
+// minuteKey is a minute as sortable text.
+func minuteKey(t time.Time) string { return t.UTC().Format("20060102T1504") }
+
+// updateHealth runs fn on gate g's health (zero if none yet) and saves
+// what it returns; an unknown gate is ErrNotFound.
+func updateHealth(tx *bbolt.Tx, g ticketsync.Gate, fn func(ticketsync.GateHealth) ticketsync.GateHealth) (ticketsync.GateHealth, error) {
+	stored, err := gateByID(tx, []byte(g.ID))
+	if err != nil {
+		return ticketsync.GateHealth{}, err
+	}
+	b := tx.Bucket(bucketGateHealth)
+	key := join(stored.EventID, stored.ID)
+	var h ticketsync.GateHealth
+	if _, err := get(b, key, &h); err != nil {
+		return h, err
+	}
+	h.GateID, h.EventID = stored.ID, stored.EventID
+	h = fn(h)
+	return h, put(b, key, h)
+}
+
+// TouchGate implements sync.HealthStore.
+func (s *DB) TouchGate(ctx context.Context, g ticketsync.Gate, t ticketsync.GateTouch) error {
+	err := s.batch(ctx, func(tx *bbolt.Tx) error {
+		_, err := updateHealth(tx, g, func(h ticketsync.GateHealth) ticketsync.GateHealth { return h.Touch(t) })
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("touch gate %s: %w", g.ID, err)
+	}
+	return nil
+}
+
+// ReportGate implements sync.HealthStore.
+func (s *DB) ReportGate(ctx context.Context, g ticketsync.Gate, r ticketsync.GateReport, t ticketsync.GateTouch) (ticketsync.GateHealth, error) {
+	if err := r.Validate(); err != nil {
+		return ticketsync.GateHealth{}, err
+	}
+	var out ticketsync.GateHealth
+	err := s.batch(ctx, func(tx *bbolt.Tx) error {
+		var inc ticketsync.GateMinute
+		h, err := updateHealth(tx, g, func(h ticketsync.GateHealth) ticketsync.GateHealth {
+			h, inc = h.Touch(t).ApplyReport(r, t.At)
+			return h
+		})
+		if err != nil {
+			return err
+		}
+		out = h
+		if inc.IsZero() {
+			return nil
+		}
+		b := tx.Bucket(bucketGateMinutes)
+		key := join(h.EventID, minuteKey(inc.Minute), h.GateID)
+		var m ticketsync.GateMinute
+		if _, err := get(b, key, &m); err != nil {
+			return err
+		}
+		m.GateID, m.Minute, m.GateCounts = inc.GateID, inc.Minute, m.GateCounts.Add(inc.GateCounts)
+		return put(b, key, m)
+	})
+	if err != nil {
+		return ticketsync.GateHealth{}, fmt.Errorf("report of gate %s: %w", g.ID, err)
+	}
+	return out, nil
+}
+
+// GateHealthOfEvent implements sync.HealthStore.
+func (s *DB) GateHealthOfEvent(ctx context.Context, eventID string) (map[string]ticketsync.GateHealth, error) {
+	out := make(map[string]ticketsync.GateHealth)
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		p := prefix(eventID)
+		c := tx.Bucket(bucketGateHealth).Cursor()
+		for k, v := c.Seek(p); k != nil && hasPrefix(k, p); k, v = c.Next() {
+			var h ticketsync.GateHealth
+			if err := json.Unmarshal(v, &h); err != nil {
+				return fmt.Errorf("gate health %x: %w", k, err)
+			}
+			out[h.GateID] = h
+		}
+		return nil
+	})
+	return out, err
+}
+
+// GateMinutes implements sync.HealthStore.
+func (s *DB) GateMinutes(ctx context.Context, eventID string, since time.Time) ([]ticketsync.GateMinute, error) {
+	var out []ticketsync.GateMinute
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		p := prefix(eventID)
+		c := tx.Bucket(bucketGateMinutes).Cursor()
+		for k, v := c.Seek(join(eventID, minuteKey(since.Truncate(time.Minute)))); k != nil && hasPrefix(k, p); k, v = c.Next() {
+			var m ticketsync.GateMinute
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("gate minute %x: %w", k, err)
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RefusalsByReason implements sync.HealthStore.
+func (s *DB) RefusalsByReason(ctx context.Context, eventID string) (map[string]int64, error) {
+	ms, err := s.GateMinutes(ctx, eventID, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64)
+	for _, m := range ms {
+		for k, n := range m.Refusals {
+			out[k] += n
+		}
+	}
+	return out, nil
+}
