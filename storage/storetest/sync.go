@@ -47,7 +47,6 @@ func RunSync(t *testing.T, open func(t *testing.T) (ticketsync.Store, purchase.S
 		{"Conflicts", testConflicts},
 		{"Lineage", testLineage},
 		{"Quarantine", testQuarantine},
-		{"Analytics", testAnalytics},
 		{"Concurrent/Checkins", testConcurrentCheckins},
 	}
 	for _, tt := range tests {

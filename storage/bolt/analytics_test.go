@@ -1,0 +1,59 @@
+package bolt
+
+import (
+	"testing"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/admitone/admitone/storage/storetest"
+)
+
+func TestAnalyticsStore(t *testing.T) {
+	storetest.RunAnalytics(t, func(t *testing.T) (storetest.Stores, func(t *testing.T) storetest.Stores) {
+		dir := t.TempDir()
+		db, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reopen := func(t *testing.T) storetest.Stores {
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			again := openTestIn(t, dir)
+			return storetest.Stores{Sync: again, Purchase: again, Catalog: again}
+		}
+		return storetest.Stores{Sync: db, Purchase: db, Catalog: db}, reopen
+	})
+}
+
+// TestAnalyticsIndexesBuilt: a file written before the analytics indexes
+// (here: one whose index buckets are dropped) gets them built when it is
+// opened, with the same figures.
+func TestAnalyticsIndexesBuilt(t *testing.T) {
+	storetest.RunAnalytics(t, func(t *testing.T) (storetest.Stores, func(t *testing.T) storetest.Stores) {
+		dir := t.TempDir()
+		db, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reopen := func(t *testing.T) storetest.Stores {
+			err := db.db.Update(func(tx *bbolt.Tx) error {
+				for _, b := range [][]byte{bucketEventOrders, bucketEventTickets, bucketEventEntries} {
+					if err := tx.DeleteBucket(b); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			again := openTestIn(t, dir)
+			return storetest.Stores{Sync: again, Purchase: again, Catalog: again}
+		}
+		return storetest.Stores{Sync: db, Purchase: db, Catalog: db}, reopen
+	})
+}

@@ -1,0 +1,6 @@
+-- 0013: indexes for an event's figures (analytics.Store.EventCounts):
+-- its tickets by type and state, its entry check-ins by gate and time.
+-- Before them the stats route read every ticket and check-in of every
+-- event.
+CREATE INDEX tickets_event ON tickets (event_id, ticket_type_id, status);
+CREATE INDEX sync_checkins_event ON sync_checkins (event_id, direction, gate_id, at);
