@@ -4,11 +4,13 @@ import (
 	"net/http"
 
 	"github.com/admitone/admitone/account"
+	"github.com/admitone/admitone/analytics"
 )
 
 // eventStats answers an event's figures (analytics.EventStats), counted
 // from the store on every request, to admins and the organizers and staff
-// of the event's organization.
+// of the event's organization. ?bucket=hour (the default) or day sets the
+// width of the sales buckets.
 func (s *Server) eventStats(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
 	if s.Analytics == nil {
 		return &apiError{status: http.StatusServiceUnavailable, code: "unavailable", msg: "analytics are not available on this server"}
@@ -17,7 +19,11 @@ func (s *Server) eventStats(w http.ResponseWriter, r *http.Request, p *account.P
 	if err != nil {
 		return err
 	}
-	st, err := s.Analytics.EventStats(r.Context(), eventID)
+	bucket, err := analytics.ParseBucket(r.URL.Query().Get("bucket"))
+	if err != nil {
+		return err
+	}
+	st, err := s.Analytics.EventStatsBy(r.Context(), eventID, bucket)
 	if err != nil {
 		return err
 	}
