@@ -181,10 +181,17 @@ func (s *DB) EventCounts(ctx context.Context, eventID string) (analytics.Counts,
 		}
 
 		// The event's tickets and its entered lineages, both in root
-		// order: a merge finds the valid tickets never entered.
+		// order: one merge counts the lineages entered and finds the
+		// valid tickets never entered.
 		entered := tx.Bucket(bucketTicketEntered).Cursor()
 		ek, _ := entered.Seek(p)
-		types := map[string]string{} // interned type ids
+		next := func() {
+			c.CheckedIn++
+			ek, _ = entered.Next()
+		}
+		types := map[string]*analytics.TicketCounts{}
+		var lastType []byte
+		var tc *analytics.TicketCounts
 		cur = tx.Bucket(bucketEventTickets).Cursor()
 		for k, v := cur.Seek(p); k != nil && hasPrefix(k, p); k, v = cur.Next() {
 			rest := k[len(p):]
@@ -192,18 +199,19 @@ func (s *DB) EventCounts(ctx context.Context, eventID string) (analytics.Counts,
 			if i < 0 || len(v) < 1 {
 				return fmt.Errorf("ticket index key %q: malformed", k)
 			}
-			typeID, ok := types[string(v[1:])]
-			if !ok {
-				typeID = string(v[1:])
-				types[typeID] = typeID
+			if tc == nil || !bytes.Equal(v[1:], lastType) {
+				lastType = append(lastType[:0], v[1:]...)
+				if tc = types[string(lastType)]; tc == nil {
+					tc = &analytics.TicketCounts{}
+					types[string(lastType)] = tc
+				}
 			}
-			tc := c.Tickets[typeID]
 			switch v[0] {
 			case ticketStateValid:
 				tc.Valid++
 				root := rest[:i]
 				for ek != nil && hasPrefix(ek, p) && bytes.Compare(ek[len(p):], root) < 0 {
-					ek, _ = entered.Next()
+					next()
 				}
 				if ek == nil || !hasPrefix(ek, p) || !bytes.Equal(ek[len(p):], root) {
 					c.NeverEntered++
@@ -211,9 +219,13 @@ func (s *DB) EventCounts(ctx context.Context, eventID string) (analytics.Counts,
 			case ticketStateRevoked:
 				tc.Revoked++
 			}
-			c.Tickets[typeID] = tc
 		}
-		c.CheckedIn = countPrefix(tx.Bucket(bucketTicketEntered), p)
+		for ek != nil && hasPrefix(ek, p) {
+			next()
+		}
+		for id, tc := range types {
+			c.Tickets[id] = *tc
+		}
 		c.Inside = countPrefix(tx.Bucket(bucketTicketInside), p)
 
 		cur = tx.Bucket(bucketConflicts).Cursor()
@@ -228,21 +240,31 @@ func (s *DB) EventCounts(ctx context.Context, eventID string) (analytics.Counts,
 			}
 		}
 
+		// Entries are keyed by gate, then minute: count runs of one
+		// gate's minute.
+		var run analytics.GateMinute
+		n := 0
+		flush := func() {
+			if n > 0 {
+				c.Entries[run.GateID] += n
+				c.EntryMinutes[run] += n
+			}
+		}
 		cur = tx.Bucket(bucketEventEntries).Cursor()
-		var gate string
 		for k, _ := cur.Seek(p); k != nil && hasPrefix(k, p); k, _ = cur.Next() {
 			rest := k[len(p):]
 			i := bytes.IndexByte(rest, 0)
 			if i < 0 || len(rest) < i+1+8 {
 				return fmt.Errorf("entry index key %q: malformed", k)
 			}
-			if string(rest[:i]) != gate {
-				gate = string(rest[:i])
-			}
 			minute := time.Unix(int64(binary.BigEndian.Uint64(rest[i+1:])^(1<<63))*60, 0).UTC()
-			c.Entries[gate]++
-			c.EntryMinutes[analytics.GateMinute{GateID: gate, Minute: minute}]++
+			if string(rest[:i]) != run.GateID || !minute.Equal(run.Minute) {
+				flush()
+				run, n = analytics.GateMinute{GateID: string(rest[:i]), Minute: minute}, 0
+			}
+			n++
 		}
+		flush()
 		return nil
 	})
 	if err != nil {
