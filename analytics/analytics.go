@@ -55,10 +55,10 @@ type GateMinute struct {
 	Minute time.Time
 }
 
-// SalesCounts are the orders paid in one hour and their tickets (every
-// line's quantity, merchandise included).
+// SalesCounts are the orders paid in one hour and the units they
+// bought (every line's quantity: tickets and merchandise).
 type SalesCounts struct {
-	Orders, Tickets int
+	Orders, Units int
 }
 
 // NewCounts is Counts with every map made, as a Store starts them.
@@ -102,6 +102,8 @@ type Service struct {
 	Catalog   Catalog
 	Store     Store
 	Inventory Inventory
+	// Records, when set, serves the CSV exports (WriteExport).
+	Records Records
 	// Refusals, when set, supplies the refusals by gate and reason; nil
 	// answers an empty list (gates report none yet).
 	Refusals RefusalCounter
@@ -145,11 +147,12 @@ type MinuteEntries struct {
 }
 
 // SalesBucket is the orders paid (refunded since included) in the hour
-// or day starting at Start, and their tickets.
+// or day starting at Start, and the units they bought (tickets and
+// merchandise).
 type SalesBucket struct {
-	Start   time.Time `json:"start"`
-	Orders  int       `json:"orders"`
-	Tickets int       `json:"tickets"`
+	Start  time.Time `json:"start"`
+	Orders int       `json:"orders"`
+	Units  int       `json:"units"`
 }
 
 // Refusal is one gate's refusals of one reason.
@@ -289,12 +292,12 @@ func salesBuckets(hourly map[time.Time]SalesCounts, b Bucket) []SalesBucket {
 		}
 		s := sum[start]
 		s.Orders += n.Orders
-		s.Tickets += n.Tickets
+		s.Units += n.Units
 		sum[start] = s
 	}
 	out := make([]SalesBucket, 0, len(sum))
 	for start, n := range sum {
-		out = append(out, SalesBucket{Start: start, Orders: n.Orders, Tickets: n.Tickets})
+		out = append(out, SalesBucket{Start: start, Orders: n.Orders, Units: n.Units})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
 	return out

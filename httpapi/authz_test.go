@@ -865,6 +865,27 @@ var authzCases = []authzCase{
 		},
 	},
 	{
+		route: "GET /v1/events/{id}/exports/orders.csv",
+		want:  row{401, 403, 403, 200, 403, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/exports/orders.csv"}
+		},
+	},
+	{
+		route: "GET /v1/events/{id}/exports/tickets.csv",
+		want:  row{401, 403, 403, 200, 403, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/exports/tickets.csv"}
+		},
+	},
+	{
+		route: "GET /v1/events/{id}/exports/checkins.csv",
+		want:  row{401, 403, 403, 200, 403, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/exports/checkins.csv"}
+		},
+	},
+	{
 		route: "GET /v1/events/{id}/checkins",
 		want:  row{401, 403, 403, 200, 403, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {

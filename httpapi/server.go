@@ -178,6 +178,10 @@ func routes() []route {
 		{"GET", "/v1/events/{id}/checkins", eventManager, (*Server).listCheckins},
 		// An event's figures: organizers and staff of its org.
 		{"GET", "/v1/events/{id}/stats", signedIn, (*Server).eventStats},
+		// Its CSV exports: its org's organizers.
+		{"GET", "/v1/events/{id}/exports/orders.csv", eventManager, (*Server).eventExport},
+		{"GET", "/v1/events/{id}/exports/tickets.csv", eventManager, (*Server).eventExport},
+		{"GET", "/v1/events/{id}/exports/checkins.csv", eventManager, (*Server).eventExport},
 		{"GET", "/v1/sync", device, (*Server).syncSocket},
 		{"GET", "/v1/tickets", signedIn, (*Server).listTickets},
 		{"GET", "/v1/tickets/{id}", signedIn, (*Server).getTicket},

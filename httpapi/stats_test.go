@@ -77,7 +77,7 @@ func TestEventStats(t *testing.T) {
 			EntriesPerMinute: []analytics.MinuteEntries{{GateID: north.ID, Minute: minute, Entries: 2},
 				{GateID: south.ID, Minute: minute, Entries: 1}},
 			SalesBucket: analytics.Hour,
-			Sales:       []analytics.SalesBucket{{Start: hour, Orders: 2, Tickets: 5}},
+			Sales:       []analytics.SalesBucket{{Start: hour, Orders: 2, Units: 5}},
 			Refusals:    []analytics.Refusal{},
 			Conflicts:   1, OfflineConflicts: 1,
 		}
@@ -95,7 +95,7 @@ func TestEventStats(t *testing.T) {
 		check("figures before the event ends", decodeAs[analytics.EventStats](t, h.do(t, "GET", path, f.org.Token, nil), http.StatusOK))
 		byDay := decodeAs[analytics.EventStats](t, h.do(t, "GET", path+"?bucket=day", f.org.Token, nil), http.StatusOK)
 		day := time.Date(hour.Year(), hour.Month(), hour.Day(), 0, 0, 0, 0, time.UTC)
-		if want := []analytics.SalesBucket{{Start: day, Orders: 2, Tickets: 5}}; byDay.SalesBucket != analytics.Day || !reflect.DeepEqual(byDay.Sales, want) {
+		if want := []analytics.SalesBucket{{Start: day, Orders: 2, Units: 5}}; byDay.SalesBucket != analytics.Day || !reflect.DeepEqual(byDay.Sales, want) {
 			t.Errorf("sales by day = %s %+v, want %+v", byDay.SalesBucket, byDay.Sales, want)
 		}
 		h.do(t, "GET", path+"?bucket=week", f.org.Token, nil).want(t, http.StatusUnprocessableEntity)

@@ -176,7 +176,7 @@ func (s *DB) EventCounts(ctx context.Context, eventID string) (analytics.Counts,
 			hour := time.UnixMicro(f.PaidAt).UTC().Truncate(time.Hour)
 			sc := c.Sales[hour]
 			sc.Orders++
-			sc.Tickets += int(f.Tickets)
+			sc.Units += int(f.Tickets)
 			c.Sales[hour] = sc
 		}
 

@@ -57,7 +57,7 @@ func (s *DB) EventCounts(ctx context.Context, eventID string) (analytics.Counts,
 		}
 		var hour time.Time
 		var sc analytics.SalesCounts
-		if _, err := pgx.ForEachRow(rows, []any{&hour, &sc.Orders, &sc.Tickets}, func() error {
+		if _, err := pgx.ForEachRow(rows, []any{&hour, &sc.Orders, &sc.Units}, func() error {
 			c.Sales[hour.UTC()] = sc
 			return nil
 		}); err != nil {

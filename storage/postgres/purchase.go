@@ -826,7 +826,7 @@ func (s *DB) ExpireHolds(ctx context.Context, now time.Time) (int, error) {
 }
 
 const orderColumns = `id, hold_id, buyer_id, event_id, lines, total_amount, total_currency, status,
-	payment_intent_id, created_at, expires_at, paid_at, refunded_at, cancelled_at, shared`
+	payment_intent_id, created_at, expires_at, paid_at, refunded_at, cancelled_at, shared, buyer_city`
 
 func scanOrder(row pgx.Row) (purchase.Order, int, error) {
 	var o purchase.Order
@@ -834,7 +834,7 @@ func scanOrder(row pgx.Row) (purchase.Order, int, error) {
 	var shared int
 	var paid, refunded, cancelled *time.Time
 	err := row.Scan(&o.ID, &o.HoldID, &o.BuyerID, &o.EventID, &lines, &o.Total.Amount, &o.Total.Currency, &o.Status,
-		&o.PaymentIntentID, &o.CreatedAt, &o.ExpiresAt, &paid, &refunded, &cancelled, &shared)
+		&o.PaymentIntentID, &o.CreatedAt, &o.ExpiresAt, &paid, &refunded, &cancelled, &shared, &o.BuyerCity)
 	if err != nil {
 		return purchase.Order{}, 0, err
 	}
@@ -890,10 +890,10 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO orders (id, hold_id, buyer_id, event_id, lines, shared, total_amount,
-			total_currency, status, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, 'pending_payment', $9, $10)`,
+			total_currency, status, created_at, expires_at, buyer_city)
+			VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, 'pending_payment', $9, $10, $11)`,
 			o.ID, o.HoldID, o.BuyerID, o.EventID, string(lines), shared, o.Total.Amount, o.Total.Currency,
-			o.CreatedAt, o.ExpiresAt)
+			o.CreatedAt, o.ExpiresAt, o.BuyerCity)
 		if err != nil {
 			return fmt.Errorf("insert order: %w", purchaseErr(err))
 		}

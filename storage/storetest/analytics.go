@@ -106,7 +106,7 @@ func testAnalyticsKnownAnswers(t *testing.T, st Stores, reopen func(t *testing.T
 			{GateID: south.ID, Minute: stored(doors)}: 1, {GateID: south.ID, Minute: stored(doors.Add(2 * time.Minute))}: 1,
 		},
 		Conflicts: 1, OfflineConflicts: 1,
-		Sales:        map[time.Time]analytics.SalesCounts{hour(paid1): {Orders: 2, Tickets: 4}, hour(paid2): {Orders: 1, Tickets: 2}},
+		Sales:        map[time.Time]analytics.SalesCounts{hour(paid1): {Orders: 2, Units: 4}, hour(paid2): {Orders: 1, Units: 2}},
 		NeverEntered: 1, // ct[1]
 	}
 	if hour(paid1).Equal(hour(paid2)) {

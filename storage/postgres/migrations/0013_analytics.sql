@@ -4,3 +4,7 @@
 -- event.
 CREATE INDEX tickets_event ON tickets (event_id, ticket_type_id, status);
 CREATE INDEX sync_checkins_event ON sync_checkins (event_id, direction, gate_id, at);
+
+-- The city a buyer may give at checkout (purchase.CheckCity), for the
+-- organizer's insights; '' when not given.
+ALTER TABLE orders ADD COLUMN buyer_city text NOT NULL DEFAULT '';
