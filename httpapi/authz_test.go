@@ -865,22 +865,25 @@ var authzCases = []authzCase{
 		},
 	},
 	{
-		route: "GET /v1/events/{id}/exports/orders.csv",
-		want:  row{401, 403, 403, 200, 403, 200, 403},
+		route:       "GET /v1/events/{id}/exports/orders.csv",
+		want:        row{401, 403, 403, 200, 403, 200, 403},
+		contentType: "text/csv",
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			return walkRequest{path: "/v1/events/" + f.published.ID + "/exports/orders.csv"}
 		},
 	},
 	{
-		route: "GET /v1/events/{id}/exports/tickets.csv",
-		want:  row{401, 403, 403, 200, 403, 200, 403},
+		route:       "GET /v1/events/{id}/exports/tickets.csv",
+		want:        row{401, 403, 403, 200, 403, 200, 403},
+		contentType: "text/csv",
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			return walkRequest{path: "/v1/events/" + f.published.ID + "/exports/tickets.csv"}
 		},
 	},
 	{
-		route: "GET /v1/events/{id}/exports/checkins.csv",
-		want:  row{401, 403, 403, 200, 403, 200, 403},
+		route:       "GET /v1/events/{id}/exports/checkins.csv",
+		want:        row{401, 403, 403, 200, 403, 200, 403},
+		contentType: "text/csv",
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
 			return walkRequest{path: "/v1/events/" + f.published.ID + "/exports/checkins.csv"}
 		},
