@@ -102,8 +102,10 @@ type Service struct {
 	Catalog   Catalog
 	Store     Store
 	Inventory Inventory
-	// Records, when set, serves the CSV exports (WriteExport).
+	// Records, when set, serves the CSV exports (WriteExport) and, with
+	// Orgs, the insights (OrgInsights).
 	Records Records
+	Orgs    OrgCatalog
 	// Refusals, when set, supplies the refusals by gate and reason; nil
 	// answers an empty list (gates report none yet).
 	Refusals RefusalCounter

@@ -865,6 +865,14 @@ var authzCases = []authzCase{
 		},
 	},
 	{
+		// An organization's insights: its organizers, not its staff.
+		route: "GET /v1/orgs/{org}/insights",
+		want:  row{401, 403, 403, 200, 403, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/orgs/" + f.published.OrgID + "/insights"}
+		},
+	},
+	{
 		route:       "GET /v1/events/{id}/exports/orders.csv",
 		want:        row{401, 403, 403, 200, 403, 200, 403},
 		contentType: "text/csv",

@@ -142,6 +142,7 @@ func routes() []route {
 		{"GET", "/v1/me", enrolling, (*Server).getMe},
 		{"GET", "/v1/orgs", signedIn, (*Server).listOrgs},
 		{"GET", "/v1/orgs/{org}/events", signedIn, (*Server).listOrgEvents},
+		{"GET", "/v1/orgs/{org}/insights", orgManager, (*Server).orgInsights},
 		{"POST", "/v1/orgs/{org}/members", orgManager, (*Server).addMember},
 		{"POST", "/v1/orgs/{org}/venues", orgManager, (*Server).createVenue},
 		{"POST", "/v1/orgs/{org}/events", orgManager, (*Server).createEvent},

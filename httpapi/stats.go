@@ -30,3 +30,22 @@ func (s *Server) eventStats(w http.ResponseWriter, r *http.Request, p *account.P
 	writeJSON(w, http.StatusOK, st)
 	return nil
 }
+
+// orgInsights answers an organization's insights across its events
+// (analytics.OrgInsights) to admins and its organizers: buyers' records
+// are theirs, not their staff's.
+func (s *Server) orgInsights(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+	if s.Analytics == nil {
+		return &apiError{status: http.StatusServiceUnavailable, code: "unavailable", msg: "analytics are not available on this server"}
+	}
+	orgID := r.PathValue("org")
+	if err := s.requireOrg(r.Context(), p, orgID); err != nil {
+		return err
+	}
+	in, err := s.Analytics.OrgInsights(r.Context(), orgID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, in)
+	return nil
+}
