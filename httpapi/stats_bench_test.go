@@ -17,10 +17,7 @@ import (
 	"github.com/admitone/admitone/changelog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/internal/id"
-	"github.com/admitone/admitone/internal/services"
 	"github.com/admitone/admitone/purchase"
-	"github.com/admitone/admitone/search"
-	"github.com/admitone/admitone/storage"
 	"github.com/admitone/admitone/storage/postgres/pgtest"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -46,21 +43,7 @@ func BenchmarkEventStats100k(b *testing.B) {
 
 func benchEventStats(b *testing.B, dsn string) {
 	ctx := b.Context()
-	st, err := storage.Open(ctx, dsn, b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	idx, err := search.OpenMem()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { idx.Close() })
-	svc := services.New(services.Config{
-		Stores: services.Stores{Accounts: st.Accounts, Catalog: st.Catalog, Purchases: st.Purchases, Secrets: st.Secrets, Sync: st.Sync},
-		Index:  idx,
-	})
-	b.Cleanup(svc.Hub.Shutdown)
+	svc, st := benchServices(b, dsn)
 	const password = "correct horse battery staple"
 	organizer, err := svc.Accounts.SignUp(ctx, account.SignUpRequest{Email: "stats-bench@example.com", Password: password, Name: "Organizer"})
 	if err != nil {
