@@ -1,7 +1,14 @@
-// Package analytics computes an organizer's figures for one event from
-// the stores: tickets sold per ticket type, revenue per currency,
-// capacity left, who checked in, who is inside now, entries per gate,
-// conflicts and, once the event has ended, no-shows.
+// Package analytics computes an organizer's figures from the stores: per
+// event (Service.EventStats, GET /v1/events/{id}/stats) tickets sold and
+// revoked per ticket type, revenue per currency, sales over time in
+// hourly or daily buckets, capacity left, who checked in, who is inside
+// now, entries per gate and per gate and minute, refusals by gate and
+// reason, conflicts and those with an offline side and, once the event
+// has ended, no-shows; across an organization's events
+// (Service.OrgInsights, GET /v1/orgs/{org}/insights) repeat buyers,
+// purchase lead time, the ticket-type mix, buyers by city and the refund
+// rate; and an event's orders, tickets and check-ins as CSV
+// (Service.WriteExport, GET /v1/events/{id}/exports/*.csv).
 //
 // Every figure is read from what the stores keep (tickets, orders, the
 // server's record of each ticket lineage's entry state, check-ins and
@@ -9,5 +16,24 @@
 // them in one consistent view; nothing is counted beside the stores, so
 // a restart changes no figure. Capacity left is the ticket types'
 // capacity minus what the inventory counters hold taken (sold plus held),
-// the same counters Reserve decides against.
+// the same counters Reserve decides against. Sales and lead times go by
+// when an order was paid; check-ins by when the gate scanned.
+//
+// Refusals are counted by the gates, which report them to the server;
+// the Service reads them through RefusalCounter, and answers an empty
+// list while none is set.
+//
+// Buyers by city uses the city a buyer may give at checkout
+// (purchase.CheckCity); orders without one count under "".
+//
+// # Caveats
+//
+// OrgInsights reads every paid order of every event of the organization
+// on each request: its cost grows with the organization's history, not
+// with one event. The exports read tickets order by order.
+//
+// A CSV cell that begins with =, +, -, @, a tab or a carriage return
+// gets a leading apostrophe (SafeCell), so a spreadsheet shows it as
+// text rather than run it as a formula; a program reading the export
+// sees the apostrophe.
 package analytics

@@ -870,6 +870,38 @@ var authzCases = []authzCase{
 		},
 	},
 	{
+		// An organization's insights: its organizers, not its staff.
+		route: "GET /v1/orgs/{org}/insights",
+		want:  row{401, 404, 403, 200, 404, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/orgs/" + f.published.OrgID + "/insights"}
+		},
+	},
+	{
+		route:       "GET /v1/events/{id}/exports/orders.csv",
+		want:        row{401, 404, 403, 200, 404, 200, 403},
+		contentType: "text/csv",
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/exports/orders.csv"}
+		},
+	},
+	{
+		route:       "GET /v1/events/{id}/exports/tickets.csv",
+		want:        row{401, 404, 403, 200, 404, 200, 403},
+		contentType: "text/csv",
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/exports/tickets.csv"}
+		},
+	},
+	{
+		route:       "GET /v1/events/{id}/exports/checkins.csv",
+		want:        row{401, 404, 403, 200, 404, 200, 403},
+		contentType: "text/csv",
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/exports/checkins.csv"}
+		},
+	},
+	{
 		route: "GET /v1/events/{id}/checkins",
 		want:  row{401, 404, 403, 200, 404, 200, 403},
 		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {

@@ -34,9 +34,11 @@ func BenchmarkEventPage200(b *testing.B) {
 	b.Run("postgres", func(b *testing.B) { benchEventPage(b, pgtest.FreshSchema(b)) })
 }
 
-func benchEventPage(b *testing.B, dsn string) {
-	ctx := b.Context()
-	st, err := storage.Open(ctx, dsn, b.TempDir())
+// benchServices opens storage (PostgreSQL at dsn, else bbolt in a
+// temporary directory) and wires the services over it as syncserver
+// does, all closed when b ends.
+func benchServices(b *testing.B, dsn string) (*services.Services, *storage.Backend) {
+	st, err := storage.Open(b.Context(), dsn, b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -53,6 +55,12 @@ func benchEventPage(b *testing.B, dsn string) {
 		SealKey: &key, Index: idx, Issuer: "AdmitOne Bench",
 	})
 	b.Cleanup(svc.Hub.Shutdown)
+	return svc, st
+}
+
+func benchEventPage(b *testing.B, dsn string) {
+	ctx := b.Context()
+	svc, _ := benchServices(b, dsn)
 	org, err := svc.Catalog.CreateOrg(ctx, catalog.Organization{Name: "Bench GmbH"})
 	if err != nil {
 		b.Fatal(err)

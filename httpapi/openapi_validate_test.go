@@ -147,6 +147,7 @@ var (
 func openAPIRouter() (routers.Router, error) {
 	apiRouterOnce.Do(func() {
 		openapi3filter.RegisterBodyDecoder("image/png", openapi3filter.FileBodyDecoder)
+		openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.FileBodyDecoder)
 		openapi3filter.RegisterBodyDecoder("application/vnd.apple.pkpass", openapi3filter.FileBodyDecoder)
 		loader := openapi3.NewLoader()
 		doc, err := loader.LoadFromData(openAPI)

@@ -69,6 +69,9 @@ func (s *Server) releaseHold(w http.ResponseWriter, r *http.Request, p *account.
 
 type orderRequest struct {
 	HoldID string `json:"hold_id"`
+	// BuyerCity is optional (purchase.CheckCity), for the organizer's
+	// insights.
+	BuyerCity string `json:"buyer_city"`
 }
 
 func (s *Server) checkout(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
@@ -83,7 +86,7 @@ func (s *Server) checkout(w http.ResponseWriter, r *http.Request, p *account.Pri
 	if strings.TrimSpace(req.HoldID) == "" {
 		return fieldError("hold_id", "hold_id is required")
 	}
-	o, err := svc.Checkout(r.Context(), req.HoldID, p.User.ID)
+	o, err := svc.CheckoutFrom(r.Context(), req.HoldID, p.User.ID, req.BuyerCity)
 	if err != nil {
 		return err
 	}

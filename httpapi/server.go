@@ -169,6 +169,8 @@ func routes() []route {
 		{"GET", "/v1/events/{id}/orders", signedIn, (*Server).listEventOrders},
 		{"GET", "/v1/events/{id}/attendees", signedIn, (*Server).listAttendees},
 		{"PATCH", "/v1/gates/{id}", signedIn, (*Server).updateGate},
+
+		{"GET", "/v1/orgs/{org}/insights", orgManager, (*Server).orgInsights},
 		{"POST", "/v1/orgs/{org}/members", orgManager, (*Server).addMember},
 		{"POST", "/v1/orgs/{org}/venues", orgManager, (*Server).createVenue},
 		{"POST", "/v1/orgs/{org}/events", orgManager, (*Server).createEvent},
@@ -205,6 +207,10 @@ func routes() []route {
 		{"GET", "/v1/events/{id}/checkins", eventManager, (*Server).listCheckins},
 		// An event's figures: organizers and staff of its org.
 		{"GET", "/v1/events/{id}/stats", signedIn, (*Server).eventStats},
+		// Its CSV exports: its org's organizers.
+		{"GET", "/v1/events/{id}/exports/orders.csv", eventManager, (*Server).eventExport},
+		{"GET", "/v1/events/{id}/exports/tickets.csv", eventManager, (*Server).eventExport},
+		{"GET", "/v1/events/{id}/exports/checkins.csv", eventManager, (*Server).eventExport},
 		{"GET", "/v1/sync", device, (*Server).syncSocket},
 		{"GET", "/v1/tickets", signedIn, (*Server).listTickets},
 		{"GET", "/v1/tickets/{id}", signedIn, (*Server).getTicket},

@@ -45,12 +45,13 @@ func TestEventStats(t *testing.T) {
 			}
 			return g
 		}
-		north, exit := gate("North door", bundle.Entry), gate("Exit", bundle.Exit)
+		north, south, exit := gate("North door", bundle.Entry), gate("South door", bundle.Entry), gate("Exit", bundle.Exit)
 		n := 0
+		offline := false
 		scan := func(g ticketsync.Gate, ticketID string) {
 			n++
 			c := changelog.Checkin{ID: fmt.Sprintf("ci_%032x", n), EventID: f.event.ID, GateID: g.ID, TicketID: ticketID,
-				TypeNumber: f.admission.Number, Direction: g.Direction, At: h.clock.Now()}
+				TypeNumber: f.admission.Number, Direction: g.Direction, At: h.clock.Now(), Offline: offline}
 			if _, err := h.api.Sync.Store.RecordCheckins(ctx, g, []changelog.Checkin{c}, h.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
@@ -58,7 +59,10 @@ func TestEventStats(t *testing.T) {
 		scan(north, paid.Tickets[0].ID)
 		scan(exit, paid.Tickets[0].ID)
 		scan(north, paid.Tickets[1].ID)
+		offline = true
+		scan(south, paid.Tickets[1].ID) // inside already: the one conflict
 
+		minute, hour := h.clock.Now().UTC().Truncate(time.Minute), h.clock.Now().UTC().Truncate(time.Hour)
 		want := analytics.EventStats{
 			EventID: f.event.ID,
 			TicketTypes: []analytics.TypeStats{
@@ -69,7 +73,17 @@ func TestEventStats(t *testing.T) {
 			Revenue:   []analytics.Revenue{{Currency: "EUR", Paid: 3*2500 + 1500 + 2500, Refunded: 2500, Net: 3*2500 + 1500}},
 			CheckedIn: 2,
 			Inside:    1,
-			Entries:   []analytics.GateEntries{{GateID: north.ID, Entries: 2}},
+			Entries:   []analytics.GateEntries{{GateID: north.ID, Entries: 2}, {GateID: south.ID, Entries: 1}},
+			EntriesPerMinute: []analytics.MinuteEntries{{GateID: north.ID, Minute: minute, Entries: 2},
+				{GateID: south.ID, Minute: minute, Entries: 1}},
+			SalesBucket: analytics.Hour,
+			Sales:       []analytics.SalesBucket{{Start: hour, Orders: 2, Units: 5}},
+			Refusals:    []analytics.Refusal{},
+			Conflicts:   1, OfflineConflicts: 1,
+		}
+		if north.ID > south.ID {
+			want.Entries[0], want.Entries[1] = want.Entries[1], want.Entries[0]
+			want.EntriesPerMinute[0], want.EntriesPerMinute[1] = want.EntriesPerMinute[1], want.EntriesPerMinute[0]
 		}
 		check := func(what string, got analytics.EventStats) {
 			t.Helper()
@@ -79,6 +93,12 @@ func TestEventStats(t *testing.T) {
 			}
 		}
 		check("figures before the event ends", decodeAs[analytics.EventStats](t, h.do(t, "GET", path, f.org.Token, nil), http.StatusOK))
+		byDay := decodeAs[analytics.EventStats](t, h.do(t, "GET", path+"?bucket=day", f.org.Token, nil), http.StatusOK)
+		day := time.Date(hour.Year(), hour.Month(), hour.Day(), 0, 0, 0, 0, time.UTC)
+		if want := []analytics.SalesBucket{{Start: day, Orders: 2, Units: 5}}; byDay.SalesBucket != analytics.Day || !reflect.DeepEqual(byDay.Sales, want) {
+			t.Errorf("sales by day = %s %+v, want %+v", byDay.SalesBucket, byDay.Sales, want)
+		}
+		h.do(t, "GET", path+"?bucket=week", f.org.Token, nil).want(t, http.StatusUnprocessableEntity)
 
 		// Once the event has ended, the ticket never used is a no-show.
 		h.clock.Set(f.event.EndsAt)

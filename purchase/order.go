@@ -47,8 +47,11 @@ type Order struct {
 	Status  Status        `json:"status"`
 	// PaymentIntentID is the payment provider's id of the payment that
 	// paid the order.
-	PaymentIntentID string    `json:"payment_intent_id,omitempty"`
-	CreatedAt       time.Time `json:"created_at"`
+	PaymentIntentID string `json:"payment_intent_id,omitempty"`
+	// BuyerCity is the city the buyer gave at checkout, if any
+	// (CheckCity), for the organizer's insights.
+	BuyerCity string    `json:"buyer_city,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 	// ExpiresAt is the payment deadline: an order still pending then is
 	// cancelled by ExpireHolds and its quantities return.
 	ExpiresAt   time.Time `json:"expires_at"`

@@ -292,6 +292,16 @@ func (s *Service) ReleaseHold(ctx context.Context, holdID, buyerID string) error
 // IdempotentRequest in ctx the store keeps its answer with the order, or
 // answers *Replayed when the key has one already.
 func (s *Service) Checkout(ctx context.Context, holdID, buyerID string) (Order, error) {
+	return s.CheckoutFrom(ctx, holdID, buyerID, "")
+}
+
+// CheckoutFrom is Checkout with the city the buyer gave (empty: none),
+// checked and normalised by CheckCity.
+func (s *Service) CheckoutFrom(ctx context.Context, holdID, buyerID, city string) (Order, error) {
+	city, err := CheckCity(city)
+	if err != nil {
+		return Order{}, err
+	}
 	h, err := s.Hold(ctx, holdID, buyerID)
 	if err != nil {
 		return Order{}, err
@@ -317,6 +327,7 @@ func (s *Service) Checkout(ctx context.Context, holdID, buyerID string) (Order, 
 		BuyerID:   h.BuyerID,
 		EventID:   h.EventID,
 		Status:    StatusPendingPayment,
+		BuyerCity: city,
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.paymentTTL()),
 	}

@@ -136,7 +136,7 @@ func New(cfg Config) *Services {
 		Signer: s.Vault, Log: log, MaxHeldPerBuyer: cfg.MaxHeldPerBuyer, HoldsPerMinute: cfg.HoldsPerMinute, HoldTTL: cfg.HoldTTL, Payments: cfg.Payments}
 	s.Catalog.Inventory = s.Purchase
 	if as, ok := st.Purchases.(analytics.Store); ok {
-		s.Analytics = &analytics.Service{Catalog: s.Catalog, Store: as, Inventory: st.Purchases, Now: cfg.Now}
+		s.Analytics = &analytics.Service{Catalog: s.Catalog, Store: as, Inventory: st.Purchases, Records: st.Purchases, Orgs: s.Catalog, Now: cfg.Now}
 	}
 	s.Desk = &desk.Service{Orders: st.Purchases, Users: st.Accounts, Events: st.Catalog, Gates: st.Sync}
 	s.Hub = &ticketsync.Hub{Store: st.Sync, Changes: st.Purchases, Tickets: HubTickets{Store: st.Purchases}, Now: cfg.Now, Logger: log}

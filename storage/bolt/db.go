@@ -58,6 +58,9 @@ var (
 
 		// gatehealth.go
 		bucketGateHealth, bucketGateMinutes,
+
+		// analytics.go
+		bucketEventOrders, bucketEventTickets, bucketEventEntries,
 	}
 
 	keyVersion = []byte("version")
@@ -95,6 +98,8 @@ func Open(dir string) (*DB, error) {
 
 // initialize creates missing buckets and checks the layout version.
 func initialize(tx *bbolt.Tx) error {
+	// A file from before the analytics indexes gets them built once.
+	unindexed := tx.Bucket(bucketEventOrders) == nil && tx.Bucket(bucketOrders) != nil
 	for _, name := range allBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
@@ -107,6 +112,11 @@ func initialize(tx *bbolt.Tx) error {
 		}
 		if v := binary.BigEndian.Uint32(raw); v > schemaVersion {
 			return fmt.Errorf("layout version %d is newer than this program's %d", v, schemaVersion)
+		}
+	}
+	if unindexed {
+		if err := buildAnalyticsIndexes(tx); err != nil {
+			return fmt.Errorf("build the analytics indexes: %w", err)
 		}
 	}
 	return meta.Put(keyVersion, binary.BigEndian.AppendUint32(nil, schemaVersion))

@@ -14,13 +14,13 @@ import (
 // Gate health (sync.HealthStore).
 var (
 	bucketGateHealth  = []byte("gate_health")  // event id, 0, gate id -> sync.GateHealth JSON
-	bucketGateMinutes = []byte("gate_minutes") // event id, 0, minute (minuteKey), 0, gate id -> sync.GateMinute JSON
+	bucketGateMinutes = []byte("gate_minutes") // event id, 0, minute (minuteText), 0, gate id -> sync.GateMinute JSON
 )
 
 var _ ticketsync.HealthStore = (*DB)(nil)
 
-// minuteKey is a minute as sortable text.
-func minuteKey(t time.Time) string { return t.UTC().Format("20060102T1504") }
+// minuteText is a minute as sortable text.
+func minuteText(t time.Time) string { return t.UTC().Format("20060102T1504") }
 
 // updateHealth runs fn on gate g's health (zero if none yet) and saves
 // what it returns; an unknown gate is ErrNotFound.
@@ -72,7 +72,7 @@ func (s *DB) ReportGate(ctx context.Context, g ticketsync.Gate, r ticketsync.Gat
 			return nil
 		}
 		b := tx.Bucket(bucketGateMinutes)
-		key := join(h.EventID, minuteKey(inc.Minute), h.GateID)
+		key := join(h.EventID, minuteText(inc.Minute), h.GateID)
 		var m ticketsync.GateMinute
 		if _, err := get(b, key, &m); err != nil {
 			return err
@@ -110,7 +110,7 @@ func (s *DB) GateMinutes(ctx context.Context, eventID string, since time.Time) (
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		p := prefix(eventID)
 		c := tx.Bucket(bucketGateMinutes).Cursor()
-		for k, v := c.Seek(join(eventID, minuteKey(since.Truncate(time.Minute)))); k != nil && hasPrefix(k, p); k, v = c.Next() {
+		for k, v := c.Seek(join(eventID, minuteText(since.Truncate(time.Minute)))); k != nil && hasPrefix(k, p); k, v = c.Next() {
 			var m ticketsync.GateMinute
 			if err := json.Unmarshal(v, &m); err != nil {
 				return fmt.Errorf("gate minute %x: %w", k, err)

@@ -248,7 +248,7 @@ func sweep(tx *bbolt.Tx, now time.Time, limit int) (ended int, more bool, err er
 			if err := inv.adjust(rec.EventID, rec.BuyerID, rec.HoldLines(), rec.Shared, (*purchase.Counter).Unsell); err != nil {
 				return ended, more, err
 			}
-			if err := put(tx.Bucket(bucketOrders), []byte(id), rec); err != nil {
+			if err := putOrder(tx, rec); err != nil {
 				return ended, more, err
 			}
 		default:
@@ -371,7 +371,7 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 		if err := putIdempotency(tx, idem); err != nil {
 			return err
 		}
-		return put(orders, []byte(o.ID), orderRecord{Order: o, Shared: h.Shared})
+		return putOrder(tx, orderRecord{Order: o, Shared: h.Shared})
 	})
 	if err != nil {
 		return fmt.Errorf("create order %s: %w", o.ID, err)
@@ -422,7 +422,7 @@ func (s *DB) updateOrder(ctx context.Context, id string, u purchase.OrderUpdate,
 				return err
 			}
 		}
-		return put(tx.Bucket(bucketOrders), []byte(id), rec)
+		return putOrder(tx, rec)
 	})
 	if err != nil {
 		return purchase.Order{}, err
@@ -555,27 +555,25 @@ func (s *DB) Idempotent(ctx context.Context, key string) (string, []byte, error)
 	return rec.RequestHash, rec.Response, nil
 }
 
-// OrdersOfEvent implements purchase.Store. It scans every order: events
-// are cancelled rarely, and orders carry no per-event index here.
+// OrdersOfEvent implements purchase.Store, in order id order through
+// the event's order index (bucketEventOrders).
 func (s *DB) OrdersOfEvent(ctx context.Context, eventID, after string, limit int) ([]purchase.Order, error) {
 	if limit < 1 || limit > purchase.MaxOrdersPage {
 		return nil, fmt.Errorf("orders of %s: limit %d outside 1..%d: %w", eventID, limit, purchase.MaxOrdersPage, purchase.ErrInvalid)
 	}
 	var out []purchase.Order
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		c := tx.Bucket(bucketOrders).Cursor()
-		k, v := c.Seek([]byte(after))
-		for ; k != nil && len(out) < limit; k, v = c.Next() {
-			if string(k) <= after {
+		p := prefix(eventID)
+		c := tx.Bucket(bucketEventOrders).Cursor()
+		for k, _ := c.Seek(join(eventID, after)); k != nil && hasPrefix(k, p) && len(out) < limit; k, _ = c.Next() {
+			if string(k[len(p):]) <= after {
 				continue
 			}
 			var rec orderRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
-				return fmt.Errorf("order %s: %w", k, err)
+			if err := findOrder(tx, string(k[len(p):]), &rec); err != nil {
+				return err
 			}
-			if rec.EventID == eventID {
-				out = append(out, rec.Order)
-			}
+			out = append(out, rec.Order)
 		}
 		return nil
 	})

@@ -304,6 +304,9 @@ func recordCheckins(tx *bbolt.Tx, eventID string, cs []changelog.Checkin, receiv
 		if err := put(checkins, []byte(c.ID), checkinRecord{Checkin: c, ReceivedAt: receivedAt}); err != nil {
 			return res, err
 		}
+		if err := indexEntry(tx, c); err != nil {
+			return res, err
+		}
 		root := lineageRoot(tx, c.TicketID)
 		key := join(c.EventID, root)
 		l := ticketsync.Lineage{Entered: entered.Get(key) != nil}

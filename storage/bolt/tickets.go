@@ -42,6 +42,9 @@ func putTicket(tx *bbolt.Tx, t purchase.Ticket) error {
 	if err := put(b, []byte(t.ID), t); err != nil {
 		return err
 	}
+	if err := indexTicket(tx, t); err != nil {
+		return err
+	}
 	if err := tx.Bucket(bucketHolderTickets).Put(issuedKey(t.HolderID, t.IssuedAt, t.ID), nil); err != nil {
 		return err
 	}
@@ -99,6 +102,9 @@ func revokeOrderTickets(tx *bbolt.Tx, orderID, reason string, at time.Time) erro
 			continue
 		}
 		if err := put(b, id, t); err != nil {
+			return err
+		}
+		if err := indexTicket(tx, t); err != nil {
 			return err
 		}
 		changes = append(changes, purchase.RevokeChange(t))
@@ -194,6 +200,9 @@ func (s *DB) Transfer(ctx context.Context, oldID, fromHolder string, next purcha
 		}
 		purchase.Revoke(&old, purchase.RevokedTransferred, next.ID, storedTime(at))
 		if err := put(b, []byte(oldID), old); err != nil {
+			return err
+		}
+		if err := indexTicket(tx, old); err != nil {
 			return err
 		}
 		if err := putTicket(tx, next); err != nil {

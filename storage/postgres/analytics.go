@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,8 +16,7 @@ var _ analytics.Store = (*DB)(nil)
 // all in one read-only repeatable-read transaction, so the figures are
 // of one moment.
 func (s *DB) EventCounts(ctx context.Context, eventID string) (analytics.Counts, error) {
-	c := analytics.Counts{Tickets: map[string]analytics.TicketCounts{}, Revenue: map[string]analytics.RevenueCounts{},
-		Entries: map[string]int{}}
+	c := analytics.NewCounts()
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`); err != nil {
 			return err
@@ -49,14 +49,30 @@ func (s *DB) EventCounts(ctx context.Context, eventID string) (analytics.Counts,
 		}); err != nil {
 			return fmt.Errorf("revenue: %w", err)
 		}
-		rows, err = tx.Query(ctx, `SELECT gate_id, count(*) FROM sync_checkins
-			WHERE event_id = $1 AND direction = 'entry' GROUP BY gate_id`, eventID)
+		rows, err = tx.Query(ctx, `SELECT date_trunc('hour', paid_at), count(*), coalesce(sum(
+				(SELECT sum((l->>'quantity')::int) FROM jsonb_array_elements(lines) AS l)), 0)::bigint
+			FROM orders WHERE event_id = $1 AND status IN ('paid', 'refunded') GROUP BY 1`, eventID)
+		if err != nil {
+			return fmt.Errorf("sales: %w", err)
+		}
+		var hour time.Time
+		var sc analytics.SalesCounts
+		if _, err := pgx.ForEachRow(rows, []any{&hour, &sc.Orders, &sc.Units}, func() error {
+			c.Sales[hour.UTC()] = sc
+			return nil
+		}); err != nil {
+			return fmt.Errorf("sales: %w", err)
+		}
+		rows, err = tx.Query(ctx, `SELECT gate_id, date_trunc('minute', at), count(*) FROM sync_checkins
+			WHERE event_id = $1 AND direction = 'entry' GROUP BY 1, 2`, eventID)
 		if err != nil {
 			return fmt.Errorf("entries: %w", err)
 		}
 		var n int
-		if _, err := pgx.ForEachRow(rows, []any{&id, &n}, func() error {
-			c.Entries[id] = n
+		var minute time.Time
+		if _, err := pgx.ForEachRow(rows, []any{&id, &minute, &n}, func() error {
+			c.Entries[id] += n
+			c.EntryMinutes[analytics.GateMinute{GateID: id, Minute: minute.UTC()}] = n
 			return nil
 		}); err != nil {
 			return fmt.Errorf("entries: %w", err)
@@ -66,7 +82,8 @@ func (s *DB) EventCounts(ctx context.Context, eventID string) (analytics.Counts,
 			FROM ticket_inside WHERE event_id = $1`, eventID).Scan(&c.CheckedIn, &c.Inside); err != nil {
 			return fmt.Errorf("lineages: %w", err)
 		}
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM conflicts WHERE event_id = $1`, eventID).Scan(&c.Conflicts); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE first_offline OR second_offline)
+			FROM conflicts WHERE event_id = $1`, eventID).Scan(&c.Conflicts, &c.OfflineConflicts); err != nil {
 			return fmt.Errorf("conflicts: %w", err)
 		}
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM tickets AS t

@@ -189,22 +189,24 @@ func createOrders(ctx context.Context, tx pgx.Tx, group []*orderRequest) error {
 	}
 	n := len(accepted)
 	ids, holdsOf, buyers, evs, lines, currencies := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	cities := make([]string, n)
 	shared, amounts := make([]int32, n), make([]int64, n)
 	created, expires := make([]time.Time, n), make([]time.Time, n)
 	for i, r := range accepted {
 		o := r.order
 		ids[i], holdsOf[i], buyers[i], evs[i], lines[i], currencies[i] = o.ID, o.HoldID, o.BuyerID, o.EventID, r.lines, o.Total.Currency
 		shared[i], amounts[i], created[i], expires[i] = int32(holds[o.HoldID].shared), o.Total.Amount, o.CreatedAt, o.ExpiresAt
+		cities[i] = o.BuyerCity
 	}
 	var b pgx.Batch
 	b.Queue(`INSERT INTO orders (id, hold_id, buyer_id, event_id, lines, shared, total_amount, total_currency, status,
-			created_at, expires_at)
+			created_at, expires_at, buyer_city)
 		SELECT v.id, v.hold_id, v.buyer_id, v.event_id, v.lines::jsonb, v.shared, v.amount, v.currency, 'pending_payment',
-			v.created, v.expires
+			v.created, v.expires, v.city
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::bigint[], $8::text[],
-			$9::timestamptz[], $10::timestamptz[]) AS v(id, hold_id, buyer_id, event_id, lines, shared, amount, currency,
-			created, expires)`,
-		ids, holdsOf, buyers, evs, lines, shared, amounts, currencies, created, expires)
+			$9::timestamptz[], $10::timestamptz[], $11::text[]) AS v(id, hold_id, buyer_id, event_id, lines, shared, amount, currency,
+			created, expires, city)`,
+		ids, holdsOf, buyers, evs, lines, shared, amounts, currencies, created, expires, cities)
 	b.Queue(`UPDATE holds SET status = 'ordered', order_id = v.order_id
 		FROM unnest($1::text[], $2::text[]) AS v(hold_id, order_id) WHERE holds.id = v.hold_id`, holdsOf, ids)
 	if err := sendBatch(ctx, tx, &b); err != nil {

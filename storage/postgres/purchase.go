@@ -826,7 +826,7 @@ func (s *DB) ExpireHolds(ctx context.Context, now time.Time) (int, error) {
 }
 
 const orderColumns = `id, hold_id, buyer_id, event_id, lines, total_amount, total_currency, status,
-	payment_intent_id, created_at, expires_at, paid_at, refunded_at, cancelled_at, shared`
+	payment_intent_id, created_at, expires_at, paid_at, refunded_at, cancelled_at, shared, buyer_city`
 
 func scanOrder(row pgx.Row) (purchase.Order, int, error) {
 	var o purchase.Order
@@ -834,7 +834,7 @@ func scanOrder(row pgx.Row) (purchase.Order, int, error) {
 	var shared int
 	var paid, refunded, cancelled *time.Time
 	err := row.Scan(&o.ID, &o.HoldID, &o.BuyerID, &o.EventID, &lines, &o.Total.Amount, &o.Total.Currency, &o.Status,
-		&o.PaymentIntentID, &o.CreatedAt, &o.ExpiresAt, &paid, &refunded, &cancelled, &shared)
+		&o.PaymentIntentID, &o.CreatedAt, &o.ExpiresAt, &paid, &refunded, &cancelled, &shared, &o.BuyerCity)
 	if err != nil {
 		return purchase.Order{}, 0, err
 	}

@@ -49,7 +49,6 @@ func RunSync(t *testing.T, open func(t *testing.T) (ticketsync.Store, purchase.S
 		{"Lineage", testLineage},
 		{"Quarantine", testQuarantine},
 		{"Health", testHealth},
-		{"Analytics", testAnalytics},
 		{"Concurrent/Checkins", testConcurrentCheckins},
 	}
 	for _, tt := range tests {
