@@ -53,6 +53,8 @@ var (
 		bucketGates, bucketGateCodes, bucketGateCreds, bucketEventGates, bucketCheckins, bucketTicketInside, bucketConflicts, bucketTicketEntered, bucketQuarantine,
 		// push.go
 		bucketPushSubs, bucketPushEndpoints, bucketPushUserSubs, bucketOutbox, bucketOutboxPending,
+		// vouchers.go
+		bucketCodes, bucketCodeLookups, bucketEventCodes,
 	}
 
 	keyVersion = []byte("version")
