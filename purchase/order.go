@@ -38,11 +38,11 @@ type OrderLine struct {
 // orders count as sold; refunded and cancelled ones have given their
 // quantities back.
 type Order struct {
-	ID      string        `json:"id"` // "ord_" + 24 hex
-	HoldID  string        `json:"hold_id"`
-	BuyerID string        `json:"buyer_id"`
-	EventID string        `json:"event_id"`
-	Lines   []OrderLine   `json:"lines"`
+	ID      string      `json:"id"` // "ord_" + 24 hex
+	HoldID  string      `json:"hold_id"`
+	BuyerID string      `json:"buyer_id"`
+	EventID string      `json:"event_id"`
+	Lines   []OrderLine `json:"lines"`
 	// Code is the code the order's hold redeemed; Discount is what a
 	// discount code took off the lines (see Discount), and Total is the
 	// lines' sum less Discount.
