@@ -26,6 +26,7 @@ import (
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 	ticketsync "github.com/admitone/admitone/sync"
+	"github.com/admitone/admitone/voucher"
 	"github.com/admitone/admitone/wallet"
 	attendeeapp "github.com/admitone/admitone/web/attendee"
 )
@@ -74,6 +75,9 @@ type Server struct {
 	// Analytics counts event figures; nil answers the stats route with
 	// 503.
 	Analytics *analytics.Service
+	// Vouchers keeps events' access and discount codes; nil answers
+	// the code routes with 503 (and purchasing takes no codes).
+	Vouchers *voucher.Service
 	// StripePublishableKey (pk_...) is told to clients by GET /v1/config
 	// for Stripe's Payment Element.
 	StripePublishableKey string
@@ -90,7 +94,8 @@ type Server struct {
 func New(svc *services.Services) *Server {
 	return &Server{Accounts: svc.Accounts, Catalog: svc.Catalog, Search: svc.Search, Purchase: svc.Purchase,
 		PassSigner: svc.PassSigner, GoogleWallet: svc.GoogleWallet, Webhooks: svc.Webhooks,
-		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log, Notify: svc.Notify, Analytics: svc.Analytics}
+		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log, Notify: svc.Notify, Analytics: svc.Analytics,
+		Vouchers: svc.Vouchers}
 }
 
 // policy says who may call a route. The handler gets the principal; org-
@@ -149,6 +154,13 @@ func routes() []route {
 		{"POST", "/v1/events/{id}/publish", eventManager, (*Server).publishEvent},
 		{"POST", "/v1/events/{id}/cancel", eventManager, (*Server).cancelEvent},
 		{"POST", "/v1/events/{id}/ticket-types", eventManager, (*Server).createTicketType},
+		// Access and discount codes of an event (vouchers.go): its
+		// organizers make, list and disable them; buyers give one with
+		// a hold (POST /v1/holds "code") or to see the hidden types it
+		// unlocks (GET /v1/events/{id}?code=).
+		{"POST", "/v1/events/{id}/codes", eventManager, (*Server).createCode},
+		{"GET", "/v1/events/{id}/codes", eventManager, (*Server).listCodes},
+		{"POST", "/v1/events/{id}/codes/{code}/disable", eventManager, (*Server).disableCode},
 		{"GET", "/v1/config", anyone, (*Server).clientConfig},
 		{"GET", "/v1/events", anyone, (*Server).searchEvents},
 		{"GET", "/v1/events/{id}", anyone, (*Server).getEvent},

@@ -15,6 +15,7 @@ import (
 	"github.com/admitone/admitone/search"
 	ticketsync "github.com/admitone/admitone/sync"
 	"github.com/admitone/admitone/vault"
+	"github.com/admitone/admitone/voucher"
 	"github.com/admitone/admitone/wallet"
 )
 
@@ -100,6 +101,10 @@ type Services struct {
 	// counts them (analytics.Store, as both backends do); nil when it
 	// does not.
 	Analytics *analytics.Service
+	// Vouchers keeps events' access and discount codes, which Purchase
+	// redeems; nil when the purchase store keeps no codes
+	// (voucher.Store, as both backends do).
+	Vouchers *voucher.Service
 	// Now and Log are Config's.
 	Now func() time.Time
 	Log *slog.Logger
@@ -122,6 +127,14 @@ func New(cfg Config) *Services {
 	s.Catalog.Inventory = s.Purchase
 	if as, ok := st.Purchases.(analytics.Store); ok {
 		s.Analytics = &analytics.Service{Catalog: s.Catalog, Store: as, Inventory: st.Purchases, Now: cfg.Now}
+	}
+	if vs, ok := st.Purchases.(voucher.Store); ok {
+		s.Vouchers = &voucher.Service{Store: vs, Catalog: s.Catalog, Now: cfg.Now,
+			Used: func(ctx context.Context, codeID string) (int, error) {
+				sold, held, err := st.Purchases.Counts(ctx, purchase.CodeKey(codeID))
+				return sold + held, err
+			}}
+		s.Purchase.Codes = s.Vouchers
 	}
 	s.Hub = &ticketsync.Hub{Store: st.Sync, Changes: st.Purchases, Tickets: HubTickets{Store: st.Purchases}, Now: cfg.Now, Logger: log}
 	s.Purchase.ChangesAppended = s.Hub.Poke
