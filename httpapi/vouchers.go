@@ -20,6 +20,17 @@ func (s *Server) vouchers() (*voucher.Service, error) {
 	return s.Vouchers, nil
 }
 
+// eventCodes returns the code service and the path's event, which the
+// caller must manage.
+func (s *Server) eventCodes(r *http.Request, p *account.Principal) (*voucher.Service, string, error) {
+	svc, err := s.vouchers()
+	if err != nil {
+		return nil, "", err
+	}
+	eventID, err := s.requireEventOrg(r, p)
+	return svc, eventID, err
+}
+
 type codeRequest struct {
 	Code          string       `json:"code"`
 	Kind          voucher.Kind `json:"kind"`
@@ -32,11 +43,7 @@ type codeRequest struct {
 }
 
 func (s *Server) createCode(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	svc, err := s.vouchers()
-	if err != nil {
-		return err
-	}
-	eventID, err := s.requireEventOrg(r, p)
+	svc, eventID, err := s.eventCodes(r, p)
 	if err != nil {
 		return err
 	}
@@ -65,11 +72,7 @@ type codeList struct {
 }
 
 func (s *Server) listCodes(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	svc, err := s.vouchers()
-	if err != nil {
-		return err
-	}
-	eventID, err := s.requireEventOrg(r, p)
+	svc, eventID, err := s.eventCodes(r, p)
 	if err != nil {
 		return err
 	}
@@ -82,11 +85,7 @@ func (s *Server) listCodes(w http.ResponseWriter, r *http.Request, p *account.Pr
 }
 
 func (s *Server) disableCode(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
-	svc, err := s.vouchers()
-	if err != nil {
-		return err
-	}
-	eventID, err := s.requireEventOrg(r, p)
+	svc, eventID, err := s.eventCodes(r, p)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,7 @@
 package storetest
 
 import (
-	"errors"
 	"fmt"
-	gosync "sync"
 	"testing"
 	"time"
 
@@ -210,26 +208,14 @@ func testRedeemConcurrent(t *testing.T, v voucher.Store, s purchase.Store, c cat
 	must(t, "CreateCode", v.CreateCode(t.Context(), code))
 	l := sh.limits(0)
 	l.CodeMaxUses = uses
-	var wg gosync.WaitGroup
-	errs := make([]error, 3*uses)
-	for i := range errs {
+	ok := raceHoldsN(t, s, l, purchase.ErrCodeUsedUp, 3*uses, func(i int) purchase.Hold {
 		h := withCode(sh.hold(0, 1), code.ID, 1)
 		h.Code.Kind, h.Code.PercentOff = voucher.KindAccess, 0
 		h.BuyerID = fmt.Sprintf("usr_%024x", i+1)
-		wg.Go(func() { errs[i] = s.Reserve(t.Context(), h, l) })
-	}
-	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case !errors.Is(err, purchase.ErrCodeUsedUp):
-			t.Errorf("racing hold: %v", err)
-		}
-	}
+		return h
+	})
 	if ok != uses {
-		t.Errorf("%d of %d racing holds redeemed the code, want %d (its uses)", ok, len(errs), uses)
+		t.Errorf("%d of %d racing holds redeemed the code, want %d (its uses)", ok, 3*uses, uses)
 	}
 	codeCounts(t, s, code.ID, 0, uses)
 	counts(t, s, sh.types[0].ID, 0, uses)
