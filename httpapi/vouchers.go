@@ -100,7 +100,8 @@ func (s *Server) disableCode(w http.ResponseWriter, r *http.Request, p *account.
 // publicPage is an event page as the caller may see it: all ticket types
 // for the event's organization's staff and admins, else without hidden
 // types except those the access code (if not "") unlocks. A code that
-// is not valid is voucher.ErrCodeNotValid.
+// is not valid is voucher.ErrCodeNotValid; checking codes is limited per
+// caller (purchase.Service.UnlockCode).
 func (s *Server) publicPage(r *http.Request, p *account.Principal, page catalog.EventPage, code string) (catalog.EventPage, error) {
 	if p != nil && p.CanStaff(page.Event.OrgID) && s.require2FA(r.Context(), p, page.Event.OrgID) == nil {
 		return page, nil
@@ -108,11 +109,15 @@ func (s *Server) publicPage(r *http.Request, p *account.Principal, page catalog.
 	if code == "" {
 		return page.Public(nil), nil
 	}
-	svc, err := s.vouchers()
+	svc, err := s.purchases()
 	if err != nil {
 		return catalog.EventPage{}, err
 	}
-	c, err := svc.Resolve(r.Context(), page.Event.ID, code, s.now())
+	caller := "addr:" + clientAddr(r, s.TrustedProxies)
+	if p != nil {
+		caller = p.User.ID
+	}
+	c, err := svc.UnlockCode(r.Context(), caller, page.Event.ID, code)
 	if err != nil {
 		return catalog.EventPage{}, err
 	}

@@ -22,7 +22,37 @@ var (
 	// ErrCodeRequired is a hold of a hidden ticket type without an
 	// access code that unlocks it.
 	ErrCodeRequired = errkind.New(errkind.Forbidden, "code_required", "an access code is required")
+	// ErrCodeChecks is a caller checking codes (UnlockCode) faster than
+	// CodeChecksPerMinute; the error chain's RetryAfter says how long
+	// to wait.
+	ErrCodeChecks = errkind.New(errkind.RateLimited, "code_rate_limited", "too many code checks")
 )
+
+// DefaultCodeChecksPerMinute is Service.CodeChecksPerMinute when not set.
+const DefaultCodeChecksPerMinute = 20
+
+// UnlockCode resolves an access or discount code of an event for a
+// caller who wants to see the hidden types it unlocks (the event page's
+// ?code=), at most CodeChecksPerMinute a minute per caller (an account
+// id, or a client address for anonymous callers) whatever the outcome,
+// so that codes cannot be guessed by trying many; over it the error
+// wraps ErrCodeChecks with a RetryAfter. Holds need no such limit of
+// their own: HoldsPerMinute bounds them, code or not. Without Codes
+// every code is voucher.ErrCodeNotValid.
+func (s *Service) UnlockCode(ctx context.Context, caller, eventID, code string) (voucher.Code, error) {
+	if s.Codes == nil {
+		return voucher.Code{}, fmt.Errorf("%w: this server takes no codes", voucher.ErrCodeNotValid)
+	}
+	n := s.CodeChecksPerMinute
+	if n <= 0 {
+		n = DefaultCodeChecksPerMinute
+	}
+	if wait := s.codeRate.take(caller, n, s.now()); wait > 0 {
+		wait = max(time.Second, (wait + time.Second - 1).Truncate(time.Second))
+		return voucher.Code{}, fmt.Errorf("%w: at most %d a minute; try again in %v", ErrCodeChecks.WithRetryAfter(wait), n, wait)
+	}
+	return s.Codes.Resolve(ctx, eventID, code, s.stamp())
+}
 
 // CodeUse is what a hold or order redeemed of a code: the code's terms
 // as they were when the hold was made, and its number of uses (one per

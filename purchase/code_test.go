@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/internal/errkind"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/voucher"
 )
@@ -121,18 +122,18 @@ func TestCreateCodeInvalid(t *testing.T) {
 		c     voucher.Code
 		field string
 	}{
-		{"short text", voucher.Code{Code: "abc", Kind: voucher.KindDiscount, PercentOff: 5}, "code"},
-		{"no kind", voucher.Code{Code: "abcd", PercentOff: 5}, "kind"},
-		{"access without types", voucher.Code{Code: "abcd", Kind: voucher.KindAccess}, "ticket_type_ids"},
-		{"access to a visible type", voucher.Code{Code: "abcd", Kind: voucher.KindAccess, TicketTypeIDs: []string{s.standing.ID}}, "ticket_type_ids[0]"},
-		{"access with a discount", voucher.Code{Code: "abcd", Kind: voucher.KindAccess, TicketTypeIDs: []string{guest.ID}, PercentOff: 5}, "kind"},
-		{"both reductions", voucher.Code{Code: "abcd", Kind: voucher.KindDiscount, PercentOff: 5, AmountOff: 5}, "percent_off"},
-		{"no reduction", voucher.Code{Code: "abcd", Kind: voucher.KindDiscount}, "percent_off"},
-		{"over 100%", voucher.Code{Code: "abcd", Kind: voucher.KindDiscount, PercentOff: 101}, "percent_off"},
-		{"another event's type", voucher.Code{Code: "abcd", Kind: voucher.KindDiscount, PercentOff: 5, TicketTypeIDs: []string{s.other.ID}}, "ticket_type_ids[0]"},
-		{"a type twice", voucher.Code{Code: "abcd", Kind: voucher.KindDiscount, PercentOff: 5, TicketTypeIDs: []string{s.seated.ID, s.seated.ID}}, "ticket_type_ids[1]"},
-		{"negative uses", voucher.Code{Code: "abcd", Kind: voucher.KindDiscount, PercentOff: 5, MaxUses: -1}, "max_uses"},
-		{"window backwards", voucher.Code{Code: "abcd", Kind: voucher.KindDiscount, PercentOff: 5, ValidFrom: t0, ValidUntil: t0}, "valid_until"},
+		{"short text", voucher.Code{Code: "abcde", Kind: voucher.KindDiscount, PercentOff: 5}, "code"},
+		{"no kind", voucher.Code{Code: "abcdef", PercentOff: 5}, "kind"},
+		{"access without types", voucher.Code{Code: "abcdef", Kind: voucher.KindAccess}, "ticket_type_ids"},
+		{"access to a visible type", voucher.Code{Code: "abcdef", Kind: voucher.KindAccess, TicketTypeIDs: []string{s.standing.ID}}, "ticket_type_ids[0]"},
+		{"access with a discount", voucher.Code{Code: "abcdef", Kind: voucher.KindAccess, TicketTypeIDs: []string{guest.ID}, PercentOff: 5}, "kind"},
+		{"both reductions", voucher.Code{Code: "abcdef", Kind: voucher.KindDiscount, PercentOff: 5, AmountOff: 5}, "percent_off"},
+		{"no reduction", voucher.Code{Code: "abcdef", Kind: voucher.KindDiscount}, "percent_off"},
+		{"over 100%", voucher.Code{Code: "abcdef", Kind: voucher.KindDiscount, PercentOff: 101}, "percent_off"},
+		{"another event's type", voucher.Code{Code: "abcdef", Kind: voucher.KindDiscount, PercentOff: 5, TicketTypeIDs: []string{s.other.ID}}, "ticket_type_ids[0]"},
+		{"a type twice", voucher.Code{Code: "abcdef", Kind: voucher.KindDiscount, PercentOff: 5, TicketTypeIDs: []string{s.seated.ID, s.seated.ID}}, "ticket_type_ids[1]"},
+		{"negative uses", voucher.Code{Code: "abcdef", Kind: voucher.KindDiscount, PercentOff: 5, MaxUses: -1}, "max_uses"},
+		{"window backwards", voucher.Code{Code: "abcdef", Kind: voucher.KindDiscount, PercentOff: 5, ValidFrom: t0, ValidUntil: t0}, "valid_until"},
 	} {
 		tt.c.EventID = s.event.ID
 		_, err := vs.Create(t.Context(), tt.c)
@@ -142,10 +143,35 @@ func TestCreateCodeInvalid(t *testing.T) {
 		}
 	}
 	must(t, func() error {
-		_, err := vs.Create(t.Context(), voucher.Code{EventID: s.event.ID, Code: "dup1", Kind: voucher.KindDiscount, PercentOff: 5})
+		_, err := vs.Create(t.Context(), voucher.Code{EventID: s.event.ID, Code: "dup-one", Kind: voucher.KindDiscount, PercentOff: 5})
 		return err
 	}())
-	if _, err := vs.Create(t.Context(), voucher.Code{EventID: s.event.ID, Code: "DUP1", Kind: voucher.KindDiscount, PercentOff: 9}); !errors.Is(err, voucher.ErrExists) {
+	if _, err := vs.Create(t.Context(), voucher.Code{EventID: s.event.ID, Code: "DUP-ONE", Kind: voucher.KindDiscount, PercentOff: 9}); !errors.Is(err, voucher.ErrExists) {
 		t.Errorf("a code differing only in case: %v, want ErrExists", err)
+	}
+}
+
+func TestUnlockCodeLimited(t *testing.T) {
+	s := newShop(t)
+	ctx := t.Context()
+	vs, guest := s.withCodes(t)
+	_, err := vs.Create(ctx, voucher.Code{EventID: s.event.ID, Code: "guests", Kind: voucher.KindAccess, TicketTypeIDs: []string{guest.ID}})
+	must(t, err)
+	for i := range purchase.DefaultCodeChecksPerMinute {
+		code := "wrong-" + string(rune('a'+i))
+		if _, err := s.svc.UnlockCode(ctx, "addr:192.0.2.1", s.event.ID, code); !errors.Is(err, voucher.ErrCodeNotValid) {
+			t.Fatalf("check %d: %v", i, err)
+		}
+	}
+	_, err = s.svc.UnlockCode(ctx, "addr:192.0.2.1", s.event.ID, "guests")
+	if e, ok := errkind.Of(err, errkind.RateLimited); !ok || e.Code() != "code_rate_limited" || errkind.RetryAfter(err) <= 0 {
+		t.Errorf("the right code after %d checks: %v, want code_rate_limited with a wait", purchase.DefaultCodeChecksPerMinute, err)
+	}
+	if c, err := s.svc.UnlockCode(ctx, "addr:192.0.2.2", s.event.ID, "GUESTS"); err != nil || !c.Unlocks(guest.ID) {
+		t.Errorf("another caller: %+v, %v", c, err)
+	}
+	s.clock.Advance(time.Minute)
+	if _, err := s.svc.UnlockCode(ctx, "addr:192.0.2.1", s.event.ID, "guests"); err != nil {
+		t.Errorf("a minute later: %v", err)
 	}
 }

@@ -83,8 +83,12 @@ type Service struct {
 	// (*voucher.Service); nil refuses every code, and so every hidden
 	// ticket type.
 	Codes Codes
+	// CodeChecksPerMinute is how many codes one caller may check a
+	// minute through UnlockCode; zero means DefaultCodeChecksPerMinute.
+	CodeChecksPerMinute int
 
 	holdRate holdRate
+	codeRate holdRate
 }
 
 // DefaultMaxHeldPerBuyer is Service.MaxHeldPerBuyer when not set.

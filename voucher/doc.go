@@ -3,7 +3,7 @@
 // amount or a percentage off some or all of an event's ticket types.
 //
 // A Code belongs to one event. Its text is normalized (Normalize: upper
-// case, 4 to MaxCodeLen letters, digits, '-' or '_') and unique in the
+// case, MinCodeLen to MaxCodeLen letters, digits, '-' or '_') and unique in the
 // event. It may have a number of uses (MaxUses, 0: unlimited), a validity
 // window (ValidFrom, ValidUntil) and be disabled by an organizer; a
 // disabled code is kept, with its uses, for the record.
@@ -36,6 +36,14 @@
 // code's text; only organizers' lists show it.
 //
 // # Caveats
+//
+// Codes are short secrets that people type, so guessing them must be
+// slow: purchase.Service.UnlockCode lets one caller check
+// DefaultCodeChecksPerMinute codes a minute to see hidden types, and
+// holds are limited per account (purchase.Service.HoldsPerMinute). A
+// code of 6 characters that an organizer picks by hand ("VIP2026") is
+// still guessable by many callers together: make guest-list codes long
+// and random.
 //
 // Unknown, disabled and out-of-window codes all answer ErrCodeNotValid
 // (the wrapping text says which, for the buyer who has the code); the

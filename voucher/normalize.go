@@ -7,7 +7,7 @@ import (
 
 // MinCodeLen and MaxCodeLen bound a code's length in characters.
 const (
-	MinCodeLen = 4
+	MinCodeLen = 6
 	MaxCodeLen = 32
 )
 

@@ -9,7 +9,8 @@ func TestNormalize(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
 		{"vip-2026", "VIP-2026"},
 		{"  Guest_List ", "GUEST_LIST"},
-		{"ABCD", "ABCD"},
+		{"ABCDEF", "ABCDEF"},
+		{"abcde", ""},
 		{"abc", ""},
 		{strings.Repeat("a", MaxCodeLen+1), ""},
 		{"vip 2026", ""},
