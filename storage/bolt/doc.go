@@ -7,8 +7,9 @@
 //
 // Each entity has a bucket keyed by id, holding the domain type as JSON.
 // Secondary buckets index what is looked up another way: lower-cased email
-// to user id, memberships and tokens by user, admins, and ticket types by
-// event id and number. Every method is one bbolt transaction; values are
+// to user id, memberships and tokens by user, admins, ticket types by
+// event id and number, and codes (package voucher) by lookup digest and
+// by event. Every method is one bbolt transaction; values are
 // decoded inside it, so nothing returned refers to bbolt's memory, which
 // is only valid until the transaction ends.
 //
