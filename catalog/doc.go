@@ -20,6 +20,16 @@
 // A transition that is not allowed returns an error wrapping ErrState.
 // Only published events are in the search index.
 //
+// # Hidden ticket types
+//
+// A Hidden ticket type (guest lists, presales) is sold only to holders of
+// an access code that unlocks it (package voucher; purchase refuses a
+// hold of it without one). EventPage returns every type, hidden ones too:
+// purchasing and organizers need them. What buyers see goes through
+// EventPage.Public, which drops the hidden types except those an access
+// code unlocks; the search index leaves them out of the event's lowest
+// price.
+//
 // # Errors
 //
 // Invalid input returns a *FieldError that wraps ErrInvalid and names the

@@ -37,6 +37,20 @@ type EventPage struct {
 	TicketTypes []TicketType `json:"ticket_types"`
 }
 
+// Public is the page as a buyer sees it: without the hidden ticket types,
+// except those unlocked says the buyer may see (an access code's).
+// unlocked may be nil.
+func (p EventPage) Public(unlocked func(TicketType) bool) EventPage {
+	types := make([]TicketType, 0, len(p.TicketTypes))
+	for _, t := range p.TicketTypes {
+		if !t.Hidden || unlocked != nil && unlocked(t) {
+			types = append(types, t)
+		}
+	}
+	p.TicketTypes = types
+	return p
+}
+
 // Availability is what is left of each ticket type of an event.
 type Availability struct {
 	EventID     string             `json:"event_id"`

@@ -103,8 +103,13 @@ type TicketType struct {
 	// RotatingCode makes this type's tickets require a rotating code at
 	// the gate (shown by a wallet or the app), so a screenshot of the
 	// code stops working within a minute.
-	RotatingCode bool      `json:"rotating_code,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
+	RotatingCode bool `json:"rotating_code,omitempty"`
+	// Hidden keeps the type out of search, out of the event's lowest
+	// price and off the event page, and sells it only to holders of an
+	// access code that unlocks it (package voucher): guest lists,
+	// presales.
+	Hidden    bool      `json:"hidden,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Store is what the catalog needs from storage. Implementations:

@@ -11,10 +11,12 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/internal/id"
 	"github.com/admitone/admitone/notify"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 	ticketsync "github.com/admitone/admitone/sync"
+	"github.com/admitone/admitone/voucher"
 )
 
 // The callers of the authorization walk, in the matrix's column order.
@@ -548,6 +550,38 @@ var authzCases = []authzCase{
 				got, err := f.h.catalog.Event(t.Context(), ev.ID)
 				if err != nil || (got.Status == catalog.StatusCancelled) != (status == http.StatusOK) {
 					t.Errorf("status %d left event %s %s (%v)", status, ev.ID, got.Status, err)
+				}
+			}}
+		},
+	},
+	{
+		route: "POST /v1/events/{id}/codes",
+		want:  row{401, 404, 403, 201, 404, 201, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/codes",
+				body: map[string]any{"code": "walk-" + id.New("x")[2:14], "kind": "discount", "percent_off": 10, "max_uses": 3}}
+		},
+	},
+	{
+		route: "GET /v1/events/{id}/codes",
+		want:  row{401, 404, 403, 200, 404, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/codes"}
+		},
+	},
+	{
+		route: "POST /v1/events/{id}/codes/{code}/disable",
+		want:  row{401, 404, 403, 200, 404, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			c, err := f.h.api.Vouchers.Create(t.Context(), voucher.Code{EventID: f.published.ID, Code: "walk-" + id.New("x")[2:14],
+				Kind: voucher.KindDiscount, AmountOff: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/codes/" + c.ID + "/disable", after: func(t *testing.T, status int) {
+				got, err := f.h.purStore.(voucher.Store).Code(t.Context(), c.ID)
+				if err != nil || got.DisabledAt.IsZero() != (status != http.StatusOK) {
+					t.Errorf("status %d left code %s disabled at %v (%v)", status, c.ID, got.DisabledAt, err)
 				}
 			}}
 		},

@@ -342,6 +342,8 @@ type ticketTypeRequest struct {
 	RotatingCode    bool `json:"rotating_code"`
 	PerBuyerMax     int  `json:"per_buyer_max"`
 	MaxHeldPerBuyer int  `json:"max_held_per_buyer"`
+	// Hidden: sold only with an access code (see vouchers.go).
+	Hidden bool `json:"hidden"`
 }
 
 func (s *Server) createTicketType(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
@@ -354,7 +356,7 @@ func (s *Server) createTicketType(w http.ResponseWriter, r *http.Request, p *acc
 		return err
 	}
 	t := catalog.TicketType{EventID: id, Name: req.Name, Kind: req.Kind, Price: req.Price, Capacity: req.Capacity, PerOrderMax: req.PerOrderMax, RotatingCode: req.RotatingCode, PerBuyerMax: req.PerBuyerMax,
-		MaxHeldPerBuyer: req.MaxHeldPerBuyer}
+		MaxHeldPerBuyer: req.MaxHeldPerBuyer, Hidden: req.Hidden}
 	if t.SaleStarts, err = parseTime("sale_starts", req.SaleStarts, false); err != nil {
 		return err
 	}
@@ -372,7 +374,8 @@ func (s *Server) createTicketType(w http.ResponseWriter, r *http.Request, p *acc
 // getEvent shows a published, cancelled or ended event to anyone (ticket
 // holders must be able to see a cancellation), and a draft only to its
 // organization's staff and admins: others get 404, so drafts cannot be
-// discovered by id.
+// discovered by id. Hidden ticket types show to those staff and admins,
+// and to a caller giving an access code that unlocks them (?code=).
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
 	page, err := s.Catalog.EventPage(r.Context(), r.PathValue("id"))
 	if err != nil {
@@ -385,6 +388,14 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, p *account.Pri
 		if err := s.require2FA(r.Context(), p, page.Event.OrgID); err != nil {
 			return err
 		}
+	}
+	for name, vals := range r.URL.Query() {
+		if name != "code" || len(vals) > 1 {
+			return fieldError(name, `the event page takes one query parameter, "code" (an access code), once`)
+		}
+	}
+	if page, err = s.publicPage(r, p, page, r.URL.Query().Get("code")); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, page)
 	return nil
@@ -430,7 +441,8 @@ func (s *Server) searchEvents(w http.ResponseWriter, r *http.Request, _ *account
 		if err != nil {
 			return err
 		}
-		out.Events = append(out.Events, searchHit{EventPage: page, Score: h.Score, DistanceKm: h.DistanceKm})
+		// Search never shows hidden types, whoever asks.
+		out.Events = append(out.Events, searchHit{EventPage: page.Public(nil), Score: h.Score, DistanceKm: h.DistanceKm})
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -25,6 +25,8 @@ func (s *Server) purchases() (*purchase.Service, error) {
 type holdRequest struct {
 	EventID string          `json:"event_id"`
 	Lines   []purchase.Line `json:"lines"`
+	// Code is an access or discount code to redeem; optional.
+	Code string `json:"code"`
 }
 
 func (s *Server) createHold(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
@@ -47,7 +49,7 @@ func (s *Server) createHold(w http.ResponseWriter, r *http.Request, p *account.P
 			return fieldError("lines["+strconv.Itoa(i)+"].ticket_type_id", "lines["+strconv.Itoa(i)+"].ticket_type_id is required")
 		}
 	}
-	h, err := svc.CreateHold(r.Context(), p.User.ID, req.EventID, req.Lines)
+	h, err := svc.CreateHoldWithCode(r.Context(), p.User.ID, req.EventID, req.Lines, req.Code)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
 	ticketsync "github.com/admitone/admitone/sync"
+	"github.com/admitone/admitone/voucher"
 	"github.com/admitone/admitone/wallet"
 	attendeeapp "github.com/admitone/admitone/web/attendee"
 	deskapp "github.com/admitone/admitone/web/desk"
@@ -81,6 +82,10 @@ type Server struct {
 	// Desk answers the organizer's lists of orders, attendees and an
 	// organization's gates; nil answers them with 503.
 	Desk *desk.Service
+
+	// Vouchers keeps events' access and discount codes; nil answers
+	// the code routes with 503 (and purchasing takes no codes).
+	Vouchers *voucher.Service
 	// StripePublishableKey (pk_...) is told to clients by GET /v1/config
 	// for Stripe's Payment Element.
 	StripePublishableKey string
@@ -103,7 +108,7 @@ func New(svc *services.Services) *Server {
 	return &Server{Accounts: svc.Accounts, Catalog: svc.Catalog, Search: svc.Search, Purchase: svc.Purchase,
 		PassSigner: svc.PassSigner, GoogleWallet: svc.GoogleWallet, Webhooks: svc.Webhooks,
 		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log, Notify: svc.Notify, Analytics: svc.Analytics,
-		OrgWebhooks: svc.OrgWebhooks, Alerts: svc.Alerts, Desk: svc.Desk}
+		OrgWebhooks: svc.OrgWebhooks, Alerts: svc.Alerts, Desk: svc.Desk, Vouchers: svc.Vouchers}
 }
 
 // policy says who may call a route. The handler gets the principal; org-
@@ -178,6 +183,13 @@ func routes() []route {
 		{"POST", "/v1/events/{id}/publish", eventManager, (*Server).publishEvent},
 		{"POST", "/v1/events/{id}/cancel", eventManager, (*Server).cancelEvent},
 		{"POST", "/v1/events/{id}/ticket-types", eventManager, (*Server).createTicketType},
+		// Access and discount codes of an event (vouchers.go): its
+		// organizers make, list and disable them; buyers give one with
+		// a hold (POST /v1/holds "code") or to see the hidden types it
+		// unlocks (GET /v1/events/{id}?code=).
+		{"POST", "/v1/events/{id}/codes", eventManager, (*Server).createCode},
+		{"GET", "/v1/events/{id}/codes", eventManager, (*Server).listCodes},
+		{"POST", "/v1/events/{id}/codes/{code}/disable", eventManager, (*Server).disableCode},
 		{"GET", "/v1/config", anyone, (*Server).clientConfig},
 		{"GET", "/v1/events", anyone, (*Server).searchEvents},
 		{"GET", "/v1/events/{id}", anyone, (*Server).getEvent},

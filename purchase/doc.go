@@ -74,6 +74,32 @@
 // the process's memory), refusing more with a *RateLimitError saying
 // how long to wait.
 //
+// # Codes
+//
+// A hold may redeem one code of its event (CreateHoldWithCode; the
+// codes themselves are package voucher's, resolved through the small
+// Codes interface): an access code, without which a hidden ticket type
+// (catalog.TicketType.Hidden) is not sold (ErrCodeRequired), or a
+// discount code. The hold records what it redeemed (Hold.Code, a
+// CodeUse: the code's terms at that time and its uses, one per ticket of
+// the types the code applies to), and the store counts the code's uses
+// in one more counter beside the types' (CodeKey), which Fit checks
+// against Limits.CodeMaxUses and EachCounter moves, in the same atomic
+// step as the capacity: a code with N uses raced by any number of
+// buyers is redeemed N times, on both backends. Uses follow the
+// quantities: held by an active hold, sold by a pending or paid order,
+// given back when the hold is released or expires and when the order is
+// cancelled or left unpaid past its deadline. A refund does not give
+// them back (RefundUpdate's KeepCode): a refunded guest-list place or
+// discount is spent, and an organizer who wants it reused makes a new
+// code or one with more uses.
+//
+// Checkout copies the hold's code to the order and takes a discount
+// code's reduction off its lines (Discount: per ticket, PercentOff of the
+// unit price rounded down, or AmountOff but never more than the price):
+// Order.Discount shows it, and Order.Total is the lines' sum less it. An
+// order a discount makes free is Free, and paid without a provider.
+//
 // # Tickets and the change log
 //
 // MarkPaid issues the order's tickets: one signed token (crypto.Token,
@@ -164,7 +190,8 @@
 // alias of catalog.ErrInvalid) and names the field, e.g.
 // "lines[1].quantity". Other failures wrap ErrNotFound, ErrSoldOut,
 // ErrBuyerLimit, ErrHoldLimit, ErrRateLimited (a *RateLimitError),
-// ErrExpired, ErrConflict, ErrState or ErrNotOnSale. Nothing is stored
+// ErrExpired, ErrConflict, ErrState, ErrNotOnSale, ErrCodeUsedUp,
+// ErrCodeRequired or voucher.ErrCodeNotValid. Nothing is stored
 // when an error is returned (except that a refused Reserve may have
 // released expired holds).
 //
@@ -194,7 +221,10 @@
 //     Total refuses a price outside 0..catalog.MaxPrice, a quantity
 //     outside 1..catalog.MaxPerOrder and any product or sum that would
 //     overflow (unchecked, 2^62 x 4 wraps to 0). Only a Free order (every
-//     unit price zero) is paid by the pay route without a provider.
+//     unit price zero, or a discount equal to the lines' sum) is paid by
+//     the pay route without a provider.
+//   - A refund keeps the uses of the order's code (see Codes); an
+//     organizer's refund of a guest-list order does not reopen the place.
 //   - Tickets admit until the event's end plus TicketGrace; a ticket
 //     type's rotating_code makes them need the rotating code as well.
 //   - Buyers may refund until RefundCutoff before the event starts;

@@ -47,6 +47,8 @@ type Hold struct {
 	OrderID   string    `json:"order_id,omitempty"`
 	ExpiresAt time.Time `json:"expires_at"`
 	CreatedAt time.Time `json:"created_at"`
+	// Code is the access or discount code the hold redeems, if any.
+	Code *CodeUse `json:"code,omitempty"`
 	// Idempotency, when set, is stored by Reserve in the same
 	// transaction as the hold (see Store.Reserve); it is never read
 	// back.

@@ -42,6 +42,9 @@ type Limits struct {
 	// (admission) types in active holds at a time, all types together,
 	// so that no account can hold an event's capacity; 0 means no cap.
 	MaxHeldPerBuyer int
+	// CodeMaxUses caps the uses of the hold's code (Hold.Code), all
+	// holds and orders together; 0 means no cap.
+	CodeMaxUses int
 }
 
 // shared is the part of h that draws on the event's capacity.
@@ -79,9 +82,15 @@ func (c *Counter) Unsell(q int)  { c.Sold -= q }
 // order's quantities changes, and by how much: each line's ticket type
 // and the buyer's counter of it (BuyerKey) by the line's quantity, then,
 // when shared is not zero, the buyer's counter of the event and the
-// event's own by the shared quantity. buyer reports a buyer's counter.
+// event's own by the shared quantity, then, when code is not nil, the
+// code's counter (CodeKey) by its uses. buyer reports a buyer's counter.
 // It stops at fn's first error and returns it.
-func EachCounter(eventID, buyerID string, lines []Line, shared int, fn func(id string, q int, buyer bool) error) error {
+func EachCounter(eventID, buyerID string, lines []Line, shared int, code *CodeUse, fn func(id string, q int, buyer bool) error) error {
+	if code != nil && code.Uses > 0 {
+		if err := fn(CodeKey(code.ID), code.Uses, false); err != nil {
+			return err
+		}
+	}
 	for _, l := range lines {
 		if err := fn(l.TicketTypeID, l.Quantity, false); err != nil {
 			return err
@@ -121,6 +130,10 @@ func CheckHold(h Hold, l Limits) error {
 		return fmt.Errorf("hold %s: event capacity %d is negative: %w", h.ID, l.EventCapacity, ErrInvalid)
 	case l.MaxHeldPerBuyer < 0:
 		return fmt.Errorf("hold %s: held-per-buyer limit %d is negative: %w", h.ID, l.MaxHeldPerBuyer, ErrInvalid)
+	case l.CodeMaxUses < 0:
+		return fmt.Errorf("hold %s: code uses limit %d is negative: %w", h.ID, l.CodeMaxUses, ErrInvalid)
+	case h.Code != nil && (h.Code.ID == "" || h.Code.Uses < 1 || h.Code.Uses > h.Quantity()):
+		return fmt.Errorf("hold %s: its code must have an id and 1 to %d uses: %w", h.ID, h.Quantity(), ErrInvalid)
 	}
 	seen := make(map[string]bool, len(h.Lines))
 	for _, line := range h.Lines {
@@ -147,8 +160,9 @@ func CheckHold(h Hold, l Limits) error {
 
 // Fit reports whether h fits in what is left: nil, or an error wrapping
 // ErrSoldOut that names the first ticket type (or the event) without
-// room, ErrBuyerLimit (a type's PerBuyerMax) or ErrHoldLimit (a
-// MaxHeldPerBuyer of a type or of the event). count returns the counter
+// room, ErrBuyerLimit (a type's PerBuyerMax), ErrHoldLimit (a
+// MaxHeldPerBuyer of a type or of the event) or ErrCodeUsedUp (the
+// hold's code has fewer uses left than it needs). count returns the counter
 // of a ticket type id, of the event id (the shared capacity's), or of a
 // BuyerKey. h must have passed CheckHold.
 func Fit(h Hold, l Limits, count func(id string) Counter) error {
@@ -168,6 +182,11 @@ func Fit(h Hold, l Limits, count func(id string) Counter) error {
 		if tl.MaxHeldPerBuyer > 0 && buyer.Held+line.Quantity > tl.MaxHeldPerBuyer {
 			return fmt.Errorf("ticket type %s lets one buyer hold %d at a time; this buyer holds %d and wants %d more (check out or release a hold first): %w",
 				line.TicketTypeID, tl.MaxHeldPerBuyer, buyer.Held, line.Quantity, ErrHoldLimit)
+		}
+	}
+	if c := h.Code; c != nil && l.CodeMaxUses > 0 {
+		if left := l.CodeMaxUses - count(CodeKey(c.ID)).Taken(); c.Uses > left {
+			return fmt.Errorf("code %s has %d uses left, %d wanted: %w", c.ID, max(left, 0), c.Uses, ErrCodeUsedUp)
 		}
 	}
 	want := l.shared(h)

@@ -38,13 +38,18 @@ type OrderLine struct {
 // orders count as sold; refunded and cancelled ones have given their
 // quantities back.
 type Order struct {
-	ID      string        `json:"id"` // "ord_" + 24 hex
-	HoldID  string        `json:"hold_id"`
-	BuyerID string        `json:"buyer_id"`
-	EventID string        `json:"event_id"`
-	Lines   []OrderLine   `json:"lines"`
-	Total   catalog.Money `json:"total"`
-	Status  Status        `json:"status"`
+	ID      string      `json:"id"` // "ord_" + 24 hex
+	HoldID  string      `json:"hold_id"`
+	BuyerID string      `json:"buyer_id"`
+	EventID string      `json:"event_id"`
+	Lines   []OrderLine `json:"lines"`
+	// Code is the code the order's hold redeemed; Discount is what a
+	// discount code took off the lines (see Discount), and Total is the
+	// lines' sum less Discount.
+	Code     *CodeUse      `json:"code,omitempty"`
+	Discount catalog.Money `json:"discount,omitzero"`
+	Total    catalog.Money `json:"total"`
+	Status   Status        `json:"status"`
 	// PaymentIntentID is the payment provider's id of the payment that
 	// paid the order.
 	PaymentIntentID string `json:"payment_intent_id,omitempty"`
@@ -91,11 +96,15 @@ func Total(lines []OrderLine) (int64, error) {
 }
 
 // Free reports whether the order costs nothing: every line's unit price
-// is zero (and so its total). Only a free order is paid without a
-// payment provider.
+// is zero (and so its total), or a discount took off all of it. Only a
+// free order is paid without a payment provider.
 func (o Order) Free() bool {
 	if o.Total.Amount != 0 {
 		return false
+	}
+	if o.Discount.Amount > 0 {
+		sum, err := Total(o.Lines)
+		return err == nil && sum == o.Discount.Amount
 	}
 	for _, l := range o.Lines {
 		if l.UnitPrice.Amount != 0 {
@@ -141,6 +150,8 @@ func CheckOrder(o Order, h Hold) error {
 		return fmt.Errorf("order %s: buyer or event differs from hold %s: %w", o.ID, h.ID, ErrInvalid)
 	case len(o.Lines) != len(h.Lines):
 		return fmt.Errorf("order %s has %d lines, hold %s has %d: %w", o.ID, len(o.Lines), h.ID, len(h.Lines), ErrInvalid)
+	case !sameCode(o.Code, h.Code):
+		return fmt.Errorf("order %s: its code differs from hold %s's: %w", o.ID, h.ID, ErrInvalid)
 	}
 	for i, l := range o.Lines {
 		if l.TicketTypeID != h.Lines[i].TicketTypeID || l.Quantity != h.Lines[i].Quantity {
@@ -199,10 +210,23 @@ func Cancel(o *Order, at time.Time) (bool, error) {
 // OrderUpdate is an order transition as both stores apply it in one
 // transaction: Apply changes the order, reporting whether it did, and
 // Move, if the order changed, is how its quantities move on every
-// counter EachCounter names (nil: they stay).
+// counter EachCounter names (nil: they stay), the code's among them
+// unless KeepCode.
 type OrderUpdate struct {
 	Apply func(o *Order) (changed bool, err error)
 	Move  func(c *Counter, q int)
+	// KeepCode leaves the uses of the order's code taken: a refund does
+	// not give a use back.
+	KeepCode bool
+}
+
+// CodeMoved is the code whose uses u moves for the order o: o.Code, or
+// nil when u keeps it.
+func (u OrderUpdate) CodeMoved(o Order) *CodeUse {
+	if u.KeepCode {
+		return nil
+	}
+	return o.Code
 }
 
 // PayUpdate is Pay as an OrderUpdate: the quantities stay sold.
@@ -210,9 +234,10 @@ func PayUpdate(intentID string, at time.Time) OrderUpdate {
 	return OrderUpdate{Apply: func(o *Order) (bool, error) { return Pay(o, intentID, at) }}
 }
 
-// RefundUpdate is RefundOrder as an OrderUpdate: the quantities return.
+// RefundUpdate is RefundOrder as an OrderUpdate: the quantities return;
+// the uses of the order's code do not.
 func RefundUpdate(at time.Time) OrderUpdate {
-	return OrderUpdate{Apply: func(o *Order) (bool, error) { return RefundOrder(o, at) }, Move: (*Counter).Unsell}
+	return OrderUpdate{Apply: func(o *Order) (bool, error) { return RefundOrder(o, at) }, Move: (*Counter).Unsell, KeepCode: true}
 }
 
 // CancelUpdate is Cancel as an OrderUpdate: the quantities return.

@@ -11,6 +11,7 @@ import (
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/internal/id"
 	"github.com/admitone/admitone/internal/logging"
+	"github.com/admitone/admitone/voucher"
 )
 
 // Catalog is what purchasing reads from the catalog: an event with its
@@ -78,8 +79,16 @@ type Service struct {
 	// Notifier is told of paid and refunded orders and of moved and
 	// cancelled events, after each change is stored; nil tells nobody.
 	Notifier Notifier
+	// Codes resolves access and discount codes given with holds
+	// (*voucher.Service); nil refuses every code, and so every hidden
+	// ticket type.
+	Codes Codes
+	// CodeChecksPerMinute is how many codes one caller may check a
+	// minute through UnlockCode; zero means DefaultCodeChecksPerMinute.
+	CodeChecksPerMinute int
 
 	holdRate holdRate
+	codeRate holdRate
 }
 
 // DefaultMaxHeldPerBuyer is Service.MaxHeldPerBuyer when not set.
@@ -172,6 +181,17 @@ func (s *Service) eventPage(ctx context.Context, eventID string) (catalog.EventP
 // IdempotentRequest in ctx (WithIdempotency) the store keeps its answer
 // with the hold, or answers *Replayed when the key has one already.
 func (s *Service) CreateHold(ctx context.Context, buyerID, eventID string, lines []Line) (Hold, error) {
+	return s.CreateHoldWithCode(ctx, buyerID, eventID, lines, "")
+}
+
+// CreateHoldWithCode is CreateHold redeeming a code (none if code is
+// ""): an access code, which a hold of a hidden ticket type needs (one
+// that unlocks it, else ErrCodeRequired), or a discount code, which
+// Checkout applies. The code must be the event's, enabled and valid now
+// (else voucher.ErrCodeNotValid) and apply to a line; it takes a use per
+// ticket of the lines it applies to, in the same atomic step as the
+// capacity (Store.Reserve; none left is ErrCodeUsedUp).
+func (s *Service) CreateHoldWithCode(ctx context.Context, buyerID, eventID string, lines []Line, code string) (Hold, error) {
 	if err := s.requirePayments(ctx, eventID, lines); err != nil {
 		return Hold{}, err
 	}
@@ -202,6 +222,17 @@ func (s *Service) CreateHold(ctx context.Context, buyerID, eventID string, lines
 	for _, t := range p.TicketTypes {
 		types[t.ID] = t
 	}
+	var redeemed *voucher.Code
+	if code != "" {
+		if s.Codes == nil {
+			return Hold{}, fmt.Errorf("%w: this server takes no codes", voucher.ErrCodeNotValid)
+		}
+		c, err := s.Codes.Resolve(ctx, eventID, code, now)
+		if err != nil {
+			return Hold{}, err
+		}
+		redeemed = &c
+	}
 	limits := Limits{Types: make(map[string]TypeLimit, len(lines)), MaxHeldPerBuyer: s.maxHeldPerBuyer()}
 	for i, line := range lines {
 		field := fmt.Sprintf("lines[%d]", i)
@@ -211,6 +242,9 @@ func (s *Service) CreateHold(ctx context.Context, buyerID, eventID string, lines
 		}
 		if _, dup := limits.Types[t.ID]; dup {
 			return Hold{}, invalid(field+".ticket_type_id", "repeats ticket type %q: give each type one line", t.Name)
+		}
+		if err := checkHidden(field+".ticket_type_id", t.Name, t.Hidden, t.ID, redeemed); err != nil {
+			return Hold{}, err
 		}
 		if line.Quantity < 1 || line.Quantity > t.PerOrderMax {
 			return Hold{}, invalid(field+".quantity", "must be between 1 and %d for %q (got %d)", t.PerOrderMax, t.Name, line.Quantity)
@@ -242,6 +276,12 @@ func (s *Service) CreateHold(ctx context.Context, buyerID, eventID string, lines
 		Status:    HoldActive,
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.holdTTL()),
+	}
+	if redeemed != nil {
+		if h.Code = codeUse(*redeemed, h.Lines); h.Code.Uses == 0 {
+			return Hold{}, invalid("code", "applies to none of the hold's ticket types")
+		}
+		limits.CodeMaxUses = redeemed.MaxUses
 	}
 	rec, req, err := record(ctx, h)
 	if err != nil {
@@ -346,6 +386,11 @@ func (s *Service) CheckoutFrom(ctx context.Context, holdID, buyerID, city string
 	}
 	if o.Total.Amount, err = Total(o.Lines); err != nil {
 		return Order{}, fmt.Errorf("hold %s: %w", holdID, err)
+	}
+	o.Code = h.Code
+	if off := Discount(h.Code, o.Lines); off > 0 {
+		o.Discount = catalog.Money{Amount: off, Currency: o.Total.Currency}
+		o.Total.Amount -= off
 	}
 	rec, req, err := record(ctx, o)
 	if err != nil {

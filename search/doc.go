@@ -22,7 +22,8 @@
 // with the English analyzer: lower case, stop words, Porter stemming);
 // tags, category, city and country as keywords; the venue's location (geo
 // point); the start time (date) and the lowest admission price in minor
-// units with its currency, for range filters; sort keys for date and
+// units with its currency (hidden ticket types, sold only with an access
+// code, never count), for range filters; sort keys for date and
 // price; the status; and a fingerprint of all that, so EnsureBuilt
 // rewrites only what changed.
 //

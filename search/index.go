@@ -274,12 +274,13 @@ func eventDoc(e catalog.Event, v catalog.Venue, tts []catalog.TicketType) map[st
 
 // minPrice returns the lowest price of the admission types, or of all
 // types if none admits (the service keeps one currency per event).
+// Hidden types, sold only with an access code, never count.
 func minPrice(tts []catalog.TicketType) (catalog.Money, bool) {
 	var best catalog.Money
 	found := false
 	for _, admission := range []bool{true, false} {
 		for _, t := range tts {
-			if admission && t.Kind != catalog.KindAdmission {
+			if t.Hidden || admission && t.Kind != catalog.KindAdmission {
 				continue
 			}
 			if !found || t.Price.Amount < best.Amount {

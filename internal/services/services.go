@@ -16,6 +16,7 @@ import (
 	"github.com/admitone/admitone/search"
 	ticketsync "github.com/admitone/admitone/sync"
 	"github.com/admitone/admitone/vault"
+	"github.com/admitone/admitone/voucher"
 	"github.com/admitone/admitone/wallet"
 	"github.com/admitone/admitone/webhook"
 )
@@ -115,6 +116,11 @@ type Services struct {
 	// Desk answers the organizer's lists over the stores (orders with
 	// search, attendees, an organization's gates).
 	Desk *desk.Service
+
+	// Vouchers keeps events' access and discount codes, which Purchase
+	// redeems; nil when the purchase store keeps no codes
+	// (voucher.Store, as both backends do).
+	Vouchers *voucher.Service
 	// Now and Log are Config's.
 	Now func() time.Time
 	Log *slog.Logger
@@ -139,6 +145,15 @@ func New(cfg Config) *Services {
 		s.Analytics = &analytics.Service{Catalog: s.Catalog, Store: as, Inventory: st.Purchases, Records: st.Purchases, Orgs: s.Catalog, Now: cfg.Now}
 	}
 	s.Desk = &desk.Service{Orders: st.Purchases, Users: st.Accounts, Events: st.Catalog, Gates: st.Sync}
+
+	if vs, ok := st.Purchases.(voucher.Store); ok {
+		s.Vouchers = &voucher.Service{Store: vs, Catalog: s.Catalog, Now: cfg.Now,
+			Used: func(ctx context.Context, codeID string) (int, error) {
+				sold, held, err := st.Purchases.Counts(ctx, purchase.CodeKey(codeID))
+				return sold + held, err
+			}}
+		s.Purchase.Codes = s.Vouchers
+	}
 	s.Hub = &ticketsync.Hub{Store: st.Sync, Changes: st.Purchases, Tickets: HubTickets{Store: st.Purchases}, Now: cfg.Now, Logger: log}
 	s.Purchase.ChangesAppended = s.Hub.Poke
 	s.Hub.Doors = func(ctx context.Context, eventID string) (time.Time, time.Time, error) {

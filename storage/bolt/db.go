@@ -61,6 +61,9 @@ var (
 
 		// analytics.go
 		bucketEventOrders, bucketEventTickets, bucketEventEntries,
+
+		// vouchers.go
+		bucketCodes, bucketCodeLookups, bucketEventCodes,
 	}
 
 	keyVersion = []byte("version")

@@ -7,8 +7,9 @@
 //
 // Each entity has a bucket keyed by id, holding the domain type as JSON.
 // Secondary buckets index what is looked up another way: lower-cased email
-// to user id, memberships and tokens by user, admins, and ticket types by
-// event id and number, and, for the organizer's figures, each event's
+// to user id, memberships and tokens by user, admins, ticket types by
+// event id and number, codes (package voucher) by lookup digest and by
+// event, and, for the organizer's figures, each event's
 // orders (with a compact fact of each), tickets (by lineage root, with
 // their state) and entry check-ins (by gate and minute): derived keys
 // written in the same transaction as what they describe, and built from

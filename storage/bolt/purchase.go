@@ -93,15 +93,16 @@ func (inv inventory) get(id string) purchase.Counter {
 
 func (inv inventory) taken(id string) int { return inv.get(id).Taken() }
 
-// adjust applies f to every counter the lines and the shared quantity
-// move (purchase.EachCounter), and records the event's ticket types.
-func (inv inventory) adjust(eventID, buyerID string, lines []purchase.Line, shared int, f func(c *purchase.Counter, q int)) error {
+// adjust applies f to every counter the lines, the shared quantity and
+// the code's uses move (purchase.EachCounter), and records the event's
+// ticket types.
+func (inv inventory) adjust(eventID, buyerID string, lines []purchase.Line, shared int, code *purchase.CodeUse, f func(c *purchase.Counter, q int)) error {
 	for _, l := range lines {
 		if err := inv.eventTypes.Put(join(eventID, l.TicketTypeID), nil); err != nil {
 			return err
 		}
 	}
-	return purchase.EachCounter(eventID, buyerID, lines, shared, func(id string, q int, buyer bool) error {
+	return purchase.EachCounter(eventID, buyerID, lines, shared, code, func(id string, q int, buyer bool) error {
 		c := inv.get(id)
 		f(&c, q)
 		if buyer {
@@ -168,7 +169,7 @@ func (s *DB) reserve(ctx context.Context, h purchase.Hold, l purchase.Limits, ru
 		}
 		inv := inventoryOf(tx)
 		fit := purchase.Fit(h, l, inv.get)
-		if errors.Is(fit, purchase.ErrSoldOut) || errors.Is(fit, purchase.ErrBuyerLimit) || errors.Is(fit, purchase.ErrHoldLimit) {
+		if errors.Is(fit, purchase.ErrSoldOut) || errors.Is(fit, purchase.ErrBuyerLimit) || errors.Is(fit, purchase.ErrHoldLimit) || errors.Is(fit, purchase.ErrCodeUsedUp) {
 			n, _, err := sweep(tx, h.CreatedAt, sweepChunk)
 			if err != nil {
 				return err
@@ -181,7 +182,7 @@ func (s *DB) reserve(ctx context.Context, h purchase.Hold, l purchase.Limits, ru
 			outcome = fmt.Errorf("reserve %s: %w", h.ID, fit)
 			return nil
 		}
-		if err := inv.adjust(h.EventID, h.BuyerID, h.Lines, rec.Shared, (*purchase.Counter).Hold); err != nil {
+		if err := inv.adjust(h.EventID, h.BuyerID, h.Lines, rec.Shared, h.Code, (*purchase.Counter).Hold); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketExpiry).Put(expiryKey(h.ExpiresAt, expiryHold, h.ID), nil); err != nil {
@@ -230,7 +231,7 @@ func sweep(tx *bbolt.Tx, now time.Time, limit int) (ended int, more bool, err er
 				continue
 			}
 			rec.Status = purchase.HoldExpired
-			if err := inv.adjust(rec.EventID, rec.BuyerID, rec.Lines, rec.Shared, (*purchase.Counter).Release); err != nil {
+			if err := inv.adjust(rec.EventID, rec.BuyerID, rec.Lines, rec.Shared, rec.Code, (*purchase.Counter).Release); err != nil {
 				return ended, more, err
 			}
 			if err := put(tx.Bucket(bucketHolds), []byte(id), rec); err != nil {
@@ -245,7 +246,7 @@ func sweep(tx *bbolt.Tx, now time.Time, limit int) (ended int, more bool, err er
 				continue
 			}
 			rec.Status, rec.CancelledAt = purchase.StatusCancelled, now
-			if err := inv.adjust(rec.EventID, rec.BuyerID, rec.HoldLines(), rec.Shared, (*purchase.Counter).Unsell); err != nil {
+			if err := inv.adjust(rec.EventID, rec.BuyerID, rec.HoldLines(), rec.Shared, rec.Code, (*purchase.Counter).Unsell); err != nil {
 				return ended, more, err
 			}
 			if err := putOrder(tx, rec); err != nil {
@@ -295,7 +296,7 @@ func (s *DB) Release(ctx context.Context, holdID string) error {
 			return fmt.Errorf("release hold %s: it is order %s: %w", holdID, rec.OrderID, purchase.ErrState)
 		}
 		rec.Status = purchase.HoldReleased
-		if err := inventoryOf(tx).adjust(rec.EventID, rec.BuyerID, rec.Lines, rec.Shared, (*purchase.Counter).Release); err != nil {
+		if err := inventoryOf(tx).adjust(rec.EventID, rec.BuyerID, rec.Lines, rec.Shared, rec.Code, (*purchase.Counter).Release); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketExpiry).Delete(expiryKey(rec.ExpiresAt, expiryHold, rec.ID)); err != nil {
@@ -355,7 +356,7 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 			return err
 		}
 		h.Status, h.OrderID = purchase.HoldOrdered, o.ID
-		if err := inventoryOf(tx).adjust(h.EventID, h.BuyerID, h.Lines, h.Shared, (*purchase.Counter).Sell); err != nil {
+		if err := inventoryOf(tx).adjust(h.EventID, h.BuyerID, h.Lines, h.Shared, h.Code, (*purchase.Counter).Sell); err != nil {
 			return err
 		}
 		expiry := tx.Bucket(bucketExpiry)
@@ -408,7 +409,7 @@ func (s *DB) updateOrder(ctx context.Context, id string, u purchase.OrderUpdate,
 			return nil
 		}
 		if u.Move != nil {
-			if err := inventoryOf(tx).adjust(rec.EventID, rec.BuyerID, rec.HoldLines(), rec.Shared, u.Move); err != nil {
+			if err := inventoryOf(tx).adjust(rec.EventID, rec.BuyerID, rec.HoldLines(), rec.Shared, u.CodeMoved(rec.Order), u.Move); err != nil {
 				return err
 			}
 		}

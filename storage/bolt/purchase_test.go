@@ -7,6 +7,7 @@ import (
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/storage/storetest"
+	"github.com/admitone/admitone/voucher"
 )
 
 func TestPurchaseStore(t *testing.T) {
@@ -40,4 +41,11 @@ func openBench(b *testing.B) *DB {
 	}
 	b.Cleanup(func() { db.Close() })
 	return db
+}
+
+func TestVoucherStore(t *testing.T) {
+	storetest.RunVouchers(t, func(t *testing.T) (voucher.Store, purchase.Store, catalog.Store) {
+		db := openTest(t)
+		return db, db, db
+	})
 }

@@ -240,7 +240,7 @@ func (s *DB) OrgEvents(ctx context.Context, orgID, after string, limit int) ([]c
 }
 
 const ticketTypeColumns = `id, event_id, number, name, kind, price_amount, price_currency,
-	capacity, sale_starts, sale_ends, per_order_max, created_at, rotating_code, per_buyer_max, max_held_per_buyer`
+	capacity, sale_starts, sale_ends, per_order_max, created_at, rotating_code, per_buyer_max, max_held_per_buyer, hidden`
 
 // CreateTicketType implements catalog.Store. The event must exist; the
 // type's Number is replaced by one more than the event's highest so far,
@@ -264,10 +264,10 @@ func (s *DB) CreateTicketType(ctx context.Context, t catalog.TicketType) (catalo
 		t.SaleStarts, t.SaleEnds = storedTime(t.SaleStarts), storedTime(t.SaleEnds)
 		t.CreatedAt = storedTime(t.CreatedAt)
 		_, err = tx.Exec(ctx, `INSERT INTO ticket_types (`+ticketTypeColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			t.ID, t.EventID, int32(t.Number), t.Name, string(t.Kind), t.Price.Amount, t.Price.Currency,
 			t.Capacity, nullTime(t.SaleStarts), nullTime(t.SaleEnds), t.PerOrderMax, t.CreatedAt, t.RotatingCode, t.PerBuyerMax,
-			t.MaxHeldPerBuyer)
+			t.MaxHeldPerBuyer, t.Hidden)
 		return catalogErr(err)
 	})
 	if err != nil {
@@ -300,7 +300,7 @@ func scanTicketType(row pgx.Row) (catalog.TicketType, error) {
 	var number int32
 	var starts, ends *time.Time
 	err := row.Scan(&t.ID, &t.EventID, &number, &t.Name, &t.Kind, &t.Price.Amount, &t.Price.Currency,
-		&t.Capacity, &starts, &ends, &t.PerOrderMax, &t.CreatedAt, &t.RotatingCode, &t.PerBuyerMax, &t.MaxHeldPerBuyer)
+		&t.Capacity, &starts, &ends, &t.PerOrderMax, &t.CreatedAt, &t.RotatingCode, &t.PerBuyerMax, &t.MaxHeldPerBuyer, &t.Hidden)
 	t.Number = uint16(number)
 	t.SaleStarts, t.SaleEnds = fromNull(starts), fromNull(ends)
 	t.CreatedAt = t.CreatedAt.UTC()

@@ -29,7 +29,12 @@
 // held, and the capacity last checked against) and one per event, whose
 // id is the event's id, for the event's shared capacity. holds and orders
 // keep their lines as JSON and the quantity they drew from the event's
-// row (shared), so giving it back never depends on today's limits.
+// row (shared), so giving it back never depends on today's limits. A
+// code's uses (purchase.CodeKey, package voucher) have a row too, whose
+// event_id is the code's event: it is locked and moved with the event's
+// other rows, and Taken leaves it out, as it leaves out the buyers'
+// rows. Codes themselves are in the codes table, found by their lookup
+// digest (voucher.Lookup), never by their text.
 //
 // Lock order. Every transaction that changes an event's counters first
 // locks the event's inventory row (SELECT ... FOR UPDATE), events in id

@@ -108,9 +108,11 @@ func (s *DB) UpdateTicketType(ctx context.Context, eventID, id string, fn func(*
 		}
 		next.SaleStarts, next.SaleEnds = storedTime(next.SaleStarts), storedTime(next.SaleEnds)
 		_, err = tx.Exec(ctx, `UPDATE ticket_types SET name = $2, price_amount = $3, price_currency = $4, capacity = $5,
-			sale_starts = $6, sale_ends = $7, per_order_max = $8, rotating_code = $9, per_buyer_max = $10, max_held_per_buyer = $11
+			sale_starts = $6, sale_ends = $7, per_order_max = $8, rotating_code = $9, per_buyer_max = $10, max_held_per_buyer = $11,
+			hidden = $12
 			WHERE id = $1`, id, next.Name, next.Price.Amount, next.Price.Currency, next.Capacity,
-			nullTime(next.SaleStarts), nullTime(next.SaleEnds), next.PerOrderMax, next.RotatingCode, next.PerBuyerMax, next.MaxHeldPerBuyer)
+			nullTime(next.SaleStarts), nullTime(next.SaleEnds), next.PerOrderMax, next.RotatingCode, next.PerBuyerMax, next.MaxHeldPerBuyer,
+			next.Hidden)
 		return catalogErr(err)
 	})
 	if err != nil {

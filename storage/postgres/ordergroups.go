@@ -30,9 +30,10 @@ const (
 type orderRequest struct {
 	ctx     context.Context
 	order   purchase.Order
-	lines   string // order.Lines as JSON
-	eventID string // of the hold, read before the group
-	err     error  // set before done closes
+	lines   string  // order.Lines as JSON
+	code    *string // order.Code as JSON, nil for none
+	eventID string  // of the hold, read before the group
+	err     error   // set before done closes
 	done    chan struct{}
 }
 
@@ -49,11 +50,15 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 	if err != nil {
 		return err
 	}
+	code, err := codeJSON(o.Code)
+	if err != nil {
+		return err
+	}
 	eventID, err := s.eventOf(ctx, "holds", "hold", o.HoldID)
 	if err != nil {
 		return fmt.Errorf("create order %s: %w", o.ID, err)
 	}
-	r := &orderRequest{ctx: ctx, order: o, lines: string(lines), eventID: eventID, done: make(chan struct{})}
+	r := &orderRequest{ctx: ctx, order: o, lines: string(lines), code: code, eventID: eventID, done: make(chan struct{})}
 	if err := s.orders.do(ctx, r); err != nil {
 		return fmt.Errorf("create order %s: %w", o.ID, err)
 	}
@@ -181,7 +186,7 @@ func createOrders(ctx context.Context, tx pgx.Tx, group []*orderRequest) error {
 			stored[rec.Key] = *rec
 			recs = append(recs, rec)
 		}
-		moveDeltas(deltas, hd.h.EventID, hd.h.BuyerID, hd.h.Lines, hd.shared, (*purchase.Counter).Sell)
+		moveDeltas(deltas, hd.h.EventID, hd.h.BuyerID, hd.h.Lines, hd.shared, hd.h.Code, (*purchase.Counter).Sell)
 		accepted = append(accepted, r)
 	}
 	if len(accepted) == 0 {
@@ -189,24 +194,24 @@ func createOrders(ctx context.Context, tx pgx.Tx, group []*orderRequest) error {
 	}
 	n := len(accepted)
 	ids, holdsOf, buyers, evs, lines, currencies := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	cities := make([]string, n)
+	cities, codes, discounts := make([]string, n), make([]*string, n), make([]int64, n)
 	shared, amounts := make([]int32, n), make([]int64, n)
 	created, expires := make([]time.Time, n), make([]time.Time, n)
 	for i, r := range accepted {
 		o := r.order
 		ids[i], holdsOf[i], buyers[i], evs[i], lines[i], currencies[i] = o.ID, o.HoldID, o.BuyerID, o.EventID, r.lines, o.Total.Currency
 		shared[i], amounts[i], created[i], expires[i] = int32(holds[o.HoldID].shared), o.Total.Amount, o.CreatedAt, o.ExpiresAt
-		cities[i] = o.BuyerCity
+		cities[i], codes[i], discounts[i] = o.BuyerCity, r.code, o.Discount.Amount
 	}
 	var b pgx.Batch
 	b.Queue(`INSERT INTO orders (id, hold_id, buyer_id, event_id, lines, shared, total_amount, total_currency, status,
-			created_at, expires_at, buyer_city)
+			created_at, expires_at, buyer_city, code, discount_amount)
 		SELECT v.id, v.hold_id, v.buyer_id, v.event_id, v.lines::jsonb, v.shared, v.amount, v.currency, 'pending_payment',
-			v.created, v.expires, v.city
+			v.created, v.expires, v.city, v.code::jsonb, v.discount
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::bigint[], $8::text[],
-			$9::timestamptz[], $10::timestamptz[], $11::text[]) AS v(id, hold_id, buyer_id, event_id, lines, shared, amount, currency,
-			created, expires, city)`,
-		ids, holdsOf, buyers, evs, lines, shared, amounts, currencies, created, expires, cities)
+			$9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::bigint[]) AS v(id, hold_id, buyer_id, event_id, lines,
+			shared, amount, currency, created, expires, city, code, discount)`,
+		ids, holdsOf, buyers, evs, lines, shared, amounts, currencies, created, expires, cities, codes, discounts)
 	b.Queue(`UPDATE holds SET status = 'ordered', order_id = v.order_id
 		FROM unnest($1::text[], $2::text[]) AS v(hold_id, order_id) WHERE holds.id = v.hold_id`, holdsOf, ids)
 	if err := sendBatch(ctx, tx, &b); err != nil {

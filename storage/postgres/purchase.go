@@ -50,7 +50,8 @@ type reserveRequest struct {
 	hold   purchase.Hold
 	limits purchase.Limits
 	shared int
-	lines  string // hold.Lines as JSON
+	lines  string  // hold.Lines as JSON
+	code   *string // hold.Code as JSON, nil for none
 	// result is set before done is closed.
 	result error
 	done   chan struct{}
@@ -147,7 +148,36 @@ func newReserveRequest(ctx context.Context, h purchase.Hold, l purchase.Limits) 
 	if err != nil {
 		return nil, err
 	}
-	return &reserveRequest{ctx: ctx, hold: h, limits: l, shared: purchase.Shared(h, l), lines: string(lines), done: make(chan struct{})}, nil
+	code, err := codeJSON(h.Code)
+	if err != nil {
+		return nil, err
+	}
+	return &reserveRequest{ctx: ctx, hold: h, limits: l, shared: purchase.Shared(h, l), lines: string(lines), code: code, done: make(chan struct{})}, nil
+}
+
+// codeJSON is a hold's or order's code as stored: JSON, or NULL.
+func codeJSON(c *purchase.CodeUse) (*string, error) {
+	if c == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	s := string(b)
+	return &s, nil
+}
+
+// decodeCode reads a stored code column.
+func decodeCode(raw []byte) (*purchase.CodeUse, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	var c purchase.CodeUse
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("decode code: %w", err)
+	}
+	return &c, nil
 }
 
 // commitGroups is the committer goroutine: it takes the first queued
@@ -300,10 +330,13 @@ func (s *DB) prepareGroup(ctx context.Context, group []*reserveRequest) ([]*rese
 }
 
 // rowKeys are the inventory rows a hold changes: its event's, its
-// types', and its buyer's per-type and per-event counters
-// (purchase.BuyerKey).
+// types', its buyer's per-type and per-event counters
+// (purchase.BuyerKey), and its code's (purchase.CodeKey).
 func rowKeys(h purchase.Hold) []string {
 	keys := []string{h.EventID, purchase.BuyerKey(h.BuyerID, h.EventID)}
+	if h.Code != nil {
+		keys = append(keys, purchase.CodeKey(h.Code.ID))
+	}
 	for _, l := range h.Lines {
 		keys = append(keys, l.TicketTypeID, purchase.BuyerKey(h.BuyerID, l.TicketTypeID))
 	}
@@ -414,18 +447,20 @@ func decideGroup(ctx context.Context, tx pgx.Tx, group []*reserveRequest, refuse
 	if len(accepted) > 0 {
 		n := len(accepted)
 		ids, buyers, evs, lines := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		codes := make([]*string, n)
 		shared := make([]int64, n)
 		expires, created := make([]time.Time, n), make([]time.Time, n)
 		for i, r := range accepted {
 			h := r.hold
 			ids[i], buyers[i], evs[i], lines[i] = h.ID, h.BuyerID, h.EventID, r.lines
 			shared[i], expires[i], created[i] = int64(r.shared), h.ExpiresAt, h.CreatedAt
+			codes[i] = r.code
 		}
-		rows, err := tx.Query(ctx, `INSERT INTO holds (id, buyer_id, event_id, lines, shared, status, expires_at, created_at)
-			SELECT id, buyer_id, event_id, lines::jsonb, shared, 'active', expires_at, created_at
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[], $7::timestamptz[])
-				AS t(id, buyer_id, event_id, lines, shared, expires_at, created_at)
-			ON CONFLICT (id) DO NOTHING RETURNING id`, ids, buyers, evs, lines, shared, expires, created)
+		rows, err := tx.Query(ctx, `INSERT INTO holds (id, buyer_id, event_id, lines, shared, status, expires_at, created_at, code)
+			SELECT id, buyer_id, event_id, lines::jsonb, shared, 'active', expires_at, created_at, code::jsonb
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[], $7::timestamptz[], $8::text[])
+				AS t(id, buyer_id, event_id, lines, shared, expires_at, created_at, code)
+			ON CONFLICT (id) DO NOTHING RETURNING id`, ids, buyers, evs, lines, shared, expires, created, codes)
 		if err != nil {
 			return nil, fmt.Errorf("insert holds: %w", err)
 		}
@@ -530,7 +565,8 @@ var errRetry = errors.New("retry the transaction")
 // ErrHoldLimit: refusals that releasing expired holds may undo.
 func soldOut(outcome map[*reserveRequest]error) bool {
 	for _, err := range outcome {
-		if errors.Is(err, purchase.ErrSoldOut) || errors.Is(err, purchase.ErrBuyerLimit) || errors.Is(err, purchase.ErrHoldLimit) {
+		if errors.Is(err, purchase.ErrSoldOut) || errors.Is(err, purchase.ErrBuyerLimit) || errors.Is(err, purchase.ErrHoldLimit) ||
+			errors.Is(err, purchase.ErrCodeUsedUp) {
 			return true
 		}
 	}
@@ -576,6 +612,11 @@ func decide(group []*reserveRequest, refused map[*reserveRequest]error, c *count
 		}
 		if r.shared != 0 {
 			c.add(purchase.BuyerKey(h.BuyerID, h.EventID), purchase.Counter{Held: r.shared})
+		}
+		if h.Code != nil {
+			key := purchase.CodeKey(h.Code.ID)
+			c.add(key, purchase.Counter{Held: h.Code.Uses})
+			c.capacity[key] = r.limits.CodeMaxUses
 		}
 		accepted = append(accepted, r)
 	}
@@ -641,8 +682,8 @@ func addCounters(ctx context.Context, tx pgx.Tx, deltas map[string]purchase.Coun
 
 // moveDeltas are the counter changes of moving a hold's or order's
 // quantities (purchase.EachCounter) into sold or held.
-func moveDeltas(into map[string]purchase.Counter, eventID, buyerID string, lines []purchase.Line, shared int, f func(*purchase.Counter, int)) {
-	purchase.EachCounter(eventID, buyerID, lines, shared, func(id string, q int, _ bool) error {
+func moveDeltas(into map[string]purchase.Counter, eventID, buyerID string, lines []purchase.Line, shared int, code *purchase.CodeUse, f func(*purchase.Counter, int)) {
+	purchase.EachCounter(eventID, buyerID, lines, shared, code, func(id string, q int, _ bool) error {
 		d := into[id]
 		f(&d, q)
 		into[id] = d
@@ -663,14 +704,18 @@ func sweep(ctx context.Context, tx pgx.Tx, events []string, now time.Time) (map[
 			return err
 		}
 		var eventID, buyerID string
-		var raw []byte
+		var raw, rawCode []byte
 		var shared int
-		_, err = pgx.ForEachRow(rows, []any{&eventID, &buyerID, &raw, &shared}, func() error {
+		_, err = pgx.ForEachRow(rows, []any{&eventID, &buyerID, &raw, &shared, &rawCode}, func() error {
 			var lines []purchase.Line
 			if err := json.Unmarshal(raw, &lines); err != nil {
 				return fmt.Errorf("decode lines: %w", err)
 			}
-			moveDeltas(deltas, eventID, buyerID, lines, shared, f)
+			code, err := decodeCode(rawCode)
+			if err != nil {
+				return err
+			}
+			moveDeltas(deltas, eventID, buyerID, lines, shared, code, f)
 			n++
 			return nil
 		})
@@ -678,13 +723,13 @@ func sweep(ctx context.Context, tx pgx.Tx, events []string, now time.Time) (map[
 	}
 	err := collect(`UPDATE holds SET status = 'expired'
 		WHERE event_id = ANY($1) AND status = 'active' AND expires_at <= $2
-		RETURNING event_id, buyer_id, lines, shared`, (*purchase.Counter).Release)
+		RETURNING event_id, buyer_id, lines, shared, code`, (*purchase.Counter).Release)
 	if err != nil {
 		return nil, 0, fmt.Errorf("expire holds: %w", err)
 	}
 	err = collect(`UPDATE orders SET status = 'cancelled', cancelled_at = $2
 		WHERE event_id = ANY($1) AND status = 'pending_payment' AND expires_at <= $2
-		RETURNING event_id, buyer_id, lines, shared`, (*purchase.Counter).Unsell)
+		RETURNING event_id, buyer_id, lines, shared, code`, (*purchase.Counter).Unsell)
 	if err != nil {
 		return nil, 0, fmt.Errorf("cancel unpaid orders: %w", err)
 	}
@@ -726,14 +771,18 @@ func (s *DB) eventOf(ctx context.Context, table, what, id string) (string, error
 	return eventID, nil
 }
 
-const holdColumns = `id, buyer_id, event_id, lines, status, coalesce(order_id, ''), expires_at, created_at, shared`
+const holdColumns = `id, buyer_id, event_id, lines, status, coalesce(order_id, ''), expires_at, created_at, shared, code`
 
 func scanHold(row pgx.Row) (purchase.Hold, int, error) {
 	var h purchase.Hold
-	var lines []byte
+	var lines, code []byte
 	var shared int
-	if err := row.Scan(&h.ID, &h.BuyerID, &h.EventID, &lines, &h.Status, &h.OrderID, &h.ExpiresAt, &h.CreatedAt, &shared); err != nil {
+	if err := row.Scan(&h.ID, &h.BuyerID, &h.EventID, &lines, &h.Status, &h.OrderID, &h.ExpiresAt, &h.CreatedAt, &shared, &code); err != nil {
 		return purchase.Hold{}, 0, err
+	}
+	var err error
+	if h.Code, err = decodeCode(code); err != nil {
+		return purchase.Hold{}, 0, fmt.Errorf("hold %s: %w", h.ID, err)
 	}
 	if err := json.Unmarshal(lines, &h.Lines); err != nil {
 		return purchase.Hold{}, 0, fmt.Errorf("decode lines of hold %s: %w", h.ID, err)
@@ -775,7 +824,7 @@ func (s *DB) Release(ctx context.Context, holdID string) error {
 			return err
 		}
 		deltas := make(map[string]purchase.Counter)
-		moveDeltas(deltas, h.EventID, h.BuyerID, h.Lines, shared, (*purchase.Counter).Release)
+		moveDeltas(deltas, h.EventID, h.BuyerID, h.Lines, shared, h.Code, (*purchase.Counter).Release)
 		return addCounters(ctx, tx, deltas)
 	})
 }
@@ -826,17 +875,23 @@ func (s *DB) ExpireHolds(ctx context.Context, now time.Time) (int, error) {
 }
 
 const orderColumns = `id, hold_id, buyer_id, event_id, lines, total_amount, total_currency, status,
-	payment_intent_id, created_at, expires_at, paid_at, refunded_at, cancelled_at, shared, buyer_city`
+	payment_intent_id, created_at, expires_at, paid_at, refunded_at, cancelled_at, shared, buyer_city, code, discount_amount`
 
 func scanOrder(row pgx.Row) (purchase.Order, int, error) {
 	var o purchase.Order
-	var lines []byte
+	var lines, code []byte
 	var shared int
 	var paid, refunded, cancelled *time.Time
 	err := row.Scan(&o.ID, &o.HoldID, &o.BuyerID, &o.EventID, &lines, &o.Total.Amount, &o.Total.Currency, &o.Status,
-		&o.PaymentIntentID, &o.CreatedAt, &o.ExpiresAt, &paid, &refunded, &cancelled, &shared, &o.BuyerCity)
+		&o.PaymentIntentID, &o.CreatedAt, &o.ExpiresAt, &paid, &refunded, &cancelled, &shared, &o.BuyerCity, &code, &o.Discount.Amount)
 	if err != nil {
 		return purchase.Order{}, 0, err
+	}
+	if o.Code, err = decodeCode(code); err != nil {
+		return purchase.Order{}, 0, fmt.Errorf("order %s: %w", o.ID, err)
+	}
+	if o.Discount.Amount != 0 {
+		o.Discount.Currency = o.Total.Currency
 	}
 	if err := json.Unmarshal(lines, &o.Lines); err != nil {
 		return purchase.Order{}, 0, fmt.Errorf("decode lines of order %s: %w", o.ID, err)
@@ -902,7 +957,7 @@ func (s *DB) updateOrder(ctx context.Context, id string, u purchase.OrderUpdate,
 			return nil
 		}
 		deltas := make(map[string]purchase.Counter)
-		moveDeltas(deltas, o.EventID, o.BuyerID, o.HoldLines(), shared, u.Move)
+		moveDeltas(deltas, o.EventID, o.BuyerID, o.HoldLines(), shared, u.CodeMoved(o), u.Move)
 		return addCounters(ctx, tx, deltas)
 	})
 	if err != nil {
@@ -930,7 +985,7 @@ func (s *DB) CancelOrder(ctx context.Context, orderID string, at time.Time) (pur
 // Taken implements purchase.Store and catalog.Inventory.
 func (s *DB) Taken(ctx context.Context, eventID string) (map[string]int, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, sold + held FROM inventory
-		WHERE event_id = $1 AND id <> event_id AND id NOT LIKE 'by:%' AND sold + held > 0`, eventID)
+		WHERE event_id = $1 AND id <> event_id AND id NOT LIKE 'by:%' AND id NOT LIKE 'cd:%' AND sold + held > 0`, eventID)
 	if err != nil {
 		return nil, fmt.Errorf("taken of %s: %w", eventID, err)
 	}

@@ -140,8 +140,14 @@ func testConcurrentHoldLimit(t *testing.T, s purchase.Store, c catalog.Store) {
 // returns how many were stored; any refusal other than refused fails t.
 func raceHolds(t *testing.T, s purchase.Store, l purchase.Limits, refused error, hold func(i int) purchase.Hold) int {
 	t.Helper()
+	return raceHoldsN(t, s, l, refused, 20, hold)
+}
+
+// raceHoldsN is raceHolds with n racers.
+func raceHoldsN(t *testing.T, s purchase.Store, l purchase.Limits, refused error, n int, hold func(i int) purchase.Hold) int {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make([]error, 20)
+	errs := make([]error, n)
 	for i := range errs {
 		wg.Go(func() { errs[i] = s.Reserve(t.Context(), hold(i), l) })
 	}
