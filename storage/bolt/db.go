@@ -53,6 +53,10 @@ var (
 		bucketGates, bucketGateCodes, bucketGateCreds, bucketEventGates, bucketCheckins, bucketTicketInside, bucketConflicts, bucketTicketEntered, bucketQuarantine,
 		// push.go
 		bucketPushSubs, bucketPushEndpoints, bucketPushUserSubs, bucketOutbox, bucketOutboxPending,
+		// feedback.go
+		bucketFeedback, bucketFeedbackComments, bucketFeedbackIDs,
+		// pickups.go
+		bucketPickups,
 	}
 
 	keyVersion = []byte("version")

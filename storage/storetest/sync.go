@@ -48,6 +48,8 @@ func RunSync(t *testing.T, open func(t *testing.T) (ticketsync.Store, purchase.S
 		{"Lineage", testLineage},
 		{"Quarantine", testQuarantine},
 		{"Analytics", testAnalytics},
+		{"Feedback", testFeedback},
+		{"Pickups", testPickups},
 		{"Concurrent/Checkins", testConcurrentCheckins},
 	}
 	for _, tt := range tests {
