@@ -28,8 +28,8 @@ var (
 const (
 	// MaxCommentBytes bounds a comment.
 	MaxCommentBytes = 2000
-	// MaxPage bounds one page of comments.
-	MaxPage = 100
+	// MaxPage bounds one read of comments.
+	MaxPage = 1000
 	// maxHeld bounds the tickets of one account read to find a
 	// check-in.
 	maxHeld = 1000
@@ -56,9 +56,8 @@ type Store interface {
 	FeedbackCounts(ctx context.Context, eventID string) ([5]int, error)
 	// FeedbackComments lists an event's answers that have a comment,
 	// oldest first (by At, then ID), after the answer with id after
-	// ("" for the first page), at most limit (1..MaxPage+1: the
-	// Service asks for one more than a page to know whether another
-	// follows).
+	// ("" for the first page), at most limit (1..MaxPage). An after
+	// that is not an answer of the event with a comment is ErrInvalid.
 	FeedbackComments(ctx context.Context, eventID, after string, limit int) ([]Feedback, error)
 }
 
@@ -155,16 +154,15 @@ type Summary struct {
 	// Distribution counts each rating: Distribution[0] the 1s, ...,
 	// Distribution[4] the 5s.
 	Distribution [5]int `json:"distribution"`
-	// Comments is one page of the answers with a comment, oldest first;
-	// Next is the cursor of the next page ("" on the last).
+	// Comments are answers with a comment, oldest first: the page
+	// Summary was asked for.
 	Comments []Feedback `json:"comments"`
-	Next     string     `json:"next,omitempty"`
 }
 
-// Summary sums up an event's answers, with the page of comments after
-// the answer id after.
+// Summary sums up an event's answers, with at most limit (1..MaxPage)
+// comments after the answer id after ("" from the first).
 func (s *Service) Summary(ctx context.Context, eventID, after string, limit int) (Summary, error) {
-	if after != "" && !id.Valid(after, "fbk") {
+	if after != "" && !ValidID(after) {
 		return Summary{}, fmt.Errorf("after %q is not a feedback id (fbk_...): %w", clip(after), ErrInvalid)
 	}
 	if limit < 1 || limit > MaxPage {
@@ -183,14 +181,9 @@ func (s *Service) Summary(ctx context.Context, eventID, after string, limit int)
 	if sum.Count > 0 {
 		sum.Average = float64(total) / float64(sum.Count)
 	}
-	// One more than asked tells whether there is a next page.
-	page, err := s.Store.FeedbackComments(ctx, eventID, after, limit+1)
+	page, err := s.Store.FeedbackComments(ctx, eventID, after, limit)
 	if err != nil {
 		return Summary{}, err
-	}
-	if len(page) > limit {
-		page = page[:limit]
-		sum.Next = page[limit-1].ID
 	}
 	if page == nil {
 		page = []Feedback{}
@@ -198,6 +191,9 @@ func (s *Service) Summary(ctx context.Context, eventID, after string, limit int)
 	sum.Comments = page
 	return sum, nil
 }
+
+// ValidID reports whether s has the form of a Feedback.ID.
+func ValidID(s string) bool { return id.Valid(s, "fbk") }
 
 func clip(s string) string {
 	if len(s) > 40 {

@@ -20,8 +20,10 @@ import (
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/analytics"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/feedback"
 	"github.com/admitone/admitone/internal/logging"
 	"github.com/admitone/admitone/internal/services"
+	"github.com/admitone/admitone/merch"
 	"github.com/admitone/admitone/notify"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
@@ -74,6 +76,10 @@ type Server struct {
 	// Analytics counts event figures; nil answers the stats route with
 	// 503.
 	Analytics *analytics.Service
+	// Feedback takes attendees' ratings and Merch hands out merchandise
+	// at pickup desks; nil answers their routes with 503.
+	Feedback *feedback.Service
+	Merch    *merch.Service
 	// StripePublishableKey (pk_...) is told to clients by GET /v1/config
 	// for Stripe's Payment Element.
 	StripePublishableKey string
@@ -90,7 +96,8 @@ type Server struct {
 func New(svc *services.Services) *Server {
 	return &Server{Accounts: svc.Accounts, Catalog: svc.Catalog, Search: svc.Search, Purchase: svc.Purchase,
 		PassSigner: svc.PassSigner, GoogleWallet: svc.GoogleWallet, Webhooks: svc.Webhooks,
-		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log, Notify: svc.Notify, Analytics: svc.Analytics}
+		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log, Notify: svc.Notify, Analytics: svc.Analytics,
+		Feedback: svc.Feedback, Merch: svc.Merch}
 }
 
 // policy says who may call a route. The handler gets the principal; org-
@@ -108,6 +115,10 @@ const (
 	// device credential, and the connection outlives the request
 	// timeout.
 	device
+	// gateRequest is a gate's plain request (a merch desk's pickup): the
+	// handler authenticates the device credential (gateOfRequest); the
+	// request timeout applies.
+	gateRequest
 )
 
 // route is one entry of the API: the router, the OpenAPI test and the
@@ -178,6 +189,10 @@ func routes() []route {
 		{"GET", "/v1/events/{id}/checkins", eventManager, (*Server).listCheckins},
 		// An event's figures: organizers and staff of its org.
 		{"GET", "/v1/events/{id}/stats", signedIn, (*Server).eventStats},
+		{"POST", "/v1/events/{id}/feedback", signedIn, (*Server).giveFeedback},
+		{"GET", "/v1/events/{id}/feedback", signedIn, (*Server).eventFeedback},
+		{"GET", "/v1/orders/{id}/pickup", signedIn, (*Server).orderPickupCode},
+		{"POST", "/v1/gate/pickups", gateRequest, (*Server).gatePickup},
 		{"GET", "/v1/sync", device, (*Server).syncSocket},
 		{"GET", "/v1/tickets", signedIn, (*Server).listTickets},
 		{"GET", "/v1/tickets/{id}", signedIn, (*Server).getTicket},
@@ -363,7 +378,7 @@ func (s *Server) log() *slog.Logger { return logging.OrDiscard(s.Log) }
 // authenticate resolves the bearer token and applies the route's policy
 // as far as it can without the path's resources.
 func (s *Server) authenticate(r *http.Request, pol policy) (*account.Principal, error) {
-	if pol == device {
+	if pol == device || pol == gateRequest {
 		return nil, nil
 	}
 	bearer, hasAuth := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")

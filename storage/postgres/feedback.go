@@ -41,7 +41,7 @@ func (s *DB) FeedbackCounts(ctx context.Context, eventID string) ([5]int, error)
 
 // FeedbackComments implements feedback.Store.
 func (s *DB) FeedbackComments(ctx context.Context, eventID, after string, limit int) ([]feedback.Feedback, error) {
-	if limit < 1 || limit > feedback.MaxPage+1 {
+	if limit < 1 || limit > feedback.MaxPage {
 		return nil, fmt.Errorf("limit %d: %w", limit, feedback.ErrInvalid)
 	}
 	if after != "" {
