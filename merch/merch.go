@@ -102,17 +102,9 @@ type Service struct {
 	Now func() time.Time
 }
 
-// Item is a merchandise line as the buyer and the desk see it.
-type Item struct {
-	TicketTypeID string `json:"ticket_type_id"`
-	Name         string `json:"name"`
-	Quantity     int    `json:"quantity"`
-	// GateID, GateName and At say where and when the line was handed
-	// out, in Result.Earlier.
-	GateID   string    `json:"gate_id,omitempty"`
-	GateName string    `json:"gate_name,omitempty"`
-	At       time.Time `json:"at,omitzero"`
-}
+// Item is a merchandise line as the buyer and the desk see it (the
+// gate reads it too, so its shape is package sync's).
+type Item = ticketsync.PickupItem
 
 // Code is an order's code and what it picks up.
 type Code struct {
@@ -171,13 +163,7 @@ func (s *Service) items(ctx context.Context, o purchase.Order) ([]Item, error) {
 }
 
 // Result is what one scan at a desk did.
-type Result struct {
-	OrderID string `json:"order_id"`
-	// HandedOut are the lines this scan hands out; Earlier those handed
-	// out before, with the desk and time.
-	HandedOut []Item `json:"handed_out"`
-	Earlier   []Item `json:"earlier"`
-}
+type Result = ticketsync.PickupResult
 
 // Pickup hands out, at desk g, the merchandise of the order whose code
 // was scanned: every line not handed out before, claimed in one

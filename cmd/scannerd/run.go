@@ -117,6 +117,9 @@ type daemon struct {
 	// sync keeps an enrolled gate in sync with the server; nil when the
 	// gate was never enrolled or runs --offline.
 	sync *ticketsync.Client
+	// pickup claims order codes at the server at a merch desk; nil at a
+	// door.
+	pickup *ticketsync.PickupClient
 	// staff signs people in with the staff PIN; nil when none is set.
 	staff   *gateauth.Staff
 	dataDir string
@@ -170,6 +173,9 @@ func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Write
 	} else if enrolled && !o.offline {
 		d.sync = &ticketsync.Client{Server: sc.Server, Credential: sc.Credential, Store: s, Logger: log}
 		d.engine.Online, d.engine.Recorded = d.sync.Connected, d.sync.Kick
+		if sc.Purpose == ticketsync.PurposeMerchPickup {
+			d.pickup = &ticketsync.PickupClient{Server: sc.Server, Credential: sc.Credential}
+		}
 	}
 	d.metrics = scanner.NewMetrics(func() float64 {
 		n, err := s.OutboxLen()
@@ -211,7 +217,7 @@ func (d *daemon) Run(ctx context.Context) error {
 			ln = tln
 		}
 		api := &gateapi.Server{Engine: d.engine, Store: d.store, Metrics: d.metrics, Token: d.opts.apiToken, Staff: d.staff,
-			AllowedHosts: d.opts.allowedHosts, Log: d.log, Sync: d.sync, RepeatWindow: d.opts.repeat,
+			AllowedHosts: d.opts.allowedHosts, Log: d.log, Sync: d.sync, RepeatWindow: d.opts.repeat, Pickup: pickuper(d.pickup),
 			NewDecoder: func() scanner.FrameDecoder { return scanner.NewQRDecoder(scanner.QRDecoderOptions{Listed: d.listed}) }}
 		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
@@ -317,4 +323,13 @@ func (d *daemon) emit(r scanner.Result) {
 	d.outMu.Lock()
 	defer d.outMu.Unlock()
 	d.out.Encode(r)
+}
+
+// pickuper is p as the gate API's Pickuper: nil stays nil, so a door's
+// API has no desk.
+func pickuper(p *ticketsync.PickupClient) gateapi.Pickuper {
+	if p == nil {
+		return nil
+	}
+	return p
 }
