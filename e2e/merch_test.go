@@ -21,6 +21,64 @@ type pickupItem struct {
 	At       time.Time `json:"at"`
 }
 
+// merchType adds a merchandise ticket type to the event and returns its
+// id.
+func (e *event) merchType(t *testing.T, name string) string {
+	t.Helper()
+	var tt struct {
+		ID string `json:"id"`
+	}
+	call(t, "POST", e.base+"/v1/events/"+e.id+"/ticket-types", e.organizer, map[string]any{"name": name, "kind": "merchandise",
+		"price": map[string]any{"amount": 1500, "currency": "EUR"}, "capacity": 100, "per_order_max": 5}, http.StatusCreated, &tt)
+	return tt.ID
+}
+
+// buyLines has the buyer hold, order and pay lines; it returns the
+// order's id and how many tickets it issued.
+func (e *event) buyLines(t *testing.T, lines ...map[string]any) (orderID string, tickets int) {
+	t.Helper()
+	var hold, ord struct {
+		ID string `json:"id"`
+	}
+	call(t, "POST", e.base+"/v1/holds", e.buyer, map[string]any{"event_id": e.id, "lines": lines}, http.StatusCreated, &hold)
+	call(t, "POST", e.base+"/v1/orders", e.buyer, map[string]any{"hold_id": hold.ID}, http.StatusCreated, &ord)
+	var paid struct {
+		Tickets []ticket `json:"tickets"`
+	}
+	call(t, "POST", e.base+"/v1/orders/"+ord.ID+"/pay", e.buyer, map[string]any{"test_card": "4242424242424242"}, http.StatusOK, &paid)
+	return ord.ID, len(paid.Tickets)
+}
+
+// pickupCode is the buyer's code of an order, for a merch desk.
+func (e *event) pickupCode(t *testing.T, orderID string) string {
+	t.Helper()
+	var c struct {
+		Code string `json:"code"`
+	}
+	call(t, "GET", e.base+"/v1/orders/"+orderID+"/pickup", e.buyer, nil, http.StatusOK, &c)
+	return c.Code
+}
+
+// merchDesk creates a merch desk of the event, enrols scannerd as it and
+// starts it.
+func (e *event) merchDesk(t *testing.T, name string) *gate {
+	t.Helper()
+	var g struct {
+		Gate struct {
+			ID      string `json:"id"`
+			Purpose string `json:"purpose"`
+		} `json:"gate"`
+		Code string `json:"enrolment_code"`
+	}
+	call(t, "POST", e.base+"/v1/events/"+e.id+"/gates", e.organizer, map[string]any{"name": name, "purpose": "merch_pickup"}, http.StatusCreated, &g)
+	if g.Gate.Purpose != "merch_pickup" {
+		t.Fatalf("desk %s created with purpose %q", name, g.Gate.Purpose)
+	}
+	d := enroll(t, name, g.Gate.ID, e.base, g.Code)
+	d.start(t)
+	return d
+}
+
 // TestAfterTheEvent is acceptance point 6 with real processes: a
 // syncserver, two scannerd merch desks and a scannerd door. Merchandise
 // bought alone and with a ticket is handed out at desk 1 and refused at
@@ -33,56 +91,17 @@ func TestAfterTheEvent(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, t.TempDir(), "", "127.0.0.1:0")
 	ev := setupEvent(t, srv.url, 2)
-	var bag struct {
-		ID string `json:"id"`
-	}
-	call(t, "POST", srv.url+"/v1/events/"+ev.id+"/ticket-types", ev.organizer, map[string]any{"name": "Tote bag", "kind": "merchandise",
-		"price": map[string]any{"amount": 1500, "currency": "EUR"}, "capacity": 100, "per_order_max": 5}, http.StatusCreated, &bag)
-	buy := func(lines ...map[string]any) (orderID string, tickets int) {
-		var hold, ord struct {
-			ID string `json:"id"`
-		}
-		call(t, "POST", srv.url+"/v1/holds", ev.buyer, map[string]any{"event_id": ev.id, "lines": lines}, http.StatusCreated, &hold)
-		call(t, "POST", srv.url+"/v1/orders", ev.buyer, map[string]any{"hold_id": hold.ID}, http.StatusCreated, &ord)
-		var paid struct {
-			Tickets []ticket `json:"tickets"`
-		}
-		call(t, "POST", srv.url+"/v1/orders/"+ord.ID+"/pay", ev.buyer, map[string]any{"test_card": "4242424242424242"}, http.StatusOK, &paid)
-		return ord.ID, len(paid.Tickets)
-	}
-	alone, n := buy(map[string]any{"ticket_type_id": bag.ID, "quantity": 2})
+	bag := ev.merchType(t, "Tote bag")
+	alone, n := ev.buyLines(t, map[string]any{"ticket_type_id": bag, "quantity": 2})
 	if n != 0 {
 		t.Fatalf("merchandise alone issued %d tickets, want none", n)
 	}
-	withTicket, n := buy(map[string]any{"ticket_type_id": ev.typeID, "quantity": 1}, map[string]any{"ticket_type_id": bag.ID, "quantity": 1})
+	withTicket, n := ev.buyLines(t, map[string]any{"ticket_type_id": ev.typeID, "quantity": 1}, map[string]any{"ticket_type_id": bag, "quantity": 1})
 	if n != 1 {
 		t.Fatalf("a ticket and a bag issued %d tickets, want 1", n)
 	}
-	code := func(orderID string) string {
-		var c struct {
-			Code string `json:"code"`
-		}
-		call(t, "GET", srv.url+"/v1/orders/"+orderID+"/pickup", ev.buyer, nil, http.StatusOK, &c)
-		return c.Code
-	}
-
-	desk := func(name string) *gate {
-		var g struct {
-			Gate struct {
-				ID      string `json:"id"`
-				Purpose string `json:"purpose"`
-			} `json:"gate"`
-			Code string `json:"enrolment_code"`
-		}
-		call(t, "POST", srv.url+"/v1/events/"+ev.id+"/gates", ev.organizer, map[string]any{"name": name, "purpose": "merch_pickup"}, http.StatusCreated, &g)
-		if g.Gate.Purpose != "merch_pickup" {
-			t.Fatalf("desk %s created with purpose %q", name, g.Gate.Purpose)
-		}
-		d := enroll(t, name, g.Gate.ID, srv.url, g.Code)
-		d.start(t)
-		return d
-	}
-	d1, d2 := desk("Desk 1"), desk("Desk 2")
+	code := func(orderID string) string { return ev.pickupCode(t, orderID) }
+	d1, d2 := ev.merchDesk(t, "Desk 1"), ev.merchDesk(t, "Desk 2")
 	door := newGate(t, ev, srv.url, "Door")
 	door.start(t)
 	for _, g := range []*gate{d1, d2} {
