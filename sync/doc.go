@@ -118,6 +118,17 @@
 // ticket's record. One gate credential holds at most MaxConnsPerGate
 // websockets; another is refused with HTTP 429 before the upgrade.
 //
+// # Merch desks
+//
+// A gate created with Purpose PurposeMerchPickup is a merchandise pickup
+// desk; the purpose reaches scannerd in the Enrollment's Gate. A desk
+// does not use the websocket for pickups: it claims an order's
+// merchandise with one request, POST /v1/gate/pickups, authenticated
+// with the same device credential, and shows the answer (PickupClient,
+// PickupResult). Pickups must happen once across desks and have no
+// offline promise, so they are decided at the server, in one transaction
+// (package merch says why); the frames above are unchanged.
+//
 // # Several servers
 //
 // Several syncserver processes can serve one event against one
