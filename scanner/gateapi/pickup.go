@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/scanner"
-	"github.com/admitone/admitone/scanner/source"
 	ticketsync "github.com/admitone/admitone/sync"
 )
 
@@ -39,13 +38,8 @@ func (a *Server) handlePickup(w http.ResponseWriter, r *http.Request) {
 	var code string
 	switch ct := r.Header.Get("Content-Type"); {
 	case ct == "image/jpeg":
-		body, ok := readBody(w, r, maxFrameBody)
+		frame, ok := readFrame(w, r)
 		if !ok {
-			return
-		}
-		frame, err := source.DecodeJPEG(body)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "bad_frame", "frame is not a usable JPEG: "+err.Error())
 			return
 		}
 		if a.NewDecoder == nil {
