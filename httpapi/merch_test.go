@@ -163,6 +163,12 @@ func TestMerchPickup(t *testing.T) {
 		if want := map[string]int{bag.Name: 3, cap.Name: 2}; len(handed) != 2 || handed[bag.Name] != 3 || handed[cap.Name] != 2 {
 			t.Errorf("handed out by racing desks: %v, want %v", handed, want)
 		}
+
+		// A revoked desk is refused before anything is looked at.
+		h.do(t, "DELETE", "/v1/gates/"+desk1.ID, f.org.Token, nil).want(t, http.StatusOK)
+		if e := h.do(t, "POST", "/v1/gate/pickups", cred1, map[string]any{"code": c.Code}).want(t, http.StatusForbidden).apiErr(t); e.Code != "gate_revoked" {
+			t.Errorf("a revoked desk: %+v", e)
+		}
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/admitone/admitone/internal/logging"
 	"github.com/admitone/admitone/scanner"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -82,10 +83,10 @@ func (a *Server) handlePickup(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &refusal):
 		writeError(w, http.StatusUnprocessableEntity, refusal.Code, refusal.Message)
 	case errors.Is(err, ticketsync.ErrPickupOffline):
-		a.Log.Warn("pickup: server out of reach", "err", err)
+		logging.OrDiscard(a.Log).Warn("pickup: server out of reach", "err", err)
 		writeError(w, http.StatusServiceUnavailable, "offline", ticketsync.ErrPickupOffline.Error())
 	case err != nil:
-		a.Log.Error("pickup failed", "err", err)
+		logging.OrDiscard(a.Log).Error("pickup failed", "err", err)
 		writeError(w, http.StatusBadGateway, "pickup_failed", "the server's answer was not understood; nothing was handed out")
 	default:
 		writeJSON(w, http.StatusOK, pickupAnswer{PickupResult: res, At: at})
