@@ -34,6 +34,24 @@
 // Parsing never panics and refuses any other length, so trailing bytes are
 // an error. The files in testdata/ pin the format with good and bad vectors.
 //
+// # The order token
+//
+// An order's code, which its buyer shows at a merchandise pickup desk, is
+// "AO1:" followed by Base45 (131 characters) of a 23-byte body and its
+// 64-byte Ed25519 signature, 135 characters in all:
+//
+//	offset size field
+//	0      1    format version, 1
+//	1      2    key id, as in the ticket token
+//	3      8    event id
+//	11     12   order id (the 96 random bits of "ord_" + 24 hex digits)
+//
+// The signature is Ed25519 over "AdmitOne order v1", a zero byte, and the
+// body, made with one of the event's issuer keys (the vault's active
+// one), so a ticket's signature never verifies as an order's nor the
+// reverse. ParseOrderText refuses any other length or version and never
+// panics (FuzzParseOrderText); ScannedOrder.Verify checks the signature.
+//
 // # Rotating codes
 //
 // For ticket types that require it, the holder's app shows the static token

@@ -49,6 +49,7 @@ type walkFixture struct {
 	loginTarget  *user              // an account whose credentials the login case sends
 	standing     catalog.TicketType // the published event's ticket type
 	buyer        *user              // owns the holds, orders and tickets that are not the caller's
+	merch        catalog.TicketType // the published event's merchandise, made by merchOrder
 }
 
 func newWalkFixture(t *testing.T, h *harness) *walkFixture {
@@ -1403,6 +1404,14 @@ func TestGateCredentialOnlySyncs(t *testing.T) {
 				// websocket handshake is what fails.
 				if res.status == http.StatusUnauthorized || res.status == http.StatusForbidden {
 					t.Errorf("GET /v1/sync refused the gate's credential: %d %s", res.status, res.short())
+				}
+				return
+			}
+			if c.route == "POST /v1/gate/pickups" {
+				// The credential is taken; this gate is a door, not a
+				// merch desk.
+				if res.status != http.StatusForbidden || res.apiErr(t).Code != "not_pickup_desk" {
+					t.Errorf("POST /v1/gate/pickups with a door's credential: %d %s, want 403 not_pickup_desk", res.status, res.short())
 				}
 				return
 			}

@@ -201,17 +201,8 @@ func (s *Server) syncSocket(w http.ResponseWriter, r *http.Request, _ *account.P
 	if err != nil {
 		return err
 	}
-	cred, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || !strings.HasPrefix(cred, ticketsync.CredentialPrefix) {
-		return &apiError{status: http.StatusUnauthorized, code: "unauthorized", msg: "a gate's device credential (Authorization: Bearer aogc_...) is required"}
-	}
-	g, err := hub.Authenticate(r.Context(), cred)
-	switch {
-	case errors.Is(err, ticketsync.ErrRevoked):
-		return &apiError{status: http.StatusForbidden, code: "gate_revoked", msg: "this gate was revoked by an organizer; enrol it again"}
-	case errors.Is(err, ticketsync.ErrNotFound):
-		return &apiError{status: http.StatusUnauthorized, code: "unauthorized", msg: "unknown device credential"}
-	case err != nil:
+	g, err := s.gateOfRequest(r)
+	if err != nil {
 		return err
 	}
 	if err := checkHandshake(w, r); err != nil {
@@ -222,6 +213,29 @@ func (s *Server) syncSocket(w http.ResponseWriter, r *http.Request, _ *account.P
 			msg: fmt.Sprintf("this gate already has %d connections open; close one or wait for it to time out", ticketsync.MaxConnsPerGate)}
 	}
 	return nil
+}
+
+// gateOfRequest authenticates a gate's request by its device credential
+// (Authorization: Bearer aogc_...): 401 unknown, 403 revoked.
+func (s *Server) gateOfRequest(r *http.Request) (ticketsync.Gate, error) {
+	hub, _, err := s.syncHub()
+	if err != nil {
+		return ticketsync.Gate{}, err
+	}
+	cred, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || !strings.HasPrefix(cred, ticketsync.CredentialPrefix) {
+		return ticketsync.Gate{}, &apiError{status: http.StatusUnauthorized, code: "unauthorized", msg: "a gate's device credential (Authorization: Bearer aogc_...) is required"}
+	}
+	g, err := hub.Authenticate(r.Context(), cred)
+	switch {
+	case errors.Is(err, ticketsync.ErrRevoked):
+		return ticketsync.Gate{}, &apiError{status: http.StatusForbidden, code: "gate_revoked", msg: "this gate was revoked by an organizer; enrol it again"}
+	case errors.Is(err, ticketsync.ErrNotFound):
+		return ticketsync.Gate{}, &apiError{status: http.StatusUnauthorized, code: "unauthorized", msg: "unknown device credential"}
+	case err != nil:
+		return ticketsync.Gate{}, err
+	}
+	return g, nil
 }
 
 // listQuarantine lists the check-ins the event's gates uploaded that the

@@ -22,8 +22,11 @@ import (
 	"github.com/admitone/admitone/analytics"
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/desk"
+
+	"github.com/admitone/admitone/feedback"
 	"github.com/admitone/admitone/internal/logging"
 	"github.com/admitone/admitone/internal/services"
+	"github.com/admitone/admitone/merch"
 	"github.com/admitone/admitone/notify"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
@@ -86,6 +89,11 @@ type Server struct {
 	// Vouchers keeps events' access and discount codes; nil answers
 	// the code routes with 503 (and purchasing takes no codes).
 	Vouchers *voucher.Service
+
+	// Feedback takes attendees' ratings and Merch hands out merchandise
+	// at pickup desks; nil answers their routes with 503.
+	Feedback *feedback.Service
+	Merch    *merch.Service
 	// StripePublishableKey (pk_...) is told to clients by GET /v1/config
 	// for Stripe's Payment Element.
 	StripePublishableKey string
@@ -108,7 +116,8 @@ func New(svc *services.Services) *Server {
 	return &Server{Accounts: svc.Accounts, Catalog: svc.Catalog, Search: svc.Search, Purchase: svc.Purchase,
 		PassSigner: svc.PassSigner, GoogleWallet: svc.GoogleWallet, Webhooks: svc.Webhooks,
 		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log, Notify: svc.Notify, Analytics: svc.Analytics,
-		OrgWebhooks: svc.OrgWebhooks, Alerts: svc.Alerts, Desk: svc.Desk, Vouchers: svc.Vouchers}
+		OrgWebhooks: svc.OrgWebhooks, Alerts: svc.Alerts, Desk: svc.Desk, Vouchers: svc.Vouchers,
+		Feedback: svc.Feedback, Merch: svc.Merch}
 }
 
 // policy says who may call a route. The handler gets the principal; org-
@@ -126,6 +135,10 @@ const (
 	// device credential, and the connection outlives the request
 	// timeout.
 	device
+	// gateRequest is a gate's plain request (a merch desk's pickup): the
+	// handler authenticates the device credential (gateOfRequest); the
+	// request timeout applies.
+	gateRequest
 )
 
 // route is one entry of the API: the router, the OpenAPI test and the
@@ -223,6 +236,11 @@ func routes() []route {
 		{"GET", "/v1/events/{id}/exports/orders.csv", eventManager, (*Server).eventExport},
 		{"GET", "/v1/events/{id}/exports/tickets.csv", eventManager, (*Server).eventExport},
 		{"GET", "/v1/events/{id}/exports/checkins.csv", eventManager, (*Server).eventExport},
+
+		{"POST", "/v1/events/{id}/feedback", signedIn, (*Server).giveFeedback},
+		{"GET", "/v1/events/{id}/feedback", signedIn, (*Server).eventFeedback},
+		{"GET", "/v1/orders/{id}/pickup", signedIn, (*Server).orderPickupCode},
+		{"POST", "/v1/gate/pickups", gateRequest, (*Server).gatePickup},
 		{"GET", "/v1/sync", device, (*Server).syncSocket},
 		{"GET", "/v1/tickets", signedIn, (*Server).listTickets},
 		{"GET", "/v1/tickets/{id}", signedIn, (*Server).getTicket},
@@ -424,7 +442,7 @@ func (s *Server) log() *slog.Logger { return logging.OrDiscard(s.Log) }
 // authenticate resolves the bearer token and applies the route's policy
 // as far as it can without the path's resources.
 func (s *Server) authenticate(r *http.Request, pol policy) (*account.Principal, error) {
-	if pol == device {
+	if pol == device || pol == gateRequest {
 		return nil, nil
 	}
 	bearer, hasAuth := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")

@@ -153,6 +153,9 @@ type SyncConfig struct {
 	Server     string `json:"server"`
 	GateID     string `json:"gate_id"`
 	Credential string `json:"credential"`
+	// Purpose is the gate's purpose as enrolled: empty for a door,
+	// ticketsync.PurposeMerchPickup for a merch desk.
+	Purpose string `json:"purpose,omitempty"`
 }
 
 // SetSyncConfig stores the gate's server and credential.
@@ -201,5 +204,5 @@ func (s *Store) Enroll(enr ticketsync.Enrollment, server, code string, now time.
 	if err := s.SetSyncCursor(enr.Cursor); err != nil {
 		return info, err
 	}
-	return info, s.SetSyncConfig(SyncConfig{Server: server, GateID: enr.Gate.ID, Credential: enr.Credential})
+	return info, s.SetSyncConfig(SyncConfig{Server: server, GateID: enr.Gate.ID, Credential: enr.Credential, Purpose: enr.Gate.Purpose})
 }

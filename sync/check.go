@@ -17,6 +17,8 @@ func CheckGate(g Gate) error {
 		return fmt.Errorf("gate %q of event %q: id and event are required: %w", g.ID, g.EventID, ErrInvalid)
 	case g.Direction != bundle.Entry && g.Direction != bundle.Exit && g.Direction != bundle.Both:
 		return fmt.Errorf("gate %s: direction %q must be %q, %q or %q: %w", g.ID, g.Direction, bundle.Entry, bundle.Exit, bundle.Both, ErrInvalid)
+	case g.Purpose != "" && g.Purpose != PurposeMerchPickup:
+		return fmt.Errorf("gate %s: purpose %q must be empty or %q: %w", g.ID, g.Purpose, PurposeMerchPickup, ErrInvalid)
 	}
 	return nil
 }

@@ -177,6 +177,17 @@
 // the seam for operator alerts, whose loop calls it for the events whose
 // doors are open. HealthStore.RefusalsByReason and GateMinutes give the
 // same counts to analytics.
+
+// # Merch desks
+//
+// A gate created with Purpose PurposeMerchPickup is a merchandise pickup
+// desk; the purpose reaches scannerd in the Enrollment's Gate. A desk
+// does not use the websocket for pickups: it claims an order's
+// merchandise with one request, POST /v1/gate/pickups, authenticated
+// with the same device credential, and shows the answer (PickupClient,
+// PickupResult). Pickups must happen once across desks and have no
+// offline promise, so they are decided at the server, in one transaction
+// (package merch says why); the frames above are unchanged.
 //
 // # Several servers
 //

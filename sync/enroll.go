@@ -75,6 +75,9 @@ type GateSpec struct {
 	Direction    bundle.Direction `json:"direction"`
 	AllowReentry bool             `json:"allow_reentry"`
 	Types        []uint16         `json:"types"`
+	// Purpose is "" or "admission" for a door, PurposeMerchPickup for a
+	// merchandise pickup desk.
+	Purpose string `json:"purpose"`
 }
 
 // Validate checks a spec; errors name the field.
@@ -86,8 +89,19 @@ func (g GateSpec) Validate() error {
 		return fmt.Errorf("direction must be %q, %q or %q: %w", bundle.Entry, bundle.Exit, bundle.Both, ErrInvalid)
 	case len(g.Types) > 1000:
 		return fmt.Errorf("types lists %d ticket types; at most 1000: %w", len(g.Types), ErrInvalid)
+	case g.Purpose != "" && g.Purpose != "admission" && g.Purpose != PurposeMerchPickup:
+		return fmt.Errorf("purpose must be \"admission\" or %q: %w", PurposeMerchPickup, ErrInvalid)
 	}
 	return nil
+}
+
+// purpose is the Gate.Purpose of a valid spec: "admission" is stored
+// as empty, as a gate made before purposes existed.
+func (g GateSpec) purpose() string {
+	if g.Purpose == "admission" {
+		return ""
+	}
+	return g.Purpose
 }
 
 // newSecret is prefix and 256 random bits in base64url.
@@ -108,6 +122,7 @@ func (e *Enroller) CreateGate(ctx context.Context, eventID string, spec GateSpec
 	g := Gate{
 		ID: id.New("gat"), EventID: eventID, Name: strings.TrimSpace(spec.Name), Direction: spec.Direction,
 		AllowReentry: spec.AllowReentry, Types: slices.Clone(spec.Types), CodeHash: HashSecret(code),
+		Purpose:       spec.purpose(),
 		CodeExpiresAt: now.Add(EnrollmentTTL), CreatedBy: createdBy, CreatedAt: now,
 	}
 	if err := e.Store.CreateGate(ctx, g); err != nil {

@@ -42,6 +42,10 @@ type Gate struct {
 	AllowReentry bool             `json:"allow_reentry"`
 	// Types are the ticket type numbers admitted here; empty admits all.
 	Types []uint16 `json:"types,omitempty"`
+	// Purpose is what the gate is for: empty for a door that admits
+	// tickets, PurposeMerchPickup for a merchandise pickup desk. It
+	// reaches scannerd in the Enrollment's Gate.
+	Purpose string `json:"purpose,omitempty"`
 	// CodeHash is the SHA-256 (hex) of the enrolment code until the gate
 	// enrolls; then it is empty, so a code works once.
 	CodeHash      string    `json:"-"`
@@ -53,6 +57,11 @@ type Gate struct {
 	EnrolledAt     time.Time `json:"enrolled_at,omitzero"`
 	RevokedAt      time.Time `json:"revoked_at,omitzero"`
 }
+
+// PurposeMerchPickup is a Gate.Purpose: a desk that hands out the
+// merchandise of the orders whose codes it scans (package merch),
+// claiming each item at the server, online only.
+const PurposeMerchPickup = "merch_pickup"
 
 // ConflictSide is one of the two check-ins of a conflict. TicketID is
 // the ticket scanned: a ticket and its replacement (a transfer) share one

@@ -165,6 +165,24 @@ func (v *Vault) TicketToken(ctx context.Context, t purchase.Ticket) (string, err
 	return st.Text(), nil
 }
 
+// OrderToken signs an order's code (ticketcrypto.SignOrder) with the
+// active issuer key, which the event's keyring (KeyringEntries) trusts.
+func (v *Vault) OrderToken(ctx context.Context, eventID, orderID string) (string, error) {
+	ev, err := parseEvent(eventID)
+	if err != nil {
+		return "", fmt.Errorf("code of order %s: %w", orderID, err)
+	}
+	oid, err := ticketcrypto.ParseOrderID(orderID)
+	if err != nil {
+		return "", fmt.Errorf("code of order %s: %v: %w", orderID, err, purchase.ErrInvalid)
+	}
+	key, err := v.signingKey(ctx)
+	if err != nil {
+		return "", fmt.Errorf("code of order %s: %w", orderID, err)
+	}
+	return ticketcrypto.SignOrder(key, ticketcrypto.OrderToken{Event: ev, Order: oid}), nil
+}
+
 // cachedKey returns the cached issuer key with id kid.
 func (v *Vault) cachedKey(kid ticketcrypto.KeyID) (ticketcrypto.PrivateKey, bool) {
 	v.mu.Lock()

@@ -117,6 +117,9 @@ type daemon struct {
 	// sync keeps an enrolled gate in sync with the server; nil when the
 	// gate was never enrolled or runs --offline.
 	sync *ticketsync.Client
+	// pickup claims order codes at the server at a merch desk; nil at a
+	// door.
+	pickup *ticketsync.PickupClient
 	// staff signs people in with the staff PIN; nil when none is set.
 	staff   *gateauth.Staff
 	dataDir string
@@ -178,6 +181,9 @@ func newDaemon(g *globalOptions, o *runOptions, stdin io.Reader, stdout io.Write
 			}
 			return d.engine.Counts.Report(n, version)
 		}
+		if sc.Purpose == ticketsync.PurposeMerchPickup {
+			d.pickup = &ticketsync.PickupClient{Server: sc.Server, Credential: sc.Credential}
+		}
 	}
 	d.metrics = scanner.NewMetrics(func() float64 {
 		n, err := s.OutboxLen()
@@ -219,7 +225,7 @@ func (d *daemon) Run(ctx context.Context) error {
 			ln = tln
 		}
 		api := &gateapi.Server{Engine: d.engine, Store: d.store, Metrics: d.metrics, Token: d.opts.apiToken, Staff: d.staff,
-			AllowedHosts: d.opts.allowedHosts, Log: d.log, Sync: d.sync, RepeatWindow: d.opts.repeat,
+			AllowedHosts: d.opts.allowedHosts, Log: d.log, Sync: d.sync, RepeatWindow: d.opts.repeat, Pickup: pickuper(d.pickup),
 			NewDecoder: func() scanner.FrameDecoder { return scanner.NewQRDecoder(scanner.QRDecoderOptions{Listed: d.listed}) }}
 		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
@@ -344,4 +350,13 @@ func gateVersion() string {
 		v = v[:64]
 	}
 	return v
+}
+
+// pickuper is p as the gate API's Pickuper: nil stays nil, so a door's
+// API has no desk.
+func pickuper(p *ticketsync.PickupClient) gateapi.Pickuper {
+	if p == nil {
+		return nil
+	}
+	return p
 }

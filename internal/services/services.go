@@ -10,7 +10,10 @@ import (
 	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
 	"github.com/admitone/admitone/desk"
+
+	"github.com/admitone/admitone/feedback"
 	"github.com/admitone/admitone/internal/logging"
+	"github.com/admitone/admitone/merch"
 	"github.com/admitone/admitone/notify"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
@@ -121,6 +124,12 @@ type Services struct {
 	// redeems; nil when the purchase store keeps no codes
 	// (voucher.Store, as both backends do).
 	Vouchers *voucher.Service
+
+	// Feedback takes attendees' ratings and Merch hands out merchandise
+	// at pickup desks, both over the purchase store (feedback.Store,
+	// merch.Store, as both backends are); nil when it is not.
+	Feedback *feedback.Service
+	Merch    *merch.Service
 	// Now and Log are Config's.
 	Now func() time.Time
 	Log *slog.Logger
@@ -153,6 +162,12 @@ func New(cfg Config) *Services {
 				return sold + held, err
 			}}
 		s.Purchase.Codes = s.Vouchers
+	}
+	if fs, ok := st.Purchases.(feedback.Store); ok {
+		s.Feedback = &feedback.Service{Store: fs, Tickets: st.Purchases, Now: cfg.Now}
+	}
+	if ms, ok := st.Purchases.(merch.Store); ok {
+		s.Merch = &merch.Service{Store: ms, Orders: st.Purchases, Catalog: s.Catalog, Keys: s.Vault, Now: cfg.Now}
 	}
 	s.Hub = &ticketsync.Hub{Store: st.Sync, Changes: st.Purchases, Tickets: HubTickets{Store: st.Purchases}, Now: cfg.Now, Logger: log}
 	s.Purchase.ChangesAppended = s.Hub.Poke

@@ -10,7 +10,10 @@
 // type), session.go who may call /v1/ routes (the bearer token, or a
 // staff session opened with the PIN), scan.go and status.go the
 // handlers, and respond.go the JSON bodies and error answers they
-// share. A new route (a page of a web UI) is one more line in routes
+// share. pickup.go is a merch desk's POST /v1/pickup: a code or a
+// frame sent to the server (Server.Pickup), which hands out the order's
+// merchandise once across desks; offline it answers 503 offline.
+// A new route (a page of a web UI) is one more line in routes
 // and sits behind the same guard; a route under /v1/ also needs a
 // session or the token.
 //

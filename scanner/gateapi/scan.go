@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
 	"net/http"
 	"time"
 
@@ -86,13 +87,8 @@ func (a *Server) handleFrame(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body, ok := readBody(w, r, maxFrameBody)
+	frame, ok := readFrame(w, r)
 	if !ok {
-		return
-	}
-	frame, err := source.DecodeJPEG(body)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_frame", "frame is not a usable JPEG: "+err.Error())
 		return
 	}
 	l, err := a.lane(camera)
@@ -117,6 +113,21 @@ func (a *Server) handleFrame(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, res.Result)
 	}
+}
+
+// readFrame reads a request's JPEG camera frame as grey, answering 400
+// bad_frame (or the body's size refusal) when it cannot.
+func readFrame(w http.ResponseWriter, r *http.Request) (*image.Gray, bool) {
+	body, ok := readBody(w, r, maxFrameBody)
+	if !ok {
+		return nil, false
+	}
+	frame, err := source.DecodeJPEG(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_frame", "frame is not a usable JPEG: "+err.Error())
+		return nil, false
+	}
+	return frame, true
 }
 
 func (a *Server) lane(camera string) (*cameraLane, error) {

@@ -81,8 +81,16 @@ type Server struct {
 	// (0: every 5 seconds).
 	StatusEvery time.Duration
 
+	// Pickup, set at a merch desk, claims scanned order codes at the
+	// server (POST /v1/pickup; the screen uses it instead of /v1/scan).
+	Pickup Pickuper
+
 	mu    gosync.Mutex
 	lanes map[string]*cameraLane
+	// The merch desk's frame decoder and last code seen (pickup.go).
+	pickupDec    scanner.FrameDecoder
+	pickupLast   string
+	pickupLastAt time.Time
 }
 
 // cameraLane is the lane of one camera posting frames.
@@ -101,6 +109,7 @@ func (a *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/scan", a.auth(a.handleScan))
 	mux.HandleFunc("POST /v1/frames", a.auth(a.handleFrame))
+	mux.HandleFunc("POST /v1/pickup", a.auth(a.handlePickup))
 	mux.HandleFunc("GET /v1/status", a.auth(a.handleStatus))
 	mux.HandleFunc("GET /v1/session", a.handleSessionGet)
 	mux.HandleFunc("POST /v1/session", a.handleSessionPost)

@@ -10,6 +10,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/admitone/admitone/scanner"
+	ticketsync "github.com/admitone/admitone/sync"
 )
 
 // Stream defaults: how many verdicts a slow screen may fall behind before
@@ -30,6 +31,8 @@ type liveStatus struct {
 	// started (look-ups included); Refused counts refusals by verdict.
 	AdmittedHere *int           `json:"admitted_here,omitempty"`
 	Refused      map[string]int `json:"refused,omitempty"`
+	// Purpose is "merch_pickup" at a merch desk (Server.Pickup set).
+	Purpose string `json:"purpose,omitempty"`
 }
 
 func (a *Server) liveStatus() (liveStatus, error) {
@@ -42,6 +45,9 @@ func (a *Server) liveStatus() (liveStatus, error) {
 		st.Sync = &ss
 	}
 	ls := liveStatus{Status: st}
+	if a.Pickup != nil {
+		ls.Purpose = ticketsync.PurposeMerchPickup
+	}
 	if a.Metrics != nil {
 		ls.Refused = make(map[string]int)
 		for _, v := range scanner.Verdicts {

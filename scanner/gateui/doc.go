@@ -12,6 +12,11 @@
 // in static/i18n/LANG.json, one catalogue per language; the page picks
 // one from navigator.languages and falls back to English.
 //
+// At a merch desk (the status says purpose merch_pickup) the page sends
+// codes and frames to POST /v1/pickup instead and shows what the scan
+// hands out, where and when the rest went, or "offline: pickup needs the
+// server".
+//
 // # Caveats
 //
 //   - Every response carries CSP, a tested constant: scripts and styles

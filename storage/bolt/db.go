@@ -64,6 +64,11 @@ var (
 
 		// vouchers.go
 		bucketCodes, bucketCodeLookups, bucketEventCodes,
+
+		// feedback.go
+		bucketFeedback, bucketFeedbackComments, bucketFeedbackIDs,
+		// pickups.go
+		bucketPickups,
 	}
 
 	keyVersion = []byte("version")

@@ -17,14 +17,14 @@ var _ ticketsync.Store = (*DB)(nil)
 func syncErr(err error) error { return translate(err, ticketsync.ErrNotFound, ticketsync.ErrExists) }
 
 const gateColumns = `id, event_id, name, direction, allow_reentry, types, code_hash, code_expires_at,
-	credential_hash, created_by, created_at, enrolled_at, revoked_at`
+	credential_hash, created_by, created_at, enrolled_at, revoked_at, purpose`
 
 func scanGate(row pgx.Row) (ticketsync.Gate, error) {
 	var g ticketsync.Gate
 	var types []int32
 	var expires, enrolled, revoked *time.Time
 	err := row.Scan(&g.ID, &g.EventID, &g.Name, &g.Direction, &g.AllowReentry, &types, &g.CodeHash, &expires,
-		&g.CredentialHash, &g.CreatedBy, &g.CreatedAt, &enrolled, &revoked)
+		&g.CredentialHash, &g.CreatedBy, &g.CreatedAt, &enrolled, &revoked, &g.Purpose)
 	for _, n := range types {
 		g.Types = append(g.Types, uint16(n))
 	}
@@ -42,9 +42,9 @@ func (s *DB) CreateGate(ctx context.Context, g ticketsync.Gate) error {
 		types[i] = int32(n)
 	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO gates (`+gateColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		g.ID, g.EventID, g.Name, string(g.Direction), g.AllowReentry, types, g.CodeHash, nullTime(g.CodeExpiresAt),
-		g.CredentialHash, g.CreatedBy, storedTime(g.CreatedAt), nullTime(g.EnrolledAt), nullTime(g.RevokedAt))
+		g.CredentialHash, g.CreatedBy, storedTime(g.CreatedAt), nullTime(g.EnrolledAt), nullTime(g.RevokedAt), g.Purpose)
 	if err != nil {
 		return fmt.Errorf("create gate %s: %w", g.ID, syncErr(err))
 	}

@@ -49,6 +49,8 @@ func RunSync(t *testing.T, open func(t *testing.T) (ticketsync.Store, purchase.S
 		{"Lineage", testLineage},
 		{"Quarantine", testQuarantine},
 		{"Health", testHealth},
+		{"Feedback", testFeedback},
+		{"Pickups", testPickups},
 		{"Concurrent/Checkins", testConcurrentCheckins},
 	}
 	for _, tt := range tests {

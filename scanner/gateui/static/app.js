@@ -29,6 +29,10 @@
   let camOn = false;
   let timer = 0;
   let gateID = "";
+  // pickupDesk: this gate is a merch desk (its status says purpose
+  // merch_pickup): codes and frames go to /v1/pickup, which claims the
+  // order's merchandise at the server.
+  let pickupDesk = false;
 
   // The screen's lane name: one per browser, kept across reloads, so a
   // tablet is one camera lane of the gate (the gate allows 16).
@@ -202,13 +206,69 @@
     });
   }
 
+  // ---- merch desk: what a scan hands out ----------------------------
+
+  function itemText(items) {
+    return items.map((it) => it.quantity + " \u00D7 " + it.name).join(", ");
+  }
+
+  // noCode reads a 422 answer and reports whether it only says that the
+  // frame held no code (the camera goes on looking); the answer is
+  // consumed either way, so it is kept for showPickupAnswer.
+  let lastAnswer = null;
+  async function noCode(r) {
+    try { lastAnswer = await r.json(); } catch (e) { lastAnswer = null; }
+    return !!(lastAnswer && lastAnswer.error && lastAnswer.error.code === "no_code");
+  }
+
+  // showPickupAnswer paints a /v1/pickup answer: the items this scan
+  // hands out and, for the others, where and when they went; a refusal
+  // with the server's words; offline, that a pickup needs the server.
+  async function showPickupAnswer(r) {
+    let b = lastAnswer;
+    lastAnswer = null;
+    if (!b) { try { b = await r.json(); } catch (e) { b = null; } }
+    if (r.status === 503 || r.status === 502) return showPickupOffline();
+    if (r.status !== 200 || !b) {
+      const msg = b && b.error ? b.error.message : "";
+      return paintPickup("refuse", "pickup.refused", msg, "");
+    }
+    const earlier = (b.earlier || []).map((it) => t("pickup.earlier", { items: itemText([it]), gate: it.gate_name || it.gate_id, time: fmtTime(it.at) }));
+    if (b.handed_out && b.handed_out.length) {
+      return paintPickup("admit", "pickup.handed_out", itemText(b.handed_out), earlier.join(" \u00B7 "));
+    }
+    return paintPickup("refuse", "pickup.all_earlier", earlier.join(" \u00B7 "), "");
+  }
+
+  function showPickupOffline() {
+    return paintPickup("attention", "pickup.offline", t("pickup.offline_reason"), "");
+  }
+
+  function paintPickup(kind, titleKey, reason, detail) {
+    clearTimeout(timer);
+    const v = $("verdict");
+    v.dataset.kind = kind;
+    v.dataset.verdict = titleKey;
+    $("v-icon").textContent = ICON[kind];
+    $("v-title").textContent = t(titleKey);
+    $("v-reason").textContent = reason;
+    $("v-detail").textContent = detail;
+    $("v-banner").hidden = true;
+    $("v-source").textContent = "";
+    stats.shown.push({ verdict: titleKey, own: true, title: $("v-title").textContent, reason: reason, detail: detail });
+    if (stats.shown.length > 100) stats.shown.shift();
+    signal(kind);
+    timer = setTimeout(ready, SHOW_MS[kind] || 4000);
+    return painted();
+  }
+
   function ready() {
     const v = $("verdict");
     v.dataset.kind = "ready";
     v.dataset.verdict = "ready";
     $("v-icon").textContent = ICON.ready;
     $("v-title").textContent = t("ready");
-    $("v-reason").textContent = camOn ? t("ready_hint") : t("ready_no_camera");
+    $("v-reason").textContent = pickupDesk ? t("pickup.ready") : camOn ? t("ready_hint") : t("ready_no_camera");
     $("v-detail").textContent = "";
     $("v-source").textContent = "";
     $("v-banner").hidden = !dryRun;
@@ -307,14 +367,17 @@
       const blob = await toJPEG();
       let r;
       try {
-        r = await post("/v1/frames?" + query(), blob, "image/jpeg");
+        r = await post(pickupDesk ? "/v1/pickup" : "/v1/frames?" + query(), blob, "image/jpeg");
       } catch (e) {
         setConn("lost");
         await new Promise((res) => setTimeout(res, 1000));
         continue;
       }
       stats.frames++;
-      if (r.status === 200) {
+      if (pickupDesk) {
+        // 409: the code the camera just sent; 422 no_code: none in view.
+        if (r.status !== 409 && !(r.status === 422 && await noCode(r))) await showPickupAnswer(r);
+      } else if (r.status === 200) {
         const res = await r.json();
         const t1 = await show(res, true);
         stats.latencies.push(t1 - t0);
@@ -335,6 +398,13 @@
     code = code.trim();
     if (!code || code.length > MAX_CODE) return;
     let r;
+    if (pickupDesk) {
+      try {
+        r = await post("/v1/pickup", JSON.stringify({ code }), "application/json");
+      } catch (e) { setConn("lost"); showPickupOffline(); return; }
+      await showPickupAnswer(r);
+      return;
+    }
     try {
       r = await post("/v1/scan?" + query(), JSON.stringify({ code, dry_run: dryRun }), "application/json");
     } catch (e) { setConn("lost"); return; }
@@ -391,6 +461,7 @@
   }
 
   function applyStatus(st) {
+    pickupDesk = st.purpose === "merch_pickup";
     if (st.profile) {
       gateID = st.profile.gate_id;
       // The switch shows only where the profile records both ways; its
@@ -399,7 +470,8 @@
       $("direction").hidden = !both;
       if (!both) setDirection("");
       else if (!direction) setDirection("entry");
-      $("gate-name").textContent = (st.profile.event_name ? st.profile.event_name + " \u00B7 " : "") + t("gate", { gate: st.profile.name || gateID });
+      $("gate-name").textContent = (st.profile.event_name ? st.profile.event_name + " \u00B7 " : "") +
+        t(pickupDesk ? "pickup.desk" : "gate", { gate: st.profile.name || gateID });
     }
     if (st.admitted_here !== undefined) $("s-admitted").textContent = String(st.admitted_here);
     $("s-inside").textContent = String(st.inside);
