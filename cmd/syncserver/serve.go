@@ -29,6 +29,7 @@ import (
 	"github.com/admitone/admitone/internal/fileutil"
 	"github.com/admitone/admitone/internal/logging"
 	"github.com/admitone/admitone/internal/services"
+	"github.com/admitone/admitone/notify"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
@@ -48,6 +49,7 @@ type serverConfig struct {
 	LogLevel string
 	Payments paymentConfig
 	Wallets  walletConfig
+	Mail     mailConfig
 
 	// MetricsListen is where /metrics is served; "" or "off" serves
 	// none. Never the API's listener.
@@ -97,6 +99,7 @@ func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.LinkTTL, "ticket-link-ttl", purchase.DefaultLinkTTL, "how long a ticket link (POST /v1/tickets/{id}/links) lasts (env ADMITONE_TICKET_LINK_TTL)")
 	c.Payments.addFlags(fs)
 	c.Wallets.addFlags(fs)
+	c.Mail.addFlags(fs)
 	c.holdFlags = &holdFlags{}
 	fs.IntVar(&c.holdFlags.maxHeld, "max-held-per-buyer", purchase.DefaultMaxHeldPerBuyer, "most admission tickets of one event one account may have in active holds at a time (a ticket type's max_held_per_buyer caps that type further); 0: no cap (env ADMITONE_MAX_HELD_PER_BUYER)")
 	fs.DurationVar(&c.HoldTTL, "hold-ttl", 0, "testing only: how long a hold reserves, 1s to 1h; 0: the default (10m) (env ADMITONE_HOLD_TTL)")
@@ -130,6 +133,8 @@ type settings struct {
 	hooks         purchase.WebhookVerifier
 	passes        *wallet.PassSigner
 	google        *wallet.GoogleIssuer
+	mail          *notify.Email
+	publicURL     string
 }
 
 // check validates every flag and reads every file the config names
@@ -163,6 +168,9 @@ func (c *serverConfig) check() (settings, error) {
 		return st, err
 	}
 	if st.passes, st.google, err = c.Wallets.load(); err != nil {
+		return st, err
+	}
+	if st.mail, st.publicURL, err = c.Mail.load(); err != nil {
 		return st, err
 	}
 	return st, nil
@@ -235,6 +243,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 		SealKey: key, Index: a.index, Log: log, Issuer: "AdmitOne",
 		MaxHeldPerBuyer: set.maxHeld, HoldsPerMinute: set.rate, HoldTTL: set.holdTTL,
 		Payments: set.pay, Webhooks: set.hooks, PassSigner: set.passes, GoogleWallet: set.google,
+		Mail: set.mail, MailBaseURL: set.publicURL,
 	})
 	a.accounts, a.catalog, a.purchase, a.vault, a.hub, a.svc = svc.Accounts, svc.Catalog, svc.Purchase, svc.Vault, svc.Hub, svc
 	reg := prometheus.NewRegistry()
@@ -244,6 +253,10 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	a.api.StripePublishableKey = cfg.Payments.StripePublishableKey
 	a.api.CORSOrigins, a.api.HSTS = set.corsOrigins, cfg.HSTS
 	svc.Purchase.LinkTTL = cfg.LinkTTL
+	if set.mail != nil {
+		set.mail.Attachments = a.api.OrderAttachments
+		log.Info("email", "smtp", cfg.Mail.SMTPAddr, "from", set.mail.From, "starttls", !cfg.Mail.SMTPInsecure, "auth", cfg.Mail.SMTPUser != "")
+	}
 	if set.pay == nil {
 		log.Warn("no payment provider is configured: priced tickets cannot be sold, only free ones (--payments stripe takes payments; --payments test takes test cards, for demos)",
 			"apple_wallet", set.passes != nil, "google_wallet", set.google != nil)

@@ -72,6 +72,11 @@ type Config struct {
 	// see; PushAllowHTTP admits http push endpoints on loopback (tests).
 	PushSubject   string
 	PushAllowHTTP bool
+	// Mail sends email through the outbox (New sets its Seal to
+	// SealKey); MailBaseURL starts every link a mail carries. Nil: no
+	// email.
+	Mail        *notify.Email
+	MailBaseURL string
 }
 
 // Services is the server's service graph.
@@ -138,6 +143,11 @@ func New(cfg Config) *Services {
 		s.Outbox = &notify.Worker{Store: st.Notify, Now: cfg.Now, Log: log, Senders: map[string]notify.Sender{
 			notify.ChannelWebPush: &notify.WebPush{Keys: s.Notify.Keys, Subscriptions: st.Notify, Now: cfg.Now},
 		}}
+		if cfg.Mail != nil {
+			cfg.Mail.Seal = cfg.SealKey
+			s.Notify.Mailing = &notify.Mailing{Users: st.Accounts, BaseURL: cfg.MailBaseURL}
+			s.Outbox.Senders[notify.ChannelEmail] = cfg.Mail
+		}
 	}
 	if tp, ok := cfg.Payments.(purchase.PaymentEventSource); ok {
 		tp.OnEvent(s.Purchase.HandlePaymentEvent) // Stripe's events come through the webhook

@@ -52,7 +52,7 @@ var (
 		// sync.go
 		bucketGates, bucketGateCodes, bucketGateCreds, bucketEventGates, bucketCheckins, bucketTicketInside, bucketConflicts, bucketTicketEntered, bucketQuarantine,
 		// push.go
-		bucketPushSubs, bucketPushEndpoints, bucketPushUserSubs, bucketOutbox, bucketOutboxPending,
+		bucketPushSubs, bucketPushEndpoints, bucketPushUserSubs, bucketOutbox, bucketOutboxPending, bucketUnsubscribed,
 	}
 
 	keyVersion = []byte("version")
