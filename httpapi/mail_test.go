@@ -1,0 +1,210 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"image/png"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/admitone/admitone/internal/testenv"
+	"github.com/admitone/admitone/notify"
+	"github.com/admitone/admitone/purchase"
+	"github.com/admitone/admitone/qr"
+)
+
+// mailFrom is the sender of the tests' mail; its domain ends every
+// Message-ID.
+const mailFrom = "tickets@admitone.test"
+
+// mailWorld is a harness that mails through a Mailpit: its own outbox
+// worker sends the email channel over STARTTLS with authentication.
+type mailWorld struct {
+	h      *harness
+	pit    *testenv.Mailpit
+	worker *notify.Worker
+	smtp   *notify.SMTP
+}
+
+func newMailWorld(t *testing.T, backend string, chaos bool) *mailWorld {
+	t.Helper()
+	pit := testenv.StartMailpit(t, testenv.MailpitOptions{TLS: true, User: "admitone", Password: "mail-password-for-tests", Chaos: chaos})
+	h := newHarnessWith(t, backend, func(h *harness) {
+		h.api.Notify.Mailing = &notify.Mailing{Users: h.acctStore, BaseURL: "https://tickets.admitone.test"}
+	})
+	ca, err := os.ReadFile(pit.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(ca)
+	s := &notify.SMTP{Addr: pit.SMTP, Username: "admitone", Password: "mail-password-for-tests",
+		TLS: &tls.Config{ServerName: "127.0.0.1", RootCAs: roots}}
+	t.Cleanup(func() { s.Close() })
+	mailer := &notify.Email{SMTP: s, From: mailFrom, Name: "AdmitOne", Seal: h.api.Notify.Seal, Attachments: h.api.OrderAttachments, Now: h.clock.Now}
+	w := &notify.Worker{Store: h.outbox, Now: h.clock.Now, Senders: map[string]notify.Sender{notify.ChannelEmail: mailer}}
+	return &mailWorld{h: h, pit: pit, worker: w, smtp: s}
+}
+
+// run sends what is due and returns how many messages it finished.
+func (m *mailWorld) run(t *testing.T) int {
+	t.Helper()
+	n, err := m.worker.RunOnce(t.Context())
+	if err != nil {
+		t.Fatalf("RunOnce: %v", err)
+	}
+	return n
+}
+
+// messageID is the Message-ID, as Mailpit shows it, of the outbox
+// message id.
+func messageID(id string) string {
+	return strings.Trim(notify.MailMessageID(id, "admitone.test"), "<>")
+}
+
+// find returns the one message Mailpit received with the Message-ID of
+// the outbox message id.
+func (m *mailWorld) find(t *testing.T, id string) testenv.MailpitMessage {
+	t.Helper()
+	want := messageID(id)
+	var found []testenv.MailpitSummary
+	for _, s := range m.pit.Messages(t) {
+		if s.MessageID == want {
+			found = append(found, s)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("Mailpit has %d messages with the Message-ID of %s, want 1", len(found), id)
+	}
+	return m.pit.Message(t, found[0].ID)
+}
+
+// TestMailOrderConfirmation: a paid order's confirmation reaches the
+// buyer through a real SMTP server (STARTTLS and authentication) with
+// each ticket's QR code, which decodes to the ticket's token, and its
+// Apple Wallet pass attached.
+func TestMailOrderConfirmation(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		m := newMailWorld(t, backend, false)
+		h := m.h
+		h.enableTickets(t)
+		org := h.newUser(t, "organizer")
+		o := h.createOrg(t, org, "Nachtmusik GmbH", false)
+		v := h.createVenue(t, org, o.ID, venueBody("Tempodrom", "Berlin", "DE", 52.5009, 13.3817))
+		ev := h.createEvent(t, org, o.ID, eventBody(v.ID, "Nachtmusik im Park", "music", h.clock.Now().Add(30*24*time.Hour)))
+		tt := h.createTicketType(t, org, ev.ID, ticketTypeBody("Standing", 2500, "EUR"))
+		h.publish(t, org, ev.ID)
+		alice := h.newUser(t, "alice")
+		order, tickets := h.buyTickets(t, alice, ev.ID, purchase.Line{TicketTypeID: tt.ID, Quantity: 2})
+
+		if n := m.run(t); n != 1 {
+			t.Fatalf("the worker finished %d messages, want 1 (the confirmation)", n)
+		}
+		id := "mail/paid/" + order.ID + "/" + alice.ID
+		stored, err := h.outbox.Message(t.Context(), id)
+		if err != nil || stored.Status != notify.StatusSent || stored.Target != alice.Email {
+			t.Fatalf("outbox %s: %+v, %v; want sent to %s", id, stored, err, alice.Email)
+		}
+		msg := m.find(t, id)
+		if !strings.Contains(msg.Subject, "Nachtmusik im Park") || !strings.Contains(msg.Text, order.ID) || !strings.Contains(msg.HTML, order.ID) {
+			t.Errorf("subject %q, text and HTML parts should name the event and order %s:\n%s", msg.Subject, order.ID, msg.Text)
+		}
+		tokens := map[string]string{} // ticket id -> token
+		for _, tk := range tickets {
+			tokens[tk.ID] = tk.Token
+		}
+		pngs, passes := 0, 0
+		for _, a := range msg.Attachments {
+			tid, ext, _ := strings.Cut(a.FileName, ".")
+			token, ok := tokens[tid]
+			if !ok {
+				t.Errorf("attachment %s names no ticket of the order", a.FileName)
+				continue
+			}
+			body := m.pit.Part(t, msg.ID, a.PartID)
+			switch {
+			case ext == "png" && a.ContentType == "image/png":
+				pngs++
+				img, err := png.Decode(bytes.NewReader(body))
+				if err != nil {
+					t.Fatalf("%s: %v", a.FileName, err)
+				}
+				res, err := qr.DecodeImage(img)
+				if err != nil || res.Text != token {
+					t.Errorf("%s decodes to %v (%v), want ticket %s's token", a.FileName, res, err, tid)
+				}
+			case ext == "pkpass" && a.ContentType == "application/vnd.apple.pkpass":
+				passes++
+				if !bytes.HasPrefix(body, []byte("PK")) {
+					t.Errorf("%s is not a zip archive", a.FileName)
+				}
+			default:
+				t.Errorf("attachment %s of type %s unexpected", a.FileName, a.ContentType)
+			}
+		}
+		if pngs != 2 || passes != 2 {
+			t.Errorf("%d QR PNGs and %d passes attached, want 2 and 2", pngs, passes)
+		}
+		if msg.ListUnsubscribe.Header != "" {
+			t.Errorf("a confirmation is transactional, yet carries List-Unsubscribe %q", msg.ListUnsubscribe.Header)
+		}
+
+		// The same trigger again (a payment webhook delivered twice)
+		// sends nothing new.
+		h.api.Notify.OrderPaid(t.Context(), order)
+		if n := m.run(t); n != 0 {
+			t.Errorf("after the same trigger again the worker finished %d messages, want 0", n)
+		}
+		if got := m.pit.CountMessageID(t, messageID(id)); got != 1 {
+			t.Errorf("Mailpit has the confirmation %d times, want 1", got)
+		}
+	})
+}
+
+// TestMailRetry: while the SMTP server refuses (Mailpit's chaos answers
+// 451 to MAIL FROM), the message stays pending with its error and a
+// backoff; once the server accepts, the retry delivers it, once.
+func TestMailRetry(t *testing.T) {
+	m := newMailWorld(t, "bolt", true)
+	h := m.h
+	org := h.newUser(t, "organizer")
+	o := h.createOrg(t, org, "Nachtmusik GmbH", false)
+	v := h.createVenue(t, org, o.ID, venueBody("Tempodrom", "Berlin", "DE", 52.5009, 13.3817))
+	ev := h.createEvent(t, org, o.ID, eventBody(v.ID, "Nachtmusik im Park", "music", h.clock.Now().Add(30*24*time.Hour)))
+	tt := h.createTicketType(t, org, ev.ID, ticketTypeBody("Standing", 2500, "EUR"))
+	h.publish(t, org, ev.ID)
+	alice := h.newUser(t, "alice")
+
+	m.pit.Chaos(t, 451, 100)
+	order, _ := h.buyTickets(t, alice, ev.ID, purchase.Line{TicketTypeID: tt.ID, Quantity: 1})
+	id := "mail/paid/" + order.ID + "/" + alice.ID
+	for attempt := 1; attempt <= 2; attempt++ {
+		if n := m.run(t); n != 0 {
+			t.Fatalf("attempt %d: the worker finished %d messages while the server refuses", attempt, n)
+		}
+		got, err := h.outbox.Message(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != notify.StatusPending || got.Attempts != attempt || !strings.Contains(got.LastError, "451") || !got.NextAt.After(h.clock.Now()) {
+			t.Fatalf("attempt %d: %s is %s after %d attempts, next %v (now %v), last error %q; want pending, retried later after a 451",
+				attempt, id, got.Status, got.Attempts, got.NextAt, h.clock.Now(), got.LastError)
+		}
+		if n := len(m.pit.Messages(t)); n != 0 {
+			t.Fatalf("Mailpit received %d messages while refusing", n)
+		}
+		h.clock.Advance(notify.Backoff(notify.DefaultBackoff, attempt))
+	}
+
+	m.pit.Chaos(t, 451, 0)
+	if n := m.run(t); n != 1 {
+		t.Fatalf("once the server accepts, the worker finished %d messages, want 1", n)
+	}
+	if got, _ := h.outbox.Message(t.Context(), id); got.Status != notify.StatusSent || got.Attempts != 3 {
+		t.Errorf("%s: %s after %d attempts, want sent after 3", id, got.Status, got.Attempts)
+	}
+	m.find(t, id)
+}
