@@ -362,9 +362,12 @@ func doorsTime(ev catalog.Event, t time.Time) string {
 }
 
 // Run sends the outbox through w and checks for doors opening every
-// minute, until ctx is done.
+// minute, until ctx is done; it returns once the worker has stopped
+// too.
 func (s *Service) Run(ctx context.Context, w *Worker) {
-	go w.Run(ctx)
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); w.Run(ctx) }()
+	defer func() { <-stopped }()
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {

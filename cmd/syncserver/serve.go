@@ -327,7 +327,8 @@ func (a *app) Run(ctx context.Context) error {
 	}
 	go func() { errc <- srv.Serve(ln) }()
 	go a.purchase.RunExpiry(ctx, 15*time.Second) // releases expired holds and unpaid orders
-	go a.svc.RunNotify(ctx)                      // sends the outbox, checks for doors opening
+	notifyDone := make(chan struct{})
+	go func() { defer close(notifyDone); a.svc.RunNotify(ctx) }() // sends the outbox, checks for doors opening
 	if n := a.backend.Notifier; n != nil {
 		// Other server processes on the same PostgreSQL write to the
 		// log too; their notifications reach this process's gates.
@@ -345,6 +346,7 @@ func (a *app) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	a.hub.Shutdown() // hijacked websockets are not the HTTP server's to close
+	<-notifyDone     // the message being sent is sent and recorded before the store closes
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if metrics != nil {
