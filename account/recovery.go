@@ -34,7 +34,7 @@ const (
 // ErrBadLink is a reset or verification secret that is malformed,
 // unknown, used already or expired: one answer for all, so it tells
 // nothing.
-var ErrBadLink = errkind.New(errkind.Invalid, "bad_link", "the link is unknown, used or expired; ask for a new one")
+var ErrBadLink = errkind.New(errkind.Unverified, "bad_link", "the link is unknown, used or expired; ask for a new one")
 
 // MailLink is a link to mail: its secret and the account it goes to.
 type MailLink struct {

@@ -29,12 +29,16 @@ type mailWorld struct {
 	smtp   *notify.SMTP
 }
 
+// enableMail has h's notify service enqueue email (no worker sends it
+// unless the test runs one).
+func enableMail(h *harness) {
+	h.api.Notify.Mailing = &notify.Mailing{Users: h.acctStore, BaseURL: "https://tickets.admitone.test"}
+}
+
 func newMailWorld(t *testing.T, backend string, chaos bool) *mailWorld {
 	t.Helper()
 	pit := testenv.StartMailpit(t, testenv.MailpitOptions{TLS: true, User: "admitone", Password: "mail-password-for-tests", Chaos: chaos})
-	h := newHarnessWith(t, backend, func(h *harness) {
-		h.api.Notify.Mailing = &notify.Mailing{Users: h.acctStore, BaseURL: "https://tickets.admitone.test"}
-	})
+	h := newHarnessWith(t, backend, enableMail)
 	ca, err := os.ReadFile(pit.CAFile)
 	if err != nil {
 		t.Fatal(err)

@@ -148,6 +148,7 @@ func openAPIRouter() (routers.Router, error) {
 	apiRouterOnce.Do(func() {
 		openapi3filter.RegisterBodyDecoder("image/png", openapi3filter.FileBodyDecoder)
 		openapi3filter.RegisterBodyDecoder("application/vnd.apple.pkpass", openapi3filter.FileBodyDecoder)
+		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder) // the unsubscribe pages
 		loader := openapi3.NewLoader()
 		doc, err := loader.LoadFromData(openAPI)
 		if err != nil {

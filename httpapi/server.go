@@ -197,6 +197,16 @@ func routes() []route {
 		{"POST", "/v1/push/subscriptions", signedIn, (*Server).subscribePush},
 		{"GET", "/v1/push/subscriptions", signedIn, (*Server).listPushSubscriptions},
 		{"DELETE", "/v1/push/subscriptions/{id}", signedIn, (*Server).deletePushSubscription},
+		// Email (mail.go): links mailed to an account's address, an
+		// organizer's message to an event's holders, and unsubscribing
+		// by a signed link.
+		{"POST", "/v1/auth/password-reset", anyone, (*Server).requestPasswordReset},
+		{"POST", "/v1/auth/password-reset/confirm", anyone, (*Server).confirmPasswordReset},
+		{"POST", "/v1/auth/email/verify", signedIn, (*Server).requestEmailVerification},
+		{"POST", "/v1/auth/email/confirm", anyone, (*Server).confirmEmail},
+		{"POST", "/v1/events/{id}/messages", eventManager, (*Server).messageHolders},
+		{"GET", "/v1/mail/unsubscribe", anyone, (*Server).unsubscribePage},
+		{"POST", "/v1/mail/unsubscribe", anyone, (*Server).unsubscribeMail},
 	}
 }
 
