@@ -5,11 +5,15 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"image/png"
+	"net/http"
+	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/notify"
 	"github.com/admitone/admitone/purchase"
@@ -211,4 +215,168 @@ func TestMailRetry(t *testing.T) {
 		t.Errorf("%s: %s after %d attempts, want sent after 3", id, got.Status, got.Attempts)
 	}
 	m.find(t, id)
+}
+
+var (
+	resetToken  = regexp.MustCompile(`aor_[A-Za-z0-9_-]{43}`)
+	verifyToken = regexp.MustCompile(`aov_[A-Za-z0-9_-]{43}`)
+)
+
+// TestMailPasswordReset: a reset request answers the same for an address
+// with and without an account, mails a link to the account's address
+// only, and the link sets a new password once, ending every session.
+func TestMailPasswordReset(t *testing.T) {
+	m := newMailWorld(t, "bolt", false)
+	h := m.h
+	alice := h.newUser(t, "alice")
+	known := h.do(t, "POST", "/v1/auth/password-reset", "", map[string]any{"email": strings.ToUpper(alice.Email)}).want(t, http.StatusAccepted)
+	unknown := h.do(t, "POST", "/v1/auth/password-reset", "", map[string]any{"email": "nobody-" + alice.Email}).want(t, http.StatusAccepted)
+	if !bytes.Equal(known.body, unknown.body) {
+		t.Errorf("the answers for an address with and without an account differ:\n%s\n%s", known.body, unknown.body)
+	}
+	// A second request within a minute sends nothing more.
+	h.do(t, "POST", "/v1/auth/password-reset", "", map[string]any{"email": alice.Email}).want(t, http.StatusAccepted)
+	if n := m.run(t); n != 1 {
+		t.Fatalf("the worker sent %d mails, want 1 (the reset link to alice)", n)
+	}
+	list := m.pit.Messages(t)
+	if len(list) != 1 || len(list[0].To) != 1 || list[0].To[0].Address != alice.Email {
+		t.Fatalf("Mailpit has %+v, want one mail to %s", list, alice.Email)
+	}
+	msg := m.pit.Message(t, list[0].ID)
+	token := resetToken.FindString(msg.Text)
+	if token == "" || !strings.Contains(msg.HTML, token) {
+		t.Fatalf("no reset token in the mail:\n%s", msg.Text)
+	}
+	stored, err := h.acctStore.TokenByHash(t.Context(), account.HashSecret(token))
+	if err != nil || stored.Kind != account.TokenReset {
+		t.Fatalf("the reset token is not stored by its hash as a reset token: %+v %v", stored, err)
+	}
+	// The secret never signs anyone in.
+	h.do(t, "GET", "/v1/me", token, nil).want(t, http.StatusUnauthorized)
+
+	const next = "a brand new passphrase"
+	h.do(t, "POST", "/v1/auth/password-reset/confirm", "", map[string]any{"token": token, "password": next}).want(t, http.StatusNoContent)
+	h.do(t, "GET", "/v1/me", alice.Token, nil).want(t, http.StatusUnauthorized)
+	h.do(t, "POST", "/v1/auth/login", "", map[string]any{"email": alice.Email, "password": next}).want(t, http.StatusOK)
+	if e := h.do(t, "POST", "/v1/auth/password-reset/confirm", "", map[string]any{"token": token, "password": "yet another passphrase"}).
+		want(t, http.StatusBadRequest).apiErr(t); e.Code != "bad_link" {
+		t.Errorf("a second use: %s, want bad_link", e.Code)
+	}
+
+	// A link used after its hour is refused.
+	h.clock.Advance(account.LinkEvery)
+	h.do(t, "POST", "/v1/auth/password-reset", "", map[string]any{"email": alice.Email}).want(t, http.StatusAccepted)
+	m.run(t)
+	var late string
+	for _, s := range m.pit.Messages(t) {
+		if tok := resetToken.FindString(m.pit.Message(t, s.ID).Text); tok != token && tok != "" {
+			late = tok
+		}
+	}
+	h.clock.Advance(account.ResetTTL)
+	h.do(t, "POST", "/v1/auth/password-reset/confirm", "", map[string]any{"token": late, "password": "yet another passphrase"}).want(t, http.StatusBadRequest)
+}
+
+// TestMailVerifyEmail: a signed-in account asks for a verification mail;
+// its link verifies the address once.
+func TestMailVerifyEmail(t *testing.T) {
+	m := newMailWorld(t, "postgres", false)
+	h := m.h
+	bob := h.newUser(t, "bob")
+	h.do(t, "POST", "/v1/auth/email/verify", bob.Token, nil).want(t, http.StatusAccepted)
+	m.run(t)
+	list := m.pit.Messages(t)
+	if len(list) != 1 {
+		t.Fatalf("Mailpit has %d mails, want 1", len(list))
+	}
+	token := verifyToken.FindString(m.pit.Message(t, list[0].ID).Text)
+	u := decodeAs[userJSON](t, h.do(t, "POST", "/v1/auth/email/confirm", "", map[string]any{"token": token}), http.StatusOK)
+	if u.ID != bob.ID || !u.EmailVerified {
+		t.Errorf("confirm answered %+v, want bob verified", u)
+	}
+	h.do(t, "POST", "/v1/auth/email/confirm", "", map[string]any{"token": token}).want(t, http.StatusBadRequest)
+}
+
+// TestMailOrgMessageAndUnsubscribe: an organizer's message reaches every
+// holder with List-Unsubscribe headers; the one-click POST to the
+// header's link unsubscribes that holder from the next message and from
+// the reminder, not from transactional mail.
+func TestMailOrgMessageAndUnsubscribe(t *testing.T) {
+	m := newMailWorld(t, "bolt", false)
+	h := m.h
+	org := h.newUser(t, "organizer")
+	o := h.createOrg(t, org, "Nachtmusik GmbH", false)
+	v := h.createVenue(t, org, o.ID, venueBody("Tempodrom", "Berlin", "DE", 52.5009, 13.3817))
+	ev := h.createEvent(t, org, o.ID, eventBody(v.ID, "Nachtmusik im Park", "music", h.clock.Now().Add(30*24*time.Hour)))
+	tt := h.createTicketType(t, org, ev.ID, ticketTypeBody("Standing", 2500, "EUR"))
+	h.publish(t, org, ev.ID)
+	bob, carol := h.newUser(t, "bob"), h.newUser(t, "carol")
+	h.buyTickets(t, bob, ev.ID, purchase.Line{TicketTypeID: tt.ID, Quantity: 1})
+	h.buyTickets(t, carol, ev.ID, purchase.Line{TicketTypeID: tt.ID, Quantity: 1})
+	m.run(t) // the confirmations
+
+	other := h.newUser(t, "other-organizer")
+	h.createOrg(t, other, "Someone Else", false)
+	h.do(t, "POST", "/v1/events/"+ev.ID+"/messages", other.Token, map[string]any{"subject": "Hi", "body": "Hello"}).want(t, http.StatusForbidden)
+	h.do(t, "POST", "/v1/events/"+ev.ID+"/messages", org.Token, map[string]any{"subject": "Parking", "body": strings.Repeat("x", notify.MaxOrgBody+1)}).
+		want(t, http.StatusUnprocessableEntity)
+	h.do(t, "POST", "/v1/events/"+ev.ID+"/messages", org.Token, map[string]any{"subject": "Two\r\nlines", "body": "x"}).
+		want(t, http.StatusUnprocessableEntity)
+
+	sent := decodeAs[orgMessageSent](t, h.do(t, "POST", "/v1/events/"+ev.ID+"/messages", org.Token,
+		map[string]any{"subject": "Parking", "body": "Use the north car park.\nDoors at 19:00."}), http.StatusAccepted)
+	if sent.Recipients != 2 {
+		t.Errorf("the message is for %d holders, want 2", sent.Recipients)
+	}
+	m.run(t)
+	got := m.mailsTo(t, "Parking")
+	if len(got) != 2 || got[bob.Email] == nil || got[carol.Email] == nil {
+		t.Fatalf("the organizer's message reached %v, want bob and carol", got)
+	}
+	bobs := got[bob.Email]
+	if !strings.Contains(bobs.Text, "north car park") || bobs.ListUnsubscribe.HeaderPost != "List-Unsubscribe=One-Click" {
+		t.Errorf("bob's mail: List-Unsubscribe-Post %q, text:\n%s", bobs.ListUnsubscribe.HeaderPost, bobs.Text)
+	}
+	link := strings.Trim(bobs.ListUnsubscribe.Header, "<>")
+	u, err := url.Parse(link)
+	if err != nil || !strings.HasPrefix(link, "https://tickets.admitone.test/v1/mail/unsubscribe?t=") {
+		t.Fatalf("List-Unsubscribe %q", bobs.ListUnsubscribe.Header)
+	}
+	// A tampered token is refused; the real one unsubscribes bob.
+	h.do(t, "POST", "/v1/mail/unsubscribe?t="+url.QueryEscape(carol.ID+".AAAA"), "", "List-Unsubscribe=One-Click").want(t, http.StatusUnprocessableEntity)
+	h.do(t, "GET", u.RequestURI(), "", nil).want(t, http.StatusOK)
+	if off, _ := h.outbox.Unsubscribed(t.Context(), bob.ID); off {
+		t.Fatal("opening the unsubscribe page unsubscribed bob; only its POST may")
+	}
+	h.do(t, "POST", u.RequestURI(), "", "List-Unsubscribe=One-Click").want(t, http.StatusOK)
+
+	h.do(t, "POST", "/v1/events/"+ev.ID+"/messages", org.Token, map[string]any{"subject": "Set times", "body": "Headliner at 21:30."}).
+		want(t, http.StatusAccepted)
+	// The reminder goes a day before doors.
+	h.clock.Set(ev.StartsAt.Add(-20 * time.Hour))
+	if _, err := h.api.Notify.CheckDoors(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	m.run(t)
+	for _, subject := range []string{"Set times", "Tomorrow: Nachtmusik im Park"} {
+		got := m.mailsTo(t, subject)
+		if len(got) != 1 || got[carol.Email] == nil {
+			t.Errorf("%q reached %v, want carol only (bob unsubscribed)", subject, got)
+		}
+	}
+}
+
+// mailsTo returns the mails whose subject starts with subject, by
+// recipient.
+func (m *mailWorld) mailsTo(t *testing.T, subject string) map[string]*testenv.MailpitMessage {
+	t.Helper()
+	out := map[string]*testenv.MailpitMessage{}
+	for _, s := range m.pit.Messages(t) {
+		if strings.HasPrefix(s.Subject, subject) && len(s.To) == 1 {
+			msg := m.pit.Message(t, s.ID)
+			out[s.To[0].Address] = &msg
+		}
+	}
+	return out
 }
