@@ -170,3 +170,25 @@ func (s *Service) VerifyEmail(ctx context.Context, secret string) (User, error) 
 	}
 	return u.redacted(), nil
 }
+
+// AcceptInvitation makes p a member of orgID with role, as an
+// invitation mailed to email says: p's account must have that address
+// (the link reached its mailbox; the account proves it is theirs). The
+// caller checked the invitation's signature and expiry.
+func (s *Service) AcceptInvitation(ctx context.Context, p Principal, email, orgID string, role Role) (Membership, error) {
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return Membership{}, err
+	}
+	if subtle.ConstantTimeCompare([]byte(e), []byte(p.User.Email)) != 1 {
+		return Membership{}, fmt.Errorf("%w: the invitation is for another address; sign in with the account of the address it was mailed to", ErrForbidden)
+	}
+	if role != RoleOrganizer && role != RoleStaff {
+		return Membership{}, fmt.Errorf("%w: role", ErrInvalid)
+	}
+	m := Membership{UserID: p.User.ID, OrgID: orgID, Role: role}
+	if err := s.Store.PutMembership(ctx, m); err != nil {
+		return Membership{}, fmt.Errorf("accept invitation to %s: %w", orgID, err)
+	}
+	return m, nil
+}

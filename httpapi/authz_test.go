@@ -1049,6 +1049,24 @@ var authzCases = []authzCase{
 		},
 	},
 	{
+		// Each caller accepts an invitation mailed to their own address.
+		route: "POST /v1/invitations/accept",
+		want:  row{401, 201, 201, 201, 201, 201, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			email := f.buyer.Email
+			if u != nil {
+				email = u.Email
+			}
+			org := f.h.createOrg(t, f.buyer, "Invited Org", false) // a membership there changes no other case
+			token, err := f.h.api.Notify.InviteToken(t.Context(), notify.Invite{Email: email, OrgID: org.ID, Role: "staff",
+				ExpiresAt: f.h.clock.Now().Add(time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return walkRequest{path: "/v1/invitations/accept", body: map[string]any{"token": token}}
+		},
+	},
+	{
 		route: "GET /v1/tickets/{id}/rotation",
 		name:  "own static ticket",
 		code:  "not_rotating",

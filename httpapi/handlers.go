@@ -181,6 +181,9 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request, p *account.Pr
 		return fieldError("role", `role must be "organizer" or "staff"`)
 	}
 	m, err := s.Accounts.AddMember(r.Context(), *p, orgID, req.Email, req.Role)
+	if errors.Is(err, account.ErrNotFound) && s.Notify != nil && s.Notify.Mails() {
+		return s.inviteMember(w, r, orgID, req.Email, req.Role) // mail.go
+	}
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/internal/id"
@@ -247,3 +248,94 @@ func (s *Server) unsubscribeMail(w http.ResponseWriter, r *http.Request, _ *acco
 		"<body><p>You are unsubscribed from reminders and organizers' messages.</p></body></html>\n")
 	return nil
 }
+
+type memberInvited struct {
+	Invited   string       `json:"invited"`
+	OrgID     string       `json:"org_id"`
+	Role      account.Role `json:"role"`
+	ExpiresAt time.Time    `json:"expires_at"`
+}
+
+// inviteMember mails an address without an account a signed link to
+// join orgID with role once it has one (POST /v1/invitations/accept).
+func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, orgID, email string, role account.Role) error {
+	ctx := r.Context()
+	e, err := account.NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	org, err := s.Catalog.Org(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	inv := notify.Invite{Email: e, OrgID: orgID, Role: string(role), ExpiresAt: s.now().Add(notify.InviteTTL).UTC().Truncate(time.Second)}
+	token, err := s.Notify.InviteToken(ctx, inv)
+	if err != nil {
+		return err
+	}
+	err = s.Notify.MailTo(ctx, "invite/"+orgID+"/"+account.HashSecret(token)[:16], addressID(e), notify.Mail{
+		Kind: notify.KindStaffInvite, To: e, Org: org.Name, Link: s.Notify.Link("/app/#invite=" + token)})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, memberInvited{Invited: e, OrgID: orgID, Role: role, ExpiresAt: inv.ExpiresAt})
+	return nil
+}
+
+type invitationAccept struct {
+	Token string `json:"token"`
+}
+
+// acceptInvitation makes the caller a member as a mailed invitation
+// says, if the caller's account has the invited address.
+func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
+	n, err := s.mailer()
+	if err != nil {
+		return err
+	}
+	var req invitationAccept
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	inv, err := n.ParseInvite(r.Context(), req.Token)
+	if err != nil {
+		return err
+	}
+	m, err := s.Accounts.AcceptInvitation(r.Context(), *p, inv.Email, inv.OrgID, account.Role(inv.Role))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, m)
+	return nil
+}
+
+// inviteTicketRecipient mails an address without an account that the
+// caller wants to send them a ticket, once per ticket and address; it
+// reports whether it did. Only the holder of a valid ticket invites, so
+// the route mails no one for anybody else.
+func (s *Server) inviteTicketRecipient(r *http.Request, p *account.Principal, to string) (bool, error) {
+	if s.Notify == nil || !s.Notify.Mails() {
+		return false, nil
+	}
+	e, err := account.NormalizeEmail(to)
+	if err != nil {
+		return false, nil // the refusal already names the address
+	}
+	t, err := s.holderTicket(r, p)
+	if err != nil {
+		return false, err
+	}
+	if err := requireValid(t); err != nil {
+		return false, err
+	}
+	ctx := r.Context()
+	ml := notify.Mail{Kind: notify.KindTicketInvite, To: e, Name: p.User.Name, EventID: t.EventID, Link: s.Notify.Link("/app/")}
+	if ev, err := s.Catalog.Event(ctx, t.EventID); err == nil {
+		ml.Event = ev.Title
+	}
+	return true, s.Notify.MailTo(ctx, "ticket-invite/"+t.ID+"/"+addressID(e)[5:], addressID(e), ml)
+}
+
+// addressID stands for an address without an account where the outbox
+// wants an account id.
+func addressID(email string) string { return "addr_" + account.HashSecret(email)[:24] }

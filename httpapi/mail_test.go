@@ -380,3 +380,67 @@ func (m *mailWorld) mailsTo(t *testing.T, subject string) map[string]*testenv.Ma
 	}
 	return out
 }
+
+// TestMailInvitations: adding a member by an address without an account
+// mails a signed invitation; only an account with that address accepts
+// it. Sending a ticket to such an address mails an invitation too, once.
+func TestMailInvitations(t *testing.T) {
+	m := newMailWorld(t, "postgres", false)
+	h := m.h
+	org := h.newUser(t, "organizer")
+	o := h.createOrg(t, org, "Nachtmusik GmbH", false)
+	newcomer := h.email("newcomer")
+	inv := decodeAs[memberInvited](t, h.do(t, "POST", "/v1/orgs/"+o.ID+"/members", org.Token,
+		map[string]any{"email": newcomer, "role": "staff"}), http.StatusAccepted)
+	if inv.Invited != newcomer || inv.Role != account.RoleStaff {
+		t.Errorf("invited %+v", inv)
+	}
+	m.run(t)
+	got := m.mailsTo(t, "Join Nachtmusik GmbH")
+	msg := got[newcomer]
+	if len(got) != 1 || msg == nil {
+		t.Fatalf("the invitation reached %v, want %s", got, newcomer)
+	}
+	_, token, _ := strings.Cut(regexp.MustCompile(`#invite=\S+`).FindString(msg.Text), "=")
+
+	// Someone else's account cannot use the link; the newcomer's can.
+	eve := h.newUser(t, "eve")
+	h.do(t, "POST", "/v1/invitations/accept", eve.Token, map[string]any{"token": token}).want(t, http.StatusForbidden)
+	h.do(t, "POST", "/v1/invitations/accept", eve.Token, map[string]any{"token": token + "x"}).want(t, http.StatusUnprocessableEntity)
+	nu := h.signUp(t, newcomer)
+	h.login(t, nu)
+	mb := decodeAs[account.Membership](t, h.do(t, "POST", "/v1/invitations/accept", nu.Token, map[string]any{"token": token}), http.StatusCreated)
+	if mb.OrgID != o.ID || mb.Role != account.RoleStaff || mb.UserID != nu.ID {
+		t.Errorf("accepted as %+v", mb)
+	}
+	h.clock.Advance(notify.InviteTTL)
+	for _, u := range []*user{nu, org, eve} {
+		h.login(t, u) // the sessions ended meanwhile
+	}
+	h.do(t, "POST", "/v1/invitations/accept", nu.Token, map[string]any{"token": token}).want(t, http.StatusUnprocessableEntity)
+
+	// A ticket sent to an address without an account.
+	v := h.createVenue(t, org, o.ID, venueBody("Tempodrom", "Berlin", "DE", 52.5009, 13.3817))
+	ev := h.createEvent(t, org, o.ID, eventBody(v.ID, "Nachtmusik im Park", "music", h.clock.Now().Add(30*24*time.Hour)))
+	tt := h.createTicketType(t, org, ev.ID, ticketTypeBody("Standing", 2500, "EUR"))
+	h.publish(t, org, ev.ID)
+	alice := h.newUser(t, "alice")
+	_, tickets := h.buyTickets(t, alice, ev.ID, purchase.Line{TicketTypeID: tt.ID, Quantity: 1})
+	friend := h.email("friend")
+	for range 2 {
+		e := h.do(t, "POST", "/v1/tickets/"+tickets[0].ID+"/transfer", alice.Token, map[string]any{"to": friend}).want(t, http.StatusUnprocessableEntity).apiErr(t)
+		if !strings.Contains(e.Message, "invitation") {
+			t.Errorf("the refusal does not say an invitation went: %s", e.Message)
+		}
+	}
+	// Another account's ticket invites no one.
+	h.do(t, "POST", "/v1/tickets/"+tickets[0].ID+"/transfer", eve.Token, map[string]any{"to": h.email("stranger")}).want(t, http.StatusNotFound)
+	m.run(t)
+	invites := m.mailsTo(t, "A ticket for Nachtmusik im Park")
+	if len(invites) != 1 || invites[friend] == nil {
+		t.Errorf("ticket invitations reached %v, want %s once", invites, friend)
+	}
+	if n := m.pit.CountMessageID(t, messageID("mail/ticket-invite/"+tickets[0].ID+"/"+addressID(friend)[5:])); n != 1 {
+		t.Errorf("the ticket invitation arrived %d times, want once", n)
+	}
+}

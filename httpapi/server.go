@@ -207,6 +207,7 @@ func routes() []route {
 		{"POST", "/v1/events/{id}/messages", eventManager, (*Server).messageHolders},
 		{"GET", "/v1/mail/unsubscribe", anyone, (*Server).unsubscribePage},
 		{"POST", "/v1/mail/unsubscribe", anyone, (*Server).unsubscribeMail},
+		{"POST", "/v1/invitations/accept", signedIn, (*Server).acceptInvitation},
 	}
 }
 

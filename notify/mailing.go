@@ -185,22 +185,27 @@ func (s *Service) MessageHolders(ctx context.Context, ev catalog.Event, msg OrgM
 // needs no sign-in and names no one but its holder.
 const unsubscribeSecret = "notify/unsubscribe"
 
-func (s *Service) unsubscribeKey(ctx context.Context) ([]byte, error) {
+// key returns the HMAC key sealed under name, loading (or making) it
+// once.
+func (s *Service) key(ctx context.Context, name string) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.unsubKey != nil {
-		return s.unsubKey, nil
+	if k, ok := s.linkKeys[name]; ok {
+		return k, nil
 	}
-	k, err := loadSecretKey(ctx, s.Secrets, s.Seal, unsubscribeSecret)
+	k, err := loadSecretKey(ctx, s.Secrets, s.Seal, name)
 	if err != nil {
 		return nil, err
 	}
-	s.unsubKey = k
+	if s.linkKeys == nil {
+		s.linkKeys = map[string][]byte{}
+	}
+	s.linkKeys[name] = k
 	return k, nil
 }
 
 func (s *Service) unsubscribeToken(userID string) string {
-	k, err := s.unsubscribeKey(context.Background())
+	k, err := s.key(context.Background(), unsubscribeSecret)
 	if err != nil {
 		return ""
 	}

@@ -58,7 +58,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	keys     *VAPID
-	unsubKey []byte
+	linkKeys map[string][]byte // HMAC keys of signed links, by secret name
 }
 
 // DefaultDoorsWithin is Service.DoorsWithin when not set.
