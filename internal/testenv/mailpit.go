@@ -236,4 +236,3 @@ func (m *Mailpit) CountMessageID(t testing.TB, id string) int {
 	}
 	return n
 }
-
