@@ -3,7 +3,6 @@ package notify
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
@@ -302,12 +301,4 @@ func oneLine(s string) string {
 		}
 		return r
 	}, strings.TrimSpace(s))
-}
-
-// mailNonce is a random part of the ids of mails that each request makes
-// anew (a verification or reset link).
-func mailNonce() string {
-	b := make([]byte, 8)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }
