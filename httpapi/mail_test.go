@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/admitone/admitone/account"
+	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/notify"
 	"github.com/admitone/admitone/purchase"
@@ -55,6 +56,24 @@ func newMailWorld(t *testing.T, backend string, chaos bool) *mailWorld {
 	mailer := &notify.Email{SMTP: s, From: mailFrom, Name: "AdmitOne", Seal: h.api.Notify.Seal, Attachments: h.api.OrderAttachments, Now: h.clock.Now}
 	w := &notify.Worker{Store: h.outbox, Now: h.clock.Now, Senders: map[string]notify.Sender{notify.ChannelEmail: mailer}}
 	return &mailWorld{h: h, pit: pit, worker: w, smtp: s}
+}
+
+// organizer is an organizer and their organization, "Nachtmusik GmbH".
+func (m *mailWorld) organizer(t *testing.T) (*user, catalog.Organization) {
+	t.Helper()
+	org := m.h.newUser(t, "organizer")
+	return org, m.h.createOrg(t, org, "Nachtmusik GmbH", false)
+}
+
+// event publishes o's event "Nachtmusik im Park" in 30 days with one
+// ticket type.
+func (m *mailWorld) event(t *testing.T, org *user, o catalog.Organization) (catalog.Event, catalog.TicketType) {
+	t.Helper()
+	h := m.h
+	v := h.createVenue(t, org, o.ID, venueBody("Tempodrom", "Berlin", "DE", 52.5009, 13.3817))
+	ev := h.createEvent(t, org, o.ID, eventBody(v.ID, "Nachtmusik im Park", "music", h.clock.Now().Add(30*24*time.Hour)))
+	tt := h.createTicketType(t, org, ev.ID, ticketTypeBody("Standing", 2500, "EUR"))
+	return h.publish(t, org, ev.ID), tt
 }
 
 // run sends what is due and returns how many messages it finished.
@@ -99,12 +118,8 @@ func TestMailOrderConfirmation(t *testing.T) {
 		m := newMailWorld(t, backend, false)
 		h := m.h
 		h.enableTickets(t)
-		org := h.newUser(t, "organizer")
-		o := h.createOrg(t, org, "Nachtmusik GmbH", false)
-		v := h.createVenue(t, org, o.ID, venueBody("Tempodrom", "Berlin", "DE", 52.5009, 13.3817))
-		ev := h.createEvent(t, org, o.ID, eventBody(v.ID, "Nachtmusik im Park", "music", h.clock.Now().Add(30*24*time.Hour)))
-		tt := h.createTicketType(t, org, ev.ID, ticketTypeBody("Standing", 2500, "EUR"))
-		h.publish(t, org, ev.ID)
+		org, o := m.organizer(t)
+		ev, tt := m.event(t, org, o)
 		alice := h.newUser(t, "alice")
 		order, tickets := h.buyTickets(t, alice, ev.ID, purchase.Line{TicketTypeID: tt.ID, Quantity: 2})
 
@@ -178,12 +193,8 @@ func TestMailOrderConfirmation(t *testing.T) {
 func TestMailRetry(t *testing.T) {
 	m := newMailWorld(t, "bolt", true)
 	h := m.h
-	org := h.newUser(t, "organizer")
-	o := h.createOrg(t, org, "Nachtmusik GmbH", false)
-	v := h.createVenue(t, org, o.ID, venueBody("Tempodrom", "Berlin", "DE", 52.5009, 13.3817))
-	ev := h.createEvent(t, org, o.ID, eventBody(v.ID, "Nachtmusik im Park", "music", h.clock.Now().Add(30*24*time.Hour)))
-	tt := h.createTicketType(t, org, ev.ID, ticketTypeBody("Standing", 2500, "EUR"))
-	h.publish(t, org, ev.ID)
+	org, o := m.organizer(t)
+	ev, tt := m.event(t, org, o)
 	alice := h.newUser(t, "alice")
 
 	m.pit.Chaos(t, 451, 100)
@@ -305,12 +316,8 @@ func TestMailVerifyEmail(t *testing.T) {
 func TestMailOrgMessageAndUnsubscribe(t *testing.T) {
 	m := newMailWorld(t, "bolt", false)
 	h := m.h
-	org := h.newUser(t, "organizer")
-	o := h.createOrg(t, org, "Nachtmusik GmbH", false)
-	v := h.createVenue(t, org, o.ID, venueBody("Tempodrom", "Berlin", "DE", 52.5009, 13.3817))
-	ev := h.createEvent(t, org, o.ID, eventBody(v.ID, "Nachtmusik im Park", "music", h.clock.Now().Add(30*24*time.Hour)))
-	tt := h.createTicketType(t, org, ev.ID, ticketTypeBody("Standing", 2500, "EUR"))
-	h.publish(t, org, ev.ID)
+	org, o := m.organizer(t)
+	ev, tt := m.event(t, org, o)
 	bob, carol := h.newUser(t, "bob"), h.newUser(t, "carol")
 	h.buyTickets(t, bob, ev.ID, purchase.Line{TicketTypeID: tt.ID, Quantity: 1})
 	h.buyTickets(t, carol, ev.ID, purchase.Line{TicketTypeID: tt.ID, Quantity: 1})
@@ -387,8 +394,7 @@ func (m *mailWorld) mailsTo(t *testing.T, subject string) map[string]*testenv.Ma
 func TestMailInvitations(t *testing.T) {
 	m := newMailWorld(t, "postgres", false)
 	h := m.h
-	org := h.newUser(t, "organizer")
-	o := h.createOrg(t, org, "Nachtmusik GmbH", false)
+	org, o := m.organizer(t)
 	newcomer := h.email("newcomer")
 	inv := decodeAs[memberInvited](t, h.do(t, "POST", "/v1/orgs/"+o.ID+"/members", org.Token,
 		map[string]any{"email": newcomer, "role": "staff"}), http.StatusAccepted)
@@ -420,10 +426,7 @@ func TestMailInvitations(t *testing.T) {
 	h.do(t, "POST", "/v1/invitations/accept", nu.Token, map[string]any{"token": token}).want(t, http.StatusUnprocessableEntity)
 
 	// A ticket sent to an address without an account.
-	v := h.createVenue(t, org, o.ID, venueBody("Tempodrom", "Berlin", "DE", 52.5009, 13.3817))
-	ev := h.createEvent(t, org, o.ID, eventBody(v.ID, "Nachtmusik im Park", "music", h.clock.Now().Add(30*24*time.Hour)))
-	tt := h.createTicketType(t, org, ev.ID, ticketTypeBody("Standing", 2500, "EUR"))
-	h.publish(t, org, ev.ID)
+	ev, tt := m.event(t, org, o)
 	alice := h.newUser(t, "alice")
 	_, tickets := h.buyTickets(t, alice, ev.ID, purchase.Line{TicketTypeID: tt.ID, Quantity: 1})
 	friend := h.email("friend")
