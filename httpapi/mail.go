@@ -89,15 +89,19 @@ func (s *Server) requestPasswordReset(w http.ResponseWriter, r *http.Request, _ 
 		return err
 	}
 	if ok {
-		err := n.MailTo(ctx, "reset/"+link.User.ID+"/"+account.HashSecret(link.Secret)[:16], link.User.ID, notify.Mail{
-			Kind: notify.KindPasswordReset, To: link.User.Email, Name: link.User.Name,
-			Link: n.Link("/app/#reset=" + link.Secret), When: link.TTL.String()})
-		if err != nil {
+		if err := mailAccountLink(ctx, n, link, notify.KindPasswordReset, "reset"); err != nil {
 			return err
 		}
 	}
 	writeJSON(w, http.StatusAccepted, mailAccepted{Status: "if the address has an account, a reset link is on its way"})
 	return nil
+}
+
+// mailAccountLink mails a single-use link of kind to its account: the
+// app's page "#what=<secret>" of the server's public address.
+func mailAccountLink(ctx context.Context, n *notify.Service, link account.MailLink, kind, what string) error {
+	return n.MailTo(ctx, what+"/"+link.User.ID+"/"+account.HashSecret(link.Secret)[:16], link.User.ID, notify.Mail{
+		Kind: kind, To: link.User.Email, Name: link.User.Name, Link: n.Link("/app/#" + what + "=" + link.Secret), When: link.TTL.String()})
 }
 
 type passwordResetConfirm struct {
@@ -131,10 +135,7 @@ func (s *Server) requestEmailVerification(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	if ok {
-		err := n.MailTo(ctx, "verify/"+link.User.ID+"/"+account.HashSecret(link.Secret)[:16], link.User.ID, notify.Mail{
-			Kind: notify.KindVerifyEmail, To: link.User.Email, Name: link.User.Name,
-			Link: n.Link("/app/#verify=" + link.Secret), When: link.TTL.String()})
-		if err != nil {
+		if err := mailAccountLink(ctx, n, link, notify.KindVerifyEmail, "verify"); err != nil {
 			return err
 		}
 	}
