@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/admitone/admitone/account"
@@ -101,7 +102,15 @@ func (s *Server) requestPasswordReset(w http.ResponseWriter, r *http.Request, _ 
 // app's page "#what=<secret>" of the server's public address.
 func mailAccountLink(ctx context.Context, n *notify.Service, link account.MailLink, kind, what string) error {
 	return n.MailTo(ctx, what+"/"+link.User.ID+"/"+account.HashSecret(link.Secret)[:16], link.User.ID, notify.Mail{
-		Kind: kind, To: link.User.Email, Name: link.User.Name, Link: n.Link("/app/#" + what + "=" + link.Secret), When: link.TTL.String()})
+		Kind: kind, To: link.User.Email, Name: link.User.Name, Link: n.Link("/app/#" + what + "=" + link.Secret), When: hours(link.TTL)})
+}
+
+// hours says how long a link works, in words.
+func hours(d time.Duration) string {
+	if h := int(d.Hours()); h != 1 {
+		return strconv.Itoa(h) + " hours"
+	}
+	return "1 hour"
 }
 
 type passwordResetConfirm struct {
