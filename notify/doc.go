@@ -93,6 +93,14 @@
 //     receiver that deduplicates by Message-ID drops it; one that does not
 //     shows it twice. SMTP has no way to ask a server whether it already
 //     has a message.
+//   - CheckDoors enqueues the reminder again each minute during the day
+//     before doors (Enqueue keeps the first), reading every holder's
+//     account each time: fine for thousands of holders, wasteful for
+//     hundreds of thousands.
+//   - The links mailed for a password reset, an email verification and
+//     an invitation open the attendee app at /app/#reset=, #verify= and
+//     #invite= with the secret; the app has no page for them yet, so
+//     until it does a client posts the secret to the confirm routes.
 //   - The worker sends one message at a time over one connection; a slow
 //     SMTP server bounds the rate (BENCHMARKS.md).
 //   - An unsubscribe link names the account and never expires; anyone
