@@ -113,7 +113,6 @@
 //     less work than one with an account (no token written, no mail
 //     enqueued): the answer is the same, its timing may differ by a store
 //     write.
-//
 //   - At least once on a crash: a worker that sent a message and crashed
 //     before Store.Finish recorded it sends it again once the lease
 //     (DefaultLease) runs out. The receiver sees the same id twice and
