@@ -18,12 +18,15 @@ const (
 
 // User is an account.
 type User struct {
-	ID           string    `json:"id"` // "usr_" + 24 hex
-	Email        string    `json:"email"`
-	Name         string    `json:"name,omitempty"`
-	PasswordHash string    `json:"password_hash"` // PHC string, argon2id
-	Admin        bool      `json:"admin"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID    string `json:"id"` // "usr_" + 24 hex
+	Email string `json:"email"`
+	// EmailVerified is set once the account's owner opened a
+	// verification link mailed to Email (Service.VerifyEmail).
+	EmailVerified bool      `json:"email_verified,omitempty"`
+	Name          string    `json:"name,omitempty"`
+	PasswordHash  string    `json:"password_hash"` // PHC string, argon2id
+	Admin         bool      `json:"admin"`
+	CreatedAt     time.Time `json:"created_at"`
 	// TOTPSecret is the base32 secret once 2FA is confirmed; PendingTOTP
 	// holds an enrolment not yet confirmed. Both are sealed at rest by the
 	// account service before they reach the store.

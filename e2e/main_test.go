@@ -194,8 +194,9 @@ func (p *proc) waitCount(s string, n int, timeout time.Duration) bool {
 type server struct {
 	*proc
 	dataDir, database string
-	addr              string // host:port it listens on
-	url               string // http://host:port
+	extra             []string // flags beyond the usual, kept for a restart
+	addr              string   // host:port it listens on
+	url               string   // http://host:port
 }
 
 var listeningServer = regexp.MustCompile(`msg="syncserver listening" addr=(\S+)`)
@@ -222,7 +223,7 @@ func launchServer(t *testing.T, dataDir, database, listen string, extra ...strin
 	}
 	args = append(args, extra...)
 	p := startProc(t, "syncserver "+filepath.Base(dataDir), testenv.Program(t, "syncserver"), args...)
-	return &server{proc: p, dataDir: dataDir, database: database}
+	return &server{proc: p, dataDir: dataDir, database: database, extra: extra}
 }
 
 var listeningJSON = regexp.MustCompile(`"msg":"syncserver listening","addr":"([^"]+)"`)
@@ -259,7 +260,7 @@ func (s *server) launch(t *testing.T) *server {
 	if !s.exited() {
 		t.Fatalf("restart of %s while it runs", s.name)
 	}
-	n := launchServer(t, s.dataDir, s.database, s.addr)
+	n := launchServer(t, s.dataDir, s.database, s.addr, s.extra...)
 	n.addr, n.url = s.addr, s.url
 	return n
 }

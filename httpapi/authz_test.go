@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -1066,6 +1067,78 @@ var authzCases = []authzCase{
 		},
 	},
 	{
+		route: "POST /v1/auth/password-reset",
+		want:  row{202, 202, 202, 202, 202, 202, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			f.h.clock.Advance(account.LinkEvery) // one link a minute per account
+			return walkRequest{path: "/v1/auth/password-reset", body: map[string]any{"email": f.buyer.Email}}
+		},
+	},
+	{
+		route: "POST /v1/auth/password-reset/confirm",
+		code:  "bad_link",
+		want:  row{400, 400, 400, 400, 400, 400, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/auth/password-reset/confirm", body: map[string]any{"token": "aor_unknown", "password": "a brand new passphrase"}}
+		},
+	},
+	{
+		route: "POST /v1/auth/email/verify",
+		want:  row{401, 202, 202, 202, 202, 202, 403},
+		req: func(*testing.T, *walkFixture, *user) walkRequest {
+			return walkRequest{path: "/v1/auth/email/verify"}
+		},
+	},
+	{
+		route: "POST /v1/auth/email/confirm",
+		code:  "bad_link",
+		want:  row{400, 400, 400, 400, 400, 400, 403},
+		req: func(*testing.T, *walkFixture, *user) walkRequest {
+			return walkRequest{path: "/v1/auth/email/confirm", body: map[string]any{"token": "aov_unknown"}}
+		},
+	},
+	{
+		route: "POST /v1/events/{id}/messages",
+		want:  row{401, 404, 403, 202, 404, 202, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.published.ID + "/messages", body: map[string]any{"subject": "Parking", "body": "Use the north car park."}}
+		},
+	},
+	{
+		route:       "GET /v1/mail/unsubscribe",
+		contentType: "text/html; charset=utf-8",
+		want:        row{200, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/mail/unsubscribe?t=" + url.QueryEscape(f.h.api.Notify.UnsubscribeToken(f.buyer.ID))}
+		},
+	},
+	{
+		route:       "POST /v1/mail/unsubscribe",
+		contentType: "text/html; charset=utf-8",
+		want:        row{200, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/mail/unsubscribe?t=" + url.QueryEscape(f.h.api.Notify.UnsubscribeToken(f.buyer.ID))}
+		},
+	},
+	{
+		// Each caller accepts an invitation mailed to their own address.
+		route: "POST /v1/invitations/accept",
+		want:  row{401, 201, 201, 201, 201, 201, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			email := f.buyer.Email
+			if u != nil {
+				email = u.Email
+			}
+			org := f.h.createOrg(t, f.buyer, "Invited Org", false) // a membership there changes no other case
+			token, err := f.h.api.Notify.InviteToken(t.Context(), notify.Invite{Email: email, OrgID: org.ID, Role: "staff",
+				ExpiresAt: f.h.clock.Now().Add(time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return walkRequest{path: "/v1/invitations/accept", body: map[string]any{"token": token}}
+		},
+	},
+	{
 		route: "GET /v1/tickets/{id}/rotation",
 		name:  "own static ticket",
 		code:  "not_rotating",
@@ -1165,7 +1238,7 @@ func (f *walkFixture) pushSubscription(t *testing.T, u *user) notify.Subscriptio
 // fails the test, so a new route cannot be left out.
 func TestAuthorizationWalk(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
-		h := newHarness(t, backend)
+		h := newHarnessWith(t, backend, enableMail)
 		f := newWalkFixture(t, h)
 
 		var matrix []string

@@ -133,11 +133,13 @@ type userJSON struct {
 	Admin     bool      `json:"admin"`
 	TwoFactor bool      `json:"two_factor"`
 	CreatedAt time.Time `json:"created_at"`
+	// EmailVerified: the owner opened a verification link mailed there.
+	EmailVerified bool `json:"email_verified,omitempty"`
 }
 
 // userView is what the API shows of a user: never a hash or a secret.
 func userView(u account.User) userJSON {
-	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Admin: u.Admin, TwoFactor: u.TOTPSecret != "", CreatedAt: u.CreatedAt}
+	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Admin: u.Admin, TwoFactor: u.TOTPSecret != "", CreatedAt: u.CreatedAt, EmailVerified: u.EmailVerified}
 }
 
 // --- organizations
@@ -179,6 +181,9 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request, p *account.Pr
 		return fieldError("role", `role must be "organizer" or "staff"`)
 	}
 	m, err := s.Accounts.AddMember(r.Context(), *p, orgID, req.Email, req.Role)
+	if errors.Is(err, account.ErrNotFound) && s.Notify != nil && s.Notify.Mails() {
+		return s.inviteMember(w, r, orgID, req.Email, req.Role) // mail.go
+	}
 	if err != nil {
 		return err
 	}

@@ -149,6 +149,7 @@ func openAPIRouter() (routers.Router, error) {
 		openapi3filter.RegisterBodyDecoder("image/png", openapi3filter.FileBodyDecoder)
 		openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.FileBodyDecoder)
 		openapi3filter.RegisterBodyDecoder("application/vnd.apple.pkpass", openapi3filter.FileBodyDecoder)
+		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder) // the unsubscribe pages
 		loader := openapi3.NewLoader()
 		doc, err := loader.LoadFromData(openAPI)
 		if err != nil {

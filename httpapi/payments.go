@@ -159,7 +159,13 @@ func (s *Server) transferTicket(w http.ResponseWriter, r *http.Request, p *accou
 	}
 	to, err := s.Accounts.UserByEmail(r.Context(), req.To)
 	if errors.Is(err, account.ErrNotFound) {
-		return &apiError{status: http.StatusUnprocessableEntity, code: "invalid", field: "to", msg: "to: no account has this email; the recipient must sign up first"}
+		msg := "to: no account has this email; the recipient must sign up first"
+		if invited, err := s.inviteTicketRecipient(r, p, req.To); err != nil { // mail.go
+			return err
+		} else if invited {
+			msg += " (an invitation to sign up was mailed to them; send the ticket again once they have)"
+		}
+		return &apiError{status: http.StatusUnprocessableEntity, code: "invalid", field: "to", msg: msg}
 	}
 	if err != nil {
 		return err

@@ -266,6 +266,18 @@ func routes() []route {
 		{"GET", "/v1/orgs/{org}/webhooks", signedIn, (*Server).listWebhooks},
 		{"DELETE", "/v1/orgs/{org}/webhooks/{id}", signedIn, (*Server).deleteWebhook},
 		{"GET", "/v1/orgs/{org}/webhooks/{id}/deliveries", signedIn, (*Server).listWebhookDeliveries},
+
+		// Email (mail.go): links mailed to an account's address, an
+		// organizer's message to an event's holders, and unsubscribing
+		// by a signed link.
+		{"POST", "/v1/auth/password-reset", anyone, (*Server).requestPasswordReset},
+		{"POST", "/v1/auth/password-reset/confirm", anyone, (*Server).confirmPasswordReset},
+		{"POST", "/v1/auth/email/verify", signedIn, (*Server).requestEmailVerification},
+		{"POST", "/v1/auth/email/confirm", anyone, (*Server).confirmEmail},
+		{"POST", "/v1/events/{id}/messages", eventManager, (*Server).messageHolders},
+		{"GET", "/v1/mail/unsubscribe", anyone, (*Server).unsubscribePage},
+		{"POST", "/v1/mail/unsubscribe", anyone, (*Server).unsubscribeMail},
+		{"POST", "/v1/invitations/accept", signedIn, (*Server).acceptInvitation},
 	}
 }
 

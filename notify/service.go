@@ -52,9 +52,13 @@ type Service struct {
 	DoorsWithin time.Duration
 	Now         func() time.Time
 	Log         *slog.Logger
+	// Mailing turns on email: each message also goes by mail to the
+	// account's address; nil sends none.
+	Mailing *Mailing
 
-	mu   sync.Mutex
-	keys *VAPID
+	mu       sync.Mutex
+	keys     *VAPID
+	linkKeys map[string][]byte // HMAC keys of signed links, by secret name
 }
 
 // DefaultDoorsWithin is Service.DoorsWithin when not set.
@@ -205,6 +209,7 @@ func (s *Service) OrderPaid(ctx context.Context, o purchase.Order) {
 	t := s.title(ctx, o.EventID)
 	s.report(KindOrderPaid, o.ID, s.enqueue(ctx, []string{o.BuyerID}, KindOrderPaid, "paid/"+o.ID,
 		"Order confirmed", "Your tickets for "+t+" are in My tickets."))
+	s.mailOrder(ctx, KindOrderPaid, "paid/"+o.ID, o)
 }
 
 // OrderRefunded tells the buyer the money is on its way back.
@@ -212,6 +217,7 @@ func (s *Service) OrderRefunded(ctx context.Context, o purchase.Order) {
 	t := s.title(ctx, o.EventID)
 	s.report(KindRefunded, o.ID, s.enqueue(ctx, []string{o.BuyerID}, KindRefunded, "refund/"+o.ID,
 		"Refund done", "Your order for "+t+" was refunded."))
+	s.mailOrder(ctx, KindRefunded, "refund/"+o.ID, o)
 }
 
 // EventMoved tells an event's ticket holders its new date; the event's
@@ -226,6 +232,11 @@ func (s *Service) EventMoved(ctx context.Context, ev catalog.Event) {
 		}
 		err = s.enqueue(ctx, holders, KindEventMoved, fmt.Sprintf("moved/%s/v%d", ev.ID, ev.Version),
 			"Event moved", ev.Title+" now starts "+when+". Your tickets stay valid.")
+		if err == nil {
+			err = s.mailUsers(ctx, holders, KindEventMoved, fmt.Sprintf("moved/%s/v%d", ev.ID, ev.Version), func(m *Mail) {
+				m.EventID, m.Event, m.When = ev.ID, ev.Title, when
+			})
+		}
 	}
 	s.report(KindEventMoved, ev.ID, err)
 }
@@ -241,8 +252,12 @@ func (s *Service) EventCancelled(ctx context.Context, eventID string, orders []p
 			buyers = append(buyers, o.BuyerID)
 		}
 	}
+	title := s.title(ctx, eventID)
 	s.report(KindEventCancelled, eventID, s.enqueue(ctx, buyers, KindEventCancelled, "cancel/"+eventID,
-		"Event cancelled", s.title(ctx, eventID)+" is cancelled; your orders are refunded."))
+		"Event cancelled", title+" is cancelled; your orders are refunded."))
+	s.report("mail "+KindEventCancelled, eventID, s.mailUsers(ctx, buyers, KindEventCancelled, "cancel/"+eventID, func(m *Mail) {
+		m.EventID, m.Event = eventID, title
+	}))
 }
 
 // holders returns the holders of an event's tickets (valid ones only
@@ -279,6 +294,13 @@ func (s *Service) holders(ctx context.Context, eventID string, valid bool) ([]st
 	}
 }
 
+func (s *Service) remindWithin() time.Duration {
+	if s.Mailing == nil || s.Mailing.RemindWithin <= 0 {
+		return DefaultRemindWithin
+	}
+	return s.Mailing.RemindWithin
+}
+
 // CheckDoors enqueues "doors open soon" for the holders of valid tickets
 // of every published event whose doors open within DoorsWithin from now;
 // the message id is the event's and the device's, so each device hears
@@ -302,7 +324,9 @@ func (s *Service) CheckDoors(ctx context.Context) (int, error) {
 			if doors.IsZero() {
 				doors = ev.StartsAt
 			}
-			if ev.Status != catalog.StatusPublished || doors.Before(now) || doors.After(now.Add(within)) {
+			push := !doors.After(now.Add(within))
+			mail := s.Mailing != nil && !doors.After(now.Add(s.remindWithin()))
+			if ev.Status != catalog.StatusPublished || doors.Before(now) || !push && !mail {
 				continue
 			}
 			n++
@@ -310,9 +334,18 @@ func (s *Service) CheckDoors(ctx context.Context) (int, error) {
 			if err != nil {
 				return n, err
 			}
-			if err := s.enqueue(ctx, holders, KindDoorsOpen, "doors/"+ev.ID, "Doors open soon",
-				ev.Title+": doors open at "+doorsTime(ev, doors)+". Have your ticket ready."); err != nil {
-				return n, err
+			if push {
+				if err := s.enqueue(ctx, holders, KindDoorsOpen, "doors/"+ev.ID, "Doors open soon",
+					ev.Title+": doors open at "+doorsTime(ev, doors)+". Have your ticket ready."); err != nil {
+					return n, err
+				}
+			}
+			if mail {
+				if err := s.mailUsers(ctx, holders, KindReminder, "remind/"+ev.ID, func(m *Mail) {
+					m.EventID, m.Event, m.When = ev.ID, ev.Title, eventWhen(ev, doors)
+				}); err != nil {
+					return n, err
+				}
 			}
 		}
 		if len(page) < 500 {
@@ -329,9 +362,12 @@ func doorsTime(ev catalog.Event, t time.Time) string {
 }
 
 // Run sends the outbox through w and checks for doors opening every
-// minute, until ctx is done.
+// minute, until ctx is done; it returns once the worker has stopped
+// too.
 func (s *Service) Run(ctx context.Context, w *Worker) {
-	go w.Run(ctx)
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); w.Run(ctx) }()
+	defer func() { <-stopped }()
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {

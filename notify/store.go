@@ -79,11 +79,11 @@ type Message struct {
 
 // Limits of what a store keeps, the same on every backend.
 const (
-	MaxEndpoint  = 1024 // bytes of a push endpoint URL
-	MaxPayload   = 3000 // bytes of a message payload (Web Push carries about 4 KiB encrypted)
-	MaxID        = 200  // bytes of a message id
-	MaxLastError = 500  // bytes of a message's last error, cut beyond
-	MaxClaim     = 100  // messages one Claim returns at most
+	MaxEndpoint  = 1024     // bytes of a push endpoint URL
+	MaxPayload   = 16 << 10 // bytes of a message payload (a sealed Mail; Web Push payloads are kept small by enqueue)
+	MaxID        = 200      // bytes of a message id
+	MaxLastError = 500      // bytes of a message's last error, cut beyond
+	MaxClaim     = 100      // messages one Claim returns at most
 	MinLease     = time.Second
 )
 
@@ -119,4 +119,11 @@ type Store interface {
 	Finish(ctx context.Context, id string, status Status, at, next time.Time, lastError string) error
 	// Message returns a message by id.
 	Message(ctx context.Context, id string) (Message, error)
+
+	// SetUnsubscribed records that the account userID gets no more
+	// Unsubscribable mail (reminders, organizers' messages); setting it
+	// again keeps the first time.
+	SetUnsubscribed(ctx context.Context, userID string, at time.Time) error
+	// Unsubscribed reports whether userID unsubscribed.
+	Unsubscribed(ctx context.Context, userID string) (bool, error)
 }

@@ -78,8 +78,18 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			return done, err
 		}
 		retried := 0
-		for _, m := range msgs {
-			finished, err := w.send(ctx, m)
+		for i, m := range msgs {
+			if ctx.Err() != nil {
+				// Stopping: what is claimed and not sent is due again
+				// at once, so a restarted server need not wait out the
+				// lease.
+				return done, w.release(msgs[i:])
+			}
+			// A message begun is finished and recorded even when ctx
+			// ends meanwhile (the sender's own timeout bounds it):
+			// stopped between the send and the record, it would be sent
+			// again after the restart.
+			finished, err := w.send(context.WithoutCancel(ctx), m)
 			if err != nil {
 				return done, err
 			}
@@ -124,6 +134,17 @@ func (w *Worker) send(ctx context.Context, m Message) (bool, error) {
 	next := now.Add(Backoff(orDefault(w.Backoff, DefaultBackoff), m.Attempts))
 	log.Warn("outbox message retried", "message", m.ID, "attempts", m.Attempts, "next", next, "err", err)
 	return false, w.Store.Finish(ctx, m.ID, StatusPending, now, next, cut(err.Error()))
+}
+
+// release makes claimed messages due again now, without waiting for
+// their leases.
+func (w *Worker) release(msgs []Message) error {
+	now := w.now()
+	var errs []error
+	for _, m := range msgs {
+		errs = append(errs, w.Store.Finish(context.Background(), m.ID, StatusPending, now, now, "released when the worker stopped"))
+	}
+	return errors.Join(errs...)
 }
 
 // Backoff is the wait after the attempts-th failed attempt: base,

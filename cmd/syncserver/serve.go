@@ -29,6 +29,7 @@ import (
 	"github.com/admitone/admitone/internal/fileutil"
 	"github.com/admitone/admitone/internal/logging"
 	"github.com/admitone/admitone/internal/services"
+	"github.com/admitone/admitone/notify"
 	"github.com/admitone/admitone/payment"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/search"
@@ -49,6 +50,7 @@ type serverConfig struct {
 	LogLevel string
 	Payments paymentConfig
 	Wallets  walletConfig
+	Mail     mailConfig
 
 	// MetricsListen is where /metrics is served; "" or "off" serves
 	// none. Never the API's listener.
@@ -106,6 +108,7 @@ func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	c.Payments.addFlags(fs)
 	c.Wallets.addFlags(fs)
 	c.Webhooks.addFlags(fs)
+	c.Mail.addFlags(fs)
 	c.holdFlags = &holdFlags{}
 	fs.IntVar(&c.holdFlags.maxHeld, "max-held-per-buyer", purchase.DefaultMaxHeldPerBuyer, "most admission tickets of one event one account may have in active holds at a time (a ticket type's max_held_per_buyer caps that type further); 0: no cap (env ADMITONE_MAX_HELD_PER_BUYER)")
 	fs.DurationVar(&c.HoldTTL, "hold-ttl", 0, "testing only: how long a hold reserves, 1s to 1h; 0: the default (10m) (env ADMITONE_HOLD_TTL)")
@@ -140,6 +143,8 @@ type settings struct {
 	passes        *wallet.PassSigner
 	google        *wallet.GoogleIssuer
 	operator      *webhook.Operator
+	mail          *notify.Email
+	publicURL     string
 }
 
 // check validates every flag and reads every file the config names
@@ -179,6 +184,9 @@ func (c *serverConfig) check() (settings, error) {
 		return st, err
 	}
 	if st.operator, err = c.Webhooks.load(); err != nil {
+		return st, err
+	}
+	if st.mail, st.publicURL, err = c.Mail.load(); err != nil {
 		return st, err
 	}
 	return st, nil
@@ -252,6 +260,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 		MaxHeldPerBuyer: set.maxHeld, HoldsPerMinute: set.rate, HoldTTL: set.holdTTL,
 		Payments: set.pay, Webhooks: set.hooks, PassSigner: set.passes, GoogleWallet: set.google,
 		WebhookInsecure: cfg.Webhooks.Insecure, OperatorWebhook: set.operator,
+		Mail: set.mail, MailBaseURL: set.publicURL,
 	})
 	a.accounts, a.catalog, a.purchase, a.vault, a.hub, a.svc = svc.Accounts, svc.Catalog, svc.Purchase, svc.Vault, svc.Hub, svc
 	reg := prometheus.NewRegistry()
@@ -262,6 +271,10 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	a.api.CORSOrigins, a.api.HSTS = set.corsOrigins, cfg.HSTS
 	svc.Purchase.LinkTTL = cfg.LinkTTL
 	svc.Hub.QuietAfter = cfg.GateQuietAfter
+	if set.mail != nil {
+		set.mail.Attachments = a.api.OrderAttachments
+		log.Info("email", "smtp", cfg.Mail.SMTPAddr, "from", set.mail.From, "starttls", !cfg.Mail.SMTPInsecure, "auth", cfg.Mail.SMTPUser != "")
+	}
 	if set.pay == nil {
 		log.Warn("no payment provider is configured: priced tickets cannot be sold, only free ones (--payments stripe takes payments; --payments test takes test cards, for demos)",
 			"apple_wallet", set.passes != nil, "google_wallet", set.google != nil)
@@ -332,8 +345,9 @@ func (a *app) Run(ctx context.Context) error {
 	}
 	go func() { errc <- srv.Serve(ln) }()
 	go a.purchase.RunExpiry(ctx, 15*time.Second) // releases expired holds and unpaid orders
-	go a.svc.RunNotify(ctx)                      // sends the outbox, checks for doors opening
-	go a.svc.RunGateWatch(ctx)                   // alerts the operator of gates gone quiet at open doors
+	notifyDone := make(chan struct{})
+	go func() { defer close(notifyDone); a.svc.RunNotify(ctx) }() // sends the outbox, checks for doors opening
+	go a.svc.RunGateWatch(ctx)                                   // alerts the operator of gates gone quiet at open doors
 	if n := a.backend.Notifier; n != nil {
 		// Other server processes on the same PostgreSQL write to the
 		// log too; their notifications reach this process's gates.
@@ -351,6 +365,7 @@ func (a *app) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	a.hub.Shutdown() // hijacked websockets are not the HTTP server's to close
+	<-notifyDone     // the message being sent is sent and recorded before the store closes
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if metrics != nil {

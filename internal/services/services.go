@@ -83,6 +83,12 @@ type Config struct {
 	// alerts, nil: none (see wireWebhooks).
 	WebhookInsecure bool
 	OperatorWebhook *webhook.Operator
+
+	// Mail sends email through the outbox (New sets its Seal to
+	// SealKey); MailBaseURL starts every link a mail carries. Nil: no
+	// email.
+	Mail        *notify.Email
+	MailBaseURL string
 }
 
 // Services is the server's service graph.
@@ -188,6 +194,11 @@ func New(cfg Config) *Services {
 		s.Outbox = &notify.Worker{Store: st.Notify, Now: cfg.Now, Log: log, Senders: map[string]notify.Sender{
 			notify.ChannelWebPush: &notify.WebPush{Keys: s.Notify.Keys, Subscriptions: st.Notify, Now: cfg.Now},
 		}}
+		if cfg.Mail != nil {
+			cfg.Mail.Seal = cfg.SealKey
+			s.Notify.Mailing = &notify.Mailing{Users: st.Accounts, BaseURL: cfg.MailBaseURL}
+			s.Outbox.Senders[notify.ChannelEmail] = cfg.Mail
+		}
 	}
 	wireWebhooks(s, cfg)
 	wireGateAlerts(s)

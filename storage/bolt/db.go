@@ -69,6 +69,8 @@ var (
 		bucketFeedback, bucketFeedbackComments, bucketFeedbackIDs,
 		// pickups.go
 		bucketPickups,
+
+		bucketPushSubs, bucketPushEndpoints, bucketPushUserSubs, bucketOutbox, bucketOutboxPending, bucketUnsubscribed,
 	}
 
 	keyVersion = []byte("version")

@@ -14,11 +14,12 @@ import (
 var _ notify.Store = (*DB)(nil)
 
 var (
-	bucketPushSubs      = []byte("push_subs")      // subscription id -> pushSub JSON
-	bucketPushEndpoints = []byte("push_endpoints") // endpoint -> subscription id
-	bucketPushUserSubs  = []byte("push_user_subs") // user id, 0, subscription id -> nothing
-	bucketOutbox        = []byte("outbox")         // message id -> notify.Message JSON
-	bucketOutboxPending = []byte("outbox_pending") // message id -> nothing, while pending
+	bucketPushSubs      = []byte("push_subs")         // subscription id -> pushSub JSON
+	bucketPushEndpoints = []byte("push_endpoints")    // endpoint -> subscription id
+	bucketPushUserSubs  = []byte("push_user_subs")    // user id, 0, subscription id -> nothing
+	bucketOutbox        = []byte("outbox")            // message id -> notify.Message JSON
+	bucketOutboxPending = []byte("outbox_pending")    // message id -> nothing, while pending
+	bucketUnsubscribed  = []byte("mail_unsubscribed") // user id -> when, RFC 3339
 )
 
 // pushSub is a subscription as stored: notify.Subscription's JSON form
@@ -260,4 +261,28 @@ func (s *DB) Message(ctx context.Context, id string) (notify.Message, error) {
 		return notify.Message{}, fmt.Errorf("message %s: %w", id, err)
 	}
 	return m, nil
+}
+
+// SetUnsubscribed records userID's opt-out of Unsubscribable mail.
+func (s *DB) SetUnsubscribed(ctx context.Context, userID string, at time.Time) error {
+	if len(userID) == 0 || len(userID) > notify.MaxID {
+		return fmt.Errorf("%w: user id", notify.ErrInvalid)
+	}
+	return s.update(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketUnsubscribed)
+		if b.Get([]byte(userID)) != nil {
+			return nil
+		}
+		return b.Put([]byte(userID), []byte(storedTime(at).Format(time.RFC3339Nano)))
+	})
+}
+
+// Unsubscribed reports whether userID opted out.
+func (s *DB) Unsubscribed(ctx context.Context, userID string) (bool, error) {
+	var off bool
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		off = tx.Bucket(bucketUnsubscribed).Get([]byte(userID)) != nil
+		return nil
+	})
+	return off, err
 }

@@ -20,12 +20,12 @@ func emailKey(email string) string { return strings.ToLower(email) }
 func accountErr(err error) error { return translate(err, account.ErrNotFound, account.ErrExists) }
 
 const userColumns = `id, email, name, password_hash, admin, created_at,
-	totp_secret, pending_totp, totp_last_step, recovery_codes`
+	totp_secret, pending_totp, totp_last_step, recovery_codes, email_verified`
 
 func scanUser(row pgx.Row) (account.User, error) {
 	var u account.User
 	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Admin, &u.CreatedAt,
-		&u.TOTPSecret, &u.PendingTOTP, &u.TOTPLastStep, &u.RecoveryCodes)
+		&u.TOTPSecret, &u.PendingTOTP, &u.TOTPLastStep, &u.RecoveryCodes, &u.EmailVerified)
 	u.CreatedAt = u.CreatedAt.UTC()
 	u.RecoveryCodes = storedSlice(u.RecoveryCodes)
 	return u, err
@@ -34,9 +34,9 @@ func scanUser(row pgx.Row) (account.User, error) {
 // CreateUser implements account.Store.
 func (s *DB) CreateUser(ctx context.Context, u account.User) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO users (`+userColumns+`, email_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		u.ID, u.Email, u.Name, u.PasswordHash, u.Admin, storedTime(u.CreatedAt),
-		u.TOTPSecret, u.PendingTOTP, u.TOTPLastStep, array(u.RecoveryCodes), emailKey(u.Email))
+		u.TOTPSecret, u.PendingTOTP, u.TOTPLastStep, array(u.RecoveryCodes), u.EmailVerified, emailKey(u.Email))
 	if err != nil {
 		return fmt.Errorf("create user %s: %w", u.ID, accountErr(err))
 	}
@@ -83,9 +83,9 @@ func (s *DB) UpdateUser(ctx context.Context, id string, fn func(*account.User) e
 		next.RecoveryCodes = storedSlice(next.RecoveryCodes)
 		_, err = tx.Exec(ctx, `UPDATE users SET name = $2, password_hash = $3, admin = $4,
 			created_at = $5, totp_secret = $6, pending_totp = $7, totp_last_step = $8,
-			recovery_codes = $9 WHERE id = $1`,
+			recovery_codes = $9, email_verified = $10 WHERE id = $1`,
 			id, next.Name, next.PasswordHash, next.Admin, next.CreatedAt, next.TOTPSecret,
-			next.PendingTOTP, next.TOTPLastStep, array(next.RecoveryCodes))
+			next.PendingTOTP, next.TOTPLastStep, array(next.RecoveryCodes), next.EmailVerified)
 		if err != nil {
 			return fmt.Errorf("update user %s: %w", id, accountErr(err))
 		}

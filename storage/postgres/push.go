@@ -207,3 +207,26 @@ func (s *DB) Message(ctx context.Context, id string) (notify.Message, error) {
 	}
 	return m, nil
 }
+
+// SetUnsubscribed records userID's opt-out of Unsubscribable mail.
+func (s *DB) SetUnsubscribed(ctx context.Context, userID string, at time.Time) error {
+	if len(userID) == 0 || len(userID) > notify.MaxID {
+		return fmt.Errorf("%w: user id", notify.ErrInvalid)
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO mail_unsubscribed (user_id, at) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING`,
+		userID, at.UTC().Truncate(time.Microsecond))
+	if err != nil {
+		return fmt.Errorf("set unsubscribed: %w", translate(err, notify.ErrNotFound, notify.ErrInvalid))
+	}
+	return nil
+}
+
+// Unsubscribed reports whether userID opted out.
+func (s *DB) Unsubscribed(ctx context.Context, userID string) (bool, error) {
+	var off bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM mail_unsubscribed WHERE user_id = $1)`, userID).Scan(&off)
+	if err != nil {
+		return false, fmt.Errorf("unsubscribed: %w", translate(err, notify.ErrNotFound, notify.ErrInvalid))
+	}
+	return off, nil
+}

@@ -151,9 +151,11 @@ func testUpdateUser(t *testing.T, s account.Store) {
 	want.PendingTOTP = ""
 	want.TOTPLastStep = u.TOTPLastStep + 1
 	want.RecoveryCodes = u.RecoveryCodes[1:]
+	want.EmailVerified = true
 
 	got, err := s.UpdateUser(ctx, u.ID, func(x *account.User) error {
 		equal(t, "user passed to fn", *x, u)
+		x.EmailVerified = true
 		x.Name = want.Name
 		x.Admin = true
 		x.PasswordHash = want.PasswordHash

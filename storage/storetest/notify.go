@@ -25,6 +25,7 @@ func RunNotify(t *testing.T, open func(t *testing.T) notify.Store) {
 		{"Outbox/Finish", testOutboxFinish},
 		{"Outbox/Invalid", testOutboxInvalid},
 		{"Concurrent/Claim", testConcurrentClaim},
+		{"Unsubscribed", testUnsubscribed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,5 +237,23 @@ func testConcurrentClaim(t *testing.T, s notify.Store) {
 		if n != 1 {
 			t.Errorf("message %s claimed %d times", id, n)
 		}
+	}
+}
+
+func testUnsubscribed(t *testing.T, s notify.Store) {
+	ctx := t.Context()
+	off, err := s.Unsubscribed(ctx, "usr_1")
+	must(t, "Unsubscribed before", err)
+	equal(t, "Unsubscribed before", off, false)
+	must(t, "SetUnsubscribed", s.SetUnsubscribed(ctx, "usr_1", when(0)))
+	must(t, "SetUnsubscribed again", s.SetUnsubscribed(ctx, "usr_1", when(1)))
+	off, err = s.Unsubscribed(ctx, "usr_1")
+	must(t, "Unsubscribed after", err)
+	equal(t, "Unsubscribed after", off, true)
+	off, err = s.Unsubscribed(ctx, "usr_2")
+	must(t, "Unsubscribed of another", err)
+	equal(t, "Unsubscribed of another", off, false)
+	if err := s.SetUnsubscribed(ctx, "", when(0)); err == nil {
+		t.Fatal("SetUnsubscribed with no user id: no error")
 	}
 }
