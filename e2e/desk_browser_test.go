@@ -186,5 +186,28 @@ func TestDeskLiveDashboard(t *testing.T) {
 		"the tablet width, the chart fitted to it", "")
 	d.check("the dashboard at tablet size")
 	browsertest.Shot(t, d.ctx, filepath.Join(d.art, "dashboard-tablet.png"))
+
+	// The lists: the buyer's order found by email, with a refund button;
+	// the ticket the gate admitted, checked in at North.
+	deskJS[bool](d, `(document.getElementById("orders-link").click(), true)`)
+	d.waitPage("/desk/events/" + eventID + "/orders")
+	d.fill("order-search", map[string]string{"q": "buyer@example.com"})
+	d.wait(`location.search.includes("q=") && document.querySelectorAll("#orders tbody tr").length === 1 &&
+  document.querySelector("#orders td.order-status").textContent === "paid" && !!document.querySelector("form.refund-order")`,
+		"the buyer's paid order found by email, with a refund button", "")
+	d.check("the order list at tablet size")
+	browsertest.Shot(t, d.ctx, filepath.Join(d.art, "orders-tablet.png"))
+	if err := chromedp.Do(d.ctx, chromedp.EmulateViewport(laptopW, laptopH)); err != nil {
+		t.Fatal(err)
+	}
+	d.check("the order list at laptop size")
+	browsertest.Shot(t, d.ctx, filepath.Join(d.art, "orders-laptop.png"))
+	deskJS[bool](d, `(location.href = "/desk/events/`+eventID+`/attendees", true)`)
+	d.waitPage("/desk/events/" + eventID + "/attendees")
+	d.wait(`document.querySelectorAll("#attendees tbody tr").length === 2 &&
+  [...document.querySelectorAll("#attendees td.checked-in")].filter((td) => td.textContent.includes("at North")).length === 1`,
+		"two attendees, one checked in at North", "")
+	d.check("the attendee list")
+	browsertest.Shot(t, d.ctx, filepath.Join(d.art, "attendees-laptop.png"))
 	t.Logf("screenshots in %s", d.art)
 }

@@ -332,7 +332,7 @@ func (s *Server) Handler() http.Handler {
 // deskApp is the organizer's desk pages on the API's services.
 func (s *Server) deskApp() *deskapp.Desk {
 	return &deskapp.Desk{Accounts: s.Accounts, Catalog: s.Catalog, Purchase: s.Purchase, Hub: s.Sync, Enroller: s.Enroller,
-		Analytics: s.Analytics, HSTS: s.HSTS, Log: s.Log, Now: s.Now,
+		Analytics: s.Analytics, Lists: s.Desk, HSTS: s.HSTS, Log: s.Log, Now: s.Now,
 		ClientAddr: func(r *http.Request) string { return clientAddr(r, s.TrustedProxies) }}
 }
 

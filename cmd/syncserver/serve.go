@@ -347,7 +347,7 @@ func (a *app) Run(ctx context.Context) error {
 	go a.purchase.RunExpiry(ctx, 15*time.Second) // releases expired holds and unpaid orders
 	notifyDone := make(chan struct{})
 	go func() { defer close(notifyDone); a.svc.RunNotify(ctx) }() // sends the outbox, checks for doors opening
-	go a.svc.RunGateWatch(ctx)                                   // alerts the operator of gates gone quiet at open doors
+	go a.svc.RunGateWatch(ctx)                                    // alerts the operator of gates gone quiet at open doors
 	if n := a.backend.Notifier; n != nil {
 		// Other server processes on the same PostgreSQL write to the
 		// log too; their notifications reach this process's gates.

@@ -15,6 +15,7 @@ import (
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/analytics"
 	"github.com/admitone/admitone/catalog"
+	lists "github.com/admitone/admitone/desk"
 	"github.com/admitone/admitone/internal/errkind"
 	"github.com/admitone/admitone/internal/logging"
 	"github.com/admitone/admitone/purchase"
@@ -48,6 +49,9 @@ type Desk struct {
 	Hub       *ticketsync.Hub
 	Enroller  *ticketsync.Enroller
 	Analytics *analytics.Service
+	// Lists searches an event's orders and lists its attendees; nil
+	// answers those pages with 503.
+	Lists *lists.Service
 	// ClientAddr names the client of a request for the sign-in limits
 	// (httpapi's, which knows the trusted proxies); nil uses RemoteAddr.
 	ClientAddr func(*http.Request) string
@@ -80,7 +84,7 @@ func (d *Desk) now() time.Time {
 func (d *Desk) log() *slog.Logger { return logging.OrDiscard(d.Log) }
 
 // views are the page templates, each parsed with layout.html.
-var views = []string{"login", "home", "org", "event", "gate", "error"}
+var views = []string{"login", "home", "org", "event", "gate", "orders", "attendees", "error"}
 
 // parse parses every page once, so a broken template fails at start.
 func parse() map[string]*template.Template {
@@ -142,6 +146,9 @@ func (d *Desk) routes() []route {
 		{"POST", "/desk/events/{id}/cancel", d.cancel},
 		{"POST", "/desk/events/{id}/gates", d.createGate},
 		{"POST", "/desk/events/{id}/refund", d.refund},
+		{"GET", "/desk/events/{id}/orders", d.ordersPage},
+		{"GET", "/desk/events/{id}/attendees", d.attendeesPage},
+		{"GET", "/desk/events/{id}/exports/{name}", d.export},
 		{"POST", "/desk/events/{id}/gates/{gate}/revoke", d.revokeGate},
 	}
 }

@@ -5,7 +5,12 @@
 // live; organizers also add members, create venues, events, ticket
 // types and gates (each gate's one-time enrolment code shown as text and
 // as a QR code the server renders with package qr), edit an event,
-// publish, cancel, revoke a gate and refund an order.
+// publish, cancel and revoke a gate. Each event has an orders page (the
+// search of package desk's lists: order id, a buyer's email or part of a
+// name or email, status; organizers refund a paid order from it), an
+// attendees page (valid tickets, their holders, whether and where they
+// were checked in) and, for organizers, its CSV exports
+// (analytics.WriteExport).
 //
 // The handlers call the domain services (account, catalog, purchase,
 // sync, analytics) as package httpapi does, with the same rules: an

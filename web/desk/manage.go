@@ -382,7 +382,11 @@ func (d *Desk) refund(w http.ResponseWriter, r *http.Request, s *session) {
 		d.refusedEvent(w, r, s, err)
 		return
 	}
-	http.Redirect(w, r, "/desk/events/"+e.ID+"?refunded="+url.QueryEscape(orderID), http.StatusSeeOther)
+	back := "/desk/events/" + e.ID
+	if r.PostForm.Get("back") == "orders" {
+		back += "/orders"
+	}
+	http.Redirect(w, r, back+"?refunded="+url.QueryEscape(orderID), http.StatusSeeOther)
 }
 
 // createGate creates a gate and shows its one-time enrolment code, as
