@@ -88,7 +88,7 @@ var views = []string{"login", "home", "org", "event", "gate", "orders", "attende
 
 // parse parses every page once, so a broken template fails at start.
 func parse() map[string]*template.Template {
-	funcs := template.FuncMap{"money": formatMoney, "when": formatTime, "local": formatLocal, "input": formatInput}
+	funcs := template.FuncMap{"money": formatMoney, "amount": formatAmount, "when": formatTime, "local": formatLocal, "input": formatInput}
 	out := make(map[string]*template.Template, len(views))
 	for _, v := range views {
 		out[v] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+v+".html"))
@@ -136,12 +136,16 @@ func (d *Desk) routes() []route {
 		{"POST", "/desk/logout", d.logout},
 		{"GET", "/desk/orgs/{org}", d.orgPage},
 		{"POST", "/desk/orgs/{org}/venues", d.createVenue},
+		{"POST", "/desk/orgs/{org}/venues/{venue}/edit", d.editVenue},
 		{"POST", "/desk/orgs/{org}/events", d.createEvent},
 		{"POST", "/desk/orgs/{org}/members", d.addMember},
 		{"GET", "/desk/events/{id}", d.eventPage},
 		{"GET", "/desk/events/{id}/live", d.live},
 		{"POST", "/desk/events/{id}/edit", d.editEvent},
 		{"POST", "/desk/events/{id}/ticket-types", d.createTicketType},
+		{"POST", "/desk/events/{id}/ticket-types/{tt}/edit", d.editTicketType},
+		{"POST", "/desk/events/{id}/ticket-types/{tt}/close", d.closeTicketType},
+		{"POST", "/desk/events/{id}/ticket-types/{tt}/delete", d.deleteTicketType},
 		{"POST", "/desk/events/{id}/publish", d.publish},
 		{"POST", "/desk/events/{id}/cancel", d.cancel},
 		{"POST", "/desk/events/{id}/gates", d.createGate},
@@ -262,6 +266,13 @@ func formatMoney(amount int64, currency string) string {
 		sign, amount = "-", -amount
 	}
 	return fmt.Sprintf("%s%d.%02d %s", sign, amount/100, amount%100, currency)
+}
+
+// formatAmount is an amount in minor units as the price field reads it
+// back (parseAmount): "25.00".
+func formatAmount(amount int64) string {
+	m := formatMoney(amount, "")
+	return strings.TrimSuffix(m, " ")
 }
 
 // formatTime says a time in UTC to the minute, "" for zero.

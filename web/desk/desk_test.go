@@ -112,7 +112,7 @@ type idOnly struct {
 // org is an organization with an organizer, a published event with one
 // ticket type and a gate, made through the API.
 type org struct {
-	id, event, typeID, gate, gateCode, organizer string
+	id, venue, event, typeID, gate, gateCode, organizer string
 }
 
 func (r *rig) org(name, email string) org {
@@ -132,7 +132,7 @@ func (r *rig) org(name, email string) org {
 		Code string `json:"enrolment_code"`
 	}
 	r.api("POST", "/v1/events/"+ev.ID+"/gates", o.organizer, map[string]any{"name": "North", "direction": "entry"}, http.StatusCreated, &g)
-	o.id, o.event, o.typeID, o.gate, o.gateCode = og.ID, ev.ID, tt.ID, g.Gate.ID, g.Code
+	o.id, o.venue, o.event, o.typeID, o.gate, o.gateCode = og.ID, venue.ID, ev.ID, tt.ID, g.Gate.ID, g.Code
 	return o
 }
 
@@ -323,7 +323,8 @@ func TestOtherOrganizationGets404(t *testing.T) {
 	if outsider.csrf == "" {
 		t.Fatal("outsider has no CSRF token")
 	}
-	ids := strings.NewReplacer("{org}", a.id, "{id}", a.event, "{gate}", a.gate, "{name}", "orders.csv")
+	ids := strings.NewReplacer("{org}", a.id, "{id}", a.event, "{gate}", a.gate, "{name}", "orders.csv",
+		"{tt}", a.typeID, "{venue}", a.venue)
 	for _, rt := range desk.Routes() {
 		path := ids.Replace(rt[1])
 		var form url.Values

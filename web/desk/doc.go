@@ -4,8 +4,10 @@
 // see their organizations and events, and watch an event's dashboard
 // live; organizers also add members, create venues, events, ticket
 // types and gates (each gate's one-time enrolment code shown as text and
-// as a QR code the server renders with package qr), edit an event,
-// publish, cancel and revoke a gate. Each event has an orders page (the
+// as a QR code the server renders with package qr), edit an event, its
+// ticket types (catalog.UpdateTicketType's rules; end a sale, delete an
+// unsold type) and the organization's venues, publish, cancel and revoke
+// a gate. Each event has an orders page (the
 // search of package desk's lists: order id, a buyer's email or part of a
 // name or email, status; organizers refund a paid order from it), an
 // attendees page (valid tickets, their holders, whether and where they
