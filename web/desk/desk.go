@@ -2,6 +2,7 @@ package desk
 
 import (
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -88,7 +89,7 @@ var views = []string{"login", "home", "org", "event", "gate", "orders", "attende
 
 // parse parses every page once, so a broken template fails at start.
 func parse() map[string]*template.Template {
-	funcs := template.FuncMap{"money": formatMoney, "amount": formatAmount, "when": formatTime, "local": formatLocal, "input": formatInput}
+	funcs := template.FuncMap{"money": formatMoney, "amount": formatAmount, "history": historyJSON, "when": formatTime, "local": formatLocal, "input": formatInput}
 	out := make(map[string]*template.Template, len(views))
 	for _, v := range views {
 		out[v] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+v+".html"))
@@ -266,6 +267,16 @@ func formatMoney(amount int64, currency string) string {
 		sign, amount = "-", -amount
 	}
 	return fmt.Sprintf("%s%d.%02d %s", sign, amount/100, amount%100, currency)
+}
+
+// historyJSON is the chart's past as the page carries it (a data
+// attribute desk.js reads: no inline script under the CSP).
+func historyJSON(h []HistoryPoint) string {
+	if h == nil {
+		h = []HistoryPoint{}
+	}
+	b, _ := json.Marshal(h)
+	return string(b)
 }
 
 // formatAmount is an amount in minor units as the price field reads it

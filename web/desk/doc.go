@@ -52,8 +52,10 @@
 //
 // # Caveats
 //
-//   - The chart starts when the page opens: main has no sales-over-time
-//     series yet (the analytics part adds one; see SEAM comments).
+//   - The chart's past is tickets paid by the hour and entries by the
+//     minute (analytics), added up; from the page's opening on it is
+//     sold, checked in and inside now. Refunds and re-entries make the
+//     two differ a little where they meet; inside now has no past.
 //   - The gate panel shows the hub's gate health (sync.Hub.GateStates):
 //     what any server process of the same store heard from each gate, so
 //     a gate connected to another process shows online here too. Last

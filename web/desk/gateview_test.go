@@ -1,10 +1,12 @@
 package desk
 
 import (
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/admitone/admitone/analytics"
 	"github.com/admitone/admitone/bundle"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -70,3 +72,22 @@ func TestGateView(t *testing.T) {
 }
 
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// TestHistory: the chart's past adds up hourly sales and per-minute
+// entries into one series in time order.
+func TestHistory(t *testing.T) {
+	h0 := time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC)
+	st := analytics.EventStats{
+		Sales: []analytics.SalesBucket{{Start: h0, Units: 3}, {Start: h0.Add(time.Hour), Units: 2}},
+		EntriesPerMinute: []analytics.MinuteEntries{{GateID: "a", Minute: h0.Add(90 * time.Minute), Entries: 2},
+			{GateID: "b", Minute: h0.Add(90 * time.Minute), Entries: 1}, {GateID: "a", Minute: h0.Add(30 * time.Minute), Entries: 1}},
+	}
+	got := history(st)
+	want := []HistoryPoint{{h0.Unix(), 3, 0}, {h0.Add(30 * time.Minute).Unix(), 3, 1}, {h0.Add(time.Hour).Unix(), 5, 1}, {h0.Add(90 * time.Minute).Unix(), 5, 4}}
+	if !slices.Equal(got, want) {
+		t.Errorf("history %v, want %v", got, want)
+	}
+	if h := history(analytics.EventStats{}); len(h) != 0 {
+		t.Errorf("an event without sales or entries has a past: %v", h)
+	}
+}

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	gosync "sync"
 	"time"
 
+	"github.com/admitone/admitone/analytics"
 	"github.com/admitone/admitone/catalog"
 	"github.com/admitone/admitone/internal/errkind"
 	ticketsync "github.com/admitone/admitone/sync"
@@ -168,7 +170,51 @@ type Figures struct {
 	// Summary says the figures in one sentence, for screen readers and
 	// anyone who does not read colours.
 	Summary string `json:"summary"`
+	// History is the chart's past, for the page's first render only:
+	// tickets paid (cumulative, by the hour they were paid) and entries
+	// (cumulative, by the minute), from analytics.
+	History []HistoryPoint `json:"-"`
 }
+
+// HistoryPoint is one instant of the chart's past: Unix seconds, the
+// tickets paid and the entries recorded up to it.
+type HistoryPoint [3]int64
+
+// history merges the hourly sales and the per-minute entries of st into
+// one cumulative series, oldest first, at most maxHistory points (the
+// newest).
+func history(st analytics.EventStats) []HistoryPoint {
+	type step struct{ paid, entered int64 }
+	steps := map[int64]step{}
+	for _, b := range st.Sales {
+		s := steps[b.Start.Unix()]
+		s.paid += int64(b.Units)
+		steps[b.Start.Unix()] = s
+	}
+	for _, m := range st.EntriesPerMinute {
+		s := steps[m.Minute.Unix()]
+		s.entered += int64(m.Entries)
+		steps[m.Minute.Unix()] = s
+	}
+	times := make([]int64, 0, len(steps))
+	for t := range steps {
+		times = append(times, t)
+	}
+	slices.Sort(times)
+	out := make([]HistoryPoint, 0, len(times))
+	var paid, entered int64
+	for _, t := range times {
+		paid, entered = paid+steps[t].paid, entered+steps[t].entered
+		out = append(out, HistoryPoint{t, paid, entered})
+	}
+	if len(out) > maxHistory {
+		out = out[len(out)-maxHistory:]
+	}
+	return out
+}
+
+// maxHistory bounds the chart's past points (a day and a half of minutes).
+const maxHistory = 2000
 
 // GateView is one gate as the dashboard's gate panel shows it, from the
 // hub's gate health (sync.Hub.GateStates): what every server process
@@ -230,6 +276,7 @@ func (d *Desk) figures(ctx context.Context, e catalog.Event) (Figures, error) {
 		for _, g := range st.Entries {
 			entries[g.GateID] = g.Entries
 		}
+		f.History = history(st)
 	}
 	if d.Hub != nil {
 		gates, err := d.Hub.GateStates(ctx, e.ID)

@@ -10,6 +10,13 @@
   var chartEl = document.getElementById("chart");
   var data = [[], [], [], []];
   var plot = null;
+  // The chart's past (tickets paid by the hour, entries by the minute,
+  // added up) as the server rendered it; inside now has no past.
+  try {
+    JSON.parse((chartEl && chartEl.dataset.history) || "[]").forEach(function (p) {
+      data[0].push(p[0]); data[1].push(p[1]); data[2].push(p[2]); data[3].push(null);
+    });
+  } catch (e) { /* a page without a past draws from now on */ }
 
   function setState(text, on) {
     state.textContent = text;
