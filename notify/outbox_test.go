@@ -198,6 +198,8 @@ func TestRetryBackoff(t *testing.T) {
 	push := newPushService(t)
 	s := start(t, t.TempDir(), c)
 	s.worker.MaxAttempts, s.worker.Backoff = 3, time.Minute
+	var outcomes []string
+	s.worker.Outcome = func(channel, outcome string) { outcomes = append(outcomes, channel+" "+outcome) }
 	sub := subscribe(t, s, "usr_ann", push.device("phone"))
 	push.status["phone"] = http.StatusServiceUnavailable
 	s.svc.OrderPaid(ctx, purchase.Order{ID: "ord_1", BuyerID: "usr_ann", EventID: "ev_1"})
@@ -229,6 +231,9 @@ func TestRetryBackoff(t *testing.T) {
 	}
 	if m, _ := s.db.Message(ctx, id); m.Status != notify.StatusFailed {
 		t.Errorf("status %s after MaxAttempts, want failed", m.Status)
+	}
+	if want := []string{"webpush retry", "webpush retry", "webpush failed"}; !slices.Equal(outcomes, want) {
+		t.Errorf("outcomes told %v, want %v", outcomes, want)
 	}
 }
 

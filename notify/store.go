@@ -120,6 +120,11 @@ type Store interface {
 	// Message returns a message by id.
 	Message(ctx context.Context, id string) (Message, error)
 
+	// Pending counts the messages still to send (pending, due or not,
+	// leased or not): what an operator watches grow when a channel's
+	// receiver is down.
+	Pending(ctx context.Context) (int, error)
+
 	// SetUnsubscribed records that the account userID gets no more
 	// Unsubscribable mail (reminders, organizers' messages); setting it
 	// again keeps the first time.

@@ -36,6 +36,23 @@ type Worker struct {
 	Poll        time.Duration
 	Now         func() time.Time
 	Log         *slog.Logger
+	// Outcome, if set, is told each send's outcome by channel:
+	// OutcomeSent, OutcomeRetry or OutcomeFailed (syncserver counts
+	// them for its metrics).
+	Outcome func(channel, outcome string)
+}
+
+// The outcomes Worker.Outcome is told.
+const (
+	OutcomeSent   = "sent"
+	OutcomeRetry  = "retry"
+	OutcomeFailed = "failed"
+)
+
+func (w *Worker) tell(channel, outcome string) {
+	if w.Outcome != nil {
+		w.Outcome(channel, outcome)
+	}
 }
 
 func (w *Worker) now() time.Time {
@@ -120,18 +137,22 @@ func (w *Worker) send(ctx context.Context, m Message) (bool, error) {
 	now := w.now()
 	switch {
 	case err == nil:
+		w.tell(m.Channel, OutcomeSent)
 		return true, w.Store.Finish(ctx, m.ID, StatusSent, now, time.Time{}, "")
 	case errors.Is(err, ErrGone):
+		w.tell(m.Channel, OutcomeFailed)
 		log.Info("push subscription gone; removed", "subscription", m.Target, "message", m.ID)
 		if derr := w.Store.DeleteSubscription(ctx, m.Target); derr != nil && !errors.Is(derr, ErrNotFound) {
 			return false, derr
 		}
 		return true, w.Store.Finish(ctx, m.ID, StatusFailed, now, time.Time{}, cut(err.Error()))
 	case errors.Is(err, ErrPermanent) || m.Attempts >= orDefault(w.MaxAttempts, DefaultMaxAttempts):
+		w.tell(m.Channel, OutcomeFailed)
 		log.Error("outbox message failed", "message", m.ID, "channel", m.Channel, "attempts", m.Attempts, "err", err)
 		return true, w.Store.Finish(ctx, m.ID, StatusFailed, now, time.Time{}, cut(err.Error()))
 	}
 	next := now.Add(Backoff(orDefault(w.Backoff, DefaultBackoff), m.Attempts))
+	w.tell(m.Channel, OutcomeRetry)
 	log.Warn("outbox message retried", "message", m.ID, "attempts", m.Attempts, "next", next, "err", err)
 	return false, w.Store.Finish(ctx, m.ID, StatusPending, now, next, cut(err.Error()))
 }

@@ -231,6 +231,14 @@ func (s *Hub) CheckQuiet(ctx context.Context, eventID string) ([]GateState, erro
 	return quiet, nil
 }
 
+// QuietGates is how many gates this hub's last CheckQuiet found quiet
+// (across the events it checked), for metrics.
+func (s *Hub) QuietGates() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.quiet)
+}
+
 // WatchQuiet runs CheckQuiet every interval for each event that events
 // returns (the events whose doors are open, say) until ctx ends; errors
 // are logged and the watch goes on. It is what calls OnGateQuiet.

@@ -115,7 +115,7 @@ func newRestoreCmd() *cobra.Command {
 		Short: "Put a backup (syncserver backup) in place as --data-dir's embedded store; the server must be stopped",
 		Long: `Restore checks the backup (its page structure and that it is an
 AdmitOne store no newer than this program), then puts it in place as the
-store of --data-dir, keeping the store it replaces as server.db.before-restore.
+store of --data-dir, keeping the store it replaces as syncserver.db.before-restore.
 The server must be stopped. The data directory needs the seal.key the
 backup was made with.`,
 		Args: cobra.NoArgs,

@@ -321,6 +321,13 @@ func TestMetricsListen(t *testing.T) {
 		if code != http.StatusOK || !strings.Contains(body, "syncserver_http_requests_total") || !strings.Contains(body, "go_goroutines") {
 			t.Errorf("GET /metrics on --metrics-listen: status %d, body without syncserver_http_requests_total and go_goroutines:\n%.500s", code, body)
 		}
+		// The operator's gauges (docs/operations.md's alerts read them).
+		for _, want := range []string{"\nsyncserver_database_up 1\n", "\nsyncserver_gates_connected 0\n", "\nsyncserver_gates_quiet 0\n",
+			"\nsyncserver_outbox_pending 0\n"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("GET /metrics lacks %q", strings.TrimSpace(want))
+			}
+		}
 	})
 
 	t.Run("off", func(t *testing.T) {

@@ -29,12 +29,10 @@ func wireGateAlerts(s *Services) {
 
 // RunGateWatch checks the gates of every event whose doors are open,
 // once a GateWatchEvery, until ctx ends, so the operator hears of a gate
-// gone quiet; without operator alerts it returns at once (the desk and
-// GET /v1/events/{id}/gates compute quiet gates when asked).
+// gone quiet (with operator alerts) and the syncserver_gates_quiet
+// metric counts them. The desk and GET /v1/events/{id}/gates compute
+// quiet gates themselves when asked.
 func (s *Services) RunGateWatch(ctx context.Context) {
-	if s.Hub.OnGateQuiet == nil {
-		return
-	}
 	s.Hub.WatchQuiet(ctx, GateWatchEvery, s.doorsOpen)
 }
 

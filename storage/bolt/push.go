@@ -286,3 +286,13 @@ func (s *DB) Unsubscribed(ctx context.Context, userID string) (bool, error) {
 	})
 	return off, err
 }
+
+// Pending implements notify.Store: the keys of the pending index.
+func (s *DB) Pending(ctx context.Context) (int, error) {
+	n := 0
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		n = tx.Bucket(bucketOutboxPending).Stats().KeyN
+		return nil
+	})
+	return n, err
+}

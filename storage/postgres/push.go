@@ -230,3 +230,12 @@ func (s *DB) Unsubscribed(ctx context.Context, userID string) (bool, error) {
 	}
 	return off, nil
 }
+
+// Pending implements notify.Store (the outbox_due index covers it).
+func (s *DB) Pending(ctx context.Context) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE status = 'pending'`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count pending messages: %w", err)
+	}
+	return n, nil
+}
