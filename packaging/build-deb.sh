@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the scannerd .deb packages for amd64, arm64 and armhf into OUTDIR
-# (default dist/deb): scannerd cross-compiled with CGO_ENABLED=0, the
-# systemd unit and the default configuration, packed by nfpm from
-# packaging/nfpm.yaml. Run from anywhere: bash packaging/build-deb.sh [OUTDIR]
+# Builds the scannerd and syncserver .deb packages for amd64, arm64 and
+# armhf into OUTDIR (default dist/deb): each program cross-compiled with
+# CGO_ENABLED=0, its systemd unit and default configuration, packed by nfpm
+# from packaging/nfpm.yaml (scannerd) and packaging/syncserver-nfpm.yaml.
+# Run from anywhere: bash packaging/build-deb.sh [OUTDIR]
 #
 # nfpm is built pinned with "go install ...@version" into a temporary
 # folder rather than kept as a go.mod tool: it brings some seventy modules
@@ -27,9 +28,12 @@ fi
 for target in amd64=amd64 arm64=arm64 arm/7=arm7; do
 	goarch=${target%%=*} arch=${target#*=} goarm=
 	if [[ $goarch == */* ]]; then goarm=${goarch#*/} goarch=${goarch%/*}; fi
-	export SCANNERD_BIN="$bin/scannerd-$arch"
+	export SCANNERD_BIN="$bin/scannerd-$arch" SYNCSERVER_BIN="$bin/syncserver-$arch"
 	CGO_ENABLED=0 GOOS=linux GOARCH=$goarch GOARM=${goarm:-7} \
 		go build -ldflags '-s -w' -o "$SCANNERD_BIN" ./cmd/scannerd
+	CGO_ENABLED=0 GOOS=linux GOARCH=$goarch GOARM=${goarm:-7} \
+		go build -ldflags '-s -w' -o "$SYNCSERVER_BIN" ./cmd/syncserver
 	NFPM_ARCH=$arch "$nfpm" package --config packaging/nfpm.yaml --packager deb --target "$out/"
+	NFPM_ARCH=$arch "$nfpm" package --config packaging/syncserver-nfpm.yaml --packager deb --target "$out/"
 done
 ls -l "$out"/*.deb

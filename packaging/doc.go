@@ -1,8 +1,10 @@
-// Package packaging holds what installs scannerd as a service on a gate:
-// the systemd unit (scannerd.service), the default configuration the unit
-// reads (scannerd.default, installed as /etc/default/scannerd), the
-// package's maintainer scripts and the nfpm configuration (nfpm.yaml)
-// that build-deb.sh turns into .deb packages for amd64, arm64 and armhf.
+// Package packaging holds what installs scannerd as a service on a gate
+// and syncserver as a service on a server: each program's systemd unit
+// (scannerd.service, syncserver.service), the default configuration the
+// unit reads (scannerd.default and syncserver.default, installed in
+// /etc/default/), the packages' maintainer scripts and the nfpm
+// configurations (nfpm.yaml, syncserver-nfpm.yaml) that build-deb.sh
+// turns into .deb packages for amd64, arm64 and armhf.
 // It has no Go code; its tests check the unit with systemd-analyze and
 // the packages with dpkg-deb.
 //
@@ -14,6 +16,9 @@
 //   - The package test builds the packages itself (nfpm is installed by
 //     build-deb.sh from the Go module proxy) unless ADMITONE_TEST_DEB_DIR
 //     names a folder where .ci/run built them; under -short it skips.
-//   - The postinst does not enable the service: a gate must be enrolled,
-//     or given a bundle, before it can scan.
+//   - The postinsts do not enable the services: a gate must be enrolled,
+//     or given a bundle, before it can scan, and a server configured
+//     (/etc/default/syncserver) before it serves.
+//   - syncserver's unit is Type=exec: syncserver does not send sd_notify
+//     readiness (its /readyz tells a load balancer).
 package packaging
