@@ -54,7 +54,11 @@
 //   - Request bodies are JSON objects of at most MaxBody bytes with no
 //     unknown fields; lists are sent as [], never null (emptyLists).
 //   - Every answer carries X-Content-Type-Options: nosniff, and every
-//     answer under /v1/auth/ Cache-Control: no-store.
+//     answer under /v1/auth/ Cache-Control: no-store. Search answers and
+//     an event's page carry an ETag (a digest of the body) and answer 304
+//     to a matching If-None-Match; they are public for PublicMaxAge
+//     seconds when the same for everyone (search; the page to an
+//     anonymous caller without ?code=), else private, no-cache (cache.go).
 //   - A nil optional service (Purchase, Payments, PassSigner,
 //     GoogleWallet, Webhooks, Sync) answers its routes with 503 rather
 //     than failing at start.

@@ -399,10 +399,13 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, p *account.Pri
 			return fieldError(name, `the event page takes one query parameter, "code" (an access code), once`)
 		}
 	}
-	if page, err = s.publicPage(r, p, page, r.URL.Query().Get("code")); err != nil {
+	code := r.URL.Query().Get("code")
+	if page, err = s.publicPage(r, p, page, code); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, page)
+	// Anonymous callers without a code all get the same page: a proxy
+	// may share it. Staff and code holders may see hidden types.
+	writeCacheable(w, r, page, r.Header.Get("Authorization") == "" && code == "" && page.Event.Status != catalog.StatusDraft)
 	return nil
 }
 
@@ -449,7 +452,7 @@ func (s *Server) searchEvents(w http.ResponseWriter, r *http.Request, _ *account
 		// Search never shows hidden types, whoever asks.
 		out.Events = append(out.Events, searchHit{EventPage: page.Public(nil), Score: h.Score, DistanceKm: h.DistanceKm})
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeCacheable(w, r, out, true) // the same answer whoever asks
 	return nil
 }
 
