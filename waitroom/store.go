@@ -25,7 +25,7 @@ type Room struct {
 	// CreditFrom is when the admissions not yet given started to
 	// accrue (see Grant).
 	CreditFrom time.Time `json:"-"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	UpdatedAt  time.Time `json:"updated_at,omitzero"`
 }
 
 // Place is one account's place in an event's queue.
