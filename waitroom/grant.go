@@ -60,14 +60,19 @@ func ceilMicro(t time.Time) time.Time {
 }
 
 // JoinCredit is what a join does to r before the new place is added:
-// when nobody waits, the credit banked is cut to Burst, so a quiet room
-// does not let a crowd through at once. Store.Join calls it under the
-// room's lock.
+// when nobody would wait once the admissions due are given, the credit
+// banked beyond them is cut to Burst, so a quiet room (or one whose few
+// waiting buyers nobody polled for) does not let a crowd through at
+// once. Store.Join calls it under the room's lock.
 func JoinCredit(r *Room, now time.Time) {
-	if !r.Enabled || r.AdmitPerMinute < 1 || r.Joined > r.Admitted {
+	if !r.Enabled || r.AdmitPerMinute < 1 || r.AdmitPerMinute > MaxAdmitPerMinute {
 		return
 	}
-	floor := now.Add(-span(r.AdmitPerMinute, Burst(r.AdmitPerMinute)))
+	n, _ := Grant(*r, now)
+	if n < r.Joined-r.Admitted {
+		return // people wait beyond those due: the credit is theirs
+	}
+	floor := now.Add(-span(r.AdmitPerMinute, n+Burst(r.AdmitPerMinute)))
 	if r.CreditFrom.Before(floor) {
 		r.CreditFrom = floor.UTC().Truncate(time.Microsecond)
 	}

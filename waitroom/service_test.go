@@ -260,6 +260,25 @@ func TestBurstAfterAQuietSpell(t *testing.T) {
 	}
 }
 
+func TestNoCrowdThroughBehindAPlaceNobodyPolled(t *testing.T) {
+	f := newFixture(t)
+	f.configure(t, waitroom.Settings{Enabled: true, AdmitPerMinute: 600})
+	f.join(t, "usr_early")
+	// Nobody asks for an hour: the early buyer is due, and the hour's
+	// credit is not the crowd's.
+	f.clock.Advance(time.Hour)
+	us := users(100)
+	for _, u := range us {
+		f.join(t, u)
+	}
+	if got := f.admitted(t, f.svc, us); len(got) != int(waitroom.Burst(600)) {
+		t.Errorf("admitted %d of the crowd at once, want %d", len(got), waitroom.Burst(600))
+	}
+	if st := f.status(t, f.svc, "usr_early"); st.Status != waitroom.StatusAdmitted {
+		t.Errorf("the early buyer: %+v, want admitted", st)
+	}
+}
+
 func TestAdmissionsStartAtOpensAt(t *testing.T) {
 	f := newFixture(t)
 	opens := t0.Add(time.Hour)
