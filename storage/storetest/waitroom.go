@@ -24,6 +24,7 @@ func RunWaitroom(t *testing.T, open func(t *testing.T) (waitroom.Store, catalog.
 		{"Join/AfterExpiry", testJoinAfterExpiry},
 		{"Admit/Once", testAdmitOnce},
 		{"Admit/Concurrent", testAdmitConcurrent},
+		{"DeleteEvent", testRoomDeletedWithEvent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -287,4 +288,18 @@ func testAdmitConcurrent(t *testing.T, w waitroom.Store, c catalog.Store) {
 		}
 		by[p.AdmittedAt] = p.Seq
 	}
+}
+
+// testRoomDeletedWithEvent: deleting an event (one never held) deletes
+// its room and places.
+func testRoomDeletedWithEvent(t *testing.T, w waitroom.Store, c catalog.Store) {
+	ctx := t.Context()
+	r := openRoom(t, w, c)
+	_, _, err := w.Join(ctx, r.EventID, "usr_a", t0, noCredit)
+	must(t, "Join", err)
+	must(t, "DeleteEvent", c.DeleteEvent(ctx, r.EventID, func(catalog.Event) error { return nil }))
+	_, err = w.Room(ctx, r.EventID)
+	is(t, "Room of a deleted event", err, waitroom.ErrNotFound)
+	_, err = w.Place(ctx, r.EventID, "usr_a")
+	is(t, "Place in a deleted event's queue", err, waitroom.ErrNotFound)
 }
