@@ -18,6 +18,7 @@ import (
 	"github.com/admitone/admitone/purchase"
 	ticketsync "github.com/admitone/admitone/sync"
 	"github.com/admitone/admitone/voucher"
+	"github.com/admitone/admitone/waitroom"
 )
 
 // The callers of the authorization walk, in the matrix's column order.
@@ -51,6 +52,26 @@ type walkFixture struct {
 	standing     catalog.TicketType // the published event's ticket type
 	buyer        *user              // owns the holds, orders and tickets that are not the caller's
 	merch        catalog.TicketType // the published event's merchandise, made by merchOrder
+	queued       catalog.Event      // a published event of org A with its waiting room on, made by queueEvent
+	roomRate     int                // the waiting-room case's requests so far
+}
+
+// queueEvent returns a published event of org A whose waiting room is
+// on, made at its first call: the published event has none, so holds of
+// it need no admission.
+func (f *walkFixture) queueEvent(t *testing.T) catalog.Event {
+	t.Helper()
+	if f.queued.ID != "" {
+		return f.queued
+	}
+	org := f.callers[organizer]
+	ev := f.h.createEvent(t, org, f.orgA.ID, eventBody(f.venueA.ID, "Queued Show", "music", f.h.clock.Now().Add(45*24*time.Hour)))
+	f.h.createTicketType(t, org, ev.ID, ticketTypeBody("Standing", 2500, "EUR"))
+	f.queued = f.h.publish(t, org, ev.ID)
+	if _, err := f.h.api.Waitroom.Configure(t.Context(), ev.ID, waitroom.Settings{Enabled: true, AdmitPerMinute: 60}); err != nil {
+		t.Fatal(err)
+	}
+	return f.queued
 }
 
 func newWalkFixture(t *testing.T, h *harness) *walkFixture {
@@ -586,6 +607,72 @@ var authzCases = []authzCase{
 					t.Errorf("status %d left code %s disabled at %v (%v)", status, c.ID, got.DisabledAt, err)
 				}
 			}}
+		},
+	},
+	{
+		route: "PUT /v1/events/{id}/waiting-room",
+		want:  row{401, 404, 403, 200, 404, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			// The draft's room, off: holds of the published event stay
+			// free of admission. Each request sets another rate.
+			f.roomRate++
+			rate := 100 + f.roomRate
+			return walkRequest{path: "/v1/events/" + f.draft.ID + "/waiting-room",
+				body: map[string]any{"enabled": false, "admit_per_minute": rate},
+				after: func(t *testing.T, status int) {
+					r, err := f.h.purStore.(waitroom.Store).Room(t.Context(), f.draft.ID)
+					if stored := err == nil && r.AdmitPerMinute == rate; stored != (status == http.StatusOK) {
+						t.Errorf("status %d, yet the room's rate is set = %v (%+v, %v)", status, stored, r, err)
+					}
+				}}
+		},
+	},
+	{
+		route: "GET /v1/events/{id}/waiting-room",
+		want:  row{401, 404, 403, 200, 404, 200, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.queueEvent(t).ID + "/waiting-room"}
+		},
+	},
+	{
+		// Any signed-in buyer queues for a published event.
+		route:  "POST /v1/events/{id}/queue",
+		public: true,
+		want:   row{401, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			ev := f.queueEvent(t)
+			return walkRequest{path: "/v1/events/" + ev.ID + "/queue", after: func(t *testing.T, status int) {
+				if u == nil {
+					return
+				}
+				_, err := f.h.purStore.(waitroom.Store).Place(t.Context(), ev.ID, u.ID)
+				if placed := err == nil; placed != (status == http.StatusOK) {
+					t.Errorf("status %d, yet the caller has a place = %v (%v)", status, placed, err)
+				}
+			}}
+		},
+	},
+	{
+		// A draft's queue does not exist to anyone outside its org.
+		route: "POST /v1/events/{id}/queue",
+		name:  "draft",
+		want:  row{401, 404, 404, 404, 404, 404, 403},
+		req: func(t *testing.T, f *walkFixture, _ *user) walkRequest {
+			return walkRequest{path: "/v1/events/" + f.draft.ID + "/queue"}
+		},
+	},
+	{
+		route:  "GET /v1/events/{id}/queue",
+		public: true,
+		want:   row{401, 200, 200, 200, 200, 200, 403},
+		req: func(t *testing.T, f *walkFixture, u *user) walkRequest {
+			ev := f.queueEvent(t)
+			if u != nil {
+				if _, err := f.h.api.Waitroom.Join(t.Context(), ev.ID, u.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return walkRequest{path: "/v1/events/" + ev.ID + "/queue"}
 		},
 	},
 	{

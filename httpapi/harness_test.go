@@ -82,6 +82,8 @@ type harness struct {
 	// again (a restart); dsn is empty on bbolt.
 	dsn, dir string
 	backend  *storage.Backend
+	// key is the services' seal key, which a second server shares.
+	key ticketcrypto.SealKey
 
 	emails    atomic.Int64
 	adminMu   sync.Mutex
@@ -99,6 +101,30 @@ func newHarness(t *testing.T, backend string) *harness {
 // first request.
 func newHarnessWith(t *testing.T, backend string, configure func(*harness)) *harness {
 	t.Helper()
+	var dsn string
+	if backend == "postgres" {
+		dsn = pgtest.FreshSchema(t)
+	}
+	var key ticketcrypto.SealKey
+	rand.Read(key[:])
+	return startHarness(t, backend, dsn, key, testclock.New(t0), configure)
+}
+
+// secondServer starts another server over h's PostgreSQL database with
+// h's seal key and clock, as a second syncserver process sharing the
+// store would run.
+func (h *harness) secondServer(t *testing.T) *harness {
+	t.Helper()
+	if h.dsn == "" {
+		t.Fatal("a second server needs PostgreSQL: bbolt is one process's")
+	}
+	return startHarness(t, "postgres", h.dsn, h.key, h.clock, nil)
+}
+
+// startHarness starts the API over backend, on the PostgreSQL database
+// dsn for postgres.
+func startHarness(t *testing.T, backend, dsn string, key ticketcrypto.SealKey, clock *testclock.Clock, configure func(*harness)) *harness {
+	t.Helper()
 	logs := &testenv.LockedBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() && logs.Len() > 0 {
@@ -107,10 +133,6 @@ func newHarnessWith(t *testing.T, backend string, configure func(*harness)) *har
 	})
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	var dsn string
-	if backend == "postgres" {
-		dsn = pgtest.FreshSchema(t)
-	}
 	dir := t.TempDir()
 	b, err := storage.Open(t.Context(), dsn, dir)
 	if err != nil {
@@ -127,9 +149,7 @@ func newHarnessWith(t *testing.T, backend string, configure func(*harness)) *har
 	}
 	t.Cleanup(func() { idx.Close() })
 
-	var key ticketcrypto.SealKey
-	rand.Read(key[:])
-	h := &harness{clock: testclock.New(t0), index: idx, spy: &storeSpy{}, logs: logs, dsn: dsn, dir: dir, backend: b}
+	h := &harness{clock: clock, index: idx, spy: &storeSpy{}, logs: logs, dsn: dsn, dir: dir, backend: b, key: key}
 	h.acctStore = &spyAccounts{Store: b.Accounts, spy: h.spy}
 	h.catStore = &spyCatalog{Store: b.Catalog, spy: h.spy}
 	h.purStore = b.Purchases

@@ -27,6 +27,10 @@ type holdRequest struct {
 	Lines   []purchase.Line `json:"lines"`
 	// Code is an access or discount code to redeem; optional.
 	Code string `json:"code"`
+	// AdmissionToken is the buyer's admission from the event's waiting
+	// room (or the AdmitOne-Admission header); needed while the room
+	// is on.
+	AdmissionToken string `json:"admission_token"`
 }
 
 func (s *Server) createHold(w http.ResponseWriter, r *http.Request, p *account.Principal) error {
@@ -49,7 +53,11 @@ func (s *Server) createHold(w http.ResponseWriter, r *http.Request, p *account.P
 			return fieldError("lines["+strconv.Itoa(i)+"].ticket_type_id", "lines["+strconv.Itoa(i)+"].ticket_type_id is required")
 		}
 	}
-	h, err := svc.CreateHoldWithCode(r.Context(), p.User.ID, req.EventID, req.Lines, req.Code)
+	admission := req.AdmissionToken
+	if admission == "" {
+		admission = r.Header.Get(admissionHeader)
+	}
+	h, err := svc.CreateHoldAdmitted(r.Context(), p.User.ID, req.EventID, req.Lines, req.Code, admission)
 	if err != nil {
 		return err
 	}

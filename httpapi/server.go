@@ -32,6 +32,7 @@ import (
 	"github.com/admitone/admitone/search"
 	ticketsync "github.com/admitone/admitone/sync"
 	"github.com/admitone/admitone/voucher"
+	"github.com/admitone/admitone/waitroom"
 	"github.com/admitone/admitone/wallet"
 	attendeeapp "github.com/admitone/admitone/web/attendee"
 	deskapp "github.com/admitone/admitone/web/desk"
@@ -94,6 +95,9 @@ type Server struct {
 	// at pickup desks; nil answers their routes with 503.
 	Feedback *feedback.Service
 	Merch    *merch.Service
+	// Waitroom queues buyers of high-demand on-sales; nil answers its
+	// routes with 503 (and holds need no admission).
+	Waitroom *waitroom.Service
 	// StripePublishableKey (pk_...) is told to clients by GET /v1/config
 	// for Stripe's Payment Element.
 	StripePublishableKey string
@@ -117,7 +121,7 @@ func New(svc *services.Services) *Server {
 		PassSigner: svc.PassSigner, GoogleWallet: svc.GoogleWallet, Webhooks: svc.Webhooks,
 		Sync: svc.Hub, Enroller: svc.Enroller, Now: svc.Now, Log: svc.Log, Notify: svc.Notify, Analytics: svc.Analytics,
 		OrgWebhooks: svc.OrgWebhooks, Alerts: svc.Alerts, Desk: svc.Desk, Vouchers: svc.Vouchers,
-		Feedback: svc.Feedback, Merch: svc.Merch}
+		Feedback: svc.Feedback, Merch: svc.Merch, Waitroom: svc.Waitroom}
 }
 
 // policy says who may call a route. The handler gets the principal; org-
@@ -203,6 +207,13 @@ func routes() []route {
 		{"POST", "/v1/events/{id}/codes", eventManager, (*Server).createCode},
 		{"GET", "/v1/events/{id}/codes", eventManager, (*Server).listCodes},
 		{"POST", "/v1/events/{id}/codes/{code}/disable", eventManager, (*Server).disableCode},
+		// Waiting rooms of high-demand on-sales (waitroom.go): the
+		// event's organizers set the room; any signed-in buyer joins
+		// the queue and polls it, and holds with the admission token.
+		{"PUT", "/v1/events/{id}/waiting-room", eventManager, (*Server).putWaitingRoom},
+		{"GET", "/v1/events/{id}/waiting-room", eventManager, (*Server).getWaitingRoom},
+		{"POST", "/v1/events/{id}/queue", signedIn, (*Server).joinQueue},
+		{"GET", "/v1/events/{id}/queue", signedIn, (*Server).getQueue},
 		{"GET", "/v1/config", anyone, (*Server).clientConfig},
 		{"GET", "/v1/events", anyone, (*Server).searchEvents},
 		{"GET", "/v1/events/{id}", anyone, (*Server).getEvent},

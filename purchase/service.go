@@ -86,6 +86,10 @@ type Service struct {
 	// CodeChecksPerMinute is how many codes one caller may check a
 	// minute through UnlockCode; zero means DefaultCodeChecksPerMinute.
 	CodeChecksPerMinute int
+	// Admissions lets holds of an event with a waiting room through
+	// with the buyer's admission only (*waitroom.Service); nil: no
+	// event has one.
+	Admissions Admissions
 
 	holdRate holdRate
 	codeRate holdRate
@@ -192,11 +196,26 @@ func (s *Service) CreateHold(ctx context.Context, buyerID, eventID string, lines
 // ticket of the lines it applies to, in the same atomic step as the
 // capacity (Store.Reserve; none left is ErrCodeUsedUp).
 func (s *Service) CreateHoldWithCode(ctx context.Context, buyerID, eventID string, lines []Line, code string) (Hold, error) {
+	return s.CreateHoldAdmitted(ctx, buyerID, eventID, lines, code, "")
+}
+
+// CreateHoldAdmitted is CreateHoldWithCode with the buyer's admission
+// token from the event's waiting room (none if admission is ""): an
+// event whose room is on needs it (Admissions.CheckAdmission), checked
+// before anything else of the hold, so a refused hold costs none of the
+// buyer's holds a minute. The admission is not used up: it lets the
+// buyer hold until it expires.
+func (s *Service) CreateHoldAdmitted(ctx context.Context, buyerID, eventID string, lines []Line, code, admission string) (Hold, error) {
 	if err := s.requirePayments(ctx, eventID, lines); err != nil {
 		return Hold{}, err
 	}
 	if buyerID == "" {
 		return Hold{}, invalid("buyer_id", "is required")
+	}
+	if s.Admissions != nil {
+		if err := s.Admissions.CheckAdmission(ctx, eventID, buyerID, admission); err != nil {
+			return Hold{}, err
+		}
 	}
 	if err := s.limitHoldRate(buyerID); err != nil {
 		return Hold{}, err

@@ -20,6 +20,7 @@ import (
 	ticketsync "github.com/admitone/admitone/sync"
 	"github.com/admitone/admitone/vault"
 	"github.com/admitone/admitone/voucher"
+	"github.com/admitone/admitone/waitroom"
 	"github.com/admitone/admitone/wallet"
 	"github.com/admitone/admitone/webhook"
 )
@@ -136,6 +137,12 @@ type Services struct {
 	// merch.Store, as both backends are); nil when it is not.
 	Feedback *feedback.Service
 	Merch    *merch.Service
+	// Waitroom queues buyers of high-demand on-sales and admits them at
+	// a rate; Purchase takes holds of such events from admitted buyers
+	// only. Nil when the purchase store keeps no rooms (waitroom.Store,
+	// as both backends do) or there is no seal key, from which admission
+	// tokens are keyed.
+	Waitroom *waitroom.Service
 	// Now and Log are Config's.
 	Now func() time.Time
 	Log *slog.Logger
@@ -174,6 +181,10 @@ func New(cfg Config) *Services {
 	}
 	if ms, ok := st.Purchases.(merch.Store); ok {
 		s.Merch = &merch.Service{Store: ms, Orders: st.Purchases, Catalog: s.Catalog, Keys: s.Vault, Now: cfg.Now}
+	}
+	if ws, ok := st.Purchases.(waitroom.Store); ok && cfg.SealKey != nil {
+		s.Waitroom = &waitroom.Service{Store: ws, Catalog: s.Catalog, Key: waitroom.KeyFromSeal(cfg.SealKey), Now: cfg.Now}
+		s.Purchase.Admissions = s.Waitroom
 	}
 	s.Hub = &ticketsync.Hub{Store: st.Sync, Changes: st.Purchases, Tickets: HubTickets{Store: st.Purchases}, Now: cfg.Now, Logger: log}
 	s.Purchase.ChangesAppended = s.Hub.Poke

@@ -69,6 +69,8 @@ var (
 		bucketFeedback, bucketFeedbackComments, bucketFeedbackIDs,
 		// pickups.go
 		bucketPickups,
+		// waitroom.go
+		bucketRooms, bucketPlaces, bucketPlaceSeqs,
 
 		bucketPushSubs, bucketPushEndpoints, bucketPushUserSubs, bucketOutbox, bucketOutboxPending, bucketUnsubscribed,
 	}

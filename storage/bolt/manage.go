@@ -183,6 +183,9 @@ func (s *DB) DeleteEvent(ctx context.Context, id string, check func(catalog.Even
 				return err
 			}
 		}
+		if err := deleteRoom(tx, id); err != nil {
+			return err
+		}
 		return tx.Bucket(bucketEvents).Delete([]byte(id))
 	})
 }

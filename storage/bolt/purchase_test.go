@@ -8,6 +8,7 @@ import (
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/storage/storetest"
 	"github.com/admitone/admitone/voucher"
+	"github.com/admitone/admitone/waitroom"
 )
 
 func TestPurchaseStore(t *testing.T) {
@@ -47,5 +48,12 @@ func TestVoucherStore(t *testing.T) {
 	storetest.RunVouchers(t, func(t *testing.T) (voucher.Store, purchase.Store, catalog.Store) {
 		db := openTest(t)
 		return db, db, db
+	})
+}
+
+func TestWaitroomStore(t *testing.T) {
+	storetest.RunWaitroom(t, func(t *testing.T) (waitroom.Store, catalog.Store) {
+		db := openTest(t)
+		return db, db
 	})
 }
