@@ -186,6 +186,9 @@ func (s *DB) DeleteEvent(ctx context.Context, id string, check func(catalog.Even
 		if err := deleteRoom(tx, id); err != nil {
 			return err
 		}
+		if err := deleteEventCodes(tx, id); err != nil {
+			return err
+		}
 		return tx.Bucket(bucketEvents).Delete([]byte(id))
 	})
 }

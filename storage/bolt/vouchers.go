@@ -134,3 +134,33 @@ func (s *DB) DisableCode(ctx context.Context, id string, at time.Time) (voucher.
 	})
 	return c, err
 }
+
+// deleteEventCodes removes event eventID's codes and their lookups (the
+// event is being deleted: a draft nothing was held of, so no use of them
+// is counted anywhere).
+func deleteEventCodes(tx *bbolt.Tx, eventID string) error {
+	codes, lookups, byEvent := tx.Bucket(bucketCodes), tx.Bucket(bucketCodeLookups), tx.Bucket(bucketEventCodes)
+	p := prefix(eventID)
+	var keys [][]byte
+	c := byEvent.Cursor()
+	for k, _ := c.Seek(p); k != nil && hasPrefix(k, p); k, _ = c.Next() {
+		keys = append(keys, append([]byte(nil), k...))
+	}
+	for _, k := range keys {
+		id := k[len(p):]
+		var code voucher.Code
+		if _, err := get(codes, id, &code); err != nil {
+			return err
+		}
+		if err := lookups.Delete(voucher.Lookup(code.EventID, code.Code)); err != nil {
+			return err
+		}
+		if err := codes.Delete(id); err != nil {
+			return err
+		}
+		if err := byEvent.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

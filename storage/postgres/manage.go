@@ -156,6 +156,11 @@ func (s *DB) DeleteEvent(ctx context.Context, id string, check func(catalog.Even
 		if inventory {
 			return fmt.Errorf("event %s has had holds: %w", id, catalog.ErrInUse)
 		}
+		// Its codes go with it: nothing was held, so no use of them is
+		// counted anywhere.
+		if _, err := tx.Exec(ctx, `DELETE FROM codes WHERE event_id = $1`, id); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM ticket_types WHERE event_id = $1`, id); err != nil {
 			return err
 		}

@@ -23,6 +23,7 @@ func RunVouchers(t *testing.T, open func(t *testing.T) (voucher.Store, purchase.
 		{"HiddenType", testHiddenType},
 		{"Redeem/Uses", testRedeemUses},
 		{"Redeem/Concurrent", testRedeemConcurrent},
+		{"DeleteEvent", testCodesDeletedWithEvent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,4 +220,25 @@ func testRedeemConcurrent(t *testing.T, v voucher.Store, s purchase.Store, c cat
 	}
 	codeCounts(t, s, code.ID, 0, uses)
 	counts(t, s, sh.types[0].ID, 0, uses)
+}
+
+// testCodesDeletedWithEvent: deleting an event nothing was held of (a
+// draft) takes its codes with it, on both backends, and leaves another
+// event's code of the same text alone.
+func testCodesDeletedWithEvent(t *testing.T, v voucher.Store, _ purchase.Store, c catalog.Store) {
+	ctx := t.Context()
+	sh := newShop(t, c, 10)
+	other := newShop(t, c, 10)
+	mine := newCode(sh.event.ID, "GUESTS", voucher.KindAccess)
+	theirs := newCode(other.event.ID, "GUESTS", voucher.KindAccess)
+	must(t, "CreateCode", v.CreateCode(ctx, mine))
+	must(t, "CreateCode", v.CreateCode(ctx, theirs))
+	must(t, "DeleteEvent with a code", c.DeleteEvent(ctx, sh.event.ID, func(catalog.Event) error { return nil }))
+	_, err := v.Code(ctx, mine.ID)
+	is(t, "the deleted event's code", err, voucher.ErrNotFound)
+	_, err = v.CodeByLookup(ctx, sh.event.ID, voucher.Lookup(sh.event.ID, "GUESTS"))
+	is(t, "the deleted event's code by lookup", err, voucher.ErrNotFound)
+	got, err := v.Code(ctx, theirs.ID)
+	must(t, "the other event's code", err)
+	equal(t, "the other event's code", got, theirs)
 }
