@@ -382,3 +382,46 @@ func TestAttendeeShopHoldExpires(t *testing.T) {
 		t.Errorf("checkout of the expired hold %s: %d %s %v, want 410", holdID, status, body, err)
 	}
 }
+
+// TestAttendeeShopWaitingRoom: with a waiting room on the event's
+// on-sale, the app's hold is refused for want of an admission; the page
+// takes a place in the queue, says the position and the wait in words,
+// and once the buyer is admitted holds the tickets with the admission
+// token, on to checkout, without the buyer doing anything more.
+func TestAttendeeShopWaitingRoom(t *testing.T) {
+	srv := startServer(t, t.TempDir(), "", "127.0.0.1:0")
+	e := setupEvent(t, srv.url, 0)
+	// Twelve a minute: one admission every five seconds.
+	call(t, "PUT", srv.url+"/v1/events/"+e.id+"/waiting-room", e.organizer, map[string]any{"enabled": true, "admit_per_minute": 12},
+		http.StatusOK, nil)
+	// Someone joined before the buyer.
+	early := account(t, srv.url, "early@example.com")
+	call(t, "POST", srv.url+"/v1/events/"+e.id+"/queue", early, nil, http.StatusOK, nil)
+
+	s := openShop(t, srv.url, "/app/signin.html")
+	s.title("Sign in")
+	s.do(`document.getElementById("email").value = "buyer@example.com"`)
+	browsertest.Submit(t, s.ctx, "password", "signin", password)
+	s.wait(`location.pathname === "/app/" && document.getElementById("nav-auth").textContent === "Sign out"`, "signed in")
+	s.goTo("/app/event.html?id=" + e.id)
+	s.wait(fmt.Sprintf(`document.getElementById("qty-%s")`, e.typeID), "the ticket types")
+	s.do(fmt.Sprintf(`const q = document.getElementById("qty-%s"); q.value = "2"; q.dispatchEvent(new Event("change"))`, e.typeID))
+	s.do(`document.getElementById("hold").click()`)
+	s.wait(`/You are number \d+ in the queue, \d+ (person|people) ahead of you; about .* to wait\./.test(document.getElementById("queue-text").textContent)`,
+		"the place in the queue in words")
+	s.check("event-waiting-room")
+	s.title("Your tickets are held")
+	holdID := eval[string](s, `new URLSearchParams(location.search).get("hold")`)
+	if holdID == "" {
+		t.Fatal("the checkout page names no hold")
+	}
+	// The hold is the buyer's, made with the admission.
+	var q struct {
+		Status string `json:"status"`
+		Number int64  `json:"number"`
+	}
+	call(t, "GET", srv.url+"/v1/events/"+e.id+"/queue", s.token(), nil, http.StatusOK, &q)
+	if q.Status != "admitted" || q.Number != 2 {
+		t.Errorf("the buyer's place: %+v, want admitted, number 2 (after the early one)", q)
+	}
+}

@@ -6,6 +6,11 @@
 // when the server takes payments through Stripe) that talk only to the
 // server's public /v1 API, the same API a third-party app would use.
 //
+// An event with a waiting room (package waitroom) refuses holds without an
+// admission: event.js then takes a place in the queue, says the position
+// and the estimated wait, polls, and holds with the admission token once
+// the buyer is admitted (kept in sessionStorage while it lasts).
+//
 // Every answer carries a Content-Security-Policy without inline script or
 // style (CSP); the pages share common.js (the API client: bearer token,
 // Idempotency-Key, errors) and app.css.

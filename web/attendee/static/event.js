@@ -1,12 +1,72 @@
 // event.js: one event (GET /v1/events/{id}) with its ticket types; the
 // buyer chooses quantities and holds them (POST /v1/holds), then goes on
-// to checkout.html with the hold.
+// to checkout.html with the hold. When the event's on-sale has a waiting
+// room, the hold is refused with admission_required: the page takes a
+// place in the queue (POST /v1/events/{id}/queue), shows the position and
+// the estimated wait, polls until the buyer is admitted and then holds
+// with the admission token.
 "use strict";
 (function () {
   const A = window.AdmitOne, el = A.el;
   const id = A.param("id") || "";
   const hold = A.action();
+  const admissionKey = "admitone.admission." + id;
   let page = null;
+  let queueing = false;
+
+  // admission is this tab's admission token for the event, while it lasts.
+  function admission() {
+    try {
+      const a = JSON.parse(sessionStorage.getItem(admissionKey) || "null");
+      if (a && a.admission_token && new Date(a.expires_at) > new Date()) return a.admission_token;
+    } catch (e) { /* none */ }
+    return "";
+  }
+
+  function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
+
+  // showQueue says the place in words: position, people ahead, wait.
+  function showQueue(st) {
+    document.getElementById("queue").hidden = false;
+    let text;
+    if (st.status === "admitted") {
+      text = "It is your turn. Holding your tickets…";
+    } else {
+      const secs = st.estimated_wait_seconds || 0, mins = Math.ceil(secs / 60);
+      text = "You are number " + st.position + " in the queue, " + st.ahead + (st.ahead === 1 ? " person" : " people") +
+        " ahead of you; about " + (secs < 60 ? "less than a minute" : mins === 1 ? "a minute" : mins + " minutes") + " to wait.";
+    }
+    document.getElementById("queue-text").textContent = text;
+  }
+
+  // queue takes a place in the waiting room and waits for admission,
+  // then submits the choice again with the admission token.
+  async function queue() {
+    if (queueing) return;
+    queueing = true;
+    const path = "/v1/events/" + encodeURIComponent(id) + "/queue";
+    try {
+      let st = await A.api("POST", path);
+      for (;;) {
+        if (!st.room_enabled || (st.status === "admitted" && st.admission_token)) {
+          if (st.admission_token) sessionStorage.setItem(admissionKey, JSON.stringify({ admission_token: st.admission_token, expires_at: st.expires_at }));
+          showQueue({ status: "admitted" });
+          queueing = false;
+          document.getElementById("choose").requestSubmit();
+          return;
+        }
+        if (st.status === "expired") st = await A.api("POST", path); // back in line
+        showQueue(st);
+        await sleep(Math.min(15000, Math.max(2000, (st.estimated_wait_seconds || 0) * 500)));
+        st = await A.api("GET", path);
+      }
+    } catch (e) {
+      queueing = false;
+      document.getElementById("hold").disabled = false;
+      if (e.status === 401) { location.href = A.signInURL(); return; }
+      A.say("The waiting room could not be reached: " + e.message + " Try again.");
+    }
+  }
 
   // saleState says in words whether a type can be bought now.
   function saleState(tt, now) {
@@ -77,13 +137,23 @@
     button.disabled = true;
     A.say("");
     try {
-      const h = await A.api("POST", "/v1/holds", { event_id: id, lines }, { key: hold.key() });
+      const body = { event_id: id, lines };
+      const token = admission();
+      if (token) body.admission_token = token;
+      const h = await A.api("POST", "/v1/holds", body, { key: hold.key() });
       hold.done();
       sessionStorage.setItem("admitone.hold." + h.id, JSON.stringify({ hold: h, page }));
       location.href = "/app/checkout.html?hold=" + encodeURIComponent(h.id);
     } catch (e) {
       button.disabled = false;
       if (e.status === 401) { location.href = A.signInURL(); return; }
+      if (e.code === "admission_required" || e.code === "admission_expired") {
+        sessionStorage.removeItem(admissionKey);
+        hold.done(); // a new hold request once admitted
+        button.disabled = true;
+        queue();
+        return;
+      }
       if (e.code === "sold_out") {
         A.problem("Sold out", "There are not enough tickets left for what you chose. Nothing was held and nothing was charged. Choose fewer tickets or another ticket type.",
           el("a", { href: location.pathname + location.search }, "Choose again"), el("a", { href: "/app/" }, "Find another event"));
