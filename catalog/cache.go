@@ -67,6 +67,19 @@ func (c *Cache) Invalidate(id string) {
 	c.avail.remove(id)
 }
 
+// InvalidateAll drops everything cached, of every event (after changes
+// that went untold, e.g. while the channel that tells of other processes'
+// changes was down).
+func (c *Cache) InvalidateAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.gens {
+		c.gens[i]++
+	}
+	c.pages.init(c.pages.max)
+	c.avail.init(c.avail.max)
+}
+
 // InvalidateAvailability drops the cached availability of the event id and
 // keeps its page.
 func (c *Cache) InvalidateAvailability(id string) {

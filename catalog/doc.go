@@ -45,12 +45,16 @@
 // the index is reconciled with the store (search.Index.EnsureBuilt does
 // that at start-up).
 //
-// Cached pages and availability are invalidated by this process only. With
-// several syncserver instances on one PostgreSQL, another instance's change
-// is seen here when the entry expires: after PageTTL (a minute) for pages,
-// AvailabilityTTL (two seconds) for availability. Set shorter TTLs, or
-// NoCache, if that is too long; or forward invalidations between instances
-// (as the sync hub forwards check-ins) and call Cache.Invalidate.
+// With several syncserver processes on one PostgreSQL, each keeps its own
+// cache and search index; a Bus (storage/postgres: LISTEN/NOTIFY on
+// admitone_catalog) tells the others of every committed catalog change,
+// and RunBus refreshes their copies (cache entry dropped, event
+// re-indexed) within milliseconds; when listening (re)starts, every entry
+// is dropped and Reconcile brings the whole index up to date. Another
+// process's holds and sales are not announced this way: its availability
+// is seen here when the entry expires, after AvailabilityTTL (two
+// seconds). A failed announcement is logged; the others then see the
+// change after PageTTL (a minute) or its next change.
 //
 // Venues and ticket types are changed and removed through the Service
 // (manage.go), which invalidates and re-indexes as every other change

@@ -110,6 +110,12 @@ type Service struct {
 	// Log receives errors the caller is not told about (a failed
 	// re-index after a committed change); nil discards.
 	Log *slog.Logger
+	// Bus, if set, tells other server processes of this one's changes and
+	// this one of theirs (RunBus); Reconcile, if set, brings the whole
+	// search index up to date with the store when RunBus (re)starts
+	// listening (search.Index.EnsureBuilt).
+	Bus       Bus
+	Reconcile func(context.Context) error
 
 	initOnce sync.Once
 	seed     maphash.Seed
@@ -558,9 +564,62 @@ func (s *Service) InvalidateAvailability(eventID string) {
 	s.Cache.InvalidateAvailability(eventID)
 }
 
+// Bus tells other server processes on the same store of catalog changes
+// made here, and this process of theirs, so each drops its cached copy
+// and re-indexes the event (storage/postgres implements it with
+// LISTEN/NOTIFY; the embedded store has one process and needs none).
+type Bus interface {
+	// AnnounceCatalogChange tells the other processes that event
+	// eventID (its page, venue or ticket types) changed.
+	AnnounceCatalogChange(ctx context.Context, eventID string) error
+	// ListenCatalog calls fn with the event id of every change any
+	// process announces, and with "" whenever listening (re)starts, when
+	// changes may have gone untold, until ctx ends.
+	ListenCatalog(ctx context.Context, fn func(eventID string)) error
+}
+
 // changed runs after every committed change to an event or its ticket
-// types: it drops the cache entries and brings the index up to date.
+// types: it drops the cache entries, brings the index up to date and
+// tells the other processes (Bus).
 func (s *Service) changed(ctx context.Context, eventID string) {
+	s.refresh(ctx, eventID)
+	if s.Bus != nil {
+		if err := s.Bus.AnnounceCatalogChange(context.WithoutCancel(ctx), eventID); err != nil {
+			s.log().Error("catalog: telling the other server processes of a change failed; their copies stay stale until the entry expires (PageTTL) or the next change",
+				"event", eventID, "err", err)
+		}
+	}
+}
+
+// RunBus refreshes this process's copies of the events other processes
+// announce as changed, until ctx ends; without a Bus it returns at once.
+// When listening (re)starts, every cached entry is dropped and the index
+// is reconciled with the store (changes may have gone untold).
+func (s *Service) RunBus(ctx context.Context) {
+	if s.Bus == nil {
+		return
+	}
+	err := s.Bus.ListenCatalog(ctx, func(eventID string) {
+		if eventID != "" {
+			s.refresh(ctx, eventID)
+			return
+		}
+		s.init()
+		s.Cache.InvalidateAll()
+		if s.Reconcile != nil {
+			if err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
+				s.log().Error("catalog: reconciling the search index after listening restarted", "err", err)
+			}
+		}
+	})
+	if err != nil && ctx.Err() == nil {
+		s.log().Error("catalog: listening for other processes' changes stopped", "err", err)
+	}
+}
+
+// refresh drops the event's cache entries and brings its index entry up
+// to date with the store.
+func (s *Service) refresh(ctx context.Context, eventID string) {
 	s.init()
 	s.Cache.Invalidate(eventID)
 	if s.Index == nil {

@@ -36,6 +36,10 @@ type Backend struct {
 	// Notifier tells of other processes' change log appends: PostgreSQL
 	// only; nil for bolt, which one process owns.
 	Notifier ticketsync.Notifier
+	// CatalogBus tells other server processes of catalog changes and this
+	// one of theirs (PostgreSQL, several processes); nil on the embedded
+	// store, which one process holds.
+	CatalogBus catalog.Bus
 	// Backup writes a consistent copy of the embedded store while it
 	// serves (bolt.DB.Backup); nil for PostgreSQL, whose backups are
 	// pg_dump's (docs/operations.md).
@@ -70,7 +74,7 @@ func Open(ctx context.Context, dsn, dataDir string) (*Backend, error) {
 		return nil, err
 	}
 	return &Backend{Kind: "postgres", Accounts: db, Catalog: db, Purchases: db, Secrets: db, Sync: db, Notify: db, Notifier: db,
-		ping: db.Ping, close: db.Close}, nil
+		CatalogBus: db, ping: db.Ping, close: db.Close}, nil
 }
 
 // Ping reports whether the backend can serve requests, for /readyz.

@@ -254,7 +254,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	// database under the seal key.
 	svc := services.New(services.Config{
 		Stores: services.Stores{Accounts: backend.Accounts, Catalog: backend.Catalog, Purchases: backend.Purchases, Secrets: backend.Secrets, Sync: backend.Sync,
-			Notify: backend.Notify},
+			Notify: backend.Notify, CatalogBus: backend.CatalogBus},
 		PushSubject: cfg.PushSubject, PushAllowHTTP: cfg.PushAllowLoopbackHTTP,
 		SealKey: key, Index: a.index, Log: log, Issuer: "AdmitOne",
 		MaxHeldPerBuyer: set.maxHeld, HoldsPerMinute: set.rate, HoldTTL: set.holdTTL,
@@ -272,6 +272,10 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	a.api.CORSOrigins, a.api.HSTS = set.corsOrigins, cfg.HSTS
 	svc.Purchase.LinkTTL = cfg.LinkTTL
 	svc.Hub.QuietAfter = cfg.GateQuietAfter
+	svc.Catalog.Reconcile = func(ctx context.Context) error {
+		_, err := a.index.EnsureBuilt(ctx, backend.Catalog)
+		return err
+	}
 	if set.mail != nil {
 		set.mail.Attachments = a.api.OrderAttachments
 		log.Info("email", "smtp", cfg.Mail.SMTPAddr, "from", set.mail.From, "starttls", !cfg.Mail.SMTPInsecure, "auth", cfg.Mail.SMTPUser != "")
@@ -349,6 +353,7 @@ func (a *app) Run(ctx context.Context) error {
 	notifyDone := make(chan struct{})
 	go func() { defer close(notifyDone); a.svc.RunNotify(ctx) }() // sends the outbox, checks for doors opening
 	go a.svc.RunGateWatch(ctx)                                    // alerts the operator of gates gone quiet at open doors
+	go a.svc.Catalog.RunBus(ctx)                                  // other processes' catalog changes: caches and search here
 	if n := a.backend.Notifier; n != nil {
 		// Other server processes on the same PostgreSQL write to the
 		// log too; their notifications reach this process's gates.

@@ -36,6 +36,9 @@ type Stores struct {
 	// Notify keeps push subscriptions and the outbox; nil: no
 	// notifications.
 	Notify notify.Store
+	// CatalogBus tells other server processes of catalog changes
+	// (storage.Backend.CatalogBus); nil: one process.
+	CatalogBus catalog.Bus
 }
 
 // Config is what New builds the services from. Zero fields take the
@@ -158,7 +161,7 @@ func New(cfg Config) *Services {
 	st := cfg.Stores
 	s := &Services{Search: cfg.Index, Webhooks: cfg.Webhooks, PassSigner: cfg.PassSigner, GoogleWallet: cfg.GoogleWallet, Now: cfg.Now, Log: log}
 	s.Accounts = &account.Service{Store: st.Accounts, SealKey: cfg.SealKey, Issuer: cfg.Issuer, Limits: cfg.AccountLimits, Now: cfg.Now, Log: log}
-	s.Catalog = &catalog.Service{Store: st.Catalog, Index: cfg.Index, Now: cfg.Now, Log: log}
+	s.Catalog = &catalog.Service{Store: st.Catalog, Index: cfg.Index, Now: cfg.Now, Log: log, Bus: st.CatalogBus}
 	s.Vault = &vault.Vault{Store: st.Secrets, Seal: cfg.SealKey, Now: cfg.Now}
 	s.Purchase = &purchase.Service{Store: st.Purchases, Catalog: s.Catalog, Now: cfg.Now, Changed: s.Catalog.InvalidateAvailability,
 		Signer: s.Vault, Log: log, MaxHeldPerBuyer: cfg.MaxHeldPerBuyer, HoldsPerMinute: cfg.HoldsPerMinute, HoldTTL: cfg.HoldTTL, Payments: cfg.Payments}

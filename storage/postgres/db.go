@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/admitone/admitone/internal/id"
 	"github.com/admitone/admitone/storage/storeerr"
 )
 
@@ -34,6 +35,9 @@ type DB struct {
 	numbering numbering
 	stopSweep context.CancelFunc
 	sweepDone chan struct{}
+	// instance names this handle in its catalog announcements, so it
+	// skips its own (notify.go).
+	instance string
 }
 
 // Open connects to the database at dsn (a postgres:// URL or a key=value
@@ -52,7 +56,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		p.Close()
 		return nil, fmt.Errorf("open postgres %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
-	s := &DB{pool: pool{p}, sweepDone: make(chan struct{})}
+	s := &DB{pool: pool{p}, sweepDone: make(chan struct{}), instance: id.New("pid")}
 	sweepCtx, stop := context.WithCancel(context.Background())
 	s.stopSweep = stop
 	s.uploads, s.orders, s.payments = s.newUploads(), s.newOrders(), s.newPayments()

@@ -2,10 +2,12 @@ package postgres
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/admitone/admitone/catalog"
 	ticketsync "github.com/admitone/admitone/sync"
 )
 
@@ -13,8 +15,36 @@ var _ ticketsync.Notifier = (*DB)(nil)
 
 // changesChannel is the NOTIFY channel on which every transaction that
 // appends to an event's change log announces it (queueChanges), with the
-// event id as payload.
-const changesChannel = "admitone_changes"
+// event id as payload; catalogChannel the one on which a server process
+// announces a committed catalog change (catalog.Bus), likewise.
+const (
+	changesChannel = "admitone_changes"
+	catalogChannel = "admitone_catalog"
+)
+
+var _ catalog.Bus = (*DB)(nil)
+
+// AnnounceCatalogChange implements catalog.Bus. The payload is this
+// handle's instance and the event id, "instance/eventID".
+func (s *DB) AnnounceCatalogChange(ctx context.Context, eventID string) error {
+	_, err := s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, catalogChannel, s.instance+"/"+eventID)
+	return err
+}
+
+// ListenCatalog implements catalog.Bus as Listen does for the change log;
+// this handle's own announcements are skipped (it refreshed already).
+func (s *DB) ListenCatalog(ctx context.Context, fn func(eventID string)) error {
+	return s.listen(ctx, catalogChannel, func(payload string) {
+		if payload == "" {
+			fn("")
+			return
+		}
+		from, eventID, ok := strings.Cut(payload, "/")
+		if ok && from != s.instance && eventID != "" {
+			fn(eventID)
+		}
+	})
+}
 
 // Listen's reconnection backoff, and how long its connection may be idle
 // before it checks that the server is still there: a connection dropped
@@ -37,9 +67,14 @@ const (
 // fn runs on Listen's goroutine and should return quickly; notifications
 // queue up meanwhile. Listen returns nil once ctx ends.
 func (s *DB) Listen(ctx context.Context, fn func(eventID string)) error {
+	return s.listen(ctx, changesChannel, fn)
+}
+
+// listen runs LISTEN channel as Listen describes.
+func (s *DB) listen(ctx context.Context, channel string, fn func(eventID string)) error {
 	backoff := listenMinBackoff
 	for {
-		listened := s.listenOnce(ctx, fn)
+		listened := s.listenOnce(ctx, channel, fn)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -57,7 +92,7 @@ func (s *DB) Listen(ctx context.Context, fn func(eventID string)) error {
 
 // listenOnce connects, listens and passes notifications to fn until the
 // connection fails or ctx ends, reporting whether LISTEN took effect.
-func (s *DB) listenOnce(ctx context.Context, fn func(eventID string)) bool {
+func (s *DB) listenOnce(ctx context.Context, channel string, fn func(eventID string)) bool {
 	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig)
 	if err != nil {
 		return false
@@ -67,7 +102,7 @@ func (s *DB) listenOnce(ctx context.Context, fn func(eventID string)) bool {
 		defer cancel()
 		conn.Close(closeCtx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+changesChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 		return false
 	}
 	fn("")
