@@ -86,6 +86,9 @@ type serverConfig struct {
 	// Webhooks: organizers' webhooks and operator alerts.
 	Webhooks webhookConfig
 
+	// Roles are the parts of the server this process runs (--role: api,
+	// sync, worker; empty: all).
+	Roles []string
 	// GateQuietAfter is how long a gate may go without a scan during
 	// doors-open before the gate panel flags it quiet (sync.Hub.QuietAfter).
 	GateQuietAfter time.Duration
@@ -104,6 +107,7 @@ func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.CORSOrigins, "cors-origins", nil, "origins (https://shop.example.com) whose pages may call the /v1 API from a browser, separated by commas; never *; empty allows none (env ADMITONE_CORS_ORIGINS)")
 	fs.BoolVar(&c.HSTS, "hsts", false, "send Strict-Transport-Security on the app and the API: the server is reached over TLS, e.g. through a proxy that terminates it (env ADMITONE_HSTS)")
 	fs.DurationVar(&c.LinkTTL, "ticket-link-ttl", purchase.DefaultLinkTTL, "how long a ticket link (POST /v1/tickets/{id}/links) lasts (env ADMITONE_TICKET_LINK_TTL)")
+	fs.StringSliceVar(&c.Roles, "role", nil, "the parts this process runs, separated by commas: api (the HTTP API, desk and app), sync (the gates' /v1/sync), worker (expiring holds, the outbox, reminders, the gate watch), or all (the default); split on PostgreSQL only (env ADMITONE_ROLE)")
 	fs.DurationVar(&c.GateQuietAfter, "gate-quiet-after", ticketsync.DefaultQuietAfter, "a gate with no scan for this long during doors-open is flagged quiet on the gate panel, 1m to 24h (env ADMITONE_GATE_QUIET_AFTER)")
 	c.Payments.addFlags(fs)
 	c.Wallets.addFlags(fs)
@@ -145,6 +149,7 @@ type settings struct {
 	operator      *webhook.Operator
 	mail          *notify.Email
 	publicURL     string
+	roles         roles
 }
 
 // check validates every flag and reads every file the config names
@@ -173,6 +178,9 @@ func (c *serverConfig) check() (settings, error) {
 	}
 	if st.holdTTL = c.HoldTTL; st.holdTTL != 0 && (st.holdTTL < time.Second || st.holdTTL > time.Hour) {
 		return st, fmt.Errorf("--hold-ttl %v: want 0 (the default) or 1s to 1h", st.holdTTL)
+	}
+	if st.roles, err = parseRoles(c.Roles, c.Database == ""); err != nil {
+		return st, err
 	}
 	if c.GateQuietAfter != 0 && (c.GateQuietAfter < time.Minute || c.GateQuietAfter > 24*time.Hour) {
 		return st, fmt.Errorf("--gate-quiet-after %v: want 1m to 24h", c.GateQuietAfter)
@@ -209,6 +217,7 @@ type app struct {
 	svc      *services.Services
 	index    *search.Index
 	api      *httpapi.Server
+	roles    roles
 	// Addr is where the HTTP server listens once Run started it; started
 	// is closed then.
 	Addr    net.Addr
@@ -237,7 +246,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, backend: backend, started: make(chan struct{})}
+	a := &app{cfg: cfg, log: log, backend: backend, roles: set.roles, started: make(chan struct{})}
 	a.index, err = search.Open(filepath.Join(cfg.DataDir, "search.bleve"))
 	if err != nil {
 		backend.Close()
@@ -329,7 +338,7 @@ func (a *app) Run(ctx context.Context) error {
 		stopAdmin()
 		<-adminDone
 	}()
-	srv := &http.Server{Handler: a.api.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+	srv := &http.Server{Handler: a.roles.servedBy(a.api.Handler()), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 2)
@@ -349,11 +358,15 @@ func (a *app) Run(ctx context.Context) error {
 		a.log.Info("metrics listening", "addr", a.MetricsAddr.String())
 	}
 	go func() { errc <- srv.Serve(ln) }()
-	go a.purchase.RunExpiry(ctx, 15*time.Second) // releases expired holds and unpaid orders
 	notifyDone := make(chan struct{})
-	go func() { defer close(notifyDone); a.svc.RunNotify(ctx) }() // sends the outbox, checks for doors opening
-	go a.svc.RunGateWatch(ctx)                                    // alerts the operator of gates gone quiet at open doors
-	go a.svc.Catalog.RunBus(ctx)                                  // other processes' catalog changes: caches and search here
+	if a.roles.worker {
+		go a.purchase.RunExpiry(ctx, 15*time.Second)                  // releases expired holds and unpaid orders
+		go func() { defer close(notifyDone); a.svc.RunNotify(ctx) }() // sends the outbox, checks for doors opening
+		go a.svc.RunGateWatch(ctx)                                    // alerts the operator of gates gone quiet at open doors
+	} else {
+		close(notifyDone)
+	}
+	go a.svc.Catalog.RunBus(ctx) // other processes' catalog changes: caches and search here
 	if n := a.backend.Notifier; n != nil {
 		// Other server processes on the same PostgreSQL write to the
 		// log too; their notifications reach this process's gates.
@@ -363,7 +376,7 @@ func (a *app) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	a.log.Info("syncserver listening", "addr", a.Addr.String(), "storage", a.backend.Kind, "admin_socket", adminPath)
+	a.log.Info("syncserver listening", "addr", a.Addr.String(), "storage", a.backend.Kind, "roles", a.roles.String(), "admin_socket", adminPath)
 	close(a.started)
 	select {
 	case err := <-errc:
