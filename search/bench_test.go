@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -362,4 +363,72 @@ func BenchmarkUpsert(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSearchConcurrent runs each kind of query from 8 goroutines at
+// once (as several buyers' searches reach one server), reporting the
+// latency each caller sees and the queries answered per second in all.
+func BenchmarkSearchConcurrent(b *testing.B) {
+	_, gen := benchIndex(b)
+	r := rand.New(rand.NewPCG(10, 10))
+	maxPrice := int64(5000)
+	var keyword, filtered []search.Query
+	for _, q := range gen.keywordQueries(64) {
+		keyword = append(keyword, search.Query{Q: q})
+		from := genStart.Add(time.Duration(r.IntN(200)) * 24 * time.Hour)
+		filtered = append(filtered, search.Query{Q: q, Category: catalog.Categories[r.IntN(len(catalog.Categories))],
+			From: from, To: from.Add(90 * 24 * time.Hour), PriceMax: &maxPrice})
+	}
+	for _, c := range []struct {
+		name    string
+		queries []search.Query
+	}{
+		{"keyword", keyword},
+		{"keyword+filter", filtered},
+		{"browse", []search.Query{{Sort: search.SortDate}}},
+	} {
+		b.Run(c.name+"/goroutines=8", func(b *testing.B) { runQueriesConcurrently(b, c.queries, 8) })
+	}
+}
+
+// runQueriesConcurrently is runQueries from n goroutines sharing b.N calls.
+func runQueriesConcurrently(b *testing.B, queries []search.Query, n int) {
+	idx, _ := benchIndex(b)
+	ctx := context.Background()
+	for _, q := range queries {
+		if _, err := idx.Search(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var next atomic.Int64
+	lats := make([][]time.Duration, n)
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for g := range n {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(b.N) {
+					return
+				}
+				t := time.Now()
+				if _, err := idx.Search(ctx, queries[int(i)%len(queries)]); err != nil {
+					b.Error(err)
+					return
+				}
+				lats[g] = append(lats[g], time.Since(t))
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	lat := slices.Concat(lats...)
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(math.Ceil(p*float64(len(lat))))-1)].Nanoseconds()) / 1e6
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "queries/s")
 }
