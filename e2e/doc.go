@@ -23,6 +23,12 @@
 // to the dashboard's live figure (BENCHMARKS.md), also across two
 // servers of one PostgreSQL database.
 //
+// Scaling out meets a real proxy here: TestScaleOutBehindNginx puts
+// Debian's nginx, configured as docs/operations.md shows, in front of
+// three servers of one PostgreSQL database, with two gates on different
+// servers, clients at loopback addresses of their own (so the login
+// limits see them, not nginx) and 500 buyers racing for 100 tickets.
+//
 // The package holds tests only; `go test ./e2e/` runs them. The binaries
 // are built by internal/testenv, with CGO_ENABLED=0, at the first test
 // that needs them.
@@ -30,15 +36,20 @@
 // # Caveats
 //
 // The tests need the go command (to build the binaries) and loopback
-// networking; TestFlashSale and TestCrashIdempotency need Linux.
-// TestMultiProcess and TestDeskCheckinDelay need PostgreSQL (ADMITONE_TEST_POSTGRES,
-// see storage/postgres/pgtest): it is skipped without it on a laptop and
-// fails without it when CI=true. With -short every test is skipped and
-// nothing is built, except TestFlashSale when ADMITONE_FLASHSALE asks
-// for it (its gating is that variable alone).
+// networking; TestFlashSale, TestCrashIdempotency and
+// TestScaleOutBehindNginx need Linux. TestMultiProcess,
+// TestDeskCheckinDelay and TestScaleOutBehindNginx need PostgreSQL
+// (ADMITONE_TEST_POSTGRES, see storage/postgres/pgtest), and
+// TestScaleOutBehindNginx nginx (on PATH or /usr/sbin): each is skipped
+// without them on a laptop and fails without them when CI=true. With
+// -short every test is skipped and nothing is built, except TestFlashSale
+// when ADMITONE_FLASHSALE asks for it (its gating is that variable alone).
 //
 // Delays (how long a check-in took to reach another gate, how long a
 // gate took to catch up after a fault) are logged with t.Logf, never
-// asserted: they depend on the machine. Waits are bounded generously
-// instead, so a broken sync fails in seconds rather than hanging.
+// asserted: they depend on the machine. The one exception is the
+// product's promise that a check-in reaches the gates of other servers
+// within one second, which TestScaleOutBehindNginx asserts. Waits are
+// bounded generously instead, so a broken sync fails in seconds rather
+// than hanging.
 package e2e

@@ -19,18 +19,8 @@ func TestMultiProcess(t *testing.T) {
 	needBinaries(t)
 	dsn := pgtest.FreshSchema(t) // skips without PostgreSQL; fails under CI=true
 	t.Parallel()
-	dir1, dir2 := t.TempDir(), t.TempDir()
-	s1 := startServer(t, dir1, dsn, "127.0.0.1:0")
-	// Issuer keys are sealed in the database under the seal key: every
-	// server of one database needs the same one.
-	key, err := os.ReadFile(filepath.Join(dir1, "seal.key"))
-	if err != nil {
-		t.Fatalf("the first server wrote no seal key: %v", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir2, "seal.key"), key, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s2 := startServer(t, dir2, dsn, "127.0.0.1:0")
+	servers := startServers(t, dsn, 2)
+	s1, s2 := servers[0], servers[1]
 
 	ev := setupEvent(t, s1.url, 20)
 	a := newGate(t, ev, s1.url, "A")
@@ -71,4 +61,27 @@ func TestMultiProcess(t *testing.T) {
 	t.Logf("gate B (server 2) refuses a ticket %v after its refund at server 1", time.Since(refund).Round(time.Millisecond))
 	waitOutboxEmpty(t, a, 10*time.Second)
 	waitOutboxEmpty(t, b, 10*time.Second)
+}
+
+// startServers starts n syncserver processes on the PostgreSQL database
+// dsn, each on a free loopback port with a data directory of its own and
+// the extra flags, and waits until all listen. Issuer keys are sealed in
+// the database under the seal key, so every server of one database needs
+// the same one: the first server makes it and the others get a copy.
+func startServers(t *testing.T, dsn string, n int, extra ...string) []*server {
+	t.Helper()
+	first := t.TempDir()
+	servers := []*server{startServer(t, first, dsn, "127.0.0.1:0", extra...)}
+	key, err := os.ReadFile(filepath.Join(first, "seal.key"))
+	if err != nil {
+		t.Fatalf("the first server wrote no seal key: %v", err)
+	}
+	for range n - 1 {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "seal.key"), key, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		servers = append(servers, startServer(t, dir, dsn, "127.0.0.1:0", extra...))
+	}
+	return servers
 }
