@@ -14,7 +14,7 @@ import (
 // listed origin gets exactly its own origin back, never "*".
 
 // corsAllowHeaders are the request headers a client of the API sends.
-const corsAllowHeaders = "Authorization, Content-Type, Idempotency-Key"
+const corsAllowHeaders = "Authorization, Content-Type, Idempotency-Key, AdmitOne-Admission"
 
 // corsMaxAge is how long, in seconds, a browser may keep a preflight's
 // answer.

@@ -68,7 +68,7 @@ func TestCORS(t *testing.T) {
 		res := request(t, "OPTIONS", "/v1/holds", "https://shop.example.com", pre).want(t, http.StatusNoContent)
 		for k, want := range map[string]string{
 			"Access-Control-Allow-Origin":  "https://shop.example.com",
-			"Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key",
+			"Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key, AdmitOne-Admission",
 		} {
 			if got := res.header.Get(k); got != want {
 				t.Errorf("%s %q, want %q", k, got, want)
