@@ -483,8 +483,11 @@ type buyerRun struct {
 // most purchases are made.
 func (b *flashClient) buy(ctx context.Context, base, eventID, typeID string, steps, most int) buyerRun {
 	var r buyerRun
-	holdBody, _ := json.Marshal(map[string]any{"event_id": eventID,
-		"lines": []map[string]any{{"ticket_type_id": typeID, "quantity": 1}}})
+	hold := map[string]any{"event_id": eventID, "lines": []map[string]any{{"ticket_type_id": typeID, "quantity": 1}}}
+	if b.admission != "" {
+		hold["admission_token"] = b.admission
+	}
+	holdBody, _ := json.Marshal(hold)
 	payBody := []byte(`{"test_card":"4242424242424242"}`)
 	// step sends one request and records it; ok is false after a failure.
 	step := func(i int, name, path string, body []byte, want int, out any) bool {
@@ -589,6 +592,9 @@ type idJSON struct {
 type flashClient struct {
 	client *http.Client
 	token  string
+	// admission, when set, goes with every hold (a waiting room's
+	// admission token).
+	admission string
 }
 
 // loopbackClient connects from local, a loopback address (nil: the
@@ -658,8 +664,10 @@ func (c *flashClient) login(t *testing.T, base, email string) {
 func flashEvent(t *testing.T, org *flashClient, base string, tickets int) (eventID, typeID string) {
 	t.Helper()
 	const email = "flash-organizer@example.com"
-	org.mustJSON(t, "POST", base+"/v1/auth/signup", map[string]any{"email": email, "password": password}, http.StatusCreated, nil)
-	org.login(t, base, email)
+	if org.token == "" { // a second event of the same organizer needs no account
+		org.mustJSON(t, "POST", base+"/v1/auth/signup", map[string]any{"email": email, "password": password}, http.StatusCreated, nil)
+		org.login(t, base, email)
+	}
 	var o, v, ev, tt idJSON
 	org.mustJSON(t, "POST", base+"/v1/orgs", map[string]any{"name": "Flash Sale Promotions"}, http.StatusCreated, &o)
 	org.mustJSON(t, "POST", base+"/v1/orgs/"+o.ID+"/venues", map[string]any{"name": "Arena", "city": "Berlin",
