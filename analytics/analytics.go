@@ -70,8 +70,11 @@ func NewCounts() Counts {
 // Store counts an event's figures in one consistent read.
 // Implementations: storage/bolt and storage/postgres; storage/storetest
 // checks both. An unknown event has zero counts, not an error.
+// NeverEntered is counted only when noShows is set (it is the one
+// figure that compares every ticket with every lineage, and it means
+// something only once the event has ended); otherwise it is zero.
 type Store interface {
-	EventCounts(ctx context.Context, eventID string) (Counts, error)
+	EventCounts(ctx context.Context, eventID string, noShows bool) (Counts, error)
 }
 
 // Inventory reports sold plus held per ticket type (purchase.Store).
@@ -231,7 +234,9 @@ func (s *Service) EventStatsBy(ctx context.Context, eventID string, b Bucket) (E
 	if err != nil {
 		return EventStats{}, err
 	}
-	c, err := s.Store.EventCounts(ctx, eventID)
+	at := now().UTC()
+	ended := !at.Before(p.Event.EndsAt)
+	c, err := s.Store.EventCounts(ctx, eventID, ended)
 	if err != nil {
 		return EventStats{}, fmt.Errorf("figures of event %s: %w", eventID, err)
 	}
@@ -239,7 +244,6 @@ func (s *Service) EventStatsBy(ctx context.Context, eventID string, b Bucket) (E
 	if err != nil {
 		return EventStats{}, fmt.Errorf("inventory of event %s: %w", eventID, err)
 	}
-	at := now().UTC()
 	st := EventStats{EventID: eventID, AsOf: at, TicketTypes: []TypeStats{}, Revenue: []Revenue{}, Entries: []GateEntries{},
 		EntriesPerMinute: []MinuteEntries{}, SalesBucket: b, Sales: []SalesBucket{}, Refusals: []Refusal{},
 		CheckedIn: c.CheckedIn, Inside: c.Inside, Conflicts: c.Conflicts, OfflineConflicts: c.OfflineConflicts}
@@ -277,7 +281,7 @@ func (s *Service) EventStatsBy(ctx context.Context, eventID string, b Bucket) (E
 			return a.GateID < b.GateID || (a.GateID == b.GateID && a.Reason < b.Reason)
 		})
 	}
-	if !at.Before(p.Event.EndsAt) {
+	if ended {
 		n := c.NeverEntered
 		st.NoShows = &n
 	}

@@ -13,8 +13,14 @@
 // Every figure is read from what the stores keep (tickets, orders, the
 // server's record of each ticket lineage's entry state, check-ins and
 // conflicts), by one call of the store (Store.EventCounts) that reads
-// them in one consistent view; nothing is counted beside the stores, so
-// a restart changes no figure. Capacity left is the ticket types'
+// them in one consistent view. Both stores keep each event's figures as
+// they change, written in the same transaction as the records they
+// count (bbolt in its write transactions, PostgreSQL by triggers), so a
+// read costs a few hundred keys or rows however many tickets the event
+// has, and the figures cannot drift from the records: nothing is
+// counted beside the stores, and a restart changes no figure. Their
+// tests compare the figures with counting the records after every
+// store test. Capacity left is the ticket types'
 // capacity minus what the inventory counters hold taken (sold plus held),
 // the same counters Reserve decides against. Sales and lead times go by
 // when an order was paid; check-ins by when the gate scanned.

@@ -2,7 +2,6 @@ package bolt
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -87,7 +86,20 @@ func indexOrder(tx *bbolt.Tx, o purchase.Order) error {
 	for _, l := range o.Lines {
 		f.Tickets += uint32(l.Quantity)
 	}
-	return tx.Bucket(bucketEventOrders).Put(join(o.EventID, o.ID), f.encode())
+	b, k := tx.Bucket(bucketEventOrders), join(o.EventID, o.ID)
+	d := figureDeltas{}
+	if v := b.Get(k); v != nil {
+		was, err := decodeOrderFact(v)
+		if err != nil {
+			return fmt.Errorf("order %s: %w", o.ID, err)
+		}
+		d.order(was, -1)
+	}
+	d.order(f, 1)
+	if err := d.apply(tx, o.EventID); err != nil {
+		return err
+	}
+	return b.Put(k, f.encode())
 }
 
 // indexTicket records t's state under its event and lineage.
@@ -100,7 +112,15 @@ func indexTicket(tx *bbolt.Tx, t purchase.Ticket) error {
 	default:
 		state = ticketStateReplaced
 	}
-	return tx.Bucket(bucketEventTickets).Put(join(t.EventID, t.Root(), t.ID), append([]byte{state}, t.TicketTypeID...))
+	b, k, v := tx.Bucket(bucketEventTickets), join(t.EventID, t.Root(), t.ID), append([]byte{state}, t.TicketTypeID...)
+	entered := tx.Bucket(bucketTicketEntered).Get(join(t.EventID, t.Root())) != nil
+	d := figureDeltas{}
+	d.ticket(b.Get(k), entered, -1)
+	d.ticket(v, entered, 1)
+	if err := d.apply(tx, t.EventID); err != nil {
+		return err
+	}
+	return b.Put(k, v)
 }
 
 // minuteKey is a time's minute as 8 big-endian bytes that sort as the
@@ -116,7 +136,16 @@ func indexEntry(tx *bbolt.Tx, c changelog.Checkin) error {
 	}
 	k := append(join(c.EventID, c.GateID), 0)
 	k = append(append(k, minuteKey(c.At)...), c.ID...)
-	return tx.Bucket(bucketEventEntries).Put(k, nil)
+	b := tx.Bucket(bucketEventEntries)
+	if b.Get(k) != nil {
+		return nil
+	}
+	// The minute as minuteKey has it.
+	minute := time.Unix(c.At.Unix()/60*60, 0).UTC()
+	if err := addFigure(tx, c.EventID, figure{kind: figEntries, part: c.GateID, at: minute}, 1); err != nil {
+		return err
+	}
+	return b.Put(k, nil)
 }
 
 // buildAnalyticsIndexes fills the analytics indexes from the records: run
@@ -151,13 +180,15 @@ func buildAnalyticsIndexes(tx *bbolt.Tx) error {
 	})
 }
 
-// EventCounts implements analytics.Store in one read transaction over
-// the event's keys in the analytics indexes, its lineage records and
-// conflicts; only the conflicts are decoded from JSON.
-func (s *DB) EventCounts(ctx context.Context, eventID string) (analytics.Counts, error) {
+// walkCounts counts an event's figures by walking its keys in the
+// analytics indexes, its lineage records and conflicts (only the
+// conflicts are decoded from JSON): what the event's figures in
+// bucketEventFigures must equal. Open uses it to build the figures of a
+// file written before them; tests compare the two.
+func walkCounts(tx *bbolt.Tx, eventID string) (analytics.Counts, error) {
 	c := analytics.NewCounts()
 	p := prefix(eventID)
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
+	err := func() error {
 		cur := tx.Bucket(bucketEventOrders).Cursor()
 		for k, v := cur.Seek(p); k != nil && hasPrefix(k, p); k, v = cur.Next() {
 			f, err := decodeOrderFact(v)
@@ -266,7 +297,7 @@ func (s *DB) EventCounts(ctx context.Context, eventID string) (analytics.Counts,
 		}
 		flush()
 		return nil
-	})
+	}()
 	if err != nil {
 		return analytics.Counts{}, err
 	}

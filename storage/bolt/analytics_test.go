@@ -19,6 +19,7 @@ func runAnalytics(t *testing.T, before func(t *testing.T, db *DB)) {
 			t.Fatal(err)
 		}
 		reopen := func(t *testing.T) storetest.Stores {
+			checkFigures(t, db)
 			if before != nil {
 				before(t, db)
 			}
@@ -26,6 +27,7 @@ func runAnalytics(t *testing.T, before func(t *testing.T, db *DB)) {
 				t.Fatal(err)
 			}
 			again := openTestIn(t, dir)
+			t.Cleanup(func() { checkFigures(t, again) })
 			return storetest.Stores{Sync: again, Purchase: again, Catalog: again}
 		}
 		return storetest.Stores{Sync: db, Purchase: db, Catalog: db}, reopen

@@ -28,6 +28,7 @@ func openTest(t *testing.T) *DB {
 		if err != nil {
 			t.Errorf("consistency check: %v", err)
 		}
+		checkFigures(t, db)
 		if err := db.Close(); err != nil {
 			t.Error(err)
 		}

@@ -18,8 +18,9 @@ import (
 const File = "syncserver.db"
 
 // schemaVersion is the layout this package writes. A file written by a
-// newer layout is refused rather than misread.
-const schemaVersion = 1
+// newer layout is refused rather than misread. 2: the events' figures
+// (figures.go), which a program of layout 1 would not keep up to date.
+const schemaVersion = 2
 
 // Buckets. Composite keys join ids with a 0 byte, which no id contains, so
 // a prefix scan over "id\x00" finds exactly one owner's entries.
@@ -61,6 +62,8 @@ var (
 
 		// analytics.go
 		bucketEventOrders, bucketEventTickets, bucketEventEntries,
+		// figures.go
+		bucketEventFigures,
 
 		// vouchers.go
 		bucketCodes, bucketCodeLookups, bucketEventCodes,
@@ -112,6 +115,8 @@ func Open(dir string) (*DB, error) {
 func initialize(tx *bbolt.Tx) error {
 	// A file from before the analytics indexes gets them built once.
 	unindexed := tx.Bucket(bucketEventOrders) == nil && tx.Bucket(bucketOrders) != nil
+	// A file from before the events' figures gets them counted once.
+	unfigured := tx.Bucket(bucketEventFigures) == nil && tx.Bucket(bucketEvents) != nil
 	for _, name := range allBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
@@ -129,6 +134,11 @@ func initialize(tx *bbolt.Tx) error {
 	if unindexed {
 		if err := buildAnalyticsIndexes(tx); err != nil {
 			return fmt.Errorf("build the analytics indexes: %w", err)
+		}
+	}
+	if unindexed || unfigured {
+		if err := buildFigures(tx); err != nil {
+			return fmt.Errorf("count the events' figures: %w", err)
 		}
 	}
 	return meta.Put(keyVersion, binary.BigEndian.AppendUint32(nil, schemaVersion))

@@ -11,10 +11,14 @@
 // event id and number, codes (package voucher) by lookup digest and by
 // event, and, for the organizer's figures, each event's
 // orders (with a compact fact of each), tickets (by lineage root, with
-// their state) and entry check-ins (by gate and minute): derived keys
-// written in the same transaction as what they describe, and built from
-// the records when a file from before them is first opened (see
-// analytics.go). Every method is one bbolt transaction; values are
+// their state) and entry check-ins (by gate and minute), and its
+// figures (sold, revenue, sales by hour, entries by gate and minute,
+// checked in, inside, conflicts, never entered) kept as they change:
+// derived keys written in the same transaction as what they describe,
+// and built from the records when a file from before them is first
+// opened (see analytics.go and figures.go; layout version 2, which a
+// program of layout 1 refuses to open rather than leave the figures
+// behind). Every method is one bbolt transaction; values are
 // decoded inside it, so nothing returned refers to bbolt's memory, which
 // is only valid until the transaction ends.
 //

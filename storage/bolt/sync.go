@@ -316,6 +316,9 @@ func recordCheckins(tx *bbolt.Tx, eventID string, cs []changelog.Checkin, receiv
 		}
 		next, cf, first := ticketsync.ApplyCheckin(l, root, c, receivedAt)
 		if first {
+			if err := lineageEntered(tx, c.EventID, root); err != nil {
+				return res, err
+			}
 			if err := put(entered, key, purchase.Entry{TicketID: c.TicketID, CheckinID: c.ID, GateID: c.GateID, At: c.At}); err != nil {
 				return res, err
 			}
@@ -325,13 +328,28 @@ func recordCheckins(tx *bbolt.Tx, eventID string, cs []changelog.Checkin, receiv
 				return res, err
 			}
 			res.Conflicts = append(res.Conflicts, *cf)
+			d := figureDeltas{{kind: figConflicts}: 1}
+			if cf.First.Offline || cf.Second.Offline {
+				d[figure{kind: figOfflineConflicts}] = 1
+			}
+			if err := d.apply(tx, c.EventID); err != nil {
+				return res, err
+			}
 		}
 		switch {
 		case next.Inside && !l.Inside:
+			if err := addFigure(tx, c.EventID, figure{kind: figInside}, 1); err != nil {
+				return res, err
+			}
 			if err := put(inside, key, next.Since); err != nil {
 				return res, err
 			}
 		case !next.Inside:
+			if l.Inside {
+				if err := addFigure(tx, c.EventID, figure{kind: figInside}, -1); err != nil {
+					return res, err
+				}
+			}
 			if err := inside.Delete(key); err != nil {
 				return res, err
 			}

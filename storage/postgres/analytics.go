@@ -3,100 +3,131 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/admitone/admitone/analytics"
 )
 
 var _ analytics.Store = (*DB)(nil)
 
-// EventCounts implements analytics.Store: one aggregate query per figure,
-// all in one read-only repeatable-read transaction, so the figures are
-// of one moment.
-func (s *DB) EventCounts(ctx context.Context, eventID string) (analytics.Counts, error) {
+// EventCounts implements analytics.Store: it sums the event's rows of
+// event_figures (see "An event's figures" in doc.go), kept by triggers
+// in the transactions that change the records, in one statement. Afterwards
+// it folds the event's rows when they have piled up (foldFigures).
+func (s *DB) EventCounts(ctx context.Context, eventID string, noShows bool) (analytics.Counts, error) {
 	c := analytics.NewCounts()
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT ticket_type_id,
-				count(*) FILTER (WHERE status = 'valid'),
-				count(*) FILTER (WHERE status = 'revoked' AND replaced_by = '')
-			FROM tickets WHERE event_id = $1 GROUP BY ticket_type_id`, eventID)
-		if err != nil {
-			return fmt.Errorf("tickets: %w", err)
-		}
-		var id string
-		var tc analytics.TicketCounts
-		if _, err := pgx.ForEachRow(rows, []any{&id, &tc.Valid, &tc.Revoked}, func() error {
-			c.Tickets[id] = tc
+	rows, err := s.readFigures(ctx, eventID, &c)
+	if err != nil {
+		return analytics.Counts{}, fmt.Errorf("figures of event %s: %w", eventID, err)
+	}
+	if !noShows {
+		c.NeverEntered = 0
+	}
+	if rows > foldAbove && rows > 2*figureKeys(c) {
+		// A fold that fails leaves the rows as they were; the next
+		// read tries again.
+		_ = s.foldFigures(ctx, eventID)
+	}
+	return c, nil
+}
+
+// lockClassFigures is the first key of the advisory lock a fold holds
+// ("ADMF"); the second is the event id's hash.
+const lockClassFigures = 0x41444d46
+
+// foldAbove is how many figure rows an event may have before a read
+// folds them: below it, summing them costs less than a millisecond.
+const foldAbove = 1000
+
+// figureKeys is how many figure rows c would fold into, about.
+func figureKeys(c analytics.Counts) int {
+	return 2*len(c.Tickets) + 2*len(c.Revenue) + 2*len(c.Sales) + len(c.EntryMinutes) + 4
+}
+
+// readFigures sums the event's rows of event_figures into c, in one
+// statement (so of one moment), and returns how many rows it read.
+func (s *DB) readFigures(ctx context.Context, eventID string, c *analytics.Counts) (int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT figure, part, minute, sum(n)::bigint, count(*) FROM event_figures
+		WHERE event_id = $1 GROUP BY 1, 2, 3`, eventID)
+	if err != nil {
+		return 0, fmt.Errorf("figures: %w", err)
+	}
+	var figure, part string
+	var minute pgtype.Timestamptz
+	var n int64
+	var read, k int
+	_, err = pgx.ForEachRow(rows, []any{&figure, &part, &minute, &n, &k}, func() error {
+		read += k
+		if n == 0 {
 			return nil
-		}); err != nil {
-			return fmt.Errorf("tickets: %w", err)
 		}
-		rows, err = tx.Query(ctx, `SELECT total_currency, sum(total_amount)::bigint,
-				coalesce(sum(total_amount) FILTER (WHERE status = 'refunded'), 0)::bigint
-			FROM orders WHERE event_id = $1 AND status IN ('paid', 'refunded') GROUP BY total_currency`, eventID)
-		if err != nil {
-			return fmt.Errorf("revenue: %w", err)
-		}
-		var rc analytics.RevenueCounts
-		if _, err := pgx.ForEachRow(rows, []any{&id, &rc.Paid, &rc.Refunded}, func() error {
-			c.Revenue[id] = rc
-			return nil
-		}); err != nil {
-			return fmt.Errorf("revenue: %w", err)
-		}
-		rows, err = tx.Query(ctx, `SELECT date_trunc('hour', paid_at), count(*), coalesce(sum(
-				(SELECT sum((l->>'quantity')::int) FROM jsonb_array_elements(lines) AS l)), 0)::bigint
-			FROM orders WHERE event_id = $1 AND status IN ('paid', 'refunded') GROUP BY 1`, eventID)
-		if err != nil {
-			return fmt.Errorf("sales: %w", err)
-		}
-		var hour time.Time
-		var sc analytics.SalesCounts
-		if _, err := pgx.ForEachRow(rows, []any{&hour, &sc.Orders, &sc.Units}, func() error {
-			c.Sales[hour.UTC()] = sc
-			return nil
-		}); err != nil {
-			return fmt.Errorf("sales: %w", err)
-		}
-		rows, err = tx.Query(ctx, `SELECT gate_id, date_trunc('minute', at), count(*) FROM sync_checkins
-			WHERE event_id = $1 AND direction = 'entry' GROUP BY 1, 2`, eventID)
-		if err != nil {
-			return fmt.Errorf("entries: %w", err)
-		}
-		var n int
-		var minute time.Time
-		if _, err := pgx.ForEachRow(rows, []any{&id, &minute, &n}, func() error {
-			c.Entries[id] += n
-			c.EntryMinutes[analytics.GateMinute{GateID: id, Minute: minute.UTC()}] = n
-			return nil
-		}); err != nil {
-			return fmt.Errorf("entries: %w", err)
-		}
-		if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE entered_checkin_id <> ''),
-				count(*) FILTER (WHERE checkin_id <> '')
-			FROM ticket_inside WHERE event_id = $1`, eventID).Scan(&c.CheckedIn, &c.Inside); err != nil {
-			return fmt.Errorf("lineages: %w", err)
-		}
-		if err := tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE first_offline OR second_offline)
-			FROM conflicts WHERE event_id = $1`, eventID).Scan(&c.Conflicts, &c.OfflineConflicts); err != nil {
-			return fmt.Errorf("conflicts: %w", err)
-		}
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM tickets AS t
-			WHERE t.event_id = $1 AND t.status = 'valid' AND NOT EXISTS (
-				SELECT 1 FROM ticket_inside AS i WHERE i.event_id = t.event_id
-					AND i.ticket_id = CASE WHEN t.lineage = '' THEN t.id ELSE t.lineage END
-					AND i.entered_checkin_id <> '')`, eventID).Scan(&c.NeverEntered); err != nil {
-			return fmt.Errorf("no-shows: %w", err)
+		at := minute.Time.UTC()
+		switch figure {
+		case "valid", "revoked":
+			tc := c.Tickets[part]
+			if figure == "valid" {
+				tc.Valid = int(n)
+			} else {
+				tc.Revoked = int(n)
+			}
+			c.Tickets[part] = tc
+		case "paid", "refunded":
+			rc := c.Revenue[part]
+			if figure == "paid" {
+				rc.Paid = n
+			} else {
+				rc.Refunded = n
+			}
+			c.Revenue[part] = rc
+		case "sales_orders", "sales_units":
+			sc := c.Sales[at]
+			if figure == "sales_orders" {
+				sc.Orders = int(n)
+			} else {
+				sc.Units = int(n)
+			}
+			c.Sales[at] = sc
+		case "entries":
+			c.Entries[part] += int(n)
+			c.EntryMinutes[analytics.GateMinute{GateID: part, Minute: at}] = int(n)
+		case "checked_in":
+			c.CheckedIn = int(n)
+		case "inside":
+			c.Inside = int(n)
+		case "conflicts":
+			c.Conflicts = int(n)
+		case "offline_conflicts":
+			c.OfflineConflicts = int(n)
+		case "never_entered":
+			c.NeverEntered = int(n)
+		default:
+			return fmt.Errorf("unknown figure %q", figure)
 		}
 		return nil
 	})
 	if err != nil {
-		return analytics.Counts{}, fmt.Errorf("figures of event %s: %w", eventID, err)
+		return 0, fmt.Errorf("figures: %w", err)
 	}
-	return c, nil
+	return read, nil
+}
+
+// foldFigures replaces the event's figure rows by one per figure (none
+// for a figure back at zero), in one transaction: the rows it deletes
+// are the rows it sums, and rows that writers commit meanwhile are left
+// as they are, so no delta is lost or counted twice; readers see the
+// rows before or after, whose sums are the same. Two folds of one event
+// at once would only waste work, so a second one gives way.
+func (s *DB) foldFigures(ctx context.Context, eventID string) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var mine bool
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1, hashtext($2))`, int32(lockClassFigures), eventID).Scan(&mine); err != nil || !mine {
+			return err
+		}
+		_, err := tx.Exec(ctx, `WITH d AS (DELETE FROM event_figures WHERE event_id = $1 RETURNING figure, part, minute, n)
+			INSERT INTO event_figures (event_id, figure, part, minute, n)
+			SELECT $1, figure, part, minute, sum(n) FROM d GROUP BY figure, part, minute HAVING sum(n) <> 0`, eventID)
+		return err
+	})
 }

@@ -14,6 +14,7 @@ func TestAnalyticsStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		checkFiguresWhenDone(t, dsn)
 		t.Cleanup(func() { db.Close() })
 		reopen := func(t *testing.T) storetest.Stores {
 			db.Close()

@@ -18,12 +18,18 @@ import (
 )
 
 // openTest opens a store on a fresh schema, closed when the test ends.
+//
+// When the test ends, the figures the triggers kept for every event are
+// checked against counting the records (checkFiguresWhenDone), so every
+// store test also tests event_figures.
 func openTest(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(t.Context(), pgtest.FreshSchema(t))
+	dsn := pgtest.FreshSchema(t)
+	db, err := Open(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkFiguresWhenDone(t, dsn)
 	t.Cleanup(func() { db.Close() })
 	return db
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -91,6 +93,9 @@ func revokeOrderTickets(ctx context.Context, tx pgx.Tx, orderID, reason string, 
 	if err != nil {
 		return fmt.Errorf("tickets of order %s: %w", orderID, err)
 	}
+	if err := lockLineages(ctx, tx, tickets); err != nil {
+		return err
+	}
 	var b pgx.Batch
 	changes := make([]changelog.Change, 0, len(tickets))
 	for _, t := range tickets {
@@ -101,6 +106,36 @@ func revokeOrderTickets(ctx context.Context, tx pgx.Tx, orderID, reason string, 
 	if err := queueChanges(&b, changes); err != nil {
 		return err
 	}
+	return sendBatch(ctx, tx, &b)
+}
+
+// lockLineages locks the ticket_inside rows of the tickets' lineages,
+// inserting those missing, in (event, root) order as RecordCheckins
+// does, so that no entry of those lineages is recorded until the
+// caller commits: the caller may change the tickets' states, and the
+// event's figures count valid tickets by whether their lineage has an
+// entry (see doc.go, "An event's figures"). The caller holds the
+// tickets' own row locks already (taken before lineage locks, as
+// Transfer does).
+func lockLineages(ctx context.Context, tx pgx.Tx, tickets []purchase.Ticket) error {
+	if len(tickets) == 0 {
+		return nil
+	}
+	lineages := make(map[lineageKey]bool)
+	for _, t := range tickets {
+		lineages[lineageKey{t.EventID, t.Root()}] = true
+	}
+	keys := slices.SortedFunc(maps.Keys(lineages), compareLineage)
+	events, roots := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		events[i], roots[i] = k.event, k.root
+	}
+	var b pgx.Batch
+	b.Queue(`INSERT INTO ticket_inside (event_id, ticket_id)
+		SELECT v.e, v.t FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS v(e, t, n) ORDER BY v.n
+		ON CONFLICT (event_id, ticket_id) DO NOTHING`, events, roots)
+	b.Queue(`SELECT 1 FROM ticket_inside AS i JOIN unnest($1::text[], $2::text[]) AS v(e, t) ON i.event_id = v.e AND i.ticket_id = v.t
+		ORDER BY i.event_id, i.ticket_id FOR UPDATE OF i`, events, roots)
 	return sendBatch(ctx, tx, &b)
 }
 

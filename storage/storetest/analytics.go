@@ -122,11 +122,16 @@ func testAnalyticsKnownAnswers(t *testing.T, st Stores, reopen func(t *testing.T
 	}
 	check := func(what string, p purchase.Store) {
 		t.Helper()
-		empty, err := as(p).EventCounts(ctx, "evt_000000000000000000000000")
+		empty, err := as(p).EventCounts(ctx, "evt_000000000000000000000000", true)
 		must(t, "EventCounts of an unknown event", err)
 		equal(t, what+": counts of an unknown event", empty, analytics.NewCounts())
-		got, err := as(p).EventCounts(ctx, sh.event.ID)
+		got, err := as(p).EventCounts(ctx, sh.event.ID, true)
 		must(t, "EventCounts", err)
+		live, err := as(p).EventCounts(ctx, sh.event.ID, false)
+		must(t, "EventCounts without no-shows", err)
+		equal(t, what+": never entered, not asked for", live.NeverEntered, 0)
+		live.NeverEntered = got.NeverEntered
+		equal(t, what+": the figures without no-shows", live, got)
 		equal(t, what+": tickets", got.Tickets, want.Tickets)
 		equal(t, what+": revenue", got.Revenue, want.Revenue)
 		equal(t, what+": checked in", got.CheckedIn, want.CheckedIn)

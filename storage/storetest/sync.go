@@ -52,6 +52,7 @@ func RunSync(t *testing.T, open func(t *testing.T) (ticketsync.Store, purchase.S
 		{"Feedback", testFeedback},
 		{"Pickups", testPickups},
 		{"Concurrent/Checkins", testConcurrentCheckins},
+		{"Concurrent/Figures", testFiguresRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
