@@ -1,6 +1,7 @@
 package waitroom
 
 import (
+	"math"
 	"math/bits"
 	"time"
 )
@@ -20,13 +21,22 @@ const maxCredit = 24 * time.Hour
 func Burst(perMinute int) int64 { return max(1, int64(perMinute)/60) }
 
 // span is how long n admissions take at perMinute, rounded up to the
-// nanosecond so that Grant never gives more than the rate.
+// nanosecond so that Grant never gives more than the rate. The product
+// is taken in 128 bits; a span beyond time.Duration's range is its
+// largest value.
 func span(perMinute int, n int64) time.Duration {
 	if perMinute < 1 || n <= 0 {
 		return 0
 	}
-	m := int64(time.Minute)
-	return time.Duration((n*m + int64(perMinute) - 1) / int64(perMinute))
+	pm := uint64(perMinute)
+	hi, lo := bits.Mul64(uint64(n), uint64(time.Minute))
+	lo, carry := bits.Add64(lo, pm-1, 0)
+	hi += carry
+	if hi >= pm {
+		return math.MaxInt64
+	}
+	q, _ := bits.Div64(hi, lo, pm)
+	return time.Duration(min(q, math.MaxInt64))
 }
 
 // Grant returns how many more of r's places are due for admission at
