@@ -206,7 +206,8 @@ func TestWaitingRoomTwoProcesses(t *testing.T) {
 	}
 	org := h1.newUser(t, "organizer")
 	ev, tt := queueShow(t, h1, org, "Stadium Night")
-	h2.do(t, "PUT", "/v1/events/"+ev.ID+"/waiting-room", org.Token, map[string]any{"enabled": true, "admit_per_minute": 120}).want(t, http.StatusOK)
+	room := "/v1/events/" + ev.ID + "/waiting-room"
+	set := decodeAs[waitroom.View](t, h2.do(t, "PUT", room, org.Token, map[string]any{"enabled": true, "admit_per_minute": 120}), http.StatusOK)
 	queue := "/v1/events/" + ev.ID + "/queue"
 	const n = 12
 	buyers := make([]*user, n)
@@ -264,6 +265,11 @@ func TestWaitingRoomTwoProcesses(t *testing.T) {
 		if admitted != 2*step {
 			t.Errorf("after %d s: %d admitted, want %d", step, admitted, 2*step)
 		}
+	}
+	// Polls through both read the room and stamp places: the room's
+	// record was last written by the organizer.
+	if v := decodeAs[waitroom.View](t, h1.do(t, "GET", room, org.Token, nil), http.StatusOK); !v.UpdatedAt.Equal(set.UpdatedAt) || v.Admitted != 8 || v.Waiting != n-8 {
+		t.Errorf("the room after the polls: %+v, want updated at %v (by the organizer only), 8 admitted", v, set.UpdatedAt)
 	}
 	// The first admitted holds at the server that did not give its token.
 	first := byNumber[1]

@@ -13,33 +13,63 @@
 //
 // # The queue
 //
-// A Room keeps two counters: Joined, the places given, and Admitted, the
-// places admitted. A join numbers its place Joined+1 in one transaction
+// A Room keeps two counters: Joined, the places given, and Admitted, a
+// cursor: places numbered at most Admitted are admitted and stamped so
+// in the store. A join numbers its place Joined+1 in one transaction
 // on the room (the room's row lock in PostgreSQL, bbolt's single
-// writer), so places are numbered 1, 2, 3, ... in arrival order however
-// many processes take joins at once, and an account joining again gets
-// the place it has. Admission is a cursor: a place is admitted when its
-// number is at most Admitted. Moving the cursor and stamping the places
-// it passes (AdmittedAt, ExpiresAt) happen in one transaction too, so
-// no place is admitted twice and arrival order is admission order.
+// writer, joins grouped by bbolt's Batch into one commit), so places
+// are numbered 1, 2, 3, ... in arrival order however many processes
+// take joins at once, and an account joining again gets the place it
+// has.
 //
-// # The rate
+// # The rate, read from the clock
 //
-// There is no background timer: whoever reads the room (a buyer's
-// poll, a join, a hold's check, an organizer) gives the admissions due
-// by the clock. The room keeps CreditFrom, the time from which
-// admissions not yet given accrue at AdmitPerMinute; Grant turns the
-// time since then into admissions (no more than are waiting) and moves
-// CreditFrom by exactly the time they took, so admissions follow the
-// rate whether the room is read every millisecond or once a minute, and
-// nothing is counted twice when two processes step at once (the step
-// is decided again under the room's lock; a read that finds nothing due
-// writes nothing, so polls cost a read). Credit does not pile up while
-// nobody waits: a join that finds nobody left waiting once those due
-// are admitted cuts the credit to Burst (one second's worth, at least
-// one), so the first buyers of a quiet room go through at once and a
-// crowd waits its turn. OpensAt (the on-sale) starts admissions: buyers
-// may queue before it.
+// There is no background timer, and reading the room writes nothing.
+// The room keeps CreditFrom, the time from which admissions beyond the
+// cursor accrue at AdmitPerMinute: the k-th place after the cursor is
+// due at CreditFrom plus k times a minute over AdmitPerMinute. So whether a
+// place is admitted at a given time is computed from the stored room
+// and the clock (Frontier, AdmissionAt), by any process, with the same
+// answer: places numbered at most Frontier are admitted, the rest wait,
+// and a buyer's position and estimated wait come from the same
+// schedule. Admissions follow the rate exactly whether the room is read
+// every millisecond or once a minute, in arrival order, and a poll or
+// a hold check is two reads (the room, the place) of which nothing
+// writes the room's record: thousands of polling buyers do not contend
+// on it. (Measured at 5,000 buyers and 500 admissions a second on the
+// embedded store, the sale through the room runs at 0.6 to 0.8 of
+// head-on, bounded by its rate; when polls wrote the room's record it
+// ran at 0.11. BENCHMARKS.md, "Head-on and through the waiting room".)
+//
+// An admission is stamped in the store once: the first poll that finds
+// its place due (Status) records the place's admission time, the
+// instant its turn came (or its arrival, if later), and its expiry, in
+// Store.Admit, before the token is shown. Admit decides again from the
+// room as it is then, under a lock shared with other Admits and
+// exclusive of joins and the organizer's changes (the room's row FOR
+// SHARE in PostgreSQL; bbolt's single writer, Admits grouped by Batch
+// into one commit), and keeps a stamp already there: two processes
+// stamping one place store one admission, and its token, a MAC over
+// the stamp, is the same at every process and never changes. A hold's
+// check (CheckAdmission) only reads the stamp: a token exists only for
+// a stamped place. So writes are one per admission, not one per poll.
+// Processes whose clocks differ by a few milliseconds may first see a
+// place due that much apart; the order, the rate over time and the
+// stored stamp are the same.
+//
+// The organizer's change (Configure) moves the cursor under the room's
+// lock: the admissions due at the old settings are given first, places
+// not stamped yet are stamped at that moment, stamped ones keep their
+// stamp, and the new settings start from there. Credit does not pile up
+// while nobody waits: a join that finds nobody left waiting once those
+// due are admitted cuts the credit to Burst (one second's worth, at
+// least one), so the first buyers of a quiet room go through at once
+// and a crowd waits its turn; that moves the schedule of places due but
+// not stamped (they stay due, and nobody has their token yet), never a
+// stamped one. A buyer
+// due but never polled who joins again is stamped first, so an
+// admission that expired unseen gives a new place. OpensAt (the
+// on-sale) starts admissions: buyers may queue before it.
 //
 // The rate is the organizer's to set to what the purchase path
 // sustains (BENCHMARKS.md, "flash sale": purchases a second on the
@@ -77,12 +107,10 @@
 //     primary key) to know whether it needs an admission.
 //   - A hold whose room check fails costs none of the buyer's holds a
 //     minute; errors and logs never carry a token.
-//   - Giving admissions is a write of the room's record by whoever reads
-//     the room when admissions are due, so under thousands of polling
-//     buyers and a high rate nearly every poll and hold check writes that
-//     one record: measured at 5,000 buyers and 500 admissions a second on
-//     the embedded store, the sale ran at 66 tickets/s against 593
-//     head-on (BENCHMARKS.md). Reads that compute admissions from the
-//     clock, with grouped writes only when a token is first given, would
-//     remove the hot record; not built.
+//   - A place due but not yet polled is counted admitted (Frontier,
+//     the organizer's view) though nothing is stored for it yet; its
+//     admission expires a TTL after its turn, polled or not.
+//   - On PostgreSQL each stamp is its own short transaction (no group
+//     commit as on bbolt); the room's row is locked FOR SHARE, not
+//     updated.
 package waitroom

@@ -87,7 +87,8 @@ func view(r Room) View {
 }
 
 // Room returns an event's room; an event without one has a room that
-// is off. The event's existence is the caller's to check.
+// is off. The event's existence is the caller's to check. Admitted
+// counts the places due by the clock (Frontier); nothing is written.
 func (s *Service) Room(ctx context.Context, eventID string) (View, error) {
 	r, err := s.Store.Room(ctx, eventID)
 	if errors.Is(err, ErrNotFound) {
@@ -96,10 +97,7 @@ func (s *Service) Room(ctx context.Context, eventID string) (View, error) {
 	if err != nil {
 		return View{}, err
 	}
-	r, err = s.advance(ctx, r, s.now())
-	if err != nil {
-		return View{}, err
-	}
+	r.Admitted = Frontier(r, s.now())
 	return view(r), nil
 }
 
@@ -152,23 +150,6 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// advance gives the admissions due at now, if any, and returns the room
-// as stored. Only a step that admits someone writes, so polls cost a
-// read; the step decides again under the room's lock, so two processes
-// advancing at once admit each place once.
-func (s *Service) advance(ctx context.Context, r Room, now time.Time) (Room, error) {
-	if n, _ := Grant(r, now); n == 0 {
-		return r, nil
-	}
-	return s.Store.UpdateRoom(ctx, r.EventID, now, func(r *Room) error {
-		n, cf := Grant(*r, now)
-		if n > 0 {
-			r.Admitted, r.CreditFrom = r.Admitted+n, cf
-		}
-		return nil
-	})
-}
-
 // Status values.
 const (
 	StatusWaiting  = "waiting"
@@ -215,7 +196,7 @@ func (s *Service) status(r Room, p Place, now time.Time) Status {
 		st.AdmissionToken = token(s.Key, p)
 	default:
 		st.Status = StatusWaiting
-		st.Position = p.Seq - r.Admitted
+		st.Position = max(1, p.Seq-Frontier(r, now))
 		st.Ahead = st.Position - 1
 		if wait := due(r, p.Seq).Sub(now); wait > 0 {
 			st.EstimatedWaitSeconds = int64((wait + time.Second - 1) / time.Second)
@@ -249,26 +230,40 @@ func (s *Service) Join(ctx context.Context, eventID, userID string) (Status, err
 		return Status{}, err
 	}
 	now := s.now()
+	// A place due but never polled is stamped first, so that the store
+	// sees an admission that has expired since and gives a new place.
+	if p, err := s.Store.Place(ctx, eventID, userID); err == nil {
+		if _, err := s.stamp(ctx, r, p, now); err != nil {
+			return Status{}, err
+		}
+	} else if !errors.Is(err, ErrNotFound) {
+		return Status{}, err
+	}
 	if _, _, err := s.Store.Join(ctx, eventID, userID, now, func(r *Room) { JoinCredit(r, now) }); err != nil {
 		return Status{}, fmt.Errorf("join the queue of event %s: %w", eventID, err)
 	}
 	return s.Status(ctx, eventID, userID)
 }
 
-// Status returns the account's place in the event's queue, giving the
-// admissions due first; an account without a place is ErrNotInQueue.
+// Status returns the account's place in the event's queue; an account
+// without a place is ErrNotInQueue. It reads the room and the place; a
+// place the clock has made due is stamped admitted (Store.Admit) the
+// first time it is seen, before its token is shown, so a poll writes
+// at most once per admission and never the room's record.
 func (s *Service) Status(ctx context.Context, eventID, userID string) (Status, error) {
 	now := s.now()
-	r, p, err := s.current(ctx, eventID, userID, now)
+	r, p, err := s.read(ctx, eventID, userID)
 	if err != nil {
+		return Status{}, err
+	}
+	if p, err = s.stamp(ctx, r, p, now); err != nil {
 		return Status{}, err
 	}
 	return s.status(r, p, now), nil
 }
 
-// current returns the room and the account's place after the
-// admissions due at now.
-func (s *Service) current(ctx context.Context, eventID, userID string, now time.Time) (Room, Place, error) {
+// read returns the event's room and the account's place as stored.
+func (s *Service) read(ctx context.Context, eventID, userID string) (Room, Place, error) {
 	r, err := s.Store.Room(ctx, eventID)
 	if errors.Is(err, ErrNotFound) {
 		return Room{}, Place{}, fmt.Errorf("event %s: %w", eventID, ErrNotInQueue)
@@ -283,15 +278,21 @@ func (s *Service) current(ctx context.Context, eventID, userID string, now time.
 	if err != nil {
 		return Room{}, Place{}, err
 	}
-	if r, err = s.advance(ctx, r, now); err != nil {
-		return Room{}, Place{}, err
-	}
-	if !p.Admitted() && p.Seq <= r.Admitted {
-		if p, err = s.Store.Place(ctx, eventID, userID); err != nil {
-			return Room{}, Place{}, err
-		}
-	}
 	return r, p, nil
+}
+
+// stamp returns p, stamped admitted in the store first if r's schedule
+// makes it due at now. The store decides again under the room's lock,
+// from the room as it is then, and keeps a stamp already there.
+func (s *Service) stamp(ctx context.Context, r Room, p Place, now time.Time) (Place, error) {
+	if _, ok := AdmissionAt(r, p, now); !ok {
+		return p, nil
+	}
+	got, err := s.Store.Admit(ctx, r.EventID, p.UserID, func(r Room, p Place) (time.Time, bool) { return AdmissionAt(r, p, now) })
+	if err != nil {
+		return Place{}, fmt.Errorf("admit place %d of event %s: %w", p.Seq, r.EventID, err)
+	}
+	return got, nil
 }
 
 // CheckAdmission lets a hold of the event by the account through: at
@@ -315,8 +316,10 @@ func (s *Service) CheckAdmission(ctx context.Context, eventID, userID, given str
 		return fmt.Errorf("%w (the admission token is longer than %d characters)", ErrAdmissionRequired, maxTokenLen)
 	}
 	now := s.now()
-	_, p, err := s.current(ctx, eventID, userID, now)
-	if errors.Is(err, ErrNotInQueue) {
+	// Read only: a token is shown only once its place is stamped
+	// admitted, so a place not stamped has no token to match.
+	p, err := s.Store.Place(ctx, eventID, userID)
+	if errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("%w (the account has no place in the event's queue)", ErrAdmissionRequired)
 	}
 	if err != nil {

@@ -1,6 +1,7 @@
 package waitroom_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -96,6 +97,18 @@ func users(n int) []string {
 	return out
 }
 
+// crowd sets the room and has n accounts join it in order; it returns
+// them.
+func (f *fixture) crowd(t *testing.T, set waitroom.Settings, n int) []string {
+	t.Helper()
+	f.configure(t, set)
+	us := users(n)
+	for _, u := range us {
+		f.join(t, u)
+	}
+	return us
+}
+
 // admitted returns which of users are admitted, asking each.
 func (f *fixture) admitted(t *testing.T, svc *waitroom.Service, us []string) []string {
 	t.Helper()
@@ -147,11 +160,7 @@ func TestAdmitsAtTheRateInArrivalOrder(t *testing.T) {
 
 func TestAdmissionsPendingWhileNobodyAsksAreGivenAtOnce(t *testing.T) {
 	f := newFixture(t)
-	f.configure(t, waitroom.Settings{Enabled: true, AdmitPerMinute: 120})
-	us := users(50)
-	for _, u := range us {
-		f.join(t, u)
-	}
+	us := f.crowd(t, waitroom.Settings{Enabled: true, AdmitPerMinute: 120}, 50)
 	f.clock.Advance(10 * time.Second)
 	// Nobody polled for 10 s: 20 are due, and the first poll gives them,
 	// whoever asks.
@@ -434,5 +443,127 @@ func TestConfigureRefusesBadSettings(t *testing.T) {
 	after, err := f.svc.Room(t.Context(), f.event)
 	if err != nil || after != before {
 		t.Errorf("room after refused settings: %+v (%v), want %+v", after, err, before)
+	}
+}
+
+// countingStore counts the writes a service makes through it.
+type countingStore struct {
+	waitroom.Store
+	mu                     sync.Mutex
+	updates, joins, admits int
+	admitted               map[string]int // user -> Admits that stamped
+}
+
+func (c *countingStore) UpdateRoom(ctx context.Context, eventID string, now time.Time, fn func(*waitroom.Room) error) (waitroom.Room, error) {
+	c.mu.Lock()
+	c.updates++
+	c.mu.Unlock()
+	return c.Store.UpdateRoom(ctx, eventID, now, fn)
+}
+
+func (c *countingStore) Join(ctx context.Context, eventID, userID string, now time.Time, fn func(*waitroom.Room)) (waitroom.Place, bool, error) {
+	c.mu.Lock()
+	c.joins++
+	c.mu.Unlock()
+	return c.Store.Join(ctx, eventID, userID, now, fn)
+}
+
+func (c *countingStore) Admit(ctx context.Context, eventID, userID string, fn func(waitroom.Room, waitroom.Place) (time.Time, bool)) (waitroom.Place, error) {
+	c.mu.Lock()
+	c.admits++
+	c.mu.Unlock()
+	return c.Store.Admit(ctx, eventID, userID, fn)
+}
+
+func (c *countingStore) writes() (updates, joins, admits int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.updates, c.joins, c.admits
+}
+
+// TestPollsDoNotWriteTheRoom: polls read; a poll that finds its place
+// due stamps that place once (Store.Admit) and never rewrites the
+// room's record, however many admissions are due and however often the
+// queue is polled; waiting buyers' polls and hold checks write nothing.
+func TestPollsDoNotWriteTheRoom(t *testing.T) {
+	f := newFixture(t)
+	us := f.crowd(t, waitroom.Settings{Enabled: true, AdmitPerMinute: 600}, 100)
+	room, err := f.db.Room(t.Context(), f.event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingStore{Store: f.db}
+	svc := f.other()
+	svc.Store = cs
+	for step := 1; step <= 3; step++ {
+		f.clock.Advance(time.Second) // 10 more due
+		for range 3 {
+			if got := f.admitted(t, svc, us); len(got) != 10*step {
+				t.Fatalf("after %d s: %d admitted, want %d", step, len(got), 10*step)
+			}
+			for _, u := range us[10*step:] {
+				if err := svc.CheckAdmission(t.Context(), f.event, u, ""); !errors.Is(err, waitroom.ErrAdmissionRequired) {
+					t.Fatalf("hold check of %s: %v", u, err)
+				}
+			}
+		}
+		if updates, joins, admits := cs.writes(); updates != 0 || joins != 0 || admits != 10*step {
+			t.Errorf("after %d s of polls: %d room updates, %d joins, %d admits; want 0, 0, %d (one per admission)", step, updates, joins, admits, 10*step)
+		}
+	}
+	after, err := f.db.Room(t.Context(), f.event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after != room {
+		t.Errorf("the room's record after polls:\n got %+v\nwant %+v (not rewritten)", after, room)
+	}
+	if v, err := svc.Room(t.Context(), f.event); err != nil || v.Admitted != 30 || v.Waiting != 70 {
+		t.Errorf("the organizer's view: %+v (%v), want 30 admitted, 70 waiting", v, err)
+	}
+}
+
+// TestTokenSurvivesTheCursor: an admission stamped by a poll keeps its
+// time and token when the organizer's change moves the room's cursor
+// past it; places the cursor passes unpolled are admitted then.
+func TestTokenSurvivesTheCursor(t *testing.T) {
+	f := newFixture(t)
+	f.crowd(t, waitroom.Settings{Enabled: true, AdmitPerMinute: 60}, 3)
+	f.clock.Advance(1500 * time.Millisecond)
+	a := f.status(t, f.svc, "usr_000")
+	if a.Status != waitroom.StatusAdmitted || !a.AdmittedAt.Equal(t0.Add(time.Second)) {
+		t.Fatalf("usr_000: %+v, want admitted at t0+1s, when its turn came", a)
+	}
+	f.clock.Advance(time.Second) // usr_001 due at t0+2s, never polled
+	f.configure(t, waitroom.Settings{Enabled: true, AdmitPerMinute: 30})
+	again := f.status(t, f.svc, "usr_000")
+	if again.AdmittedAt != a.AdmittedAt || again.AdmissionToken != a.AdmissionToken {
+		t.Errorf("usr_000 after the cursor moved: %+v, want %+v", again, a)
+	}
+	if err := f.svc.CheckAdmission(t.Context(), f.event, "usr_000", a.AdmissionToken); err != nil {
+		t.Errorf("the token after the cursor moved: %v", err)
+	}
+	if b := f.status(t, f.svc, "usr_001"); b.Status != waitroom.StatusAdmitted || !b.AdmittedAt.Equal(f.clock.Now()) {
+		t.Errorf("usr_001: %+v, want admitted by the change, at %v", b, f.clock.Now())
+	}
+	if c := f.status(t, f.svc, "usr_002"); c.Status != waitroom.StatusWaiting || c.Position != 1 || c.EstimatedWaitSeconds != 2 {
+		t.Errorf("usr_002: %+v, want waiting, next, 2 s at the new rate", c)
+	}
+}
+
+// TestJoinAfterAnUnpolledAdmissionExpired: a buyer admitted by the
+// clock who never polled until the admission expired gets a new place
+// when joining again, at once.
+func TestJoinAfterAnUnpolledAdmissionExpired(t *testing.T) {
+	f := newFixture(t)
+	f.configure(t, waitroom.Settings{Enabled: true, AdmitPerMinute: 60, AdmissionTTL: time.Minute})
+	f.join(t, "usr_a")
+	f.join(t, "usr_b")
+	f.clock.Advance(2 * time.Minute)
+	if st := f.status(t, f.svc, "usr_b"); st.Status != waitroom.StatusExpired {
+		t.Errorf("usr_b: %+v, want expired", st)
+	}
+	if st := f.join(t, "usr_a"); st.Number != 3 {
+		t.Errorf("usr_a joining after its unpolled admission expired: %+v, want a new place, number 3", st)
 	}
 }

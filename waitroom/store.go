@@ -17,9 +17,11 @@ type Room struct {
 	AdmissionTTL time.Duration `json:"-"`
 	// OpensAt is when admissions started, or start: the on-sale.
 	OpensAt time.Time `json:"opens_at,omitzero"`
-	// Joined is the number of places given (the last place's Seq);
-	// Admitted is how many of them are admitted: places with Seq <=
-	// Admitted.
+	// Joined is the number of places given (the last place's Seq).
+	// Admitted is the cursor: places with Seq <= Admitted are admitted
+	// and stamped so in the store. Places after it are admitted too
+	// once the clock makes them due (Frontier, AdmissionAt); the cursor
+	// moves only when the room's settings change (Service.Configure).
 	Joined   int64 `json:"joined"`
 	Admitted int64 `json:"admitted"`
 	// CreditFrom is when the admissions not yet given started to
@@ -53,8 +55,10 @@ func (p Place) Expired(now time.Time) bool { return p.Admitted() && !now.Before(
 //
 // The store is what makes the queue one across server processes: a
 // place's number and every admission are decided inside one
-// transaction on the room, so concurrent joins get distinct consecutive
-// numbers and no place is admitted twice.
+// transaction on the room (Admit under a lock it shares with other
+// Admits, the rest under the room's exclusive lock), so concurrent
+// joins get distinct consecutive numbers and no place is admitted
+// twice.
 type Store interface {
 	// Room returns an event's room, or ErrNotFound if it has none.
 	Room(ctx context.Context, eventID string) (Room, error)
@@ -64,8 +68,9 @@ type Store interface {
 	// from fn is returned as it is with nothing stored. fn may change
 	// the settings, CreditFrom and Admitted; Admitted may only grow, to
 	// at most Joined (else ErrInvalid), and the places it now covers
-	// are admitted at now, expiring at now plus the room's
-	// AdmissionTTL. Joined and EventID are the store's (changes are
+	// that are not admitted yet are admitted at now, expiring at now
+	// plus the room's AdmissionTTL (places Admit stamped keep their
+	// admission). Joined and EventID are the store's (changes are
 	// ignored). UpdatedAt is set to now.
 	UpdateRoom(ctx context.Context, eventID string, now time.Time, fn func(*Room) error) (Room, error)
 	// Join returns the account's place in the event's queue, in one
@@ -76,6 +81,17 @@ type Store interface {
 	// the expired one. created tells which. A room that does not exist
 	// is ErrNotFound.
 	Join(ctx context.Context, eventID, userID string, now time.Time, fn func(*Room)) (p Place, created bool, err error)
+	// Admit stamps the account's place admitted, in one transaction
+	// that UpdateRoom and Join on the room do not interleave with (the
+	// room is locked shared, so Admits run side by side; bbolt groups
+	// them, one commit for many). fn is called with the room and the place
+	// as stored, unless the place is admitted already, and returns the
+	// admission time or false (not due: nothing is written); the place
+	// is admitted at that time, expiring the room's AdmissionTTL later.
+	// The room's record is not written. It returns the place as stored
+	// after; no room or no place is ErrNotFound. fn may be called more
+	// than once.
+	Admit(ctx context.Context, eventID, userID string, fn func(Room, Place) (time.Time, bool)) (Place, error)
 	// Place returns the account's place in the event's queue, or
 	// ErrNotFound.
 	Place(ctx context.Context, eventID, userID string) (Place, error)

@@ -14,7 +14,8 @@ import (
 var _ waitroom.Store = (*DB)(nil)
 
 // Waiting room buckets. A room's counters and every place's admission
-// change in one bbolt transaction, which bbolt runs one at a time.
+// change in one bbolt transaction, which bbolt runs one at a time;
+// joins and Admit's stamps go through Batch, many to a commit.
 var (
 	bucketRooms     = []byte("rooms")      // event id -> roomRecord JSON
 	bucketPlaces    = []byte("places")     // event id, 0, user id -> placeRecord JSON
@@ -122,11 +123,11 @@ func (s *DB) UpdateRoom(ctx context.Context, eventID string, now time.Time, fn f
 			}
 			key := join(eventID, string(user))
 			var p placeRecord
-			if ok, err := get(places, key, &p); err != nil || !ok || p.Seq != seq {
+			if ok, err := get(places, key, &p); err != nil || !ok || p.Seq != seq || p.place().Admitted() {
 				if err != nil {
 					return err
 				}
-				continue // replaced by a later place
+				continue // replaced by a later place, or stamped by Admit
 			}
 			p.AdmittedAt = now
 			p.ExpiresAt = now.Add(time.Duration(rec.AdmissionTTLUS) * time.Microsecond)
@@ -144,7 +145,7 @@ func (s *DB) UpdateRoom(ctx context.Context, eventID string, now time.Time, fn f
 func (s *DB) Join(ctx context.Context, eventID, userID string, now time.Time, fn func(*waitroom.Room)) (waitroom.Place, bool, error) {
 	var out placeRecord
 	var created bool
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	err := s.batch(ctx, func(tx *bbolt.Tx) error {
 		created = false
 		rec, ok, err := findRoom(tx, eventID)
 		if err != nil {
@@ -179,6 +180,42 @@ func (s *DB) Join(ctx context.Context, eventID, userID string, now time.Time, fn
 		return waitroom.Place{}, false, err
 	}
 	return out.place(), created, nil
+}
+
+// Admit implements waitroom.Store. bbolt's single writer orders it with
+// UpdateRoom and Join; Batch commits many Admits (and joins) at once.
+func (s *DB) Admit(ctx context.Context, eventID, userID string, fn func(waitroom.Room, waitroom.Place) (time.Time, bool)) (waitroom.Place, error) {
+	var out placeRecord
+	err := s.batch(ctx, func(tx *bbolt.Tx) error {
+		rec, ok, err := findRoom(tx, eventID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("waiting room of event %s: %w", eventID, waitroom.ErrNotFound)
+		}
+		places, key := tx.Bucket(bucketPlaces), join(eventID, userID)
+		out = placeRecord{}
+		if ok, err := get(places, key, &out); err != nil {
+			return err
+		} else if !ok {
+			return fmt.Errorf("place in the queue of event %s: %w", eventID, waitroom.ErrNotFound)
+		}
+		if out.place().Admitted() {
+			return nil
+		}
+		at, due := fn(rec.room(), out.place())
+		if !due {
+			return nil
+		}
+		out.AdmittedAt = storedTime(at)
+		out.ExpiresAt = out.AdmittedAt.Add(time.Duration(rec.AdmissionTTLUS) * time.Microsecond)
+		return put(places, key, out)
+	})
+	if err != nil {
+		return waitroom.Place{}, err
+	}
+	return out.place(), nil
 }
 
 // Place implements waitroom.Store.

@@ -86,7 +86,7 @@ func (s *DB) UpdateRoom(ctx context.Context, eventID string, now time.Time, fn f
 		}
 		if r.Admitted > old.Admitted {
 			_, err = tx.Exec(ctx, `UPDATE waiting_places SET admitted_at = $4, expires_at = $5
-				WHERE event_id = $1 AND seq > $2 AND seq <= $3`,
+				WHERE event_id = $1 AND seq > $2 AND seq <= $3 AND admitted_at IS NULL`,
 				eventID, old.Admitted, r.Admitted, now, now.Add(time.Duration(ttl)*time.Microsecond))
 		}
 		return err
@@ -132,6 +132,46 @@ func (s *DB) Join(ctx context.Context, eventID, userID string, now time.Time, fn
 		return waitroom.Place{}, false, fmt.Errorf("join the queue of event %s: %w", eventID, err)
 	}
 	return out, created, nil
+}
+
+// Admit implements waitroom.Store. The room's row is locked shared
+// (FOR SHARE): Admits of one room run side by side, while UpdateRoom
+// and Join (FOR UPDATE) wait for them and they for those. The room's
+// row is not updated.
+func (s *DB) Admit(ctx context.Context, eventID, userID string, fn func(waitroom.Room, waitroom.Place) (time.Time, bool)) (waitroom.Place, error) {
+	var out waitroom.Place
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		r, err := scanRoom(tx.QueryRow(ctx, `SELECT `+roomColumns+` FROM waiting_rooms WHERE event_id = $1 FOR SHARE`, eventID))
+		if err != nil {
+			return roomErr(err)
+		}
+		const place = `SELECT ` + placeColumns + ` FROM waiting_places WHERE event_id = $1 AND user_id = $2`
+		if out, err = scanPlace(tx.QueryRow(ctx, place, eventID, userID)); err != nil {
+			return roomErr(err)
+		}
+		if out.Admitted() {
+			return nil
+		}
+		at, due := fn(r, out)
+		if !due {
+			return nil
+		}
+		at = storedTime(at)
+		// Another Admit of the same place may have stamped it meanwhile:
+		// its stamp stays (no row), and is read again.
+		got, err := scanPlace(tx.QueryRow(ctx, `UPDATE waiting_places SET admitted_at = $4, expires_at = $5
+			WHERE event_id = $1 AND user_id = $2 AND seq = $3 AND admitted_at IS NULL RETURNING `+placeColumns,
+			eventID, userID, out.Seq, at, at.Add(r.AdmissionTTL)))
+		if errors.Is(err, pgx.ErrNoRows) {
+			got, err = scanPlace(tx.QueryRow(ctx, place, eventID, userID))
+		}
+		out = got
+		return roomErr(err)
+	})
+	if err != nil {
+		return waitroom.Place{}, fmt.Errorf("admit a place in the queue of event %s: %w", eventID, err)
+	}
+	return out, nil
 }
 
 // Place implements waitroom.Store.

@@ -24,6 +24,8 @@ func RunWaitroom(t *testing.T, open func(t *testing.T) (waitroom.Store, catalog.
 		{"Join/AfterExpiry", testJoinAfterExpiry},
 		{"Admit/Once", testAdmitOnce},
 		{"Admit/Concurrent", testAdmitConcurrent},
+		{"Admit/Stamp", testAdmitStamp},
+		{"Admit/StampConcurrent", testAdmitStampConcurrent},
 		{"DeleteEvent", testRoomDeletedWithEvent},
 	}
 	for _, tt := range tests {
@@ -48,6 +50,14 @@ func openRoom(t *testing.T, w waitroom.Store, c catalog.Store) waitroom.Room {
 }
 
 func noCredit(*waitroom.Room) {}
+
+// placeIs checks the account's place as the store has it.
+func placeIs(t *testing.T, w waitroom.Store, what, eventID, userID string, want waitroom.Place) {
+	t.Helper()
+	got, err := w.Place(t.Context(), eventID, userID)
+	must(t, what, err)
+	equal(t, what, got, want)
+}
 
 // testRoomRoundTrip: a room is made by its first update (fn sees a zero
 // room of the event), keeps what fn set in UTC to the microsecond, and
@@ -200,9 +210,7 @@ func testJoinAfterExpiry(t *testing.T, w waitroom.Store, c catalog.Store) {
 		t.Error("Join after expiry: not created")
 	}
 	equal(t, "Join after expiry", p, want)
-	got, err := w.Place(ctx, r.EventID, "usr_a")
-	must(t, "Place", err)
-	equal(t, "Place after expiry", got, want)
+	placeIs(t, w, "Place after expiry", r.EventID, "usr_a", want)
 	room, err := w.Room(ctx, r.EventID)
 	must(t, "Room", err)
 	if room.Joined != 3 || room.Admitted != 1 || !room.CreditFrom.Equal(stored(when(5))) {
@@ -287,6 +295,94 @@ func testAdmitConcurrent(t *testing.T, w waitroom.Store, c catalog.Store) {
 			t.Errorf("place %d admitted at %v (place %d was too, %v)", p.Seq, p.AdmittedAt, prev, ok)
 		}
 		by[p.AdmittedAt] = p.Seq
+	}
+}
+
+// testAdmitStamp: Admit stamps one place at the time fn gives, with
+// the room's TTL, without writing the room's record; it calls fn with
+// the room and place as stored, not for a place already admitted, and
+// stores nothing when fn says not due. UpdateRoom moving the cursor
+// past a stamped place keeps its stamp.
+func testAdmitStamp(t *testing.T, w waitroom.Store, c catalog.Store) {
+	ctx := t.Context()
+	r := openRoom(t, w, c)
+	_, err := w.Admit(ctx, r.EventID, "usr_a", func(waitroom.Room, waitroom.Place) (time.Time, bool) { return t0, true })
+	is(t, "Admit of a place nobody has", err, waitroom.ErrNotFound)
+	_, err = w.Admit(ctx, "ev_00000000000000ff", "usr_a", func(waitroom.Room, waitroom.Place) (time.Time, bool) { return t0, true })
+	is(t, "Admit without a room", err, waitroom.ErrNotFound)
+	var joined []waitroom.Place
+	for _, u := range []string{"usr_a", "usr_b", "usr_c"} {
+		p, _, err := w.Join(ctx, r.EventID, u, t0, noCredit)
+		must(t, "Join", err)
+		joined = append(joined, p)
+	}
+	before, err := w.Room(ctx, r.EventID)
+	must(t, "Room", err)
+
+	p, err := w.Admit(ctx, r.EventID, "usr_b", func(room waitroom.Room, p waitroom.Place) (time.Time, bool) {
+		equal(t, "the room Admit's fn sees", room, before)
+		equal(t, "the place Admit's fn sees", p, joined[1])
+		return time.Time{}, false
+	})
+	must(t, "Admit not due", err)
+	equal(t, "Admit not due", p, joined[1])
+	at := when(1).Add(1500 * time.Nanosecond)
+	p, err = w.Admit(ctx, r.EventID, "usr_b", func(waitroom.Room, waitroom.Place) (time.Time, bool) { return at, true })
+	must(t, "Admit", err)
+	want := joined[1]
+	want.AdmittedAt, want.ExpiresAt = stored(at), stored(at).Add(r.AdmissionTTL)
+	equal(t, "Admit", p, want)
+	p, err = w.Admit(ctx, r.EventID, "usr_b", func(waitroom.Room, waitroom.Place) (time.Time, bool) {
+		t.Error("fn called for a place admitted already")
+		return when(2), true
+	})
+	must(t, "Admit again", err)
+	equal(t, "Admit again", p, want)
+	placeIs(t, w, "Place after Admit", r.EventID, "usr_b", want)
+	after, err := w.Room(ctx, r.EventID)
+	must(t, "Room", err)
+	equal(t, "the room after Admit", after, before)
+
+	// The cursor passes usr_a (stamped at now) and usr_b (kept).
+	_, err = w.UpdateRoom(ctx, r.EventID, when(3), func(r *waitroom.Room) error { r.Admitted = 2; return nil })
+	must(t, "UpdateRoom", err)
+	placeIs(t, w, "the stamped place after the cursor passed it", r.EventID, "usr_b", want)
+	got, err := w.Place(ctx, r.EventID, "usr_a")
+	must(t, "Place", err)
+	if !got.AdmittedAt.Equal(stored(when(3))) {
+		t.Errorf("usr_a admitted at %v, want the update's %v", got.AdmittedAt, stored(when(3)))
+	}
+	placeIs(t, w, "the place after the cursor", r.EventID, "usr_c", joined[2])
+}
+
+// testAdmitStampConcurrent: 20 Admits of one place at once, each with
+// its own time, stamp it once: every one returns the same stamp.
+func testAdmitStampConcurrent(t *testing.T, w waitroom.Store, c catalog.Store) {
+	ctx := t.Context()
+	r := openRoom(t, w, c)
+	_, _, err := w.Join(ctx, r.EventID, "usr_a", t0, noCredit)
+	must(t, "Join", err)
+	const n = 20
+	got := make([]waitroom.Place, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			at := t0.Add(time.Duration(i+1) * time.Second)
+			p, err := w.Admit(ctx, r.EventID, "usr_a", func(waitroom.Room, waitroom.Place) (time.Time, bool) { return at, true })
+			if err != nil {
+				t.Errorf("Admit: %v", err)
+			}
+			got[i] = p
+		})
+	}
+	wg.Wait()
+	stamp, err := w.Place(ctx, r.EventID, "usr_a")
+	must(t, "Place", err)
+	if !stamp.Admitted() {
+		t.Fatalf("place %+v not admitted", stamp)
+	}
+	for i, p := range got {
+		equal(t, fmt.Sprintf("Admit %d", i), p, stamp)
 	}
 }
 
