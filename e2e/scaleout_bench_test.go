@@ -70,27 +70,13 @@ func scaleOutSale(t *testing.T, nginxBin string, n, tickets, nbuyers int) string
 			runs[i] = b.buy(ctx, nx.url, eventID, typeID, 3, 0)
 		})
 	}
-	cpu := func() time.Duration {
-		var sum time.Duration
-		for _, s := range servers {
-			sum += procCPU(t, s.cmd.Process.Pid)
-		}
-		return sum
-	}
-	dbBefore, err := pgtest.ServerCPU()
-	if err != nil {
-		t.Fatal(err)
-	}
-	serversBefore, machine := cpu(), machineCPU(t)
+	cpu := startCPU(t, servers)
 	begin := time.Now()
 	close(start)
 	wg.Wait()
 	wall := time.Since(begin)
-	dbAfter, err := pgtest.ServerCPU()
-	if err != nil {
-		t.Fatal(err)
-	}
-	serverCPU, dbCPU, busy := cpu()-serversBefore, dbAfter-dbBefore, machineCPU(t).busySince(machine)
+	used := cpu.stop(t)
+	serverCPU, dbCPU, busy := used.servers, used.db, used.busy
 
 	var lat flashLatencies
 	purchases, soldOut := 0, 0
@@ -137,4 +123,55 @@ func envInt(t *testing.T, name string, def int) int {
 		t.Fatalf("%s=%q: want a positive count", name, v)
 	}
 	return n
+}
+
+// scaleCPU is what a scale-out benchmark measures of a run: the CPU time
+// the servers' processes (together), nginx's and PostgreSQL's
+// (pgtest.ServerCPU: every postgres process of the server) used, and the
+// machine's busy share, from startCPU to stop.
+type scaleCPU struct {
+	servers, nginx, db time.Duration
+	busy               float64
+
+	procs   []*proc
+	nx      *proc // nil: not measured
+	machine cpuTicks
+}
+
+// startCPU starts measuring the servers' CPU (and nginx's, if nx is
+// given) and PostgreSQL's.
+func startCPU(t *testing.T, servers []*server, nx ...*nginx) *scaleCPU {
+	t.Helper()
+	c := &scaleCPU{}
+	for _, s := range servers {
+		c.procs = append(c.procs, s.proc)
+	}
+	if len(nx) > 0 {
+		c.nx = nx[0].proc
+	}
+	c.servers, c.nginx, c.db = c.read(t)
+	c.machine = machineCPU(t)
+	return c
+}
+
+func (c *scaleCPU) read(t *testing.T) (servers, nginx, db time.Duration) {
+	t.Helper()
+	for _, p := range c.procs {
+		servers += procCPU(t, p.cmd.Process.Pid)
+	}
+	if c.nx != nil {
+		nginx = procCPU(t, c.nx.cmd.Process.Pid)
+	}
+	db, err := pgtest.ServerCPU()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return servers, nginx, db
+}
+
+// stop returns what was used since startCPU.
+func (c *scaleCPU) stop(t *testing.T) scaleCPU {
+	t.Helper()
+	servers, nginx, db := c.read(t)
+	return scaleCPU{servers: servers - c.servers, nginx: nginx - c.nginx, db: db - c.db, busy: machineCPU(t).busySince(c.machine)}
 }

@@ -20,12 +20,10 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"os"
@@ -41,22 +39,14 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/admitone/admitone/bundle"
-	"github.com/admitone/admitone/catalog"
 	ticketcrypto "github.com/admitone/admitone/crypto"
-	"github.com/admitone/admitone/internal/id"
 	"github.com/admitone/admitone/internal/services"
-	"github.com/admitone/admitone/internal/testenv"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/scanner"
 	"github.com/admitone/admitone/storage/bolt"
 	ticketsync "github.com/admitone/admitone/sync"
+	"github.com/admitone/admitone/sync/gatebench"
 )
-
-func randomSeed() string {
-	var b [6]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
 
 // fanoutConfig is the size of a fan-out benchmark.
 type fanoutConfig struct {
@@ -100,22 +90,22 @@ func fanoutSizes() fanoutConfig {
 //     second, fanout check-ins per second until the last of them reached
 //     every other gate.
 //
-// The gates are protocol-level websocket clients in this process (see
-// benchGate); each uploads check-ins of distinct tickets, all entries.
+// The gates are protocol-level websocket clients in this process
+// (gatebench.Gate); each uploads check-ins of distinct tickets, all entries.
 func BenchmarkFanout(b *testing.B) {
 	cfg := fanoutSizes()
 	eachBackend(b, func(b *testing.B, db benchStore) {
 		ctx := context.Background()
-		ev := benchEvent(b, db)
-		seed := randomSeed()
-		benchGates(b, db, ev, seed, cfg.gates)
+		ev := gatebench.Event(b, db)
+		seed := gatebench.Seed()
+		gatebench.CreateGates(b, db, ev, seed, cfg.gates)
 		hub, srv := fanoutServer(b, db)
 		head, err := db.LastSeq(ctx, ev)
 		if err != nil {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		gates := connectGates(b, srv.URL, seed, cfg.gates, head)
+		gates := gatebench.Connect(b, srv.URL, seed, cfg.gates, head)
 		for hub.Connected() < cfg.gates {
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -125,7 +115,7 @@ func BenchmarkFanout(b *testing.B) {
 		// tables, the pool's prepared statements) are not the event's.
 		warm := cfg
 		warm.duration = cfg.warmup
-		pacedRun(b, gates, warm)
+		gatebench.Paced(gates, warm.pace())
 
 		b.Run(fmt.Sprintf("paced/gates=%d/uploaders=%d/rate=%d", cfg.gates, cfg.uploaders, cfg.rate), func(b *testing.B) {
 			var all []int32
@@ -134,11 +124,11 @@ func BenchmarkFanout(b *testing.B) {
 			cpu0, wall0 := processCPU(), time.Now()
 			obs := observeDB(b, db)
 			for range b.N {
-				res := pacedRun(b, gates, cfg)
-				all = append(all, res.delays...)
-				lost += res.lost
-				made += int64(res.made)
-				pacing += res.pacing
+				res := gatebench.Paced(gates, cfg.pace())
+				all = append(all, res.Delays...)
+				lost += res.Lost
+				made += int64(res.Made)
+				pacing += res.Pacing
 			}
 			obs.report(b)
 			reportDelays(b, all, lost)
@@ -170,8 +160,8 @@ func BenchmarkFanout(b *testing.B) {
 		})
 		for _, g := range gates {
 			select {
-			case <-g.closed:
-				b.Errorf("gate %d was disconnected: %v", g.n, g.err)
+			case <-g.Closed:
+				b.Errorf("gate %d was disconnected: %v", g.N, g.Err)
 			default:
 			}
 		}
@@ -180,61 +170,19 @@ func BenchmarkFanout(b *testing.B) {
 
 func reportDelays(b *testing.B, all []int32, lost int64) {
 	slices.Sort(all)
-	// Nearest rank over every pair, the lost ones counted as later than
-	// any delivered.
-	n := int64(len(all)) + lost
-	at := func(p float64) float64 {
-		i := int64(math.Ceil(p/100*float64(n))) - 1
-		if i >= int64(len(all)) {
-			return math.Inf(1)
-		}
-		return float64(all[max(i, 0)]) / 1e3
-	}
+	at := func(p float64) float64 { return gatebench.Percentile(all, lost, p) }
 	b.ReportMetric(at(50), "p50_ms")
 	b.ReportMetric(at(90), "p90_ms")
 	b.ReportMetric(at(99), "p99_ms")
 	b.ReportMetric(at(100), "max_ms")
 	b.ReportMetric(float64(lost), "lost_pairs")
 	b.Logf("%d (check-in, gate) pairs: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms; %d lost",
-		n, at(50), at(90), at(99), at(99.9), at(100), lost)
+		int64(len(all))+lost, at(50), at(90), at(99), at(99.9), at(100), lost)
 }
 
-type pacedResult struct {
-	delays []int32
-	lost   int64
-	made   int
-	pacing time.Duration
-}
-
-// pacedRun offers cfg.rate check-ins a second for cfg.duration and waits
-// for every other gate to receive them.
-func pacedRun(b *testing.B, gates []*benchGate, cfg fanoutConfig) pacedResult {
-	total := int(float64(cfg.rate) * cfg.duration.Seconds())
-	r := newRun(total, true)
-	for _, g := range gates {
-		g.setRun(r)
-	}
-	stop := make(chan struct{})
-	for _, g := range gates[:cfg.uploaders] {
-		go g.upload(r, ticketsync.MaxBatch, stop)
-	}
-	interval := time.Second / time.Duration(cfg.rate)
-	start := time.Now()
-	for k := range total {
-		if d := time.Until(start.Add(time.Duration(k) * interval)); d > 0 {
-			time.Sleep(d)
-		}
-		g := gates[k%cfg.uploaders]
-		r.sender[k].Store(g.n)
-		r.made[k].Store(int64(time.Since(r.base)))
-		g.outbox <- k
-	}
-	pacing := time.Since(start)
-	expected := int64(total) * int64(len(gates)-1)
-	waitFor(30*time.Second, func() bool { return r.received.Load() >= expected })
-	close(stop)
-	delays := delaysOf(gates)
-	return pacedResult{delays: delays, lost: expected - int64(len(delays)), made: total, pacing: pacing}
+// pace is cfg's paced run.
+func (c fanoutConfig) pace() gatebench.Pace {
+	return gatebench.Pace{Rate: c.rate, Uploaders: c.uploaders, Duration: c.duration}
 }
 
 type maxResult struct {
@@ -245,56 +193,56 @@ type maxResult struct {
 // maxRun uploads as fast as the hub acknowledges, at most cfg.maxCount
 // check-ins or for cfg.maxDuration, and waits for every other gate to
 // receive them: every gate has them once it got the log's head.
-func maxRun(b *testing.B, gates []*benchGate, cfg fanoutConfig, head func() int64) maxResult {
-	r := newRun(cfg.maxCount, false)
+func maxRun(b *testing.B, gates []*gatebench.Gate, cfg fanoutConfig, head func() int64) maxResult {
+	r := gatebench.NewRun(cfg.maxCount, false)
 	for _, g := range gates {
-		g.setRun(r)
+		g.SetRun(r)
 	}
 	stop := make(chan struct{})
 	done := make(chan struct{}, cfg.uploaders)
 	for u, g := range gates[:cfg.uploaders] {
 		go func() {
-			g.upload(r, cfg.batch, stop)
+			g.Upload(r, cfg.batch, stop)
 			done <- struct{}{}
 		}()
 		go func() {
 			for k := u; k < cfg.maxCount; k += cfg.uploaders {
-				r.sender[k].Store(g.n)
+				r.Sender[k].Store(g.N)
 				select {
-				case g.outbox <- k:
+				case g.Outbox <- k:
 				case <-stop:
 					return
 				}
 			}
 		}()
 	}
-	waitFor(cfg.maxDuration, func() bool { return r.acked.Load() >= int64(cfg.maxCount) })
+	gatebench.WaitFor(cfg.maxDuration, func() bool { return r.Acked.Load() >= int64(cfg.maxCount) })
 	close(stop)
 	for range cfg.uploaders {
 		<-done
 	}
-	ackSpan := time.Duration(r.lastAck.Load())
-	sent := r.sent.Load()
-	if n := r.unacked.Load(); n > 0 {
-		b.Logf("max: %d check-ins were never acked (%v after the run stopped)", n, lastAckWait)
+	ackSpan := time.Duration(r.LastAck.Load())
+	sent := r.Sent.Load()
+	if n := r.Unacked.Load(); n > 0 {
+		b.Logf("max: %d check-ins were never acked (%v after the run stopped)", n, gatebench.LastAckWait)
 	}
 	last := head()
 	behind := func() (n int) {
 		for _, g := range gates {
-			if g.seq.Load() < last {
+			if g.Seq.Load() < last {
 				n++
 			}
 		}
 		return n
 	}
-	if !waitFor(60*time.Second, func() bool { return behind() == 0 }) {
+	if !gatebench.WaitFor(60*time.Second, func() bool { return behind() == 0 }) {
 		b.Errorf("%d gates did not get the log's head %d 60 s after the last upload", behind(), last)
 	}
 	var fanSpan int64
 	for _, g := range gates {
-		fanSpan = max(fanSpan, g.seqAt.Load())
+		fanSpan = max(fanSpan, g.SeqAt.Load())
 	}
-	res := maxResult{acked: r.acked.Load(), sent: sent, ackSpan: ackSpan, fanSpan: time.Duration(fanSpan)}
+	res := maxResult{acked: r.Acked.Load(), sent: sent, ackSpan: ackSpan, fanSpan: time.Duration(fanSpan)}
 	b.Logf("max: %d check-ins acked in %v (%.0f/s); every gate had them after %v (%.0f/s)",
 		res.acked, res.ackSpan.Round(time.Millisecond), float64(res.acked)/res.ackSpan.Seconds(),
 		res.fanSpan.Round(time.Millisecond), float64(res.sent)/res.fanSpan.Seconds())
@@ -319,13 +267,6 @@ func processCPU() time.Duration {
 	user, _ := strconv.ParseInt(f[11], 10, 64)
 	sys, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(user+sys) * 10 * time.Millisecond
-}
-
-// waitFor polls cond every millisecond for up to d: often, as the
-// benchmarks time what they wait for.
-func waitFor(d time.Duration, cond func() bool) bool {
-	_, ok := testenv.Poll(d, time.Millisecond, cond)
-	return ok
 }
 
 // childEnv makes the test binary a hub process for
@@ -365,7 +306,7 @@ func TestBenchServerChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	benchGates(t, db, benchEvent(t, db), seed, n)
+	gatebench.CreateGates(t, db, gatebench.Event(t, db), seed, n)
 	hub := &ticketsync.Hub{Store: db, Changes: db, Logger: slog.New(slog.DiscardHandler)}
 	mux := http.NewServeMux()
 	mux.Handle("GET /v1/sync", benchHub(hub))
@@ -417,13 +358,13 @@ func vmRSS() uint64 {
 func BenchmarkIdleGateMemory(b *testing.B) {
 	for _, n := range []int{500, 1000} {
 		b.Run(fmt.Sprintf("gates=%d", n), func(b *testing.B) {
-			seed := randomSeed()
+			seed := gatebench.Seed()
 			base := startChild(b, seed, n)
 			var perGate, perGateLive, perGateRSS float64
 			for range b.N {
 				before := childMem(b, base, true)
-				gates := connectGates(b, base, seed, n, 0)
-				if !waitFor(30*time.Second, func() bool { return childMem(b, base, false).Connected == n }) {
+				gates := gatebench.Connect(b, base, seed, n, 0)
+				if !gatebench.WaitFor(30*time.Second, func() bool { return childMem(b, base, false).Connected == n }) {
 					b.Fatalf("the hub has %d of %d gates", childMem(b, base, false).Connected, n)
 				}
 				time.Sleep(500 * time.Millisecond) // let the connections' first frames settle
@@ -435,9 +376,9 @@ func BenchmarkIdleGateMemory(b *testing.B) {
 					n, mib(after.HeapInuse, before.HeapInuse), mib(after.HeapAlloc, before.HeapAlloc),
 					mib(after.StackInuse, before.StackInuse), mib(after.RSS, before.RSS), after.Goroutines-before.Goroutines)
 				for _, g := range gates {
-					g.ws.Close()
+					g.WS.Close()
 				}
-				waitFor(30*time.Second, func() bool { return childMem(b, base, false).Connected == 0 })
+				gatebench.WaitFor(30*time.Second, func() bool { return childMem(b, base, false).Connected == 0 })
 			}
 			b.ReportMetric(perGate/float64(b.N)/1024, "KiB/gate")
 			b.ReportMetric(perGateLive/float64(b.N)/1024, "live_KiB/gate")
@@ -533,7 +474,7 @@ func BenchmarkEnroll100k(b *testing.B) {
 	}
 	eachBackend(b, func(b *testing.B, db benchStore) {
 		ctx := context.Background()
-		ev := benchEvent(b, db)
+		ev := gatebench.Event(b, db)
 		start := time.Now()
 		issued, revoked := issueBenchTickets(b, db, ev, n)
 		b.Logf("%d tickets issued, %d revoked in %v", issued, revoked, time.Since(start).Round(time.Millisecond))
@@ -602,54 +543,16 @@ func BenchmarkEnroll100k(b *testing.B) {
 	})
 }
 
-// issueBenchTickets issues n tickets of the event, 1,000 per paid order,
+// issueBenchTickets issues n tickets of the event (gatebench.IssueTickets)
 // and refunds the first order; it returns how many tickets a gate's
 // bundle lists and how many it revokes.
 func issueBenchTickets(b *testing.B, db benchStore, eventID string, n int) (issued, revoked int) {
 	b.Helper()
-	ctx := context.Background()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	price := catalog.Money{Amount: 4_950, Currency: "EUR"}
-	tt, err := db.CreateTicketType(ctx, catalog.TicketType{ID: id.New("tt"), EventID: eventID, Name: "Standing", Kind: catalog.KindAdmission,
-		Price: price, Capacity: n, PerOrderMax: 6, CreatedAt: now})
-	if err != nil {
+	orders, tickets := gatebench.IssueTickets(b, db, db, eventID, n)
+	if _, err := db.Refund(context.Background(), orders[0], time.Now().UTC().Truncate(time.Microsecond).Add(time.Minute)); err != nil {
 		b.Fatal(err)
 	}
-	limits := purchase.Limits{Types: map[string]purchase.TypeLimit{tt.ID: {Capacity: n, PerOrderMax: 6, Shared: true}}}
-	const perOrder = 1000
-	var first string
-	for done := 0; done < n; done += perOrder {
-		buyer := id.New("usr")
-		h := purchase.Hold{ID: id.New("hld"), BuyerID: buyer, EventID: eventID, Lines: []purchase.Line{{TicketTypeID: tt.ID, Quantity: 1}},
-			CreatedAt: now, ExpiresAt: now.Add(10 * time.Minute)}
-		if err := db.Reserve(ctx, h, limits); err != nil {
-			b.Fatal(err)
-		}
-		o := purchase.Order{ID: id.New("ord"), HoldID: h.ID, BuyerID: buyer, EventID: eventID, Status: purchase.StatusPendingPayment,
-			Lines: []purchase.OrderLine{{TicketTypeID: tt.ID, Quantity: 1, UnitPrice: price}}, Total: price,
-			CreatedAt: now, ExpiresAt: now.Add(15 * time.Minute)}
-		if err := db.CreateOrder(ctx, o); err != nil {
-			b.Fatal(err)
-		}
-		tickets := make([]purchase.Ticket, min(perOrder, n-done))
-		for i := range tickets {
-			tid := ticketcrypto.NewTicketID().String()
-			tickets[i] = purchase.Ticket{ID: tid, EventID: eventID, TicketTypeID: tt.ID, TypeNumber: tt.Number, OrderID: o.ID,
-				HolderID: buyer, Token: "AT1:token-of-" + tid, KeyID: "kid_0011223344556677", Status: purchase.TicketValid,
-				IssuedAt: now.Add(time.Duration(i) * time.Microsecond)}
-		}
-		if _, err := db.MarkPaid(ctx, o.ID, "pi_"+o.ID, now, tickets); err != nil {
-			b.Fatal(err)
-		}
-		if first == "" {
-			first, revoked = o.ID, len(tickets)
-		}
-		issued += len(tickets)
-	}
-	if _, err := db.Refund(ctx, first, now.Add(time.Minute)); err != nil {
-		b.Fatal(err)
-	}
-	return issued, revoked
+	return len(tickets), min(gatebench.TicketsPerOrder, len(tickets))
 }
 
 // TestHubTail checks the hub's shared tail of the log (server.go), which
@@ -661,13 +564,13 @@ func issueBenchTickets(b *testing.B, db benchStore, eventID string, n int) (issu
 func TestHubTail(t *testing.T) {
 	w := newWorld(t)
 	w.hub.Tickets = nil // the tail alone: check-ins of tickets the store never issued are recorded unchecked
-	seed := randomSeed()
-	benchGates(t, w.db, w.eventID, seed, 4)
+	seed := gatebench.Seed()
+	gatebench.CreateGates(t, w.db, w.eventID, seed, 4)
 	const total = 18 * ticketsync.MaxBatch // past tailKeep, so the tail drops its oldest entries
 	// follow connects gate i with cursor since and checks what it gets
 	// up to seq total.
 	follow := func(i int, since int64) <-chan error {
-		ws, _, err := websocket.DefaultDialer.Dial(wsURL(w.srv.URL), http.Header{"Authorization": {"Bearer " + benchCredential(seed, i)}})
+		ws, _, err := websocket.DefaultDialer.Dial(gatebench.WSURL(w.srv.URL), http.Header{"Authorization": {"Bearer " + gatebench.Credential(seed, i)}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -707,20 +610,20 @@ func TestHubTail(t *testing.T) {
 	}
 
 	early := follow(1, 0)
-	up, err := dialGate(websocket.DefaultDialer, w.srv.URL, benchCredential(seed, 0), 0)
+	up, err := gatebench.Dial(websocket.DefaultDialer, w.srv.URL, gatebench.Credential(seed, 0), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { up.ws.Close() })
-	r := newRun(total, false)
-	up.setRun(r)
+	t.Cleanup(func() { up.WS.Close() })
+	r := gatebench.NewRun(total, false)
+	up.SetRun(r)
 	stop := make(chan struct{})
-	go up.upload(r, ticketsync.MaxBatch, stop)
+	go up.Upload(r, ticketsync.MaxBatch, stop)
 	for k := range total {
-		up.outbox <- k
+		up.Outbox <- k
 	}
-	if !waitFor(30*time.Second, func() bool { return r.acked.Load() == total }) {
-		t.Fatalf("%d of %d check-ins acked", r.acked.Load(), total)
+	if !gatebench.WaitFor(30*time.Second, func() bool { return r.Acked.Load() == total }) {
+		t.Fatalf("%d of %d check-ins acked", r.Acked.Load(), total)
 	}
 	close(stop)
 	if err := <-early; err != nil {

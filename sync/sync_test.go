@@ -25,6 +25,7 @@ import (
 	"github.com/admitone/admitone/scanner"
 	"github.com/admitone/admitone/storage/bolt"
 	ticketsync "github.com/admitone/admitone/sync"
+	"github.com/admitone/admitone/sync/gatebench"
 	"github.com/admitone/admitone/vault"
 )
 
@@ -58,7 +59,7 @@ func newWorldOn(t *testing.T, db benchStore) *world {
 	w := &world{db: db, vault: &vault.Vault{Store: db, Seal: &seal}}
 	w.hub = &ticketsync.Hub{Store: db, Changes: db, Tickets: services.HubTickets{Store: db}}
 	w.enr = &ticketsync.Enroller{Store: db, Changes: db, Keys: w.vault, TypeNames: services.GateTypeNames(db)}
-	w.eventID = benchEvent(t, db)
+	w.eventID = gatebench.Event(t, db)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/sync", func(rw http.ResponseWriter, r *http.Request) {
 		g, err := w.hub.Authenticate(r.Context(), strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
