@@ -451,7 +451,6 @@ type countingStore struct {
 	waitroom.Store
 	mu                     sync.Mutex
 	updates, joins, admits int
-	admitted               map[string]int // user -> Admits that stamped
 }
 
 func (c *countingStore) UpdateRoom(ctx context.Context, eventID string, now time.Time, fn func(*waitroom.Room) error) (waitroom.Room, error) {
