@@ -129,8 +129,9 @@ func minuteKey(at time.Time) []byte {
 	return binary.BigEndian.AppendUint64(nil, uint64(at.Unix()/60)^(1<<63))
 }
 
-// indexEntry records an entry check-in under its event, gate and minute.
-func indexEntry(tx *bbolt.Tx, c changelog.Checkin) error {
+// indexEntry records an entry check-in under its event, gate and minute,
+// and adds it to the event's entries in d (which the caller applies).
+func indexEntry(tx *bbolt.Tx, c changelog.Checkin, d figureDeltas) error {
 	if c.Direction != bundle.Entry {
 		return nil
 	}
@@ -141,10 +142,7 @@ func indexEntry(tx *bbolt.Tx, c changelog.Checkin) error {
 		return nil
 	}
 	// The minute as minuteKey has it.
-	minute := time.Unix(c.At.Unix()/60*60, 0).UTC()
-	if err := addFigure(tx, c.EventID, figure{kind: figEntries, part: c.GateID, at: minute}, 1); err != nil {
-		return err
-	}
+	d[figure{kind: figEntries, part: c.GateID, at: time.Unix(c.At.Unix()/60*60, 0).UTC()}]++
 	return b.Put(k, nil)
 }
 
@@ -176,7 +174,9 @@ func buildAnalyticsIndexes(tx *bbolt.Tx) error {
 		if err := json.Unmarshal(v, &rec); err != nil {
 			return fmt.Errorf("check-in %s: %w", k, err)
 		}
-		return indexEntry(tx, rec.Checkin)
+		// The figures are counted afresh after the indexes
+		// (buildFigures).
+		return indexEntry(tx, rec.Checkin, figureDeltas{})
 	})
 }
 

@@ -15,8 +15,8 @@ import (
 // An event's figures (analytics.Counts) are kept as they change, in the
 // write transaction that changes them (bbolt has one writer, so a
 // figure is never behind its records and two writes never race on it):
-// indexOrder, indexTicket, indexEntry and recordCheckins add what they
-// change. EventCounts then reads a few hundred keys instead of walking
+// indexOrder, indexTicket and recordCheckins (one apply for all the
+// check-ins of a call) add what they change. EventCounts then reads a few hundred keys instead of walking
 // every ticket and check-in of the event (walkCounts, which Open uses to
 // build the figures of a file written before them, and tests to check
 // the two agree).
@@ -87,11 +87,6 @@ func (d figureDeltas) apply(tx *bbolt.Tx, eventID string) error {
 	return nil
 }
 
-// addFigure adds n to one figure of an event.
-func addFigure(tx *bbolt.Tx, eventID string, f figure, n int64) error {
-	return figureDeltas{f: n}.apply(tx, eventID)
-}
-
 // order adds (sign 1) or takes away (sign -1) what an order's fact
 // counts.
 func (d figureDeltas) order(f orderFact, sign int64) {
@@ -125,11 +120,11 @@ func (d figureDeltas) ticket(v []byte, entered bool, sign int64) {
 	}
 }
 
-// lineageEntered counts a lineage's first entry: one more lineage
+// lineageEntered adds a lineage's first entry to d: one more lineage
 // checked in, and its valid tickets (one, unless the records say
 // otherwise) no longer never entered.
-func lineageEntered(tx *bbolt.Tx, eventID, root string) error {
-	d := figureDeltas{{kind: figCheckedIn}: 1}
+func lineageEntered(tx *bbolt.Tx, eventID, root string, d figureDeltas) {
+	d[figure{kind: figCheckedIn}]++
 	p := append(join(eventID, root), 0)
 	c := tx.Bucket(bucketEventTickets).Cursor()
 	for k, v := c.Seek(p); k != nil && hasPrefix(k, p); k, v = c.Next() {
@@ -137,7 +132,6 @@ func lineageEntered(tx *bbolt.Tx, eventID, root string) error {
 			d[figure{kind: figNeverEntered}]--
 		}
 	}
-	return d.apply(tx, eventID)
 }
 
 // EventCounts implements analytics.Store: one read of the event's

@@ -296,6 +296,7 @@ func recordCheckins(tx *bbolt.Tx, eventID string, cs []changelog.Checkin, receiv
 		last = binary.BigEndian.Uint64(raw)
 	}
 	var changes []changelog.Change
+	figures := figureDeltas{} // applied once, after the loop
 	for _, c := range cs {
 		if checkins.Get([]byte(c.ID)) != nil {
 			continue // stored before: a resend
@@ -304,7 +305,7 @@ func recordCheckins(tx *bbolt.Tx, eventID string, cs []changelog.Checkin, receiv
 		if err := put(checkins, []byte(c.ID), checkinRecord{Checkin: c, ReceivedAt: receivedAt}); err != nil {
 			return res, err
 		}
-		if err := indexEntry(tx, c); err != nil {
+		if err := indexEntry(tx, c, figures); err != nil {
 			return res, err
 		}
 		root := lineageRoot(tx, c.TicketID)
@@ -316,9 +317,7 @@ func recordCheckins(tx *bbolt.Tx, eventID string, cs []changelog.Checkin, receiv
 		}
 		next, cf, first := ticketsync.ApplyCheckin(l, root, c, receivedAt)
 		if first {
-			if err := lineageEntered(tx, c.EventID, root); err != nil {
-				return res, err
-			}
+			lineageEntered(tx, c.EventID, root, figures)
 			if err := put(entered, key, purchase.Entry{TicketID: c.TicketID, CheckinID: c.ID, GateID: c.GateID, At: c.At}); err != nil {
 				return res, err
 			}
@@ -328,27 +327,20 @@ func recordCheckins(tx *bbolt.Tx, eventID string, cs []changelog.Checkin, receiv
 				return res, err
 			}
 			res.Conflicts = append(res.Conflicts, *cf)
-			d := figureDeltas{{kind: figConflicts}: 1}
+			figures[figure{kind: figConflicts}]++
 			if cf.First.Offline || cf.Second.Offline {
-				d[figure{kind: figOfflineConflicts}] = 1
-			}
-			if err := d.apply(tx, c.EventID); err != nil {
-				return res, err
+				figures[figure{kind: figOfflineConflicts}]++
 			}
 		}
 		switch {
 		case next.Inside && !l.Inside:
-			if err := addFigure(tx, c.EventID, figure{kind: figInside}, 1); err != nil {
-				return res, err
-			}
+			figures[figure{kind: figInside}]++
 			if err := put(inside, key, next.Since); err != nil {
 				return res, err
 			}
 		case !next.Inside:
 			if l.Inside {
-				if err := addFigure(tx, c.EventID, figure{kind: figInside}, -1); err != nil {
-					return res, err
-				}
+				figures[figure{kind: figInside}]--
 			}
 			if err := inside.Delete(key); err != nil {
 				return res, err
@@ -357,6 +349,9 @@ func recordCheckins(tx *bbolt.Tx, eventID string, cs []changelog.Checkin, receiv
 		changes = append(changes, c.Change())
 	}
 	res.New = len(changes)
+	if err := figures.apply(tx, eventID); err != nil {
+		return res, err
+	}
 	return res, appendChanges(tx, changes...)
 }
 
