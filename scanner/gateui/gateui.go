@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+
+	"github.com/admitone/admitone/internal/pageheader"
 )
 
 //go:embed static
@@ -31,16 +33,10 @@ func Files() fs.FS {
 func Handler() http.Handler {
 	files := http.FileServerFS(Files())
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", CSP)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
 		// The gate may be upgraded while a tablet keeps the page open:
 		// revalidate, so a reload always gets the files of the running
 		// binary.
-		h.Set("Cache-Control", "no-cache")
+		pageheader.Policy{CSP: CSP, Permissions: "camera=(self), microphone=(), geolocation=()", Cache: "no-cache"}.Set(w.Header())
 		switch {
 		case r.URL.Path == "/":
 			http.ServeFileFS(w, r, Files(), "index.html")

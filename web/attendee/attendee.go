@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/admitone/admitone/internal/pageheader"
 )
 
 //go:embed static
@@ -57,18 +59,10 @@ func Handler(o Options) http.Handler {
 		csp = StripeCSP
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-		if o.HSTS {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
-		}
 		// The service worker decides what is kept offline; the HTTP
 		// cache must not serve an old page after an upgrade.
-		h.Set("Cache-Control", "no-cache")
+		h := w.Header()
+		pageheader.Policy{CSP: csp, Permissions: pageheader.NoFeatures, Cache: "no-cache", HSTS: o.HSTS}.Set(h)
 		if r.URL.Path == "/app/shell.json" {
 			h.Set("Content-Type", "application/json")
 			w.Write(shellJSON())

@@ -19,6 +19,7 @@ import (
 	lists "github.com/admitone/admitone/desk"
 	"github.com/admitone/admitone/internal/errkind"
 	"github.com/admitone/admitone/internal/logging"
+	"github.com/admitone/admitone/internal/pageheader"
 	"github.com/admitone/admitone/purchase"
 	ticketsync "github.com/admitone/admitone/sync"
 )
@@ -175,17 +176,7 @@ func Routes() [][2]string {
 // headers sets what every desk answer carries.
 func (d *Desk) headers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", CSP)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-		h.Set("Cache-Control", "no-store")
-		if d.HSTS {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
-		}
+		pageheader.Policy{CSP: CSP, Permissions: pageheader.NoFeatures, Cache: "no-store", Isolate: true, HSTS: d.HSTS}.Set(w.Header())
 		next.ServeHTTP(w, r)
 	})
 }
