@@ -253,6 +253,9 @@
 //   - Every write to the five tables runs a statement trigger that
 //     collects its rows and appends their figures: a little more work
 //     per statement, set-based like the writes themselves.
+//   - Only reads fold an event's figure rows: an event nobody reads
+//     keeps one row per statement that changed its figures until its
+//     stats are next read (a few rows per purchase or upload batch).
 //   - Times are stored as timestamptz, which keeps microseconds: they are
 //     truncated to microseconds on write, and come back in UTC, exactly
 //     as the bbolt backend returns them. Zero times in optional fields
