@@ -253,6 +253,12 @@
 //   - Every write to the five tables runs a statement trigger that
 //     collects its rows and appends their figures: a little more work
 //     per statement, set-based like the writes themselves.
+//   - A statement that updates every ticket of an event for another
+//     column (SetValidity) still hands all its rows to the trigger, which
+//     compares their counted columns (EXCEPT ALL) and counts none: at
+//     100,000 tickets 2.8-3.1 s against 2.4 s with the trigger disabled
+//     (PostgreSQL cannot limit a trigger with transition tables to some
+//     columns).
 //   - Only reads fold an event's figure rows: an event nobody reads
 //     keeps one row per statement that changed its figures until its
 //     stats are next read (a few rows per purchase or upload batch).

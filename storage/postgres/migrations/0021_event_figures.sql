@@ -93,8 +93,24 @@ CREATE FUNCTION event_figures_of(tab text, rel text, moves boolean) RETURNS text
     END
 $$;
 
+-- event_figures_read is the columns of a table that event_figures_of
+-- reads.
+CREATE FUNCTION event_figures_read(tab text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE tab
+    WHEN 'orders' THEN 'event_id, status, total_currency, total_amount, paid_at, lines'
+    WHEN 'tickets' THEN 'event_id, id, ticket_type_id, status, replaced_by, lineage'
+    WHEN 'sync_checkins' THEN 'event_id, gate_id, at, direction'
+    WHEN 'ticket_inside' THEN 'event_id, ticket_id, entered_checkin_id, checkin_id'
+    WHEN 'conflicts' THEN 'event_id, first_offline, second_offline'
+    END
+$$;
+
 -- event_figures_track appends what a statement changed: its new rows'
--- figures minus its old rows', only the figures that moved.
+-- figures minus its old rows', only the figures that moved. An UPDATE
+-- counts only the rows whose counted columns changed (the others'
+-- old and new rows are equal there, and cancel out: EXCEPT ALL), so a
+-- statement that rewrites every ticket of an event for another column
+-- (a validity change) costs a comparison, not a count of each row.
 CREATE FUNCTION event_figures_track() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     src text;
@@ -103,8 +119,12 @@ BEGIN
         WHEN 'INSERT' THEN event_figures_of(TG_TABLE_NAME, 'new_rows', true)
         WHEN 'DELETE' THEN format('SELECT event_id, figure, part, minute, -n FROM (%s) AS o',
             event_figures_of(TG_TABLE_NAME, 'old_rows', true))
-        ELSE format('%s UNION ALL SELECT event_id, figure, part, minute, -n FROM (%s) AS o',
-            event_figures_of(TG_TABLE_NAME, 'new_rows', true), event_figures_of(TG_TABLE_NAME, 'old_rows', true))
+        ELSE format('WITH o AS (SELECT %1$s FROM old_rows), n AS (SELECT %1$s FROM new_rows),
+                changed_new AS (SELECT * FROM n EXCEPT ALL SELECT * FROM o),
+                changed_old AS (SELECT * FROM o EXCEPT ALL SELECT * FROM n)
+            %2$s UNION ALL SELECT event_id, figure, part, minute, -n FROM (%3$s) AS o',
+            event_figures_read(TG_TABLE_NAME),
+            event_figures_of(TG_TABLE_NAME, 'changed_new', true), event_figures_of(TG_TABLE_NAME, 'changed_old', true))
         END;
     EXECUTE format('INSERT INTO event_figures (event_id, figure, part, minute, n)
         SELECT event_id, figure, part, minute, sum(n) FROM (%s) AS c
