@@ -43,7 +43,7 @@ func benchServices(b *testing.B, dsn string) (*services.Services, *storage.Backe
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	idx, err := search.OpenMem()
+	idx, err := search.New()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -143,7 +143,7 @@ func startHarness(t *testing.T, backend, dsn string, key ticketcrypto.SealKey, c
 			t.Errorf("close storage: %v", err)
 		}
 	})
-	idx, err := search.OpenMem()
+	idx, err := search.New()
 	if err != nil {
 		t.Fatal(err)
 	}

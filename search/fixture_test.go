@@ -93,7 +93,7 @@ type catalogFixture struct {
 func newCatalogFixture(t *testing.T) *catalogFixture {
 	t.Helper()
 	ctx := context.Background()
-	idx, err := search.OpenMem()
+	idx, err := search.New()
 	if err != nil {
 		t.Fatal(err)
 	}

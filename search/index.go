@@ -2,274 +2,199 @@ package search
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/fnv"
-	"os"
-	"path/filepath"
+	"maps"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
-	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
-	"github.com/blevesearch/bleve/v2/document"
-	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
-	"github.com/blevesearch/bleve/v2/mapping"
-	"github.com/blevesearch/bleve/v2/search"
-	index "github.com/blevesearch/bleve_index_api"
+	"github.com/blevesearch/bleve/v2/registry"
 
 	"github.com/admitone/admitone/catalog"
 )
 
-// schemaVersion names the document layout and mapping below. An index on
-// disk made with another version is thrown away and rebuilt, so bump it
-// whenever eventDoc or newMapping changes meaning.
-const schemaVersion = "admitone-events-4"
+// docVersion names the document layout below: bump it whenever eventDoc
+// changes meaning, so EnsureBuilt re-analyzes every event.
+const docVersion = "admitone-events-5"
 
-var schemaKey = []byte("admitone:schema")
-
-// Field names in the index.
-const (
-	fieldTitle       = "title"     // text, English analyzer
-	fieldText        = "text"      // text, English analyzer: title, description, tags, venue and city
-	fieldTags        = "tags"      // keyword, lower case
-	fieldCategory    = "category"  // keyword
-	fieldCity        = "city"      // keyword as entered, for facets
-	fieldCityKey     = "city_key"  // keyword, lower case, for filters
-	fieldCountry     = "country"   // keyword
-	fieldLocation    = "location"  // geo point
-	fieldLat         = "lat"       // stored only, for DistanceKm
-	fieldLon         = "lon"       // stored only
-	fieldStartsAt    = "starts_at" // date, for range filters
-	fieldMinPrice    = "min_price" // number, minor units, for range filters
-	fieldDateKey     = "date_key"  // keyword sort key: start time, then id
-	fieldPriceKey    = "price_key" // keyword sort key: min price, then date_key
-	fieldCurrency    = "currency"  // keyword
-	fieldStatus      = "status"    // keyword
-	fieldFingerprint = "fp"        // stored only: hash of the document
-)
-
-// Index is the search index of published events. It implements
-// catalog.Indexer; Search answers queries. It is safe for concurrent use.
+// Index is the search index of published events, held in memory. It
+// implements catalog.Indexer; Search answers queries. It is safe for
+// concurrent use: any number of searches run side by side, and a write
+// waits for the searches under way.
 type Index struct {
-	bi     bleve.Index
-	en     analysis.Analyzer
-	onDisk bool
-	// mu serializes writers, and holds for all of EnsureBuilt, so a
+	en analysis.Analyzer
+
+	// wmu serializes writers, and holds for all of EnsureBuilt, so a
 	// reconcile and live updates never interleave half-way.
-	mu sync.Mutex
+	wmu sync.Mutex
+	// mu guards everything below: searches read under RLock, writes
+	// change under Lock.
+	mu sync.RWMutex
+	// docs, meta and lens are by ordinal; a free ordinal has live false.
+	docs []doc
+	meta []docMeta
+	lens []fieldLens
+	free []uint32          // free ordinals, reused before docs grows
+	byID map[string]uint32 // event id -> ordinal
+	live int
+
+	words  []word            // by word id
+	wordID map[string]uint32 // analyzed word -> word id
+	vocab  trie              // every word of the text field, for typos
+	// Sums of the live documents' field lengths, for BM25.
+	titleLen, textLen int64
+
+	cities   []string         // city as entered, by city id
+	cityID   map[string]int32 // city as entered -> city id
+	cityKeys map[string]int32 // lower-case, trimmed city -> its id
+	// scratch is a pool of per-search working memory.
+	scratch sync.Pool
+	// slots admits as many searches at a time as there are CPUs, the
+	// others queue in arrival order (see Search).
+	slots chan struct{}
 }
 
 var _ catalog.Indexer = (*Index)(nil)
 
-// Open opens the index at path (a directory), creating it if it is
-// missing. An index with another schema version, or one bleve cannot open,
-// is deleted and created anew (it is derived data), but only if the
-// directory looks like a bleve index. Call EnsureBuilt next to fill it or
-// bring it up to date with the store.
-func Open(path string) (*Index, error) {
-	bi, err := bleve.Open(path)
-	switch {
-	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
-		return create(path)
-	case err != nil:
-		if !looksLikeIndex(path) {
-			return nil, fmt.Errorf("search: open index %s: %w", path, err)
-		}
-		if err := os.RemoveAll(path); err != nil {
-			return nil, fmt.Errorf("search: remove unreadable index %s: %w", path, err)
-		}
-		return create(path)
-	}
-	v, err := bi.GetInternal(schemaKey)
-	if err != nil || string(v) != schemaVersion {
-		bi.Close()
-		if err := os.RemoveAll(path); err != nil {
-			return nil, fmt.Errorf("search: remove index %s of schema %q: %w", path, v, err)
-		}
-		return create(path)
-	}
-	return wrap(bi, true)
+// doc is what a search reads of one published event for every candidate:
+// its filter, facet and sort values, kept small so a scan over every event
+// stays in cache. Its id and its words are in docMeta; the lengths of its
+// fields in fieldLens.
+type doc struct {
+	live     bool
+	category uint8 // 1 + index in catalog.Categories; 0 for none
+	hasPrice bool
+	currency [3]byte
+	city     int32 // city id (as entered, for facets); -1 for none
+	cityKey  int32 // id of the lower-case, trimmed city: what Query.City matches
+	price    int64 // lowest admission price, minor units
+	starts   int64 // start time, Unix nanoseconds
+	lat, lon float64
 }
 
-// looksLikeIndex reports whether path holds a bleve index, so Open never
-// deletes a directory it was pointed at by mistake.
-func looksLikeIndex(path string) bool {
-	_, err := os.Stat(filepath.Join(path, "index_meta.json"))
-	return err == nil
+// docMeta is the rest of what the index keeps of an event: its id, the
+// fingerprint of the eventDoc it was made from, and which words it holds
+// (to take them out again).
+type docMeta struct {
+	id         string
+	fp         uint64
+	titleWords []uint32 // distinct word ids in the title
+	textWords  []uint32 // distinct word ids in the text
 }
 
-func create(path string) (*Index, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+// fieldLens is how many words a document's title and text have, for BM25.
+type fieldLens struct{ title, text uint32 }
+
+// word is one analyzed word and the documents that hold it, by field.
+type word struct {
+	text  string
+	title postings
+	body  postings
+}
+
+// postings lists the ordinals of the documents holding a word, ascending,
+// with how often each holds it.
+type postings struct {
+	docs []uint32
+	tfs  []uint16
+}
+
+func (p *postings) add(d uint32, tf uint16) {
+	i, found := slices.BinarySearch(p.docs, d)
+	if found {
+		p.tfs[i] = tf
+		return
 	}
-	bi, err := bleve.New(path, newMapping())
+	p.docs = slices.Insert(p.docs, i, d)
+	p.tfs = slices.Insert(p.tfs, i, tf)
+}
+
+func (p *postings) remove(d uint32) {
+	if i, found := slices.BinarySearch(p.docs, d); found {
+		p.docs = slices.Delete(p.docs, i, i+1)
+		p.tfs = slices.Delete(p.tfs, i, i+1)
+	}
+}
+
+// New returns an empty index. Fill it with EnsureBuilt, which reads every
+// event from the store; the catalog keeps it current after that.
+func New() (*Index, error) {
+	an, err := registry.NewCache().AnalyzerNamed(en.AnalyzerName)
 	if err != nil {
-		return nil, fmt.Errorf("search: create index %s: %w", path, err)
+		return nil, fmt.Errorf("search: the English analyzer: %w", err)
 	}
-	if err := bi.SetInternal(schemaKey, []byte(schemaVersion)); err != nil {
-		bi.Close()
-		return nil, fmt.Errorf("search: create index %s: %w", path, err)
-	}
-	return wrap(bi, true)
+	return &Index{
+		en:       an,
+		byID:     make(map[string]uint32),
+		wordID:   make(map[string]uint32),
+		cityID:   make(map[string]int32),
+		cityKeys: make(map[string]int32),
+		vocab:    newTrie(),
+		slots:    make(chan struct{}, runtime.GOMAXPROCS(0)),
+	}, nil
 }
 
-// OpenMem returns an empty index held in memory only, for tests and tools.
-// It uses the same engine (scorch) as an index on disk, where
-// bleve.NewMemOnly would use another. It never merges segments, so a long
-// stream of updates slows it down: do not serve from it.
-func OpenMem() (*Index, error) {
-	bi, err := bleve.NewUsing("", newMapping(), scorch.Name, scorch.Name, nil)
-	if err != nil {
-		return nil, fmt.Errorf("search: create in-memory index: %w", err)
-	}
-	return wrap(bi, false)
-}
-
-func wrap(bi bleve.Index, onDisk bool) (*Index, error) {
-	an := bi.Mapping().AnalyzerNamed(en.AnalyzerName)
-	if an == nil {
-		bi.Close()
-		return nil, errors.New("search: the English analyzer is not registered")
-	}
-	return &Index{bi: bi, en: an, onDisk: onDisk}, nil
-}
-
-// Compact merges the index into a single segment, which makes queries
-// faster after many writes (a build writes a segment per batch, and
-// background merging lags behind). It is a no-op for an in-memory index.
-// Queries and writes keep working while it runs.
-func (x *Index) Compact(ctx context.Context) error {
-	if !x.onDisk {
-		return nil
-	}
-	adv, err := x.bi.Advanced()
-	if err != nil {
-		return fmt.Errorf("search: compact: %w", err)
-	}
-	s, ok := adv.(*scorch.Scorch)
-	if !ok {
-		return nil
-	}
-	if err := s.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
-		return fmt.Errorf("search: compact: %w", err)
-	}
-	return nil
-}
-
-// Close closes the index; on disk, it flushes what is not yet persisted.
-func (x *Index) Close() error { return x.bi.Close() }
+// Close releases nothing: the index lives in memory. It is there so the
+// index can be closed like the stores beside it.
+func (x *Index) Close() error { return nil }
 
 // Count returns the number of events in the index.
 func (x *Index) Count() (int, error) {
-	n, err := x.bi.DocCount()
-	return int(n), err
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.live, nil
 }
 
-func newMapping() mapping.IndexMapping {
-	text := func(analyzer string) *mapping.FieldMapping {
-		f := bleve.NewTextFieldMapping()
-		f.Analyzer = analyzer
-		f.Store, f.IncludeTermVectors, f.IncludeInAll, f.DocValues = false, false, false, false
-		return f
-	}
-	kw := func(docValues bool) *mapping.FieldMapping {
-		f := bleve.NewKeywordFieldMapping()
-		f.Store, f.IncludeTermVectors, f.IncludeInAll, f.DocValues = false, false, false, docValues
-		return f
-	}
-	stored := func(f *mapping.FieldMapping) *mapping.FieldMapping {
-		f.Index, f.Store, f.IncludeTermVectors, f.IncludeInAll, f.DocValues = false, true, false, false, false
-		return f
-	}
-	num := func() *mapping.FieldMapping {
-		f := bleve.NewNumericFieldMapping()
-		f.Store, f.IncludeInAll, f.DocValues = false, false, false
-		return f
-	}
-
-	dm := bleve.NewDocumentStaticMapping()
-	// No catch-all "_all" field: the text field is ours, and _all costs
-	// indexing time even when every field is left out of it.
-	dm.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
-	dm.AddFieldMappingsAt(fieldTitle, text(en.AnalyzerName))
-	dm.AddFieldMappingsAt(fieldText, text(en.AnalyzerName))
-	dm.AddFieldMappingsAt(fieldTags, kw(false))
-	dm.AddFieldMappingsAt(fieldCategory, kw(true))
-	dm.AddFieldMappingsAt(fieldCity, kw(true))
-	dm.AddFieldMappingsAt(fieldCityKey, kw(false))
-	dm.AddFieldMappingsAt(fieldCountry, kw(false))
-	dm.AddFieldMappingsAt(fieldCurrency, kw(false))
-	dm.AddFieldMappingsAt(fieldStatus, kw(false))
-	geo := bleve.NewGeoPointFieldMapping()
-	geo.Store, geo.IncludeInAll, geo.DocValues = false, false, true
-	dm.AddFieldMappingsAt(fieldLocation, geo)
-	dm.AddFieldMappingsAt(fieldLat, stored(bleve.NewNumericFieldMapping()))
-	dm.AddFieldMappingsAt(fieldLon, stored(bleve.NewNumericFieldMapping()))
-	date := bleve.NewDateTimeFieldMapping()
-	date.Store, date.IncludeInAll, date.DocValues = false, false, false
-	dm.AddFieldMappingsAt(fieldStartsAt, date)
-	dm.AddFieldMappingsAt(fieldMinPrice, num())
-	// Sorting reads doc values for every match. A number or date keeps 16
-	// prefix-coded terms per document there (about 170 bytes, all
-	// decompressed per 1024-document chunk); a fixed-width keyword keeps
-	// one, and includes the tie-breakers, so one doc value decides the
-	// order. Measured at 100,000 events: median query latency fell by a
-	// third to a half.
-	dm.AddFieldMappingsAt(fieldDateKey, kw(true))
-	dm.AddFieldMappingsAt(fieldPriceKey, kw(true))
-	fp := bleve.NewTextFieldMapping()
-	fp.Analyzer = keyword.Name
-	dm.AddFieldMappingsAt(fieldFingerprint, stored(fp))
-
-	im := bleve.NewIndexMapping()
-	im.DefaultMapping = dm
-	im.DefaultAnalyzer = standard.Name
-	im.DefaultField = fieldTitle
-	im.StoreDynamic, im.IndexDynamic, im.DocValuesDynamic = false, false, false
-	im.ScoringModel = index.BM25Scoring
-	return im
+// eventDoc is what the index keeps of a published event: everything a
+// query can match, filter, count or sort on. Its JSON encoding is
+// fingerprinted, so EnsureBuilt re-analyzes only what changed.
+type eventDoc struct {
+	ID       string   `json:"id"`
+	Title    string   `json:"title"`
+	Text     string   `json:"text"` // title, description, tags, venue name and city
+	Category string   `json:"category"`
+	City     string   `json:"city"`
+	Lat      float64  `json:"lat"`
+	Lon      float64  `json:"lon"`
+	Starts   int64    `json:"starts"`
+	Price    *int64   `json:"price,omitempty"`
+	Currency string   `json:"currency,omitempty"`
+	Tags     []string `json:"tags,omitempty"`
 }
 
-// eventDoc is the document indexed for a published event, without its
-// fingerprint.
-func eventDoc(e catalog.Event, v catalog.Venue, tts []catalog.TicketType) map[string]any {
-	tags := make([]string, len(e.Tags))
-	for i, t := range e.Tags {
-		tags[i] = strings.ToLower(t)
+func newEventDoc(e catalog.Event, v catalog.Venue, tts []catalog.TicketType) eventDoc {
+	d := eventDoc{
+		ID:    e.ID,
+		Title: e.Title,
+		// One field for everything a keyword may match; title matches get
+		// their extra weight from the title field.
+		Text:     strings.Join([]string{e.Title, e.Description, strings.Join(e.Tags, "\n"), v.Name, v.City}, "\n"),
+		Category: e.Category,
+		City:     v.City,
+		Lat:      v.Lat,
+		Lon:      v.Lon,
+		Starts:   e.StartsAt.UnixNano(),
+		Tags:     e.Tags,
 	}
-	doc := map[string]any{
-		fieldTitle: e.Title,
-		// One field for everything a keyword may match keeps a query to
-		// three postings lists per word; title matches get their extra
-		// weight from the title field.
-		fieldText:     strings.Join([]string{e.Title, e.Description, strings.Join(e.Tags, "\n"), v.Name, v.City}, "\n"),
-		fieldTags:     tags,
-		fieldCategory: e.Category,
-		fieldCity:     v.City,
-		fieldCityKey:  strings.ToLower(strings.TrimSpace(v.City)),
-		fieldCountry:  v.Country,
-		fieldLocation: map[string]any{"lat": v.Lat, "lon": v.Lon},
-		fieldLat:      v.Lat,
-		fieldLon:      v.Lon,
-		fieldStartsAt: e.StartsAt.UTC(),
-		fieldStatus:   string(e.Status),
-	}
-	dateKey := e.StartsAt.UTC().Format("20060102T150405Z") + " " + e.ID
-	doc[fieldDateKey] = dateKey
 	if p, ok := minPrice(tts); ok {
-		doc[fieldMinPrice] = float64(p.Amount)
-		doc[fieldCurrency] = p.Currency
-		// Prices are never negative (the catalog refuses them).
-		doc[fieldPriceKey] = fmt.Sprintf("%015d ", p.Amount) + dateKey
+		d.Price, d.Currency = &p.Amount, p.Currency
 	}
-	return doc
+	return d
+}
+
+// fingerprint hashes a document together with the layout version.
+func (d eventDoc) fingerprint() uint64 {
+	b, _ := json.Marshal(d) // cannot fail: strings, numbers and a slice
+	h := fnv.New64a()
+	h.Write([]byte(docVersion))
+	h.Write(b)
+	return h.Sum64()
 }
 
 // minPrice returns the lowest price of the admission types, or of all
@@ -294,150 +219,240 @@ func minPrice(tts []catalog.TicketType) (catalog.Money, bool) {
 	return best, found
 }
 
-// fingerprint hashes a document (JSON encodes map keys in order, so the
-// encoding is canonical) together with the schema version.
-func fingerprint(doc map[string]any) (string, error) {
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return "", err
+// analyzed is an eventDoc after analysis, ready to go into the index:
+// analysis is the expensive part of a write, and runs outside the lock.
+type analyzed struct {
+	doc        eventDoc
+	fp         uint64
+	title      []wordCount
+	text       []wordCount
+	titleLen   uint32
+	textLen    uint32
+	categoryIx uint8
+}
+
+type wordCount struct {
+	word string
+	n    uint16
+}
+
+func (x *Index) analyze(d eventDoc) analyzed {
+	a := analyzed{doc: d, fp: d.fingerprint()}
+	a.title, a.titleLen = x.countWords(d.Title)
+	a.text, a.textLen = x.countWords(d.Text)
+	if i := slices.Index(catalog.Categories, d.Category); i >= 0 {
+		a.categoryIx = uint8(i + 1)
 	}
-	h := fnv.New128a()
-	h.Write([]byte(schemaVersion))
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return a
+}
+
+// analyzeAll analyzes docs on every CPU.
+func (x *Index) analyzeAll(docs []eventDoc) []analyzed {
+	out := make([]analyzed, len(docs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(docs)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(docs); i = int(next.Add(1) - 1) {
+				out[i] = x.analyze(docs[i])
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// countWords analyzes s (lower case, stop words dropped, stemmed) and
+// counts each distinct word; it also returns the number of words.
+func (x *Index) countWords(s string) ([]wordCount, uint32) {
+	toks := x.en.Analyze([]byte(s))
+	counts := make(map[string]uint16, len(toks))
+	for _, t := range toks {
+		if n := counts[string(t.Term)]; n < 1<<16-1 {
+			counts[string(t.Term)] = n + 1
+		}
+	}
+	out := make([]wordCount, 0, len(counts))
+	for w, n := range counts {
+		out = append(out, wordCount{w, n})
+	}
+	slices.SortFunc(out, func(a, b wordCount) int { return strings.Compare(a.word, b.word) })
+	return out, uint32(len(toks))
 }
 
 // Upsert puts a published event into the index, or takes any other event
 // out of it. It implements catalog.Indexer.
 func (x *Index) Upsert(e catalog.Event, v catalog.Venue, tts []catalog.TicketType) error {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	b := x.bi.NewBatch()
-	if err := x.addToBatch(b, e, v, tts); err != nil {
-		return err
-	}
-	if err := x.bi.Batch(b); err != nil {
-		return fmt.Errorf("search: index event %s: %w", e.ID, err)
-	}
-	return nil
-}
-
-func (x *Index) addToBatch(b *bleve.Batch, e catalog.Event, v catalog.Venue, tts []catalog.TicketType) error {
+	x.wmu.Lock()
+	defer x.wmu.Unlock()
 	if e.Status != catalog.StatusPublished {
-		b.Delete(e.ID)
+		x.apply(nil, []string{e.ID})
 		return nil
 	}
-	doc := eventDoc(e, v, tts)
-	fp, err := fingerprint(doc)
-	if err != nil {
-		return fmt.Errorf("search: event %s: %w", e.ID, err)
-	}
-	doc[fieldFingerprint] = fp
-	return x.index(b, e.ID, doc)
-}
-
-// plainDocValues are the keyword fields whose doc values a query reads for
-// every match (facets and sort keys). They are stored uncompressed and one
-// document per chunk, so reading one match's value does not decompress the
-// values of the 1023 documents around it. Measured at 100,000 events:
-// median latency fell by 25% (keywords) to 80% (filters only). The
-// mapping cannot say this, so index adjusts the mapped document.
-var plainDocValues = map[string]bool{fieldCategory: true, fieldCity: true, fieldDateKey: true, fieldPriceKey: true}
-
-// index adds the document data, mapped by the index mapping, to b.
-func (x *Index) index(b *bleve.Batch, id string, data map[string]any) error {
-	doc := document.NewDocument(id)
-	if err := x.bi.Mapping().MapDocument(doc, data); err != nil {
-		return fmt.Errorf("search: event %s: %w", id, err)
-	}
-	for i, f := range doc.Fields {
-		if tf, ok := f.(*document.TextField); ok && plainDocValues[f.Name()] {
-			doc.Fields[i] = document.NewTextFieldCustom(f.Name(), f.ArrayPositions(), tf.Value(),
-				f.Options()|index.SkipDVCompression|index.SkipDVChunking, tf.Analyzer())
-		}
-	}
-	if err := b.IndexAdvanced(doc); err != nil {
-		return fmt.Errorf("search: event %s: %w", id, err)
-	}
+	x.apply([]analyzed{x.analyze(newEventDoc(e, v, tts))}, nil)
 	return nil
 }
 
 // Delete takes an event out of the index; a missing event is not an error.
 // It implements catalog.Indexer.
 func (x *Index) Delete(eventID string) error {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if err := x.bi.Delete(eventID); err != nil {
-		return fmt.Errorf("search: delete event %s: %w", eventID, err)
-	}
+	x.wmu.Lock()
+	defer x.wmu.Unlock()
+	x.apply(nil, []string{eventID})
 	return nil
 }
 
-// BuildStats says what EnsureBuilt did.
-type BuildStats struct {
-	Scanned   int  // events read from the store
-	Indexed   int  // documents written (new or changed)
-	Deleted   int  // documents removed (no longer published, or gone)
-	Unchanged int  // published events whose document was already current
-	Compacted bool // the index was merged into one segment afterwards
+// apply puts docs into the index and takes the events ids out, under one
+// write lock, so a search sees all of it or none.
+func (x *Index) apply(docs []analyzed, ids []string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, id := range ids {
+		if o, ok := x.byID[id]; ok {
+			x.remove(o)
+		}
+	}
+	for i := range docs {
+		x.put(&docs[i])
+	}
 }
 
-// compactAfter is how many documents EnsureBuilt writes before it compacts
-// the index: a full build leaves a segment per batch, and on a freshly
-// built 100,000-event index, p99 query latency was 2.5 to 100 times
-// higher until merged.
-const compactAfter = 10 * pageSize
+// remove takes the document at ordinal o out of every postings list and
+// frees the ordinal.
+func (x *Index) remove(o uint32) {
+	m := &x.meta[o]
+	for _, w := range m.titleWords {
+		x.words[w].title.remove(o)
+	}
+	for _, w := range m.textWords {
+		x.words[w].body.remove(o)
+	}
+	x.titleLen -= int64(x.lens[o].title)
+	x.textLen -= int64(x.lens[o].text)
+	delete(x.byID, m.id)
+	x.docs[o], x.meta[o], x.lens[o] = doc{}, docMeta{}, fieldLens{}
+	x.free = append(x.free, o)
+	x.live--
+}
 
-// pageSize is how many events EnsureBuilt reads from the store, and writes
-// to the index, at a time.
+// put adds a, replacing the event's document if it has one. A replaced
+// document keeps its ordinal.
+func (x *Index) put(a *analyzed) {
+	o, ok := x.byID[a.doc.ID]
+	switch {
+	case ok:
+		x.remove(o)
+		x.free = x.free[:len(x.free)-1] // o again
+	case len(x.free) > 0:
+		o = x.free[len(x.free)-1]
+		x.free = x.free[:len(x.free)-1]
+	default:
+		o = uint32(len(x.docs))
+		x.docs = append(x.docs, doc{})
+		x.meta = append(x.meta, docMeta{})
+		x.lens = append(x.lens, fieldLens{})
+	}
+	d := doc{
+		live:     true,
+		category: a.categoryIx,
+		city:     intern(a.doc.City, &x.cities, x.cityID),
+		cityKey:  intern(cityKey(a.doc.City), nil, x.cityKeys),
+		lat:      a.doc.Lat,
+		lon:      a.doc.Lon,
+		starts:   a.doc.Starts,
+	}
+	copy(d.currency[:], a.doc.Currency)
+	if a.doc.Price != nil {
+		d.hasPrice, d.price = true, *a.doc.Price
+	}
+	m := docMeta{id: a.doc.ID, fp: a.fp, titleWords: make([]uint32, len(a.title)), textWords: make([]uint32, len(a.text))}
+	for i, wc := range a.title {
+		w := x.wordOf(wc.word)
+		x.words[w].title.add(o, wc.n)
+		m.titleWords[i] = w
+	}
+	for i, wc := range a.text {
+		w := x.wordOf(wc.word)
+		x.words[w].body.add(o, wc.n)
+		m.textWords[i] = w
+	}
+	x.docs[o], x.meta[o], x.lens[o] = d, m, fieldLens{a.titleLen, a.textLen}
+	x.byID[m.id] = o
+	x.titleLen += int64(a.titleLen)
+	x.textLen += int64(a.textLen)
+	x.live++
+}
+
+// wordOf returns the id of word s, adding it to the vocabulary if new.
+// Words are never taken out: a word no event holds any more has empty
+// postings, and typo lookups skip it.
+func (x *Index) wordOf(s string) uint32 {
+	if id, ok := x.wordID[s]; ok {
+		return id
+	}
+	id := uint32(len(x.words))
+	x.words = append(x.words, word{text: s})
+	x.wordID[s] = id
+	x.vocab.insert(s, id)
+	return id
+}
+
+// intern returns the id of s in ids, adding it (and appending it to
+// names, if given) when new; the empty string is -1.
+func intern(s string, names *[]string, ids map[string]int32) int32 {
+	if s == "" {
+		return -1
+	}
+	if id, ok := ids[s]; ok {
+		return id
+	}
+	id := int32(len(ids))
+	ids[s] = id
+	if names != nil {
+		*names = append(*names, s)
+	}
+	return id
+}
+
+// cityKey is how a city is compared: case and surrounding space do not
+// count.
+func cityKey(city string) string { return strings.ToLower(strings.TrimSpace(city)) }
+
+// BuildStats says what EnsureBuilt did.
+type BuildStats struct {
+	Scanned   int // events read from the store
+	Indexed   int // documents written (new or changed)
+	Deleted   int // documents removed (no longer published, or gone)
+	Unchanged int // published events whose document was already current
+}
+
+// pageSize is how many events EnsureBuilt reads from the store, and puts
+// into the index, at a time.
 const pageSize = 1000
 
 // EnsureBuilt reconciles the index with the store: it pages through every
 // event (Store.Events), indexes each published event whose document is
-// missing or differs, and removes everything else. On an empty index this
-// is the full build; on an index that is current it writes nothing. It
-// repairs what the index can miss: a change lost to a crash between the
-// store's commit and the index write, or to a failed index write.
+// missing or differs, and removes everything else. On an empty index (at
+// start-up) this is the full build; on an index that is current it writes
+// nothing. It repairs what the index can miss: a change lost between the
+// store's commit and the index write.
 //
-// Upserts and Deletes wait while it reconciles. When it wrote many
-// documents it then compacts the index (see Compact).
+// Upserts and Deletes wait while it reconciles; searches do not, and see
+// the index a page of events at a time.
 func (x *Index) EnsureBuilt(ctx context.Context, store catalog.Store) (BuildStats, error) {
-	st, err := x.reconcile(ctx, store)
-	if err != nil {
-		return st, err
-	}
-	if x.onDisk && st.Indexed+st.Deleted >= compactAfter {
-		if err := x.Compact(ctx); err != nil {
-			return st, err
-		}
-		st.Compacted = true
-	}
-	return st, nil
-}
-
-func (x *Index) reconcile(ctx context.Context, store catalog.Store) (BuildStats, error) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
+	x.wmu.Lock()
+	defer x.wmu.Unlock()
 	var st BuildStats
-	have, err := x.fingerprints(ctx)
-	if err != nil {
-		return st, err
+	x.mu.RLock()
+	have := make(map[string]uint64, x.live)
+	for o, d := range x.docs {
+		if d.live {
+			have[x.meta[o].id] = x.meta[o].fp
+		}
 	}
+	x.mu.RUnlock()
+
 	venues := make(map[string]catalog.Venue)
-	b := x.bi.NewBatch()
-	flush := func() error {
-		if b.Size() == 0 {
-			return nil
-		}
-		if err := x.bi.Batch(b); err != nil {
-			return fmt.Errorf("search: build: %w", err)
-		}
-		// A new batch, not b.Reset(): scorch's Batch leaves a goroutine
-		// that may still read b's delete entries after it returns (bleve
-		// v2.6.3, scorch.go:545; the race detector sees it).
-		b = x.bi.NewBatch()
-		return nil
-	}
 	after := ""
 	for {
 		if err := ctx.Err(); err != nil {
@@ -447,13 +462,15 @@ func (x *Index) reconcile(ctx context.Context, store catalog.Store) (BuildStats,
 		if err != nil {
 			return st, fmt.Errorf("search: build: list events after %q: %w", after, err)
 		}
+		var fresh []eventDoc
+		var gone []string
 		for _, e := range events {
 			st.Scanned++
 			fp, indexed := have[e.ID]
 			delete(have, e.ID)
 			if e.Status != catalog.StatusPublished {
 				if indexed {
-					b.Delete(e.ID)
+					gone = append(gone, e.ID)
 					st.Deleted++
 				}
 				continue
@@ -469,25 +486,17 @@ func (x *Index) reconcile(ctx context.Context, store catalog.Store) (BuildStats,
 			if err != nil {
 				return st, fmt.Errorf("search: build: ticket types of event %s: %w", e.ID, err)
 			}
-			doc := eventDoc(e, v, tts)
-			want, err := fingerprint(doc)
-			if err != nil {
-				return st, fmt.Errorf("search: build: event %s: %w", e.ID, err)
-			}
-			if indexed && fp == want {
+			d := newEventDoc(e, v, tts)
+			if indexed && fp == d.fingerprint() {
 				st.Unchanged++
 				continue
 			}
-			doc[fieldFingerprint] = want
-			if err := x.index(b, e.ID, doc); err != nil {
-				return st, err
-			}
+			fresh = append(fresh, d)
 			st.Indexed++
 		}
-		if b.Size() >= pageSize {
-			if err := flush(); err != nil {
-				return st, err
-			}
+		put := x.analyzeAll(fresh)
+		if len(put)+len(gone) > 0 {
+			x.apply(put, gone)
 		}
 		if len(events) < pageSize {
 			break
@@ -495,36 +504,8 @@ func (x *Index) reconcile(ctx context.Context, store catalog.Store) (BuildStats,
 		after = events[len(events)-1].ID
 	}
 	// What is left was indexed but is not in the store at all.
-	for id := range have {
-		b.Delete(id)
-		st.Deleted++
-	}
-	return st, flush()
-}
-
-// fingerprints returns the fingerprint of every document in the index.
-func (x *Index) fingerprints(ctx context.Context) (map[string]string, error) {
-	have := make(map[string]string)
-	var after []string
-	for {
-		req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 10_000, 0, false)
-		req.Fields = []string{fieldFingerprint}
-		req.SortByCustom(search.SortOrder{&search.SortDocID{}})
-		req.Score = "none"
-		if after != nil {
-			req.SearchAfter = after
-		}
-		res, err := x.bi.SearchInContext(ctx, req)
-		if err != nil {
-			return nil, fmt.Errorf("search: read fingerprints: %w", err)
-		}
-		for _, h := range res.Hits {
-			fp, _ := h.Fields[fieldFingerprint].(string)
-			have[h.ID] = fp
-		}
-		if len(res.Hits) < req.Size {
-			return have, nil
-		}
-		after = []string{res.Hits[len(res.Hits)-1].ID}
-	}
+	gone := slices.Collect(maps.Keys(have))
+	st.Deleted += len(gone)
+	x.apply(nil, gone)
+	return st, nil
 }

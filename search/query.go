@@ -3,19 +3,11 @@ package search
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
-	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/admitone/admitone/catalog"
 )
@@ -107,8 +99,9 @@ const (
 	cityFacetSize     = 20
 )
 
-// earliest and latest are the start-time bounds bleve can index
-// (nanoseconds since 1970 in an int64), with room to spare.
+// earliest and latest bound the start times a query may name: the index
+// compares start times as nanoseconds since 1970 in an int64, which runs
+// out in 2262.
 var (
 	earliest = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 	latest   = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -203,217 +196,432 @@ func (x *Index) Search(ctx context.Context, q Query) (Results, error) {
 	if err := q.normalize(); err != nil {
 		return Results{}, err
 	}
-	keywords, terms, err := x.keywordQuery(q.Q)
-	if err != nil {
-		return Results{}, fmt.Errorf("search: %w", err)
-	}
-	if terms > MaxTerms {
+	words := x.queryWords(q.Q)
+	if len(words) > MaxTerms {
 		return Results{}, fieldErr("q", "must have at most %d words", MaxTerms)
 	}
+	// A search only computes: more of them at once than there are CPUs
+	// would only take turns, preempted every 10 ms, so that one unlucky
+	// caller waits for many. Queued here, callers are served in order.
+	select {
+	case x.slots <- struct{}{}:
+		defer func() { <-x.slots }()
+	case <-ctx.Done():
+		return Results{}, fmt.Errorf("search: %w", ctx.Err())
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	s := x.getScratch()
+	defer x.putScratch(s)
 
-	filters := []query.Query{termQuery(string(catalog.StatusPublished), fieldStatus, 0)}
-	if q.Category != "" {
-		filters = append(filters, termQuery(q.Category, fieldCategory, 0))
-	}
-	if q.City != "" {
-		filters = append(filters, termQuery(strings.ToLower(strings.TrimSpace(q.City)), fieldCityKey, 0))
-	}
-	if q.Near != nil && q.RadiusKm > 0 {
-		gq := query.NewGeoDistanceQuery(q.Near.Lon, q.Near.Lat, strconv.FormatFloat(q.RadiusKm, 'f', -1, 64)+"km")
-		gq.SetField(fieldLocation)
-		filters = append(filters, gq)
-	}
-	if !q.From.IsZero() || !q.To.IsZero() {
-		yes, no := true, false
-		dq := query.NewDateRangeInclusiveQuery(q.From, q.To, &yes, &no)
-		dq.SetField(fieldStartsAt)
-		filters = append(filters, dq)
-	}
-	if q.PriceMin != nil || q.PriceMax != nil {
-		var lo, hi *float64
-		if q.PriceMin != nil {
-			v := float64(*q.PriceMin)
-			lo = &v
+	scored := len(words) > 0 && q.Sort == SortRelevance
+	f := x.newFilter(q)
+	top := topK{k: q.Page * q.PerPage, meta: x.meta}
+	offer := func(o uint32) {
+		d := &x.docs[o]
+		if !f.keep(d) {
+			return
 		}
-		if q.PriceMax != nil {
-			v := float64(*q.PriceMax)
-			hi = &v
+		s.total++
+		s.categories[d.category]++
+		if d.city >= 0 {
+			s.cities[d.city]++
 		}
-		yes := true
-		nq := query.NewNumericRangeInclusiveQuery(lo, hi, &yes, &yes)
-		nq.SetField(fieldMinPrice)
-		filters = append(filters, nq)
+		e := ranked{starts: d.starts, o: o}
+		switch {
+		case scored:
+			e.key = -float64(s.score[o])
+		case q.Sort == SortPrice:
+			e.key = math.Inf(1)
+			if d.hasPrice {
+				e.key = float64(d.price)
+			}
+		case q.Sort == SortDistance:
+			e.key = f.distance(d)
+		}
+		top.offer(e)
 	}
-	if q.Currency != "" {
-		filters = append(filters, termQuery(q.Currency, fieldCurrency, 0))
-	}
-
-	var root query.Query
-	scored := keywords != nil && q.Sort == SortRelevance
 	switch {
-	case q.Q != "" && keywords == nil:
+	case q.Q != "" && len(words) == 0:
 		// Only stop words: nothing to match on.
-		root = query.NewMatchNoneQuery()
-	case keywords != nil:
-		// Filters in a boolean filter clause select without scoring, so
-		// relevance is the keywords' alone, and run unscored, which lets
-		// bleve merge a range's many terms into one bitmap. (One
-		// conjunction of keywords and boost-0 filters was measured 25%
-		// slower: the ranges then score every term.)
-		bq := query.NewBooleanQuery([]query.Query{keywords}, nil, nil)
-		bq.AddFilter(query.NewConjunctionQuery(filters))
-		root = bq
+	case len(words) > 0:
+		for _, o := range x.match(words, s) {
+			offer(o)
+		}
 	default:
-		root = query.NewConjunctionQuery(filters)
+		for o := range x.docs {
+			if x.docs[o].live {
+				offer(uint32(o))
+			}
+		}
 	}
 
-	req := bleve.NewSearchRequestOptions(root, q.PerPage, (q.Page-1)*q.PerPage, false)
-	if !scored {
-		req.Score = "none"
-	}
-	req.SortByCustom(x.sortOrder(q, scored))
-	req.AddFacet("category", bleve.NewFacetRequest(fieldCategory, categoryFacetSize))
-	req.AddFacet("city", bleve.NewFacetRequest(fieldCity, cityFacetSize))
-	if q.Near != nil {
-		req.Fields = []string{fieldLat, fieldLon}
-	}
-	res, err := x.bi.SearchInContext(ctx, req)
-	if err != nil {
-		return Results{}, fmt.Errorf("search: %w", err)
-	}
-
-	out := Results{Total: int(res.Total), Hits: make([]Hit, 0, len(res.Hits))}
-	for _, h := range res.Hits {
-		hit := Hit{EventID: h.ID}
+	out := Results{Total: s.total, Hits: []Hit{}}
+	for _, e := range top.page((q.Page - 1) * q.PerPage) {
+		d := &x.docs[e.o]
+		hit := Hit{EventID: x.meta[e.o].id}
 		if scored {
-			hit.Score = h.Score
+			hit.Score = float64(s.score[e.o])
 		}
 		if q.Near != nil {
-			lat, ok1 := h.Fields[fieldLat].(float64)
-			lon, ok2 := h.Fields[fieldLon].(float64)
-			if ok1 && ok2 {
-				hit.DistanceKm = haversineKm(q.Near.Lat, q.Near.Lon, lat, lon)
-			}
+			hit.DistanceKm = haversineKm(q.Near.Lat, q.Near.Lon, d.lat, d.lon)
 		}
 		out.Hits = append(out.Hits, hit)
 	}
-	out.Facets.Category = facetCounts(res.Facets["category"])
-	out.Facets.City = facetCounts(res.Facets["city"])
+	out.Facets.Category = facetCounts(s.categories[1:], func(i int) string { return catalog.Categories[i] }, categoryFacetSize)
+	out.Facets.City = facetCounts(s.cities, func(i int) string { return x.cities[i] }, cityFacetSize)
 	return out, nil
 }
 
-func (x *Index) sortOrder(q Query, scored bool) search.SortOrder {
-	// The keys end in the start time and the event id, so every order is
-	// total and the same on a rebuilt index.
-	byDate := &search.SortField{Field: fieldDateKey, Type: search.SortFieldAsString}
-	switch q.Sort {
-	case SortPrice:
-		return search.SortOrder{
-			&search.SortField{Field: fieldPriceKey, Type: search.SortFieldAsString, Missing: search.SortFieldMissingLast},
-			byDate,
-		}
-	case SortDistance:
-		// Cannot fail: the unit is fixed and known.
-		geo, _ := search.NewSortGeoDistance(fieldLocation, "km", q.Near.Lon, q.Near.Lat, false)
-		return search.SortOrder{geo, byDate}
-	case SortRelevance:
-		if scored {
-			return search.SortOrder{&search.SortScore{Desc: true}, byDate}
-		}
-	}
-	return search.SortOrder{byDate}
-}
-
-// keywordQuery turns Q into a conjunction over its words (after the
-// English analyzer: lower case, stop words dropped, stemmed), each word a
-// disjunction of exact matches and fuzzy matches, so every word must
-// match somewhere, a typo still matches, and exact matches score higher.
-// It returns nil when Q has no words, and the number of words.
-func (x *Index) keywordQuery(q string) (query.Query, int, error) {
+// queryWords analyzes Q like the indexed text (lower case, stop words
+// dropped, stemmed) and returns its distinct words.
+func (x *Index) queryWords(q string) []string {
 	if q == "" {
-		return nil, 0, nil
+		return nil
 	}
 	var words []string
 	for _, tok := range x.en.Analyze([]byte(q)) {
-		w := string(tok.Term)
-		if !slices.Contains(words, w) {
+		if w := string(tok.Term); !slices.Contains(words, w) {
 			words = append(words, w)
 		}
 	}
-	if len(words) == 0 || len(words) > MaxTerms {
-		return nil, len(words), nil
-	}
-	adv, err := x.bi.Advanced()
-	if err != nil {
-		return nil, 0, err
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return nil, 0, err
-	}
-	defer r.Close()
-	parts := make([]query.Query, 0, len(words))
-	for _, w := range words {
-		alts := []query.Query{
-			termQuery(w, fieldTitle, 3),
-			termQuery(w, fieldText, 1),
-		}
-		if f := fuzziness(w); f > 0 {
-			similar, err := similarTerms(r, w, f)
-			if err != nil {
-				return nil, 0, err
-			}
-			for _, s := range similar {
-				alts = append(alts, termQuery(s, fieldText, 0.3))
-			}
-		}
-		parts = append(parts, query.NewDisjunctionQuery(alts))
-	}
-	if len(parts) == 1 {
-		return parts[0], 1, nil
-	}
-	return query.NewConjunctionQuery(parts), len(parts), nil
+	return words
 }
+
+// Weights of a query word's matches: in the title, anywhere in the text,
+// and a similar word (a typo) in the text.
+const (
+	weightTitle   = 3
+	weightText    = 1
+	weightSimilar = 0.3
+)
+
+// BM25's parameters, as Lucene and bleve use them.
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
 
 // maxSimilar bounds how many indexed words one query word expands to.
 const maxSimilar = 32
 
-// similarTerms returns the indexed words within edit distance f of w,
-// other than w itself, the most frequent first. This is what a bleve fuzzy
-// query matches, except that the exact word is left to the exact clause:
-// reading its postings twice made a two-word query 60% slower.
-func similarTerms(r index.IndexReader, w string, f int) ([]string, error) {
-	fr, ok := r.(index.IndexReaderFuzzy)
-	if !ok {
-		return nil, errors.New("the index cannot look up similar words")
-	}
-	dict, err := fr.FieldDictFuzzy(fieldText, w, f, "")
-	if err != nil {
-		return nil, err
-	}
-	defer dict.Close()
-	var found []index.DictEntry
-	for {
-		e, err := dict.Next()
-		if err != nil {
-			return nil, err
-		}
-		if e == nil {
-			break
-		}
-		if e.Term != w {
-			found = append(found, *e)
-		}
-	}
-	slices.SortFunc(found, func(a, b index.DictEntry) int {
-		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Term, b.Term))
-	})
-	out := make([]string, 0, min(len(found), maxSimilar))
-	for _, e := range found[:min(len(found), maxSimilar)] {
-		out = append(out, e.Term)
-	}
-	return out, nil
+// clause is one postings list a query word matches through, and its weight.
+type clause struct {
+	p      *postings
+	weight float64
+	title  bool
 }
+
+// match returns the ordinals of the documents that match every word, and
+// leaves their BM25 scores in s.score. A word matches exactly (in the
+// title or the text) or as a similar word; a document's score sums every
+// clause it matches.
+func (x *Index) match(words []string, s *scratch) []uint32 {
+	type wordClauses struct {
+		clauses []clause
+		cost    int
+	}
+	all := make([]wordClauses, 0, len(words))
+	for _, w := range words {
+		var wc wordClauses
+		if id, ok := x.wordID[w]; ok {
+			wc.clauses = append(wc.clauses,
+				clause{&x.words[id].title, weightTitle, true},
+				clause{&x.words[id].body, weightText, false})
+		}
+		if f := fuzziness(w); f > 0 {
+			for _, id := range x.similarWords(w, f) {
+				wc.clauses = append(wc.clauses, clause{&x.words[id].body, weightSimilar, false})
+			}
+		}
+		for _, c := range wc.clauses {
+			wc.cost += len(c.p.docs)
+		}
+		if wc.cost == 0 {
+			return nil // a word nothing matches: no event has every word
+		}
+		all = append(all, wc)
+	}
+	// The rarest word first: every later word only scores what is left.
+	slices.SortStableFunc(all, func(a, b wordClauses) int { return cmp.Compare(a.cost, b.cost) })
+
+	n := float64(x.live)
+	avgLen := [2]float64{float64(x.textLen) / n, float64(x.titleLen) / n}
+	hits := s.hits[:0]
+	defer func() { s.hits = hits }()
+	for i, wc := range all {
+		matched := 0
+		for _, c := range wc.clauses {
+			df := float64(len(c.p.docs))
+			idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+			avg := avgLen[0]
+			if c.title {
+				avg = avgLen[1]
+			}
+			for j, o := range c.p.docs {
+				st := int(s.state[o])
+				if st < i {
+					continue // missed an earlier word
+				}
+				if st == i {
+					s.state[o] = uint8(i + 1)
+					matched++
+					if i == len(all)-1 {
+						hits = append(hits, o)
+					}
+				}
+				dl := float64(x.lens[o].text)
+				if c.title {
+					dl = float64(x.lens[o].title)
+				}
+				tf := float64(c.p.tfs[j])
+				s.score[o] += float32(c.weight * idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*dl/avg)))
+			}
+		}
+		if matched == 0 {
+			return nil
+		}
+	}
+	return hits
+}
+
+// similarWords returns the ids of the indexed words within edit distance
+// f of w, other than w itself, that some event holds: the most frequent
+// first, at most maxSimilar.
+func (x *Index) similarWords(w string, f int) []uint32 {
+	var found []uint32
+	x.vocab.similar(w, f, func(id uint32, dist int) {
+		if dist > 0 && len(x.words[id].body.docs) > 0 {
+			found = append(found, id)
+		}
+	})
+	slices.SortFunc(found, func(a, b uint32) int {
+		return cmp.Or(cmp.Compare(len(x.words[b].body.docs), len(x.words[a].body.docs)),
+			cmp.Compare(x.words[a].text, x.words[b].text))
+	})
+	return found[:min(len(found), maxSimilar)]
+}
+
+// scratch is one search's working memory, indexed by ordinal (score,
+// state) or by facet value; it is pooled, as a search over 100,000 events
+// would otherwise allocate half a megabyte.
+type scratch struct {
+	score      []float32
+	state      []uint8 // how many query words a document matched so far
+	categories []int   // by 1 + index in catalog.Categories
+	cities     []int   // by city id
+	hits       []uint32
+	total      int
+}
+
+func (x *Index) getScratch() *scratch {
+	s, _ := x.scratch.Get().(*scratch)
+	if s == nil {
+		s = &scratch{}
+	}
+	if n := len(x.docs); len(s.score) < n {
+		s.score = make([]float32, n+n/8)
+		s.state = make([]uint8, n+n/8)
+	}
+	s.categories = slices.Grow(s.categories[:0], len(catalog.Categories)+1)[:len(catalog.Categories)+1]
+	s.cities = slices.Grow(s.cities[:0], len(x.cities))[:len(x.cities)]
+	clear(s.categories)
+	clear(s.cities)
+	s.total = 0
+	return s
+}
+
+func (x *Index) putScratch(s *scratch) {
+	clear(s.score)
+	clear(s.state)
+	x.scratch.Put(s)
+}
+
+// filter is a Query's filters, prepared for testing one document at a
+// time.
+type filter struct {
+	category       uint8
+	city           bool
+	cityKey        int32 // -2 for a city no event is in
+	hasCurrency    bool
+	currency       [3]byte
+	from, to       int64 // start-time bounds; 0 for none
+	hasFrom, hasTo bool
+	priceMin       *int64
+	priceMax       *int64
+	near           *LatLon
+	radiusKm       float64
+	// The box around near that holds the circle, in degrees: a cheap
+	// test before the great-circle distance.
+	dLat, dLon float64
+}
+
+func (x *Index) newFilter(q Query) filter {
+	f := filter{
+		priceMin: q.PriceMin,
+		priceMax: q.PriceMax,
+		near:     q.Near,
+	}
+	if i := slices.Index(catalog.Categories, q.Category); i >= 0 {
+		f.category = uint8(i + 1)
+	}
+	if key := cityKey(q.City); key != "" {
+		f.city, f.cityKey = true, -2
+		if id, ok := x.cityKeys[key]; ok {
+			f.cityKey = id
+		}
+	}
+	if q.Currency != "" {
+		f.hasCurrency = true
+		copy(f.currency[:], q.Currency)
+	}
+	if !q.From.IsZero() {
+		f.from, f.hasFrom = q.From.UnixNano(), true
+	}
+	if !q.To.IsZero() {
+		f.to, f.hasTo = q.To.UnixNano(), true
+	}
+	if q.Near != nil && q.RadiusKm > 0 {
+		f.radiusKm = q.RadiusKm
+		// A degree of latitude is 111.19 km; a degree of longitude
+		// shrinks with the cosine of the latitude. Near the poles, or
+		// for a circle wider than a hemisphere, longitude is not bounded.
+		f.dLat = q.RadiusKm/(earthRadiusKm*math.Pi/180) + 1e-9
+		f.dLon = 360
+		if maxLat := math.Abs(q.Near.Lat) + f.dLat; maxLat < 89 {
+			if d := f.dLat / math.Cos(maxLat*math.Pi/180); d < 180 {
+				f.dLon = d
+			}
+		}
+	}
+	return f
+}
+
+func (f *filter) keep(d *doc) bool {
+	if f.category != 0 && d.category != f.category ||
+		f.city && d.cityKey != f.cityKey ||
+		f.hasCurrency && d.currency != f.currency ||
+		f.hasFrom && d.starts < f.from ||
+		f.hasTo && d.starts >= f.to {
+		return false
+	}
+	if f.priceMin != nil || f.priceMax != nil {
+		if !d.hasPrice || f.priceMin != nil && d.price < *f.priceMin || f.priceMax != nil && d.price > *f.priceMax {
+			return false
+		}
+	}
+	if f.radiusKm > 0 {
+		if math.Abs(d.lat-f.near.Lat) > f.dLat {
+			return false
+		}
+		if dl := math.Abs(d.lon - f.near.Lon); min(dl, 360-dl) > f.dLon {
+			return false
+		}
+		if f.distance(d) > f.radiusKm {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *filter) distance(d *doc) float64 {
+	return haversineKm(f.near.Lat, f.near.Lon, d.lat, d.lon)
+}
+
+// ranked is a matching document with its sort key: the key first
+// (ascending), then the start time, then the event id, so every order is
+// total and the same on a rebuilt index.
+type ranked struct {
+	key    float64
+	starts int64
+	o      uint32
+}
+
+// topK keeps the k first documents in sort order seen so far, in a heap
+// whose root is the last of them.
+type topK struct {
+	k    int
+	heap []ranked
+	meta []docMeta
+}
+
+func (t *topK) less(a, b ranked) bool {
+	if a.key != b.key {
+		return a.key < b.key
+	}
+	if a.starts != b.starts {
+		return a.starts < b.starts
+	}
+	return t.meta[a.o].id < t.meta[b.o].id
+}
+
+func (t *topK) offer(e ranked) {
+	if len(t.heap) < t.k {
+		t.heap = append(t.heap, e)
+		// Sift up: the root is the greatest.
+		for i := len(t.heap) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !t.less(t.heap[p], t.heap[i]) {
+				break
+			}
+			t.heap[p], t.heap[i] = t.heap[i], t.heap[p]
+			i = p
+		}
+		return
+	}
+	if !t.less(e, t.heap[0]) {
+		return
+	}
+	t.heap[0] = e
+	for i := 0; ; {
+		l, r, big := 2*i+1, 2*i+2, i
+		if l < len(t.heap) && t.less(t.heap[big], t.heap[l]) {
+			big = l
+		}
+		if r < len(t.heap) && t.less(t.heap[big], t.heap[r]) {
+			big = r
+		}
+		if big == i {
+			return
+		}
+		t.heap[i], t.heap[big] = t.heap[big], t.heap[i]
+		i = big
+	}
+}
+
+// page returns the kept documents in order, from the offset-th on.
+func (t *topK) page(offset int) []ranked {
+	slices.SortFunc(t.heap, func(a, b ranked) int {
+		if t.less(a, b) {
+			return -1
+		}
+		if t.less(b, a) {
+			return 1
+		}
+		return 0
+	})
+	if offset >= len(t.heap) {
+		return nil
+	}
+	return t.heap[offset:]
+}
+
+// facetCounts turns counts by value index into the size most frequent
+// values, most frequent first, ties by value.
+func facetCounts(counts []int, name func(int) string, size int) []FacetCount {
+	out := []FacetCount{}
+	for i, n := range counts {
+		if n > 0 {
+			out = append(out, FacetCount{Value: name(i), Count: n})
+		}
+	}
+	slices.SortFunc(out, func(a, b FacetCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
+	})
+	return out[:min(len(out), size)]
+}
+
+const earthRadiusKm = 6371.0088
 
 // fuzziness is the edit distance a (stemmed) word may be off by: none for
 // words of one or two letters (they would match everything), one up to
@@ -430,32 +638,8 @@ func fuzziness(w string) int {
 	}
 }
 
-func termQuery(term, field string, boost float64) query.Query {
-	q := query.NewTermQuery(term)
-	q.SetField(field)
-	if boost != 0 {
-		q.SetBoost(boost)
-	}
-	return q
-}
-
-func facetCounts(fr *search.FacetResult) []FacetCount {
-	out := []FacetCount{}
-	if fr == nil {
-		return out
-	}
-	for _, t := range fr.Terms.Terms() {
-		out = append(out, FacetCount{Value: t.Term, Count: t.Count})
-	}
-	slices.SortFunc(out, func(a, b FacetCount) int {
-		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
-	})
-	return out
-}
-
 // haversineKm is the great-circle distance between two points in km.
 func haversineKm(lat1, lon1, lat2, lon2 float64) float64 {
-	const earthRadiusKm = 6371.0088
 	rad := math.Pi / 180
 	dLat := (lat2 - lat1) * rad
 	dLon := (lon2 - lon1) * rad

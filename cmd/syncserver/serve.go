@@ -95,7 +95,7 @@ type serverConfig struct {
 }
 
 func (c *serverConfig) addFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&c.DataDir, "data-dir", "syncserver-data", "data directory: the embedded database, search index, seal key and the running server's admin socket (env ADMITONE_DATA_DIR)")
+	fs.StringVar(&c.DataDir, "data-dir", "syncserver-data", "data directory: the embedded database, seal key and the running server's admin socket (env ADMITONE_DATA_DIR)")
 	fs.StringVar(&c.Database, "database", "", "PostgreSQL URL (postgres://...); empty uses the embedded database (env ADMITONE_DATABASE)")
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "HTTP address (env ADMITONE_LISTEN)")
 	fs.StringVar(&c.MetricsListen, "metrics-listen", "127.0.0.1:9091", `address serving Prometheus /metrics, apart from the API; "off" or "" for none (env ADMITONE_METRICS_LISTEN)`)
@@ -229,7 +229,7 @@ type app struct {
 }
 
 // openApp checks the config, then opens storage (applying migrations),
-// the search index (rebuilt from the store if missing) and the services.
+// the search index (built in memory from the store) and the services.
 func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, error) {
 	set, err := cfg.check()
 	if err != nil {
@@ -247,11 +247,12 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, backend: backend, roles: set.roles, started: make(chan struct{})}
-	a.index, err = search.Open(filepath.Join(cfg.DataDir, "search.bleve"))
+	a.index, err = search.New()
 	if err != nil {
 		backend.Close()
 		return nil, err
 	}
+	removeOldSearchIndex(log, cfg.DataDir)
 	start := time.Now()
 	st, err := a.index.EnsureBuilt(ctx, backend.Catalog)
 	if err != nil {
@@ -525,4 +526,20 @@ func newMigrateCmd() *cobra.Command {
 	}
 	cfg.addFlags(cmd.Flags())
 	return cmd
+}
+
+// removeOldSearchIndex deletes the on-disk search index that releases
+// before the in-memory one kept in the data directory: it is derived data
+// nothing reads any more, and at 100,000 events it held 150 MiB. Only a
+// directory that holds a bleve index's metadata file is removed.
+func removeOldSearchIndex(log *slog.Logger, dataDir string) {
+	dir := filepath.Join(dataDir, "search.bleve")
+	if _, err := os.Stat(filepath.Join(dir, "index_meta.json")); err != nil {
+		return
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		log.Warn("could not remove the old on-disk search index; it is no longer used", "dir", dir, "err", err)
+		return
+	}
+	log.Info("removed the old on-disk search index; search now lives in memory", "dir", dir)
 }

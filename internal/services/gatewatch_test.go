@@ -37,7 +37,7 @@ func TestGateWatchAlertsOperator(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	idx, err := search.OpenMem()
+	idx, err := search.New()
 	if err != nil {
 		t.Fatal(err)
 	}

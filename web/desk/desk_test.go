@@ -50,7 +50,7 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	idx, err := search.OpenMem()
+	idx, err := search.New()
 	if err != nil {
 		t.Fatal(err)
 	}

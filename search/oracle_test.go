@@ -1,0 +1,244 @@
+package search_test
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/search"
+)
+
+// TestAgainstScan checks the index against a plain scan of every event
+// (filters, facets, every sort order, paging, distances) after a stream of
+// updates, unpublishings, deletions and republishings has gone through the
+// live index, so postings lists and reused slots must be right; keyword
+// queries are checked against an index built afresh from the same events,
+// scores included.
+func TestAgainstScan(t *testing.T) {
+	ctx := context.Background()
+	g := generate(3000, 7)
+	idx, err := search.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := idx.EnsureBuilt(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	venueIDs := slices.Sorted(func(yield func(string) bool) {
+		for id := range g.venues {
+			if !yield(id) {
+				return
+			}
+		}
+	})
+	for range 1500 {
+		i := r.IntN(len(g.events))
+		e := &g.events[i]
+		switch r.IntN(6) {
+		case 0:
+			e.Status = catalog.StatusCancelled
+		case 1:
+			e.Status = catalog.StatusPublished
+		case 2:
+			e.VenueID = venueIDs[r.IntN(len(venueIDs))]
+		case 3:
+			e.StartsAt = genStart.Add(time.Duration(r.IntN(365*24)) * time.Hour)
+		case 4:
+			e.Title = genFirst[r.IntN(len(genFirst))] + " " + g.words[r.IntN(len(g.words))]
+		case 5:
+			tts := g.types[e.ID]
+			tts[r.IntN(len(tts))].Price.Amount = int64(r.IntN(200)) * 100
+		}
+		var err error
+		if e.Status == catalog.StatusCancelled && r.IntN(2) == 0 {
+			err = idx.Delete(e.ID)
+		} else {
+			err = idx.Upsert(*e, g.venues[e.VenueID], g.types[e.ID])
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	published := 0
+	for _, e := range g.events {
+		if e.Status == catalog.StatusPublished {
+			published++
+		}
+	}
+	if n, _ := idx.Count(); n != published {
+		t.Fatalf("Count = %d after the updates, want %d", n, published)
+	}
+
+	for i := range 400 {
+		q := randomQuery(r, g)
+		got, err := idx.Search(ctx, q)
+		if err != nil {
+			t.Fatalf("Search(%+v): %v", q, err)
+		}
+		want := scan(g, q)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("query %d, %+v:\nindex %v\nscan  %v", i, q, got, want)
+		}
+	}
+
+	fresh, err := search.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fresh.EnsureBuilt(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	for _, kw := range g.keywordQueries(100) {
+		q := search.Query{Q: kw, PerPage: 50}
+		if r.IntN(2) == 0 {
+			q.Category = catalog.Categories[r.IntN(len(catalog.Categories))]
+		}
+		a, err := idx.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := fresh.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Fatalf("Search(%q) differs:\nlive  %v\nfresh %v", kw, a, b)
+		}
+	}
+}
+
+func randomQuery(r *rand.Rand, g *generated) search.Query {
+	var q search.Query
+	if r.IntN(3) == 0 {
+		q.Category = catalog.Categories[r.IntN(len(catalog.Categories))]
+	}
+	if r.IntN(4) == 0 {
+		c := genCities[r.IntN(len(genCities))].name
+		if r.IntN(2) == 0 {
+			c = " " + strings.ToUpper(c)
+		}
+		q.City = c
+	}
+	if r.IntN(3) == 0 {
+		c := genCities[r.IntN(len(genCities))]
+		q.Near = &search.LatLon{Lat: c.lat + r.Float64() - 0.5, Lon: c.lon + r.Float64() - 0.5}
+		if r.IntN(3) > 0 {
+			q.RadiusKm = []float64{0.5, 5, 20, 300, 2000, 20_000}[r.IntN(6)]
+		}
+	}
+	if r.IntN(3) == 0 {
+		q.From = genStart.Add(time.Duration(r.IntN(300*24)) * time.Hour)
+	}
+	if r.IntN(3) == 0 {
+		q.To = genStart.Add(time.Duration(300*24+r.IntN(100*24)) * time.Hour)
+	}
+	if r.IntN(3) == 0 {
+		v := int64(r.IntN(100)) * 100
+		q.PriceMin = &v
+	}
+	if r.IntN(3) == 0 {
+		v := int64(100+r.IntN(100)) * 100
+		q.PriceMax = &v
+	}
+	if r.IntN(8) == 0 {
+		q.Currency = []string{"EUR", "USD"}[r.IntN(2)]
+	}
+	sorts := []string{"", search.SortRelevance, search.SortDate, search.SortPrice}
+	if q.Near != nil {
+		sorts = append(sorts, search.SortDistance)
+	}
+	q.Sort = sorts[r.IntN(len(sorts))]
+	q.PerPage = 1 + r.IntN(40)
+	q.Page = 1 + r.IntN(5)
+	return q
+}
+
+// scan answers q by looking at every published event.
+func scan(g *generated, q search.Query) search.Results {
+	type match struct {
+		key    float64
+		starts time.Time
+		id     string
+		dist   float64
+	}
+	var ms []match
+	cats, cities := map[string]int{}, map[string]int{}
+	for _, e := range g.events {
+		v := g.venues[e.VenueID]
+		if e.Status != catalog.StatusPublished ||
+			q.Category != "" && e.Category != q.Category ||
+			q.City != "" && !strings.EqualFold(strings.TrimSpace(q.City), v.City) ||
+			!q.From.IsZero() && e.StartsAt.Before(q.From) ||
+			!q.To.IsZero() && !e.StartsAt.Before(q.To) {
+			continue
+		}
+		price, currency := int64(-1), ""
+		for _, tt := range g.types[e.ID] {
+			if price < 0 || tt.Price.Amount < price {
+				price, currency = tt.Price.Amount, tt.Price.Currency
+			}
+		}
+		if (q.PriceMin != nil || q.PriceMax != nil) &&
+			(price < 0 || q.PriceMin != nil && price < *q.PriceMin || q.PriceMax != nil && price > *q.PriceMax) ||
+			q.Currency != "" && currency != q.Currency {
+			continue
+		}
+		m := match{starts: e.StartsAt, id: e.ID}
+		if q.Near != nil {
+			m.dist = haversine(q.Near.Lat, q.Near.Lon, v.Lat, v.Lon)
+			if q.RadiusKm > 0 && m.dist > q.RadiusKm {
+				continue
+			}
+		}
+		switch q.Sort {
+		case search.SortPrice:
+			m.key = float64(price)
+			if price < 0 {
+				m.key = math.Inf(1)
+			}
+		case search.SortDistance:
+			m.key = m.dist
+		}
+		ms = append(ms, m)
+		cats[e.Category]++
+		cities[v.City]++
+	}
+	slices.SortFunc(ms, func(a, b match) int {
+		return cmp.Or(cmp.Compare(a.key, b.key), a.starts.Compare(b.starts), cmp.Compare(a.id, b.id))
+	})
+	page, per := max(q.Page, 1), q.PerPage
+	out := search.Results{Total: len(ms), Hits: []search.Hit{}}
+	for _, m := range ms[min(len(ms), (page-1)*per):min(len(ms), page*per)] {
+		out.Hits = append(out.Hits, search.Hit{EventID: m.id, DistanceKm: m.dist})
+	}
+	out.Facets.Category = topCounts(cats, 16)
+	out.Facets.City = topCounts(cities, 20)
+	return out
+}
+
+func topCounts(counts map[string]int, size int) []search.FacetCount {
+	out := []search.FacetCount{}
+	for v, n := range counts {
+		out = append(out, search.FacetCount{Value: v, Count: n})
+	}
+	slices.SortFunc(out, func(a, b search.FacetCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
+	})
+	return out[:min(len(out), size)]
+}
+
+func haversine(lat1, lon1, lat2, lon2 float64) float64 {
+	rad := math.Pi / 180
+	dLat, dLon := (lat2-lat1)*rad, (lon2-lon1)*rad
+	a := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
+	return 2 * 6371.0088 * math.Asin(math.Min(1, math.Sqrt(a)))
+}
