@@ -50,6 +50,12 @@ type Index struct {
 	// Sums of the live documents' field lengths, for BM25.
 	titleLen, textLen int64
 
+	// How many live documents have each category (by 1 + index in
+	// catalog.Categories) and city (by id): the facets of a search
+	// without keywords or filters.
+	categoryCount []int
+	cityCount     []int
+
 	cities   []string         // city as entered, by city id
 	cityID   map[string]int32 // city as entered -> city id
 	cityKeys map[string]int32 // lower-case, trimmed city -> its id
@@ -130,13 +136,14 @@ func New() (*Index, error) {
 		return nil, fmt.Errorf("search: the English analyzer: %w", err)
 	}
 	return &Index{
-		en:       an,
-		byID:     make(map[string]uint32),
-		wordID:   make(map[string]uint32),
-		cityID:   make(map[string]int32),
-		cityKeys: make(map[string]int32),
-		vocab:    newTrie(),
-		slots:    make(chan struct{}, runtime.GOMAXPROCS(0)),
+		en:            an,
+		byID:          make(map[string]uint32),
+		wordID:        make(map[string]uint32),
+		cityID:        make(map[string]int32),
+		categoryCount: make([]int, len(catalog.Categories)+1),
+		cityKeys:      make(map[string]int32),
+		vocab:         newTrie(),
+		slots:         make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}, nil
 }
 
@@ -327,6 +334,10 @@ func (x *Index) remove(o uint32) {
 	for _, w := range m.textWords {
 		x.words[w].body.remove(o)
 	}
+	x.categoryCount[x.docs[o].category]--
+	if c := x.docs[o].city; c >= 0 {
+		x.cityCount[c]--
+	}
 	x.titleLen -= int64(x.lens[o].title)
 	x.textLen -= int64(x.lens[o].text)
 	delete(x.byID, m.id)
@@ -377,6 +388,11 @@ func (x *Index) put(a *analyzed) {
 		m.textWords[i] = w
 	}
 	x.docs[o], x.meta[o], x.lens[o] = d, m, fieldLens{a.titleLen, a.textLen}
+	x.categoryCount[d.category]++
+	if d.city >= 0 {
+		x.cityCount = slices.Grow(x.cityCount, len(x.cities))[:len(x.cities)]
+		x.cityCount[d.city]++
+	}
 	x.byID[m.id] = o
 	x.titleLen += int64(a.titleLen)
 	x.textLen += int64(a.textLen)

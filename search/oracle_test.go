@@ -131,6 +131,9 @@ func randomQuery(r *rand.Rand, g *generated) search.Query {
 	if r.IntN(3) == 0 {
 		c := genCities[r.IntN(len(genCities))]
 		q.Near = &search.LatLon{Lat: c.lat + r.Float64() - 0.5, Lon: c.lon + r.Float64() - 0.5}
+		if r.IntN(4) == 0 { // anywhere, the poles and the date line too
+			q.Near = &search.LatLon{Lat: r.Float64()*180 - 90, Lon: r.Float64()*360 - 180}
+		}
 		if r.IntN(3) > 0 {
 			q.RadiusKm = []float64{0.5, 5, 20, 300, 2000, 20_000}[r.IntN(6)]
 		}

@@ -217,16 +217,7 @@ func (x *Index) Search(ctx context.Context, q Query) (Results, error) {
 	scored := len(words) > 0 && q.Sort == SortRelevance
 	f := x.newFilter(q)
 	top := topK{k: q.Page * q.PerPage, meta: x.meta}
-	offer := func(o uint32) {
-		d := &x.docs[o]
-		if !f.keep(d) {
-			return
-		}
-		s.total++
-		s.categories[d.category]++
-		if d.city >= 0 {
-			s.cities[d.city]++
-		}
+	rank := func(o uint32, d *doc) {
 		e := ranked{starts: d.starts, o: o}
 		switch {
 		case scored:
@@ -237,9 +228,24 @@ func (x *Index) Search(ctx context.Context, q Query) (Results, error) {
 				e.key = float64(d.price)
 			}
 		case q.Sort == SortDistance:
-			e.key = f.distance(d)
+			e.key = f.lastKm
+			if f.radiusKm == 0 {
+				e.key = f.distance(d)
+			}
 		}
 		top.offer(e)
+	}
+	offer := func(o uint32) {
+		d := &x.docs[o]
+		if !f.none && !f.keep(d) {
+			return
+		}
+		s.total++
+		s.categories[d.category]++
+		if d.city >= 0 {
+			s.cities[d.city]++
+		}
+		rank(o, d)
 	}
 	switch {
 	case q.Q != "" && len(words) == 0:
@@ -248,11 +254,32 @@ func (x *Index) Search(ctx context.Context, q Query) (Results, error) {
 		for _, o := range x.match(words, s) {
 			offer(o)
 		}
-	default:
+	case f.none:
+		// Every event matches: the index's own counts are the facets,
+		// and what is left is ranking.
+		s.total = x.live
+		copy(s.categories, x.categoryCount)
+		copy(s.cities, x.cityCount)
 		for o := range x.docs {
-			if x.docs[o].live {
-				offer(uint32(o))
+			if d := &x.docs[o]; d.live {
+				rank(uint32(o), d)
 			}
+		}
+	default:
+		// Every event is a candidate: reject what the cheapest tests can
+		// here, before the call (a third of a geo query's time went to
+		// calling keep on events hundreds of km away).
+		geo, lat := f.radiusKm > 0, 0.0
+		if geo {
+			lat = f.near.Lat
+		}
+		for o := range x.docs {
+			d := &x.docs[o]
+			if !d.live || f.category != 0 && d.category != f.category ||
+				geo && (d.lat < lat-f.dLat || d.lat > lat+f.dLat) {
+				continue
+			}
+			offer(uint32(o))
 		}
 	}
 
@@ -440,6 +467,7 @@ func (x *Index) putScratch(s *scratch) {
 // filter is a Query's filters, prepared for testing one document at a
 // time.
 type filter struct {
+	none           bool // no filter at all: every event is kept
 	category       uint8
 	city           bool
 	cityKey        int32 // -2 for a city no event is in
@@ -454,6 +482,9 @@ type filter struct {
 	// The box around near that holds the circle, in degrees: a cheap
 	// test before the great-circle distance.
 	dLat, dLon float64
+	// lastKm is the distance keep measured to the event it last kept,
+	// so sorting by distance does not measure it again.
+	lastKm float64
 }
 
 func (x *Index) newFilter(q Query) filter {
@@ -483,17 +514,22 @@ func (x *Index) newFilter(q Query) filter {
 	}
 	if q.Near != nil && q.RadiusKm > 0 {
 		f.radiusKm = q.RadiusKm
-		// A degree of latitude is 111.19 km; a degree of longitude
-		// shrinks with the cosine of the latitude. Near the poles, or
-		// for a circle wider than a hemisphere, longitude is not bounded.
-		f.dLat = q.RadiusKm/(earthRadiusKm*math.Pi/180) + 1e-9
+		// The circle's widest longitude difference is asin(sin δ / cos φ)
+		// for an angular radius δ around latitude φ, as long as the
+		// circle holds no pole (|φ| + δ < 90°); otherwise longitude is
+		// not bounded. A little slack keeps rounding from cutting off an
+		// event on the edge.
+		const slack = 1 + 1e-9
+		delta := q.RadiusKm / earthRadiusKm
+		phi := q.Near.Lat * math.Pi / 180
+		f.dLat = delta*180/math.Pi*slack + 1e-9
 		f.dLon = 360
-		if maxLat := math.Abs(q.Near.Lat) + f.dLat; maxLat < 89 {
-			if d := f.dLat / math.Cos(maxLat*math.Pi/180); d < 180 {
-				f.dLon = d
-			}
+		if math.Abs(phi)+delta < math.Pi/2 {
+			f.dLon = math.Asin(math.Sin(delta)/math.Cos(phi))*180/math.Pi*slack + 1e-9
 		}
 	}
+	f.none = f.category == 0 && !f.city && !f.hasCurrency && !f.hasFrom && !f.hasTo &&
+		f.priceMin == nil && f.priceMax == nil && f.radiusKm == 0
 	return f
 }
 
@@ -517,7 +553,7 @@ func (f *filter) keep(d *doc) bool {
 		if dl := math.Abs(d.lon - f.near.Lon); min(dl, 360-dl) > f.dLon {
 			return false
 		}
-		if f.distance(d) > f.radiusKm {
+		if f.lastKm = f.distance(d); f.lastKm > f.radiusKm {
 			return false
 		}
 	}

@@ -64,8 +64,8 @@ func TestRolesServe(t *testing.T) {
 	}
 }
 
-// TestRoleSyncOnly: a sync-only process on PostgreSQL answers /readyz and
-// refuses the API with 503 not_served.
+// TestRoleSyncOnly: a sync-only process on PostgreSQL answers /readyz,
+// refuses the API with 503 not_served and builds no search index.
 func TestRoleSyncOnly(t *testing.T) {
 	dsn := pgtest.FreshSchema(t)
 	r := startApp(t, serverConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0", MetricsListen: "off", Database: dsn, Roles: []string{"sync"}})
@@ -86,5 +86,9 @@ func TestRoleSyncOnly(t *testing.T) {
 	}
 	if !strings.Contains(r.logs.String(), "roles=sync") {
 		t.Errorf("the start log does not name the roles:\n%s", r.logs)
+	}
+	// Searches are the API's: the process does not build the index.
+	if l := r.logs.String(); !strings.Contains(l, "search index not built") || strings.Contains(l, "search index ready") {
+		t.Errorf("a sync-only process built the search index:\n%s", l)
 	}
 }

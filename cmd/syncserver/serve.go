@@ -253,13 +253,26 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 		return nil, err
 	}
 	removeOldSearchIndex(log, cfg.DataDir)
-	start := time.Now()
-	st, err := a.index.EnsureBuilt(ctx, backend.Catalog)
-	if err != nil {
-		a.Close()
-		return nil, fmt.Errorf("build search index: %w", err)
+	// Only the API answers searches: a process without it leaves the
+	// index empty rather than spend the build's time and memory.
+	buildIndex := func(ctx context.Context) error { return nil }
+	if set.roles.api {
+		buildIndex = func(ctx context.Context) error {
+			start := time.Now()
+			st, err := a.index.EnsureBuilt(ctx, backend.Catalog)
+			if err != nil {
+				return fmt.Errorf("build search index: %w", err)
+			}
+			log.Info("search index ready", "stats", fmt.Sprintf("%+v", st), "took", time.Since(start).Round(time.Millisecond))
+			return nil
+		}
+	} else {
+		log.Info("search index not built: this process does not serve the API", "roles", set.roles.String())
 	}
-	log.Info("search index ready", "stats", fmt.Sprintf("%+v", st), "took", time.Since(start).Round(time.Millisecond))
+	if err := buildIndex(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	// Paid orders get tickets signed with issuer keys sealed in the
 	// database under the seal key.
 	svc := services.New(services.Config{
@@ -282,10 +295,7 @@ func openApp(ctx context.Context, cfg serverConfig, log *slog.Logger) (*app, err
 	a.api.CORSOrigins, a.api.HSTS = set.corsOrigins, cfg.HSTS
 	svc.Purchase.LinkTTL = cfg.LinkTTL
 	svc.Hub.QuietAfter = cfg.GateQuietAfter
-	svc.Catalog.Reconcile = func(ctx context.Context) error {
-		_, err := a.index.EnsureBuilt(ctx, backend.Catalog)
-		return err
-	}
+	svc.Catalog.Reconcile = buildIndex
 	if set.mail != nil {
 		set.mail.Attachments = a.api.OrderAttachments
 		log.Info("email", "smtp", cfg.Mail.SMTPAddr, "from", set.mail.From, "starttls", !cfg.Mail.SMTPInsecure, "auth", cfg.Mail.SMTPUser != "")
