@@ -307,6 +307,7 @@ func payOrders(ctx context.Context, tx pgx.Tx, group []*payRequest) error {
 	var b pgx.Batch
 	changes := make(map[string][]changelog.Change)
 	updated := make(map[string]bool)
+	var issued []purchase.Ticket
 	for _, r := range group {
 		o, ok := orders[r.orderID]
 		if !ok {
@@ -323,8 +324,8 @@ func payOrders(ctx context.Context, tx pgx.Tx, group []*payRequest) error {
 			continue
 		}
 		updated[o.ID] = true
+		issued = append(issued, r.tickets...)
 		for _, t := range r.tickets {
-			queueTicket(&b, t)
 			t.IssuedAt = storedTime(t.IssuedAt)
 			changes[o.EventID] = append(changes[o.EventID], purchase.IssueChange(t))
 		}
@@ -344,6 +345,7 @@ func payOrders(ctx context.Context, tx pgx.Tx, group []*payRequest) error {
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[])
 			AS v(id, status, intent, paid_at, refunded_at, cancelled_at)
 		WHERE orders.id = v.id`, oids, statuses, intents, paidAt, refundedAt, cancelledAt)
+	queueTickets(&b, issued)
 	for _, ev := range slices.Sorted(maps.Keys(changes)) {
 		if err := queueChanges(&b, changes[ev]); err != nil {
 			return err

@@ -155,6 +155,11 @@ func testTicketsLifecycle(t *testing.T, s purchase.Store, c catalog.Store) {
 		if tk.Status != purchase.TicketRevoked {
 			t.Errorf("ticket %s after refund: %s", tk.ID, tk.Status)
 		}
+		// The transferred ticket keeps its reason; the refund wrote the
+		// others' (several tickets in one statement on PostgreSQL).
+		if tk.ID != tickets[0].ID && (tk.RevokeReason != purchase.RevokedRefunded || !tk.RevokedAt.Equal(stored(refundedAt)) || tk.ReplacedBy != "") {
+			t.Errorf("ticket %s after refund: reason %q at %v replaced by %q", tk.ID, tk.RevokeReason, tk.RevokedAt, tk.ReplacedBy)
+		}
 	}
 
 	// Paging the log, and its limits.
