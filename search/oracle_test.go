@@ -245,3 +245,83 @@ func haversine(lat1, lon1, lat2, lon2 float64) float64 {
 	a := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
 	return 2 * 6371.0088 * math.Asin(math.Min(1, math.Sqrt(a)))
 }
+
+// TestSearchWhileWriting searches from several goroutines while events
+// are changed, unpublished and deleted: every answer is a coherent page
+// (run with -race to check the locking too).
+func TestSearchWhileWriting(t *testing.T) {
+	ctx := context.Background()
+	g := generate(2000, 21)
+	idx, err := search.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := idx.EnsureBuilt(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, e := range g.events {
+		known[e.ID] = true
+	}
+	// The writer works on copies: the readers' scan oracle is not used here.
+	events := slices.Clone(g.events)
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for w := range 4 {
+		go func() {
+			r := rand.New(rand.NewPCG(uint64(w), 99))
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				q := randomQuery(r, g)
+				if r.IntN(2) == 0 {
+					q.Q = g.words[r.IntN(len(g.words))]
+				}
+				res, err := idx.Search(ctx, q)
+				if err != nil {
+					errs <- err
+					return
+				}
+				seen := map[string]bool{}
+				for _, h := range res.Hits {
+					if seen[h.EventID] || !known[h.EventID] {
+						errs <- fmt.Errorf("Search(%+v): duplicate or unknown hit %s", q, h.EventID)
+						return
+					}
+					seen[h.EventID] = true
+				}
+				if len(res.Hits) > res.Total {
+					errs <- fmt.Errorf("Search(%+v): %d hits of %d", q, len(res.Hits), res.Total)
+					return
+				}
+			}
+		}()
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range 3000 {
+		e := events[r.IntN(len(events))]
+		e.Title = fmt.Sprintf("%s %d", genFirst[r.IntN(len(genFirst))], i)
+		switch r.IntN(4) {
+		case 0:
+			err = idx.Delete(e.ID)
+		case 1:
+			e.Status = catalog.StatusCancelled
+			err = idx.Upsert(e, g.venues[e.VenueID], g.types[e.ID])
+		default:
+			err = idx.Upsert(e, g.venues[e.VenueID], g.types[e.ID])
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
