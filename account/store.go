@@ -94,6 +94,11 @@ type Store interface {
 
 	CreateToken(ctx context.Context, t Token) error
 	TokenByHash(ctx context.Context, hash string) (Token, error)
+	// Session reads what authenticating a request needs, together: the
+	// token with hash, its user and the user's memberships (as
+	// Memberships returns them). An unknown token is ErrNotFound; a token
+	// whose user is missing comes with a zero User.
+	Session(ctx context.Context, hash string) (Token, User, []Membership, error)
 	// UserTokens returns every token of a user, expired ones too, oldest
 	// first (by CreatedAt, then Hash); none (not an error) for an unknown
 	// user.

@@ -97,7 +97,9 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, e
 	if err != nil {
 		return Principal{}, err
 	}
-	t, err := s.Store.TokenByHash(ctx, hash)
+	// One read for the token, its user and memberships: every
+	// authenticated request makes it.
+	t, u, ms, err := s.Store.Session(ctx, hash)
 	if errors.Is(err, ErrNotFound) {
 		return Principal{}, fmt.Errorf("%w: the token is unknown or was revoked", ErrUnauthorized)
 	}
@@ -114,16 +116,8 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, e
 		}
 		return Principal{}, fmt.Errorf("%w: the %s has expired; sign in again", ErrUnauthorized, kindName(kind))
 	}
-	u, err := s.Store.UserByID(ctx, t.UserID)
-	if errors.Is(err, ErrNotFound) {
+	if u.ID == "" {
 		return Principal{}, fmt.Errorf("%w: the token's account no longer exists", ErrUnauthorized)
-	}
-	if err != nil {
-		return Principal{}, fmt.Errorf("authenticate: %w", err)
-	}
-	ms, err := s.Store.Memberships(ctx, u.ID)
-	if err != nil {
-		return Principal{}, fmt.Errorf("authenticate: memberships: %w", err)
 	}
 	s.touch(ctx, t, now)
 	return newPrincipal(u, ms, t), nil

@@ -3,6 +3,7 @@ package bolt
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -154,22 +155,56 @@ func (s *DB) PutMembership(ctx context.Context, m account.Membership) error {
 // order; none (not an error) for an unknown user.
 func (s *DB) Memberships(ctx context.Context, userID string) ([]account.Membership, error) {
 	var ms []account.Membership
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		p := prefix(userID)
-		c := tx.Bucket(bucketMemberships).Cursor()
-		for k, v := c.Seek(p); k != nil && hasPrefix(k, p); k, v = c.Next() {
-			var m account.Membership
-			if err := json.Unmarshal(v, &m); err != nil {
-				return fmt.Errorf("membership %q: %w", k, err)
-			}
-			ms = append(ms, m)
-		}
-		return nil
+	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
+		ms, err = membershipsOf(tx, userID)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return ms, nil
+}
+
+// membershipsOf reads the memberships of userID, in organization id
+// order; nil for none.
+func membershipsOf(tx *bbolt.Tx, userID string) ([]account.Membership, error) {
+	var ms []account.Membership
+	p := prefix(userID)
+	c := tx.Bucket(bucketMemberships).Cursor()
+	for k, v := c.Seek(p); k != nil && hasPrefix(k, p); k, v = c.Next() {
+		var m account.Membership
+		if err := json.Unmarshal(v, &m); err != nil {
+			return nil, fmt.Errorf("membership %q: %w", k, err)
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
+}
+
+// Session implements account.Store in one read transaction.
+func (s *DB) Session(ctx context.Context, hash string) (account.Token, account.User, []account.Membership, error) {
+	var t account.Token
+	var u account.User
+	var ms []account.Membership
+	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
+		if t, err = findToken(tx, hash); err != nil {
+			return err
+		}
+		u, err = getUser(tx, t.UserID)
+		if errors.Is(err, account.ErrNotFound) {
+			u = account.User{}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		ms, err = membershipsOf(tx, u.ID)
+		return err
+	})
+	if err != nil {
+		return account.Token{}, account.User{}, nil, err
+	}
+	return t, u, ms, nil
 }
 
 // OrgMembers implements account.Store. The memberships bucket is keyed

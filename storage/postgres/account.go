@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -182,6 +183,48 @@ func (s *DB) TokenByHash(ctx context.Context, hash string) (account.Token, error
 }
 
 const tokenColumns = `hash, user_id, kind, name, created_at, expires_at, last_used_at`
+
+// Session implements account.Store in one statement: every authenticated
+// request reads it, and three round trips (token, user, memberships) were
+// a sixth of the statements of a purchase.
+func (s *DB) Session(ctx context.Context, hash string) (account.Token, account.User, []account.Membership, error) {
+	var t account.Token
+	var u account.User
+	var created, expires time.Time
+	var used *time.Time
+	var orgs, roles []string
+	err := s.pool.QueryRow(ctx, `SELECT t.hash, t.user_id, t.kind, t.name, t.created_at, t.expires_at, t.last_used_at,
+			u.id, u.email, u.name, u.password_hash, u.admin, u.created_at,
+			u.totp_secret, u.pending_totp, u.totp_last_step, u.recovery_codes, u.email_verified,
+			coalesce((SELECT array_agg(m.org_id ORDER BY m.org_id) FROM memberships m WHERE m.user_id = u.id), '{}'),
+			coalesce((SELECT array_agg(m.role ORDER BY m.org_id) FROM memberships m WHERE m.user_id = u.id), '{}')
+		FROM tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.hash = $1`, hash).Scan(
+		&t.Hash, &t.UserID, &t.Kind, &t.Name, &created, &expires, &used,
+		&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Admin, &u.CreatedAt,
+		&u.TOTPSecret, &u.PendingTOTP, &u.TOTPLastStep, &u.RecoveryCodes, &u.EmailVerified,
+		&orgs, &roles)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// An unknown token, or (the join found no user) one whose user is
+		// missing: the token alone tells which.
+		t, err := s.TokenByHash(ctx, hash)
+		return t, account.User{}, nil, err
+	}
+	if err != nil {
+		return account.Token{}, account.User{}, nil, fmt.Errorf("session: %w", accountErr(err))
+	}
+	t.CreatedAt, t.ExpiresAt = created.UTC(), expires.UTC()
+	if used != nil {
+		t.LastUsedAt = used.UTC()
+	}
+	u.CreatedAt = u.CreatedAt.UTC()
+	u.RecoveryCodes = storedSlice(u.RecoveryCodes)
+	var ms []account.Membership
+	for i := range orgs {
+		ms = append(ms, account.Membership{UserID: u.ID, OrgID: orgs[i], Role: account.Role(roles[i])})
+	}
+	return t, u, ms, nil
+}
 
 func scanToken(row pgx.Row) (account.Token, error) {
 	var t account.Token

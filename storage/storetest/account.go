@@ -36,6 +36,7 @@ func RunAccount(t *testing.T, open func(t *testing.T) account.Store) {
 		{"UserTokens", testUserTokens},
 		{"TouchToken", testTouchToken},
 		{"Memberships", testMemberships},
+		{"Session", testSession},
 		{"OrgMembers", testOrgMembers},
 		{"ContextCanceled", testAccountContextCanceled},
 		{"Concurrent/UpdateUser", testConcurrentUpdateUser},
@@ -465,6 +466,44 @@ func testMemberships(t *testing.T, s account.Store) {
 
 	err := s.PutMembership(ctx, account.Membership{UserID: id.New("usr"), OrgID: orgs[0], Role: account.RoleStaff})
 	is(t, "PutMembership of unknown user", err, account.ErrNotFound)
+}
+
+// testSession: Session reads what TokenByHash, UserByID and Memberships
+// read, together.
+func testSession(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	u := createUser(t, s, newUser("session@example.com"))
+	tok := newToken(u.ID)
+	tok.ExpiresAt = when(-1) // expired: the store returns it; expiry is the caller's rule
+	must(t, "CreateToken", s.CreateToken(ctx, tok))
+	check := func(what string, want []account.Membership) {
+		t.Helper()
+		gotT, gotU, gotMs, err := s.Session(ctx, tok.Hash)
+		must(t, "Session "+what, err)
+		equal(t, "Session token "+what, gotT, storedToken(tok))
+		equal(t, "Session user "+what, gotU, u)
+		if len(gotMs) != 0 || len(want) != 0 {
+			equal(t, "Session memberships "+what, gotMs, want)
+		}
+		ms, err := s.Memberships(ctx, u.ID)
+		must(t, "Memberships", err)
+		if len(ms) != 0 || len(want) != 0 {
+			equal(t, "Memberships "+what, ms, want)
+		}
+	}
+	check("without memberships", nil)
+	orgs := []string{id.New("org"), id.New("org")}
+	slices.Sort(orgs)
+	must(t, "PutMembership", s.PutMembership(ctx, account.Membership{UserID: u.ID, OrgID: orgs[1], Role: account.RoleStaff}))
+	must(t, "PutMembership", s.PutMembership(ctx, account.Membership{UserID: u.ID, OrgID: orgs[0], Role: account.RoleOrganizer}))
+	other := createUser(t, s, newUser("session-other@example.com"))
+	must(t, "PutMembership", s.PutMembership(ctx, account.Membership{UserID: other.ID, OrgID: orgs[0], Role: account.RoleStaff}))
+	check("with two", []account.Membership{
+		{UserID: u.ID, OrgID: orgs[0], Role: account.RoleOrganizer},
+		{UserID: u.ID, OrgID: orgs[1], Role: account.RoleStaff},
+	})
+	_, _, _, err := s.Session(ctx, strings.Repeat("0", 64))
+	is(t, "Session of an unknown token", err, account.ErrNotFound)
 }
 
 func testAccountContextCanceled(t *testing.T, s account.Store) {
