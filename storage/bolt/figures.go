@@ -26,23 +26,32 @@ import (
 // endian) -> the figure (int64, big endian). A figure at zero has no key.
 var bucketEventFigures = []byte("event_figures")
 
-// Figure kinds. part is the ticket type id (valid, revoked), the
-// currency (paid, refunded) or the gate id (entries); at is the hour
-// (sales) or minute (entries), UTC.
+// Figure kinds, one byte each in a key; figureNames gives their names,
+// and analytics.Figure their meaning.
 const (
 	figValid            = 'v'
-	figRevoked          = 'r' // revoked and not replaced: a refund
-	figPaid             = 'p' // every order paid, refunded since or not
+	figRevoked          = 'r'
+	figPaid             = 'p'
 	figRefunded         = 'f'
 	figSalesOrders      = 'o'
 	figSalesUnits       = 'u'
 	figEntries          = 'e'
-	figCheckedIn        = 'c' // lineages with an entry on record
-	figInside           = 'i' // lineages inside now
+	figCheckedIn        = 'c'
+	figInside           = 'i'
 	figConflicts        = 'x'
 	figOfflineConflicts = 'y'
-	figNeverEntered     = 'n' // valid tickets whose lineage has no entry
+	figNeverEntered     = 'n'
 )
+
+// figureNames are the kinds' names in analytics.Counts.Set.
+var figureNames = map[byte]analytics.Figure{
+	figValid: analytics.FigureValid, figRevoked: analytics.FigureRevoked,
+	figPaid: analytics.FigurePaid, figRefunded: analytics.FigureRefunded,
+	figSalesOrders: analytics.FigureSalesOrders, figSalesUnits: analytics.FigureSalesUnits,
+	figEntries: analytics.FigureEntries, figCheckedIn: analytics.FigureCheckedIn, figInside: analytics.FigureInside,
+	figConflicts: analytics.FigureConflicts, figOfflineConflicts: analytics.FigureOfflineConflicts,
+	figNeverEntered: analytics.FigureNeverEntered,
+}
 
 // figure names one of an event's figures.
 type figure struct {
@@ -174,46 +183,12 @@ func readFigures(tx *bbolt.Tx, eventID string) (analytics.Counts, error) {
 		if len(rest) == end+9 {
 			at = time.Unix(int64(binary.BigEndian.Uint64(rest[end+1:])), 0).UTC()
 		}
-		switch kind {
-		case figValid, figRevoked:
-			tc := c.Tickets[part]
-			if kind == figValid {
-				tc.Valid = int(n)
-			} else {
-				tc.Revoked = int(n)
-			}
-			c.Tickets[part] = tc
-		case figPaid, figRefunded:
-			rc := c.Revenue[part]
-			if kind == figPaid {
-				rc.Paid = n
-			} else {
-				rc.Refunded = n
-			}
-			c.Revenue[part] = rc
-		case figSalesOrders, figSalesUnits:
-			sc := c.Sales[at]
-			if kind == figSalesOrders {
-				sc.Orders = int(n)
-			} else {
-				sc.Units = int(n)
-			}
-			c.Sales[at] = sc
-		case figEntries:
-			c.Entries[part] += int(n)
-			c.EntryMinutes[analytics.GateMinute{GateID: part, Minute: at}] = int(n)
-		case figCheckedIn:
-			c.CheckedIn = int(n)
-		case figInside:
-			c.Inside = int(n)
-		case figConflicts:
-			c.Conflicts = int(n)
-		case figOfflineConflicts:
-			c.OfflineConflicts = int(n)
-		case figNeverEntered:
-			c.NeverEntered = int(n)
-		default:
+		name, ok := figureNames[kind]
+		if !ok {
 			return c, fmt.Errorf("figure key %q: unknown kind %q", k, kind)
+		}
+		if err := c.Set(name, part, at, n); err != nil {
+			return c, err
 		}
 	}
 	return c, nil

@@ -63,49 +63,7 @@ func (s *DB) readFigures(ctx context.Context, eventID string, c *analytics.Count
 		if n == 0 {
 			return nil
 		}
-		at := minute.Time.UTC()
-		switch figure {
-		case "valid", "revoked":
-			tc := c.Tickets[part]
-			if figure == "valid" {
-				tc.Valid = int(n)
-			} else {
-				tc.Revoked = int(n)
-			}
-			c.Tickets[part] = tc
-		case "paid", "refunded":
-			rc := c.Revenue[part]
-			if figure == "paid" {
-				rc.Paid = n
-			} else {
-				rc.Refunded = n
-			}
-			c.Revenue[part] = rc
-		case "sales_orders", "sales_units":
-			sc := c.Sales[at]
-			if figure == "sales_orders" {
-				sc.Orders = int(n)
-			} else {
-				sc.Units = int(n)
-			}
-			c.Sales[at] = sc
-		case "entries":
-			c.Entries[part] += int(n)
-			c.EntryMinutes[analytics.GateMinute{GateID: part, Minute: at}] = int(n)
-		case "checked_in":
-			c.CheckedIn = int(n)
-		case "inside":
-			c.Inside = int(n)
-		case "conflicts":
-			c.Conflicts = int(n)
-		case "offline_conflicts":
-			c.OfflineConflicts = int(n)
-		case "never_entered":
-			c.NeverEntered = int(n)
-		default:
-			return fmt.Errorf("unknown figure %q", figure)
-		}
-		return nil
+		return c.Set(analytics.Figure(figure), part, minute.Time.UTC(), n)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("figures: %w", err)
