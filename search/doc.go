@@ -22,9 +22,10 @@
 // front page (everything by date) 30 ms, because every query scored or
 // sorted and faceted tens of thousands of matches through per-document
 // doc values. Events are few and small next to what such engines are made
-// for: 100,000 of them take about 65 MiB here, built in 4 s on two cores.
-// Held as plain arrays, the same queries take under 1 ms at the median and
-// under 3 ms at p99 (BENCHMARKS.md). bleve is still what analyzes text.
+// for: 100,000 of them take about 65 MiB here, built in 4-5 s on two
+// cores. Held as plain arrays, the same queries take under 1.5 ms at the
+// median and under 2 ms at p99 (BENCHMARKS.md). bleve is still what
+// analyzes text.
 //
 // # Layout
 //
@@ -90,7 +91,7 @@
 //
 // The index costs memory in proportion to the catalog: about 650 bytes an
 // event in the benchmark's catalog (descriptions of 20-60 words). Each
-// server process holds its own, built at start from the store: 4 s for
+// process serving the API holds its own, built at start from the store: 4-5 s for
 // 100,000 events on two cores, plus the time the store takes to list them
 // with their venues and ticket types.
 //

@@ -19,10 +19,6 @@ import (
 	"github.com/admitone/admitone/catalog"
 )
 
-// docVersion names the document layout below: bump it whenever eventDoc
-// changes meaning, so EnsureBuilt re-analyzes every event.
-const docVersion = "admitone-events-5"
-
 // Index is the search index of published events, held in memory. It
 // implements catalog.Indexer; Search answers queries. It is safe for
 // concurrent use: any number of searches run side by side, and a write
@@ -160,19 +156,19 @@ func (x *Index) Count() (int, error) {
 
 // eventDoc is what the index keeps of a published event: everything a
 // query can match, filter, count or sort on. Its JSON encoding is
-// fingerprinted, so EnsureBuilt re-analyzes only what changed.
+// fingerprinted, so EnsureBuilt re-analyzes only what changed (the
+// fingerprints live as long as the process, so they need no version).
 type eventDoc struct {
-	ID       string   `json:"id"`
-	Title    string   `json:"title"`
-	Text     string   `json:"text"` // title, description, tags, venue name and city
-	Category string   `json:"category"`
-	City     string   `json:"city"`
-	Lat      float64  `json:"lat"`
-	Lon      float64  `json:"lon"`
-	Starts   int64    `json:"starts"`
-	Price    *int64   `json:"price,omitempty"`
-	Currency string   `json:"currency,omitempty"`
-	Tags     []string `json:"tags,omitempty"`
+	ID       string  `json:"id"`
+	Title    string  `json:"title"`
+	Text     string  `json:"text"` // title, description, tags, venue name and city
+	Category string  `json:"category"`
+	City     string  `json:"city"`
+	Lat      float64 `json:"lat"`
+	Lon      float64 `json:"lon"`
+	Starts   int64   `json:"starts"`
+	Price    *int64  `json:"price,omitempty"`
+	Currency string  `json:"currency,omitempty"`
 }
 
 func newEventDoc(e catalog.Event, v catalog.Venue, tts []catalog.TicketType) eventDoc {
@@ -187,7 +183,6 @@ func newEventDoc(e catalog.Event, v catalog.Venue, tts []catalog.TicketType) eve
 		Lat:      v.Lat,
 		Lon:      v.Lon,
 		Starts:   e.StartsAt.UnixNano(),
-		Tags:     e.Tags,
 	}
 	if p, ok := minPrice(tts); ok {
 		d.Price, d.Currency = &p.Amount, p.Currency
@@ -195,11 +190,10 @@ func newEventDoc(e catalog.Event, v catalog.Venue, tts []catalog.TicketType) eve
 	return d
 }
 
-// fingerprint hashes a document together with the layout version.
+// fingerprint hashes a document.
 func (d eventDoc) fingerprint() uint64 {
-	b, _ := json.Marshal(d) // cannot fail: strings, numbers and a slice
+	b, _ := json.Marshal(d) // cannot fail: strings and numbers
 	h := fnv.New64a()
-	h.Write([]byte(docVersion))
 	h.Write(b)
 	return h.Sum64()
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -24,21 +25,9 @@ import (
 func TestAgainstScan(t *testing.T) {
 	ctx := context.Background()
 	g := generate(3000, 7)
-	idx, err := search.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := idx.EnsureBuilt(ctx, g); err != nil {
-		t.Fatal(err)
-	}
+	idx := buildIndex(t, g)
 	r := rand.New(rand.NewPCG(11, 12))
-	venueIDs := slices.Sorted(func(yield func(string) bool) {
-		for id := range g.venues {
-			if !yield(id) {
-				return
-			}
-		}
-	})
+	venueIDs := slices.Sorted(maps.Keys(g.venues))
 	for range 1500 {
 		i := r.IntN(len(g.events))
 		e := &g.events[i]
@@ -90,13 +79,7 @@ func TestAgainstScan(t *testing.T) {
 		}
 	}
 
-	fresh, err := search.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fresh.EnsureBuilt(ctx, g); err != nil {
-		t.Fatal(err)
-	}
+	fresh := buildIndex(t, g)
 	for _, kw := range g.keywordQueries(100) {
 		q := search.Query{Q: kw, PerPage: 50}
 		if r.IntN(2) == 0 {
@@ -114,6 +97,19 @@ func TestAgainstScan(t *testing.T) {
 			t.Fatalf("Search(%q) differs:\nlive  %v\nfresh %v", kw, a, b)
 		}
 	}
+}
+
+// buildIndex returns an index built from g.
+func buildIndex(t *testing.T, g *generated) *search.Index {
+	t.Helper()
+	idx, err := search.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := idx.EnsureBuilt(context.Background(), g); err != nil {
+		t.Fatal(err)
+	}
+	return idx
 }
 
 func randomQuery(r *rand.Rand, g *generated) search.Query {
@@ -252,13 +248,7 @@ func haversine(lat1, lon1, lat2, lon2 float64) float64 {
 func TestSearchWhileWriting(t *testing.T) {
 	ctx := context.Background()
 	g := generate(2000, 21)
-	idx, err := search.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := idx.EnsureBuilt(ctx, g); err != nil {
-		t.Fatal(err)
-	}
+	idx := buildIndex(t, g)
 	known := map[string]bool{}
 	for _, e := range g.events {
 		known[e.ID] = true
@@ -305,6 +295,7 @@ func TestSearchWhileWriting(t *testing.T) {
 	for i := range 3000 {
 		e := events[r.IntN(len(events))]
 		e.Title = fmt.Sprintf("%s %d", genFirst[r.IntN(len(genFirst))], i)
+		var err error
 		switch r.IntN(4) {
 		case 0:
 			err = idx.Delete(e.ID)

@@ -374,6 +374,7 @@ func (x *Index) match(words []string, s *scratch) []uint32 {
 
 	n := float64(x.live)
 	avgLen := [2]float64{float64(x.textLen) / n, float64(x.titleLen) / n}
+	s.scored = true
 	hits := s.hits[:0]
 	defer func() { s.hits = hits }()
 	for i, wc := range all {
@@ -439,6 +440,8 @@ type scratch struct {
 	cities     []int   // by city id
 	hits       []uint32
 	total      int
+	scored     bool // score and state were written, and must be cleared
+
 }
 
 func (x *Index) getScratch() *scratch {
@@ -459,8 +462,11 @@ func (x *Index) getScratch() *scratch {
 }
 
 func (x *Index) putScratch(s *scratch) {
-	clear(s.score)
-	clear(s.state)
+	if s.scored {
+		clear(s.score)
+		clear(s.state)
+		s.scored = false
+	}
 	x.scratch.Put(s)
 }
 
