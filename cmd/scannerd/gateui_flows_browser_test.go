@@ -110,12 +110,32 @@ func TestGateScreenSignIn(t *testing.T) {
 	}
 	browsertest.Shot(t, ctx, filepath.Join(art, "pin-wrong-1024x768.png"))
 
+	// Signed out, the camera sends no frame the gate would refuse, and
+	// nothing clears a PIN being typed: type it, wait while the camera
+	// runs, and it is still there.
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("pin"), testPIN)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	typed, err := chromedp.Run(ctx, chromedp.Evaluate[struct {
+		PIN    string
+		Frames int
+	}](`({PIN: document.getElementById("pin").value, Frames: admitoneGate.frames})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if typed.PIN != testPIN || typed.Frames != 0 {
+		t.Fatalf("signed out, 2 s after typing the PIN the field holds %q and the camera sent %d frames; want the PIN kept and no frames", typed.PIN, typed.Frames)
+	}
+
 	signIn(t, ctx, testPIN)
 	// A PIN check is one argon2id hash (16 MiB); on a loaded CI machine
 	// with several Chromiums it may take a while. On failure the page's
 	// message and the session's state are shown.
 	browsertest.WaitJSWithin(t, ctx, 60*time.Second, `document.getElementById("login").hidden`, "the scanning screen after the right PIN",
 		`fetch("/v1/session", {credentials: "same-origin"}).then((r) => r.status + " " + document.getElementById("login-error").textContent)`)
+	// Signed in, the camera's frames reach the gate again.
+	waitJS(t, ctx, `admitoneGate.frames > 0`, "the camera's frames after signing in")
 	typeCode(t, ctx, g.tokens[0].Text())
 	waitVerdict(t, ctx, "accepted", 1024, 768, filepath.Join(art, "signed-in-accepted-1024x768.png"))
 

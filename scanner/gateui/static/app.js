@@ -115,9 +115,14 @@
     }
   }
 
+  // showLogin brings the sign-in form up. Only its appearing clears and
+  // focuses the PIN field: a 401 arriving while staff are typing (a
+  // code typed before signing in) must not wipe what they typed.
   function showLogin() {
+    const shown = !$("login").hidden;
     $("login").hidden = false;
     setConn("signed_out");
+    if (shown) return;
     $("pin").value = "";
     $("pin").focus();
   }
@@ -358,6 +363,9 @@
       await nextVideoFrame(video);
       if (!camOn) return;
       if (!video.videoWidth) continue;
+      // Signed out, the gate would refuse every frame: send none until
+      // staff sign in.
+      if (!$("login").hidden) { await new Promise((res) => setTimeout(res, 250)); continue; }
       const t0 = performance.now();
       if (canvas.width !== video.videoWidth || canvas.height !== video.videoHeight) {
         canvas.width = video.videoWidth;
