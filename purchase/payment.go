@@ -346,7 +346,7 @@ func (s *Service) HandlePaymentEvent(ctx context.Context, ev PaymentEvent) error
 				"paid", ev.Amount, "currency", ev.Currency, "total", o.Total.Amount, "total_currency", o.Total.Currency)
 			return nil
 		}
-		_, err := s.MarkPaid(ctx, o.ID, ev.IntentID)
+		_, err := s.markPaid(ctx, o, ev.IntentID)
 		if errors.Is(err, ErrState) || errors.Is(err, ErrConflict) {
 			// Cancelled meanwhile, or paid twice by two intents: give this
 			// payment back.

@@ -35,13 +35,20 @@ func (s *Service) logged(eventID string) {
 // calls it, so it is idempotent: an order already paid by intentID is
 // returned as it is, with no new tickets. See Store.MarkPaid.
 func (s *Service) MarkPaid(ctx context.Context, orderID, intentID string) (Order, error) {
-	if intentID == "" {
-		return Order{}, invalid("payment_intent_id", "is required")
-	}
 	o, err := s.Store.Order(ctx, orderID)
 	if err != nil {
 		return Order{}, err
 	}
+	return s.markPaid(ctx, o, intentID)
+}
+
+// markPaid is MarkPaid of order o as just read from the store (the store
+// checks its state again under its lock).
+func (s *Service) markPaid(ctx context.Context, o Order, intentID string) (Order, error) {
+	if intentID == "" {
+		return Order{}, invalid("payment_intent_id", "is required")
+	}
+	orderID := o.ID
 	if o.Status != StatusPendingPayment {
 		// Paid already (idempotent or a conflict), or no longer payable:
 		// the store gives the answer without tickets.

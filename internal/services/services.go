@@ -202,7 +202,7 @@ func New(cfg Config) *Services {
 		},
 		TypeNames: GateTypeNames(st.Catalog)}
 	if st.Notify != nil && cfg.SealKey != nil {
-		s.Notify = &notify.Service{Store: st.Notify, Events: st.Catalog, Orders: st.Purchases, Secrets: st.Secrets, Seal: cfg.SealKey,
+		s.Notify = &notify.Service{Store: st.Notify, Events: pagedEvents{store: st.Catalog, pages: s.Catalog}, Orders: st.Purchases, Secrets: st.Secrets, Seal: cfg.SealKey,
 			Subject: cfg.PushSubject, AllowHTTP: cfg.PushAllowHTTP, Now: cfg.Now, Log: log}
 		s.Purchase.Notifier = s.Notify
 		s.Outbox = &notify.Worker{Store: st.Notify, Now: cfg.Now, Log: log, Senders: map[string]notify.Sender{
@@ -228,4 +228,23 @@ func (s *Services) RunNotify(ctx context.Context) {
 	if s.Notify != nil {
 		s.Notify.Run(ctx, s.Outbox)
 	}
+}
+
+// pagedEvents reads one event through the catalog's page cache: a paid
+// order's email and push message name its event, and on PostgreSQL a
+// read of the row for each one is a round trip a flash sale pays twice a
+// purchase. A title cached for up to catalog.DefaultPageTTL is fresh
+// enough for a message. Listing events goes to the store.
+type pagedEvents struct {
+	store notify.Events
+	pages *catalog.Service
+}
+
+func (e pagedEvents) Events(ctx context.Context, after string, limit int) ([]catalog.Event, error) {
+	return e.store.Events(ctx, after, limit)
+}
+
+func (e pagedEvents) Event(ctx context.Context, id string) (catalog.Event, error) {
+	p, err := e.pages.EventPage(ctx, id)
+	return p.Event, err
 }
