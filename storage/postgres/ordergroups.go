@@ -32,7 +32,7 @@ type orderRequest struct {
 	order   purchase.Order
 	lines   string  // order.Lines as JSON
 	code    *string // order.Code as JSON, nil for none
-	eventID string  // of the hold, read before the group
+	eventID string  // the order's, whose inventory the group locks
 	err     error   // set before done closes
 	done    chan struct{}
 }
@@ -54,11 +54,10 @@ func (s *DB) CreateOrder(ctx context.Context, o purchase.Order) error {
 	if err != nil {
 		return err
 	}
-	eventID, err := s.eventOf(ctx, "holds", "hold", o.HoldID)
-	if err != nil {
-		return fmt.Errorf("create order %s: %w", o.ID, err)
-	}
-	r := &orderRequest{ctx: ctx, order: o, lines: string(lines), code: code, eventID: eventID, done: make(chan struct{})}
+	// The group locks the order's event as the order names it; an order
+	// whose event is not its hold's is refused (CheckOrder, under the
+	// hold's row lock) before anything is written.
+	r := &orderRequest{ctx: ctx, order: o, lines: string(lines), code: code, eventID: o.EventID, done: make(chan struct{})}
 	if err := s.orders.do(ctx, r); err != nil {
 		return fmt.Errorf("create order %s: %w", o.ID, err)
 	}

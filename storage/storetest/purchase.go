@@ -465,6 +465,7 @@ func testOrderErrors(t *testing.T, s purchase.Store, c catalog.Store) {
 	sh := newShop(t, c, 10, 10)
 	h := sh.hold(0, 2, 1, 1)
 	reserve(t, s, h, sh.limits(0))
+	other := newShop(t, c, 10, 10)
 	tests := []struct {
 		name   string
 		change func(o *purchase.Order)
@@ -472,6 +473,11 @@ func testOrderErrors(t *testing.T, s purchase.Store, c catalog.Store) {
 	}{
 		{"unknown hold", func(o *purchase.Order) { o.HoldID = id.New("hld") }, purchase.ErrNotFound},
 		{"other buyer", func(o *purchase.Order) { o.BuyerID = "usr_000000000000000000000b02" }, purchase.ErrInvalid},
+		// The event is the hold's; one the order names otherwise, stored
+		// or not, or none, is refused and moves no counter.
+		{"other event", func(o *purchase.Order) { o.EventID = other.event.ID }, purchase.ErrInvalid},
+		{"unknown event", func(o *purchase.Order) { o.EventID = "ev_00000000000000ff" }, purchase.ErrInvalid},
+		{"no event", func(o *purchase.Order) { o.EventID = "" }, purchase.ErrInvalid},
 		{"other quantity", func(o *purchase.Order) { o.Lines[1].Quantity = 2 }, purchase.ErrInvalid},
 		{"line missing", func(o *purchase.Order) { o.Lines = o.Lines[:1] }, purchase.ErrInvalid},
 		{"lines swapped", func(o *purchase.Order) { o.Lines[0], o.Lines[1] = o.Lines[1], o.Lines[0] }, purchase.ErrInvalid},
@@ -489,6 +495,7 @@ func testOrderErrors(t *testing.T, s purchase.Store, c catalog.Store) {
 	}
 	holdStatus(t, s, h.ID, purchase.HoldActive)
 	counts(t, s, sh.types[0].ID, 0, 2)
+	counts(t, s, other.types[0].ID, 0, 0)
 
 	must(t, "Release", s.Release(ctx, h.ID))
 	is(t, "CreateOrder of a released hold", s.CreateOrder(ctx, sh.order(h)), purchase.ErrState)
