@@ -252,7 +252,11 @@
 //
 //   - Every write to the five tables runs a statement trigger that
 //     collects its rows and appends their figures: a little more work
-//     per statement, set-based like the writes themselves.
+//     per statement, set-based like the writes themselves. Each table
+//     and operation has a trigger function of its own holding static SQL
+//     (migration 0022), so a connection plans it once: built and run
+//     with EXECUTE, it was planned at every call, and the trigger of a
+//     grouped payment took 3.6-18 ms against 0.2-0.8 ms for the UPDATE.
 //   - A statement that updates every ticket of an event for another
 //     column (SetValidity) still hands all its rows to the trigger, which
 //     compares their counted columns (EXCEPT ALL) and counts none: at
