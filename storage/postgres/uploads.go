@@ -259,33 +259,42 @@ func recordGroup(ctx context.Context, tx pgx.Tx, group []*upload) error {
 			return err
 		}
 	}
-	if len(changed) > 0 {
-		var es, ts, tids, cids, gids []string
-		var ats []*time.Time
-		var offs []bool
-		for _, k := range slices.SortedFunc(maps.Keys(changed), compareLineage) {
-			side := inside[k] // zero: outside
-			es, ts, tids, cids, gids = append(es, k.event), append(ts, k.root), append(tids, side.TicketID), append(cids, side.CheckinID), append(gids, side.GateID)
-			ats, offs = append(ats, nullTime(side.At)), append(offs, side.Offline)
+	// One UPDATE of the lineages whose state moved: where it is inside
+	// now (changed) and its first entry (firstEntry), each column set
+	// only where its part moved; one row version and one trigger call a
+	// lineage, where an entry moves both.
+	if moved := slices.SortedFunc(maps.Keys(union(changed, firstEntry)), compareLineage); len(moved) > 0 {
+		n := len(moved)
+		es, ts := make([]string, n), make([]string, n)
+		setInside, tids, cids, gids := make([]bool, n), make([]string, n), make([]string, n), make([]string, n)
+		ats, offs := make([]*time.Time, n), make([]bool, n)
+		setEntered, etids, ecids, egids := make([]bool, n), make([]string, n), make([]string, n), make([]string, n)
+		eats := make([]*time.Time, n)
+		for i, k := range moved {
+			es[i], ts[i] = k.event, k.root
+			if setInside[i] = changed[k]; setInside[i] {
+				side := inside[k] // zero: outside
+				tids[i], cids[i], gids[i], ats[i], offs[i] = side.TicketID, side.CheckinID, side.GateID, nullTime(side.At), side.Offline
+			}
+			if e, ok := firstEntry[k]; ok {
+				setEntered[i], etids[i], ecids[i], egids[i], eats[i] = true, e.TicketID, e.CheckinID, e.GateID, nullTime(e.At)
+			}
 		}
-		b.Queue(`UPDATE ticket_inside AS i SET inside_ticket_id = v.inside_ticket_id, checkin_id = v.checkin_id,
-				gate_id = v.gate_id, at = v.at, offline = v.offline
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[])
-				AS v(event_id, ticket_id, inside_ticket_id, checkin_id, gate_id, at, offline)
-			WHERE i.event_id = v.event_id AND i.ticket_id = v.ticket_id`, es, ts, tids, cids, gids, ats, offs)
-	}
-	if len(firstEntry) > 0 {
-		var es, ts, tids, cids, gids []string
-		var ats []time.Time
-		for _, k := range slices.SortedFunc(maps.Keys(firstEntry), compareLineage) {
-			e := firstEntry[k]
-			es, ts, tids, cids, gids, ats = append(es, k.event), append(ts, k.root), append(tids, e.TicketID), append(cids, e.CheckinID), append(gids, e.GateID), append(ats, e.At)
-		}
-		b.Queue(`UPDATE ticket_inside AS i SET entered_ticket_id = v.ticket, entered_checkin_id = v.checkin_id,
-				entered_gate_id = v.gate_id, entered_at = v.at
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
-				AS v(event_id, ticket_id, ticket, checkin_id, gate_id, at)
-			WHERE i.event_id = v.event_id AND i.ticket_id = v.ticket_id`, es, ts, tids, cids, gids, ats)
+		b.Queue(`UPDATE ticket_inside AS i SET
+				inside_ticket_id = CASE WHEN v.si THEN v.tid ELSE i.inside_ticket_id END,
+				checkin_id = CASE WHEN v.si THEN v.cid ELSE i.checkin_id END,
+				gate_id = CASE WHEN v.si THEN v.gid ELSE i.gate_id END,
+				at = CASE WHEN v.si THEN v.at ELSE i.at END,
+				offline = CASE WHEN v.si THEN v.off ELSE i.offline END,
+				entered_ticket_id = CASE WHEN v.se THEN v.etid ELSE i.entered_ticket_id END,
+				entered_checkin_id = CASE WHEN v.se THEN v.ecid ELSE i.entered_checkin_id END,
+				entered_gate_id = CASE WHEN v.se THEN v.egid ELSE i.entered_gate_id END,
+				entered_at = CASE WHEN v.se THEN v.eat ELSE i.entered_at END
+			FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::boolean[],
+				$9::boolean[], $10::text[], $11::text[], $12::text[], $13::timestamptz[])
+				AS v(event_id, ticket_id, si, tid, cid, gid, at, off, se, etid, ecid, egid, eat)
+			WHERE i.event_id = v.event_id AND i.ticket_id = v.ticket_id`,
+			es, ts, setInside, tids, cids, gids, ats, offs, setEntered, etids, ecids, egids, eats)
 	}
 	if len(conflicts) > 0 {
 		k := len(conflicts)
@@ -312,4 +321,16 @@ func recordGroup(ctx context.Context, tx pgx.Tx, group []*upload) error {
 			es, ts, fc, fg, fa, fo, sc, sg, sa, so, detected, ft, st)
 	}
 	return syncErr(sendBatch(ctx, tx, &b))
+}
+
+// union is the keys of two sets.
+func union[K comparable, V1, V2 any](a map[K]V1, b map[K]V2) map[K]bool {
+	u := make(map[K]bool, len(a)+len(b))
+	for k := range a {
+		u[k] = true
+	}
+	for k := range b {
+		u[k] = true
+	}
+	return u
 }
