@@ -130,7 +130,9 @@
 //     ticket inside; an exit puts it outside. Two gates that admit one
 //     ticket in one group are still one conflict, as in two groups;
 //  4. it writes the log entries (unnumbered, one insert per event),
-//     ticket states and conflicts in one batch; after the commit another
+//     ticket states (one UPDATE of the lineages whose state moved,
+//     whether inside now, first entry, or both) and conflicts in one
+//     batch; after the commit another
 //     goroutine numbers the group's entries (see "The change log") and
 //     then answers each upload, while the committer starts the next
 //     group.
