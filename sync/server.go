@@ -352,6 +352,45 @@ type tail struct {
 	covers   uint64        // pokes when the last completed read started
 	complete bool          // that read reached the end of the log
 	reading  chan struct{} // closed when the read in progress ends; nil if none
+
+	frames map[frameKey]*sharedFrame // changes frames built lately; see frame
+}
+
+// frameKey names a changes frame by the entries it carries: those after
+// seq after up to seq upto. Numbered entries never change, so two
+// connections at one cursor send the same bytes.
+type frameKey struct{ after, upto int64 }
+
+// sharedFrame is one changes frame, built once for every connection that
+// sends it.
+type sharedFrame struct {
+	once gosync.Once
+	msg  *websocket.PreparedMessage
+	err  error
+}
+
+// maxFrames bounds the frames a tail keeps: gates woken by one poke are
+// mostly at one or two cursors.
+const maxFrames = 16
+
+// frame returns the changes frame of page, the entries after seq after,
+// encoded and framed once however many connections send it: after a poke
+// the event's gates are mostly at one cursor, and each would otherwise
+// build and copy the same frame.
+func (t *tail) frame(after int64, page []tailEntry) (*websocket.PreparedMessage, error) {
+	k := frameKey{after, page[len(page)-1].seq}
+	t.mu.Lock()
+	f := t.frames[k]
+	if f == nil {
+		if t.frames == nil || len(t.frames) >= maxFrames {
+			t.frames = make(map[frameKey]*sharedFrame, maxFrames)
+		}
+		f = &sharedFrame{}
+		t.frames[k] = f
+	}
+	t.mu.Unlock()
+	f.once.Do(func() { f.msg, f.err = websocket.NewPreparedMessage(websocket.TextMessage, changesFrame(page)) })
+	return f.msg, f.err
 }
 
 // tailEntry is one log entry as a changes frame carries it.
@@ -795,7 +834,13 @@ func (c *conn) sendChanges(ctx context.Context) bool {
 		if len(page) == 0 {
 			return true
 		}
-		if c.writeRaw(changesFrame(page)) != nil {
+		msg, err := c.tail.frame(c.cursor, page)
+		if err != nil {
+			c.log.Error("sync: changes frame", "after", c.cursor, "err", err)
+			c.shut(CloseInternal, "server could not encode the event's log")
+			return false
+		}
+		if c.writeWith(func() error { return c.ws.WritePreparedMessage(msg) }) != nil {
 			return false
 		}
 		c.cursor = page[len(page)-1].seq
@@ -816,8 +861,14 @@ func (c *conn) write(f Frame) error {
 
 // writeRaw writes an encoded frame.
 func (c *conn) writeRaw(b []byte) error {
+	return c.writeWith(func() error { return c.ws.WriteMessage(websocket.TextMessage, b) })
+}
+
+// writeWith runs write, one message to the gate, under the write
+// deadline; a failed write closes the connection.
+func (c *conn) writeWith(write func() error) error {
 	c.ws.SetWriteDeadline(time.Now().Add(orDefault(c.srv.WriteTimeout, DefaultWriteTimeout)))
-	if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+	if err := write(); err != nil {
 		c.shut(CloseSlowGate, "write failed")
 		return err
 	}
