@@ -20,9 +20,11 @@ import (
 // address floods sign-ups (each a 19 MiB argon2id hash), with the
 // server's default limits and with the sign-up limit off (as before it
 // existed), behind a trusted proxy so the two clients have addresses of
-// their own. It asserts behaviour only: every login of the user
-// succeeds, and with the limit the flood makes at most ten accounts and
-// is refused after that. BENCHMARKS.md ("Sign-in under a sign-up flood") has the
+// their own. It asserts behaviour only: with the default limits every
+// login of the user succeeds, and the flood makes at most ten accounts
+// and is refused after that; without the sign-up limit a login may wait
+// past HashWait for a hashing slot and be answered busy (503), which is
+// counted, not failed. BENCHMARKS.md ("Sign-in under a sign-up flood") has the
 // figures of ADMITONE_LOGINFLOOD=1 (20 s a case); the default is a short
 // run.
 func TestLoginUnderSignUpFlood(t *testing.T) {
@@ -36,6 +38,7 @@ func TestLoginUnderSignUpFlood(t *testing.T) {
 		logins             int
 		created, refused   int64
 		busy, flooderCalls int64
+		loginBusy          int
 	}
 	var results []result
 	for _, c := range []struct {
@@ -93,14 +96,25 @@ func TestLoginUnderSignUpFlood(t *testing.T) {
 				})
 			}
 			var lat []time.Duration
+			var loginBusy int
 			deadline := time.Now().Add(span)
-			for time.Now().Before(deadline) && len(lat) < 10_000 {
+			for time.Now().Before(deadline) && len(lat)+loginBusy < 10_000 {
 				start := time.Now()
 				status := post("/v1/auth/login", "203.0.113.9", map[string]any{"email": user.Email, "password": testPassword})
-				if status != http.StatusOK {
-					t.Fatalf("login %d of the user answered %d", len(lat)+1, status)
+				switch {
+				case status == http.StatusOK:
+					lat = append(lat, time.Since(start))
+				case status == http.StatusServiceUnavailable && c.signUps != 0:
+					// Without the sign-up limit the flood holds the
+					// hashing slots, and a login that waits past
+					// HashWait is answered busy: what the limit is for.
+					loginBusy++
+				default:
+					t.Fatalf("login %d of the user answered %d", len(lat)+loginBusy+1, status)
 				}
-				lat = append(lat, time.Since(start))
+			}
+			if len(lat) == 0 {
+				t.Fatalf("no login of the user succeeded in %v (%d answered busy)", span, loginBusy)
 			}
 			close(stop)
 			wg.Wait()
@@ -110,13 +124,13 @@ func TestLoginUnderSignUpFlood(t *testing.T) {
 			slices.Sort(lat)
 			at := func(q float64) time.Duration { return lat[int(q*float64(len(lat)-1))] }
 			results = append(results, result{name: c.name, p50: at(0.5), p99: at(0.99), max: lat[len(lat)-1], logins: len(lat),
-				created: created.Load(), refused: refused.Load(), busy: busy.Load(), flooderCalls: calls.Load()})
+				created: created.Load(), refused: refused.Load(), busy: busy.Load(), flooderCalls: calls.Load(), loginBusy: loginBusy})
 		})
 	}
-	t.Logf("| case | logins | login p50 | p99 | max | flood sign-ups created / 429 / 503 |")
-	t.Logf("|---|---|---|---|---|---|")
+	t.Logf("| case | logins | logins answered busy | login p50 | p99 | max | flood sign-ups created / 429 / 503 |")
+	t.Logf("|---|---|---|---|---|---|---|")
 	for _, r := range results {
-		t.Logf("| %s | %d | %v | %v | %v | %d / %d / %d |", r.name, r.logins, r.p50.Round(time.Millisecond/10),
+		t.Logf("| %s | %d | %d | %v | %v | %v | %d / %d / %d |", r.name, r.logins, r.loginBusy, r.p50.Round(time.Millisecond/10),
 			r.p99.Round(time.Millisecond/10), r.max.Round(time.Millisecond/10), r.created, r.refused, r.busy)
 	}
 }
