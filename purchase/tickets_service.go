@@ -48,18 +48,17 @@ func (s *Service) markPaid(ctx context.Context, o Order, intentID string) (Order
 	if intentID == "" {
 		return Order{}, invalid("payment_intent_id", "is required")
 	}
-	orderID := o.ID
 	if o.Status != StatusPendingPayment {
 		// Paid already (idempotent or a conflict), or no longer payable:
 		// the store gives the answer without tickets.
-		return s.Store.MarkPaid(ctx, orderID, intentID, s.stamp(), nil)
+		return s.Store.MarkPaid(ctx, o.ID, intentID, s.stamp(), nil)
 	}
 	now := s.stamp()
 	tickets, err := s.issue(ctx, o, now)
 	if err != nil {
 		return Order{}, err
 	}
-	paid, err := s.Store.MarkPaid(ctx, orderID, intentID, now, tickets)
+	paid, err := s.Store.MarkPaid(ctx, o.ID, intentID, now, tickets)
 	if err != nil {
 		return Order{}, err
 	}

@@ -263,7 +263,11 @@ func recordGroup(ctx context.Context, tx pgx.Tx, group []*upload) error {
 	// now (changed) and its first entry (firstEntry), each column set
 	// only where its part moved; one row version and one trigger call a
 	// lineage, where an entry moves both.
-	if moved := slices.SortedFunc(maps.Keys(union(changed, firstEntry)), compareLineage); len(moved) > 0 {
+	movedSet := maps.Clone(changed)
+	for k := range firstEntry {
+		movedSet[k] = true
+	}
+	if moved := slices.SortedFunc(maps.Keys(movedSet), compareLineage); len(moved) > 0 {
 		n := len(moved)
 		es, ts := make([]string, n), make([]string, n)
 		setInside, tids, cids, gids := make([]bool, n), make([]string, n), make([]string, n), make([]string, n)
@@ -321,16 +325,4 @@ func recordGroup(ctx context.Context, tx pgx.Tx, group []*upload) error {
 			es, ts, fc, fg, fa, fo, sc, sg, sa, so, detected, ft, st)
 	}
 	return syncErr(sendBatch(ctx, tx, &b))
-}
-
-// union is the keys of two sets.
-func union[K comparable, V1, V2 any](a map[K]V1, b map[K]V2) map[K]bool {
-	u := make(map[K]bool, len(a)+len(b))
-	for k := range a {
-		u[k] = true
-	}
-	for k := range b {
-		u[k] = true
-	}
-	return u
 }
