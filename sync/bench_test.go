@@ -97,6 +97,23 @@ func BenchmarkFanout(b *testing.B) {
 	eachBackend(b, func(b *testing.B, db benchStore) {
 		ctx := context.Background()
 		ev := gatebench.Event(b, db)
+		// Real tickets, one per check-in of the warm-up, one paced run and
+		// the max run: the hub checks every upload against them, as
+		// syncserver's does.
+		t0 := time.Now()
+		warm := cfg
+		warm.duration = cfg.warmup
+		perRun := cfg.paced()
+		_, tickets := gatebench.IssueTickets(b, db, db, ev, warm.paced()+perRun+cfg.maxCount)
+		b.Logf("%d tickets issued in %v", len(tickets), time.Since(t0).Round(time.Millisecond))
+		take := func(n int) []string {
+			if n > len(tickets) {
+				b.Fatalf("%d check-ins need as many unused tickets, %d are left: run the paced benchmark once (-benchtime 1x)", n, len(tickets))
+			}
+			t := tickets[:n:n]
+			tickets = tickets[n:]
+			return t
+		}
 		seed := gatebench.Seed()
 		gatebench.CreateGates(b, db, ev, seed, cfg.gates)
 		hub, srv := fanoutServer(b, db)
@@ -113,9 +130,9 @@ func BenchmarkFanout(b *testing.B) {
 		// A warm-up at the paced rate, not measured: the first seconds
 		// of a fresh store (PostgreSQL's plans and statistics of new
 		// tables, the pool's prepared statements) are not the event's.
-		warm := cfg
-		warm.duration = cfg.warmup
-		gatebench.Paced(gates, warm.pace())
+		p := warm.pace()
+		p.Tickets = take(warm.paced())
+		gatebench.Paced(gates, p)
 
 		b.Run(fmt.Sprintf("paced/gates=%d/uploaders=%d/rate=%d", cfg.gates, cfg.uploaders, cfg.rate), func(b *testing.B) {
 			var all []int32
@@ -124,7 +141,9 @@ func BenchmarkFanout(b *testing.B) {
 			cpu0, wall0 := processCPU(), time.Now()
 			obs := observeDB(b, db)
 			for range b.N {
-				res := gatebench.Paced(gates, cfg.pace())
+				p := cfg.pace()
+				p.Tickets = take(perRun)
+				res := gatebench.Paced(gates, p)
 				all = append(all, res.Delays...)
 				lost += res.Lost
 				made += int64(res.Made)
@@ -141,7 +160,7 @@ func BenchmarkFanout(b *testing.B) {
 			var ackSpan, fanSpan time.Duration
 			obs := observeDB(b, db)
 			for range b.N {
-				res := maxRun(b, gates, cfg, func() int64 {
+				res := maxRun(b, gates, cfg, take(cfg.maxCount), func() int64 {
 					head, err := db.LastSeq(ctx, ev)
 					if err != nil {
 						b.Fatal(err)
@@ -180,6 +199,9 @@ func reportDelays(b *testing.B, all []int32, lost int64) {
 		int64(len(all))+lost, at(50), at(90), at(99), at(99.9), at(100), lost)
 }
 
+// paced is how many check-ins a paced run of cfg makes.
+func (c fanoutConfig) paced() int { return int(float64(c.rate) * c.duration.Seconds()) }
+
 // pace is cfg's paced run.
 func (c fanoutConfig) pace() gatebench.Pace {
 	return gatebench.Pace{Rate: c.rate, Uploaders: c.uploaders, Duration: c.duration}
@@ -193,8 +215,9 @@ type maxResult struct {
 // maxRun uploads as fast as the hub acknowledges, at most cfg.maxCount
 // check-ins or for cfg.maxDuration, and waits for every other gate to
 // receive them: every gate has them once it got the log's head.
-func maxRun(b *testing.B, gates []*gatebench.Gate, cfg fanoutConfig, head func() int64) maxResult {
+func maxRun(b *testing.B, gates []*gatebench.Gate, cfg fanoutConfig, tickets []string, head func() int64) maxResult {
 	r := gatebench.NewRun(cfg.maxCount, false)
+	r.Tickets = tickets
 	for _, g := range gates {
 		g.SetRun(r)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/admitone/admitone/account"
 	"github.com/admitone/admitone/catalog"
+	"github.com/admitone/admitone/internal/services"
 	"github.com/admitone/admitone/purchase"
 	"github.com/admitone/admitone/storage/bolt"
 	"github.com/admitone/admitone/storage/postgres"
@@ -83,12 +84,13 @@ func benchHub(hub *ticketsync.Hub) http.Handler {
 	return mux
 }
 
-// fanoutServer is a hub over db behind httptest on loopback. With
+// fanoutServer is a hub over db behind httptest on loopback, which checks
+// every upload against db's tickets (services.HubTickets). With
 // PostgreSQL it also listens for the database's notifications and pokes
 // the hub, as syncserver does.
 func fanoutServer(b *testing.B, db benchStore) (*ticketsync.Hub, *httptest.Server) {
 	b.Helper()
-	hub := &ticketsync.Hub{Store: db, Changes: db, Logger: slog.New(slog.DiscardHandler)}
+	hub := &ticketsync.Hub{Store: db, Changes: db, Tickets: services.HubTickets{Store: db}, Logger: slog.New(slog.DiscardHandler)}
 	srv := httptest.NewServer(benchHub(hub))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -76,8 +76,9 @@ type Hub struct {
 	Changes ChangeReader
 	// Tickets checks every upload against the server's tickets: a
 	// check-in that does not fit its event is quarantined, not recorded.
-	// syncserver always sets it; nil records uploads unchecked, which
-	// only the fan-out benchmarks do, to measure the hub alone.
+	// syncserver always sets it, and so do the fan-out benchmarks; nil
+	// records uploads unchecked. Concurrent uploads' lookups are
+	// coalesced (ticketLookups).
 	Tickets TicketLookup
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -128,6 +129,8 @@ type Hub struct {
 
 	// quiet holds the gates CheckQuiet found quiet last, by gate id.
 	quiet map[string]bool
+
+	lookups ticketLookups // sortUpload's, coalesced
 }
 
 // orDefault is d, or def when d is not positive.
@@ -758,7 +761,7 @@ func (s *Hub) sortUpload(ctx context.Context, cs []changelog.Checkin, now time.T
 	for i, c := range cs {
 		ids[i] = c.TicketID
 	}
-	tickets, err := s.Tickets.IssuedTickets(ctx, ids)
+	tickets, err := s.lookups.lookup(ctx, s.Tickets, ids)
 	if err != nil {
 		return nil, nil, err
 	}
