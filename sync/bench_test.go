@@ -91,7 +91,10 @@ func fanoutSizes() fanoutConfig {
 //     every other gate.
 //
 // The gates are protocol-level websocket clients in this process
-// (gatebench.Gate); each uploads check-ins of distinct tickets, all entries.
+// (gatebench.Gate); each uploads check-ins of distinct tickets, all
+// entries. The tickets are issued before the gates connect, one per
+// check-in of the warm-up, one paced run and the max run, and the hub
+// checks every upload against them, as syncserver's does.
 func BenchmarkFanout(b *testing.B) {
 	cfg := fanoutSizes()
 	eachBackend(b, func(b *testing.B, db benchStore) {
