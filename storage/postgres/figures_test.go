@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -244,4 +245,84 @@ func TestFigureTriggersCountDeletes(t *testing.T) {
 			t.Fatalf("%s deleted nothing", del)
 		}
 	}
+}
+
+// TestLineageStatementsProbeByKey checks the plans of the statements
+// that lock and update lineages (lockLineagesSQL, updateLineagesSQL)
+// when the connection cached a plan while ticket_inside was small and
+// the table has grown since without an ANALYZE, as at the doors of a
+// deployment's first event: with the cached plan they scan the whole
+// table for a few keys; under customPlansSQL, which every transaction
+// running them sends first, they probe the primary key.
+func TestLineageStatementsProbeByKey(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := conn.Exec(ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	grow := func(from, to int) {
+		exec(`INSERT INTO ticket_inside (event_id, ticket_id) SELECT 'evt_1', 'tk_' || g FROM generate_series($1::int, $2::int) AS g`, from, to)
+	}
+	exec(`ALTER TABLE ticket_inside SET (autovacuum_enabled = false)`)
+	grow(1, 50)
+	exec(`ANALYZE ticket_inside`)
+	exec(`PREPARE lock_lineages AS ` + lockLineagesSQL)
+	exec(`PREPARE update_lineages AS ` + updateLineagesSQL)
+	keys := `('{evt_1,evt_1}', '{tk_7,tk_9}'`
+	lock := `EXECUTE lock_lineages` + keys + `)`
+	update := `EXECUTE update_lineages` + keys + `, '{t,t}', '{tk_7,tk_9}', '{ci_1,ci_2}', '{g,g}', '{2026-12-07T20:00:00Z,2026-12-07T20:00:01Z}', '{f,f}', '{f,f}', '{"",""}', '{"",""}', '{"",""}', '{NULL,NULL}')`
+	// A connection's first executions, while the table is small: after
+	// five, PostgreSQL caches a generic plan, priced at that size.
+	for range 6 {
+		exec(lock)
+		exec(update)
+	}
+	grow(51, 20_000)
+	scans := func(stmt string) []string {
+		t.Helper()
+		var plan []map[string]any
+		if err := conn.QueryRow(ctx, `EXPLAIN (FORMAT JSON) `+stmt).Scan(&plan); err != nil {
+			t.Fatalf("EXPLAIN %s: %v", stmt, err)
+		}
+		return relationScans(plan[0]["Plan"].(map[string]any), "ticket_inside", nil)
+	}
+	// The hazard, or the test proves nothing: the cached plans scan.
+	for _, stmt := range []string{lock, update} {
+		if got := scans(stmt); !slices.Contains(got, "Seq Scan") {
+			t.Fatalf("the plan cached at 50 rows reads ticket_inside through %v, not a Seq Scan: this PostgreSQL does not show the hazard the test is for", got)
+		}
+	}
+	exec(`BEGIN`)
+	exec(customPlansSQL)
+	for _, stmt := range []string{lock, update} {
+		got := scans(stmt)
+		if len(got) == 0 || slices.Contains(got, "Seq Scan") {
+			t.Errorf("under %q, %s reads ticket_inside through %v, want its primary key", customPlansSQL, stmt, got)
+		}
+	}
+	exec(`ROLLBACK`)
+}
+
+// relationScans lists how each scan of table in an EXPLAIN (FORMAT
+// JSON) plan reads it: the index's name, or the node type.
+func relationScans(node map[string]any, table string, out []string) []string {
+	if node["Relation Name"] == table {
+		if name, ok := node["Index Name"].(string); ok {
+			out = append(out, name)
+		} else {
+			out = append(out, fmt.Sprint(node["Node Type"]))
+		}
+	}
+	for _, c := range planChildren(node) {
+		out = relationScans(c, table, out)
+	}
+	return out
 }

@@ -169,11 +169,9 @@ func lockLineages(ctx context.Context, tx pgx.Tx, tickets []purchase.Ticket) err
 		events[i], roots[i] = k.event, k.root
 	}
 	var b pgx.Batch
-	b.Queue(`INSERT INTO ticket_inside (event_id, ticket_id)
-		SELECT v.e, v.t FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS v(e, t, n) ORDER BY v.n
-		ON CONFLICT (event_id, ticket_id) DO NOTHING`, events, roots)
-	b.Queue(`SELECT 1 FROM ticket_inside AS i JOIN unnest($1::text[], $2::text[]) AS v(e, t) ON i.event_id = v.e AND i.ticket_id = v.t
-		ORDER BY i.event_id, i.ticket_id FOR UPDATE OF i`, events, roots)
+	b.Queue(customPlansSQL)
+	b.Queue(insertLineagesSQL, events, roots)
+	b.Queue(lockLineagesSQL, events, roots)
 	return sendBatch(ctx, tx, &b)
 }
 
