@@ -100,9 +100,6 @@ func BenchmarkFanout(b *testing.B) {
 	eachBackend(b, func(b *testing.B, db benchStore) {
 		ctx := context.Background()
 		ev := gatebench.Event(b, db)
-		// Real tickets, one per check-in of the warm-up, one paced run and
-		// the max run: the hub checks every upload against them, as
-		// syncserver's does.
 		t0 := time.Now()
 		warm := cfg
 		warm.duration = cfg.warmup

@@ -144,7 +144,7 @@ func TestFigureTriggersFindTicketsByKey(t *testing.T) {
 		if err := db.pool.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+stmt).Scan(&plan); err != nil {
 			t.Fatalf("%s: %v", op, err)
 		}
-		scans := ticketScans(plan[0]["Plan"].(map[string]any), nil)
+		scans := relationScans(plan[0]["Plan"].(map[string]any), "tickets", nil)
 		if len(scans) == 0 && op != "UPDATE" {
 			// INSERT and DELETE read the tickets (UPDATE too, though its
 			// EXCEPT ALL of one table with itself may let the planner skip it).
@@ -158,11 +158,11 @@ func TestFigureTriggersFindTicketsByKey(t *testing.T) {
 	}
 }
 
-// ticketScans lists how each scan of the tickets table in an EXPLAIN
-// (FORMAT JSON) plan reads it: the index's name (a bitmap scan's
-// indexes' names), or the node type.
-func ticketScans(node map[string]any, out []string) []string {
-	if node["Relation Name"] == "tickets" {
+// relationScans lists how each scan of table in an EXPLAIN (FORMAT
+// JSON) plan reads it: the index's name (a bitmap scan's indexes'
+// names), or the node type.
+func relationScans(node map[string]any, table string, out []string) []string {
+	if node["Relation Name"] == table {
 		switch {
 		case node["Index Name"] != nil:
 			out = append(out, node["Index Name"].(string))
@@ -173,7 +173,7 @@ func ticketScans(node map[string]any, out []string) []string {
 		}
 	}
 	for _, c := range planChildren(node) {
-		out = ticketScans(c, out)
+		out = relationScans(c, table, out)
 	}
 	return out
 }
@@ -309,20 +309,4 @@ func TestLineageStatementsProbeByKey(t *testing.T) {
 		}
 	}
 	exec(`ROLLBACK`)
-}
-
-// relationScans lists how each scan of table in an EXPLAIN (FORMAT
-// JSON) plan reads it: the index's name, or the node type.
-func relationScans(node map[string]any, table string, out []string) []string {
-	if node["Relation Name"] == table {
-		if name, ok := node["Index Name"].(string); ok {
-			out = append(out, name)
-		} else {
-			out = append(out, fmt.Sprint(node["Node Type"]))
-		}
-	}
-	for _, c := range planChildren(node) {
-		out = relationScans(c, table, out)
-	}
-	return out
 }

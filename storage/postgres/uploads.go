@@ -26,13 +26,8 @@ const (
 
 // customPlansSQL makes the rest of a transaction plan each statement
 // with its parameters and the tables' current size instead of reusing a
-// plan the connection cached. Without it the lineage statements below
-// kept a plan made while ticket_inside was small, a hash join over a
-// scan of the whole table, as the table grew faster than autovacuum
-// analyzed it: at the doors of a new deployment's first event, 1.1 and
-// 1.6 ms for a group of 1-3 check-ins at 3,000 rows, and growing with
-// the table; planned at each run, 0.06 and 0.44 ms.
-// TestLineageStatementsProbeByKey checks the plans.
+// plan the connection cached while ticket_inside was small (doc.go,
+// "Sync"; TestLineageStatementsProbeByKey).
 const customPlansSQL = `SET LOCAL plan_cache_mode = force_custom_plan`
 
 // insertLineagesSQL inserts the missing ticket_inside rows of lineages
