@@ -97,7 +97,7 @@ func fanoutSizes() fanoutConfig {
 // checks every upload against them, as syncserver's does.
 func BenchmarkFanout(b *testing.B) {
 	cfg := fanoutSizes()
-	eachBackend(b, func(b *testing.B, db benchStore) {
+	eachBackend(b, func(b *testing.B, db benchStore, settle func(*testing.B)) {
 		ctx := context.Background()
 		ev := gatebench.Event(b, db)
 		t0 := time.Now()
@@ -116,6 +116,7 @@ func BenchmarkFanout(b *testing.B) {
 		}
 		seed := gatebench.Seed()
 		gatebench.CreateGates(b, db, ev, seed, cfg.gates)
+		settle(b)
 		hub, srv := fanoutServer(b, db)
 		head, err := db.LastSeq(ctx, ev)
 		if err != nil {
@@ -495,7 +496,7 @@ func BenchmarkEnroll100k(b *testing.B) {
 	if testing.Short() {
 		n = envInt("ADMITONE_SYNCBENCH_TICKETS", 10_000)
 	}
-	eachBackend(b, func(b *testing.B, db benchStore) {
+	eachBackend(b, func(b *testing.B, db benchStore, _ func(*testing.B)) {
 		ctx := context.Background()
 		ev := gatebench.Event(b, db)
 		start := time.Now()

@@ -33,7 +33,9 @@
 // of. Sealing under the code keeps the rotation key secret in transit
 // and proves the bundle came from whoever issued the code. Organizers
 // revoke a device with DELETE /v1/gates/{id}: its connections close with
-// code 4003 and its credential is refused (HTTP 403) from then on.
+// code 4003 (at once on the server process that revoked it, within a ping
+// interval on the others, whose keepers read their gates each interval)
+// and its credential is refused (HTTP 403) from then on.
 //
 // # The websocket
 //
@@ -151,9 +153,10 @@
 // The hub keeps per gate (HealthStore, implemented by both stores; the
 // Hub takes its Store when it implements it) a GateHealth: last seen
 // (the last frame or pong), the last disconnect a server saw, last sync
-// (an upload acknowledged or log entries sent; both saved at every ping,
-// with each status frame and at the disconnect, so the panel may be a
-// ping interval behind),
+// (an upload acknowledged or log entries sent; both saved for all of a
+// hub's connections in one transaction every ping interval by the hub's
+// keeper, keeper.go, with each status frame and at the disconnect, so
+// the panel may be a ping interval behind),
 // clock skew (the gate's clock minus the server's, from hello and status
 // frames), and the last status report. A gate is online while a server
 // heard from it within Hub.OfflineAfter (default 3 ping intervals plus

@@ -192,6 +192,12 @@ type GateTouch struct {
 	Disconnected bool
 }
 
+// GateTouchOf is a GateTouch of the gate GateID, for TouchGates.
+type GateTouchOf struct {
+	GateID string
+	GateTouch
+}
+
 // Touch returns h with t applied. Times only move forward: two server
 // processes may touch one gate out of order.
 func (h GateHealth) Touch(t GateTouch) GateHealth {
@@ -267,9 +273,11 @@ func (h GateHealth) ApplyReport(r GateReport, at time.Time) (GateHealth, GateMin
 // HealthStore keeps gates' health; storage/bolt and storage/postgres
 // implement it and storage/storetest checks both (RunHealth).
 type HealthStore interface {
-	// TouchGate applies t to gate g's health (GateHealth.Touch), in one
-	// transaction.
-	TouchGate(ctx context.Context, g Gate, t GateTouch) error
+	// TouchGates applies each touch, in order, to its gate's health
+	// (GateHealth.Touch), all in one transaction: a hub saves every
+	// connection's at once (keeper.go). A touch of an unknown gate is
+	// ErrNotFound, and then none is saved.
+	TouchGates(ctx context.Context, touches []GateTouchOf) error
 	// ReportGate applies t and then a validated status report received
 	// at t.At (GateHealth.Touch, GateHealth.ApplyReport) and adds the
 	// report's increase to t.At's minute, in one transaction, returning

@@ -87,7 +87,7 @@ func (s *Hub) touch(ctx context.Context, c *conn, t GateTouch) {
 	if hs == nil {
 		return
 	}
-	if err := hs.TouchGate(ctx, c.gate, t); err != nil && ctx.Err() == nil {
+	if err := hs.TouchGates(ctx, []GateTouchOf{{GateID: c.gate.ID, GateTouch: t}}); err != nil && ctx.Err() == nil {
 		c.log.Warn("sync: save gate health", "err", err)
 	}
 }

@@ -3,9 +3,11 @@ package sync_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	gosync "sync"
 	"sync/atomic"
@@ -58,11 +60,11 @@ type mortalHealth struct {
 	dead atomic.Bool
 }
 
-func (m *mortalHealth) TouchGate(ctx context.Context, g ticketsync.Gate, t ticketsync.GateTouch) error {
+func (m *mortalHealth) TouchGates(ctx context.Context, touches []ticketsync.GateTouchOf) error {
 	if m.dead.Load() {
 		return nil
 	}
-	return m.HealthStore.TouchGate(ctx, g, t)
+	return m.HealthStore.TouchGates(ctx, touches)
 }
 
 func (m *mortalHealth) ReportGate(ctx context.Context, g ticketsync.Gate, r ticketsync.GateReport, t ticketsync.GateTouch) (ticketsync.GateHealth, error) {
@@ -332,5 +334,96 @@ func TestWatchQuiet(t *testing.T) {
 	}
 	if n := len(quiet); n != 0 {
 		t.Errorf("OnGateQuiet called %d more times for a gate that stayed quiet", n)
+	}
+}
+
+// countingHealth records the size of every TouchGates call.
+type countingHealth struct {
+	ticketsync.HealthStore
+	mu    gosync.Mutex
+	sizes []int
+}
+
+func (c *countingHealth) TouchGates(ctx context.Context, touches []ticketsync.GateTouchOf) error {
+	c.mu.Lock()
+	c.sizes = append(c.sizes, len(touches))
+	c.mu.Unlock()
+	return c.HealthStore.TouchGates(ctx, touches)
+}
+
+func (c *countingHealth) calls() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.sizes)
+}
+
+// TestKeeperTouchesGatesTogether: while gates stay connected, their
+// health is saved by the hub's keeper, every connection's in one
+// TouchGates a round, not one transaction per connection at each ping;
+// each gate's last seen moves forward with the rounds; and the keeper
+// stops when the last gate leaves.
+func TestKeeperTouchesGatesTogether(t *testing.T) {
+	w := newWorld(t)
+	health := &countingHealth{HealthStore: w.db.(ticketsync.HealthStore)}
+	w.hub.Health = health
+	w.hub.PingInterval = 30 * time.Millisecond
+	const n = 4
+	gates := make([]*gate, n)
+	for i := range gates {
+		gates[i] = w.enroll(t, fmt.Sprintf("gate %d", i))
+		gates[i].start(t)
+	}
+	if !eventually(5*time.Second, func() bool { return w.hub.Connected() == n }) {
+		t.Fatalf("%d of %d gates connected", w.hub.Connected(), n)
+	}
+	// The hello touches came one per connection; the keeper's rounds
+	// after all connected carry all n.
+	if !eventually(5*time.Second, func() bool {
+		return slices.ContainsFunc(health.calls(), func(size int) bool { return size == n })
+	}) {
+		t.Fatalf("no TouchGates call of all %d gates; calls' sizes: %v", n, health.calls())
+	}
+	lastSeen := func() map[string]time.Time {
+		t.Helper()
+		hs, err := w.db.(ticketsync.HealthStore).GateHealthOfEvent(context.Background(), w.eventID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := make(map[string]time.Time)
+		for id, h := range hs {
+			seen[id] = h.LastSeen
+		}
+		return seen
+	}
+	from := len(health.calls())
+	before := lastSeen()
+	if !eventually(5*time.Second, func() bool {
+		after := lastSeen()
+		for _, g := range gates {
+			if !after[g.id].After(before[g.id]) {
+				return false
+			}
+		}
+		return true
+	}) {
+		t.Errorf("last seen did not move forward for every gate: before %v, after %v", before, lastSeen())
+	}
+	for _, size := range health.calls()[from:] {
+		if size != n {
+			t.Errorf("a TouchGates call of %d gates while all %d stayed connected; want only the keeper's rounds of all", size, n)
+		}
+	}
+	for _, g := range gates {
+		g.halt()
+	}
+	if !eventually(5*time.Second, func() bool { return w.hub.Connected() == 0 }) {
+		t.Fatalf("%d gates still connected", w.hub.Connected())
+	}
+	// Once idle, the keeper stops: no more rounds.
+	time.Sleep(100 * time.Millisecond)
+	idle := len(health.calls())
+	time.Sleep(150 * time.Millisecond)
+	if got := len(health.calls()); got != idle {
+		t.Errorf("%d TouchGates calls after the last gate left", got-idle)
 	}
 }

@@ -131,6 +131,10 @@ type Hub struct {
 	quiet map[string]bool
 
 	lookups ticketLookups // sortUpload's, coalesced
+
+	// keeping says the keeper runs (keeper.go); it does while the hub
+	// holds connections.
+	keeping bool
 }
 
 // orDefault is d, or def when d is not positive.
@@ -308,6 +312,10 @@ func (s *Hub) register(c *conn) bool {
 	}
 	m[c] = struct{}{}
 	c.tail = s.tails[c.gate.EventID]
+	if !s.keeping {
+		s.keeping = true
+		go s.keep()
+	}
 	return true
 }
 
@@ -531,7 +539,7 @@ type conn struct {
 
 	// heard and synced are the server's clock (Unix ns) when the gate
 	// last sent a frame or pong, and when it last synced (an ack or log
-	// entries sent); the writer saves them at every ping (GateTouch).
+	// entries sent); the hub's keeper saves them (GateTouch).
 	heard, synced atomic.Int64
 	// lastStatus is when the reader last saved a status frame.
 	lastStatus time.Time
@@ -807,15 +815,10 @@ func (c *conn) writer(ctx context.Context) {
 				return
 			}
 		case <-ping.C:
+			// Only the ping: the hub's keeper saves every connection's
+			// health and checks for revoked gates (keeper.go).
 			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(orDefault(c.srv.WriteTimeout, DefaultWriteTimeout))); err != nil {
 				c.shut(CloseSlowGate, "ping failed")
-				return
-			}
-			c.srv.touch(ctx, c, GateTouch{At: time.Unix(0, c.heard.Load()).UTC(), Synced: c.syncedAt()})
-			// Another server process may have revoked the gate: its
-			// Disconnect reaches only its own connections.
-			if g, err := c.srv.Store.Gate(ctx, c.gate.ID); err == nil && !g.RevokedAt.IsZero() {
-				c.shut(CloseRevoked, "gate revoked by an organizer")
 				return
 			}
 		}

@@ -382,7 +382,8 @@ func TestBadInput(t *testing.T) {
 // TestRevokedGate: revoking a gate closes its connection with 4003 and
 // the client stops with ErrGateRevoked, whether this hub was told
 // (Disconnect) or the gate was revoked through another server process
-// (only the store says so; the next keepalive finds out).
+// (only the store says so; the hub's keeper finds out at its next
+// round, keeper.go).
 func TestRevokedGate(t *testing.T) {
 	for _, told := range []bool{true, false} {
 		t.Run(map[bool]string{true: "hub told", false: "revoked elsewhere"}[told], func(t *testing.T) {

@@ -40,14 +40,21 @@ func updateHealth(tx *bbolt.Tx, g ticketsync.Gate, fn func(ticketsync.GateHealth
 	return h, put(b, key, h)
 }
 
-// TouchGate implements sync.HealthStore.
-func (s *DB) TouchGate(ctx context.Context, g ticketsync.Gate, t ticketsync.GateTouch) error {
+// TouchGates implements sync.HealthStore.
+func (s *DB) TouchGates(ctx context.Context, touches []ticketsync.GateTouchOf) error {
+	if len(touches) == 0 {
+		return nil
+	}
 	err := s.batch(ctx, func(tx *bbolt.Tx) error {
-		_, err := updateHealth(tx, g, func(h ticketsync.GateHealth) ticketsync.GateHealth { return h.Touch(t) })
-		return err
+		for _, t := range touches {
+			if _, err := updateHealth(tx, ticketsync.Gate{ID: t.GateID}, func(h ticketsync.GateHealth) ticketsync.GateHealth { return h.Touch(t.GateTouch) }); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("touch gate %s: %w", g.ID, err)
+		return fmt.Errorf("touch %d gates: %w", len(touches), err)
 	}
 	return nil
 }

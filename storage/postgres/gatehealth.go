@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,14 +47,67 @@ func updateHealth(ctx context.Context, tx pgx.Tx, g ticketsync.Gate, fn func(tic
 	return h, err
 }
 
-// TouchGate implements sync.HealthStore.
-func (s *DB) TouchGate(ctx context.Context, g ticketsync.Gate, t ticketsync.GateTouch) error {
+// TouchGates implements sync.HealthStore: three statements for any
+// number of gates, their rows locked in id order.
+func (s *DB) TouchGates(ctx context.Context, touches []ticketsync.GateTouchOf) error {
+	if len(touches) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(touches))
+	for _, t := range touches {
+		ids = append(ids, t.GateID)
+	}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		_, err := updateHealth(ctx, tx, g, func(h ticketsync.GateHealth) ticketsync.GateHealth { return h.Touch(t) })
+		if _, err := tx.Exec(ctx, `INSERT INTO gate_health (gate_id, event_id, health)
+			SELECT id, event_id, '{}' FROM gates WHERE id = ANY($1) ORDER BY id ON CONFLICT (gate_id) DO NOTHING`, ids); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT gate_id, event_id, health FROM gate_health WHERE gate_id = ANY($1) ORDER BY gate_id FOR UPDATE`, ids)
+		if err != nil {
+			return err
+		}
+		healths := make(map[string]ticketsync.GateHealth, len(ids))
+		for rows.Next() {
+			var h ticketsync.GateHealth
+			var id, eventID string
+			var raw []byte
+			if err := rows.Scan(&id, &eventID, &raw); err != nil {
+				rows.Close()
+				return err
+			}
+			if err := json.Unmarshal(raw, &h); err != nil {
+				rows.Close()
+				return fmt.Errorf("gate health of %s: %w", id, err)
+			}
+			h.GateID, h.EventID = id, eventID
+			healths[id] = h
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, ok := healths[id]; !ok {
+				return fmt.Errorf("gate %s: %w", id, ticketsync.ErrNotFound)
+			}
+		}
+		for _, t := range touches {
+			healths[t.GateID] = healths[t.GateID].Touch(t.GateTouch)
+		}
+		docs := make([]string, len(ids))
+		for i, id := range ids {
+			raw, err := json.Marshal(healths[id])
+			if err != nil {
+				return err
+			}
+			docs[i] = string(raw)
+		}
+		_, err = tx.Exec(ctx, `UPDATE gate_health SET health = v.health::jsonb
+			FROM unnest($1::text[], $2::text[]) AS v(gate_id, health) WHERE gate_health.gate_id = v.gate_id`, ids, docs)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("touch gate %s: %w", g.ID, err)
+		return fmt.Errorf("touch %d gates: %w", len(ids), err)
 	}
 	return nil
 }

@@ -28,12 +28,26 @@ func testHealth(t *testing.T, s ticketsync.Store, _ purchase.Store, c catalog.St
 	t0 := when(0)
 	m0 := stored(t0).Truncate(time.Minute)
 
-	is(t, "TouchGate of an unknown gate", hs.TouchGate(ctx, ticketsync.Gate{ID: "gat_000000000000000000000000", EventID: f.event.ID},
-		ticketsync.GateTouch{At: t0}), ticketsync.ErrNotFound)
-	must(t, "TouchGate", hs.TouchGate(ctx, north, ticketsync.GateTouch{At: t0, Skew: 3 * time.Second, SkewKnown: true}))
-	must(t, "TouchGate earlier", hs.TouchGate(ctx, north, ticketsync.GateTouch{At: t0.Add(-time.Minute), Synced: t0.Add(-time.Minute)}))
-	must(t, "TouchGate disconnected", hs.TouchGate(ctx, north, ticketsync.GateTouch{At: t0.Add(time.Second), Disconnected: true}))
+	touch := func(g ticketsync.Gate, t ticketsync.GateTouch) ticketsync.GateTouchOf {
+		return ticketsync.GateTouchOf{GateID: g.ID, GateTouch: t}
+	}
+	unknown := ticketsync.Gate{ID: "gat_000000000000000000000000", EventID: f.event.ID}
+	is(t, "TouchGates of an unknown gate", hs.TouchGates(ctx, []ticketsync.GateTouchOf{touch(unknown, ticketsync.GateTouch{At: t0})}), ticketsync.ErrNotFound)
+	is(t, "TouchGates of a known and an unknown gate",
+		hs.TouchGates(ctx, []ticketsync.GateTouchOf{touch(south, ticketsync.GateTouch{At: t0}), touch(unknown, ticketsync.GateTouch{At: t0})}), ticketsync.ErrNotFound)
 	got, err := hs.GateHealthOfEvent(ctx, f.event.ID)
+	must(t, "GateHealthOfEvent", err)
+	equal(t, "health after touches that failed", len(got), 0)
+	must(t, "TouchGates", hs.TouchGates(ctx, []ticketsync.GateTouchOf{touch(north, ticketsync.GateTouch{At: t0, Skew: time.Second, SkewKnown: true})}))
+	// Several touches in one call apply in order: the later skew wins,
+	// times only move forward.
+	must(t, "TouchGates earlier, with a second skew", hs.TouchGates(ctx, []ticketsync.GateTouchOf{
+		touch(north, ticketsync.GateTouch{At: t0.Add(-time.Minute), Synced: t0.Add(-time.Minute)}),
+		touch(north, ticketsync.GateTouch{At: t0.Add(-2 * time.Minute), Skew: 3 * time.Second, SkewKnown: true}),
+	}))
+	must(t, "TouchGates disconnected", hs.TouchGates(ctx, []ticketsync.GateTouchOf{touch(north, ticketsync.GateTouch{At: t0.Add(time.Second), Disconnected: true})}))
+	must(t, "TouchGates of no gate", hs.TouchGates(ctx, nil))
+	got, err = hs.GateHealthOfEvent(ctx, f.event.ID)
 	must(t, "GateHealthOfEvent", err)
 	equal(t, "health after touches", got, map[string]ticketsync.GateHealth{north.ID: {
 		GateID: north.ID, EventID: f.event.ID, LastSeen: stored(t0), DisconnectedAt: stored(t0.Add(time.Second)),
