@@ -243,22 +243,55 @@ func (s *Service) Pay(ctx context.Context, orderID, buyerID string, test TestCar
 		if !ok {
 			return Order{}, nil, invalid("test_card", "and complete_action work with the test payment provider only; confirm the intent with its client_secret")
 		}
+		// The test provider delivers the intent's event on this goroutine
+		// before it returns, so a succeeded intent has paid the order by
+		// then: confirming says so (paying), which spares the event's
+		// handling and this answer a read of the order each.
+		at := &paying{order: o}
+		pctx := context.WithValue(ctx, payingKey{}, at)
 		if test.CompleteAction {
-			in, err = tp.CompleteAction(ctx, in.ID)
+			in, err = tp.CompleteAction(pctx, in.ID)
 		} else {
-			in, err = tp.Confirm(ctx, in.ID, test.Card)
+			in, err = tp.Confirm(pctx, in.ID, test.Card)
 		}
 		if err != nil {
 			return Order{}, nil, err
 		}
+		if at.paid != nil {
+			return *at.paid, s.payment(in), nil
+		}
 	}
-	// The test provider delivers its events synchronously, so a
-	// succeeded intent has paid the order by now; Stripe's webhook comes
-	// later.
+	// Not paid yet, or paid meanwhile by an event this Pay did not
+	// deliver: Stripe's webhook comes later.
 	if o, err = s.Order(ctx, o.ID, buyerID); err != nil {
 		return Order{}, nil, err
 	}
-	return o, &Payment{Provider: s.Payments.Name(), IntentID: in.ID, Status: in.Status, ClientSecret: in.ClientSecret}, nil
+	return o, s.payment(in), nil
+}
+
+// payment is Pay's answer of intent in.
+func (s *Service) payment(in PaymentIntent) *Payment {
+	return &Payment{Provider: s.Payments.Name(), IntentID: in.ID, Status: in.Status, ClientSecret: in.ClientSecret}
+}
+
+// paying is what Pay knows while the test provider delivers an intent's
+// event synchronously (see Pay): the order as Pay read it, which
+// HandlePaymentEvent takes instead of reading it again (the store checks
+// its state again under its lock when paying it, as it does for an order
+// read a moment earlier), and the order HandlePaymentEvent paid.
+type paying struct {
+	order Order
+	paid  *Order
+}
+
+type payingKey struct{}
+
+// payingOf returns the paying of ctx if it is about order orderID.
+func payingOf(ctx context.Context, orderID string) *paying {
+	if p, ok := ctx.Value(payingKey{}).(*paying); ok && p.order.ID == orderID {
+		return p
+	}
+	return nil
 }
 
 // RefundOrder refunds a paid order for userID: its buyer (until the
@@ -331,7 +364,14 @@ func (s *Service) HandlePaymentEvent(ctx context.Context, ev PaymentEvent) error
 		log.Warn("payment event without an order id ignored", "event", ev.ID, "type", ev.Type, "intent", ev.IntentID)
 		return nil
 	}
-	o, err := s.Store.Order(ctx, ev.OrderID)
+	at := payingOf(ctx, ev.OrderID)
+	var o Order
+	var err error
+	if at != nil {
+		o = at.order
+	} else {
+		o, err = s.Store.Order(ctx, ev.OrderID)
+	}
 	if errors.Is(err, ErrNotFound) {
 		log.Warn("payment event for an unknown order ignored", "event", ev.ID, "order", ev.OrderID)
 		return nil
@@ -346,7 +386,10 @@ func (s *Service) HandlePaymentEvent(ctx context.Context, ev PaymentEvent) error
 				"paid", ev.Amount, "currency", ev.Currency, "total", o.Total.Amount, "total_currency", o.Total.Currency)
 			return nil
 		}
-		_, err := s.markPaid(ctx, o, ev.IntentID)
+		paid, err := s.markPaid(ctx, o, ev.IntentID)
+		if err == nil && at != nil {
+			at.paid = &paid
+		}
 		if errors.Is(err, ErrState) || errors.Is(err, ErrConflict) {
 			// Cancelled meanwhile, or paid twice by two intents: give this
 			// payment back.
