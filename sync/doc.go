@@ -155,7 +155,7 @@
 // (the last frame or pong), the last disconnect a server saw, last sync
 // (an upload acknowledged or log entries sent; both saved for all of a
 // hub's connections in one transaction every ping interval by the hub's
-// keeper, keeper.go, with each status frame and at the disconnect, so
+// keeper, keeper.go, with the status frames and at the disconnect, so
 // the panel may be a ping interval behind),
 // clock skew (the gate's clock minus the server's, from hello and status
 // frames), and the last status report. A gate is online while a server
@@ -171,7 +171,10 @@
 // GateHealth.Previous) counts once too. Counts land in the minute the server learned of them: a
 // gate cut off for an hour reports that hour's scans in the minute it
 // reconnects. The hub saves at most one status frame per connection
-// every MinStatusGap; a status frame with a bad field (a boot id of other
+// every MinStatusGap, queued and saved with the other gates' every
+// ReportFlush in one transaction (health_hub.go): a scanning gate sends
+// one a second, and 500 gates' one transaction each held up the
+// connections' uploads; a status frame with a bad field (a boot id of other
 // characters, admits over scans, refusals over the difference, more than
 // MaxReasons reasons) ends the connection like any bad frame (1007).
 //

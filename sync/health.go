@@ -192,10 +192,12 @@ type GateTouch struct {
 	Disconnected bool
 }
 
-// GateTouchOf is a GateTouch of the gate GateID, for TouchGates.
-type GateTouchOf struct {
+// GateUpdate is what a hub learned of the gate GateID: a touch and,
+// from a status frame, the report it received at the touch's At.
+type GateUpdate struct {
 	GateID string
 	GateTouch
+	Report *GateReport // nil: a touch only
 }
 
 // Touch returns h with t applied. Times only move forward: two server
@@ -273,16 +275,14 @@ func (h GateHealth) ApplyReport(r GateReport, at time.Time) (GateHealth, GateMin
 // HealthStore keeps gates' health; storage/bolt and storage/postgres
 // implement it and storage/storetest checks both (RunHealth).
 type HealthStore interface {
-	// TouchGates applies each touch, in order, to its gate's health
-	// (GateHealth.Touch), all in one transaction: a hub saves every
-	// connection's at once (keeper.go). A touch of an unknown gate is
-	// ErrNotFound, and then none is saved.
-	TouchGates(ctx context.Context, touches []GateTouchOf) error
-	// ReportGate applies t and then a validated status report received
-	// at t.At (GateHealth.Touch, GateHealth.ApplyReport) and adds the
-	// report's increase to t.At's minute, in one transaction, returning
-	// the new health.
-	ReportGate(ctx context.Context, g Gate, r GateReport, t GateTouch) (GateHealth, error)
+	// UpdateGates applies each update, in order, to its gate's health
+	// (GateHealth.Touch, then for a report GateHealth.ApplyReport at the
+	// touch's At) and adds each report's increase to its minute, all in
+	// one transaction, and returns the health after each update. A hub
+	// saves its gates' touches and status reports in batches (keeper.go,
+	// health_hub.go). An invalid report is ErrInvalid and an unknown gate
+	// ErrNotFound, and then nothing is saved.
+	UpdateGates(ctx context.Context, updates []GateUpdate) ([]GateHealth, error)
 	// GateHealthOfEvent returns the health of an event's gates that a
 	// server heard from, by gate id.
 	GateHealthOfEvent(ctx context.Context, eventID string) (map[string]GateHealth, error)

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"sort"
+	gosync "sync"
 	"time"
 )
 
@@ -87,7 +88,7 @@ func (s *Hub) touch(ctx context.Context, c *conn, t GateTouch) {
 	if hs == nil {
 		return
 	}
-	if err := hs.TouchGates(ctx, []GateTouchOf{{GateID: c.gate.ID, GateTouch: t}}); err != nil && ctx.Err() == nil {
+	if _, err := hs.UpdateGates(ctx, []GateUpdate{{GateID: c.gate.ID, GateTouch: t}}); err != nil && ctx.Err() == nil {
 		c.log.Warn("sync: save gate health", "err", err)
 	}
 }
@@ -118,17 +119,85 @@ func (s *Hub) touchGone(c *conn) {
 // into store writes.
 const MinStatusGap = 500 * time.Millisecond
 
-// report saves a status frame (parsed and validated by ParseFrame).
-func (s *Hub) report(ctx context.Context, c *conn, f Frame) {
+// Status reports are saved in batches: report queues each (the frame
+// has no answer) and one goroutine, running while reports are queued,
+// saves every ReportFlush those that came meanwhile, in one
+// HealthStore.UpdateGates. A gate that scans sends one a second, so 500
+// scanning gates would otherwise make 500 transactions a second, each
+// holding up its connection's reader while it waited for a pooled
+// connection: with them, BenchmarkFanout's paced p99 on PostgreSQL was
+// 217 ms. A report's counters run from its gate's boot, so a batch that
+// fails loses no count: the gate's next report carries it.
+const (
+	// ReportFlush is how often queued status reports are saved.
+	ReportFlush = MinStatusGap
+	// maxQueuedReports bounds the queue; a report beyond it is dropped
+	// (the next one carries its counts).
+	maxQueuedReports = 20_000
+	// reportTimeout bounds one batch's save.
+	reportTimeout = 30 * time.Second
+)
+
+// reportQueue holds the status reports not saved yet.
+type reportQueue struct {
+	mu       gosync.Mutex
+	pending  []GateUpdate
+	flushing bool // a goroutine runs flushReports
+}
+
+// report queues a status frame (parsed and validated by ParseFrame) for
+// saving.
+func (s *Hub) report(c *conn, f Frame) {
 	hs := s.health()
 	if hs == nil || time.Since(c.lastStatus) < MinStatusGap {
 		return
 	}
 	c.lastStatus = time.Now()
 	now := s.now().UTC()
-	t := GateTouch{At: now, Skew: f.ClientTime.Sub(now), SkewKnown: true, Synced: c.syncedAt()}
-	if _, err := hs.ReportGate(ctx, c.gate, *f.Status, t); err != nil && ctx.Err() == nil {
-		c.log.Warn("sync: save gate status", "err", err)
+	r := *f.Status
+	u := GateUpdate{GateID: c.gate.ID, GateTouch: GateTouch{At: now, Skew: f.ClientTime.Sub(now), SkewKnown: true, Synced: c.syncedAt()}, Report: &r}
+	q := &s.reports
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.pending) >= maxQueuedReports {
+		return
+	}
+	q.pending = append(q.pending, u)
+	if !q.flushing {
+		q.flushing = true
+		go s.flushReports(hs)
+	}
+}
+
+// flushReports saves the queued reports every ReportFlush until none
+// came in one interval. When a batch fails, each gate's reports are
+// tried alone, so one gate's trouble costs the others nothing.
+func (s *Hub) flushReports(hs HealthStore) {
+	q := &s.reports
+	for {
+		time.Sleep(ReportFlush)
+		q.mu.Lock()
+		batch := q.pending
+		q.pending = nil
+		if len(batch) == 0 {
+			q.flushing = false
+			q.mu.Unlock()
+			return
+		}
+		q.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), reportTimeout)
+		if _, err := hs.UpdateGates(ctx, batch); err != nil {
+			byGate := make(map[string][]GateUpdate)
+			for _, u := range batch {
+				byGate[u.GateID] = append(byGate[u.GateID], u)
+			}
+			for id, us := range byGate {
+				if _, err := hs.UpdateGates(ctx, us); err != nil {
+					s.logger().Warn("sync: save gate status", "gate", id, "reports", len(us), "err", err)
+				}
+			}
+		}
+		cancel()
 	}
 }
 

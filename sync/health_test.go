@@ -60,18 +60,11 @@ type mortalHealth struct {
 	dead atomic.Bool
 }
 
-func (m *mortalHealth) TouchGates(ctx context.Context, touches []ticketsync.GateTouchOf) error {
+func (m *mortalHealth) UpdateGates(ctx context.Context, updates []ticketsync.GateUpdate) ([]ticketsync.GateHealth, error) {
 	if m.dead.Load() {
-		return nil
+		return make([]ticketsync.GateHealth, len(updates)), nil
 	}
-	return m.HealthStore.TouchGates(ctx, touches)
-}
-
-func (m *mortalHealth) ReportGate(ctx context.Context, g ticketsync.Gate, r ticketsync.GateReport, t ticketsync.GateTouch) (ticketsync.GateHealth, error) {
-	if m.dead.Load() {
-		return ticketsync.GateHealth{}, nil
-	}
-	return m.HealthStore.ReportGate(ctx, g, r, t)
+	return m.HealthStore.UpdateGates(ctx, updates)
 }
 
 // TestGateHealth: a gate connecting through the real hub shows online
@@ -337,18 +330,18 @@ func TestWatchQuiet(t *testing.T) {
 	}
 }
 
-// countingHealth records the size of every TouchGates call.
+// countingHealth records the size of every UpdateGates call.
 type countingHealth struct {
 	ticketsync.HealthStore
 	mu    gosync.Mutex
 	sizes []int
 }
 
-func (c *countingHealth) TouchGates(ctx context.Context, touches []ticketsync.GateTouchOf) error {
+func (c *countingHealth) UpdateGates(ctx context.Context, updates []ticketsync.GateUpdate) ([]ticketsync.GateHealth, error) {
 	c.mu.Lock()
-	c.sizes = append(c.sizes, len(touches))
+	c.sizes = append(c.sizes, len(updates))
 	c.mu.Unlock()
-	return c.HealthStore.TouchGates(ctx, touches)
+	return c.HealthStore.UpdateGates(ctx, updates)
 }
 
 func (c *countingHealth) calls() []int {
@@ -359,7 +352,7 @@ func (c *countingHealth) calls() []int {
 
 // TestKeeperTouchesGatesTogether: while gates stay connected, their
 // health is saved by the hub's keeper, every connection's in one
-// TouchGates a round, not one transaction per connection at each ping;
+// UpdateGates a round, not one transaction per connection at each ping;
 // each gate's last seen moves forward with the rounds; and the keeper
 // stops when the last gate leaves.
 func TestKeeperTouchesGatesTogether(t *testing.T) {
@@ -381,7 +374,7 @@ func TestKeeperTouchesGatesTogether(t *testing.T) {
 	if !eventually(5*time.Second, func() bool {
 		return slices.ContainsFunc(health.calls(), func(size int) bool { return size == n })
 	}) {
-		t.Fatalf("no TouchGates call of all %d gates; calls' sizes: %v", n, health.calls())
+		t.Fatalf("no UpdateGates call of all %d gates; calls' sizes: %v", n, health.calls())
 	}
 	lastSeen := func() map[string]time.Time {
 		t.Helper()
@@ -410,7 +403,7 @@ func TestKeeperTouchesGatesTogether(t *testing.T) {
 	}
 	for _, size := range health.calls()[from:] {
 		if size != n {
-			t.Errorf("a TouchGates call of %d gates while all %d stayed connected; want only the keeper's rounds of all", size, n)
+			t.Errorf("a UpdateGates call of %d gates while all %d stayed connected; want only the keeper's rounds of all", size, n)
 		}
 	}
 	for _, g := range gates {
@@ -424,6 +417,53 @@ func TestKeeperTouchesGatesTogether(t *testing.T) {
 	idle := len(health.calls())
 	time.Sleep(150 * time.Millisecond)
 	if got := len(health.calls()); got != idle {
-		t.Errorf("%d TouchGates calls after the last gate left", got-idle)
+		t.Errorf("%d UpdateGates calls after the last gate left", got-idle)
+	}
+}
+
+// TestStatusReportsSavedTogether: gates' status frames are saved in
+// batches, several gates' reports in one UpdateGates, and each gate's
+// report reaches the store.
+func TestStatusReportsSavedTogether(t *testing.T) {
+	w := newWorld(t)
+	health := &countingHealth{HealthStore: w.db.(ticketsync.HealthStore)}
+	w.hub.Health = health
+	const n = 4
+	gates := make([]*gate, n)
+	for i := range gates {
+		gates[i] = w.enroll(t, fmt.Sprintf("gate %d", i))
+		gates[i].client.Report = func() ticketsync.GateReport {
+			return ticketsync.GateReport{Boot: fmt.Sprintf("boot%d", i), Version: "scannerd test", Scans: int64(i + 1), Admits: int64(i + 1)}
+		}
+		// Reports keep coming while connected, so however the four
+		// connections spread in time, their reports meet in a flush.
+		gates[i].client.StatusInterval = 200 * time.Millisecond
+	}
+	for _, g := range gates {
+		g.start(t)
+	}
+	saved := func() map[string]ticketsync.GateHealth {
+		t.Helper()
+		hs, err := w.db.(ticketsync.HealthStore).GateHealthOfEvent(context.Background(), w.eventID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hs
+	}
+	if !eventually(5*time.Second, func() bool {
+		hs := saved()
+		for i, g := range gates {
+			if hs[g.id].Totals.Scans != int64(i+1) || hs[g.id].Report.Version != "scannerd test" {
+				return false
+			}
+		}
+		return true
+	}) {
+		t.Fatalf("not every gate's report was saved: %+v", saved())
+	}
+	if !eventually(5*time.Second, func() bool {
+		return slices.ContainsFunc(health.calls(), func(size int) bool { return size >= 2 })
+	}) {
+		t.Errorf("every UpdateGates call held one gate (sizes %v); want the reports saved together", health.calls())
 	}
 }

@@ -9,7 +9,7 @@ import (
 // connections. Every PingInterval it
 //
 //   - saves when each connected gate was last heard from and last synced,
-//     for all of the hub's connections in one HealthStore.TouchGates;
+//     for all of the hub's connections in one HealthStore.UpdateGates;
 //   - closes the connections of gates revoked since they connected, read
 //     with one Store.GatesOfEvent per event: another server process may
 //     have revoked the gate, and its Hub.Disconnect reaches only its own
@@ -55,14 +55,14 @@ func (s *Hub) keep() {
 func (s *Hub) keepRound(ctx context.Context, byEvent map[string][]*conn) {
 	log := s.logger()
 	if hs := s.health(); hs != nil {
-		var touches []GateTouchOf
+		var touches []GateUpdate
 		for _, conns := range byEvent {
 			for _, c := range conns {
-				touches = append(touches, GateTouchOf{GateID: c.gate.ID,
+				touches = append(touches, GateUpdate{GateID: c.gate.ID,
 					GateTouch: GateTouch{At: time.Unix(0, c.heard.Load()).UTC(), Synced: c.syncedAt()}})
 			}
 		}
-		if err := hs.TouchGates(ctx, touches); err != nil && ctx.Err() == nil {
+		if _, err := hs.UpdateGates(ctx, touches); err != nil && ctx.Err() == nil {
 			log.Warn("sync: save gates' health", "gates", len(touches), "err", err)
 		}
 	}

@@ -135,6 +135,8 @@ type Hub struct {
 	// keeping says the keeper runs (keeper.go); it does while the hub
 	// holds connections.
 	keeping bool
+	// reports are the status reports not saved yet (health_hub.go).
+	reports reportQueue
 }
 
 // orDefault is d, or def when d is not positive.
@@ -651,7 +653,7 @@ func (c *conn) run(ctx context.Context) {
 				return
 			}
 		case TypeStatus:
-			c.srv.report(ctx, c, f)
+			c.srv.report(c, f)
 		default:
 			c.shut(CloseProtocol, "a gate may send hello once and then upload and status frames, not "+f.Type)
 			return

@@ -40,55 +40,51 @@ func updateHealth(tx *bbolt.Tx, g ticketsync.Gate, fn func(ticketsync.GateHealth
 	return h, put(b, key, h)
 }
 
-// TouchGates implements sync.HealthStore.
-func (s *DB) TouchGates(ctx context.Context, touches []ticketsync.GateTouchOf) error {
-	if len(touches) == 0 {
-		return nil
+// UpdateGates implements sync.HealthStore.
+func (s *DB) UpdateGates(ctx context.Context, updates []ticketsync.GateUpdate) ([]ticketsync.GateHealth, error) {
+	if len(updates) == 0 {
+		return nil, nil
 	}
+	for _, u := range updates {
+		if u.Report != nil {
+			if err := u.Report.Validate(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	out := make([]ticketsync.GateHealth, len(updates))
 	err := s.batch(ctx, func(tx *bbolt.Tx) error {
-		for _, t := range touches {
-			if _, err := updateHealth(tx, ticketsync.Gate{ID: t.GateID}, func(h ticketsync.GateHealth) ticketsync.GateHealth { return h.Touch(t.GateTouch) }); err != nil {
+		for i, u := range updates {
+			var inc ticketsync.GateMinute
+			h, err := updateHealth(tx, ticketsync.Gate{ID: u.GateID}, func(h ticketsync.GateHealth) ticketsync.GateHealth {
+				h = h.Touch(u.GateTouch)
+				if u.Report != nil {
+					h, inc = h.ApplyReport(*u.Report, u.At)
+				}
+				return h
+			})
+			if err != nil {
+				return err
+			}
+			out[i] = h
+			if inc.IsZero() {
+				continue
+			}
+			b := tx.Bucket(bucketGateMinutes)
+			key := join(h.EventID, minuteText(inc.Minute), h.GateID)
+			var m ticketsync.GateMinute
+			if _, err := get(b, key, &m); err != nil {
+				return err
+			}
+			m.GateID, m.Minute, m.GateCounts = inc.GateID, inc.Minute, m.GateCounts.Add(inc.GateCounts)
+			if err := put(b, key, m); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("touch %d gates: %w", len(touches), err)
-	}
-	return nil
-}
-
-// ReportGate implements sync.HealthStore.
-func (s *DB) ReportGate(ctx context.Context, g ticketsync.Gate, r ticketsync.GateReport, t ticketsync.GateTouch) (ticketsync.GateHealth, error) {
-	if err := r.Validate(); err != nil {
-		return ticketsync.GateHealth{}, err
-	}
-	var out ticketsync.GateHealth
-	err := s.batch(ctx, func(tx *bbolt.Tx) error {
-		var inc ticketsync.GateMinute
-		h, err := updateHealth(tx, g, func(h ticketsync.GateHealth) ticketsync.GateHealth {
-			h, inc = h.Touch(t).ApplyReport(r, t.At)
-			return h
-		})
-		if err != nil {
-			return err
-		}
-		out = h
-		if inc.IsZero() {
-			return nil
-		}
-		b := tx.Bucket(bucketGateMinutes)
-		key := join(h.EventID, minuteText(inc.Minute), h.GateID)
-		var m ticketsync.GateMinute
-		if _, err := get(b, key, &m); err != nil {
-			return err
-		}
-		m.GateID, m.Minute, m.GateCounts = inc.GateID, inc.Minute, m.GateCounts.Add(inc.GateCounts)
-		return put(b, key, m)
-	})
-	if err != nil {
-		return ticketsync.GateHealth{}, fmt.Errorf("report of gate %s: %w", g.ID, err)
+		return nil, fmt.Errorf("update %d gates' health: %w", len(updates), err)
 	}
 	return out, nil
 }

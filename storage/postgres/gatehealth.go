@@ -1,10 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -18,81 +19,51 @@ import (
 
 var _ ticketsync.HealthStore = (*DB)(nil)
 
-// updateHealth runs fn on gate g's health (zero if none yet) with its
-// row locked and saves what it returns; an unknown gate is ErrNotFound.
-func updateHealth(ctx context.Context, tx pgx.Tx, g ticketsync.Gate, fn func(ticketsync.GateHealth) ticketsync.GateHealth) (ticketsync.GateHealth, error) {
-	var h ticketsync.GateHealth
-	if _, err := tx.Exec(ctx, `INSERT INTO gate_health (gate_id, event_id, health)
-		SELECT id, event_id, '{}' FROM gates WHERE id = $1 ON CONFLICT (gate_id) DO NOTHING`, g.ID); err != nil {
-		return h, err
-	}
-	var eventID string
-	var raw []byte
-	err := tx.QueryRow(ctx, `SELECT event_id, health FROM gate_health WHERE gate_id = $1 FOR UPDATE`, g.ID).Scan(&eventID, &raw)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return h, fmt.Errorf("gate %s: %w", g.ID, ticketsync.ErrNotFound)
-	}
-	if err != nil {
-		return h, err
-	}
-	if err := json.Unmarshal(raw, &h); err != nil {
-		return h, fmt.Errorf("gate health of %s: %w", g.ID, err)
-	}
-	h.GateID, h.EventID = g.ID, eventID
-	h = fn(h)
-	if raw, err = json.Marshal(h); err != nil {
-		return h, err
-	}
-	_, err = tx.Exec(ctx, `UPDATE gate_health SET health = $2 WHERE gate_id = $1`, g.ID, raw)
-	return h, err
+// minuteKey is a gate_minutes row's key.
+type minuteKey struct {
+	event  string
+	minute time.Time
+	gate   string
 }
 
-// TouchGates implements sync.HealthStore: three statements for any
-// number of gates, their rows locked in id order.
-func (s *DB) TouchGates(ctx context.Context, touches []ticketsync.GateTouchOf) error {
-	if len(touches) == 0 {
-		return nil
+// UpdateGates implements sync.HealthStore: its statements are the same
+// for one gate or a thousand. The gates' health rows are locked in id
+// order; while they are, nothing else adds to their gates' minutes.
+func (s *DB) UpdateGates(ctx context.Context, updates []ticketsync.GateUpdate) ([]ticketsync.GateHealth, error) {
+	if len(updates) == 0 {
+		return nil, nil
 	}
-	ids := make([]string, 0, len(touches))
-	for _, t := range touches {
-		ids = append(ids, t.GateID)
+	ids := make([]string, 0, len(updates))
+	for _, u := range updates {
+		if u.Report != nil {
+			if err := u.Report.Validate(); err != nil {
+				return nil, err
+			}
+		}
+		ids = append(ids, u.GateID)
 	}
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	out := make([]ticketsync.GateHealth, len(updates))
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO gate_health (gate_id, event_id, health)
-			SELECT id, event_id, '{}' FROM gates WHERE id = ANY($1) ORDER BY id ON CONFLICT (gate_id) DO NOTHING`, ids); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT gate_id, event_id, health FROM gate_health WHERE gate_id = ANY($1) ORDER BY gate_id FOR UPDATE`, ids)
+		healths, err := lockHealth(ctx, tx, ids)
 		if err != nil {
 			return err
 		}
-		healths := make(map[string]ticketsync.GateHealth, len(ids))
-		for rows.Next() {
-			var h ticketsync.GateHealth
-			var id, eventID string
-			var raw []byte
-			if err := rows.Scan(&id, &eventID, &raw); err != nil {
-				rows.Close()
-				return err
+		incs := make(map[minuteKey]ticketsync.GateCounts)
+		for i, u := range updates {
+			h := healths[u.GateID].Touch(u.GateTouch)
+			if u.Report != nil {
+				var inc ticketsync.GateMinute
+				h, inc = h.ApplyReport(*u.Report, u.At)
+				if !inc.IsZero() {
+					k := minuteKey{h.EventID, inc.Minute, h.GateID}
+					incs[k] = incs[k].Add(inc.GateCounts)
+				}
 			}
-			if err := json.Unmarshal(raw, &h); err != nil {
-				rows.Close()
-				return fmt.Errorf("gate health of %s: %w", id, err)
-			}
-			h.GateID, h.EventID = id, eventID
-			healths[id] = h
+			healths[u.GateID], out[i] = h, h
 		}
-		if err := rows.Err(); err != nil {
+		if err := addMinutes(ctx, tx, incs); err != nil {
 			return err
-		}
-		for _, id := range ids {
-			if _, ok := healths[id]; !ok {
-				return fmt.Errorf("gate %s: %w", id, ticketsync.ErrNotFound)
-			}
-		}
-		for _, t := range touches {
-			healths[t.GateID] = healths[t.GateID].Touch(t.GateTouch)
 		}
 		docs := make([]string, len(ids))
 		for i, id := range ids {
@@ -107,62 +78,108 @@ func (s *DB) TouchGates(ctx context.Context, touches []ticketsync.GateTouchOf) e
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("touch %d gates: %w", len(ids), err)
+		return nil, fmt.Errorf("update %d gates' health: %w", len(ids), syncErr(err))
 	}
-	return nil
+	return out, nil
 }
 
-// ReportGate implements sync.HealthStore.
-func (s *DB) ReportGate(ctx context.Context, g ticketsync.Gate, r ticketsync.GateReport, t ticketsync.GateTouch) (ticketsync.GateHealth, error) {
-	if err := r.Validate(); err != nil {
-		return ticketsync.GateHealth{}, err
+// lockHealth locks the health rows of gates ids (sorted, distinct),
+// making those missing, and returns them; an unknown gate is
+// ErrNotFound.
+func lockHealth(ctx context.Context, tx pgx.Tx, ids []string) (map[string]ticketsync.GateHealth, error) {
+	if _, err := tx.Exec(ctx, `INSERT INTO gate_health (gate_id, event_id, health)
+		SELECT id, event_id, '{}' FROM gates WHERE id = ANY($1) ORDER BY id ON CONFLICT (gate_id) DO NOTHING`, ids); err != nil {
+		return nil, err
 	}
-	var out ticketsync.GateHealth
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var inc ticketsync.GateMinute
-		h, err := updateHealth(ctx, tx, g, func(h ticketsync.GateHealth) ticketsync.GateHealth {
-			h, inc = h.Touch(t).ApplyReport(r, t.At)
-			return h
-		})
+	rows, err := tx.Query(ctx, `SELECT gate_id, event_id, health FROM gate_health WHERE gate_id = ANY($1) ORDER BY gate_id FOR UPDATE`, ids)
+	if err != nil {
+		return nil, err
+	}
+	healths := make(map[string]ticketsync.GateHealth, len(ids))
+	for rows.Next() {
+		var h ticketsync.GateHealth
+		var id, eventID string
+		var raw []byte
+		if err := rows.Scan(&id, &eventID, &raw); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, &h); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("gate health of %s: %w", id, err)
+		}
+		h.GateID, h.EventID = id, eventID
+		healths[id] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if _, ok := healths[id]; !ok {
+			return nil, fmt.Errorf("gate %s: %w", id, ticketsync.ErrNotFound)
+		}
+	}
+	return healths, nil
+}
+
+// addMinutes adds incs to their gate_minutes rows: one read of the rows
+// there are, one upsert of them all.
+func addMinutes(ctx context.Context, tx pgx.Tx, incs map[minuteKey]ticketsync.GateCounts) error {
+	if len(incs) == 0 {
+		return nil
+	}
+	keys := slices.SortedFunc(maps.Keys(incs), func(a, b minuteKey) int {
+		return cmp.Or(cmp.Compare(a.event, b.event), a.minute.Compare(b.minute), cmp.Compare(a.gate, b.gate))
+	})
+	events, minutes, gates := make([]string, len(keys)), make([]time.Time, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		events[i], minutes[i], gates[i] = k.event, k.minute, k.gate
+	}
+	rows, err := tx.Query(ctx, `SELECT m.event_id, m.minute, m.gate_id, m.scans, m.admits, m.refusals
+		FROM gate_minutes AS m JOIN unnest($1::text[], $2::timestamptz[], $3::text[]) AS k(event_id, minute, gate_id)
+			ON m.event_id = k.event_id AND m.minute = k.minute AND m.gate_id = k.gate_id`, events, minutes, gates)
+	if err != nil {
+		return err
+	}
+	stored := make(map[minuteKey]ticketsync.GateCounts)
+	for rows.Next() {
+		var k minuteKey
+		var c ticketsync.GateCounts
+		var raw []byte
+		if err := rows.Scan(&k.event, &k.minute, &k.gate, &c.Scans, &c.Admits, &raw); err != nil {
+			rows.Close()
+			return err
+		}
+		if err := json.Unmarshal(raw, &c.Refusals); err != nil {
+			rows.Close()
+			return fmt.Errorf("gate minute refusals: %w", err)
+		}
+		k.minute = k.minute.UTC()
+		stored[k] = c
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	scans, admits, refusals := make([]int64, len(keys)), make([]int64, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		c := stored[k].Add(incs[k])
+		r := c.Refusals
+		if r == nil {
+			r = map[string]int64{}
+		}
+		raw, err := json.Marshal(r)
 		if err != nil {
 			return err
 		}
-		out = h
-		if inc.IsZero() {
-			return nil
-		}
-		// The gate's health row is locked: nothing else adds to its
-		// minutes now.
-		var m ticketsync.GateCounts
-		var raw []byte
-		err = tx.QueryRow(ctx, `SELECT scans, admits, refusals FROM gate_minutes WHERE event_id = $1 AND minute = $2 AND gate_id = $3`,
-			h.EventID, inc.Minute, h.GateID).Scan(&m.Scans, &m.Admits, &raw)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-		case err != nil:
-			return err
-		default:
-			if err := json.Unmarshal(raw, &m.Refusals); err != nil {
-				return fmt.Errorf("gate minute refusals: %w", err)
-			}
-		}
-		m = m.Add(inc.GateCounts)
-		refusals := m.Refusals
-		if refusals == nil {
-			refusals = map[string]int64{}
-		}
-		if raw, err = json.Marshal(refusals); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO gate_minutes (event_id, minute, gate_id, scans, admits, refusals) VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (event_id, minute, gate_id) DO UPDATE SET scans = excluded.scans, admits = excluded.admits, refusals = excluded.refusals`,
-			h.EventID, inc.Minute, h.GateID, m.Scans, m.Admits, raw)
-		return err
-	})
-	if err != nil {
-		return ticketsync.GateHealth{}, fmt.Errorf("report of gate %s: %w", g.ID, syncErr(err))
+		scans[i], admits[i], refusals[i] = c.Scans, c.Admits, string(raw)
 	}
-	return out, nil
+	_, err = tx.Exec(ctx, `INSERT INTO gate_minutes (event_id, minute, gate_id, scans, admits, refusals)
+		SELECT event_id, minute, gate_id, scans, admits, refusals::jsonb
+		FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::bigint[], $5::bigint[], $6::text[])
+			AS v(event_id, minute, gate_id, scans, admits, refusals)
+		ON CONFLICT (event_id, minute, gate_id) DO UPDATE SET scans = excluded.scans, admits = excluded.admits, refusals = excluded.refusals`,
+		events, minutes, gates, scans, admits, refusals)
+	return err
 }
 
 // GateHealthOfEvent implements sync.HealthStore.

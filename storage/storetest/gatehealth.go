@@ -28,25 +28,29 @@ func testHealth(t *testing.T, s ticketsync.Store, _ purchase.Store, c catalog.St
 	t0 := when(0)
 	m0 := stored(t0).Truncate(time.Minute)
 
-	touch := func(g ticketsync.Gate, t ticketsync.GateTouch) ticketsync.GateTouchOf {
-		return ticketsync.GateTouchOf{GateID: g.ID, GateTouch: t}
+	touch := func(g ticketsync.Gate, t ticketsync.GateTouch) ticketsync.GateUpdate {
+		return ticketsync.GateUpdate{GateID: g.ID, GateTouch: t}
+	}
+	update := func(us ...ticketsync.GateUpdate) error {
+		_, err := hs.UpdateGates(ctx, us)
+		return err
 	}
 	unknown := ticketsync.Gate{ID: "gat_000000000000000000000000", EventID: f.event.ID}
-	is(t, "TouchGates of an unknown gate", hs.TouchGates(ctx, []ticketsync.GateTouchOf{touch(unknown, ticketsync.GateTouch{At: t0})}), ticketsync.ErrNotFound)
-	is(t, "TouchGates of a known and an unknown gate",
-		hs.TouchGates(ctx, []ticketsync.GateTouchOf{touch(south, ticketsync.GateTouch{At: t0}), touch(unknown, ticketsync.GateTouch{At: t0})}), ticketsync.ErrNotFound)
+	is(t, "UpdateGates of an unknown gate", update(touch(unknown, ticketsync.GateTouch{At: t0})), ticketsync.ErrNotFound)
+	is(t, "UpdateGates of a known and an unknown gate",
+		update(touch(south, ticketsync.GateTouch{At: t0}), touch(unknown, ticketsync.GateTouch{At: t0})), ticketsync.ErrNotFound)
 	got, err := hs.GateHealthOfEvent(ctx, f.event.ID)
 	must(t, "GateHealthOfEvent", err)
-	equal(t, "health after touches that failed", len(got), 0)
-	must(t, "TouchGates", hs.TouchGates(ctx, []ticketsync.GateTouchOf{touch(north, ticketsync.GateTouch{At: t0, Skew: time.Second, SkewKnown: true})}))
-	// Several touches in one call apply in order: the later skew wins,
+	equal(t, "health after updates that failed", len(got), 0)
+	must(t, "UpdateGates", update(touch(north, ticketsync.GateTouch{At: t0, Skew: time.Second, SkewKnown: true})))
+	// Several updates in one call apply in order: the later skew wins,
 	// times only move forward.
-	must(t, "TouchGates earlier, with a second skew", hs.TouchGates(ctx, []ticketsync.GateTouchOf{
+	must(t, "UpdateGates earlier, with a second skew", update(
 		touch(north, ticketsync.GateTouch{At: t0.Add(-time.Minute), Synced: t0.Add(-time.Minute)}),
 		touch(north, ticketsync.GateTouch{At: t0.Add(-2 * time.Minute), Skew: 3 * time.Second, SkewKnown: true}),
-	}))
-	must(t, "TouchGates disconnected", hs.TouchGates(ctx, []ticketsync.GateTouchOf{touch(north, ticketsync.GateTouch{At: t0.Add(time.Second), Disconnected: true})}))
-	must(t, "TouchGates of no gate", hs.TouchGates(ctx, nil))
+	))
+	must(t, "UpdateGates disconnected", update(touch(north, ticketsync.GateTouch{At: t0.Add(time.Second), Disconnected: true})))
+	must(t, "UpdateGates of no gate", update())
 	got, err = hs.GateHealthOfEvent(ctx, f.event.ID)
 	must(t, "GateHealthOfEvent", err)
 	equal(t, "health after touches", got, map[string]ticketsync.GateHealth{north.ID: {
@@ -56,10 +60,10 @@ func testHealth(t *testing.T, s ticketsync.Store, _ purchase.Store, c catalog.St
 
 	report := func(g ticketsync.Gate, boot string, scans, admits int64, refusals map[string]int64, at time.Time) ticketsync.GateHealth {
 		t.Helper()
-		h, err := hs.ReportGate(ctx, g, ticketsync.GateReport{Boot: boot, Version: "v1", Outbox: 2, Scans: scans, Admits: admits, Refusals: refusals},
-			ticketsync.GateTouch{At: at, Skew: -time.Second, SkewKnown: true})
-		must(t, "ReportGate", err)
-		return h
+		hs, err := hs.UpdateGates(ctx, []ticketsync.GateUpdate{{GateID: g.ID, GateTouch: ticketsync.GateTouch{At: at, Skew: -time.Second, SkewKnown: true},
+			Report: &ticketsync.GateReport{Boot: boot, Version: "v1", Outbox: 2, Scans: scans, Admits: admits, Refusals: refusals}}})
+		must(t, "UpdateGates with a report", err)
+		return hs[0]
 	}
 	report(north, "bootA", 5, 3, map[string]int64{"already_used": 1, "invalid_signature": 1}, t0.Add(2*time.Second))
 	report(north, "bootA", 5, 3, map[string]int64{"already_used": 1, "invalid_signature": 1}, t0.Add(3*time.Second)) // a resend
@@ -106,26 +110,70 @@ func testHealth(t *testing.T, s ticketsync.Store, _ purchase.Store, c catalog.St
 	must(t, "RefusalsByReason of another event", err)
 	equal(t, "RefusalsByReason of another event", len(refusals), 0)
 
-	_, err = hs.ReportGate(ctx, north, ticketsync.GateReport{Boot: "", Scans: 1}, ticketsync.GateTouch{At: t1})
-	is(t, "ReportGate without a boot", err, ticketsync.ErrInvalid)
-	_, err = hs.ReportGate(ctx, north, ticketsync.GateReport{Boot: "x", Scans: 1, Admits: 2}, ticketsync.GateTouch{At: t1})
-	is(t, "ReportGate with more admits than scans", err, ticketsync.ErrInvalid)
+	reported := func(g ticketsync.Gate, r ticketsync.GateReport, at time.Time) ticketsync.GateUpdate {
+		return ticketsync.GateUpdate{GateID: g.ID, GateTouch: ticketsync.GateTouch{At: at}, Report: &r}
+	}
+	is(t, "a report without a boot", update(reported(north, ticketsync.GateReport{Boot: "", Scans: 1}, t1)), ticketsync.ErrInvalid)
+	is(t, "a report with more admits than scans", update(reported(north, ticketsync.GateReport{Boot: "x", Scans: 1, Admits: 2}, t1)), ticketsync.ErrInvalid)
+	before, err := hs.GateHealthOfEvent(ctx, f.event.ID)
+	must(t, "GateHealthOfEvent", err)
+	is(t, "a batch with one invalid report", update(
+		reported(south, ticketsync.GateReport{Boot: "bootS", Scans: 5}, t1.Add(time.Second)),
+		reported(north, ticketsync.GateReport{Boot: "x", Scans: 1, Admits: 2}, t1)), ticketsync.ErrInvalid)
+	after, err := hs.GateHealthOfEvent(ctx, f.event.ID)
+	must(t, "GateHealthOfEvent", err)
+	equal(t, "health after a batch refused", after, before)
+
+	// One batch of several gates' reports across minutes, a gate twice
+	// in one minute and a new boot within the batch, counts as the
+	// reports one by one would.
+	east := createGate(t, s, newGate(f.event.ID, "East", when(0)))
+	t2 := t1.Add(time.Minute)
+	m2 := stored(t2).Truncate(time.Minute)
+	healths, err := hs.UpdateGates(ctx, []ticketsync.GateUpdate{
+		reported(east, ticketsync.GateReport{Boot: "e1", Scans: 2, Admits: 2}, t1.Add(10*time.Second)),
+		reported(east, ticketsync.GateReport{Boot: "e1", Scans: 3, Admits: 2, Refusals: map[string]int64{"already_used": 1}}, t1.Add(20*time.Second)),
+		reported(south, ticketsync.GateReport{Boot: "bootS", Scans: 4, Admits: 3}, t2),
+		reported(east, ticketsync.GateReport{Boot: "e2", Scans: 1, Admits: 1}, t2.Add(time.Second)),
+	})
+	must(t, "UpdateGates of a batch of reports", err)
+	equal(t, "healths answered", len(healths), 4)
+	equal(t, "east's totals after its second report", healths[1].Totals, ticketsync.GateCounts{Scans: 3, Admits: 2, Refusals: map[string]int64{"already_used": 1}})
+	equal(t, "east's totals after the new boot", healths[3].Totals, ticketsync.GateCounts{Scans: 4, Admits: 3, Refusals: map[string]int64{"already_used": 1}})
+	minutes, err = hs.GateMinutes(ctx, f.event.ID, m2.Add(-time.Minute))
+	must(t, "GateMinutes", err)
+	var eastMinutes []ticketsync.GateMinute
+	southM2 := ticketsync.GateCounts{}
+	for _, m := range minutes {
+		switch m.GateID {
+		case east.ID:
+			eastMinutes = append(eastMinutes, m)
+		case south.ID:
+			if m.Minute.Equal(m2) {
+				southM2 = m.GateCounts
+			}
+		}
+	}
+	equal(t, "east's minutes", eastMinutes, []ticketsync.GateMinute{
+		{GateID: east.ID, Minute: m1, GateCounts: ticketsync.GateCounts{Scans: 3, Admits: 2, Refusals: map[string]int64{"already_used": 1}}},
+		{GateID: east.ID, Minute: m2, GateCounts: ticketsync.GateCounts{Scans: 1, Admits: 1}},
+	})
+	equal(t, "south's minute of the batch", southM2, ticketsync.GateCounts{Scans: 3, Admits: 3})
 
 	// Reports of one boot racing (two connections through two servers)
 	// count the highest once.
 	var wg gosync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
-			_, err := hs.ReportGate(ctx, south, ticketsync.GateReport{Boot: "bootR", Scans: int64(i + 1)}, ticketsync.GateTouch{At: t1})
-			if err != nil {
-				t.Error(fmt.Errorf("racing ReportGate: %w", err))
+			if err := update(reported(south, ticketsync.GateReport{Boot: "bootR", Scans: int64(i + 1)}, t1)); err != nil {
+				t.Error(fmt.Errorf("racing UpdateGates: %w", err))
 			}
 		})
 	}
 	wg.Wait()
 	got, err = hs.GateHealthOfEvent(ctx, f.event.ID)
 	must(t, "GateHealthOfEvent", err)
-	equal(t, "south scans after the race", got[south.ID].Totals.Scans, int64(1+8))
+	equal(t, "south scans after the race", got[south.ID].Totals.Scans, int64(4+8)) // bootS's 4, bootR's highest
 }
 
 func sortedMinutes(ms ...ticketsync.GateMinute) []ticketsync.GateMinute {

@@ -394,6 +394,10 @@ func (g *Gate) arrived(msg []byte, now time.Time) {
 	r.Received.Add(n)
 }
 
+// StatusEvery is how often an uploading gate sends a status frame: once
+// a second, as scannerd does while it scans (its counts change).
+const StatusEvery = time.Second
+
 // MinUploadGap keeps a gate under the server's frame rate limit
 // (ticketsync.RatePerSecond).
 const MinUploadGap = time.Second / 40
@@ -403,7 +407,8 @@ const MinUploadGap = time.Second / 40
 const LastAckWait = 30 * time.Second
 
 // Upload sends the outbox as ticketsync.Client does: whatever is
-// pending, up to batch check-ins, in one frame, then waits for the ack.
+// pending, up to batch check-ins, in one frame, then waits for the ack;
+// and a status frame every StatusEvery.
 // When stop closes it sends no more and returns once the upload in
 // flight is acked; it returns at once if the connection ends.
 func (g *Gate) Upload(r *Run, batch int, stop <-chan struct{}) {
@@ -415,6 +420,11 @@ func (g *Gate) Upload(r *Run, batch int, stop <-chan struct{}) {
 	// ends the run (counted: sent minus acked) instead of hanging it.
 	var giveUp <-chan time.Time
 	var sb strings.Builder
+	// A status frame a second, as scannerd sends while its counts
+	// change: its check-ins sent so far, all admitted.
+	status := time.NewTicker(StatusEvery)
+	defer status.Stop()
+	scans := int64(0)
 	for {
 		if stop == nil && inflight == 0 {
 			return
@@ -438,6 +448,7 @@ func (g *Gate) Upload(r *Run, batch int, stop <-chan struct{}) {
 					return
 				}
 				pending = pending[n:]
+				scans += int64(n)
 				inflight, lastSent = n, time.Now()
 				r.Sent.Add(int64(n))
 			}
@@ -459,6 +470,12 @@ func (g *Gate) Upload(r *Run, batch int, stop <-chan struct{}) {
 			inflight = 0
 		case <-gap:
 			gap = nil
+		case <-status.C:
+			msg := fmt.Sprintf(`{"type":"status","client_time":%q,"status":{"boot":"b%d","version":"bench","outbox":%d,"scans":%d,"admits":%d}}`,
+				time.Now().UTC().Format(time.RFC3339Nano), g.N, len(pending), scans, scans)
+			if err := g.WS.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+				return
+			}
 		}
 	}
 }
