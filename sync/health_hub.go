@@ -81,6 +81,13 @@ func (c *conn) syncedAt() time.Time {
 	return time.Time{}
 }
 
+// hello queues what a connection's hello told of its gate.
+func (s *Hub) hello(c *conn, t GateTouch) {
+	if hs := s.health(); hs != nil {
+		s.queueUpdate(hs, GateUpdate{GateID: c.gate.ID, GateTouch: t})
+	}
+}
+
 // touch saves what the connection learned of its gate; a failure is
 // logged, never fatal to the connection.
 func (s *Hub) touch(ctx context.Context, c *conn, t GateTouch) {
@@ -119,9 +126,9 @@ func (s *Hub) touchGone(c *conn) {
 // into store writes.
 const MinStatusGap = 500 * time.Millisecond
 
-// Status reports are saved in batches: report queues each (the frame
-// has no answer) and one goroutine, running while reports are queued,
-// saves every ReportFlush those that came meanwhile, in one
+// Status reports (and hellos) are saved in batches: report queues each
+// (the frame has no answer) and one goroutine, running while some are
+// queued, saves every ReportFlush those that came meanwhile, in one
 // HealthStore.UpdateGates. A gate that scans sends one a second, so 500
 // scanning gates would otherwise make 500 transactions a second, each
 // holding up its connection's reader while it waited for a pooled
@@ -138,7 +145,7 @@ const (
 	reportTimeout = 30 * time.Second
 )
 
-// reportQueue holds the status reports not saved yet.
+// reportQueue holds the status reports and hellos not saved yet.
 type reportQueue struct {
 	mu       gosync.Mutex
 	pending  []GateUpdate
@@ -146,7 +153,8 @@ type reportQueue struct {
 }
 
 // report queues a status frame (parsed and validated by ParseFrame) for
-// saving.
+// saving. A connection's hello (hello) is queued the same way: after a
+// server restart every gate reconnects at once.
 func (s *Hub) report(c *conn, f Frame) {
 	hs := s.health()
 	if hs == nil || time.Since(c.lastStatus) < MinStatusGap {
@@ -155,7 +163,11 @@ func (s *Hub) report(c *conn, f Frame) {
 	c.lastStatus = time.Now()
 	now := s.now().UTC()
 	r := *f.Status
-	u := GateUpdate{GateID: c.gate.ID, GateTouch: GateTouch{At: now, Skew: f.ClientTime.Sub(now), SkewKnown: true, Synced: c.syncedAt()}, Report: &r}
+	s.queueUpdate(hs, GateUpdate{GateID: c.gate.ID, GateTouch: GateTouch{At: now, Skew: f.ClientTime.Sub(now), SkewKnown: true, Synced: c.syncedAt()}, Report: &r})
+}
+
+// queueUpdate queues u for the next batch (flushReports).
+func (s *Hub) queueUpdate(hs HealthStore, u GateUpdate) {
 	q := &s.reports
 	q.mu.Lock()
 	defer q.mu.Unlock()

@@ -621,7 +621,7 @@ func (c *conn) run(ctx context.Context) {
 	}
 	c.log.Info("sync: gate connected", "since", hello.Since, "head", head, "clock_skew", skew.Round(time.Millisecond))
 	c.hear()
-	c.srv.touch(ctx, c, GateTouch{At: welcome.ServerTime, Skew: skew, SkewKnown: !hello.ClientTime.IsZero()})
+	c.srv.hello(c, GateTouch{At: welcome.ServerTime, Skew: skew, SkewKnown: !hello.ClientTime.IsZero()})
 	defer c.srv.touchGone(c)
 
 	c.wake() // send what the gate missed
