@@ -51,7 +51,7 @@ func TestGateHealthRoute(t *testing.T) {
 		}
 		_, err := hs.UpdateGates(t.Context(), []ticketsync.GateUpdate{{GateID: created.Gate.ID,
 			GateTouch: ticketsync.GateTouch{At: h.clock.Now(), Skew: 1500 * time.Millisecond, SkewKnown: true},
-			Report: &ticketsync.GateReport{Boot: "b1", Version: "scannerd v9", Outbox: 4, Scans: 5, Admits: 3, Refusals: map[string]int64{"already_used": 2}}}})
+			Report:    &ticketsync.GateReport{Boot: "b1", Version: "scannerd v9", Outbox: 4, Scans: 5, Admits: 3, Refusals: map[string]int64{"already_used": 2}}}})
 		if err != nil {
 			t.Fatal(err)
 		}
