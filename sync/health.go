@@ -200,6 +200,25 @@ type GateUpdate struct {
 	Report *GateReport // nil: a touch only
 }
 
+// Validate checks u's report, if any (GateReport.Validate).
+func (u GateUpdate) Validate() error {
+	if u.Report == nil {
+		return nil
+	}
+	return u.Report.Validate()
+}
+
+// Apply returns h with u applied (HealthStore.UpdateGates): its touch,
+// then its report, if any, received at its At; and the report's
+// increase to that minute (zero for a touch).
+func (h GateHealth) Apply(u GateUpdate) (GateHealth, GateMinute) {
+	h = h.Touch(u.GateTouch)
+	if u.Report == nil {
+		return h, GateMinute{}
+	}
+	return h.ApplyReport(*u.Report, u.At)
+}
+
 // Touch returns h with t applied. Times only move forward: two server
 // processes may touch one gate out of order.
 func (h GateHealth) Touch(t GateTouch) GateHealth {

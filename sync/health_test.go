@@ -369,8 +369,8 @@ func TestKeeperTouchesGatesTogether(t *testing.T) {
 	if !eventually(5*time.Second, func() bool { return w.hub.Connected() == n }) {
 		t.Fatalf("%d of %d gates connected", w.hub.Connected(), n)
 	}
-	// The hello touches came one per connection; the keeper's rounds
-	// after all connected carry all n.
+	// The hellos came in the status batches, as they fell; the keeper's
+	// rounds after all connected carry all n.
 	if !eventually(5*time.Second, func() bool {
 		return slices.ContainsFunc(health.calls(), func(size int) bool { return size == n })
 	}) {

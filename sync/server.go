@@ -543,7 +543,7 @@ type conn struct {
 	// last sent a frame or pong, and when it last synced (an ack or log
 	// entries sent); the hub's keeper saves them (GateTouch).
 	heard, synced atomic.Int64
-	// lastStatus is when the reader last saved a status frame.
+	// lastStatus is when the reader last queued a status frame.
 	lastStatus time.Time
 }
 

@@ -22,10 +22,10 @@ var _ ticketsync.HealthStore = (*DB)(nil)
 // minuteText is a minute as sortable text.
 func minuteText(t time.Time) string { return t.UTC().Format("20060102T1504") }
 
-// updateHealth runs fn on gate g's health (zero if none yet) and saves
-// what it returns; an unknown gate is ErrNotFound.
-func updateHealth(tx *bbolt.Tx, g ticketsync.Gate, fn func(ticketsync.GateHealth) ticketsync.GateHealth) (ticketsync.GateHealth, error) {
-	stored, err := gateByID(tx, []byte(g.ID))
+// updateHealth runs fn on gate gateID's health (zero if none yet) and
+// saves what it returns; an unknown gate is ErrNotFound.
+func updateHealth(tx *bbolt.Tx, gateID string, fn func(ticketsync.GateHealth) ticketsync.GateHealth) (ticketsync.GateHealth, error) {
+	stored, err := gateByID(tx, []byte(gateID))
 	if err != nil {
 		return ticketsync.GateHealth{}, err
 	}
@@ -46,21 +46,16 @@ func (s *DB) UpdateGates(ctx context.Context, updates []ticketsync.GateUpdate) (
 		return nil, nil
 	}
 	for _, u := range updates {
-		if u.Report != nil {
-			if err := u.Report.Validate(); err != nil {
-				return nil, err
-			}
+		if err := u.Validate(); err != nil {
+			return nil, err
 		}
 	}
 	out := make([]ticketsync.GateHealth, len(updates))
 	err := s.batch(ctx, func(tx *bbolt.Tx) error {
 		for i, u := range updates {
 			var inc ticketsync.GateMinute
-			h, err := updateHealth(tx, ticketsync.Gate{ID: u.GateID}, func(h ticketsync.GateHealth) ticketsync.GateHealth {
-				h = h.Touch(u.GateTouch)
-				if u.Report != nil {
-					h, inc = h.ApplyReport(*u.Report, u.At)
-				}
+			h, err := updateHealth(tx, u.GateID, func(h ticketsync.GateHealth) ticketsync.GateHealth {
+				h, inc = h.Apply(u)
 				return h
 			})
 			if err != nil {

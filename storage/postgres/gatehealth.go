@@ -35,10 +35,8 @@ func (s *DB) UpdateGates(ctx context.Context, updates []ticketsync.GateUpdate) (
 	}
 	ids := make([]string, 0, len(updates))
 	for _, u := range updates {
-		if u.Report != nil {
-			if err := u.Report.Validate(); err != nil {
-				return nil, err
-			}
+		if err := u.Validate(); err != nil {
+			return nil, err
 		}
 		ids = append(ids, u.GateID)
 	}
@@ -51,14 +49,10 @@ func (s *DB) UpdateGates(ctx context.Context, updates []ticketsync.GateUpdate) (
 		}
 		incs := make(map[minuteKey]ticketsync.GateCounts)
 		for i, u := range updates {
-			h := healths[u.GateID].Touch(u.GateTouch)
-			if u.Report != nil {
-				var inc ticketsync.GateMinute
-				h, inc = h.ApplyReport(*u.Report, u.At)
-				if !inc.IsZero() {
-					k := minuteKey{h.EventID, inc.Minute, h.GateID}
-					incs[k] = incs[k].Add(inc.GateCounts)
-				}
+			h, inc := healths[u.GateID].Apply(u)
+			if !inc.IsZero() {
+				k := minuteKey{h.EventID, inc.Minute, h.GateID}
+				incs[k] = incs[k].Add(inc.GateCounts)
 			}
 			healths[u.GateID], out[i] = h, h
 		}
